@@ -1,0 +1,1 @@
+"""snsbot core: configuration, models, workflow, register and dispatcher (no chat front end)."""

@@ -1,0 +1,275 @@
+"""The `snsbot` command line and the composition root that wires the Slack front end to the core."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot import db, register, roles
+from bot.config import CHANNELS, ConfigError, Settings, load_settings
+from bot.dispatcher import Dispatcher
+from bot.models import ROLES
+from bot.services import Services, build_services, utc_now
+
+log = logging.getLogger("snsbot")
+
+README_HINT = "See README.md, section 'Configuration'."
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs: the core services, the Bolt app and the dispatcher."""
+
+    services: Services
+    app: object
+    dispatcher: Dispatcher
+
+
+def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runtime:
+    """The composition root: core services + the Slack front end + the dispatcher."""
+    from handlers.slack import server
+
+    services = build_services(settings, clock=clock, migrate=migrate)
+    client = server.web_client(services)
+    dispatcher = Dispatcher(
+        services.session_factory,
+        services.publishers,
+        server.notifier(services, client),
+        services.msg,
+        clock,
+    )
+    services.wake = dispatcher.wake
+    return Runtime(services, server.create_bolt_app(services, client), dispatcher)
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable DATABASE_URL)"
+
+
+def _settings_or_exit(socket_mode: bool | None = None) -> Settings:
+    settings = load_settings()
+    problems = settings.problems()
+    if socket_mode is not None:
+        problems += settings.slack_problems(socket_mode)
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def cmd_run(args) -> int:
+    socket_mode = not args.http and bool(load_settings().slack_app_token)
+    settings = _settings_or_exit(socket_mode)
+    runtime = assemble(settings)
+    if not args.no_worker:
+        runtime.dispatcher.start()
+    from handlers.slack import server
+
+    if socket_mode:
+        log.info("starting in Socket Mode")
+        server.serve_socket_mode(runtime.app, settings.slack_app_token)
+        return 0
+    http = server.HttpServer(runtime.app, host=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, lambda *_: http.stop())
+    log.info("serving POST /slack/events and GET /healthz on http://%s:%s", args.host, http.port)
+    try:
+        http.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    runtime.dispatcher.stop()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    settings = _settings_or_exit(socket_mode=True if load_settings().slack_app_token else False)
+    runtime = assemble(settings)
+    if args.once:
+        runtime.dispatcher.run_until_idle(timeout=args.timeout)
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runtime.dispatcher.start()
+    log.info("worker running; Ctrl-C to stop")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    runtime.dispatcher.stop()
+    return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    settings = _settings_or_exit()
+    db.upgrade(db.make_engine(settings.database_url))
+    print(f"database at {_safe_url(settings.database_url)} is up to date")
+    return 0
+
+
+def _session_factory():
+    settings = _settings_or_exit()
+    services = build_services(settings)
+    return services.session_factory
+
+
+def cmd_roles_list(args) -> int:
+    with _session_factory()() as session:
+        for member in roles.members(session):
+            print(f"{member.user_id}\t{member.role}")
+    return 0
+
+
+def cmd_roles_set(args) -> int:
+    with _session_factory().begin() as session:
+        changed = roles.set_role(session, args.user, args.role, actor="cli", now=utc_now())
+    print(f"{args.user} is now {args.role}" if changed else f"{args.user} already is {args.role}")
+    return 0
+
+
+def _date(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-04-01") from None
+
+
+def cmd_audit_export(args) -> int:
+    with _session_factory()() as session:
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
+        register.write_csv(register.export_rows(session, args.since, args.until), sys.stdout)
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    with _session_factory()() as session:
+        problems = register.verify(session)
+    for problem in problems:
+        print(f"✗ {problem}")
+    if problems:
+        print("The approval register has been tampered with or damaged.")
+        return 1
+    print("✓ the approval register's hash chain is intact")
+    return 0
+
+
+def cmd_doctor(args) -> int:
+    settings = load_settings()
+    checks: list[tuple[bool, str]] = []
+    for problem in settings.problems():
+        checks.append((False, problem))
+    socket_mode = bool(settings.slack_app_token)
+    slack_problems = settings.slack_problems(socket_mode)
+    checks += [(False, p) for p in slack_problems]
+    if not slack_problems:
+        checks.append(
+            (True, f"Slack settings present ({'Socket Mode' if socket_mode else 'HTTP mode'})")
+        )
+    try:
+        engine = db.make_engine(settings.database_url)
+        current, head = db.migration_state(engine)
+        if current == head:
+            checks.append(
+                (True, f"database {_safe_url(settings.database_url)} at migration {head}")
+            )
+        else:
+            checks.append(
+                (
+                    False,
+                    f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`",
+                )
+            )
+    except Exception as error:
+        checks.append(
+            (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
+        )
+    for channel in CHANNELS:
+        missing = settings.missing_credentials(channel)
+        if settings.dry_run:
+            checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
+        elif missing:
+            checks.append(
+                (True, f"{channel}: dry run, because these are not set: {', '.join(missing)}")
+            )
+        else:
+            checks.append((True, f"{channel}: credentials present"))
+    for ok, line in checks:
+        print(f"{'✓' if ok else '✗'} {line}")
+    return 0 if all(ok for ok, _ in checks) else 1
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="snsbot", description="SNS approval bot for Slack")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set)")
+    run.add_argument("--http", action="store_true", help="force HTTP mode")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
+    run.set_defaults(func=cmd_run)
+
+    worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
+    worker.add_argument("--once", action="store_true", help="work until idle, then exit")
+    worker.add_argument("--timeout", type=float, default=120.0)
+    worker.set_defaults(func=cmd_worker)
+
+    sub.add_parser("doctor", help="check every setting and credential").set_defaults(
+        func=cmd_doctor
+    )
+
+    dbp = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
+    dbp.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
+
+    rolesp = sub.add_parser("roles", help="the roster").add_subparsers(dest="roles", required=True)
+    rolesp.add_parser("list", help="list members and roles").set_defaults(func=cmd_roles_list)
+    role_set = rolesp.add_parser("set", help="give a Slack user a role (none removes them)")
+    role_set.add_argument("user", help="Slack user id, e.g. U0123ABCD")
+    role_set.add_argument("role", choices=[*ROLES, roles.NONE])
+    role_set.set_defaults(func=cmd_roles_set)
+
+    audit = sub.add_parser("audit", help="the approval register").add_subparsers(
+        dest="audit", required=True
+    )
+    export = audit.add_parser("export", help="CSV (UTF-8 with BOM) to stdout")
+    export.add_argument("--since", type=_date, help="first day, e.g. 2026-04-01")
+    export.add_argument("--until", type=_date, help="day after the last, e.g. 2027-04-01")
+    export.set_defaults(func=cmd_audit_export)
+    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as error:
+        print("snsbot cannot start:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(README_HINT, file=sys.stderr)
+        return 2
+    except OperationalError as error:
+        print(
+            f"snsbot cannot reach the database ({type(error.orig).__name__}). "
+            "Check DATABASE_URL and that the server is running.",
+            file=sys.stderr,
+        )
+        return 1

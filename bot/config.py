@@ -1,0 +1,193 @@
+"""Settings read once from the environment (and `.env`), validated with plain-word errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+CHANNELS = ("x", "facebook", "blog")
+LOCALES = ("ja", "en")
+BLOG_KINDS = ("wordpress", "atompub")
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///snsbot.db"
+DEFAULT_X_API_URL = "https://api.x.com"
+DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com/v25.0"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the key and says what to do."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _user_list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting snsbot reads; build it with `Settings.from_env()`."""
+
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    chief: str = ""
+    operators: tuple[str, ...] = ()
+    approval_channel: str = ""
+    locale: str = "ja"
+    dry_run: bool = False
+    policy_url: str = ""
+    x_api_key: str = field(default="", repr=False)
+    x_api_secret: str = field(default="", repr=False)
+    x_access_token: str = field(default="", repr=False)
+    x_access_token_secret: str = field(default="", repr=False)
+    x_username: str = ""
+    x_api_url: str = DEFAULT_X_API_URL
+    facebook_page_id: str = ""
+    facebook_page_token: str = field(default="", repr=False)
+    facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
+    blog_kind: str = ""
+    wordpress_url: str = ""
+    wordpress_user: str = ""
+    wordpress_app_password: str = field(default="", repr=False)
+    atompub_endpoint: str = ""
+    atompub_user: str = ""
+    atompub_api_key: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `env` (default: the process environment)."""
+        e = os.environ if env is None else env
+
+        def get(key: str, default: str = "") -> str:
+            return (e.get(key) or default).strip()
+
+        return cls(
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            chief=get("SNSBOT_CHIEF"),
+            operators=_user_list(e.get("SNSBOT_OPERATORS")),
+            approval_channel=get("SNSBOT_APPROVAL_CHANNEL"),
+            locale=get("SNSBOT_LOCALE", "ja").lower(),
+            dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
+            policy_url=get("SNSBOT_POLICY_URL"),
+            x_api_key=get("X_API_KEY"),
+            x_api_secret=get("X_API_SECRET"),
+            x_access_token=get("X_ACCESS_TOKEN"),
+            x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+            x_username=get("X_USERNAME").lstrip("@"),
+            x_api_url=get("X_API_URL", DEFAULT_X_API_URL),
+            facebook_page_id=get("FACEBOOK_PAGE_ID"),
+            facebook_page_token=get("FACEBOOK_PAGE_TOKEN"),
+            facebook_graph_url=get("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
+            blog_kind=get("BLOG_KIND").lower(),
+            wordpress_url=get("WORDPRESS_URL"),
+            wordpress_user=get("WORDPRESS_USER"),
+            wordpress_app_password=get("WORDPRESS_APP_PASSWORD"),
+            atompub_endpoint=get("ATOMPUB_ENDPOINT"),
+            atompub_user=get("ATOMPUB_USER"),
+            atompub_api_key=get("ATOMPUB_API_KEY"),
+        )
+
+    def problems(self) -> list[str]:
+        """Settings that are set but wrong, in plain words (missing Slack keys are checked apart)."""
+        found = []
+        if self.locale not in LOCALES:
+            found.append(f"SNSBOT_LOCALE must be 'ja' or 'en' (it is '{self.locale}').")
+        if self.blog_kind and self.blog_kind not in BLOG_KINDS:
+            found.append(f"BLOG_KIND must be 'wordpress' or 'atompub' (it is '{self.blog_kind}').")
+        if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            found.append("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            found.append("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+        for key, user in [("SNSBOT_CHIEF", self.chief)] + [
+            ("SNSBOT_OPERATORS", op) for op in self.operators
+        ]:
+            if user and user[:1] not in ("U", "W"):
+                found.append(f"{key} must hold Slack user ids such as U0123ABCD (found '{user}').")
+        if not self.database_url.startswith(("sqlite:", "postgresql")):
+            found.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
+        return found
+
+    def slack_problems(self, socket_mode: bool) -> list[str]:
+        """What is missing to talk to Slack in the chosen mode."""
+        found = []
+        if not self.slack_bot_token:
+            found.append(
+                "SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from OAuth & Permissions)."
+            )
+        if socket_mode and not self.slack_app_token:
+            found.append(
+                "SLACK_APP_TOKEN is not set (the app-level token, xapp-…, for Socket Mode)."
+            )
+        if not socket_mode and not self.slack_signing_secret:
+            found.append("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret).")
+        return found
+
+    def missing_credentials(self, channel: str) -> list[str]:
+        """The keys a channel still needs before it can post for real (empty: complete)."""
+        if channel == "x":
+            keys = {
+                "X_API_KEY": self.x_api_key,
+                "X_API_SECRET": self.x_api_secret,
+                "X_ACCESS_TOKEN": self.x_access_token,
+                "X_ACCESS_TOKEN_SECRET": self.x_access_token_secret,
+                "X_USERNAME": self.x_username,
+            }
+        elif channel == "facebook":
+            keys = {
+                "FACEBOOK_PAGE_ID": self.facebook_page_id,
+                "FACEBOOK_PAGE_TOKEN": self.facebook_page_token,
+            }
+        elif self.blog_kind == "atompub":
+            keys = {
+                "ATOMPUB_ENDPOINT": self.atompub_endpoint,
+                "ATOMPUB_USER": self.atompub_user,
+                "ATOMPUB_API_KEY": self.atompub_api_key,
+            }
+        else:
+            keys = {
+                "BLOG_KIND": self.blog_kind,
+                "WORDPRESS_URL": self.wordpress_url,
+                "WORDPRESS_USER": self.wordpress_user,
+                "WORDPRESS_APP_PASSWORD": self.wordpress_app_password,
+            }
+        return [key for key, value in keys.items() if not value]
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, so that logs and messages can be checked for leaks."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.x_api_key,
+            self.x_api_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+            self.facebook_page_token,
+            self.wordpress_app_password,
+            self.atompub_api_key,
+        ]
+        return [v for v in values if v]
+
+
+def load_settings(env_file: str | None = ".env") -> Settings:
+    """Load `.env` (without overriding the real environment) and read the settings."""
+    if env_file:
+        from dotenv import load_dotenv
+
+        load_dotenv(env_file, override=False)
+    return Settings.from_env()

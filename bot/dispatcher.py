@@ -1,0 +1,349 @@
+"""The dispatcher: publishes queued publications in parallel and delivers owed chat notices."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import register
+from bot.messages import Messages
+from bot.models import (
+    CARD,
+    CARD_UPDATE,
+    FAILED,
+    OPEN_PUBLICATION_STATES,
+    PUBLISHED,
+    QUEUED,
+    RESULTS,
+    SENDING,
+    CardMessage,
+    Draft,
+    Notice,
+    Publication,
+)
+from bot.notifier import Notifier
+from bot.snapshot import take
+from bot.workflow import add_notice
+from publishers.base import PermanentError, Post, Published, Publisher, TransientError
+
+log = logging.getLogger(__name__)
+
+MAX_PUBLISH_ATTEMPTS = 8
+NOTICE_GIVE_UP_AFTER = 60
+
+
+def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
+    """5 s, 10 s, 20 s … up to 15 minutes."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+class Dispatcher:
+    """Runs two loops: publications (in a thread pool, one task per channel) and notices."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        publishers: dict[str, Publisher],
+        notifier: Notifier,
+        msg: Messages,
+        clock: Callable[[], datetime],
+        *,
+        workers: int = 6,
+        lease: timedelta = timedelta(minutes=5),
+        poll_seconds: float = 1.0,
+    ):
+        self.session_factory = session_factory
+        self.publishers = publishers
+        self.notifier = notifier
+        self.msg = msg
+        self.clock = clock
+        self.lease = lease
+        self.poll_seconds = poll_seconds
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._publish_wakeup = threading.Event()
+        self._notice_wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def dry_run_channels(self) -> tuple[str, ...]:
+        return tuple(name for name, p in self.publishers.items() if p.dry_run)
+
+    # -- running ---------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._publish_wakeup.set()
+        self._notice_wakeup.set()
+
+    def start(self) -> None:
+        for name, step, event in (
+            ("dispatch-publications", self.publish_due, self._publish_wakeup),
+            ("dispatch-notices", self.deliver_due, self._notice_wakeup),
+        ):
+            thread = threading.Thread(target=self._loop, args=(step, event), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._pool.shutdown(wait=True)
+
+    def _loop(self, step: Callable[[], int], event: threading.Event) -> None:
+        while not self._stopping.is_set():
+            try:
+                worked = step()
+            except Exception:
+                log.exception("dispatcher step failed; trying again shortly")
+                worked = 0
+            if not worked:
+                event.wait(self.poll_seconds)
+                event.clear()
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._in_flight > 0
+
+    # -- publications ------------------------------------------------------------------------
+
+    def publish_due(self, limit: int = 50) -> int:
+        """Claim due publications (and ones a crashed worker left mid-send) and start them."""
+        now = self.clock()
+        with self.session_factory() as session:
+            candidates = session.execute(
+                select(Publication.id, Publication.status, Publication.attempts)
+                .where(
+                    or_(
+                        and_(Publication.status == QUEUED, Publication.due_at <= now),
+                        and_(
+                            Publication.status == SENDING, Publication.claimed_at < now - self.lease
+                        ),
+                    )
+                )
+                .order_by(Publication.due_at, Publication.id)
+                .limit(limit)
+            ).all()
+        started = 0
+        for pub_id, status, attempts in candidates:
+            if self._claim(pub_id, status, attempts, now):
+                with self._lock:
+                    self._in_flight += 1
+                self._pool.submit(self._publish, pub_id, attempts + 1, status == SENDING)
+                started += 1
+        return started
+
+    def _claim(self, pub_id: int, status: str, attempts: int, now: datetime) -> bool:
+        """Atomically take a publication: only one worker's conditional update matches."""
+        with self.session_factory.begin() as session:
+            return (
+                session.execute(
+                    update(Publication)
+                    .where(
+                        Publication.id == pub_id,
+                        Publication.status == status,
+                        Publication.attempts == attempts,
+                    )
+                    .values(status=SENDING, attempts=attempts + 1, claimed_at=now, updated_at=now)
+                ).rowcount
+                == 1
+            )
+
+    def _publish(self, pub_id: int, attempt: int, recovering: bool) -> None:
+        try:
+            with self.session_factory() as session:
+                pub = session.get(Publication, pub_id)
+                revision = next(r for r in pub.draft.revisions if r.number == pub.revision)
+                post = Post(
+                    draft_id=pub.draft_id,
+                    revision=pub.revision,
+                    channel=pub.channel,
+                    payload=dict(pub.payload),
+                    images=tuple(revision.images),
+                    publish_at=revision.publish_at,
+                )
+            publisher = self.publishers.get(post.channel)
+            if publisher is None:
+                self._record(pub_id, attempt, failed=self.msg("pub.error.unavailable"))
+                return
+            try:
+                found = publisher.find(post) if recovering else None
+                result = found or publisher.publish(post)
+            except TransientError as error:
+                self._record(pub_id, attempt, transient=error)
+            except PermanentError as error:
+                self._record(pub_id, attempt, failed=error.user_message)
+            except Exception as error:
+                log.exception("publisher %s raised unexpectedly", post.channel)
+                self._record(pub_id, attempt, transient=TransientError(type(error).__name__))
+            else:
+                self._record(pub_id, attempt, published=result, dry_run=publisher.dry_run)
+        except Exception:
+            log.exception("publication %s could not be processed; it will be retried", pub_id)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            self.wake()
+
+    def _record(
+        self,
+        pub_id: int,
+        attempt: int,
+        *,
+        published: Published | None = None,
+        dry_run: bool = False,
+        transient: TransientError | None = None,
+        failed: str | None = None,
+    ) -> None:
+        """Write the outcome of one attempt, unless another worker has since taken it over."""
+        now = self.clock()
+        with self.session_factory.begin() as session:
+            pub = session.get(Publication, pub_id)
+            draft = session.get(Draft, pub.draft_id, with_for_update=True)
+            session.refresh(pub)
+            if pub.status != SENDING or pub.attempts != attempt:
+                log.warning("publication %s was taken over; dropping a stale result", pub_id)
+                return
+            pub.updated_at = now
+            if published is not None:
+                pub.status, pub.remote_id, pub.url = PUBLISHED, published.remote_id, published.url
+                pub.published_at, pub.dry_run, pub.error = now, dry_run, None
+                register.append(
+                    session,
+                    at=now,
+                    actor="snsbot",
+                    action="published",
+                    draft_id=pub.draft_id,
+                    revision=pub.revision,
+                    channel=pub.channel,
+                    remote_id=published.remote_id,
+                    url=published.url,
+                    dry_run=dry_run,
+                    payload=pub.payload,
+                )
+            elif transient is not None and attempt < MAX_PUBLISH_ATTEMPTS:
+                pub.status, pub.error = QUEUED, str(transient)
+                pub.due_at = max(transient.retry_at or now, now + backoff(attempt))
+                if transient.retry_at and transient.retry_at > now:
+                    pub.due_at = transient.retry_at
+                log.warning(
+                    "%s: transient failure (%s); retry at %s", pub.channel, transient, pub.due_at
+                )
+            else:
+                pub.status = FAILED
+                pub.error = failed or self.msg("pub.error.gave_up")
+                register.append(
+                    session,
+                    at=now,
+                    actor="snsbot",
+                    action="publish_failed",
+                    draft_id=pub.draft_id,
+                    revision=pub.revision,
+                    channel=pub.channel,
+                    error=pub.error,
+                    attempts=attempt,
+                )
+            add_notice(session, pub.draft_id, CARD_UPDATE, now)
+            session.flush()
+            still_open = session.execute(
+                select(Publication.id).where(
+                    Publication.draft_id == pub.draft_id,
+                    Publication.revision == pub.revision,
+                    Publication.status.in_(OPEN_PUBLICATION_STATES),
+                )
+            ).first()
+            if still_open is None and not draft.results_sent:
+                draft.results_sent = True
+                add_notice(session, pub.draft_id, RESULTS, now)
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def deliver_due(self, limit: int = 50) -> int:
+        """Deliver owed chat messages in order; a draft's later notices wait for its earlier ones."""
+        now = self.clock()
+        with self.session_factory() as session:
+            due = session.execute(
+                select(Notice.id, Notice.draft_id, Notice.due_at)
+                .where(Notice.done.is_(False))
+                .order_by(Notice.id)
+                .limit(limit)
+            ).all()
+        delivered, blocked = 0, set()
+        for notice_id, draft_id, due_at in due:
+            if draft_id in blocked:
+                continue
+            if due_at > now or not self._deliver(notice_id):
+                blocked.add(draft_id)
+                continue
+            delivered += 1
+        return delivered
+
+    def _deliver(self, notice_id: int) -> bool:
+        with self.session_factory() as session:
+            notice = session.get(Notice, notice_id)
+            draft = session.get(Draft, notice.draft_id)
+            snapshot = take(session, draft, self.dry_run_channels, self.clock())
+            kind = notice.kind
+        try:
+            if kind == CARD:
+                refs = self.notifier.post_card(snapshot)
+            elif kind == CARD_UPDATE:
+                refs = []
+                if snapshot.card_refs:
+                    self.notifier.update_card(snapshot)
+            else:
+                refs = []
+                self.notifier.tell_author(snapshot, kind)
+        except Exception as error:
+            self._defer_notice(notice_id, error)
+            return False
+        with self.session_factory.begin() as session:
+            session.execute(update(Notice).where(Notice.id == notice_id).values(done=True))
+            for channel, ts in refs:
+                session.add(CardMessage(draft_id=snapshot.id, channel=channel, ts=ts))
+        return True
+
+    def _defer_notice(self, notice_id: int, error: Exception) -> None:
+        now = self.clock()
+        with self.session_factory.begin() as session:
+            notice = session.get(Notice, notice_id)
+            notice.attempts += 1
+            notice.last_error = f"{type(error).__name__}: {error}"[:500]
+            retry_after = getattr(error, "retry_after", None)
+            wait = backoff(notice.attempts, base=2.0, cap=600.0)
+            if retry_after:
+                wait = max(wait, timedelta(seconds=float(retry_after)))
+            notice.due_at = now + wait
+            if notice.attempts >= NOTICE_GIVE_UP_AFTER:
+                notice.done = True
+                log.error("giving up on %s notice %s: %s", notice.kind, notice_id, error)
+            else:
+                log.warning(
+                    "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait
+                )
+
+    # -- for tests and `snsbot worker --once` -------------------------------------------------
+
+    def run_until_idle(self, timeout: float = 30.0) -> None:
+        """Work in the caller's thread until nothing is due or in flight (or `timeout`)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            worked = self.publish_due()
+            worked += self.deliver_due()
+            if not worked and not self.busy:
+                return
+            if not worked:
+                time.sleep(0.02)
+        raise TimeoutError("dispatcher did not become idle")

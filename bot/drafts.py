@@ -1,0 +1,127 @@
+"""A draft's fields, their validation, and what each channel will post (pure functions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlparse
+
+from twitter_text import parse_tweet
+
+SOURCES = ("new", "hp_update", "cross_post", "group_request", "other")
+SOURCES_NEEDING_URL = ("hp_update", "cross_post", "group_request")
+CATEGORIES = ("civic", "other")
+X_MAX_WEIGHT = 280
+BODY_MAX_CHARS = 10000  # far above any channel's need; keeps cards and the database sane
+TITLE_MAX_CHARS = 200
+URL_MAX_CHARS = 2000
+GROUP_MAX_CHARS = 200
+MAX_IMAGES = 4
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """What an operator typed in the draft form, already stripped of surrounding blanks."""
+
+    body: str
+    channels: tuple[str, ...]
+    source: str = "new"
+    category: str = "civic"
+    x_text: str = ""
+    blog_title: str = ""
+    url: str = ""
+    group_name: str = ""
+    publish_at: datetime | None = None
+    images: tuple[dict, ...] = field(default_factory=tuple)
+
+
+def x_weight(text: str) -> int:
+    """X's weighted length under the twitter-text rules (CJK counts 2, any URL 23)."""
+    return parse_tweet(text).weightedLength
+
+
+def compose_x_text(draft: DraftInput) -> str:
+    """The X text (or the body), then a space and the URL unless the text already holds it."""
+    text = draft.x_text or draft.body
+    if draft.url and draft.url not in text:
+        text = f"{text} {draft.url}" if text else draft.url
+    return text
+
+
+def blog_title(draft: DraftInput) -> str:
+    """The blog title, or the body's first line when no title was given."""
+    if draft.blog_title:
+        return draft.blog_title
+    first_line = draft.body.strip().splitlines()[0] if draft.body.strip() else ""
+    return first_line[:TITLE_MAX_CHARS]
+
+
+def payloads(draft: DraftInput, draft_id: int, revision: int) -> dict[str, dict]:
+    """Exactly what each chosen channel will receive (the contract, DESIGN.md §4)."""
+    result: dict[str, dict] = {}
+    for channel in draft.channels:
+        if channel == "x":
+            result["x"] = {"text": compose_x_text(draft)}
+        elif channel == "facebook":
+            result["facebook"] = {"message": draft.body, "link": draft.url or None}
+        elif channel == "blog":
+            content = draft.body
+            if draft.url:
+                content = f'{content}\n\n<a href="{draft.url}">{draft.url}</a>'
+            result["blog"] = {
+                "title": blog_title(draft),
+                "content": content,
+                "slug": f"snsbot-{draft_id}-{revision}",
+            }
+    return result
+
+
+def _is_http_url(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
+
+
+def _has_control_chars(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\n\t" for c in text)
+
+
+def validate(draft: DraftInput, offered: tuple[str, ...], now: datetime) -> dict[str, tuple]:
+    """Problems keyed by the form field; each is (message key, format arguments)."""
+    errors: dict[str, tuple] = {}
+    if not draft.body:
+        errors["body"] = ("error.body_required", {})
+    elif len(draft.body) > BODY_MAX_CHARS:
+        errors["body"] = ("error.body_too_long", {"max": BODY_MAX_CHARS})
+    elif _has_control_chars(draft.body):
+        errors["body"] = ("error.control_chars", {})
+    if not draft.channels:
+        errors["channels"] = ("error.channels_required", {})
+    elif any(c not in offered for c in draft.channels):
+        errors["channels"] = ("error.channel_unknown", {})
+    if draft.source not in SOURCES:
+        errors["source"] = ("error.source_unknown", {})
+    if draft.category not in CATEGORIES:
+        errors["category"] = ("error.category_unknown", {})
+    if draft.url:
+        if len(draft.url) > URL_MAX_CHARS or not _is_http_url(draft.url):
+            errors["url"] = ("error.url_invalid", {})
+    elif draft.source in SOURCES_NEEDING_URL:
+        errors["url"] = ("error.url_required", {})
+    if draft.source == "group_request" and not draft.group_name:
+        errors["group"] = ("error.group_required", {})
+    elif len(draft.group_name) > GROUP_MAX_CHARS:
+        errors["group"] = ("error.too_long", {"max": GROUP_MAX_CHARS})
+    if len(draft.blog_title) > TITLE_MAX_CHARS:
+        errors["blog_title"] = ("error.too_long", {"max": TITLE_MAX_CHARS})
+    if "x" in draft.channels and "body" not in errors:
+        weight = x_weight(compose_x_text(draft))
+        if weight > X_MAX_WEIGHT:
+            field_name = "x_text" if draft.x_text else "body"
+            errors[field_name] = ("error.x_too_long", {"weight": weight, "max": X_MAX_WEIGHT})
+        elif not parse_tweet(compose_x_text(draft)).valid:
+            errors["x_text" if draft.x_text else "body"] = ("error.x_invalid", {})
+    if draft.publish_at is not None and draft.publish_at <= now:
+        errors["publish_at"] = ("error.publish_at_past", {})
+    if len(draft.images) > MAX_IMAGES:
+        errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
+    return errors

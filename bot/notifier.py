@@ -1,0 +1,28 @@
+"""The notifier interface: how the core tells people things, whatever the chat front end."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.snapshot import DraftSnapshot
+
+
+class Notifier(Protocol):
+    """Implemented by each chat front end (Slack now, Teams next). Raise to be retried later."""
+
+    def post_card(self, draft: DraftSnapshot) -> list[tuple[str, str]]:
+        """Send the approval card to the approvers; return where it went (channel, message id)."""
+
+    def update_card(self, draft: DraftSnapshot) -> None:
+        """Re-render the card in place at every `draft.card_refs`."""
+
+    def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
+        """Direct-message the author: `submitted`, `rejected` or `results`."""
+
+
+class RetryLater(Exception):
+    """A notice could not be delivered now; `retry_after` seconds when the platform said."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after

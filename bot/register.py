@@ -1,0 +1,163 @@
+"""The approval register (決裁簿): append-only entries chained by SHA-256, CSV export, verify."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.models import Decision, Draft, Publication, RegisterEntry, RegisterHead
+
+GENESIS = "0" * 64
+
+
+def _digest(
+    prev_hash: str, seq: int, at: datetime, actor: str, action: str, draft_id, revision, details
+) -> str:
+    canonical = json.dumps(
+        [prev_hash, seq, at.isoformat(), actor, action, draft_id, revision, details],
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    draft_id: int | None = None,
+    revision: int | None = None,
+    **details,
+) -> RegisterEntry:
+    """Add one entry in the caller's transaction; concurrent appends queue on the head row."""
+    session.execute(
+        update(RegisterHead).where(RegisterHead.id == 1).values(seq=RegisterHead.seq + 1)
+    )
+    head = session.execute(
+        select(RegisterHead.seq, RegisterHead.hash).where(RegisterHead.id == 1)
+    ).one()
+    at = at.astimezone(UTC)
+    digest = _digest(head.hash, head.seq, at, actor, action, draft_id, revision, details)
+    entry = RegisterEntry(
+        seq=head.seq,
+        at=at,
+        actor=actor,
+        action=action,
+        draft_id=draft_id,
+        revision=revision,
+        details=details,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    session.add(entry)
+    session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(hash=digest))
+    return entry
+
+
+def verify(session: Session) -> list[str]:
+    """Every break in the chain, in plain words (empty: intact)."""
+    problems = []
+    expected_prev, expected_seq = GENESIS, 1
+    rows = session.execute(select(RegisterEntry).order_by(RegisterEntry.seq)).scalars()
+    for entry in rows.yield_per(1000):
+        if entry.seq != expected_seq:
+            problems.append(f"entry {expected_seq} is missing (found {entry.seq} next)")
+        if entry.prev_hash != expected_prev:
+            problems.append(f"entry {entry.seq} does not follow the previous entry")
+        recomputed = _digest(
+            entry.prev_hash,
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.draft_id,
+            entry.revision,
+            entry.details,
+        )
+        if recomputed != entry.hash:
+            problems.append(f"entry {entry.seq} ({entry.action}) was altered after it was written")
+        expected_prev, expected_seq = entry.hash, entry.seq + 1
+    head = session.get(RegisterHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+        problems.append("the last entries were removed")
+    return problems
+
+
+EXPORT_COLUMNS = [
+    "draft",
+    "revision",
+    "author",
+    "submitted_at",
+    "source",
+    "category",
+    "channels",
+    "decision",
+    "decider",
+    "decided_at",
+    "reason",
+    "published_urls",
+    "failures",
+]
+
+
+def export_rows(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[list[str]]:
+    """One row per decided or pending revision, oldest first, streamed from the database."""
+    query = select(Draft).order_by(Draft.id)
+    if since is not None:
+        query = query.where(Draft.created_at >= since)
+    if until is not None:
+        query = query.where(Draft.created_at < until)
+    for draft in session.execute(query).scalars().yield_per(500):
+        decisions = {
+            d.revision: d
+            for d in session.execute(
+                select(Decision).where(Decision.draft_id == draft.id)
+            ).scalars()
+        }
+        publications = session.execute(
+            select(Publication).where(Publication.draft_id == draft.id)
+        ).scalars()
+        by_revision: dict[int, list[Publication]] = {}
+        for pub in publications:
+            by_revision.setdefault(pub.revision, []).append(pub)
+        for revision in draft.revisions:
+            decision = decisions.get(revision.number)
+            pubs = by_revision.get(revision.number, [])
+            yield [
+                str(draft.id),
+                str(revision.number),
+                draft.author_id,
+                revision.created_at.isoformat(),
+                revision.source,
+                revision.category,
+                " ".join(revision.channels),
+                decision.outcome if decision else draft.status,
+                decision.decided_by if decision else "",
+                decision.decided_at.isoformat() if decision else "",
+                decision.reason if decision else "",
+                " ".join(
+                    f"{p.channel}:{p.url or p.remote_id or ''}" for p in pubs if p.published_at
+                ),
+                " ".join(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
+            ]
+        session.expunge_all()
+
+
+def write_csv(rows: Iterator[list[str]], stream) -> None:
+    """CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly."""
+    stream.write("\ufeff")
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(row)

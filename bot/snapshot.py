@@ -1,0 +1,104 @@
+"""Plain read-only snapshots of a draft, handed to chat front ends for rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import drafts, roles
+from bot.models import Draft, Publication, Revision
+
+
+@dataclass(frozen=True)
+class PublicationView:
+    channel: str
+    status: str
+    attempts: int
+    due_at: datetime
+    dry_run: bool
+    url: str | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class DraftSnapshot:
+    """Everything a card or a message about one draft shows, as plain values."""
+
+    id: int
+    platform: str
+    author_id: str
+    status: str
+    revision: int
+    created_at: datetime
+    content: drafts.DraftInput
+    x_text: str
+    x_weight: int
+    blog_title: str
+    decided_by: str | None
+    decided_at: datetime | None
+    reject_reason: str | None
+    publications: tuple[PublicationView, ...]
+    dry_run_channels: tuple[str, ...]
+    approvers: tuple[str, ...]
+    card_refs: tuple[tuple[str, str], ...]
+    taken_at: datetime
+
+
+def take(
+    session: Session, draft: Draft, dry_run_channels: tuple[str, ...], now: datetime
+) -> DraftSnapshot:
+    """Snapshot `draft` at its current revision."""
+    content = content_of(draft.current)
+    x_text = drafts.compose_x_text(content)
+    chief = roles.chief_id(session, draft.platform)
+    publications = [p for p in draft.publications if p.revision == draft.revision]
+    return DraftSnapshot(
+        id=draft.id,
+        platform=draft.platform,
+        author_id=draft.author_id,
+        status=draft.status,
+        revision=draft.revision,
+        created_at=draft.created_at,
+        content=content,
+        x_text=x_text,
+        x_weight=drafts.x_weight(x_text),
+        blog_title=drafts.blog_title(content),
+        decided_by=draft.decided_by,
+        decided_at=draft.decided_at,
+        reject_reason=draft.reject_reason,
+        publications=tuple(_publication_view(p) for p in publications),
+        dry_run_channels=dry_run_channels,
+        approvers=(chief,) if chief else (),
+        card_refs=tuple((m.channel, m.ts) for m in draft.card_messages),
+        taken_at=now,
+    )
+
+
+def _publication_view(p: Publication) -> PublicationView:
+    return PublicationView(
+        channel=p.channel,
+        status=p.status,
+        attempts=p.attempts,
+        due_at=p.due_at,
+        dry_run=p.dry_run,
+        url=p.url,
+        error=p.error,
+    )
+
+
+def content_of(revision: Revision) -> drafts.DraftInput:
+    """A stored revision as the plain draft input it came from."""
+    return drafts.DraftInput(
+        body=revision.body,
+        channels=tuple(revision.channels),
+        source=revision.source,
+        category=revision.category,
+        x_text=revision.x_text,
+        blog_title=revision.blog_title,
+        url=revision.url,
+        group_name=revision.group_name,
+        publish_at=revision.publish_at,
+        images=tuple(revision.images),
+    )

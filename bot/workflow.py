@@ -1,0 +1,285 @@
+"""The approval workflow on plain values: submit, decide (approve / reject), retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import drafts, register, roles
+from bot.models import (
+    APPROVED,
+    CARD,
+    CARD_UPDATE,
+    CHIEF,
+    FAILED,
+    PENDING,
+    QUEUED,
+    REJECTED,
+    REJECTED_NOTICE,
+    SUBMITTED,
+    Decision,
+    Draft,
+    Notice,
+    Publication,
+    Revision,
+)
+from bot.snapshot import content_of
+
+# What came of an attempt to act on a draft.
+DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO = (
+    "done",
+    "refused",
+    "already_decided",
+    "not_found",
+    "nothing_to_do",
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a decision or a retry, with what the clicker should be told."""
+
+    result: str
+    draft_id: int
+    status: str | None = None  # the draft's state after the attempt
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    channels: tuple[str, ...] = ()
+
+
+def add_notice(session: Session, draft_id: int, kind: str, now: datetime) -> None:
+    """Owe someone a chat message; a pending card refresh already owed is not queued twice."""
+    if kind == CARD_UPDATE:
+        already = session.execute(
+            select(Notice.id).where(
+                Notice.draft_id == draft_id,
+                Notice.kind == CARD_UPDATE,
+                Notice.done.is_(False),
+                Notice.attempts == 0,
+            )
+        ).first()
+        if already:
+            return
+    session.add(Notice(draft_id=draft_id, kind=kind, due_at=now, created_at=now))
+
+
+def submit(
+    session: Session, *, author_id: str, content: drafts.DraftInput, now: datetime, platform="slack"
+) -> Draft:
+    """Store a new draft (revision 1) and owe the chief a card and the author a receipt."""
+    draft = Draft(
+        platform=platform, author_id=author_id, status=PENDING, revision=1, created_at=now
+    )
+    session.add(draft)
+    session.flush()
+    session.add(_revision(draft.id, 1, content, author_id, now))
+    register.append(
+        session,
+        at=now,
+        actor=author_id,
+        action="submitted",
+        draft_id=draft.id,
+        revision=1,
+        **_register_content(content),
+    )
+    add_notice(session, draft.id, CARD, now)
+    add_notice(session, draft.id, SUBMITTED, now)
+    return draft
+
+
+def _revision(draft_id: int, number: int, c: drafts.DraftInput, by: str, now: datetime) -> Revision:
+    return Revision(
+        draft_id=draft_id,
+        number=number,
+        body=c.body,
+        x_text=c.x_text,
+        blog_title=c.blog_title,
+        url=c.url,
+        channels=list(c.channels),
+        source=c.source,
+        category=c.category,
+        group_name=c.group_name,
+        publish_at=c.publish_at,
+        images=list(c.images),
+        created_by=by,
+        created_at=now,
+    )
+
+
+def _register_content(c: drafts.DraftInput) -> dict:
+    return {
+        "body": c.body,
+        "x_text": c.x_text,
+        "blog_title": c.blog_title,
+        "url": c.url,
+        "channels": list(c.channels),
+        "source": c.source,
+        "category": c.category,
+        "group": c.group_name,
+        "publish_at": c.publish_at.isoformat() if c.publish_at else None,
+        "images": [i.get("name", "") for i in c.images],
+    }
+
+
+def may_decide(session: Session, user_id: str, platform: str = "slack") -> bool:
+    """Only the chief decides (policy §3, §5)."""
+    return roles.role_of(session, user_id, platform) == CHIEF
+
+
+def refuse(
+    session: Session, *, draft_id: int, actor: str, attempted: str, now: datetime
+) -> Outcome:
+    """Record a click by someone not allowed to make it."""
+    role = roles.role_of(session, actor) or "none"
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action="refused",
+        draft_id=draft_id,
+        attempted=attempted,
+        role=role,
+    )
+    return Outcome(REFUSED, draft_id)
+
+
+def decide(
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    approve: bool,
+    now: datetime,
+    reason: str = "",
+    revision: int | None = None,
+) -> Outcome:
+    """Approve or reject in one conditional update: the first decision wins, later ones see it.
+
+    Approval writes one publication per chosen channel (the outbox) in the same transaction.
+    """
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        return Outcome(NOT_FOUND, draft_id)
+    if not may_decide(session, actor, draft.platform):
+        return refuse(
+            session,
+            draft_id=draft_id,
+            actor=actor,
+            attempted="approve" if approve else "reject",
+            now=now,
+        )
+    status = APPROVED if approve else REJECTED
+    conditions = [Draft.id == draft_id, Draft.status == PENDING]
+    if revision is not None:
+        conditions.append(Draft.revision == revision)
+    won = session.execute(
+        update(Draft)
+        .where(*conditions)
+        .values(status=status, decided_by=actor, decided_at=now, reject_reason=reason or None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        session.refresh(draft)
+        return Outcome(
+            ALREADY_DECIDED,
+            draft_id,
+            status=draft.status,
+            decided_by=draft.decided_by,
+            decided_at=draft.decided_at,
+        )
+    session.refresh(draft)
+    current = draft.current
+    session.add(
+        Decision(
+            draft_id=draft_id,
+            revision=draft.revision,
+            outcome=status,
+            decided_by=actor,
+            decided_at=now,
+            reason=reason,
+        )
+    )
+    if approve:
+        content = content_of(current)
+        due = max(now, current.publish_at) if current.publish_at else now
+        for channel, payload in drafts.payloads(content, draft_id, draft.revision).items():
+            session.add(
+                Publication(
+                    draft_id=draft_id,
+                    revision=draft.revision,
+                    channel=channel,
+                    status=QUEUED,
+                    due_at=due,
+                    payload=payload,
+                    updated_at=now,
+                )
+            )
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action=status,
+        draft_id=draft_id,
+        revision=draft.revision,
+        reason=reason,
+    )
+    add_notice(session, draft_id, CARD_UPDATE, now)
+    if not approve:
+        add_notice(session, draft_id, REJECTED_NOTICE, now)
+    return Outcome(DONE, draft_id, status=status, decided_by=actor, decided_at=now)
+
+
+def retry_failed(session: Session, *, draft_id: int, actor: str, now: datetime) -> Outcome:
+    """Queue the failed channels of an approved draft again; published ones are never touched."""
+    draft = session.get(Draft, draft_id, with_for_update=True)
+    if draft is None:
+        return Outcome(NOT_FOUND, draft_id)
+    if actor != draft.author_id and not may_decide(session, actor, draft.platform):
+        return refuse(session, draft_id=draft_id, actor=actor, attempted="retry", now=now)
+    failed = list(
+        session.execute(
+            select(Publication).where(
+                Publication.draft_id == draft_id,
+                Publication.revision == draft.revision,
+                Publication.status == FAILED,
+            )
+        ).scalars()
+    )
+    if not failed:
+        return Outcome(NOTHING_TO_DO, draft_id, status=draft.status)
+    for publication in failed:
+        publication.status, publication.attempts = QUEUED, 0
+        publication.due_at, publication.updated_at, publication.error = now, now, None
+    draft.results_sent = False
+    channels = tuple(p.channel for p in failed)
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action="retry_requested",
+        draft_id=draft_id,
+        revision=draft.revision,
+        channels=list(channels),
+    )
+    add_notice(session, draft_id, CARD_UPDATE, now)
+    return Outcome(DONE, draft_id, status=draft.status, channels=channels)
+
+
+def open_drafts(session: Session, author_id: str, limit: int = 20) -> list[Draft]:
+    """The author's most recent drafts, newest first."""
+    return list(
+        session.execute(
+            select(Draft).where(Draft.author_id == author_id).order_by(Draft.id.desc()).limit(limit)
+        ).scalars()
+    )
+
+
+def pending_drafts(session: Session, limit: int = 20) -> list[Draft]:
+    return list(
+        session.execute(
+            select(Draft).where(Draft.status == PENDING).order_by(Draft.id).limit(limit)
+        ).scalars()
+    )

@@ -1,0 +1,1 @@
+"""Chat front ends: one package per platform, each calling the same core."""

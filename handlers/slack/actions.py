@@ -1,0 +1,138 @@
+"""Button clicks: approve, reject, retry, show the full text, new draft from App Home."""
+
+from __future__ import annotations
+
+import re
+
+from bot import roles, workflow
+from bot.models import PENDING, Draft
+from bot.services import Services
+from bot.snapshot import take
+from handlers.slack import ids
+from handlers.slack.blocks import full_text_modal, metadata, reject_modal
+from handlers.slack.commands import not_operator_text, open_draft_modal
+from handlers.slack.replies import outcome_text, tell
+
+DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")
+REVISION = re.compile(rf"^{ids.CARD_ACTIONS_BLOCK}:(\d{{1,9}})")
+
+
+def draft_id_of(action: dict) -> int | None:
+    match = DRAFT_ID.match(str(action.get("value") or ""))
+    return int(match.group(1)) if match else None
+
+
+def revision_of(action: dict) -> int | None:
+    match = REVISION.match(str(action.get("block_id") or ""))
+    return int(match.group(1)) if match else None
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    def decide_from_click(body, action, client, respond, approve: bool) -> None:
+        draft_id = draft_id_of(action)
+        if draft_id is None:
+            return tell(body, client, respond, msg("error.internal"))
+        with services.session_factory.begin() as session:
+            outcome = workflow.decide(
+                session,
+                draft_id=draft_id,
+                actor=body["user"]["id"],
+                approve=approve,
+                revision=revision_of(action),
+                now=services.clock(),
+            )
+        problem = outcome_text(msg, outcome)
+        if problem:
+            tell(body, client, respond, problem)
+        services.wake()
+
+    @app.action(ids.APPROVE)
+    def approve_clicked(ack, body, action, client, respond):
+        ack()
+        decide_from_click(body, action, client, respond, approve=True)
+
+    @app.action(ids.REJECT)
+    def reject_clicked(ack, body, action, client, respond):
+        ack()
+        draft_id, user_id = draft_id_of(action), body["user"]["id"]
+        if draft_id is None:
+            return tell(body, client, respond, msg("error.internal"))
+        with services.session_factory.begin() as session:
+            draft = session.get(Draft, draft_id)
+            if draft is None:
+                problem = outcome_text(msg, workflow.Outcome(workflow.NOT_FOUND, draft_id))
+            elif not workflow.may_decide(session, user_id, draft.platform):
+                problem = outcome_text(
+                    msg,
+                    workflow.refuse(
+                        session,
+                        draft_id=draft_id,
+                        actor=user_id,
+                        attempted="reject",
+                        now=services.clock(),
+                    ),
+                )
+            elif draft.status != PENDING:
+                problem = outcome_text(
+                    msg,
+                    workflow.Outcome(
+                        workflow.ALREADY_DECIDED,
+                        draft_id,
+                        status=draft.status,
+                        decided_by=draft.decided_by,
+                        decided_at=draft.decided_at,
+                    ),
+                )
+            else:
+                problem = None
+                revision = revision_of(action) or draft.revision
+        if problem:
+            return tell(body, client, respond, problem)
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=reject_modal(msg, draft_id, metadata(draft=draft_id, revision=revision)),
+        )
+
+    @app.action(ids.RETRY)
+    def retry_clicked(ack, body, action, client, respond):
+        ack()
+        draft_id = draft_id_of(action)
+        if draft_id is None:
+            return tell(body, client, respond, msg("error.internal"))
+        with services.session_factory.begin() as session:
+            outcome = workflow.retry_failed(
+                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
+            )
+        if outcome.result == workflow.DONE:
+            names = "、".join(msg(f"channel.{c}") for c in outcome.channels)
+            tell(body, client, respond, msg("retry.queued", id=draft_id, channels=names))
+            services.wake()
+        elif outcome.result == workflow.NOTHING_TO_DO:
+            tell(body, client, respond, msg("refuse.nothing_to_retry", id=draft_id))
+        elif outcome.result == workflow.REFUSED:
+            tell(body, client, respond, msg("refuse.not_author_or_chief"))
+        else:
+            tell(body, client, respond, outcome_text(msg, outcome))
+
+    @app.action(ids.SHOW_FULL)
+    def show_full_clicked(ack, body, action, client, respond):
+        ack()
+        draft_id = draft_id_of(action)
+        with services.session_factory() as session:
+            draft = session.get(Draft, draft_id) if draft_id is not None else None
+            if draft is None:
+                return tell(body, client, respond, msg("refuse.not_found", id=draft_id))
+            if roles.role_of(session, body["user"]["id"]) is None:
+                return tell(body, client, respond, not_operator_text(services, session))
+            snapshot = take(session, draft, services.dry_run_channels, services.clock())
+        client.views_open(trigger_id=body["trigger_id"], view=full_text_modal(msg, snapshot))
+
+    @app.action(ids.NEW_DRAFT)
+    def new_draft_clicked(ack, body, client, respond):
+        ack()
+        with services.session_factory() as session:
+            if roles.role_of(session, body["user"]["id"]) is None:
+                return tell(body, client, respond, not_operator_text(services, session))
+        open_draft_modal(services, client, body["trigger_id"])

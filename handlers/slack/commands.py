@@ -1,0 +1,65 @@
+"""The `/sns` slash command: open the draft form, help, status, policy."""
+
+from __future__ import annotations
+
+from bot import roles, workflow
+from bot.config import CHANNELS
+from bot.drafts import DraftInput
+from bot.services import Services
+from bot.snapshot import take
+from handlers.slack import ids
+from handlers.slack.blocks import draft_modal, status_line
+from handlers.slack.forms import clean
+
+
+def open_draft_modal(services: Services, client, trigger_id: str, body: str = "") -> None:
+    initial = DraftInput(body=clean(body)[:10000], channels=CHANNELS)
+    view = draft_modal(
+        services.msg, offered=CHANNELS, dry_run=services.dry_run_channels, initial=initial
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def not_operator_text(services: Services, session) -> str:
+    chief = roles.chief_id(session)
+    if not chief:
+        return services.msg("refuse.no_chief")
+    return services.msg("refuse.not_operator", chief=f"<@{chief}>")
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    @app.command(ids.COMMAND)
+    def sns_command(ack, command, client, respond, logger):
+        text = (command.get("text") or "").strip()
+        sub, _, rest = text.partition(" ")
+        sub = sub.lower()
+        if sub in ("help", "ヘルプ"):
+            return ack(text=msg("help.text"))
+        if sub == "policy":
+            url = services.settings.policy_url
+            return ack(text=msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
+        user_id = command["user_id"]
+        with services.session_factory() as session:
+            if roles.role_of(session, user_id) is None:
+                return ack(text=not_operator_text(services, session))
+            if sub == "status":
+                mine = [
+                    take(session, d, services.dry_run_channels, services.clock())
+                    for d in workflow.open_drafts(session, user_id)
+                ]
+                lines = [status_line(msg, d) for d in mine]
+                return ack(
+                    text=f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
+                )
+        if sub not in ("", "draft"):
+            return ack(text=msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
+        ack()
+        try:
+            open_draft_modal(
+                services, client, command["trigger_id"], rest if sub == "draft" else ""
+            )
+        except Exception:
+            logger.exception("could not open the draft modal")
+            respond(text=msg("error.internal"), response_type="ephemeral")

@@ -1,0 +1,43 @@
+"""Every Slack callback, action and block id in one place (DESIGN.md §4 names most of them)."""
+
+# Slash command
+COMMAND = "/sns"
+
+# Draft modal: each input block's block_id equals its element's action_id.
+DRAFT_SUBMIT = "draft_submit"
+BODY = "body"
+X_TEXT = "x_text"
+BLOG_TITLE = "blog_title"
+URL = "url"
+CHANNELS = "channels"
+SOURCE = "source"
+CATEGORY = "category"
+GROUP = "group"
+PUBLISH_AT = "publish_at"
+IMAGES = "images"
+DRAFT_FIELDS = (
+    BODY,
+    X_TEXT,
+    BLOG_TITLE,
+    URL,
+    CHANNELS,
+    SOURCE,
+    CATEGORY,
+    GROUP,
+    PUBLISH_AT,
+    IMAGES,
+)
+
+# Approval card buttons (value = the draft id).
+APPROVE = "approve"
+REJECT = "reject"
+RETRY = "retry"
+RESUBMIT = "resubmit"
+WITHDRAW = "withdraw"
+SHOW_FULL = "show_full"
+NEW_DRAFT = "new_draft"
+CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
+
+# Reject modal
+REJECT_SUBMIT = "reject_submit"
+REASON = "reason"

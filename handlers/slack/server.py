@@ -1,0 +1,114 @@
+"""Builds the Bolt app and serves it: HTTP (waitress, threaded) or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from waitress import create_server, wasyncore
+
+from bot.services import Services
+from handlers import slack
+from handlers.slack.notifier import SlackNotifier
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller
+
+
+def web_client(services: Services) -> WebClient:
+    """A Web API client that retries rate limits, server errors and dropped connections."""
+    return WebClient(
+        token=services.settings.slack_bot_token,
+        base_url=services.settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_bolt_app(services: Services, client: WebClient) -> App:
+    secret = services.settings.slack_signing_secret
+    app = App(
+        client=client,
+        signing_secret=secret or None,
+        request_verification_enabled=bool(secret),
+        process_before_response=False,  # ack first; the rest of a listener runs after the reply
+    )
+
+    @app.error
+    def on_error(error, body, logger):
+        logger.error("listener failed for %s", (body or {}).get("type"), exc_info=error)
+
+    slack.register(app, services)
+    return app
+
+
+def notifier(services: Services, client: WebClient) -> SlackNotifier:
+    return SlackNotifier(client, services.msg, services.settings.approval_channel)
+
+
+def wsgi_app(app: App):
+    """`POST /slack/events` to Bolt; `GET /healthz` answers 200."""
+    bolt = SlackRequestHandler(app)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok"]
+        return bolt(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """A threaded production WSGI server (waitress) that can also be stopped, for tests."""
+
+    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
+        self._server = create_server(
+            wsgi_app(app),
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY_BYTES,
+            ident="snsbot",
+        )
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port
+
+    def serve_forever(self) -> None:
+        # Short select() slices let the serving thread itself close the sockets on stop.
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=0.2, map=self._server._map, count=1)
+        self._server.task_dispatcher.shutdown()
+        wasyncore.close_all(self._server._map)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+
+def serve_socket_mode(app: App, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, app_token).start()

@@ -1,0 +1,76 @@
+"""Modal submissions: the draft form (`draft_submit`) and the reject reason (`reject_submit`)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import drafts, roles, workflow
+from bot.config import CHANNELS
+from bot.services import Services
+from handlers.slack import ids
+from handlers.slack.commands import not_operator_text
+from handlers.slack.forms import clean, draft_from_state, slack_errors
+from handlers.slack.replies import outcome_text
+
+
+def _metadata(view: dict) -> dict:
+    try:
+        value = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    @app.view(ids.DRAFT_SUBMIT)
+    def draft_submitted(ack, body, view, logger):
+        user_id = body["user"]["id"]
+        content = draft_from_state(view.get("state", {}).get("values", {}))
+        errors = drafts.validate(content, CHANNELS, services.clock())
+        if errors:
+            return ack(response_action="errors", errors=slack_errors(errors, msg))
+        try:
+            with services.session_factory.begin() as session:
+                if roles.role_of(session, user_id) is None:
+                    refusal = not_operator_text(services, session)
+                    return ack(response_action="errors", errors={ids.BODY: refusal})
+                workflow.submit(session, author_id=user_id, content=content, now=services.clock())
+        except SQLAlchemyError:
+            logger.exception("could not store a draft")
+            return ack(response_action="errors", errors={ids.BODY: msg("error.save_failed")})
+        ack()
+        services.wake()
+
+    @app.view(ids.REJECT_SUBMIT)
+    def reject_submitted(ack, body, view, logger):
+        values = view.get("state", {}).get("values", {})
+        reason = clean(((values.get(ids.REASON) or {}).get(ids.REASON) or {}).get("value"))
+        if not reason:
+            return ack(response_action="errors", errors={ids.REASON: msg("error.reason_required")})
+        meta = _metadata(view)
+        draft_id, revision = meta.get("draft"), meta.get("revision")
+        if not isinstance(draft_id, int):
+            return ack(response_action="errors", errors={ids.REASON: msg("error.internal")})
+        try:
+            with services.session_factory.begin() as session:
+                outcome = workflow.decide(
+                    session,
+                    draft_id=draft_id,
+                    actor=body["user"]["id"],
+                    approve=False,
+                    reason=reason[:2000],
+                    revision=revision if isinstance(revision, int) else None,
+                    now=services.clock(),
+                )
+        except SQLAlchemyError:
+            logger.exception("could not record a rejection")
+            return ack(response_action="errors", errors={ids.REASON: msg("error.save_failed")})
+        problem = outcome_text(msg, outcome)
+        if problem:
+            return ack(response_action="errors", errors={ids.REASON: problem})
+        ack()
+        services.wake()

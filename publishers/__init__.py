@@ -1,0 +1,1 @@
+"""Publishers: one small interface, one module per platform."""

@@ -1,0 +1,60 @@
+"""The publisher interface every channel implements, and its two errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Post:
+    """One approved revision as one channel will receive it."""
+
+    draft_id: int
+    revision: int
+    channel: str
+    payload: dict
+    images: tuple[dict, ...] = field(default_factory=tuple)
+    publish_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the post now lives on the platform."""
+
+    remote_id: str
+    url: str | None = None
+
+
+class TransientError(Exception):
+    """Try again later (at `retry_at` when the platform said when)."""
+
+    def __init__(self, message: str, retry_at: datetime | None = None):
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class PermanentError(Exception):
+    """Retrying will not help; `user_message` tells the author what to do, in their language."""
+
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+class Publisher(Protocol):
+    name: str
+    dry_run: bool
+
+    def preview(self, post: Post) -> str:
+        """The text the approval card shows for this channel."""
+
+    def publish(self, post: Post) -> Published:
+        """Post it; raise TransientError or PermanentError on failure."""
+
+    def find(self, post: Post) -> Published | None:
+        """Look the post up on the platform (after a crash mid-send); None when absent."""
+
+    def verify_account(self) -> str | None:
+        """None when the credentials belong to the configured account, else what is wrong."""
