@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
@@ -85,16 +86,14 @@ def cmd_run(args) -> int:
     http = server.HttpServer(runtime.app, host=args.host, port=args.port)
     signal.signal(signal.SIGTERM, lambda *_: http.stop())
     log.info("serving POST /slack/events and GET /healthz on http://%s:%s", args.host, http.port)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         http.serve_forever()
-    except KeyboardInterrupt:
-        pass
     runtime.dispatcher.stop()
     return 0
 
 
 def cmd_worker(args) -> int:
-    settings = _settings_or_exit(socket_mode=True if load_settings().slack_app_token else False)
+    settings = _settings_or_exit(socket_mode=bool(load_settings().slack_app_token))
     runtime = assemble(settings)
     if args.once:
         runtime.dispatcher.run_until_idle(timeout=args.timeout)
@@ -103,10 +102,8 @@ def cmd_worker(args) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     runtime.dispatcher.start()
     log.info("worker running; Ctrl-C to stop")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stop.wait()
-    except KeyboardInterrupt:
-        pass
     runtime.dispatcher.stop()
     return 0
 
