@@ -83,7 +83,9 @@ def cmd_run(args) -> int:
         log.info("starting in Socket Mode")
         server.serve_socket_mode(runtime.app, settings.slack_app_token)
         return 0
-    http = server.HttpServer(runtime.app, host=args.host, port=args.port)
+    http = server.HttpServer(
+        runtime.app, settings.slack_signing_secret, host=args.host, port=args.port
+    )
     signal.signal(signal.SIGTERM, lambda *_: http.stop())
     log.info("serving POST /slack/events and GET /healthz on http://%s:%s", args.host, http.port)
     with contextlib.suppress(KeyboardInterrupt):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -101,14 +102,14 @@ class App:
         return self.runtime.services
 
 
-@pytest.fixture
-def app(settings, fake_slack) -> Iterator[App]:
+@contextmanager
+def running_app(settings: Settings, fake_slack: FakeSlack) -> Iterator[App]:
     """snsbot serving HTTP on a free port, with its dispatcher running, as in production."""
     from handlers.slack.server import HttpServer
 
     runtime = assemble(settings)
     runtime.dispatcher.poll_seconds = 0.1
-    http = HttpServer(runtime.app, port=0)
+    http = HttpServer(runtime.app, SECRET, port=0)
     http.start()
     runtime.dispatcher.start()
     base = f"http://127.0.0.1:{http.port}"
@@ -120,3 +121,9 @@ def app(settings, fake_slack) -> Iterator[App]:
         http.stop()
         runtime.dispatcher.stop()
         runtime.services.engine.dispose()
+
+
+@pytest.fixture
+def app(settings, fake_slack) -> Iterator[App]:
+    with running_app(settings, fake_slack) as running:
+        yield running

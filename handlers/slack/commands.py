@@ -32,29 +32,32 @@ def register(app, services: Services) -> None:
 
     @app.command(ids.COMMAND)
     def sns_command(ack, command, client, respond, logger):
+        def reply(text: str):
+            ack(text=text, response_type="ephemeral")
+
         text = (command.get("text") or "").strip()
         sub, _, rest = text.partition(" ")
         sub = sub.lower()
         if sub in ("help", "ヘルプ"):
-            return ack(text=msg("help.text"))
+            return reply(msg("help.text"))
         if sub == "policy":
             url = services.settings.policy_url
-            return ack(text=msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
+            return reply(msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
         user_id = command["user_id"]
         with services.session_factory() as session:
             if roles.role_of(session, user_id) is None:
-                return ack(text=not_operator_text(services, session))
+                return reply(not_operator_text(services, session))
             if sub == "status":
                 mine = [
                     take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user_id)
                 ]
                 lines = [status_line(msg, d) for d in mine]
-                return ack(
-                    text=f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
+                return reply(
+                    f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
                 )
         if sub not in ("", "draft"):
-            return ack(text=msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
+            return reply(msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
         ack()
         try:
             open_draft_modal(

@@ -6,7 +6,6 @@ import logging
 import threading
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -17,11 +16,10 @@ from waitress import create_server, wasyncore
 
 from bot.services import Services
 from handlers import slack
+from handlers.slack.http import MAX_BODY_BYTES, events_app
 from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller
 
 
 def web_client(services: Services) -> WebClient:
@@ -39,11 +37,11 @@ def web_client(services: Services) -> WebClient:
 
 
 def create_bolt_app(services: Services, client: WebClient) -> App:
-    secret = services.settings.slack_signing_secret
     app = App(
         client=client,
-        signing_secret=secret or None,
-        request_verification_enabled=bool(secret),
+        # HTTP requests are verified at the edge (handlers/slack/http.py) before Bolt sees them;
+        # Socket Mode requests arrive over an authenticated WebSocket.
+        request_verification_enabled=False,
         process_before_response=False,  # ack first; the rest of a listener runs after the reply
     )
 
@@ -59,25 +57,14 @@ def notifier(services: Services, client: WebClient) -> SlackNotifier:
     return SlackNotifier(client, services.msg, services.settings.approval_channel)
 
 
-def wsgi_app(app: App):
-    """`POST /slack/events` to Bolt; `GET /healthz` answers 200."""
-    bolt = SlackRequestHandler(app)
-
-    def application(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok"]
-        return bolt(environ, start_response)
-
-    return application
-
-
 class HttpServer:
     """A threaded production WSGI server (waitress) that can also be stopped, for tests."""
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000, threads: int = 16):
+    def __init__(
+        self, app: App, signing_secret: str, host: str = "127.0.0.1", port: int = 3000, threads=16
+    ):
         self._server = create_server(
-            wsgi_app(app),
+            events_app(app, signing_secret),
             host=host,
             port=port,
             threads=threads,
