@@ -98,3 +98,46 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr and "secret" not in result.stderr
+
+
+def test_worker_process_publishes_what_the_bot_approved(tmp_path, fake_slack, database_url):
+    from sqlalchemy import select
+
+    from bot import db, workflow
+    from bot.drafts import DraftInput
+    from bot.models import Publication
+    from bot.services import utc_now
+
+    factory = db.make_session_factory(db.make_engine(database_url))
+    env = clean_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake_slack.base_url,
+        DATABASE_URL=database_url,
+        SNSBOT_CHIEF=CHIEF,
+        SNSBOT_OPERATORS=OPERATOR,
+    )
+    command = [sys.executable, "-m", "bot", "roles", "list"]
+    subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=60)
+    with factory.begin() as session:
+        draft = workflow.submit(
+            session,
+            author_id=OPERATOR,
+            content=DraftInput(body="ワーカーのテスト", channels=("x", "blog")),
+            now=utc_now(),
+        )
+    with factory.begin() as session:
+        workflow.decide(session, draft_id=draft.id, actor=CHIEF, approve=True, now=utc_now())
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "worker", "--once"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    with factory() as session:
+        assert {p.status for p in session.execute(select(Publication)).scalars()} == {"published"}
+    assert fake_slack.calls("chat.postMessage")
