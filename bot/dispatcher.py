@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -30,7 +31,7 @@ from bot.models import (
 from bot.notifier import Notifier
 from bot.snapshot import take
 from bot.workflow import add_notice
-from publishers.base import PermanentError, Post, Published, Publisher, TransientError
+from publishers.base import Image, PermanentError, Post, Published, Publisher, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Dispatcher:
         msg: Messages,
         clock: Callable[[], datetime],
         *,
+        fetch_file: Callable[[dict], bytes] | None = None,
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -63,6 +65,7 @@ class Dispatcher:
         self.notifier = notifier
         self.msg = msg
         self.clock = clock
+        self.fetch_file = fetch_file
         self.lease = lease
         self.poll_seconds = poll_seconds
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
@@ -169,14 +172,16 @@ class Dispatcher:
                     revision=pub.revision,
                     channel=pub.channel,
                     payload=dict(pub.payload),
-                    images=tuple(revision.images),
                     publish_at=revision.publish_at,
                 )
+                attachments = list(revision.images)
             publisher = self.publishers.get(post.channel)
             if publisher is None:
                 self._record(pub_id, attempt, failed=self.msg("pub.error.unavailable"))
                 return
             try:
+                if attachments and not publisher.dry_run:
+                    post = replace(post, images=self._download(attachments))
                 found = publisher.find(post) if recovering else None
                 result = found or publisher.publish(post)
             except TransientError as error:
@@ -194,6 +199,19 @@ class Dispatcher:
             with self._lock:
                 self._in_flight -= 1
             self.wake()
+
+    def _download(self, attachments: list[dict]) -> tuple[Image, ...]:
+        """The draft's images, fetched from the chat platform just before they are posted."""
+        if self.fetch_file is None:
+            raise PermanentError(self.msg("pub.error.unavailable"))
+        return tuple(
+            Image(
+                name=meta.get("name", ""),
+                mimetype=meta.get("mimetype", ""),
+                data=self.fetch_file(meta),
+            )
+            for meta in attachments
+        )
 
     def _record(
         self,

@@ -8,6 +8,15 @@ from typing import Protocol
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image attached to a draft, already downloaded from the chat platform."""
+
+    name: str
+    mimetype: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Post:
     """One approved revision as one channel will receive it."""
 
@@ -15,7 +24,7 @@ class Post:
     revision: int
     channel: str
     payload: dict
-    images: tuple[dict, ...] = field(default_factory=tuple)
+    images: tuple[Image, ...] = field(default_factory=tuple)
     publish_at: datetime | None = None
 
 
