@@ -9,13 +9,13 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot import db, register, roles
-from bot.config import CHANNELS, ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.models import ROLES
 from bot.services import Services, build_services, utc_now
@@ -37,15 +37,19 @@ class Runtime:
 def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runtime:
     """The composition root: core services + the Slack front end + the dispatcher."""
     from handlers.slack import server
+    from handlers.slack.files import SlackFiles
 
     services = build_services(settings, clock=clock, migrate=migrate)
     client = server.web_client(services)
+    files = SlackFiles(client, settings.slack_bot_token, services.msg, settings.slack_api_url)
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,
         server.notifier(services, client),
         services.msg,
         clock,
+        fetch_file=files.fetch,
+        lease=timedelta(seconds=settings.publish_lease_seconds),
     )
     services.wake = dispatcher.wake
     return Runtime(services, server.create_bolt_app(services, client), dispatcher)
@@ -71,10 +75,22 @@ def _settings_or_exit(socket_mode: bool | None = None) -> Settings:
 # -- commands ---------------------------------------------------------------------------------
 
 
+def _check_accounts_in_background(runtime: Runtime) -> None:
+    from bot.identity import check_and_report
+
+    threading.Thread(
+        target=check_and_report,
+        args=(runtime.services, runtime.dispatcher.notifier),
+        name="identity-check",
+        daemon=True,
+    ).start()
+
+
 def cmd_run(args) -> int:
     socket_mode = not args.http and bool(load_settings().slack_app_token)
     settings = _settings_or_exit(socket_mode)
     runtime = assemble(settings)
+    _check_accounts_in_background(runtime)
     if not args.no_worker:
         runtime.dispatcher.start()
     from handlers.slack import server
@@ -97,6 +113,7 @@ def cmd_run(args) -> int:
 def cmd_worker(args) -> int:
     settings = _settings_or_exit(socket_mode=bool(load_settings().slack_app_token))
     runtime = assemble(settings)
+    _check_accounts_in_background(runtime)
     if args.once:
         runtime.dispatcher.run_until_idle(timeout=args.timeout)
         return 0
@@ -163,6 +180,43 @@ def cmd_audit_verify(args) -> int:
     return 0
 
 
+def _check_slack_token(settings: Settings) -> tuple[bool, str]:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        who = WebClient(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
+        ).auth_test()
+    except SlackApiError as error:
+        return (
+            False,
+            f"Slack rejected SLACK_BOT_TOKEN ({error.response.get('error')}): copy it again",
+        )
+    except Exception as error:
+        return False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+    return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
+
+
+def _check_channels(settings: Settings) -> list[tuple[bool, str]]:
+    from bot.messages import Messages
+    from publishers.registry import build_publishers
+
+    checks = []
+    for channel, publisher in build_publishers(settings, Messages("en")).items():
+        missing = settings.missing_credentials(channel)
+        if settings.dry_run:
+            checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
+        elif missing:
+            checks.append(
+                (True, f"{channel}: dry run, because these are not set: {', '.join(missing)}")
+            )
+        else:
+            problem = publisher.verify_account()
+            checks.append((problem is None, problem if problem else f"{channel}: account verified"))
+    return checks
+
+
 def cmd_doctor(args) -> int:
     settings = load_settings()
     checks: list[tuple[bool, str]] = []
@@ -193,16 +247,9 @@ def cmd_doctor(args) -> int:
         checks.append(
             (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
         )
-    for channel in CHANNELS:
-        missing = settings.missing_credentials(channel)
-        if settings.dry_run:
-            checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
-        elif missing:
-            checks.append(
-                (True, f"{channel}: dry run, because these are not set: {', '.join(missing)}")
-            )
-        else:
-            checks.append((True, f"{channel}: credentials present"))
+    if settings.slack_bot_token:
+        checks.append(_check_slack_token(settings))
+    checks += _check_channels(settings)
     for ok, line in checks:
         print(f"{'✓' if ok else '✗'} {line}")
     return 0 if all(ok for ok, _ in checks) else 1

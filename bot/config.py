@@ -28,6 +28,13 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _int(value: str, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return -1  # reported by Settings.problems()
+
+
 def _user_list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
@@ -47,6 +54,7 @@ class Settings:
     locale: str = "ja"
     dry_run: bool = False
     policy_url: str = ""
+    publish_lease_seconds: int = 300
     x_api_key: str = field(default="", repr=False)
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
@@ -84,6 +92,7 @@ class Settings:
             locale=get("SNSBOT_LOCALE", "ja").lower(),
             dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
             policy_url=get("SNSBOT_POLICY_URL"),
+            publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -118,6 +127,8 @@ class Settings:
         ]:
             if user and user[:1] not in ("U", "W"):
                 found.append(f"{key} must hold Slack user ids such as U0123ABCD (found '{user}').")
+        if self.publish_lease_seconds < 1:
+            found.append("SNSBOT_PUBLISH_LEASE_SECONDS must be a positive number of seconds.")
         if not self.database_url.startswith(("sqlite:", "postgresql")):
             found.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
         return found

@@ -17,6 +17,8 @@ TITLE_MAX_CHARS = 200
 URL_MAX_CHARS = 2000
 GROUP_MAX_CHARS = 200
 MAX_IMAGES = 4
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+IMAGE_MAX_BYTES = 5 * 1024 * 1024  # X's limit for images, the strictest of the three
 
 
 @dataclass(frozen=True)
@@ -124,4 +126,10 @@ def validate(draft: DraftInput, offered: tuple[str, ...], now: datetime) -> dict
         errors["publish_at"] = ("error.publish_at_past", {})
     if len(draft.images) > MAX_IMAGES:
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
+    for image in draft.images:
+        name = str(image.get("name", ""))[:100]
+        if image.get("mimetype") not in IMAGE_TYPES:
+            errors["images"] = ("error.image_type", {"name": name})
+        elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
+            errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
     return errors

@@ -19,6 +19,9 @@ class Notifier(Protocol):
     def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
         """Direct-message the author: `submitted`, `rejected` or `results`."""
 
+    def tell_user(self, user_id: str, text: str) -> None:
+        """Direct-message anyone a short plain text (e.g. the chief, about a disabled channel)."""
+
 
 class RetryLater(Exception):
     """A notice could not be delivered now; `retry_after` seconds when the platform said."""

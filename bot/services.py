@@ -47,11 +47,12 @@ def build_services(
     session_factory = db.make_session_factory(engine)
     with session_factory.begin() as session:
         roles.bootstrap(session, settings.chief, settings.operators, clock())
+    msg = Messages(settings.locale)
     return Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        publishers=build_publishers(settings),
-        msg=Messages(settings.locale),
+        publishers=build_publishers(settings, msg),
+        msg=msg,
         clock=clock,
     )

@@ -68,3 +68,9 @@ class SlackNotifier:
             self.client.chat_postMessage(channel=draft.author_id, text=text, blocks=blocks)
         except SlackApiError as error:
             raise _retry_later(error) from None
+
+    def tell_user(self, user_id: str, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=user_id, text=text)
+        except SlackApiError as error:
+            raise _retry_later(error) from None

@@ -1,0 +1,43 @@
+"""Account identity (policy §2): each channel's credentials must belong to the configured account."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import roles
+from bot.notifier import Notifier
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def check_accounts(services: Services) -> dict[str, str | None]:
+    """Verify every real channel; {channel: None when fine, else what is wrong}."""
+    results: dict[str, str | None] = {}
+    for channel, publisher in services.publishers.items():
+        if publisher.dry_run:
+            continue
+        try:
+            results[channel] = publisher.verify_account()
+        except Exception as error:  # a publisher bug must not stop the bot from starting
+            log.exception("identity check of %s failed", channel)
+            results[channel] = services.msg(
+                "identity.failed", channel=channel, detail=type(error).__name__
+            )
+    return results
+
+
+def check_and_report(services: Services, notifier: Notifier) -> None:
+    """Run at start: log each result and tell the chief, in a DM, which channels are disabled."""
+    problems = [p for p in check_accounts(services).values() if p]
+    for problem in problems:
+        log.warning("channel disabled: %s", problem)
+    if not problems:
+        return
+    with services.session_factory() as session:
+        chief = roles.chief_id(session)
+    if chief:
+        try:
+            notifier.tell_user(chief, "\n".join(problems))
+        except Exception:
+            log.exception("could not tell the chief about disabled channels")
