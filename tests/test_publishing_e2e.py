@@ -105,3 +105,39 @@ def test_app_home_shows_pending_for_the_chief_and_own_drafts(app):
     app.slack.event({"type": "app_home_opened", "user": OPERATOR, "tab": "home", "channel": "D2"})
     mine = app.fake.wait_for("views.publish", where=lambda c: c.params["user_id"] == OPERATOR)[0]
     assert "決裁待ち" in text_of(mine) and '"approve"' not in text_of(mine)
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\x9a\x9f"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_images_are_shown_on_the_card_and_posted_as_downloaded_from_slack(app):
+    x = ControlledPublisher("x")
+    app.runtime.dispatcher.publishers["x"] = x
+    image = app.fake.add_file(PNG, name="poster.png")
+    app.slack.view_submission(
+        OPERATOR, "draft_submit", draft_values(channels=("x",), images=[image])
+    )
+    card = app.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == CHIEF)[0]
+    assert {"type": "image", "slack_file": {"id": image["id"]}, "alt_text": "poster.png"} in [
+        {k: b[k] for k in ("type", "slack_file", "alt_text")}
+        for b in card.params["blocks"]
+        if b["type"] == "image"
+    ]
+    click(app, CHIEF, card, "approve")
+    app.fake.wait_for("chat.postMessage", where=lambda c: "投稿結果" in c.params["text"])
+    assert [i.data for i in x.published[0].images] == [PNG]
+    download = app.fake.calls("file_download")[0]
+    assert download.headers["authorization"] == "Bearer xoxb-test-token"
+
+
+def test_wrong_image_type_or_size_is_refused_inline(app):
+    pdf = app.fake.add_file(b"%PDF-1.4", name="flyer.pdf", mimetype="application/pdf")
+    answer = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(images=[pdf])).json()
+    assert "flyer.pdf" in answer["errors"]["images"] and "JPEG" in answer["errors"]["images"]
+    big = {**app.fake.add_file(PNG, name="huge.png"), "size": 6 * 1024 * 1024}
+    answer = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(images=[big])).json()
+    assert "5 MB" in answer["errors"]["images"]

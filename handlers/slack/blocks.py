@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -262,6 +263,13 @@ def _previews(msg: Messages, draft: DraftSnapshot) -> list:
     if "blog" in c.channels:
         head = msg("card.preview_blog", title=esc(shorten(draft.blog_title, 150, msg)))
         blocks.append(SectionBlock(text=head + "\n" + quote(shorten(c.body, PREVIEW_CHARS, msg))))
+    blocks.extend(
+        ImageBlock(
+            slack_file={"id": image["id"]}, alt_text=str(image.get("name") or "image")[:2000]
+        )
+        for image in c.images
+        if image.get("id")
+    )
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
     if dry and draft.status == PENDING:
         names = "、".join(msg(f"channel.{ch}") for ch in dry)
