@@ -303,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # These libraries log OAuth keys and tokens at DEBUG level: keep them quiet whatever the level.
+    for noisy in ("oauthlib", "requests_oauthlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:
         return args.func(args)

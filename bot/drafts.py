@@ -17,7 +17,7 @@ TITLE_MAX_CHARS = 200
 URL_MAX_CHARS = 2000
 GROUP_MAX_CHARS = 200
 MAX_IMAGES = 4
-IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")  # X's one-shot upload takes no GIF
 IMAGE_MAX_BYTES = 5 * 1024 * 1024  # X's limit for images, the strictest of the three
 
 

@@ -143,7 +143,7 @@ def draft_modal(
             element={
                 "type": "file_input",
                 "action_id": ids.IMAGES,
-                "filetypes": ["jpg", "jpeg", "png", "gif", "webp"],
+                "filetypes": ["jpg", "jpeg", "png", "webp"],
                 "max_files": MAX_IMAGES,
             },
         ),

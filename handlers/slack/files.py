@@ -17,7 +17,6 @@ MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
 SIGNATURES = {
     "image/png": (b"\x89PNG\r\n\x1a\n",),
     "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
     "image/webp": (b"RIFF",),
 }
 

@@ -1,0 +1,241 @@
+"""The X publisher: tweets through tweepy (OAuth 1.0a user context), images through X's v2 upload."""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+from requests.utils import should_bypass_proxies
+from twitter_text import extract_urls
+
+from bot.config import Settings
+from bot.messages import Messages
+from publishers.base import Image, PermanentError, Post, Published, TransientError
+from publishers.http import TIMEOUT, retry_at_from_epoch
+
+#: Hosts tweepy and X's docs address; the session sends all of them to X_API_URL instead.
+X_HOSTS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
+#: X API v2 one-shot upload: multipart `media` (raw bytes) + `media_category` (docs.x.com).
+MEDIA_UPLOAD_URL = "https://api.x.com/2/media/upload"
+RECENT_TWEETS = 20  # how many of the account's latest tweets find() looks through
+DETAIL_MAX = 200
+
+_STATUS_ERRORS = {
+    400: tweepy.BadRequest,
+    401: tweepy.Unauthorized,
+    403: tweepy.Forbidden,
+    404: tweepy.NotFound,
+    429: tweepy.TooManyRequests,
+}
+
+
+class _ToConfiguredHost(HTTPAdapter):
+    """Sends requests for X's hard-coded hosts to X_API_URL, re-signed, with a timeout."""
+
+    def __init__(self, base_url: str, timeout, auth) -> None:
+        super().__init__()
+        self._base = urlsplit(base_url.rstrip("/"))
+        self._timeout = timeout
+        self._auth = auth
+
+    def send(self, request, timeout=None, proxies=None, **kwargs):
+        parts = urlsplit(request.url)
+        base = self._base
+        url = urlunsplit((base.scheme, base.netloc, base.path + parts.path, parts.query, ""))
+        if url != request.url:
+            request.url = url
+            # OAuth 1.0a signs the URL, so a signature made for api.twitter.com is invalid
+            # anywhere else: sign again for the URL actually used.
+            if request.headers.get("Authorization", "").startswith("OAuth "):
+                del request.headers["Authorization"]
+                self._auth(request)
+            if should_bypass_proxies(url, no_proxy=None):
+                proxies = {}
+        # tweepy.Client has no timeout setting: without one a silent server would hang us.
+        return super().send(request, timeout=timeout or self._timeout, proxies=proxies, **kwargs)
+
+
+class XPublisher:
+    """Posts to the center's X account; it can neither reply nor send direct messages."""
+
+    name = "x"
+    dry_run = False
+
+    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT) -> None:
+        self.settings = settings
+        self.msg = msg
+        keys = (
+            settings.x_api_key,
+            settings.x_api_secret,
+            settings.x_access_token,
+            settings.x_access_token_secret,
+        )
+        self._auth = tweepy.OAuth1UserHandler(*keys).apply_auth()
+        self.client = tweepy.Client(
+            consumer_key=keys[0], consumer_secret=keys[1], access_token=keys[2],
+            access_token_secret=keys[3],
+        )  # fmt: skip
+        adapter = _ToConfiguredHost(settings.x_api_url, timeout, self._auth)
+        for host in X_HOSTS:
+            self.client.session.mount(host, adapter)
+        self._user_id: str | None = None
+
+    def preview(self, post: Post) -> str:
+        return post.payload["text"]
+
+    def publish(self, post: Post) -> Published:
+        with self._mapped_errors():
+            media_ids = [self._upload(image) for image in post.images]
+            response = self.client.create_tweet(
+                text=post.payload["text"], media_ids=media_ids or None, user_auth=True
+            )
+        return self._published(response.data["id"])
+
+    def find(self, post: Post) -> Published | None:
+        with self._mapped_errors():
+            if self._user_id is None:
+                self._user_id = str(self.client.get_me(user_auth=True).data.id)
+            response = self.client.get_users_tweets(
+                self._user_id,
+                max_results=RECENT_TWEETS,
+                tweet_fields=["created_at", "entities"],
+                user_auth=True,
+            )
+        for tweet in response.data or ():
+            if _same_post(post.payload["text"], tweet.text, tweet.entities):
+                return self._published(tweet.id)
+        return None
+
+    def verify_account(self) -> str | None:
+        try:
+            user = self.client.get_me(user_auth=True).data
+        except tweepy.Unauthorized:
+            return self.msg("identity.failed", channel="X", detail=self.msg("identity.reason.auth"))
+        except tweepy.HTTPException as error:
+            detail = f"HTTP {error.response.status_code} {self._detail(error)}"
+            return self.msg("identity.failed", channel="X", detail=detail)
+        except (requests.RequestException, tweepy.TweepyException) as error:
+            reason = _network_reason(error) or "pub.reason.connection"
+            return self.msg("identity.failed", channel="X", detail=self.msg(reason))
+        expected = self.settings.x_username
+        if user.username.lower() != expected.lower():
+            return self.msg(
+                "identity.mismatch",
+                channel="X",
+                expected=f"@{expected}",
+                actual=f"@{user.username}",
+            )
+        self._user_id = str(user.id)
+        return None
+
+    def _upload(self, image: Image) -> str:
+        with self._mapped_errors(image=image.name):
+            response = self.client.session.post(
+                MEDIA_UPLOAD_URL,
+                data={"media_category": "tweet_image", "media_type": image.mimetype},
+                files={"media": (image.name, image.data, image.mimetype)},
+                headers={"User-Agent": self.client.user_agent},
+                auth=self._auth,
+            )
+            error = _STATUS_ERRORS.get(response.status_code)
+            if error is None and response.status_code >= 500:
+                error = tweepy.TwitterServerError
+            if error is None and not 200 <= response.status_code < 300:
+                error = tweepy.HTTPException
+            if error is not None:
+                raise error(response)
+        return str(response.json()["data"]["id"])
+
+    @contextlib.contextmanager
+    def _mapped_errors(self, image: str | None = None) -> Iterator[None]:
+        """Turn tweepy's and requests' errors into ours, with messages free of secrets."""
+        msg = self.msg
+        try:
+            yield
+        except tweepy.TooManyRequests as error:
+            retry_at = _retry_at(error.response.headers)
+            raise TransientError(msg("pub.reason.rate_limited"), retry_at) from None
+        except tweepy.TwitterServerError:
+            raise TransientError(msg("pub.reason.server_error")) from None
+        except tweepy.Unauthorized:
+            raise PermanentError(msg("pub.error.x_auth")) from None
+        except tweepy.Forbidden as error:
+            detail = self._detail(error)
+            if "duplicate content" in detail.lower():
+                raise PermanentError(msg("pub.error.x_duplicate")) from None
+            raise PermanentError(msg("pub.error.x_forbidden", detail=detail)) from None
+        except tweepy.HTTPException as error:  # 400, 404 and other refusals
+            detail = self._detail(error)
+            if image is not None:
+                raise PermanentError(msg("pub.error.image", name=image, detail=detail)) from None
+            raise PermanentError(msg("pub.error.x_rejected", detail=detail)) from None
+        except (requests.RequestException, tweepy.TweepyException) as error:
+            reason = _network_reason(error)
+            if reason is None:
+                raise
+            raise TransientError(msg(reason)) from None
+
+    def _detail(self, error: tweepy.HTTPException) -> str:
+        """X's own words for the refusal, shortened, with any secret blanked out."""
+        detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
+        for secret in self.settings.secrets():
+            detail = detail.replace(secret, "***")
+        return detail[:DETAIL_MAX]
+
+    def _published(self, tweet_id) -> Published:
+        url = f"https://x.com/{self.settings.x_username}/status/{tweet_id}"
+        return Published(remote_id=str(tweet_id), url=url)
+
+
+def _retry_at(headers) -> datetime | None:
+    """The 15-minute window's reset, or a 24-hour window's reset when that one is used up."""
+    names = ["x-rate-limit-reset"]
+    for scope in ("user", "app"):
+        if headers.get(f"x-{scope}-limit-24hour-remaining") == "0":
+            names.append(f"x-{scope}-limit-24hour-reset")
+    moments = [retry_at_from_epoch(headers.get(name)) for name in names]
+    return max((m for m in moments if m is not None), default=None)
+
+
+def _network_reason(error: BaseException | None) -> str | None:
+    """The message key for a timeout or connection failure, however deeply it was wrapped."""
+    while error is not None:
+        if isinstance(error, requests.Timeout):
+            return "pub.reason.timeout"
+        if isinstance(error, requests.ConnectionError):
+            return "pub.reason.connection"
+        error = error.__cause__ or error.__context__
+    return None
+
+
+# How find() recognises our tweet. X replaces every link with a t.co link (and appends one for
+# attached images), HTML-escapes &, < and >, and may touch whitespace. So compare the texts
+# with all links removed, entities unescaped, NFC-normalised and whitespace collapsed; then
+# require each of our links among the tweet's expanded links, so that two posts differing only
+# in their link are not taken for each other (that mistake would lose a post). A prefix
+# comparison would fail as soon as a link sits in the middle of the text.
+def _same_post(ours: str, theirs: str, entities: dict | None) -> bool:
+    our_text, our_links = _split_links(ours)
+    their_text, _ = _split_links(html.unescape(theirs))
+    expanded = {_bare(u.get("expanded_url", "")) for u in (entities or {}).get("urls", [])}
+    return our_text == their_text and {_bare(link) for link in our_links} <= expanded
+
+
+def _split_links(text: str) -> tuple[str, list[str]]:
+    text = unicodedata.normalize("NFC", text)
+    links = extract_urls(text)
+    for link in links:
+        text = text.replace(link, " ")
+    return " ".join(text.split()), links
+
+
+def _bare(url: str) -> str:
+    return unquote(re.sub(r"^https?://", "", url.strip(), flags=re.IGNORECASE)).rstrip("/")
