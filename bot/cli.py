@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import re
 import signal
 import sys
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -17,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from bot import db, register, roles
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
+from bot.messages import JST
 from bot.models import ROLES
 from bot.services import Services, build_services, utc_now
 
@@ -111,7 +113,9 @@ def cmd_run(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    settings = _settings_or_exit(socket_mode=bool(load_settings().slack_app_token))
+    settings = _settings_or_exit()
+    if not settings.slack_bot_token:
+        raise ConfigError(settings.slack_problems(socket_mode=True)[:1])
     runtime = assemble(settings)
     _check_accounts_in_background(runtime)
     if args.once:
@@ -148,6 +152,13 @@ def cmd_roles_list(args) -> int:
 
 
 def cmd_roles_set(args) -> int:
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", args.user):
+        print(
+            f"'{args.user}' is not a Slack user id (like U0123ABCD): find it in the user's "
+            "profile → ⋮ → Copy member ID.",
+            file=sys.stderr,
+        )
+        return 2
     with _session_factory().begin() as session:
         changed = roles.set_role(session, args.user, args.role, actor="cli", now=utc_now())
     print(f"{args.user} is now {args.role}" if changed else f"{args.user} already is {args.role}")
@@ -155,8 +166,9 @@ def cmd_roles_set(args) -> int:
 
 
 def _date(value: str) -> datetime:
+    """A day as staff mean it: midnight in Japan."""
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=JST)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-04-01") from None
 
@@ -164,7 +176,14 @@ def _date(value: str) -> datetime:
 def cmd_audit_export(args) -> int:
     with _session_factory()() as session:
         sys.stdout.reconfigure(encoding="utf-8", newline="")
-        register.write_csv(register.export_rows(session, args.since, args.until), sys.stdout)
+        if args.entries:
+            rows, columns = (
+                register.entry_rows(session, args.since, args.until),
+                register.ENTRY_COLUMNS,
+            )
+        else:
+            rows, columns = register.export_rows(session, args.since, args.until), None
+        register.write_csv(rows, sys.stdout, columns)
     return 0
 
 
@@ -294,6 +313,9 @@ def parser() -> argparse.ArgumentParser:
     export = audit.add_parser("export", help="CSV (UTF-8 with BOM) to stdout")
     export.add_argument("--since", type=_date, help="first day, e.g. 2026-04-01")
     export.add_argument("--until", type=_date, help="day after the last, e.g. 2027-04-01")
+    export.add_argument(
+        "--entries", action="store_true", help="every register entry instead of one row per draft"
+    )
     export.set_defaults(func=cmd_audit_export)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
     return p

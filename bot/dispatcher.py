@@ -36,7 +36,7 @@ from publishers.base import Image, PermanentError, Post, Published, Publisher, T
 log = logging.getLogger(__name__)
 
 MAX_PUBLISH_ATTEMPTS = 8
-NOTICE_GIVE_UP_AFTER = 60
+NOTICE_ALARM_AFTER = 10  # failures after which each further one is logged as an error
 
 
 def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
@@ -300,11 +300,26 @@ class Dispatcher:
         for notice_id, draft_id, due_at in due:
             if draft_id in blocked:
                 continue
-            if due_at > now or not self._deliver(notice_id):
+            if due_at > now or not self._claim_notice(notice_id, due_at, now):
+                blocked.add(draft_id)
+                continue
+            if not self._deliver(notice_id):
                 blocked.add(draft_id)
                 continue
             delivered += 1
         return delivered
+
+    def _claim_notice(self, notice_id: int, due_at: datetime, now: datetime) -> bool:
+        """Take a notice for one lease, so a second dispatcher does not send it too."""
+        with self.session_factory.begin() as session:
+            return (
+                session.execute(
+                    update(Notice)
+                    .where(Notice.id == notice_id, Notice.done.is_(False), Notice.due_at == due_at)
+                    .values(due_at=now + self.lease)
+                ).rowcount
+                == 1
+            )
 
     def _deliver(self, notice_id: int) -> bool:
         with self.session_factory() as session:
@@ -332,6 +347,7 @@ class Dispatcher:
         return True
 
     def _defer_notice(self, notice_id: int, error: Exception) -> None:
+        """Try again later, never giving up: a result the author was owed is not dropped."""
         now = self.clock()
         with self.session_factory.begin() as session:
             notice = session.get(Notice, notice_id)
@@ -342,13 +358,10 @@ class Dispatcher:
             if retry_after:
                 wait = max(wait, timedelta(seconds=float(retry_after)))
             notice.due_at = now + wait
-            if notice.attempts >= NOTICE_GIVE_UP_AFTER:
-                notice.done = True
-                log.error("giving up on %s notice %s: %s", notice.kind, notice_id, error)
-            else:
-                log.warning(
-                    "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait
-                )
+            level = logging.ERROR if notice.attempts >= NOTICE_ALARM_AFTER else logging.WARNING
+            log.log(
+                level, "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait
+            )
 
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 

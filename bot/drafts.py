@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlparse
 
-from twitter_text import parse_tweet
+from twitter_text import extract_urls, parse_tweet
 
 SOURCES = ("new", "hp_update", "cross_post", "group_request", "other")
 SOURCES_NEEDING_URL = ("hp_update", "cross_post", "group_request")
@@ -45,7 +46,7 @@ def x_weight(text: str) -> int:
 def compose_x_text(draft: DraftInput) -> str:
     """The X text (or the body), then a space and the URL unless the text already holds it."""
     text = draft.x_text or draft.body
-    if draft.url and draft.url not in text:
+    if draft.url and draft.url not in extract_urls(text):
         text = f"{text} {draft.url}" if text else draft.url
     return text
 
@@ -67,9 +68,10 @@ def payloads(draft: DraftInput, draft_id: int, revision: int) -> dict[str, dict]
         elif channel == "facebook":
             result["facebook"] = {"message": draft.body, "link": draft.url or None}
         elif channel == "blog":
-            content = draft.body
+            content = html.escape(draft.body, quote=False)  # plain text; WordPress adds <p>
             if draft.url:
-                content = f'{content}\n\n<a href="{draft.url}">{draft.url}</a>'
+                link = html.escape(draft.url, quote=True)
+                content = f'{content}\n\n<a href="{link}">{link}</a>'
             result["blog"] = {
                 "title": blog_title(draft),
                 "content": content,
@@ -80,7 +82,8 @@ def payloads(draft: DraftInput, draft_id: int, revision: int) -> dict[str, dict]
 
 def _is_http_url(url: str) -> bool:
     parsed = urlparse(url)
-    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and " " not in url
+    unsafe = any(c.isspace() or c in '"<>\\^`{|}' or ord(c) < 32 for c in url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not unsafe
 
 
 def _has_control_chars(text: str) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Decision, Draft, Publication, RegisterEntry, RegisterHead
 
@@ -113,7 +113,7 @@ def export_rows(
     session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[list[str]]:
     """One row per decided or pending revision, oldest first, streamed from the database."""
-    query = select(Draft).order_by(Draft.id)
+    query = select(Draft).options(selectinload(Draft.revisions)).order_by(Draft.id)
     if since is not None:
         query = query.where(Draft.created_at >= since)
     if until is not None:
@@ -151,13 +151,37 @@ def export_rows(
                 ),
                 " ".join(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
             ]
-        session.expunge_all()
 
 
-def write_csv(rows: Iterator[list[str]], stream) -> None:
+ENTRY_COLUMNS = ["seq", "at", "actor", "action", "draft", "revision", "details", "hash"]
+
+
+def entry_rows(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> Iterator[list[str]]:
+    """Every register entry, oldest first (refused clicks and role changes included)."""
+    query = select(RegisterEntry).order_by(RegisterEntry.seq)
+    if since is not None:
+        query = query.where(RegisterEntry.at >= since)
+    if until is not None:
+        query = query.where(RegisterEntry.at < until)
+    for entry in session.execute(query).scalars().yield_per(1000):
+        yield [
+            str(entry.seq),
+            entry.at.isoformat(),
+            entry.actor,
+            entry.action,
+            "" if entry.draft_id is None else str(entry.draft_id),
+            "" if entry.revision is None else str(entry.revision),
+            json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
+            entry.hash,
+        ]
+
+
+def write_csv(rows: Iterator[list[str]], stream, columns: list[str] | None = None) -> None:
     """CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly."""
     stream.write("\ufeff")
     writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(columns or EXPORT_COLUMNS)
     for row in rows:
         writer.writerow(row)

@@ -29,12 +29,13 @@ from bot.models import (
 from bot.snapshot import content_of
 
 # What came of an attempt to act on a draft.
-DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO = (
+DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE = (
     "done",
     "refused",
     "already_decided",
     "not_found",
     "nothing_to_do",
+    "stale",
 )
 
 
@@ -59,6 +60,7 @@ def add_notice(session: Session, draft_id: int, kind: str, now: datetime) -> Non
                 Notice.kind == CARD_UPDATE,
                 Notice.done.is_(False),
                 Notice.attempts == 0,
+                Notice.due_at <= now,  # not yet taken by a dispatcher, which snapshots on taking
             )
         ).first()
         if already:
@@ -183,6 +185,8 @@ def decide(
     ).rowcount
     if won != 1:
         session.refresh(draft)
+        if draft.status == PENDING:  # still pending, so the click came from an older revision
+            return Outcome(STALE, draft_id, status=draft.status)
         return Outcome(
             ALREADY_DECIDED,
             draft_id,

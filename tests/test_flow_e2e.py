@@ -148,6 +148,7 @@ def test_double_click_decides_once(app):
     submit_draft(app)
     card = card_for(app)
     click(app, CHIEF, card, "approve")
+    app.fake.wait_for("chat.update")  # the first click has been decided
     click(app, CHIEF, card, "approve")
     click(app, CHIEF, card, "reject")
     told = app.fake.wait_for("response_url", count=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -30,7 +31,8 @@ from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED, REJECTED, S
 from bot.snapshot import DraftSnapshot, PublicationView
 from handlers.slack import ids
 
-PREVIEW_CHARS = 600  # per channel on the card; the full text is behind "全文を見る"
+PREVIEW_CHARS = 900  # per channel on the card, escaped; the full text is behind "全文を見る"
+URL_DISPLAY_CHARS = 300
 SECTION_CHARS = 2900  # Slack allows 3000 per section text
 HOME_PENDING_LIMIT = 15
 HOME_MINE_LIMIT = 20
@@ -47,6 +49,14 @@ def shorten(text: str, limit: int, msg: Messages) -> str:
 
 def quote(text: str) -> str:
     return "\n".join("> " + line for line in esc(text).splitlines() or [""])
+
+
+def preview(text: str, msg: Messages, limit: int = PREVIEW_CHARS) -> str:
+    """User text as an escaped, quoted preview of at most `limit` characters (plus a marker)."""
+    quoted = quote(text)
+    if len(quoted) <= limit:
+        return quoted
+    return re.sub(r"&[a-z]*$", "", quoted[:limit]) + msg("card.truncated")  # never split "&amp;"
 
 
 def chunks(text: str, size: int = SECTION_CHARS) -> list[str]:
@@ -236,7 +246,7 @@ def _facts(msg: Messages, draft: DraftSnapshot) -> list:
         f"*{msg('card.author')}*\n<@{draft.author_id}>",
         f"*{msg('card.source')}*\n{msg('source.' + c.source)}",
         f"*{msg('card.category')}*\n{msg('category.' + c.category)}",
-        f"*{msg('card.url')}*\n{esc(c.url) if c.url else msg('card.no_url')}",
+        f"*{msg('card.url')}*\n{esc(c.url[:URL_DISPLAY_CHARS]) if c.url else msg('card.no_url')}",
         f"*{msg('card.publish_at')}*\n"
         + (msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]
@@ -254,15 +264,13 @@ def _previews(msg: Messages, draft: DraftSnapshot) -> list:
     c, blocks = draft.content, []
     if "x" in c.channels:
         head = msg("card.preview_x", weight=draft.x_weight, max=X_MAX_WEIGHT)
-        blocks.append(
-            SectionBlock(text=head + "\n" + quote(shorten(draft.x_text, PREVIEW_CHARS, msg)))
-        )
+        blocks.append(SectionBlock(text=head + "\n" + preview(draft.x_text, msg)))
     if "facebook" in c.channels:
         head = msg("card.preview_facebook")
-        blocks.append(SectionBlock(text=head + "\n" + quote(shorten(c.body, PREVIEW_CHARS, msg))))
+        blocks.append(SectionBlock(text=head + "\n" + preview(c.body, msg)))
     if "blog" in c.channels:
         head = msg("card.preview_blog", title=esc(shorten(draft.blog_title, 150, msg)))
-        blocks.append(SectionBlock(text=head + "\n" + quote(shorten(c.body, PREVIEW_CHARS, msg))))
+        blocks.append(SectionBlock(text=head + "\n" + preview(c.body, msg)))
     blocks.extend(
         ImageBlock(
             slack_file={"id": image["id"]}, alt_text=str(image.get("name") or "image")[:2000]

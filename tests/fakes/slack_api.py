@@ -134,8 +134,12 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeSlack:
     """Fake Slack Web API on 127.0.0.1; point `WebClient(base_url=fake.base_url)` at it."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", app_token: str | None = None) -> None:
         self.token = token
+        #: The app-level token (xapp-…) that `apps.connections.open` accepts; None: no Socket Mode.
+        self.app_token = app_token
+        #: What `apps.connections.open` answers as `url` (e.g. a `FakeSocketMode().url`).
+        self.socket_mode_url: str | None = None
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -327,6 +331,10 @@ class FakeSlack:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         params = _parse_params(split.query, raw_body, headers.get("content-type", ""))
         authorized = headers.get("authorization") == f"Bearer {self.token}"
+        app_authorized = (
+            self.app_token is not None
+            and headers.get("authorization") == f"Bearer {self.app_token}"
+        )
 
         path = split.path
         if path.startswith("/api/") and len(path) > len("/api/"):
@@ -349,6 +357,8 @@ class FakeSlack:
                 answer = _json_answer({"ok": True})
             elif method == FILE_DOWNLOAD:
                 answer = self._file_answer(path, authorized)
+            elif method == "apps.connections.open" or (app_authorized and not authorized):
+                answer = _json_answer(self._app_token_response(method, authorized, app_authorized))
             elif not authorized:
                 answer = _json_answer({"ok": False, "error": "invalid_auth"})
             else:
@@ -379,6 +389,18 @@ class FakeSlack:
             return _Answer(200, _LOGIN_PAGE, "text/html; charset=utf-8", {})
         file_obj, data = entry
         return _Answer(200, data, file_obj["mimetype"], {})
+
+    def _app_token_response(
+        self, method: str, authorized: bool, app_authorized: bool
+    ) -> dict[str, Any]:
+        """`apps.connections.open` takes the app token only; the app token opens nothing else."""
+        if method != "apps.connections.open" or (authorized and not app_authorized):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if not app_authorized:
+            return {"ok": False, "error": "invalid_auth"}
+        if not self.socket_mode_url:
+            return {"ok": False, "error": "fake_socket_mode_url_not_set"}
+        return {"ok": True, "url": self.socket_mode_url}
 
     def _next_ts(self) -> str:
         n = next(self._ts_counter)

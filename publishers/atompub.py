@@ -1,0 +1,178 @@
+"""AtomPub (RFC 5023) publisher for blogs such as Hatena Blog, authenticated with WSSE."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+import secrets
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from typing import NoReturn
+from urllib.parse import urlsplit
+
+import requests
+
+from bot.config import Settings
+from bot.messages import Messages
+from publishers.base import PermanentError, Post, Published, TransientError
+from publishers.http import TIMEOUT, network_errors, retry_at_from_retry_after, utc_now
+
+ATOM = "http://www.w3.org/2005/Atom"
+APP = "http://www.w3.org/2007/app"
+HATENA = "http://www.hatena.ne.jp/info/xmlns#hatenablog"  # Hatena's <hatenablog:custom-url>
+ENTRY_TYPE = "application/atom+xml;type=entry"
+DETAIL_MAX = 200
+
+
+def wsse(user: str, api_key: str, nonce: bytes | None = None, created: str | None = None) -> str:
+    """The X-WSSE header: PasswordDigest = Base64(SHA1(nonce + created + api_key))."""
+    nonce = nonce if nonce is not None else secrets.token_bytes(20)
+    created = created or utc_now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    digest = hashlib.sha1(nonce + created.encode() + api_key.encode()).digest()
+    return (
+        f'UsernameToken Username="{user}", '
+        f'PasswordDigest="{base64.b64encode(digest).decode()}", '
+        f'Nonce="{base64.b64encode(nonce).decode()}", Created="{created}"'
+    )
+
+
+def entry_xml(post: Post, author: str) -> bytes:
+    """The <entry> to POST: title, HTML content, the slug as custom URL, published (not draft)."""
+    # Literal prefixes as in Hatena's examples (ElementTree would invent ns0:, ns1:); ET escapes.
+    entry = ET.Element("entry", {"xmlns": ATOM, "xmlns:app": APP, "xmlns:hatenablog": HATENA})
+    ET.SubElement(entry, "title").text = post.payload["title"]
+    ET.SubElement(ET.SubElement(entry, "author"), "name").text = author
+    ET.SubElement(entry, "content", type="text/html").text = post.payload["content"]
+    ET.SubElement(entry, "hatenablog:custom-url").text = post.payload["slug"]
+    control = ET.SubElement(entry, "app:control")
+    ET.SubElement(control, "app:draft").text = "no"
+    return ET.tostring(entry, encoding="utf-8", xml_declaration=True)
+
+
+class AtomPubPublisher:
+    """Posts entries to one AtomPub collection (ATOMPUB_ENDPOINT) as ATOMPUB_USER."""
+
+    name = "blog"
+    dry_run = False
+
+    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT, session=None):
+        self._collection = settings.atompub_endpoint.rstrip("/")
+        self._user = settings.atompub_user
+        self._key = settings.atompub_api_key
+        self._msg = msg
+        self._timeout = timeout
+        self._session = session or requests.Session()
+
+    def preview(self, post: Post) -> str:
+        return f"{post.payload['title']}\n\n{post.payload['content']}"
+
+    def publish(self, post: Post) -> Published:
+        if post.images:
+            raise PermanentError(self._msg("pub.error.blog_no_images"))
+        when = _aware(post.publish_at) if post.publish_at else None
+        if when is not None and when > utc_now():
+            # Hatena's API cannot schedule (a future <updated> is only a date): wait for the time.
+            raise TransientError(self._msg("pub.reason.scheduled"), when)
+        # Look first: a retry after an unanswered request must not post a second copy.
+        found = self.find(post)
+        if found is not None:
+            return found
+        headers = {"Content-Type": ENTRY_TYPE, "Slug": post.payload["slug"]}
+        response = self._send(
+            "POST", self._collection, data=entry_xml(post, self._user), headers=headers
+        )
+        if response.status_code not in (200, 201):
+            self._fail(response)
+        entry = _parse(response.content)
+        has_entry = entry is not None
+        member = response.headers.get("Location") or (_link(entry, "edit") if has_entry else None)
+        if not member:
+            raise TransientError(self._msg("pub.reason.server_error"))
+        return Published(remote_id=member, url=_link(entry, "alternate") if has_entry else None)
+
+    def find(self, post: Post) -> Published | None:
+        """The entry with the post's slug on the collection's first page, if any."""
+        slug = post.payload["slug"]
+        response = self._send("GET", self._collection)
+        if response.status_code != 200:
+            self._fail(response)
+        feed = _parse(response.content)
+        for entry in feed.iter(f"{{{ATOM}}}entry") if feed is not None else ():
+            alternate = _link(entry, "alternate") or ""
+            custom = entry.findtext(f"{{{HATENA}}}custom-url") or ""
+            if custom.strip() == slug or urlsplit(alternate).path.endswith("/" + slug):
+                member = _link(entry, "edit") or entry.findtext(f"{{{ATOM}}}id") or alternate
+                return Published(remote_id=member, url=alternate or None)
+        return None
+
+    def verify_account(self) -> str | None:
+        """GET the service document (`…/atom` for `…/atom/entry`) with the WSSE credentials."""
+        channel = self._msg("channel.blog")
+        url = self._collection
+        if url.endswith("/entry"):
+            url = url[: -len("/entry")]
+        try:
+            response = self._send("GET", url)
+        except TransientError as error:
+            return self._msg("identity.failed", channel=channel, detail=str(error))
+        if response.status_code == 200:
+            return None
+        return self._msg("identity.failed", channel=channel, detail=f"HTTP {response.status_code}")
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        headers = {**kwargs.pop("headers", {}), "X-WSSE": wsse(self._user, self._key)}
+        with network_errors(self._msg):
+            return self._session.request(
+                method, url, headers=headers, timeout=self._timeout, **kwargs
+            )
+
+    def _fail(self, response: requests.Response) -> NoReturn:
+        status = response.status_code
+        retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            raise TransientError(self._msg("pub.reason.rate_limited"), retry_at)
+        if status >= 500:
+            raise TransientError(self._msg("pub.reason.server_error"), retry_at)
+        if status == 408:
+            raise TransientError(self._msg("pub.reason.timeout"), retry_at)
+        if status == 401:
+            raise PermanentError(self._msg("pub.error.blog_auth"))
+        if status == 403:
+            raise PermanentError(self._msg("pub.error.blog_forbidden"))
+        if status == 404:
+            raise PermanentError(self._msg("pub.error.not_found"))
+        raise PermanentError(self._msg("pub.error.blog_rejected", detail=self._detail(response)))
+
+    def _detail(self, response: requests.Response) -> str:
+        """The server's words as short plain text (never the API key); else the HTTP status."""
+        text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(response.text)).split())
+        if self._key:
+            text = text.replace(self._key, "***")
+        if len(text) > DETAIL_MAX:
+            text = text[: DETAIL_MAX - 1] + "…"
+        return text or f"HTTP {response.status_code}"
+
+
+def _parse(body: bytes) -> ET.Element | None:
+    try:
+        return ET.fromstring(body) if body else None
+    except ET.ParseError:
+        return None
+
+
+def _link(entry: ET.Element, rel: str) -> str | None:
+    """The href of the entry's link with that rel (an alternate one must be HTML)."""
+    for link in entry.findall(f"{{{ATOM}}}link"):
+        html_type = "html" in link.get("type", "text/html")
+        if link.get("rel", "alternate") == rel and (rel != "alternate" or html_type):
+            return link.get("href")
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware one (naive values from the database are UTC)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,229 @@
+"""WordPress publisher over the REST API with an Application Password: posts, media, slug look-up."""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import re
+from datetime import UTC, datetime
+from typing import NoReturn
+
+import requests
+from requests.auth import HTTPBasicAuth
+
+from bot.config import Settings
+from bot.messages import Messages
+from publishers.base import Image, PermanentError, Post, Published, TransientError
+from publishers.http import TIMEOUT, network_errors, retry_at_from_retry_after, utc_now
+
+# The API root is `{WORDPRESS_URL}/wp-json/` with pretty permalinks, else `?rest_route=/`.
+API_ROOTS = ("wp-json/", "?rest_route=/")
+POSTS = "wp/v2/posts"
+MEDIA = "wp/v2/media"
+ME = "wp/v2/users/me"
+PUBLISHING_ROLES = frozenset({"administrator", "editor", "author"})
+DETAIL_MAX = 200
+
+
+class WordPressPublisher:
+    """Posts to one WordPress site as WORDPRESS_USER, authenticated with an Application Password."""
+
+    name = "blog"
+    dry_run = False
+
+    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT, session=None):
+        self._site = settings.wordpress_url.rstrip("/")
+        self._auth = HTTPBasicAuth(settings.wordpress_user, settings.wordpress_app_password)
+        self._secret = settings.wordpress_app_password
+        self._msg = msg
+        self._timeout = timeout
+        self._session = session or requests.Session()
+        self._root: str | None = None  # discovered once, on first use
+
+    def preview(self, post: Post) -> str:
+        return f"{post.payload['title']}\n\n{post.payload['content']}"
+
+    def publish(self, post: Post) -> Published:
+        # Look first: a retry after an unanswered request must not post a second copy.
+        found = self.find(post)
+        if found is not None:
+            return found
+        content, tags, media_ids = post.payload["content"], [], []
+        for number, image in enumerate(post.images, 1):
+            media = self._upload(post, number, image)
+            media_ids.append(media["id"])
+            tags.append(f'<img src="{html.escape(media["source_url"])}" alt="" />')
+        if tags:
+            content = content + "\n\n" + "\n".join(tags)
+        body = {
+            "title": post.payload["title"],
+            "content": content,
+            "status": "publish",
+            "slug": post.payload["slug"],
+        }
+        if media_ids:
+            body["featured_media"] = media_ids[0]
+        when = _aware(post.publish_at)
+        if when is not None and when > utc_now():
+            body["status"] = "future"
+            body["date_gmt"] = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        created = self._call("POST", POSTS, json=body)
+        if not isinstance(created, dict) or "id" not in created:
+            raise TransientError(self._msg("pub.reason.server_error"))
+        return Published(remote_id=str(created["id"]), url=created.get("link"))
+
+    def find(self, post: Post) -> Published | None:
+        slug = post.payload["slug"]
+        params = {"slug": slug, "status": "publish,future", "_fields": "id,link,slug,status"}
+        found = self._call("GET", POSTS, params=params)
+        for item in found if isinstance(found, list) else []:
+            # Check the slug again: a site that ignored the filter must not count as a hit.
+            if isinstance(item, dict) and item.get("slug") == slug and "id" in item:
+                return Published(remote_id=str(item["id"]), url=item.get("link"))
+        return None
+
+    def verify_account(self) -> str | None:
+        channel = self._msg("channel.blog")
+        try:
+            response = self._send("GET", ME, params={"context": "edit"})
+        except (TransientError, PermanentError) as error:
+            return self._msg("identity.failed", channel=channel, detail=str(error))
+        if response.status_code != 200:
+            code = _error(response)[0]
+            detail = f"HTTP {response.status_code} {code}".strip()
+            return self._msg("identity.failed", channel=channel, detail=detail)
+        user = _json(response)
+        user = user if isinstance(user, dict) else {}
+        roles = [str(r) for r in user.get("roles") or []]
+        capabilities = user.get("capabilities") or {}
+        if capabilities.get("publish_posts") or PUBLISHING_ROLES & set(roles):
+            return None
+        name = user.get("slug") or user.get("name") or "?"
+        actual = f"{name} ({', '.join(roles) or '-'})"
+        return self._msg(
+            "identity.mismatch", channel=channel, expected="publish_posts", actual=actual
+        )
+
+    # ------------------------------------------------------------------ HTTP
+
+    def _upload(self, post: Post, number: int, image: Image) -> dict:
+        """Send one image to the media library; returns the media object (id, source_url)."""
+        filename = _filename(post.payload["slug"], number, image)
+        headers = {
+            "Content-Type": image.mimetype,
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        }
+        media = self._call("POST", MEDIA, data=image.data, headers=headers, image=image)
+        if not isinstance(media, dict) or "id" not in media or not media.get("source_url"):
+            detail = "no media id in the answer"
+            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
+        return media
+
+    def _call(self, method: str, route: str, *, image: Image | None = None, **kwargs):
+        """One API call; the decoded JSON on 2xx, else the mapped error is raised."""
+        response = self._send(method, route, **kwargs)
+        if 200 <= response.status_code < 300:
+            return _json(response)
+        self._fail(response, image)
+
+    def _send(self, method: str, route: str, **kwargs) -> requests.Response:
+        url = self._api_root() + route
+        with network_errors(self._msg):
+            return self._session.request(
+                method, url, auth=self._auth, timeout=self._timeout, **kwargs
+            )
+
+    def _api_root(self) -> str:
+        """`…/wp-json/` if the site serves it (JSON, after redirects), else `…/?rest_route=/`."""
+        if self._root is None:
+            for suffix in API_ROOTS:
+                url = f"{self._site}/{suffix}"
+                with network_errors(self._msg):
+                    response = self._session.get(url, auth=self._auth, timeout=self._timeout)
+                if "json" in response.headers.get("Content-Type", ""):
+                    # Keep a redirect's target (e.g. http → https) so POSTs are not redirected.
+                    self._root = response.url if response.url.endswith(suffix) else url
+                    break
+            else:  # neither answered JSON: the site is down, locked, or not a WordPress
+                if response.status_code in (401, 403, 429) or response.status_code >= 500:
+                    self._fail(response)
+                raise PermanentError(self._msg("pub.error.not_found"))
+        return self._root
+
+    def _fail(self, response: requests.Response, image: Image | None = None) -> NoReturn:
+        status = _forbidden_status(response) or response.status_code
+        code, message = _error(response)
+        retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
+        if status == 429:
+            raise TransientError(self._msg("pub.reason.rate_limited"), retry_at)
+        detail = self._trim(message) or f"HTTP {status}"
+        if image is not None and code.startswith("rest_upload"):
+            # e.g. a file type the site refuses (WordPress answers these with 500)
+            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
+        if status >= 500:
+            raise TransientError(self._msg("pub.reason.server_error"), retry_at)
+        if status == 408:
+            raise TransientError(self._msg("pub.reason.timeout"), retry_at)
+        if status == 401:
+            raise PermanentError(self._msg("pub.error.blog_auth"))
+        if status == 403:
+            raise PermanentError(self._msg("pub.error.blog_forbidden"))
+        if status == 404:
+            raise PermanentError(self._msg("pub.error.not_found"))
+        if image is not None:
+            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
+        raise PermanentError(self._msg("pub.error.blog_rejected", detail=detail))
+
+    def _trim(self, text: str) -> str:
+        """The server's message as plain text, short, and never holding the password."""
+        text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(text)).split())
+        if self._secret:
+            text = text.replace(self._secret, "***")
+        return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
+
+
+def _json(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _error(response: requests.Response) -> tuple[str, str]:
+    """(code, message) of a WordPress error body; ("", text) when it is not JSON."""
+    body = _json(response)
+    if isinstance(body, dict):
+        return str(body.get("code") or ""), str(body.get("message") or "")
+    return "", response.text if "html" not in response.headers.get("Content-Type", "") else ""
+
+
+def _forbidden_status(response: requests.Response) -> int | None:
+    """401 or 403 inside a 400 "Status is forbidden." (find() may not list scheduled posts).
+
+    WordPress answers so when the user is anonymous (401: with plain permalinks a wrong
+    Application Password counts as anonymous) or lacks `edit_posts` (403).
+    """
+    body = _json(response)
+    if response.status_code != 400 or not isinstance(body, dict):
+        return None
+    if body.get("code") != "rest_invalid_param":
+        return None
+    inner = ((body.get("data") or {}).get("details") or {}).get("status") or {}
+    if inner.get("code") != "rest_forbidden_status":
+        return None
+    return 401 if (inner.get("data") or {}).get("status") == 401 else 403
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware one (naive values from the database are UTC)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _filename(slug: str, number: int, image: Image) -> str:
+    """An ASCII file name WordPress accepts: `<slug>-<n>.<ext>`, the extension matching the type."""
+    suffix = image.name.rsplit(".", 1)[-1].lower() if "." in image.name else ""
+    if not re.fullmatch(r"[a-z0-9]{1,5}", suffix):
+        suffix = (mimetypes.guess_extension(image.mimetype) or ".bin").lstrip(".")
+    return f"{slug}-{number}.{suffix}"
