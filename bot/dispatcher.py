@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -68,6 +69,7 @@ class Dispatcher:
         self.fetch_file = fetch_file
         self.lease = lease
         self.poll_seconds = poll_seconds
+        self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -120,47 +122,50 @@ class Dispatcher:
 
     # -- publications ------------------------------------------------------------------------
 
-    def publish_due(self, limit: int = 50) -> int:
-        """Claim due publications (and ones a crashed worker left mid-send) and start them."""
-        now = self.clock()
-        with self.session_factory() as session:
-            candidates = session.execute(
-                select(Publication.id, Publication.status, Publication.attempts)
-                .where(
-                    or_(
-                        and_(Publication.status == QUEUED, Publication.due_at <= now),
-                        and_(
-                            Publication.status == SENDING, Publication.claimed_at < now - self.lease
-                        ),
-                    )
-                )
-                .order_by(Publication.due_at, Publication.id)
-                .limit(limit)
-            ).all()
-        started = 0
-        for pub_id, status, attempts in candidates:
-            if self._claim(pub_id, status, attempts, now):
-                with self._lock:
-                    self._in_flight += 1
-                self._pool.submit(self._publish, pub_id, attempts + 1, status == SENDING)
-                started += 1
-        return started
+    def publish_due(self) -> int:
+        """Claim due publications (and ones a crashed worker left mid-send) and start them.
 
-    def _claim(self, pub_id: int, status: str, attempts: int, now: datetime) -> bool:
-        """Atomically take a publication: only one worker's conditional update matches."""
+        Claiming is one transaction: on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
+        workers share the queue without waiting on each other; SQLite serialises writers.
+        """
+        with self._lock:
+            capacity = self.workers - self._in_flight
+        if capacity <= 0:
+            return 0
+        now = self.clock()
         with self.session_factory.begin() as session:
-            return (
+            due = (
                 session.execute(
-                    update(Publication)
+                    select(Publication)
                     .where(
-                        Publication.id == pub_id,
-                        Publication.status == status,
-                        Publication.attempts == attempts,
+                        or_(
+                            and_(Publication.status == QUEUED, Publication.due_at <= now),
+                            and_(
+                                Publication.status == SENDING,
+                                Publication.claimed_at < now - self.lease,
+                            ),
+                        )
                     )
-                    .values(status=SENDING, attempts=attempts + 1, claimed_at=now, updated_at=now)
-                ).rowcount
-                == 1
+                    .order_by(Publication.due_at, Publication.id)
+                    .limit(capacity)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
             )
+            claimed = [(pub.id, pub.attempts + 1, pub.status == SENDING) for pub in due]
+            for pub in due:
+                pub.status, pub.attempts, pub.claimed_at, pub.updated_at = (
+                    SENDING,
+                    pub.attempts + 1,
+                    now,
+                    now,
+                )
+        for pub_id, attempt, recovering in claimed:
+            with self._lock:
+                self._in_flight += 1
+            self._pool.submit(self._publish, pub_id, attempt, recovering)
+        return len(claimed)
 
     def _publish(self, pub_id: int, attempt: int, recovering: bool) -> None:
         try:
@@ -367,13 +372,12 @@ class Dispatcher:
 
     def run_until_idle(self, timeout: float = 30.0) -> None:
         """Work in the caller's thread until nothing is due or in flight (or `timeout`)."""
-        import time
-
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            was_busy = self.busy  # read first: a task finishing during the step owes notices
             worked = self.publish_due()
             worked += self.deliver_due()
-            if not worked and not self.busy:
+            if not worked and not was_busy:
                 return
             if not worked:
                 time.sleep(0.02)
