@@ -22,10 +22,22 @@ CHIEF, DEPUTY, OPERATOR = "chief", "deputy", "operator"
 ROLES = (CHIEF, DEPUTY, OPERATOR)
 
 # Draft states.
-PENDING, APPROVED, REJECTED, WITHDRAWN = "pending", "approved", "rejected", "withdrawn"
+PENDING, APPROVED, REJECTED, WITHDRAWN, EXPIRED = (
+    "pending",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "expired",
+)
 
 # Publication states (the outbox).
-QUEUED, SENDING, PUBLISHED, FAILED = "queued", "sending", "published", "failed"
+QUEUED, SENDING, PUBLISHED, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "published",
+    "failed",
+    "cancelled",
+)
 OPEN_PUBLICATION_STATES = (QUEUED, SENDING)
 
 # Notice kinds (chat messages the dispatcher owes someone).
@@ -35,6 +47,12 @@ CARD, CARD_UPDATE, SUBMITTED, REJECTED_NOTICE, RESULTS = (
     "submitted",
     "rejected",
     "results",
+)
+EDITED, WITHDRAWN_NOTICE, EXPIRED_NOTICE, CANCELLED_NOTICE = (
+    "edited",
+    "withdrawn",
+    "expired",
+    "cancelled",
 )
 
 
@@ -177,6 +195,7 @@ class CardMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     channel: Mapped[str] = mapped_column(String(64))
     ts: Mapped[str] = mapped_column(String(64))
 
@@ -221,3 +240,15 @@ class RegisterHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ReminderLog(Base):
+    """One row per reminder sent (kind, day): a business day's reminder goes out once."""
+
+    __tablename__ = "reminder_log"
+    __table_args__ = (UniqueConstraint("kind", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))
+    sent_at: Mapped[datetime]

@@ -87,7 +87,9 @@ def verify(session: Session) -> list[str]:
             problems.append(f"entry {entry.seq} ({entry.action}) was altered after it was written")
         expected_prev, expected_seq = entry.hash, entry.seq + 1
     head = session.get(RegisterHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != expected_prev):
+    if head is None:
+        problems.append("the register's head record is missing")
+    elif head.seq != expected_seq - 1 or head.hash != expected_prev:
         problems.append("the last entries were removed")
     return problems
 

@@ -70,20 +70,27 @@ def retry(factory, draft_id, actor=OPERATOR, now=LATER) -> workflow.Outcome:
 
 
 def entries(factory, action=None) -> list[RegisterEntry]:
+    """Register entries (all but the roster's, which the fixture wrote)."""
     with factory() as session:
         query = select(RegisterEntry).order_by(RegisterEntry.seq)
         if action:
             query = query.where(RegisterEntry.action == action)
+        else:
+            query = query.where(RegisterEntry.action != "role_changed")
         return list(session.execute(query).scalars())
+
+
+def _notice_kinds(session, draft_id) -> list[str]:
+    return list(
+        session.execute(
+            select(Notice.kind).where(Notice.draft_id == draft_id).order_by(Notice.id)
+        ).scalars()
+    )
 
 
 def notice_kinds(factory, draft_id) -> list[str]:
     with factory() as session:
-        return list(
-            session.execute(
-                select(Notice.kind).where(Notice.draft_id == draft_id).order_by(Notice.id)
-            ).scalars()
-        )
+        return _notice_kinds(session, draft_id)
 
 
 def publications(factory, draft_id=None) -> list[Publication]:
@@ -102,7 +109,7 @@ def state(factory, draft_id) -> dict:
             "draft": (d.status, d.revision, d.decided_by, d.decided_at, d.reject_reason),
             "decisions": session.execute(select(func.count(Decision.id))).scalar(),
             "publications": session.execute(select(func.count(Publication.id))).scalar(),
-            "notices": notice_kinds(factory, draft_id),
+            "notices": _notice_kinds(session, draft_id),
         }
 
 
@@ -257,6 +264,25 @@ def test_a_click_on_an_older_revision_does_not_decide(factory):
     assert state(factory, draft_id) == before
     assert entries(factory, "approved") == []
     assert decide(factory, draft_id, revision=1).result == workflow.DONE
+
+
+def test_a_stale_click_on_a_pending_draft_is_stale_not_already_decided(factory):
+    """Found as a bug: it came back ALREADY_DECIDED with status 'pending' and no decider."""
+    draft_id = submit(factory)
+    outcome = decide(factory, draft_id, revision=2)
+    assert (outcome.result, outcome.status) == (workflow.STALE, PENDING)
+    assert outcome.decided_by is None
+
+
+def test_a_stale_click_on_a_decided_draft_says_who_decided(factory):
+    draft_id = submit(factory)
+    decide(factory, draft_id, revision=1)
+    outcome = decide(factory, draft_id, revision=2, approve=False)
+    assert (outcome.result, outcome.status, outcome.decided_by) == (
+        workflow.ALREADY_DECIDED,
+        APPROVED,
+        CHIEF,
+    )
 
 
 # -- reject -----------------------------------------------------------------------------------
@@ -417,7 +443,7 @@ def test_ten_simultaneous_approvals_decide_once(factory):
                     session, draft_id=draft_id, actor=CHIEF, approve=True, now=LATER
                 )
             results.append(outcome.result)
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:  # reported below
             errors.append(error)
 
     threads = [threading.Thread(target=click) for _ in range(10)]

@@ -73,11 +73,21 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "reminder_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.String(length=10), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("kind", "day"),
+    )
     op.execute(f"INSERT INTO register_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')")
     op.create_table(
         "card_messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("draft_id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=64), nullable=False),
         sa.Column("ts", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
@@ -200,6 +210,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_card_messages_draft_id"))
 
     op.drop_table("card_messages")
+    op.drop_table("reminder_log")
     op.drop_table("register_head")
     with op.batch_alter_table("register_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_register_entries_draft_id"))

@@ -1,0 +1,406 @@
+"""Consistency: layering, module docstrings, the Slack ids of the contract, Block Kit limits."""
+
+from __future__ import annotations
+
+import ast
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot import drafts
+from bot.drafts import DraftInput
+from bot.messages import CATALOGUES, Messages
+from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED
+from bot.snapshot import DraftSnapshot, PublicationView
+from handlers.slack import blocks, ids
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers", "publishers")
+NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
+
+
+def modules(*packages: str) -> list[Path]:
+    return sorted(p for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def imports(path: Path) -> list[tuple[str, bool]]:
+    """(imported module, at module level?) for every import in the file."""
+    found: list[tuple[str, bool]] = []
+
+    def walk(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                found.extend((alias.name, not in_function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
+                found.append((child.module, not in_function))
+            nested = isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            walk(child, in_function or nested)
+
+    walk(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+CHAT = {"slack_bolt", "slack_sdk"}
+
+
+# -- layering -------------------------------------------------------------------------------
+
+
+def test_there_are_modules_to_check():
+    assert len(modules("bot")) >= 10 and modules("publishers") and modules("handlers")
+
+
+@pytest.mark.parametrize("path", modules("bot"), ids=rel)
+def test_core_knows_nothing_of_slack_or_handlers(path):
+    bad = [(name, level) for name, level in imports(path) if top(name) in CHAT | {"handlers"}]
+    if rel(path) == "bot/cli.py":
+        # The composition root may reach the Slack front end, lazily, inside functions.
+        bad = [(name, module_level) for name, module_level in bad if module_level]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules("publishers"), ids=rel)
+def test_publishers_know_nothing_of_chat_or_handlers(path):
+    bad = [name for name, _ in imports(path) if top(name) in CHAT | {"handlers"}]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules("publishers"), ids=rel)
+def test_no_direct_message_endpoint_in_any_publisher(path):
+    source = path.read_text(encoding="utf-8").lower()
+    for endpoint in ("direct_messages", "dm_conversations", "/conversations", "/messages"):
+        assert endpoint not in source, f"{rel(path)} mentions {endpoint} (policy 10)"
+
+
+@pytest.mark.parametrize("path", modules(*PACKAGES), ids=rel)
+def test_every_module_starts_with_a_one_line_summary_docstring(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    first = tree.body[0] if tree.body else None
+    assert (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ), f"{rel(path)} does not start with a docstring"
+    summary = first.value.value.split("\n")[0].strip()
+    assert summary, f"{rel(path)}: the docstring's first line is empty"
+
+
+# -- Slack ids of the contract (DESIGN.md §4) ---------------------------------------------
+
+CONTRACT_IDS = {
+    "DRAFT_SUBMIT": "draft_submit",
+    "REJECT_SUBMIT": "reject_submit",
+    "APPROVE": "approve",
+    "REJECT": "reject",
+    "RETRY": "retry",
+    "RESUBMIT": "resubmit",
+    "WITHDRAW": "withdraw",
+    "REASON": "reason",
+    "BODY": "body",
+    "X_TEXT": "x_text",
+    "BLOG_TITLE": "blog_title",
+    "URL": "url",
+    "CHANNELS": "channels",
+    "SOURCE": "source",
+    "CATEGORY": "category",
+    "GROUP": "group",
+    "PUBLISH_AT": "publish_at",
+    "IMAGES": "images",
+}
+DRAFT_FIELDS = [
+    "body",
+    "x_text",
+    "blog_title",
+    "url",
+    "channels",
+    "source",
+    "category",
+    "group",
+    "publish_at",
+    "images",
+]
+
+
+@pytest.mark.parametrize(("name", "value"), sorted(CONTRACT_IDS.items()))
+def test_contract_ids_have_their_exact_values(name, value):
+    assert getattr(ids, name, None) == value
+
+
+def test_draft_fields_are_the_contract_fields():
+    assert list(ids.DRAFT_FIELDS) == DRAFT_FIELDS
+
+
+# -- the draft modal --------------------------------------------------------------------------
+
+
+@pytest.fixture(params=sorted(CATALOGUES))
+def msg(request) -> Messages:
+    return Messages(request.param)
+
+
+def draft_modal(msg, **kwargs) -> dict:
+    kwargs.setdefault("offered", ("x", "facebook", "blog"))
+    kwargs.setdefault("dry_run", ())
+    return blocks.draft_modal(msg, **kwargs)
+
+
+def test_draft_modal_has_every_contract_field(msg):
+    view = draft_modal(msg)
+    assert view["type"] == "modal" and view["callback_id"] == "draft_submit"
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == DRAFT_FIELDS
+    for block in inputs:
+        assert block["element"]["action_id"] == block["block_id"]
+    by_id = {b["block_id"]: b["element"] for b in inputs}
+    assert [o["value"] for o in by_id["channels"]["options"]] == ["x", "facebook", "blog"]
+    assert [o["value"] for o in by_id["source"]["options"]] == [
+        "new",
+        "hp_update",
+        "cross_post",
+        "group_request",
+        "other",
+    ]
+    assert [o["value"] for o in by_id["category"]["options"]] == ["civic", "other"]
+    assert by_id["channels"]["type"] == "checkboxes"
+    assert by_id["images"]["type"] == "file_input"
+    assert by_id["publish_at"]["type"] == "datetimepicker"
+
+
+def test_draft_modal_offers_only_available_channels_and_marks_dry_runs(msg):
+    view = draft_modal(msg, offered=("x", "blog"), dry_run=("blog",))
+    channels = next(b for b in view["blocks"] if b["block_id"] == "channels")["element"]
+    options = {o["value"]: o["text"]["text"] for o in channels["options"]}
+    assert list(options) == ["x", "blog"]
+    assert options["blog"].endswith(msg("channel.dry_run_suffix"))
+    assert not options["x"].endswith(msg("channel.dry_run_suffix"))
+
+
+def test_draft_modal_prefills_initial_values(msg):
+    initial = DraftInput(
+        body="市民活動フェアのお知らせ",
+        channels=("facebook",),
+        source="hp_update",
+        category="other",
+        url="https://wako-kyodo.example.jp/",
+    )
+    view = draft_modal(msg, initial=initial)
+    by_id = {b["block_id"]: b["element"] for b in view["blocks"]}
+    assert by_id["body"]["initial_value"] == "市民活動フェアのお知らせ"
+    assert by_id["url"]["initial_value"] == "https://wako-kyodo.example.jp/"
+    assert [o["value"] for o in by_id["channels"]["initial_options"]] == ["facebook"]
+    assert by_id["source"]["initial_option"]["value"] == "hp_update"
+    assert by_id["category"]["initial_option"]["value"] == "other"
+
+
+def test_modal_texts_fit_slack_limits(msg):
+    """Modal title, submit and close at most 24 characters; option texts at most 75."""
+    snapshot = longest_snapshot()
+    views = [
+        draft_modal(msg, dry_run=("x", "facebook", "blog")),
+        blocks.reject_modal(msg, 123456, "{}"),
+        blocks.full_text_modal(msg, snapshot),
+    ]
+    for view in views:
+        for key in ("title", "submit", "close"):
+            if key in view:
+                assert len(view[key]["text"]) <= 24, (key, view[key]["text"])
+    for block in views[0]["blocks"]:
+        for option in block["element"].get("options", []):
+            assert len(option["text"]["text"]) <= 75
+
+
+def test_reject_modal_contract(msg):
+    view = blocks.reject_modal(msg, 5, '{"draft":5}')
+    assert view["callback_id"] == "reject_submit"
+    (reason,) = [b for b in view["blocks"] if b["type"] == "input"]
+    assert reason["block_id"] == reason["element"]["action_id"] == "reason"
+    assert view["private_metadata"] == '{"draft":5}'
+
+
+# -- the approval card ------------------------------------------------------------------------
+
+LONGEST_URL = "https://wako-kyodo.example.jp/" + "a" * (drafts.URL_MAX_CHARS - 30)
+
+
+def snapshot(content: DraftInput, **overrides) -> DraftSnapshot:
+    x_text = drafts.compose_x_text(content)
+    values = dict(
+        id=123456,
+        platform="slack",
+        author_id="UOPER001",
+        status=PENDING,
+        revision=1,
+        created_at=NOW,
+        content=content,
+        x_text=x_text,
+        x_weight=drafts.x_weight(x_text),
+        blog_title=drafts.blog_title(content),
+        decided_by=None,
+        decided_at=None,
+        reject_reason=None,
+        publications=(),
+        dry_run_channels=("x", "facebook", "blog"),
+        approvers=("UCHIEF01",),
+        card_refs=(),
+        taken_at=NOW,
+    )
+    values.update(overrides)
+    return DraftSnapshot(**values)
+
+
+def longest_content(body_char: str = "あ") -> DraftInput:
+    """The largest draft validate() accepts: every field at its maximum."""
+    content = DraftInput(
+        body=(body_char * 99 + "\n") * (drafts.BODY_MAX_CHARS // 100),
+        channels=("x", "facebook", "blog"),
+        source="group_request",
+        category="other",
+        x_text="a" * (drafts.X_MAX_WEIGHT - 24),  # + space + URL (23) = 280
+        blog_title="題" * drafts.TITLE_MAX_CHARS,
+        url=LONGEST_URL,
+        group_name="団" * drafts.GROUP_MAX_CHARS,
+        publish_at=NOW + timedelta(days=1),
+        images=tuple(
+            {"id": f"F{i}", "name": f"写真{i}.png", "mimetype": "image/png", "size": 1000}
+            for i in range(drafts.MAX_IMAGES)
+        ),
+    )
+    assert len(content.body) == drafts.BODY_MAX_CHARS
+    assert drafts.validate(content, ("x", "facebook", "blog"), NOW) == {}
+    return content
+
+
+def longest_snapshot(**overrides) -> DraftSnapshot:
+    return snapshot(longest_content(), **overrides)
+
+
+def texts(node) -> list[str]:
+    """Every `text` string anywhere in a block structure."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                found.append(value)
+            else:
+                found.extend(texts(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(texts(item))
+    return found
+
+
+def buttons(card_blocks: list[dict]) -> dict[str, dict]:
+    return {
+        e["action_id"]: e
+        for b in card_blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["type"] == "button"
+    }
+
+
+def assert_within_slack_limits(card_blocks: list[dict]) -> None:
+    assert len(card_blocks) <= 50
+    for block in card_blocks:
+        if block["type"] == "section":
+            if "text" in block:
+                assert len(block["text"]["text"]) <= 3000
+            for field in block.get("fields", []):
+                assert len(field["text"]) <= 2000, field["text"][:40]
+            assert len(block.get("fields", [])) <= 10
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        if block["type"] == "actions":
+            assert len(block["elements"]) <= 25
+            for element in block["elements"]:
+                assert len(element["text"]["text"]) <= 75
+                assert len(element.get("value", "")) <= 2000
+    assert sum(len(t) for t in texts(card_blocks)) <= 12000
+
+
+def test_card_has_approve_and_reject_buttons_valued_with_the_draft_id(msg):
+    content = DraftInput(body="市民活動フェアを開催します。", channels=("x", "facebook"))
+    fallback, card = blocks.approval_card(msg, snapshot(content, id=42))
+    assert "42" in fallback
+    found = buttons(card)
+    assert (found["approve"]["style"], found["approve"]["value"]) == ("primary", "42")
+    assert (found["reject"]["style"], found["reject"]["value"]) == ("danger", "42")
+    assert found["show_full"]["value"] == "42"
+
+
+def test_decided_card_has_no_decision_buttons(msg):
+    content = DraftInput(body="市民活動フェアを開催します。", channels=("x",))
+    view = PublicationView("x", FAILED, 8, NOW, False, None, "投稿できませんでした")
+    decided = snapshot(
+        content, status=APPROVED, decided_by="UCHIEF01", decided_at=NOW, publications=(view,)
+    )
+    _, card = blocks.approval_card(msg, decided)
+    found = buttons(card)
+    assert "approve" not in found and "reject" not in found
+    assert found["retry"]["value"].split(":")[0] == str(decided.id)
+
+
+def test_card_shows_the_exact_x_text_and_its_weight(msg):
+    content = DraftInput(
+        body="本文", channels=("x",), x_text="フェアです", url="https://example.jp/f"
+    )
+    _, card = blocks.approval_card(msg, snapshot(content))
+    joined = "\n".join(texts(card))
+    assert "フェアです https://example.jp/f" in joined
+    assert f"{drafts.x_weight('フェアです https://example.jp/f')} / 280" in joined
+
+
+def test_longest_pending_card_stays_within_slack_limits(msg):
+    _, card = blocks.approval_card(msg, longest_snapshot())
+    assert_within_slack_limits(card)
+    assert "show_full" in buttons(card)
+
+
+def test_longest_decided_card_stays_within_slack_limits(msg):
+    views = tuple(
+        PublicationView(ch, st, 3, NOW, False, url, err)
+        for ch, st, url, err in (
+            ("x", PUBLISHED, "https://x.com/wako/status/1", None),
+            ("facebook", FAILED, None, "投稿できませんでした。" * 10),
+            ("blog", QUEUED, None, "503 Service Unavailable"),
+        )
+    )
+    decided = longest_snapshot(
+        status=APPROVED, decided_by="UCHIEF01", decided_at=NOW, publications=views
+    )
+    _, card = blocks.approval_card(msg, decided)
+    assert_within_slack_limits(card)
+
+
+def test_card_limits_hold_for_text_that_grows_when_escaped(msg):
+    """Found as a bug: previews were cut before esc() turned each '&' into '&amp;'."""
+    _, card = blocks.approval_card(msg, snapshot(longest_content("&")))
+    assert_within_slack_limits(card)
+
+
+def test_card_fields_hold_a_url_of_the_maximum_length(msg):
+    """Found as a bug: a 2000-character URL overflowed its card field (Slack allows 2000)."""
+    content = DraftInput(body="お知らせ", channels=("facebook",), url=LONGEST_URL)
+    assert drafts.validate(content, ("facebook",), NOW) == {}
+    _, card = blocks.approval_card(msg, snapshot(content))
+    assert_within_slack_limits(card)
+
+
+def test_full_text_modal_holds_the_whole_longest_draft(msg):
+    snap = longest_snapshot()
+    view = blocks.full_text_modal(msg, snap)
+    assert len(view["blocks"]) <= 100
+    sections = [b for b in view["blocks"] if b["type"] == "section"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in sections)
+    shown = "".join(b["text"]["text"] for b in sections if b["text"]["type"] == "plain_text")
+    assert snap.content.body in shown
+    assert snap.x_text in shown

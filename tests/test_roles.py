@@ -1,0 +1,191 @@
+"""The roster: bootstrap from the environment, role changes (audited) and the `roles` CLI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import db, register, roles
+from bot.cli import main
+from bot.models import CHIEF, OPERATOR, RegisterEntry
+
+NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
+BOSS, NEW_BOSS, OP1, OP2 = "UBOSS001", "UBOSS002", "UOP00001", "UOP00002"
+
+
+@pytest.fixture
+def factory(database_url):
+    engine = db.make_engine(database_url)
+    yield db.make_session_factory(engine)
+    engine.dispose()
+
+
+def roster(factory) -> dict[str, str]:
+    with factory() as session:
+        return {m.user_id: m.role for m in roles.members(session)}
+
+
+def role_changes(factory) -> list[tuple[str, str, str, str]]:
+    """(actor, user, before, after) of every role_changed entry, in order."""
+    with factory() as session:
+        rows = session.execute(
+            select(RegisterEntry)
+            .where(RegisterEntry.action == "role_changed")
+            .order_by(RegisterEntry.seq)
+        ).scalars()
+        return [(e.actor, e.details["user"], e.details["before"], e.details["after"]) for e in rows]
+
+
+def set_role(factory, user, role, actor="cli", now=NOW) -> bool:
+    with factory.begin() as session:
+        return roles.set_role(session, user, role, actor=actor, now=now)
+
+
+def bootstrap(factory, chief, operators, now=NOW) -> None:
+    with factory.begin() as session:
+        roles.bootstrap(session, chief, operators, now)
+
+
+def test_bootstrap_seeds_chief_and_operators(factory):
+    bootstrap(factory, BOSS, (OP1, OP2))
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR, OP2: OPERATOR}
+    assert sorted(role_changes(factory)) == [
+        ("bootstrap", BOSS, "none", CHIEF),
+        ("bootstrap", OP1, "none", OPERATOR),
+        ("bootstrap", OP2, "none", OPERATOR),
+    ]
+    with factory() as session:
+        assert roles.chief_id(session) == BOSS
+        assert roles.role_of(session, OP1) == OPERATOR
+        assert roles.role_of(session, "UNOBODY1") is None
+        assert register.verify(session) == []
+
+
+def test_bootstrap_without_settings_does_nothing(factory):
+    bootstrap(factory, "", ())
+    assert roster(factory) == {}
+    assert role_changes(factory) == []
+
+
+def test_later_bootstrap_keeps_the_existing_chief_and_roles(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    set_role(factory, OP2, "deputy")
+    changes = len(role_changes(factory))
+    bootstrap(factory, NEW_BOSS, (OP1, OP2), now=NOW + timedelta(days=1))
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR, OP2: "deputy"}
+    assert len(role_changes(factory)) == changes  # nothing changed, nothing recorded
+
+
+def test_bootstrap_adds_new_operators_only(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    bootstrap(factory, BOSS, (OP1, OP2), now=NOW + timedelta(days=1))
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR, OP2: OPERATOR}
+    assert [c[1] for c in role_changes(factory)].count(OP1) == 1
+
+
+def test_bootstrap_does_not_demote_a_chief_listed_as_operator(factory):
+    bootstrap(factory, BOSS, ())
+    bootstrap(factory, BOSS, (BOSS, OP1))
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR}
+
+
+def test_set_role_changes_and_records_before_and_after(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    assert set_role(factory, OP1, "deputy", actor="UADMIN01") is True
+    assert roster(factory)[OP1] == "deputy"
+    assert role_changes(factory)[-1] == ("UADMIN01", OP1, OPERATOR, "deputy")
+
+
+def test_set_role_to_the_same_role_changes_nothing(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    before = role_changes(factory)
+    assert set_role(factory, OP1, OPERATOR) is False
+    assert role_changes(factory) == before
+
+
+def test_naming_a_new_chief_demotes_the_old_one(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    assert set_role(factory, NEW_BOSS, CHIEF) is True
+    assert roster(factory) == {BOSS: OPERATOR, NEW_BOSS: CHIEF, OP1: OPERATOR}
+    assert role_changes(factory)[-2:] == [
+        ("cli", BOSS, CHIEF, OPERATOR),
+        ("cli", NEW_BOSS, "none", CHIEF),
+    ]
+    with factory() as session:
+        assert roles.chief_id(session) == NEW_BOSS
+
+
+def test_promoting_an_operator_to_chief(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    set_role(factory, OP1, CHIEF)
+    assert roster(factory) == {BOSS: OPERATOR, OP1: CHIEF}
+
+
+def test_none_removes_a_member(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    assert set_role(factory, OP1, roles.NONE) is True
+    assert roster(factory) == {BOSS: CHIEF}
+    assert role_changes(factory)[-1] == ("cli", OP1, OPERATOR, "none")
+    assert set_role(factory, OP1, roles.NONE) is False  # already absent
+
+
+@pytest.mark.parametrize("role", ["admin", "Chief", "", "課長"])
+def test_invalid_role_is_a_value_error_and_changes_nothing(factory, role):
+    bootstrap(factory, BOSS, ())
+    with pytest.raises(ValueError):
+        set_role(factory, OP1, role)
+    assert roster(factory) == {BOSS: CHIEF}
+
+
+def test_roles_are_per_platform(factory):
+    with factory.begin() as session:
+        roles.set_role(session, "29:teams-user", CHIEF, actor="cli", now=NOW, platform="teams")
+    bootstrap(factory, BOSS, ())
+    with factory() as session:
+        assert roles.chief_id(session) == BOSS
+        assert roles.chief_id(session, "teams") == "29:teams-user"
+        assert roles.role_of(session, "29:teams-user") is None
+
+
+# -- the CLI ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, database_url):
+    monkeypatch.chdir(tmp_path)  # no .env is loaded from here
+    for key in ("SNSBOT_CHIEF", "SNSBOT_OPERATORS", "SNSBOT_LOCALE", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+
+def test_cli_set_then_list(factory, cli_env, capsys):
+    assert main(["roles", "set", "U123ABC", "operator"]) == 0
+    assert "U123ABC" in capsys.readouterr().out
+    assert main(["roles", "list"]) == 0
+    assert "U123ABC\toperator" in capsys.readouterr().out.splitlines()
+    assert role_changes(factory) == [("cli", "U123ABC", "none", OPERATOR)]
+
+
+def test_cli_set_none_removes(factory, cli_env, capsys):
+    main(["roles", "set", "U123ABC", "operator"])
+    assert main(["roles", "set", "U123ABC", "none"]) == 0
+    capsys.readouterr()
+    main(["roles", "list"])
+    assert "U123ABC" not in capsys.readouterr().out
+
+
+def test_cli_refuses_an_unknown_role(factory, cli_env, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["roles", "set", "U123ABC", "admin"])
+    assert exit_info.value.code == 2
+    assert roster(factory) == {}
+
+
+def test_cli_bootstraps_from_the_environment(factory, cli_env, monkeypatch, capsys):
+    monkeypatch.setenv("SNSBOT_CHIEF", BOSS)
+    monkeypatch.setenv("SNSBOT_OPERATORS", f"{OP1}, {OP2}")
+    assert main(["roles", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"{BOSS}\tchief" in lines and f"{OP1}\toperator" in lines and f"{OP2}\toperator" in lines
