@@ -52,6 +52,9 @@ def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runt
         clock,
         fetch_file=files.fetch,
         lease=timedelta(seconds=settings.publish_lease_seconds),
+        schedule_lead=settings.schedule_lead,
+        reminder_at=settings.reminder_at,
+        reminder_after=timedelta(hours=settings.reminder_after_hours),
     )
     services.wake = dispatcher.wake
     return Runtime(services, server.create_bolt_app(services, client), dispatcher)

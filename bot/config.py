@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
@@ -55,6 +56,9 @@ class Settings:
     dry_run: bool = False
     policy_url: str = ""
     publish_lease_seconds: int = 300
+    schedule_lead_minutes: int = 5
+    reminder_time: str = "09:30"
+    reminder_after_hours: int = 24
     x_api_key: str = field(default="", repr=False)
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
@@ -93,6 +97,9 @@ class Settings:
             dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
             policy_url=get("SNSBOT_POLICY_URL"),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
+            schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
+            reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
+            reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -129,9 +136,27 @@ class Settings:
                 found.append(f"{key} must hold Slack user ids such as U0123ABCD (found '{user}').")
         if self.publish_lease_seconds < 1:
             found.append("SNSBOT_PUBLISH_LEASE_SECONDS must be a positive number of seconds.")
+        if self.schedule_lead_minutes < 0:
+            found.append("SNSBOT_SCHEDULE_LEAD_MINUTES must be 0 or more minutes.")
+        if self.reminder_after_hours < 1:
+            found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
+        if self.reminder_at is None and self.reminder_time.lower() != "off":
+            found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
         if not self.database_url.startswith(("sqlite:", "postgresql")):
             found.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
         return found
+
+    @property
+    def schedule_lead(self) -> timedelta:
+        return timedelta(minutes=max(0, self.schedule_lead_minutes))
+
+    @property
+    def reminder_at(self) -> time | None:
+        """The weekday reminder's time of day in Japan, or None when off or malformed."""
+        try:
+            return time.fromisoformat(self.reminder_time)
+        except ValueError:
+            return None
 
     def slack_problems(self, socket_mode: bool) -> list[str]:
         """What is missing to talk to Slack in the chosen mode."""

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+from datetime import time as time_of_day
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import register
+from bot import register, roles, schedule
 from bot.messages import Messages
 from bot.models import (
     CARD,
@@ -28,10 +29,11 @@ from bot.models import (
     Draft,
     Notice,
     Publication,
+    ReminderLog,
 )
 from bot.notifier import Notifier
 from bot.snapshot import take
-from bot.workflow import add_notice
+from bot.workflow import EXPIRED_FOR_CHIEF, add_notice
 from publishers.base import Image, PermanentError, Post, Published, Publisher, TransientError
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ class Dispatcher:
         clock: Callable[[], datetime],
         *,
         fetch_file: Callable[[dict], bytes] | None = None,
+        schedule_lead: timedelta = timedelta(minutes=5),
+        reminder_at: time_of_day | None = None,
+        reminder_after: timedelta = timedelta(hours=24),
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -67,6 +72,10 @@ class Dispatcher:
         self.msg = msg
         self.clock = clock
         self.fetch_file = fetch_file
+        self.schedule_lead = schedule_lead
+        self.reminder_at = reminder_at
+        self.reminder_after = reminder_after
+        self.housekeeping_seconds = 30.0
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.workers = workers
@@ -75,6 +84,7 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._publish_wakeup = threading.Event()
         self._notice_wakeup = threading.Event()
+        self._housekeeping_wakeup = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -87,13 +97,17 @@ class Dispatcher:
     def wake(self) -> None:
         self._publish_wakeup.set()
         self._notice_wakeup.set()
+        self._housekeeping_wakeup.set()
 
     def start(self) -> None:
-        for name, step, event in (
-            ("dispatch-publications", self.publish_due, self._publish_wakeup),
-            ("dispatch-notices", self.deliver_due, self._notice_wakeup),
+        for name, step, event, seconds in (
+            ("dispatch-publications", self.publish_due, self._publish_wakeup, None),
+            ("dispatch-notices", self.deliver_due, self._notice_wakeup, None),
+            ("dispatch-schedule", self.housekeeping, self._housekeeping_wakeup, "housekeeping"),
         ):
-            thread = threading.Thread(target=self._loop, args=(step, event), name=name, daemon=True)
+            thread = threading.Thread(
+                target=self._loop, args=(step, event, seconds), name=name, daemon=True
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -104,7 +118,7 @@ class Dispatcher:
             thread.join(timeout)
         self._pool.shutdown(wait=True)
 
-    def _loop(self, step: Callable[[], int], event: threading.Event) -> None:
+    def _loop(self, step: Callable[[], int], event: threading.Event, slow: str | None) -> None:
         while not self._stopping.is_set():
             try:
                 worked = step()
@@ -112,7 +126,7 @@ class Dispatcher:
                 log.exception("dispatcher step failed; trying again shortly")
                 worked = 0
             if not worked:
-                event.wait(self.poll_seconds)
+                event.wait(self.housekeeping_seconds if slow else self.poll_seconds)
                 event.clear()
 
     @property
@@ -339,6 +353,9 @@ class Dispatcher:
                 refs = []
                 if snapshot.card_refs:
                     self.notifier.update_card(snapshot)
+            elif kind == EXPIRED_FOR_CHIEF:
+                refs = []
+                self.notifier.tell_approvers(snapshot, "expired")
             else:
                 refs = []
                 self.notifier.tell_author(snapshot, kind)
@@ -348,7 +365,11 @@ class Dispatcher:
         with self.session_factory.begin() as session:
             session.execute(update(Notice).where(Notice.id == notice_id).values(done=True))
             for channel, ts in refs:
-                session.add(CardMessage(draft_id=snapshot.id, channel=channel, ts=ts))
+                session.add(
+                    CardMessage(
+                        draft_id=snapshot.id, revision=snapshot.revision, channel=channel, ts=ts
+                    )
+                )
         return True
 
     def _defer_notice(self, notice_id: int, error: Exception) -> None:
@@ -367,6 +388,43 @@ class Dispatcher:
             log.log(
                 level, "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait
             )
+
+    # -- time-driven rules -----------------------------------------------------------------
+
+    def housekeeping(self) -> int:
+        """Expire scheduled drafts approved too late to go out, and send today's reminder."""
+        now = self.clock()
+        with self.session_factory.begin() as session:
+            expired = schedule.expire_overdue(session, now, self.schedule_lead)
+        if expired:
+            self.wake()
+        self._remind(now)
+        return 0  # never busy-loop: this step runs every `housekeeping_seconds`
+
+    def _remind(self, now: datetime) -> None:
+        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        if day is None:
+            return
+        with self.session_factory() as session:
+            already = session.execute(
+                select(ReminderLog.id).where(ReminderLog.kind == "waiting", ReminderLog.day == day)
+            ).first()
+            if already:
+                return
+            chief = roles.chief_id(session)
+            waiting = [
+                take(session, d, self.dry_run_channels, now)
+                for d in schedule.waiting_drafts(session, now, self.reminder_after)
+            ]
+        if not chief or not schedule.claim_reminder(self.session_factory, "waiting", day, now):
+            return
+        if not waiting:
+            return  # nothing waits: nothing is sent today
+        try:
+            self.notifier.remind(chief, waiting)
+        except Exception:
+            log.exception("today's reminder could not be sent; trying again later")
+            schedule.release_reminder(self.session_factory, "waiting", day)
 
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 from twitter_text import extract_urls, parse_tweet
@@ -90,7 +90,12 @@ def _has_control_chars(text: str) -> bool:
     return any(ord(c) < 32 and c not in "\n\t" for c in text)
 
 
-def validate(draft: DraftInput, offered: tuple[str, ...], now: datetime) -> dict[str, tuple]:
+def validate(
+    draft: DraftInput,
+    offered: tuple[str, ...],
+    now: datetime,
+    lead: timedelta = timedelta(0),
+) -> dict[str, tuple]:
     """Problems keyed by the form field; each is (message key, format arguments)."""
     errors: dict[str, tuple] = {}
     if not draft.body:
@@ -127,6 +132,11 @@ def validate(draft: DraftInput, offered: tuple[str, ...], now: datetime) -> dict
             errors["x_text" if draft.x_text else "body"] = ("error.x_invalid", {})
     if draft.publish_at is not None and draft.publish_at <= now:
         errors["publish_at"] = ("error.publish_at_past", {})
+    elif draft.publish_at is not None and draft.publish_at < now + lead:
+        errors["publish_at"] = (
+            "error.publish_at_too_soon",
+            {"minutes": int(lead.total_seconds() // 60)},
+        )
     if len(draft.images) > MAX_IMAGES:
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
     for image in draft.images:

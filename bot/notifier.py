@@ -14,10 +14,16 @@ class Notifier(Protocol):
         """Send the approval card to the approvers; return where it went (channel, message id)."""
 
     def update_card(self, draft: DraftSnapshot) -> None:
-        """Re-render the card in place at every `draft.card_refs`."""
+        """Re-render the card in place at every `draft.card_refs` (older revisions: superseded)."""
 
     def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
-        """Direct-message the author: `submitted`, `rejected` or `results`."""
+        """Direct-message the author: submitted, rejected, results, edited, expired, cancelled."""
+
+    def tell_approvers(self, draft: DraftSnapshot, kind: str) -> None:
+        """Direct-message the approvers about a draft: expired."""
+
+    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+        """The business-day reminder: the drafts waiting for a decision."""
 
     def tell_user(self, user_id: str, text: str) -> None:
         """Direct-message anyone a short plain text (e.g. the chief, about a disabled channel)."""

@@ -42,8 +42,10 @@ class DraftSnapshot:
     publications: tuple[PublicationView, ...]
     dry_run_channels: tuple[str, ...]
     approvers: tuple[str, ...]
-    card_refs: tuple[tuple[str, str], ...]
+    card_refs: tuple[tuple[str, str, int], ...]  # (channel, message id, revision shown)
     taken_at: datetime
+    previous: drafts.DraftInput | None = None  # the revision before this one, if any
+    revised_by: str = ""  # who wrote the current revision
 
 
 def take(
@@ -51,6 +53,7 @@ def take(
 ) -> DraftSnapshot:
     """Snapshot `draft` at its current revision."""
     content = content_of(draft.current)
+    revisions = {r.number: r for r in draft.revisions}
     x_text = drafts.compose_x_text(content)
     chief = roles.chief_id(session, draft.platform)
     publications = [p for p in draft.publications if p.revision == draft.revision]
@@ -71,8 +74,12 @@ def take(
         publications=tuple(_publication_view(p) for p in publications),
         dry_run_channels=dry_run_channels,
         approvers=(chief,) if chief else (),
-        card_refs=tuple((m.channel, m.ts) for m in draft.card_messages),
+        card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
+        previous=content_of(revisions[draft.revision - 1])
+        if draft.revision - 1 in revisions
+        else None,
+        revised_by=draft.current.created_by,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -14,6 +14,8 @@ from bot.models import (
     CARD,
     CARD_UPDATE,
     CHIEF,
+    EXPIRED,
+    EXPIRED_NOTICE,
     FAILED,
     PENDING,
     QUEUED,
@@ -29,14 +31,18 @@ from bot.models import (
 from bot.snapshot import content_of
 
 # What came of an attempt to act on a draft.
-DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE = (
+DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE, TOO_LATE = (
     "done",
     "refused",
     "already_decided",
     "not_found",
     "nothing_to_do",
     "stale",
+    "too_late",
 )
+
+
+EXPIRED_FOR_CHIEF = "expired_chief"  # notice kind: the chief hears of an expiry too
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ def submit(
     )
     session.add(draft)
     session.flush()
-    session.add(_revision(draft.id, 1, content, author_id, now))
+    session.add(revision_row(draft.id, 1, content, author_id, now))
     register.append(
         session,
         at=now,
@@ -85,14 +91,16 @@ def submit(
         action="submitted",
         draft_id=draft.id,
         revision=1,
-        **_register_content(content),
+        **content_record(content),
     )
     add_notice(session, draft.id, CARD, now)
     add_notice(session, draft.id, SUBMITTED, now)
     return draft
 
 
-def _revision(draft_id: int, number: int, c: drafts.DraftInput, by: str, now: datetime) -> Revision:
+def revision_row(
+    draft_id: int, number: int, c: drafts.DraftInput, by: str, now: datetime
+) -> Revision:
     return Revision(
         draft_id=draft_id,
         number=number,
@@ -111,7 +119,7 @@ def _revision(draft_id: int, number: int, c: drafts.DraftInput, by: str, now: da
     )
 
 
-def _register_content(c: drafts.DraftInput) -> dict:
+def content_record(c: drafts.DraftInput) -> dict:
     return {
         "body": c.body,
         "x_text": c.x_text,
@@ -157,10 +165,12 @@ def decide(
     now: datetime,
     reason: str = "",
     revision: int | None = None,
+    lead: timedelta = timedelta(0),
 ) -> Outcome:
     """Approve or reject in one conditional update: the first decision wins, later ones see it.
 
     Approval writes one publication per chosen channel (the outbox) in the same transaction.
+    A scheduled draft approved later than `lead` before its time expires instead: never late.
     """
     draft = session.get(Draft, draft_id)
     if draft is None:
@@ -173,6 +183,10 @@ def decide(
             attempted="approve" if approve else "reject",
             now=now,
         )
+    current_now = approve and draft.status == PENDING and revision in (None, draft.revision)
+    if current_now and too_late(draft.current.publish_at, now, lead):
+        expire(session, draft, now)
+        return Outcome(TOO_LATE, draft_id, status=EXPIRED)
     status = APPROVED if approve else REJECTED
     conditions = [Draft.id == draft_id, Draft.status == PENDING]
     if revision is not None:
@@ -234,6 +248,34 @@ def decide(
     if not approve:
         add_notice(session, draft_id, REJECTED_NOTICE, now)
     return Outcome(DONE, draft_id, status=status, decided_by=actor, decided_at=now)
+
+
+def too_late(publish_at: datetime | None, now: datetime, lead: timedelta) -> bool:
+    """True when a scheduled draft can no longer be approved in time to go out at its time."""
+    return publish_at is not None and publish_at - lead < now
+
+
+def expire(session: Session, draft: Draft, now: datetime) -> bool:
+    """Mark a pending draft expired (one conditional update) and tell its author and the chief."""
+    won = session.execute(
+        update(Draft)
+        .where(Draft.id == draft.id, Draft.status == PENDING, Draft.revision == draft.revision)
+        .values(status=EXPIRED, decided_by="snsbot", decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        return False
+    register.append(
+        session,
+        at=now,
+        actor="snsbot",
+        action="expired",
+        draft_id=draft.id,
+        revision=draft.revision,
+    )
+    for kind in (CARD_UPDATE, EXPIRED_NOTICE, EXPIRED_FOR_CHIEF):
+        add_notice(session, draft.id, kind, now)
+    return True
 
 
 def retry_failed(session: Session, *, draft_id: int, actor: str, now: datetime) -> Outcome:

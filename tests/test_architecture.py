@@ -13,7 +13,7 @@ from bot.drafts import DraftInput
 from bot.messages import CATALOGUES, Messages
 from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED
 from bot.snapshot import DraftSnapshot, PublicationView
-from handlers.slack import blocks, ids
+from handlers.slack import cards, ids, modals
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "publishers")
@@ -150,7 +150,7 @@ def msg(request) -> Messages:
 def draft_modal(msg, **kwargs) -> dict:
     kwargs.setdefault("offered", ("x", "facebook", "blog"))
     kwargs.setdefault("dry_run", ())
-    return blocks.draft_modal(msg, **kwargs)
+    return modals.draft_modal(msg, **kwargs)
 
 
 def test_draft_modal_has_every_contract_field(msg):
@@ -193,7 +193,7 @@ def test_draft_modal_prefills_initial_values(msg):
         url="https://wako-kyodo.example.jp/",
     )
     view = draft_modal(msg, initial=initial)
-    by_id = {b["block_id"]: b["element"] for b in view["blocks"]}
+    by_id = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
     assert by_id["body"]["initial_value"] == "市民活動フェアのお知らせ"
     assert by_id["url"]["initial_value"] == "https://wako-kyodo.example.jp/"
     assert [o["value"] for o in by_id["channels"]["initial_options"]] == ["facebook"]
@@ -206,20 +206,20 @@ def test_modal_texts_fit_slack_limits(msg):
     snapshot = longest_snapshot()
     views = [
         draft_modal(msg, dry_run=("x", "facebook", "blog")),
-        blocks.reject_modal(msg, 123456, "{}"),
-        blocks.full_text_modal(msg, snapshot),
+        modals.reject_modal(msg, 123456, "{}"),
+        modals.full_text_modal(msg, snapshot),
     ]
     for view in views:
         for key in ("title", "submit", "close"):
             if key in view:
                 assert len(view[key]["text"]) <= 24, (key, view[key]["text"])
     for block in views[0]["blocks"]:
-        for option in block["element"].get("options", []):
+        for option in block.get("element", {}).get("options", []):
             assert len(option["text"]["text"]) <= 75
 
 
 def test_reject_modal_contract(msg):
-    view = blocks.reject_modal(msg, 5, '{"draft":5}')
+    view = modals.reject_modal(msg, 5, '{"draft":5}')
     assert view["callback_id"] == "reject_submit"
     (reason,) = [b for b in view["blocks"] if b["type"] == "input"]
     assert reason["block_id"] == reason["element"]["action_id"] == "reason"
@@ -329,7 +329,7 @@ def assert_within_slack_limits(card_blocks: list[dict]) -> None:
 
 def test_card_has_approve_and_reject_buttons_valued_with_the_draft_id(msg):
     content = DraftInput(body="市民活動フェアを開催します。", channels=("x", "facebook"))
-    fallback, card = blocks.approval_card(msg, snapshot(content, id=42))
+    fallback, card = cards.approval_card(msg, snapshot(content, id=42))
     assert "42" in fallback
     found = buttons(card)
     assert (found["approve"]["style"], found["approve"]["value"]) == ("primary", "42")
@@ -343,7 +343,7 @@ def test_decided_card_has_no_decision_buttons(msg):
     decided = snapshot(
         content, status=APPROVED, decided_by="UCHIEF01", decided_at=NOW, publications=(view,)
     )
-    _, card = blocks.approval_card(msg, decided)
+    _, card = cards.approval_card(msg, decided)
     found = buttons(card)
     assert "approve" not in found and "reject" not in found
     assert found["retry"]["value"].split(":")[0] == str(decided.id)
@@ -353,14 +353,14 @@ def test_card_shows_the_exact_x_text_and_its_weight(msg):
     content = DraftInput(
         body="本文", channels=("x",), x_text="フェアです", url="https://example.jp/f"
     )
-    _, card = blocks.approval_card(msg, snapshot(content))
+    _, card = cards.approval_card(msg, snapshot(content))
     joined = "\n".join(texts(card))
     assert "フェアです https://example.jp/f" in joined
     assert f"{drafts.x_weight('フェアです https://example.jp/f')} / 280" in joined
 
 
 def test_longest_pending_card_stays_within_slack_limits(msg):
-    _, card = blocks.approval_card(msg, longest_snapshot())
+    _, card = cards.approval_card(msg, longest_snapshot())
     assert_within_slack_limits(card)
     assert "show_full" in buttons(card)
 
@@ -377,13 +377,13 @@ def test_longest_decided_card_stays_within_slack_limits(msg):
     decided = longest_snapshot(
         status=APPROVED, decided_by="UCHIEF01", decided_at=NOW, publications=views
     )
-    _, card = blocks.approval_card(msg, decided)
+    _, card = cards.approval_card(msg, decided)
     assert_within_slack_limits(card)
 
 
 def test_card_limits_hold_for_text_that_grows_when_escaped(msg):
     """Found as a bug: previews were cut before esc() turned each '&' into '&amp;'."""
-    _, card = blocks.approval_card(msg, snapshot(longest_content("&")))
+    _, card = cards.approval_card(msg, snapshot(longest_content("&")))
     assert_within_slack_limits(card)
 
 
@@ -391,13 +391,13 @@ def test_card_fields_hold_a_url_of_the_maximum_length(msg):
     """Found as a bug: a 2000-character URL overflowed its card field (Slack allows 2000)."""
     content = DraftInput(body="お知らせ", channels=("facebook",), url=LONGEST_URL)
     assert drafts.validate(content, ("facebook",), NOW) == {}
-    _, card = blocks.approval_card(msg, snapshot(content))
+    _, card = cards.approval_card(msg, snapshot(content))
     assert_within_slack_limits(card)
 
 
 def test_full_text_modal_holds_the_whole_longest_draft(msg):
     snap = longest_snapshot()
-    view = blocks.full_text_modal(msg, snap)
+    view = modals.full_text_modal(msg, snap)
     assert len(view["blocks"]) <= 100
     sections = [b for b in view["blocks"] if b["type"] == "section"]
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from bot import roles, workflow
+from bot import roles, schedule, workflow
 from bot.models import PENDING, Draft
 from bot.services import Services
 from bot.snapshot import take
 from handlers.slack import ids
-from handlers.slack.blocks import full_text_modal, metadata, reject_modal
+from handlers.slack.blocks import metadata
 from handlers.slack.commands import not_operator_text, open_draft_modal
+from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import outcome_text, tell
 
 DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")
@@ -42,6 +43,7 @@ def register(app, services: Services) -> None:
                 approve=approve,
                 revision=revision_of(action),
                 now=services.clock(),
+                lead=services.settings.schedule_lead,
             )
         problem = outcome_text(msg, outcome)
         if problem:
@@ -113,6 +115,25 @@ def register(app, services: Services) -> None:
             tell(body, client, respond, msg("refuse.nothing_to_retry", id=draft_id))
         elif outcome.result == workflow.REFUSED:
             tell(body, client, respond, msg("refuse.not_author_or_chief"))
+        else:
+            tell(body, client, respond, outcome_text(msg, outcome))
+
+    @app.action(ids.CANCEL)
+    def cancel_clicked(ack, body, action, client, respond):
+        ack()
+        draft_id = draft_id_of(action)
+        if draft_id is None:
+            return tell(body, client, respond, msg("error.internal"))
+        with services.session_factory.begin() as session:
+            outcome = schedule.cancel_scheduled(
+                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
+            )
+        if outcome.result == workflow.DONE:
+            names = "、".join(msg(f"channel.{c}") for c in outcome.channels)
+            tell(body, client, respond, msg("cancel.done", id=draft_id, channels=names))
+            services.wake()
+        elif outcome.result == workflow.NOTHING_TO_DO:
+            tell(body, client, respond, msg("cancel.nothing", id=draft_id))
         else:
             tell(body, client, respond, outcome_text(msg, outcome))
 

@@ -8,8 +8,9 @@ from bot.drafts import DraftInput
 from bot.services import Services
 from bot.snapshot import take
 from handlers.slack import ids
-from handlers.slack.blocks import draft_modal, status_line
 from handlers.slack.forms import clean
+from handlers.slack.home import status_line
+from handlers.slack.modals import draft_modal
 
 
 def open_draft_modal(services: Services, client, trigger_id: str, body: str = "") -> None:

@@ -1,26 +1,44 @@
-"""Events: `app_home_opened` publishes the App Home tab."""
+"""The App Home tab: `app_home_opened` publishes it; its pager buttons turn its pages."""
 
 from __future__ import annotations
 
-from bot import roles, workflow
+from bot import dashboard, roles
 from bot.models import CHIEF
 from bot.services import Services
 from bot.snapshot import take
-from handlers.slack.blocks import HOME_MINE_LIMIT, HOME_PENDING_LIMIT, home_view
+from handlers.slack import ids
+from handlers.slack.home import (
+    FAILED_LIST,
+    MINE_LIST,
+    PENDING_LIST,
+    SCHEDULED_LIST,
+    Home,
+    Section,
+    home_view,
+)
 
 
-def publish_home(services: Services, client, user_id: str) -> None:
+def publish_home(services: Services, client, user_id: str, pages: dict | None = None) -> None:
+    """Build and publish `user_id`'s Home tab, at the given page of each list."""
+    pages = pages or {}
+    now, dry = services.clock(), services.dry_run_channels
     with services.session_factory() as session:
-        now, dry = services.clock(), services.dry_run_channels
-        is_chief = roles.role_of(session, user_id) == CHIEF
-        pending = workflow.pending_drafts(session, HOME_PENDING_LIMIT) if is_chief else []
-        mine = workflow.open_drafts(session, user_id, HOME_MINE_LIMIT)
-        view = home_view(
-            services.msg,
-            [take(session, d, dry, now) for d in pending],
-            [take(session, d, dry, now) for d in mine],
-            is_chief,
-        )
+        role = roles.role_of(session, user_id)
+        lists = []
+        if role == CHIEF:
+            lists += [
+                (PENDING_LIST, dashboard.pending(session, pages.get(PENDING_LIST, 0))),
+                (SCHEDULED_LIST, dashboard.scheduled(session, now, pages.get(SCHEDULED_LIST, 0))),
+                (FAILED_LIST, dashboard.failures(session, pages.get(FAILED_LIST, 0))),
+            ]
+        if role is not None:
+            lists.append((MINE_LIST, dashboard.mine(session, user_id, pages.get(MINE_LIST, 0))))
+        sections = [
+            Section(name, [take(session, d, dry, now) for d in page.items], page.number, page.pages)
+            for name, page in lists
+        ]
+        latest = [(p.channel, p.url, p.draft_id) for p in dashboard.latest_publications(session)]
+    view = home_view(services.msg, Home(is_chief=role == CHIEF, sections=sections, latest=latest))
     client.views_publish(user_id=user_id, view=view)
 
 
@@ -29,3 +47,10 @@ def register(app, services: Services) -> None:
     def home_opened(event, client):
         if event.get("tab") == "home":
             publish_home(services, client, event["user"])
+
+    @app.action(ids.HOME_PAGE)
+    def page_turned(ack, body, action, client):
+        ack()
+        name, _, number = str(action.get("value") or "").partition(":")
+        page = int(number) if number.isdigit() else 0
+        publish_home(services, client, body["user"]["id"], {name: page})

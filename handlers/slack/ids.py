@@ -27,6 +27,8 @@ DRAFT_FIELDS = (
     PUBLISH_AT,
     IMAGES,
 )
+COUNTED_FIELDS = (BODY, X_TEXT, URL)  # typing in these updates the live X counter
+X_COUNTER = "x_counter"  # the context block under the X text
 
 # Approval card buttons (value = the draft id).
 APPROVE = "approve"
@@ -35,6 +37,9 @@ RETRY = "retry"
 RESUBMIT = "resubmit"
 WITHDRAW = "withdraw"
 SHOW_FULL = "show_full"
+EDIT = "edit"
+CANCEL = "cancel"
+HOME_PAGE = "home_page"
 NEW_DRAFT = "new_draft"
 CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 

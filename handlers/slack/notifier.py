@@ -10,7 +10,13 @@ from slack_sdk.errors import SlackApiError
 from bot.messages import Messages
 from bot.notifier import RetryLater
 from bot.snapshot import DraftSnapshot
-from handlers.slack.blocks import approval_card, author_message
+from handlers.slack.cards import (
+    approval_card,
+    approver_message,
+    author_message,
+    reminder_message,
+    superseded_card,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,22 +61,34 @@ class SlackNotifier:
         return refs
 
     def update_card(self, draft: DraftSnapshot) -> None:
-        text, blocks = approval_card(self.msg, draft)
-        for channel, ts in draft.card_refs:
-            try:
-                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-            except SlackApiError as error:
-                raise _retry_later(error) from None
+        current = approval_card(self.msg, draft)
+        for channel, ts, revision in draft.card_refs:
+            text, blocks = (
+                current
+                if revision == draft.revision
+                else superseded_card(self.msg, draft, revision)
+            )
+            self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
         text, blocks = author_message(self.msg, draft, kind)
-        try:
-            self.client.chat_postMessage(channel=draft.author_id, text=text, blocks=blocks)
-        except SlackApiError as error:
-            raise _retry_later(error) from None
+        self._send(self.client.chat_postMessage, channel=draft.author_id, text=text, blocks=blocks)
+
+    def tell_approvers(self, draft: DraftSnapshot, kind: str) -> None:
+        text, blocks = approver_message(self.msg, draft, kind)
+        for user_id in draft.approvers:
+            self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
+
+    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+        text, blocks = reminder_message(self.msg, waiting)
+        self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
 
     def tell_user(self, user_id: str, text: str) -> None:
+        self._send(self.client.chat_postMessage, channel=user_id, text=text)
+
+    @staticmethod
+    def _send(method, **arguments) -> None:
         try:
-            self.client.chat_postMessage(channel=user_id, text=text)
+            method(**arguments)
         except SlackApiError as error:
             raise _retry_later(error) from None

@@ -28,6 +28,8 @@ def outcome_text(msg: Messages, outcome: workflow.Outcome) -> str | None:
     """What the clicker should read about an attempt that did not go through (None: nothing)."""
     if outcome.result == workflow.REFUSED:
         return msg("refuse.not_chief")
+    if outcome.result == workflow.TOO_LATE:
+        return msg("refuse.too_late", id=outcome.draft_id)
     if outcome.result == workflow.STALE:
         return msg("refuse.stale", id=outcome.draft_id)
     if outcome.result == workflow.NOT_FOUND:

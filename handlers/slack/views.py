@@ -6,12 +6,14 @@ import json
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import drafts, roles, workflow
+from bot import drafts, revisions, roles, workflow
 from bot.config import CHANNELS
+from bot.models import PENDING
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.commands import not_operator_text
 from handlers.slack.forms import clean, draft_from_state, slack_errors
+from handlers.slack.modals import EDIT, RESUBMIT
 from handlers.slack.replies import outcome_text
 
 
@@ -28,9 +30,11 @@ def register(app, services: Services) -> None:
 
     @app.view(ids.DRAFT_SUBMIT)
     def draft_submitted(ack, body, view, logger):
-        user_id = body["user"]["id"]
+        user_id, meta = body["user"]["id"], _metadata(view)
         content = draft_from_state(view.get("state", {}).get("values", {}))
-        errors = drafts.validate(content, CHANNELS, services.clock())
+        errors = drafts.validate(
+            content, CHANNELS, services.clock(), services.settings.schedule_lead
+        )
         if errors:
             return ack(response_action="errors", errors=slack_errors(errors, msg))
         try:
@@ -38,12 +42,31 @@ def register(app, services: Services) -> None:
                 if roles.role_of(session, user_id) is None:
                     refusal = not_operator_text(services, session)
                     return ack(response_action="errors", errors={ids.BODY: refusal})
-                workflow.submit(session, author_id=user_id, content=content, now=services.clock())
+                problem = _store(session, meta, user_id, content)
         except SQLAlchemyError:
             logger.exception("could not store a draft")
             return ack(response_action="errors", errors={ids.BODY: msg("error.save_failed")})
+        if problem:
+            return ack(response_action="errors", errors={ids.BODY: problem})
         ack()
         services.wake()
+
+    def _store(session, meta: dict, user_id: str, content) -> str | None:
+        """Save a new draft, a resubmission or the chief's edit; the problem to show, if any."""
+        now, draft_id, mode = services.clock(), meta.get("draft"), meta.get("mode")
+        if mode not in (RESUBMIT, EDIT) or not isinstance(draft_id, int):
+            workflow.submit(session, author_id=user_id, content=content, now=now)
+            return None
+        change = revisions.resubmit if mode == RESUBMIT else revisions.edit_by_chief
+        outcome = change(session, draft_id=draft_id, actor=user_id, content=content, now=now)
+        if outcome.result == workflow.NOTHING_TO_DO:
+            if mode == EDIT and outcome.status == PENDING:
+                return msg("refuse.no_changes")
+            key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
+            return msg(key, id=draft_id)
+        if outcome.result == workflow.REFUSED:
+            return msg("refuse.not_author" if mode == RESUBMIT else "refuse.not_chief")
+        return outcome_text(msg, outcome)
 
     @app.view(ids.REJECT_SUBMIT)
     def reject_submitted(ack, body, view, logger):
@@ -65,6 +88,7 @@ def register(app, services: Services) -> None:
                     reason=reason[:2000],
                     revision=revision if isinstance(revision, int) else None,
                     now=services.clock(),
+                    lead=services.settings.schedule_lead,
                 )
         except SQLAlchemyError:
             logger.exception("could not record a rejection")

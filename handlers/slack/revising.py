@@ -1,0 +1,109 @@
+"""Clicks that change a draft before publication: edit, resubmit, withdraw; the live X counter."""
+
+from __future__ import annotations
+
+from bot import revisions, roles, workflow
+from bot.config import CHANNELS
+from bot.models import PENDING, REJECTED, Draft
+from bot.services import Services
+from bot.snapshot import content_of
+from handlers.slack import ids
+from handlers.slack.actions import draft_id_of
+from handlers.slack.forms import draft_from_state
+from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text
+from handlers.slack.replies import outcome_text, tell
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    def open_revision_modal(body, action, client, respond, mode: str) -> None:
+        """Open the draft form on the current revision, if the clicker may revise it now."""
+        draft_id, user_id = draft_id_of(action), body["user"]["id"]
+        with services.session_factory.begin() as session:
+            draft = session.get(Draft, draft_id) if draft_id is not None else None
+            if draft is None:
+                return tell(body, client, respond, msg("refuse.not_found", id=draft_id))
+            allowed = (
+                user_id == draft.author_id
+                if mode == RESUBMIT
+                else workflow.may_decide(session, user_id, draft.platform)
+            )
+            if not allowed:
+                workflow.refuse(
+                    session, draft_id=draft_id, actor=user_id, attempted=mode, now=services.clock()
+                )
+                key = "refuse.not_author" if mode == RESUBMIT else "refuse.not_chief"
+                return tell(body, client, respond, msg(key))
+            if draft.status != (REJECTED if mode == RESUBMIT else PENDING):
+                key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
+                return tell(body, client, respond, msg(key, id=draft_id))
+            initial = content_of(draft.current)
+        view = draft_modal(
+            msg,
+            offered=CHANNELS,
+            dry_run=services.dry_run_channels,
+            initial=initial,
+            mode=mode,
+            draft_id=draft_id,
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(ids.EDIT)
+    def edit_clicked(ack, body, action, client, respond):
+        ack()
+        open_revision_modal(body, action, client, respond, EDIT)
+
+    @app.action(ids.RESUBMIT)
+    def resubmit_clicked(ack, body, action, client, respond):
+        ack()
+        open_revision_modal(body, action, client, respond, RESUBMIT)
+
+    @app.action(ids.WITHDRAW)
+    def withdraw_clicked(ack, body, action, client, respond):
+        ack()
+        draft_id = draft_id_of(action)
+        if draft_id is None:
+            return tell(body, client, respond, msg("error.internal"))
+        with services.session_factory.begin() as session:
+            outcome = revisions.withdraw(
+                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
+            )
+        if outcome.result == workflow.DONE:
+            tell(body, client, respond, msg("withdraw.done", id=draft_id))
+            services.wake()
+        elif outcome.result == workflow.REFUSED:
+            tell(body, client, respond, msg("refuse.not_author"))
+        elif outcome.result == workflow.NOTHING_TO_DO:
+            tell(body, client, respond, msg("refuse.not_pending", id=draft_id))
+        else:
+            tell(body, client, respond, outcome_text(msg, outcome))
+
+    def counter_typed(ack, body, client, logger):
+        """Each keystroke in the body, the X text or the URL: refresh "X: 231 / 280"."""
+        ack()
+        view = body.get("view") or {}
+        content = draft_from_state(view.get("state", {}).get("values", {}))
+        with services.session_factory() as session:
+            if roles.role_of(session, body["user"]["id"]) is None:
+                return
+        blocks = [
+            {**b, "elements": [{"type": "mrkdwn", "text": x_counter_text(msg, content)}]}
+            if b.get("block_id") == ids.X_COUNTER
+            else b
+            for b in view.get("blocks", [])
+        ]
+        updated = {
+            key: view[key]
+            for key in ("type", "callback_id", "title", "submit", "close", "private_metadata")
+            if key in view
+        }
+        try:
+            client.views_update(
+                view_id=view.get("id"), hash=view.get("hash"), view={**updated, "blocks": blocks}
+            )
+        except Exception as error:  # a newer keystroke already updated the view: fine
+            logger.debug("counter update skipped: %s", error)
+
+    for field in ids.COUNTED_FIELDS:
+        app.action(field)(counter_typed)
