@@ -50,13 +50,13 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied."""
-    command.upgrade(_alembic_config(engine), "head")
+    """Apply every migration not yet applied (on every branch)."""
+    command.upgrade(_alembic_config(engine), "heads")
 
 
 def migration_state(engine: Engine) -> tuple[str | None, str]:
-    """(the database's revision, the code's head revision)."""
+    """(the database's revisions, the code's head revisions), each as a sorted, joined string."""
     script = ScriptDirectory.from_config(_alembic_config(engine))
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current, script.get_current_head()
+        current = MigrationContext.configure(connection).get_current_heads()
+    return (" ".join(sorted(current)) or None), " ".join(sorted(script.get_heads()))
