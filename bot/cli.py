@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import db, register, roles
+from bot import db, feed, groups, oversight, register, roles
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -55,9 +55,19 @@ def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runt
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
+        periodic=_periodic_tasks(settings, services, client, clock),
     )
     services.wake = dispatcher.wake
     return Runtime(services, server.create_bolt_app(services, client), dispatcher)
+
+
+def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
+    """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
+    from handlers.slack.feed import SlackFeedNotifier
+
+    notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
+    hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
+    return tuple(task.tick for task in (hp_feed,) if task is not None)
 
 
 def _safe_url(url: str) -> str:
@@ -174,6 +184,39 @@ def _date(value: str) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=JST)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-04-01") from None
+
+
+def cmd_groups_add(args) -> int:
+    with _session_factory().begin() as session:
+        added = groups.add(
+            session, args.name, contact=args.contact, site=args.site, actor="cli", now=utc_now()
+        )
+    print(f"registered {args.name}" if added else f"{args.name} is already registered")
+    return 0 if added else 1
+
+
+def cmd_groups_list(args) -> int:
+    with _session_factory()() as session:
+        for group in groups.all_groups(session):
+            print(f"{group.name}\t{group.contact}\t{group.site}")
+    return 0
+
+
+def cmd_groups_remove(args) -> int:
+    with _session_factory().begin() as session:
+        removed = groups.remove(session, args.name, actor="cli", now=utc_now())
+    print(f"removed {args.name}" if removed else f"{args.name} is not registered")
+    return 0 if removed else 1
+
+
+def cmd_credentials_status(args) -> int:
+    with _session_factory()() as session:
+        items = oversight.open_rotations(session)
+    for item in items:
+        print(f"{item.account}\topen since {item.opened_at:%Y-%m-%d %H:%M} UTC\t{item.reason}")
+    if not items:
+        print("no credential changes are pending")
+    return 0
 
 
 def cmd_audit_export(args) -> int:
@@ -309,6 +352,24 @@ def parser() -> argparse.ArgumentParser:
     role_set.add_argument("user", help="Slack user id, e.g. U0123ABCD")
     role_set.add_argument("role", choices=[*ROLES, roles.NONE])
     role_set.set_defaults(func=cmd_roles_set)
+
+    groupsp = sub.add_parser("groups", help="registered groups (policy §5(4))").add_subparsers(
+        dest="groups", required=True
+    )
+    group_add = groupsp.add_parser("add", help="register a group")
+    group_add.add_argument("name")
+    group_add.add_argument("--contact", default="", help="who to contact at the group")
+    group_add.add_argument("--site", default="", help="the group's own site or SNS")
+    group_add.set_defaults(func=cmd_groups_add)
+    groupsp.add_parser("list", help="list registered groups").set_defaults(func=cmd_groups_list)
+    group_remove = groupsp.add_parser("remove", help="take a group off the roster")
+    group_remove.add_argument("name")
+    group_remove.set_defaults(func=cmd_groups_remove)
+
+    credentials = sub.add_parser("credentials", help="credential changes (policy §6)")
+    credentials.add_subparsers(dest="credentials", required=True).add_parser(
+        "status", help="list the accounts whose credentials must still change"
+    ).set_defaults(func=cmd_credentials_status)
 
     audit = sub.add_parser("audit", help="the approval register").add_subparsers(
         dest="audit", required=True

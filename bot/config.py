@@ -52,13 +52,18 @@ class Settings:
     chief: str = ""
     operators: tuple[str, ...] = ()
     approval_channel: str = ""
+    moderation_channel: str = ""  # where moderation cards go (policy §11)
     locale: str = "ja"
     dry_run: bool = False
     policy_url: str = ""
+    blog_footer: str = ""
     publish_lease_seconds: int = 300
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
+    hp_feed_url: str = ""
+    hp_feed_channel: str = ""
+    hp_feed_minutes: int = 15
     x_api_key: str = field(default="", repr=False)
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
@@ -93,13 +98,18 @@ class Settings:
             chief=get("SNSBOT_CHIEF"),
             operators=_user_list(e.get("SNSBOT_OPERATORS")),
             approval_channel=get("SNSBOT_APPROVAL_CHANNEL"),
+            moderation_channel=get("SNSBOT_MODERATION_CHANNEL"),
             locale=get("SNSBOT_LOCALE", "ja").lower(),
             dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
             policy_url=get("SNSBOT_POLICY_URL"),
+            blog_footer=get("SNSBOT_BLOG_FOOTER"),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
             reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            hp_feed_url=get("SNSBOT_HP_FEED_URL"),
+            hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
+            hp_feed_minutes=_int(get("SNSBOT_HP_FEED_MINUTES"), 15),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -142,6 +152,10 @@ class Settings:
             found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
         if self.reminder_at is None and self.reminder_time.lower() != "off":
             found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
+        if self.hp_feed_url and not self.hp_feed_url.startswith(("http://", "https://")):
+            found.append("SNSBOT_HP_FEED_URL must be the http(s):// URL of an RSS or Atom feed.")
+        if self.hp_feed_minutes < 1:
+            found.append("SNSBOT_HP_FEED_MINUTES must be a positive number of minutes.")
         if not self.database_url.startswith(("sqlite:", "postgresql")):
             found.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
         return found

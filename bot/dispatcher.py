@@ -14,7 +14,7 @@ from datetime import time as time_of_day
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import register, roles, schedule
+from bot import oversight, register, roles, schedule
 from bot.messages import Messages
 from bot.models import (
     CARD,
@@ -62,6 +62,7 @@ class Dispatcher:
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
+        periodic: tuple[Callable[[], object], ...] = (),
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -75,6 +76,7 @@ class Dispatcher:
         self.schedule_lead = schedule_lead
         self.reminder_at = reminder_at
         self.reminder_after = reminder_after
+        self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease
         self.poll_seconds = poll_seconds
@@ -399,6 +401,12 @@ class Dispatcher:
         if expired:
             self.wake()
         self._remind(now)
+        self._remind_rotations(now)
+        for tick in self.periodic:
+            try:
+                tick()
+            except Exception:
+                log.exception("a periodic task failed; it runs again next time")
         return 0  # never busy-loop: this step runs every `housekeeping_seconds`
 
     def _remind(self, now: datetime) -> None:
@@ -425,6 +433,26 @@ class Dispatcher:
         except Exception:
             log.exception("today's reminder could not be sent; trying again later")
             schedule.release_reminder(self.session_factory, "waiting", day)
+
+    def _remind_rotations(self, now: datetime) -> None:
+        """Tell the chief of new credential-rotation tasks, and again each business day."""
+        with self.session_factory.begin() as session:
+            fresh = oversight.claim_unannounced_rotations(session)
+            items = oversight.open_rotations(session)
+            chief = roles.chief_id(session)
+        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        if not items or not chief:
+            return
+        if not fresh and not (
+            day and schedule.claim_reminder(self.session_factory, "rotation", day, now)
+        ):
+            return
+        try:
+            self.notifier.ask_rotation(chief, items)
+        except Exception:
+            log.exception("could not tell the chief about credential rotation; trying later")
+            if day and not fresh:
+                schedule.release_reminder(self.session_factory, "rotation", day)
 
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 

@@ -34,6 +34,8 @@ class DraftInput:
     blog_title: str = ""
     url: str = ""
     group_name: str = ""
+    group_date: str = ""  # the day the registered group asked (YYYY-MM-DD)
+    group_draft: str = ""  # the group's own draft, kept beside the operator's text
     publish_at: datetime | None = None
     images: tuple[dict, ...] = field(default_factory=tuple)
 
@@ -59,7 +61,9 @@ def blog_title(draft: DraftInput) -> str:
     return first_line[:TITLE_MAX_CHARS]
 
 
-def payloads(draft: DraftInput, draft_id: int, revision: int) -> dict[str, dict]:
+def payloads(
+    draft: DraftInput, draft_id: int, revision: int, blog_footer: str = ""
+) -> dict[str, dict]:
     """Exactly what each chosen channel will receive (the contract, DESIGN.md §4)."""
     result: dict[str, dict] = {}
     for channel in draft.channels:
@@ -72,6 +76,8 @@ def payloads(draft: DraftInput, draft_id: int, revision: int) -> dict[str, dict]
             if draft.url:
                 link = html.escape(draft.url, quote=True)
                 content = f'{content}\n\n<a href="{link}">{link}</a>'
+            if blog_footer:  # e.g. the policy §9 notice that comments are not answered
+                content = f"{content}\n\n{html.escape(blog_footer, quote=False)}"
             result["blog"] = {
                 "title": blog_title(draft),
                 "content": content,
@@ -95,8 +101,12 @@ def validate(
     offered: tuple[str, ...],
     now: datetime,
     lead: timedelta = timedelta(0),
+    groups: tuple[str, ...] = (),
 ) -> dict[str, tuple]:
-    """Problems keyed by the form field; each is (message key, format arguments)."""
+    """Problems keyed by the form field; each is (message key, format arguments).
+
+    `groups` is the roster of registered groups: a group request must name one of them.
+    """
     errors: dict[str, tuple] = {}
     if not draft.body:
         errors["body"] = ("error.body_required", {})
@@ -119,8 +129,16 @@ def validate(
         errors["url"] = ("error.url_required", {})
     if draft.source == "group_request" and not draft.group_name:
         errors["group"] = ("error.group_required", {})
+    elif draft.source == "group_request" and groups and draft.group_name not in groups:
+        errors["group"] = ("error.group_unregistered", {})
     elif len(draft.group_name) > GROUP_MAX_CHARS:
         errors["group"] = ("error.too_long", {"max": GROUP_MAX_CHARS})
+    if len(draft.group_draft) > BODY_MAX_CHARS:
+        errors["group_draft"] = ("error.too_long", {"max": BODY_MAX_CHARS})
+    if draft.source == "group_request" and not draft.group_date:
+        errors["group_date"] = ("error.group_date_required", {})
+    if draft.source == "group_request" and not draft.group_draft:
+        errors["group_draft"] = ("error.group_draft_required", {})
     if len(draft.blog_title) > TITLE_MAX_CHARS:
         errors["blog_title"] = ("error.too_long", {"max": TITLE_MAX_CHARS})
     if "x" in draft.channels and "body" not in errors:

@@ -90,6 +90,7 @@ class Member(Base):
     platform: Mapped[str] = mapped_column(String(16), default="slack")
     user_id: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(16))
+    away: Mapped[bool] = mapped_column(Boolean, default=False)  # the chief's absence (代決)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -140,6 +141,8 @@ class Revision(Base):
     source: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(16))
     group_name: Mapped[str] = mapped_column(Text, default="")
+    group_date: Mapped[str] = mapped_column(String(10), default="")  # the group's request date
+    group_draft: Mapped[str] = mapped_column(Text, default="")  # the group's own draft, as sent
     publish_at: Mapped[datetime | None]
     images: Mapped[list] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -161,6 +164,8 @@ class Decision(Base):
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text, default="")
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)  # decided by the deputy (代決)
+    reviewed_at: Mapped[datetime | None]  # the chief's later review (後閲) of a deputy decision
 
 
 class Publication(Base):
@@ -252,3 +257,140 @@ class ReminderLog(Base):
     kind: Mapped[str] = mapped_column(String(32))
     day: Mapped[str] = mapped_column(String(10))
     sent_at: Mapped[datetime]
+
+
+class Group(Base):
+    """A registered group (登録団体, policy §5(4)) whose requests the center may post."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    contact: Mapped[str] = mapped_column(Text, default="")
+    site: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class RotationTask(Base):
+    """A password or token to change after a roster change (policy §6), until marked done."""
+
+    __tablename__ = "rotation_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(16), index=True)  # x, facebook, blog, slack
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class FeedState(Base):
+    """The Center HP feed's last answer: its validators for the next conditional request."""
+
+    __tablename__ = "feed_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    checked_at: Mapped[datetime | None]
+
+
+class FeedEntry(Base):
+    """An entry seen in the HP feed (keyed by its id/guid, else its link), announced or not."""
+
+    __tablename__ = "feed_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_key: Mapped[str] = mapped_column(String(512), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime | None]
+    seen_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), index=True)  # due, announced or skipped
+    announced_at: Mapped[datetime | None]
+
+
+class ModerationItem(Base):
+    """A mention, reply or comment by someone else (policy §11), seen once, and its decision."""
+
+    __tablename__ = "moderation_items"
+    __table_args__ = (UniqueConstraint("platform", "remote_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))  # x, facebook, blog
+    remote_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # mention, reply, comment
+    author: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[str] = mapped_column(String(128), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    posted_at: Mapped[datetime] = mapped_column(index=True)
+    actions: Mapped[list] = mapped_column(JSON, default=list)  # what the platform can do
+    fetched_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="new", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    action: Mapped[str | None] = mapped_column(String(16))  # dismiss, hide, delete, block
+    category: Mapped[int | None] = mapped_column(Integer)  # 1-15, policy §11
+    error: Mapped[str | None] = mapped_column(Text)  # the last failed action's reason
+    card_channel: Mapped[str | None] = mapped_column(String(64))
+    card_ts: Mapped[str | None] = mapped_column(String(64))
+
+
+class ModerationPoll(Base):
+    """When each platform's moderation inbox may be read next (platforms limit the rate)."""
+
+    __tablename__ = "moderation_polls"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[datetime]
+    polled_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Engagement(Base):
+    """A follow, retweet, like or share (policy §7, §8): requested, decided by the chief, done."""
+
+    __tablename__ = "engagements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat: Mapped[str] = mapped_column(String(16), default="slack")  # the requester's chat platform
+    requester_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # follow, retweet, like, share
+    platform: Mapped[str] = mapped_column(String(16))  # x, facebook
+    target: Mapped[str] = mapped_column(Text)  # X handle, tweet id or Facebook URL
+    target_url: Mapped[str] = mapped_column(Text)
+    account: Mapped[str] = mapped_column(Text, default="")  # "@handle" / "facebook.com/page"
+    category: Mapped[str] = mapped_column(String(32))
+    official_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    created_at: Mapped[datetime]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(Text)
+    result_url: Mapped[str | None] = mapped_column(Text)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None]
+    card_refs: Mapped[list] = mapped_column(JSON, default=list)  # [[channel, message id], …]
+    submission: Mapped[str | None] = mapped_column(String(160), unique=True)  # chat form, once
+
+
+class EngagementNotice(Base):
+    """A chat message owed about an engagement: the chief's card, its update, the requester's DM."""
+
+    __tablename__ = "engagement_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot
 
 
@@ -24,6 +25,12 @@ class Notifier(Protocol):
 
     def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
         """The business-day reminder: the drafts waiting for a decision."""
+
+    def ask_review(self, user_id: str, items: list[ReviewItem]) -> None:
+        """The deputy's decisions for the returning chief to confirm (後閲), one button each."""
+
+    def ask_rotation(self, user_id: str, items: list[RotationItem]) -> None:
+        """The accounts whose credentials must change (§6), one "変更済み" button each."""
 
     def tell_user(self, user_id: str, text: str) -> None:
         """Direct-message anyone a short plain text (e.g. the chief, about a disabled channel)."""

@@ -41,6 +41,8 @@ FIELDS = (
     "source",
     "category",
     "group_name",
+    "group_date",
+    "group_draft",
     "publish_at",
     "images",
 )

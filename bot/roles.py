@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.models import CHIEF, ROLES, Member
+from bot.models import CHIEF, DEPUTY, ROLES, Member, RotationTask
+
+ROTATED_ACCOUNTS = ("x", "facebook", "blog", "slack")
 
 NONE = "none"  # `roles set <user> none` removes someone from the roster
 
@@ -25,6 +27,59 @@ def chief_id(session: Session, platform: str = "slack") -> str | None:
         .where(Member.platform == platform, Member.role == CHIEF)
         .order_by(Member.id)
     ).scalar()
+
+
+def chief_is_away(session: Session, platform: str = "slack") -> bool:
+    return bool(
+        session.execute(
+            select(Member.away).where(Member.platform == platform, Member.role == CHIEF)
+        ).scalar()
+    )
+
+
+def deputies(session: Session, platform: str = "slack") -> list[str]:
+    return list(
+        session.execute(
+            select(Member.user_id)
+            .where(Member.platform == platform, Member.role == DEPUTY)
+            .order_by(Member.id)
+        ).scalars()
+    )
+
+
+def approvers(session: Session, platform: str = "slack") -> tuple[str, ...]:
+    """Who may decide now: the chief, and the deputies while the chief is away (代決)."""
+    chief = chief_id(session, platform)
+    acting = deputies(session, platform) if chief_is_away(session, platform) else []
+    return tuple(u for u in (chief, *acting) if u)
+
+
+def set_away(
+    session: Session, user_id: str, away: bool, *, now: datetime, platform: str = "slack"
+) -> bool:
+    """The chief marks themselves away (or back); True when it changed."""
+    member = session.execute(
+        select(Member).where(Member.platform == platform, Member.user_id == user_id)
+    ).scalar_one_or_none()
+    if member is None or member.role != CHIEF or member.away == away:
+        return False
+    member.away, member.updated_at = away, now
+    register.append(
+        session, at=now, actor=user_id, action="away_on" if away else "away_off", platform=platform
+    )
+    return True
+
+
+def open_rotation_tasks(session: Session, reason: str, now: datetime) -> None:
+    """Policy §6: after a roster change every password and token must change; one task each."""
+    open_accounts = set(
+        session.execute(
+            select(RotationTask.account).where(RotationTask.done_at.is_(None))
+        ).scalars()
+    )
+    for account in ROTATED_ACCOUNTS:
+        if account not in open_accounts:
+            session.add(RotationTask(account=account, reason=reason, opened_at=now))
 
 
 def members(session: Session, platform: str = "slack") -> list[Member]:
@@ -84,6 +139,8 @@ def set_role(
         after=role,
         platform=platform,
     )
+    if before != NONE and actor != "bootstrap":  # someone left or changed role (policy §6)
+        open_rotation_tasks(session, f"{user_id}: {before} → {role}", now)
     return True
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import drafts, roles
-from bot.models import Draft, Publication, Revision
+from bot.models import Decision, Draft, Publication, Revision
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class DraftSnapshot:
     taken_at: datetime
     previous: drafts.DraftInput | None = None  # the revision before this one, if any
     revised_by: str = ""  # who wrote the current revision
+    acting: bool = False  # decided by the deputy while the chief was away (代決)
 
 
 def take(
@@ -55,7 +57,6 @@ def take(
     content = content_of(draft.current)
     revisions = {r.number: r for r in draft.revisions}
     x_text = drafts.compose_x_text(content)
-    chief = roles.chief_id(session, draft.platform)
     publications = [p for p in draft.publications if p.revision == draft.revision]
     return DraftSnapshot(
         id=draft.id,
@@ -73,7 +74,14 @@ def take(
         reject_reason=draft.reject_reason,
         publications=tuple(_publication_view(p) for p in publications),
         dry_run_channels=dry_run_channels,
-        approvers=(chief,) if chief else (),
+        approvers=roles.approvers(session, draft.platform),
+        acting=bool(
+            session.execute(
+                select(Decision.acting).where(
+                    Decision.draft_id == draft.id, Decision.revision == draft.revision
+                )
+            ).scalar()
+        ),
         card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])
@@ -106,6 +114,8 @@ def content_of(revision: Revision) -> drafts.DraftInput:
         blog_title=revision.blog_title,
         url=revision.url,
         group_name=revision.group_name,
+        group_date=revision.group_date,
+        group_draft=revision.group_draft,
         publish_at=revision.publish_at,
         images=tuple(revision.images),
     )

@@ -112,6 +112,8 @@ def revision_row(
         source=c.source,
         category=c.category,
         group_name=c.group_name,
+        group_date=c.group_date,
+        group_draft=c.group_draft,
         publish_at=c.publish_at,
         images=list(c.images),
         created_by=by,
@@ -129,14 +131,16 @@ def content_record(c: drafts.DraftInput) -> dict:
         "source": c.source,
         "category": c.category,
         "group": c.group_name,
+        "group_date": c.group_date,
+        "group_draft": c.group_draft,
         "publish_at": c.publish_at.isoformat() if c.publish_at else None,
         "images": [i.get("name", "") for i in c.images],
     }
 
 
 def may_decide(session: Session, user_id: str, platform: str = "slack") -> bool:
-    """Only the chief decides (policy §3, §5)."""
-    return roles.role_of(session, user_id, platform) == CHIEF
+    """The chief decides (policy §3, §5); a deputy only while the chief is away (代決)."""
+    return user_id in roles.approvers(session, platform)
 
 
 def refuse(
@@ -166,6 +170,7 @@ def decide(
     reason: str = "",
     revision: int | None = None,
     lead: timedelta = timedelta(0),
+    blog_footer: str = "",
 ) -> Outcome:
     """Approve or reject in one conditional update: the first decision wins, later ones see it.
 
@@ -210,6 +215,7 @@ def decide(
         )
     session.refresh(draft)
     current = draft.current
+    acting = roles.role_of(session, actor, draft.platform) != CHIEF
     session.add(
         Decision(
             draft_id=draft_id,
@@ -218,12 +224,15 @@ def decide(
             decided_by=actor,
             decided_at=now,
             reason=reason,
+            acting=acting,
         )
     )
     if approve:
         content = content_of(current)
         due = max(now, current.publish_at) if current.publish_at else now
-        for channel, payload in drafts.payloads(content, draft_id, draft.revision).items():
+        for channel, payload in drafts.payloads(
+            content, draft_id, draft.revision, blog_footer
+        ).items():
             session.add(
                 Publication(
                     draft_id=draft_id,
@@ -243,6 +252,7 @@ def decide(
         draft_id=draft_id,
         revision=draft.revision,
         reason=reason,
+        acting=acting,
     )
     add_notice(session, draft_id, CARD_UPDATE, now)
     if not approve:

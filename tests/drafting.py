@@ -22,6 +22,8 @@ def draft_values(
     blog_title: str = "",
     url: str = "",
     group: str = "",
+    group_date: str = "",
+    group_draft: str = "",
     publish_at: int | None = None,
     images: list | None = None,
 ) -> dict:
@@ -40,6 +42,8 @@ def draft_values(
             one("source", static_select_value(source)),
             one("category", radio_value(category)),
             one("group", text_value(group or None)),
+            one("group_date", {"type": "datepicker", "selected_date": group_date or None}),
+            one("group_draft", text_value(group_draft or None)),
             one("publish_at", datetime_value(publish_at)),
             one("images", files_value(images or [])),
         ]
@@ -49,7 +53,7 @@ def draft_values(
 def card_button(card_call, action_id: str) -> dict:
     """The button `action_id` on an approval card the fake Slack received."""
     for block in card_call.params["blocks"]:
-        for element in block.get("elements", []):
+        for element in [*block.get("elements", []), block.get("accessory") or {}]:
             if element.get("action_id") == action_id:
                 return {**element, "block_id": block.get("block_id")}
     raise AssertionError(f"no {action_id} button on the card")

@@ -157,7 +157,10 @@ def test_draft_modal_has_every_contract_field(msg):
     view = draft_modal(msg)
     assert view["type"] == "modal" and view["callback_id"] == "draft_submit"
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
-    assert [b["block_id"] for b in inputs] == DRAFT_FIELDS
+    contract = [b["block_id"] for b in inputs if b["block_id"] in DRAFT_FIELDS]
+    assert contract == list(DRAFT_FIELDS) or tuple(contract) == DRAFT_FIELDS
+    extras = {b["block_id"] for b in inputs} - set(DRAFT_FIELDS)
+    assert extras == {"group_date", "group_draft"}  # policy §5(4), beyond the contract
     for block in inputs:
         assert block["element"]["action_id"] == block["block_id"]
     by_id = {b["block_id"]: b["element"] for b in inputs}
@@ -268,6 +271,8 @@ def longest_content(body_char: str = "あ") -> DraftInput:
         blog_title="題" * drafts.TITLE_MAX_CHARS,
         url=LONGEST_URL,
         group_name="団" * drafts.GROUP_MAX_CHARS,
+        group_date="2026-11-20",
+        group_draft="原" * drafts.BODY_MAX_CHARS,
         publish_at=NOW + timedelta(days=1),
         images=tuple(
             {"id": f"F{i}", "name": f"写真{i}.png", "mimetype": "image/png", "size": 1000}

@@ -32,6 +32,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_open": {"im:write"},
     "users_info": {"users:read"},
     "files_info": {"files:read"},
+    "auth_test": set(),
 }
 EXPECTED_BOT_SCOPES = {"commands", "chat:write", "files:read"}
 

@@ -54,7 +54,13 @@ def test_each_invalid_field_is_named_inline_in_japanese(app, fields, block_id, w
         {"body": "あ" * 128, "url": "https://example.jp/" + "a" * 80},
         {"body": "長い本文" * 200, "x_text": "X 用の短い文", "channels": ("x", "blog")},
         {"body": "Facebook だけなら長くてもよい" * 100, "channels": ("facebook",)},
-        {"source": "group_request", "url": "https://example.jp/g", "group": "和光こども食堂"},
+        {
+            "source": "group_request",
+            "url": "https://example.jp/g",
+            "group": "和光こども食堂",
+            "group_date": "2026-11-20",
+            "group_draft": "こども食堂からの原稿",
+        },
         {"publish_at": FUTURE},
     ],
 )

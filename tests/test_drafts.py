@@ -17,6 +17,8 @@ LONG_URL = "https://example.jp/" + "a" * 81  # 100 characters; X counts any URL 
 assert len(LONG_URL) == 100
 
 
+GROUP_PAPERS = {"group_date": "2026-11-20", "group_draft": "団体から届いた原稿"}
+
 def draft(**fields) -> DraftInput:
     fields.setdefault("body", "市民活動フェアを開催します。")
     fields.setdefault("channels", OFFERED)
@@ -40,7 +42,10 @@ VALID = [
     pytest.param(draft(body="本文", x_text="あ" * 128, url=LONG_URL), id="X text 128 + URL"),
     pytest.param(draft(source="hp_update", url=URL), id="hp_update with URL"),
     pytest.param(draft(source="cross_post", url="http://example.jp/p/1"), id="cross_post http"),
-    pytest.param(draft(source="group_request", url=URL, group_name="和光みどりの会"), id="group"),
+    pytest.param(
+        draft(source="group_request", url=URL, group_name="和光みどりの会", **GROUP_PAPERS),
+        id="group",
+    ),
     pytest.param(draft(source="other"), id="other needs no URL"),
     pytest.param(draft(category="other"), id="category other"),
     pytest.param(draft(publish_at=NOW + timedelta(minutes=1)), id="future publish_at"),
@@ -74,16 +79,23 @@ INVALID = [
     pytest.param(draft(source="hp_update"), {"url": "error.url_required"}, id="hp_update no URL"),
     pytest.param(draft(source="cross_post"), {"url": "error.url_required"}, id="cross_post no URL"),
     pytest.param(
-        draft(source="group_request", group_name="和光みどりの会"),
+        draft(source="group_request", group_name="和光みどりの会", **GROUP_PAPERS),
         {"url": "error.url_required"},
         id="group_request no URL",
     ),
     pytest.param(
-        draft(source="group_request", url=URL), {"group": "error.group_required"}, id="no group"
+        draft(source="group_request", url=URL, **GROUP_PAPERS),
+        {"group": "error.group_required"},
+        id="no group",
     ),
     pytest.param(
         draft(source="group_request"),
-        {"url": "error.url_required", "group": "error.group_required"},
+        {
+            "url": "error.url_required",
+            "group": "error.group_required",
+            "group_date": "error.group_date_required",
+            "group_draft": "error.group_draft_required",
+        },
         id="group_request nothing",
     ),
     pytest.param(draft(url="ftp://example.jp/file"), {"url": "error.url_invalid"}, id="ftp"),

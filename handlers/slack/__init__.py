@@ -1,6 +1,17 @@
 """The Slack front end: thin Bolt listeners that call the core and render Block Kit."""
 
-from handlers.slack import actions, commands, events, revising, views
+from handlers.slack import (
+    actions,
+    commands,
+    crosspost,
+    engagement,
+    events,
+    feed,
+    moderation,
+    oversight,
+    revising,
+    views,
+)
 
 
 def register(app, services) -> None:
@@ -8,5 +19,10 @@ def register(app, services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     revising.register(app, services)
+    oversight.register(app, services)
     views.register(app, services)
     events.register(app, services)
+    feed.register(app, services)
+    crosspost.register(app, services)
+    moderation.register(app, services)
+    engagement.register(app, services)

@@ -44,6 +44,7 @@ def register(app, services: Services) -> None:
                 revision=revision_of(action),
                 now=services.clock(),
                 lead=services.settings.schedule_lead,
+                blog_footer=services.settings.blog_footer,
             )
         problem = outcome_text(msg, outcome)
         if problem:

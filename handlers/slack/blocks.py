@@ -96,7 +96,9 @@ def facts(msg: Messages, draft: DraftSnapshot) -> list:
         + (msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]
     if c.group_name:
-        fields.append(f"*{msg('card.group')}*\n{esc(c.group_name)}")
+        fields.append(f"*{msg('card.group')}*\n{esc(c.group_name[:200])}")
+    if c.group_date:
+        fields.append(f"*{msg('card.group_date')}*\n{esc(c.group_date)}")
     if c.images:
         fields.append(f"*{msg('card.images')}*\n{msg('card.images_count', count=len(c.images))}")
     return [
@@ -116,6 +118,10 @@ def previews(msg: Messages, draft: DraftSnapshot) -> list:
     if "blog" in c.channels:
         head = msg("card.preview_blog", title=esc(shorten(draft.blog_title, 150, msg)))
         blocks.append(SectionBlock(text=head + "\n" + preview(c.body, msg)))
+    if c.group_draft:
+        blocks.append(
+            SectionBlock(text=msg("card.group_draft") + "\n" + preview(c.group_draft, msg))
+        )
     blocks.extend(
         ImageBlock(
             slack_file={"id": image["id"]}, alt_text=str(image.get("name") or "image")[:2000]

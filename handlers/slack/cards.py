@@ -24,6 +24,7 @@ from handlers.slack.blocks import (
     publication_lines,
     shorten,
 )
+from handlers.slack.crosspost import cross_post_blocks
 
 REMINDER_LIMIT = 20  # drafts listed in one reminder; the rest are counted
 
@@ -76,6 +77,8 @@ def revised_line(msg: Messages, draft: DraftSnapshot) -> str:
 
 def decision_line(msg: Messages, draft: DraftSnapshot) -> str:
     who, when = f"<@{draft.decided_by}>", msg.time(draft.decided_at) if draft.decided_at else ""
+    if draft.acting:
+        who += msg("card.acting")
     if draft.status == APPROVED:
         return msg("card.approved", who=who, when=when)
     if draft.status == REJECTED:
@@ -165,6 +168,7 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
                 ContextBlock(elements=[MarkdownTextObject(text=msg("dm.results_partial"))])
             )
             blocks.append(_after_decision_actions(msg, draft))
+        blocks.extend(cross_post_blocks(msg, draft))  # policy §5(3)
     return text, [b.to_dict() for b in blocks]
 
 

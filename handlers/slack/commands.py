@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import roles, workflow
+from bot import groups, roles, workflow
 from bot.config import CHANNELS
 from bot.drafts import DraftInput
 from bot.services import Services
@@ -11,12 +11,22 @@ from handlers.slack import ids
 from handlers.slack.forms import clean
 from handlers.slack.home import status_line
 from handlers.slack.modals import draft_modal
+from handlers.slack.oversight import away_command, review_message
 
 
-def open_draft_modal(services: Services, client, trigger_id: str, body: str = "") -> None:
-    initial = DraftInput(body=clean(body)[:10000], channels=CHANNELS)
+def open_draft_modal(
+    services: Services, client, trigger_id: str, body: str = "", initial: DraftInput | None = None
+) -> None:
+    """Open the draft form, empty or with `body`, or pre-filled with `initial`."""
+    initial = initial or DraftInput(body=clean(body)[:10000], channels=CHANNELS)
+    with services.session_factory() as session:
+        registered = groups.names(session)
     view = draft_modal(
-        services.msg, offered=CHANNELS, dry_run=services.dry_run_channels, initial=initial
+        services.msg,
+        offered=CHANNELS,
+        dry_run=services.dry_run_channels,
+        initial=initial,
+        groups=registered,
     )
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -57,6 +67,17 @@ def register(app, services: Services) -> None:
                 return reply(
                     f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
                 )
+        if sub == "away":
+            answer, to_review = away_command(services, user_id, rest.strip().lower())
+            reply(answer)
+            if to_review:  # back from absence: the deputy's decisions, to confirm (後閲)
+                text, blocks = review_message(msg, to_review)
+                client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+            return None
+        if sub in ("follow", "retweet", "like", "share"):  # policy §7, §8
+            from handlers.slack import engagement
+
+            return engagement.open_modal(services, ack, client, respond, command, sub, rest)
         if sub not in ("", "draft"):
             return reply(msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
         ack()

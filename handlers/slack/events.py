@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import dashboard, roles
+from bot import dashboard, groups, roles
 from bot.models import CHIEF
 from bot.services import Services
 from bot.snapshot import take
@@ -24,8 +24,9 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
     now, dry = services.clock(), services.dry_run_channels
     with services.session_factory() as session:
         role = roles.role_of(session, user_id)
+        decides = user_id in roles.approvers(session)  # the chief, or the deputy while away
         lists = []
-        if role == CHIEF:
+        if decides:
             lists += [
                 (PENDING_LIST, dashboard.pending(session, pages.get(PENDING_LIST, 0))),
                 (SCHEDULED_LIST, dashboard.scheduled(session, now, pages.get(SCHEDULED_LIST, 0))),
@@ -38,7 +39,9 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
             for name, page in lists
         ]
         latest = [(p.channel, p.url, p.draft_id) for p in dashboard.latest_publications(session)]
-    view = home_view(services.msg, Home(is_chief=role == CHIEF, sections=sections, latest=latest))
+        registered = [(g.name, g.contact, g.site) for g in groups.all_groups(session)]
+    home = Home(is_chief=role == CHIEF, sections=sections, latest=latest, groups=registered)
+    view = home_view(services.msg, home)
     client.views_publish(user_id=user_id, view=view)
 
 

@@ -30,6 +30,9 @@ def draft_from_state(values: dict) -> DraftInput:
         option = _element(values, block_id).get("selected_option") or {}
         return str(option.get("value") or "")
 
+    group = text(ids.GROUP) or clean(selected(ids.GROUP))
+    day = _element(values, ids.GROUP_DATE).get("selected_date")
+
     checked = _element(values, ids.CHANNELS).get("selected_options") or []
     channels = tuple(str(o.get("value")) for o in checked if isinstance(o, dict))
     stamp = _element(values, ids.PUBLISH_AT).get("selected_date_time")
@@ -54,7 +57,9 @@ def draft_from_state(values: dict) -> DraftInput:
         x_text=text(ids.X_TEXT),
         blog_title=text(ids.BLOG_TITLE),
         url=text(ids.URL),
-        group_name=text(ids.GROUP),
+        group_name=group,
+        group_date=day if isinstance(day, str) and len(day) == 10 else "",
+        group_draft=text(ids.GROUP_DRAFT),
         publish_at=publish_at,
         images=images,
     )

@@ -40,6 +40,7 @@ class Home:
     is_chief: bool
     sections: list[Section] = field(default_factory=list)
     latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
+    groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
 
 
 TITLES = {
@@ -135,6 +136,15 @@ def home_view(msg: Messages, home: Home) -> dict:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("home.none"))]))
         blocks.extend(_pager(msg, section))
         blocks.append(DividerBlock())
+    if home.is_chief:
+        listed = [
+            f"• {esc(name)}"
+            + (f"（{esc(contact)}）" if contact else "")
+            + (f" {esc(site)}" if site else "")
+            for name, contact, site in home.groups
+        ]
+        blocks.append(SectionBlock(text=f"*{msg('home.groups')}*"))
+        blocks.append(SectionBlock(text="\n".join(listed)[:2900] if listed else msg("home.none")))
     lines = [
         f"#{draft_id} {msg('channel.' + channel)}: " + (f"<{url}>" if url else "—")
         for channel, url, draft_id in home.latest

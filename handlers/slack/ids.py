@@ -13,6 +13,8 @@ CHANNELS = "channels"
 SOURCE = "source"
 CATEGORY = "category"
 GROUP = "group"
+GROUP_DATE = "group_date"  # beyond the contract: the group's request date (policy §5(4))
+GROUP_DRAFT = "group_draft"  # beyond the contract: the group's own draft
 PUBLISH_AT = "publish_at"
 IMAGES = "images"
 DRAFT_FIELDS = (
@@ -41,6 +43,8 @@ EDIT = "edit"
 CANCEL = "cancel"
 HOME_PAGE = "home_page"
 NEW_DRAFT = "new_draft"
+REVIEW_ACK = "review_ack"  # the chief confirms a deputy decision (後閲)
+ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
 CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 
 # Reject modal

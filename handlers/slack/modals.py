@@ -5,9 +5,11 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
     DateTimePickerElement,
     InputBlock,
     MarkdownTextObject,
+    Option,
     PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
@@ -49,6 +51,22 @@ def x_counter_text(msg: Messages, draft: DraftInput) -> str:
     return msg("counter.ok", weight=weight, max=X_MAX_WEIGHT, left=X_MAX_WEIGHT - weight)
 
 
+def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> InputBlock:
+    """The requesting group: a choice among the registered groups, or typed when none are."""
+    if not groups:
+        element = PlainTextInputElement(action_id=ids.GROUP, initial_value=chosen or None)
+        return InputBlock(block_id=ids.GROUP, label=msg("field.group"), optional=True,
+                          hint=msg("field.group_hint_unregistered"), element=element)  # fmt: skip
+    choices = [Option(value=name[:150], text=name[:75]) for name in groups[:100]]
+    element = StaticSelectElement(
+        action_id=ids.GROUP,
+        options=choices,
+        initial_option=next((o for o in choices if o.value == chosen), None),
+    )
+    return InputBlock(block_id=ids.GROUP, label=msg("field.group"), optional=True,
+                      hint=msg("field.group_hint"), element=element)  # fmt: skip
+
+
 def draft_modal(
     msg: Messages,
     *,
@@ -57,8 +75,12 @@ def draft_modal(
     initial: DraftInput | None = None,
     mode: str = "",
     draft_id: int | None = None,
+    groups: tuple[str, ...] = (),
 ) -> dict:
-    """The draft form (callback `draft_submit`), each input's block_id = its action_id."""
+    """The draft form (callback `draft_submit`), each input's block_id = its action_id.
+
+    With registered groups, the group is chosen from them; without, it is typed.
+    """
     d = initial or DraftInput(body="", channels=offered)
     suffix = {c: msg("channel.dry_run_suffix") for c in dry_run}
     channel_options = options(offered, "channel", msg, suffix)
@@ -121,7 +143,22 @@ def draft_modal(
                 initial_option=next(o for o in category_options if o.value == d.category),
             ),
         ),
-        text_input(ids.GROUP, "field.group", "field.group_hint", d.group_name),
+        group_input(msg, groups, d.group_name),
+        InputBlock(
+            block_id=ids.GROUP_DATE,
+            label=msg("field.group_date"),
+            optional=True,
+            element=DatePickerElement(action_id=ids.GROUP_DATE, initial_date=d.group_date or None),
+        ),
+        text_input(
+            ids.GROUP_DRAFT,
+            "field.group_draft",
+            "field.group_draft_hint",
+            d.group_draft,
+            True,
+            True,
+            10000,
+        ),  # fmt: skip
         InputBlock(
             block_id=ids.PUBLISH_AT,
             label=msg("field.publish_at"),

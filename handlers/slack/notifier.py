@@ -17,6 +17,7 @@ from handlers.slack.cards import (
     reminder_message,
     superseded_card,
 )
+from handlers.slack.oversight import review_message, rotation_message
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,14 @@ class SlackNotifier:
 
     def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
         text, blocks = reminder_message(self.msg, waiting)
+        self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
+
+    def ask_review(self, user_id: str, items) -> None:
+        text, blocks = review_message(self.msg, items)
+        self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
+
+    def ask_rotation(self, user_id: str, items) -> None:
+        text, blocks = rotation_message(self.msg, items)
         self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
 
     def tell_user(self, user_id: str, text: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import revisions, roles, workflow
+from bot import groups, revisions, roles, workflow
 from bot.config import CHANNELS
 from bot.models import PENDING, REJECTED, Draft
 from bot.services import Services
@@ -39,6 +39,7 @@ def register(app, services: Services) -> None:
                 key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
                 return tell(body, client, respond, msg(key, id=draft_id))
             initial = content_of(draft.current)
+            registered = groups.names(session)
         view = draft_modal(
             msg,
             offered=CHANNELS,
@@ -46,6 +47,7 @@ def register(app, services: Services) -> None:
             initial=initial,
             mode=mode,
             draft_id=draft_id,
+            groups=registered,
         )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import drafts, revisions, roles, workflow
+from bot import drafts, groups, revisions, roles, workflow
 from bot.config import CHANNELS
 from bot.models import PENDING
 from bot.services import Services
@@ -32,8 +32,10 @@ def register(app, services: Services) -> None:
     def draft_submitted(ack, body, view, logger):
         user_id, meta = body["user"]["id"], _metadata(view)
         content = draft_from_state(view.get("state", {}).get("values", {}))
+        with services.session_factory() as session:
+            registered = groups.names(session)
         errors = drafts.validate(
-            content, CHANNELS, services.clock(), services.settings.schedule_lead
+            content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
         )
         if errors:
             return ack(response_action="errors", errors=slack_errors(errors, msg))

@@ -1,0 +1,465 @@
+"""Dispatcher throughput: N queued publications drained by 1, 2 and 4 `snsbot worker --once` processes."""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import benchlib
+import seed
+from benchlib import CHIEF, OPERATORS, TOKEN, table
+from fakes.slack_api import FakeSlack
+from sqlalchemy import func, select
+
+from bot import db, register, roles
+from bot.config import CHANNELS
+from bot.models import OPEN_PUBLICATION_STATES, PUBLISHED, Notice, Publication, RegisterEntry
+from bot.services import utc_now
+
+GOAL = 200.0  # publications per second on one worker
+
+# Publications only: the same worker with notice delivery switched off (notices stay owed).
+WORKER_WITHOUT_NOTICES = """
+import sys
+from bot.dispatcher import Dispatcher
+Dispatcher.deliver_due = lambda self, limit=50: 0
+from bot.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@dataclass
+class Run:
+    backend: str
+    workers: int
+    mode: str  # "once", "once, publish only", "once, notices only" or "service"
+    wall: float = 0.0
+    startup: float = 0.0
+    window: float = 0.0
+    exit_codes: list[int] = field(default_factory=list)
+    checks: dict = field(default_factory=dict)
+    slack_calls: int = 0
+    notices: int = 0
+    cpu: float = 0.0  # CPU seconds used by the worker processes
+
+
+def make_template(backend: str, workdir: Path, count: int) -> str:
+    """A migrated database holding `count` queued publications (3 channels per draft)."""
+    if backend == "sqlite":
+        path = workdir / "template.db"
+        url, template = f"sqlite:///{path}", str(path)
+    else:
+        template = benchlib.pg_create()
+        url = benchlib.pg_url_for(template)
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    with db.make_session_factory(engine).begin() as session:
+        roles.bootstrap(session, CHIEF, OPERATORS, utc_now())
+    full, rest = divmod(count, len(CHANNELS))
+    kinds = [seed.QUEUED_KIND] * (full + (1 if rest else 0))
+    t0 = time.perf_counter()
+    done = seed.seed(
+        engine,
+        kinds,
+        channels_of=lambda k: CHANNELS if k < full else CHANNELS[:rest],
+        authors=OPERATORS,
+    )
+    print(
+        f"  {backend}: seeded {done.drafts} drafts, {done.publications} queued publications "
+        f"({done.rows} rows) in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
+    engine.dispose()
+    return template
+
+
+def spawn(argv_tail: list[str], env: dict, workdir: Path, name: str, no_notices: bool):
+    argv = (
+        [sys.executable, "-c", WORKER_WITHOUT_NOTICES, *argv_tail]
+        if no_notices
+        else [*benchlib.snsbot_command(), *argv_tail]
+    )
+    out = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (closed by wait_all)
+    return subprocess.Popen(argv, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT), out
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_workers(count: int, env: dict, workdir: Path, limit: float, no_notices=False, tag="w"):
+    """Start `count` `worker --once` together; return (s until the last exits, codes, CPU s)."""
+    cpu0, t0 = _children_cpu(), time.monotonic()
+    procs = [
+        spawn(["worker", "--once", "--timeout", str(limit)], env, workdir, f"{tag}{i}", no_notices)
+        for i in range(count)
+    ]
+    codes, last = [], t0
+    for proc, out in procs:
+        try:
+            codes.append(proc.wait(max(1.0, t0 + limit + 30 - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            codes.append(proc.wait(10))
+        last = max(last, time.monotonic())
+        out.close()
+    return last - t0, codes, _children_cpu() - cpu0
+
+
+def run_service(count: int, env: dict, url: str, workdir: Path, limit: float):
+    """Start `count` long-running `snsbot worker`s; stop them once everything is delivered.
+
+    Returns (s until nothing was left to do, exit codes, CPU s).
+    """
+    engine = db.make_engine(url)
+    cpu0, t0 = _children_cpu(), time.monotonic()
+    procs = [spawn(["worker"], env, workdir, f"s{i}", False) for i in range(count)]
+    done_at = None
+    try:
+        while time.monotonic() - t0 < limit:
+            time.sleep(0.25)
+            with engine.connect() as conn:
+                left = (
+                    conn.execute(
+                        select(func.count())
+                        .select_from(Publication)
+                        .where(Publication.status.in_(OPEN_PUBLICATION_STATES))
+                    ).scalar()
+                    + conn.execute(
+                        select(func.count()).select_from(Notice).where(Notice.done.is_(False))
+                    ).scalar()
+                )
+            if not left:
+                done_at = time.monotonic()
+                break
+    finally:
+        engine.dispose()
+        for proc, _ in procs:
+            proc.terminate()
+        codes = []
+        for proc, out in procs:
+            try:
+                codes.append(proc.wait(30))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                codes.append(proc.wait(10))
+            out.close()
+    wall = (done_at or time.monotonic()) - t0
+    return wall, codes, _children_cpu() - cpu0
+
+
+def verify(url: str, expected: int) -> dict:
+    """Exactly once: every publication published on its first attempt, one register entry each."""
+    engine = db.make_engine(url)
+    session_factory = db.make_session_factory(engine)
+    with session_factory() as session:
+        statuses = Counter(
+            dict(session.execute(select(Publication.status, func.count()).group_by("status")).all())
+        )
+        attempts = Counter(
+            dict(
+                session.execute(
+                    select(Publication.attempts, func.count()).group_by(Publication.attempts)
+                ).all()
+            )
+        )
+        entries = session.execute(
+            select(RegisterEntry.draft_id, RegisterEntry.revision, RegisterEntry.details).where(
+                RegisterEntry.action == "published"
+            )
+        ).all()
+        keys = Counter((e.draft_id, e.revision, e.details.get("channel")) for e in entries)
+        window = session.execute(
+            select(func.min(Publication.claimed_at), func.max(Publication.published_at))
+        ).one()
+        owed = session.execute(
+            select(func.count()).select_from(Notice).where(Notice.done.is_(False))
+        ).scalar()
+        chain = register.verify(session)
+    engine.dispose()
+    duplicates = sum(n - 1 for n in keys.values() if n > 1)
+    return {
+        "published": statuses.get(PUBLISHED, 0),
+        "other_states": {k: v for k, v in statuses.items() if k != PUBLISHED},
+        "attempts": dict(attempts),
+        "entries": len(entries),
+        "duplicates": duplicates,
+        "ok": statuses.get(PUBLISHED, 0) == expected
+        and attempts == Counter({1: expected})
+        and len(entries) == expected
+        and duplicates == 0
+        and not chain,
+        "chain_intact": not chain,
+        "window": (window[1] - window[0]).total_seconds() if window[0] and window[1] else 0.0,
+        "notices_owed": owed,
+    }
+
+
+def slack_summary(fake: FakeSlack) -> tuple[int, int, int]:
+    calls = fake.calls()
+    results = sum(
+        1 for c in calls if c.method == "chat.postMessage" and c.params.get("channel") in OPERATORS
+    )
+    updates = sum(1 for c in calls if c.method == "chat.update")
+    return len(calls), results, updates
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=10_000, help="queued publications (10000)")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes per run (1,2,4)")
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="sqlite and/or postgresql (needs SNSBOT_TEST_POSTGRES_URL) (sqlite,postgresql)",
+    )
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also run with notice delivery off, then deliver the owed notices alone",
+    )
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="also run long-running `snsbot worker`s (separate publish and notice threads)",
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="instead: profile one in-process worker over N publications (cProfile, SQLite)",
+    )
+    parser.add_argument(
+        "--profile-clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="with --profile: each thread's CPU time (hot spots) or wall time (waits) (cpu)",
+    )
+    parser.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the stats")
+    parser.add_argument("--limit", type=float, default=600, help="seconds allowed per run (600)")
+    args = parser.parse_args()
+    print(f"machine: {benchlib.machine()}")
+    if args.profile:
+        return profile(args.profile, args.profile_out, args.profile_clock)
+    backends = [b for b in args.backends.split(",") if b]
+    if "postgresql" in backends and not benchlib.PG_URL:
+        print("  postgresql skipped: SNSBOT_TEST_POSTGRES_URL is not set")
+        backends.remove("postgresql")
+    levels = [int(x) for x in args.workers.split(",")]
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp, FakeSlack(TOKEN) as fake:
+        workdir = Path(tmp)
+        for backend in backends:
+            template = make_template(backend, workdir, args.count)
+            try:
+                for workers in levels:
+                    runs += measure(args, backend, workers, template, workdir, fake)
+            finally:
+                if backend == "postgresql":
+                    benchlib.pg_drop(template)
+    report(runs, args.count)
+    return 0
+
+
+def measure(args, backend, workers, template, workdir, fake) -> list[Run]:
+    modes = ["once"] + (["once, publish only"] if args.split else [])
+    modes += ["service"] if args.service else []
+    runs = []
+    for mode in modes:
+        with benchlib.database(backend, workdir, template) as url:
+            env = benchlib.child_env(
+                SLACK_BOT_TOKEN=TOKEN,
+                SLACK_API_URL=fake.base_url,
+                DATABASE_URL=url,
+                SNSBOT_CHIEF=CHIEF,
+                SNSBOT_OPERATORS=",".join(OPERATORS),
+                SNSBOT_DRY_RUN="1",
+            )
+            fake.clear()
+            run = Run(backend, workers, mode)
+            if mode == "service":
+                run.wall, run.exit_codes, run.cpu = run_service(
+                    workers, env, url, workdir, args.limit
+                )
+            else:
+                run.wall, run.exit_codes, run.cpu = run_workers(
+                    workers, env, workdir, args.limit, no_notices=mode != "once"
+                )
+            run.checks = verify(url, args.count)
+            run.window = run.checks["window"]
+            run.slack_calls, results, updates = slack_summary(fake)
+            run.checks["results_dms"], run.checks["card_updates"] = results, updates
+            done = [run]
+            if mode == "once, publish only":  # then the owed notices alone
+                fake.clear()
+                notices = Run(
+                    backend, workers, "once, notices only", notices=run.checks["notices_owed"]
+                )
+                notices.wall, notices.exit_codes, notices.cpu = run_workers(
+                    workers, env, workdir, args.limit
+                )
+                notices.slack_calls, results, updates = slack_summary(fake)
+                notices.checks = {
+                    "ok": verify(url, args.count)["notices_owed"] == 0,
+                    "results_dms": results,
+                    "card_updates": updates,
+                }
+                done.append(notices)
+            # The start-up cost: one more `worker --once`, which finds nothing to do.
+            idle, _, _ = run_workers(1, env, workdir, args.limit, tag="idle")
+            for each in done:
+                each.startup = idle
+                print(f"  {line(each)}", flush=True)
+            runs += done
+    return runs
+
+
+def line(run: Run) -> str:
+    checks = run.checks
+    return (
+        f"{run.backend} {run.workers} worker(s) {run.mode}: {run.wall:.1f} s, "
+        f"CPU {run.cpu:.1f} s, exit codes {run.exit_codes}, "
+        f"checks {'ok' if checks.get('ok') else checks}"
+    )
+
+
+def report(runs: list[Run], count: int) -> None:
+    rows = []
+    for run in runs:
+        net = run.wall - run.startup
+        c = run.checks
+        if run.mode.endswith("notices only"):
+            rate = f"{run.notices / net:.0f} notices/s" if net > 0 else "-"
+            per = f"{run.cpu / run.notices * 1000:.1f}/notice" if run.notices else "-"
+            window, once = "-", f"{run.notices} notices delivered" if c["ok"] else f"PROBLEM {c}"
+        else:
+            rate = f"{count / net:.0f}" if net > 0 else "-"
+            per = f"{run.cpu / count * 1000:.1f}"
+            window = f"{count / run.window:.0f}" if run.window else "-"
+            once = f"{c['duplicates']} dup, {c['entries']} entries, " + (
+                "exactly once" if c["ok"] else f"PROBLEM {c}"
+            )
+        rows.append(
+            [
+                run.backend,
+                run.workers,
+                run.mode,
+                f"{run.wall:.1f}",
+                f"{run.startup:.1f}",
+                rate,
+                window,
+                per,
+                run.slack_calls,
+                c["results_dms"],
+                once,
+            ]
+        )
+    print()
+    print(
+        table(
+            [
+                "db",
+                "workers",
+                "mode",
+                "wall s",
+                "start-up s",
+                "pub/s (wall − start-up)",
+                "pub/s (1st claim → last publish)",
+                "worker CPU ms/pub",
+                "Slack calls",
+                "results DMs",
+                "exactly once",
+            ],
+            rows,
+        )
+    )
+    for run in runs:
+        if run.workers == 1 and run.mode in ("once", "service"):
+            rate = count / (run.wall - run.startup)
+            verdict = "meets" if rate >= GOAL else "misses"
+            print(
+                f"{run.backend}, one worker ({run.mode}): {rate:.0f} publications/s "
+                f"({verdict} goal ≥ {GOAL:.0f})"
+            )
+
+
+def profile(count: int, save_to: str | None = None, clock: str = "cpu") -> int:
+    """One dispatcher in this process, every thread under cProfile; prints the hot spots."""
+    from dataclasses import replace
+
+    from bot.cli import assemble
+    from bot.config import Settings
+    from bot.dispatcher import Dispatcher
+
+    with tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp, FakeSlack(TOKEN) as fake:
+        template = make_template("sqlite", Path(tmp), count)
+        with benchlib.database("sqlite", Path(tmp), template) as url:
+            settings = replace(
+                Settings(
+                    slack_bot_token=TOKEN,
+                    slack_api_url=fake.base_url,
+                    database_url=url,
+                    chief=CHIEF,
+                    operators=OPERATORS,
+                ),
+                dry_run=True,
+            )
+            runtime = assemble(settings)
+            profiles, lock = [], threading.Lock()
+            timer = time.thread_time if clock == "cpu" else time.perf_counter
+            original = Dispatcher._publish
+
+            def profiled_publish(self, *a):
+                task = cProfile.Profile(timer)
+                task.enable()
+                try:
+                    original(self, *a)
+                finally:
+                    task.disable()
+                    with lock:
+                        profiles.append(task)
+
+            runtime.dispatcher._publish = profiled_publish.__get__(runtime.dispatcher)
+            main_thread = cProfile.Profile(timer)
+            t0 = time.perf_counter()
+            main_thread.enable()
+            runtime.dispatcher.run_until_idle(timeout=600)
+            main_thread.disable()
+            wall = time.perf_counter() - t0
+            runtime.dispatcher.stop()
+            runtime.services.engine.dispose()
+            checks = verify(url, count)
+    stats = pstats.Stats(main_thread)
+    for task in profiles:
+        stats.add(task)
+    print(
+        f"\nprofiled: {count} publications in {wall:.1f} s under cProfile "
+        f"({count / wall:.0f}/s, slowed by the profiler); checks {'ok' if checks['ok'] else checks};"
+        f" times are each thread's {'CPU' if clock == 'cpu' else 'wall-clock'} time"
+    )
+    if save_to:
+        stats.dump_stats(save_to)
+    for order, title in (("tottime", "own time"), ("cumulative", "cumulative time")):
+        out = io.StringIO()
+        stats.stream = out
+        stats.sort_stats(order).print_stats(25)
+        print(f"\n-- top 25 by {title} (main thread + every publish task) --")
+        text = out.getvalue()
+        print(text[text.index("   ncalls") :] if "   ncalls" in text else text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

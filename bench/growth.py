@@ -1,0 +1,212 @@
+"""Growth: App Home, `/sns status`, the pending list and the audit export at 1k, 10k and 100k drafts."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+import benchlib
+import seed
+from benchlib import CHIEF, TOKEN, table
+
+from bot import db, register, roles, workflow
+from bot.config import Settings
+from bot.services import build_services, utc_now
+from bot.snapshot import take
+from handlers.slack.events import publish_home
+from handlers.slack.home import status_line
+
+AUTHOR = seed.AUTHORS[0]
+GOAL = 2.0  # largest size at most this many times slower than the smallest
+
+
+class RecordingClient:
+    """Stands in for the Slack WebClient: keeps what `views.publish` would have sent."""
+
+    def __init__(self):
+        self.published: list[tuple[str, dict]] = []
+
+    def views_publish(self, *, user_id: str, view: dict) -> None:
+        self.published.append((user_id, view))
+
+
+class NullStream:
+    """A text stream that only counts what is written (the CSV goes nowhere)."""
+
+    def __init__(self):
+        self.chars = 0
+
+    def write(self, text: str) -> int:
+        self.chars += len(text)
+        return len(text)
+
+
+def views(services) -> dict[str, Callable[[], object]]:
+    """Each measured code path, as the bot runs it."""
+    msg = services.msg
+
+    def home(user_id: str):
+        def run():
+            client = RecordingClient()
+            publish_home(services, client, user_id)
+            return client.published
+
+        return run
+
+    def status():  # handlers/slack/commands.py, `/sns status`
+        with services.session_factory() as session:
+            if roles.role_of(session, AUTHOR) is None:
+                raise SystemExit(f"{AUTHOR} has no role")
+            mine = [
+                take(session, d, services.dry_run_channels, services.clock())
+                for d in workflow.open_drafts(session, AUTHOR)
+            ]
+            lines = [status_line(msg, d) for d in mine]
+            return f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
+
+    def pending():
+        with services.session_factory() as session:
+            return workflow.pending_drafts(session)
+
+    def export(entries: bool):
+        def run():  # bot/cli.py, `snsbot audit export [--entries]`
+            stream = NullStream()
+            with services.session_factory() as session:
+                if entries:
+                    register.write_csv(register.entry_rows(session), stream, register.ENTRY_COLUMNS)
+                else:
+                    register.write_csv(register.export_rows(session), stream)
+            return stream.chars
+
+        return run
+
+    return {
+        "App Home (chief)": home(CHIEF),
+        "App Home (operator)": home(AUTHOR),
+        "/sns status": status,
+        "pending list": pending,
+        "audit export": export(False),
+        "audit export --entries": export(True),
+    }
+
+
+def timed(run: Callable[[], object], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def peak_memory(run: Callable[[], object]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="draft counts, ascending (1000,10000; add 100000)"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per view (5)")
+    parser.add_argument(
+        "--export-repeat", type=int, default=1, help="timed runs per audit export (1)"
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a throwaway database on SNSBOT_TEST_POSTGRES_URL's server instead of SQLite",
+    )
+    args = parser.parse_args()
+    sizes = sorted(int(x) for x in args.sizes.split(","))
+    print(f"machine: {benchlib.machine()}")
+    results: dict[tuple[int, str], tuple[float, int]] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp,
+        benchlib.database("postgresql" if args.postgres else "sqlite", Path(tmp)) as url,
+    ):
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        with db.make_session_factory(engine).begin() as session:
+            roles.bootstrap(session, CHIEF, seed.AUTHORS, utc_now())
+        services = build_services(
+            Settings(slack_bot_token=TOKEN, database_url=url, chief=CHIEF, operators=seed.AUTHORS),
+            migrate=False,
+        )
+        print(f"database: {url.split('@')[-1]}; mix {seed.GROWTH_MIX}, {len(seed.AUTHORS)} authors")
+        have = 0
+        for size in sizes:
+            t0 = time.perf_counter()
+            done = seed.seed(engine, seed.kinds_for(size - have, seed.GROWTH_MIX))
+            have = size
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as conn:
+                    conn.exec_driver_sql("ANALYZE")
+            print(
+                f"  {size} drafts: +{done.rows} rows in {time.perf_counter() - t0:.1f} s; "
+                f"{dict(seed.status_counts(engine))}",
+                flush=True,
+            )
+            for name, run in views(services).items():
+                export = name.startswith("audit export")
+                run()  # warm-up (and a check that it works)
+                times = timed(run, args.export_repeat if export else args.repeat)
+                peak = peak_memory(run)
+                results[size, name] = (statistics.median(times), peak)
+                print(
+                    f"    {name:<24} {statistics.median(times) * 1000:9.1f} ms"
+                    f"  peak {peak / 1024:9.0f} KiB",
+                    flush=True,
+                )
+        services.engine.dispose()
+        engine.dispose()
+    report(results, sizes)
+    return 0
+
+
+def report(results, sizes) -> None:
+    names = list(dict.fromkeys(name for _, name in results))
+    rows = []
+    for name in names:
+        row = [name]
+        for size in sizes:
+            seconds, peak = results[size, name]
+            row += [f"{seconds * 1000:.1f}", f"{peak / 1024:.0f}"]
+        small, large = results[sizes[0], name], results[sizes[-1], name]
+        slowdown = large[0] / small[0]
+        export = name.startswith("audit export")
+        if export:  # the goal is a flat memory peak; time grows with the rows by nature
+            verdict = "flat" if large[1] <= 2 * small[1] else "grows"
+            row += [f"{slowdown:.1f}×", f"{large[1] / small[1]:.1f}× ({verdict})"]
+        else:
+            verdict = "meets" if slowdown <= GOAL else "misses"
+            row += [f"{slowdown:.1f}× ({verdict})", f"{large[1] / small[1]:.1f}×"]
+        rows.append(row)
+    headers = ["view"]
+    for size in sizes:
+        headers += [f"{size:,} ms", f"{size:,} peak KiB"]
+    headers += [f"time {sizes[-1]:,}/{sizes[0]:,}", f"memory {sizes[-1]:,}/{sizes[0]:,}"]
+    print()
+    print(table(headers, rows))
+    print(
+        f"\ngoal: views at most {GOAL:.0f}× slower from the smallest to the largest size; "
+        "the export's peak memory flat (streaming)"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""Follows, retweets, likes and shares (policy §7, §8): request, decide, perform once, allow-list."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import register, roles, workflow
+from bot.engagement_notices import (
+    CARD,
+    CARD_UPDATE,
+    LEASE,
+    REQUESTED,
+    RESULT,
+    EngagementNotifier,
+    add_notice,
+    backoff,
+    deliver_due,
+)
+from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
+from bot.messages import Messages
+from bot.models import APPROVED, FAILED, PENDING, REJECTED, SENDING, Engagement
+from publishers.base import PermanentError, Published, TransientError
+
+log = logging.getLogger(__name__)
+
+DONE = "done"  # performed on the platform
+APPROVED_STATES = (APPROVED, SENDING, DONE, FAILED)  # the chief said yes: on the allow-list
+MAX_ATTEMPTS = 5
+
+
+class Performer(Protocol):
+    """Performs engagements on one platform; raises TransientError or PermanentError."""
+
+    platform: str
+    dry_run: bool
+
+    def perform(self, kind: str, target: str) -> Published:
+        """Follow, retweet, like or share `target`; where the result can be seen."""
+
+    def look_up(self, kind: str, target: str) -> Published | None:
+        """After a crash mid-call: the result if it is already there (None: perform again)."""
+
+
+@dataclass(frozen=True)
+class EngagementOutcome:
+    """What came of a click on an engagement card (results as in bot.workflow)."""
+
+    result: str
+    engagement_id: int
+    status: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AllowedTarget:
+    """One account (or post, when its account is unknown) the chief approved engaging with."""
+
+    platform: str
+    account: str
+    url: str
+    category: str
+    kinds: tuple[str, ...]
+    approved_at: datetime
+    approved_by: str
+
+
+def record(item: Engagement) -> dict:
+    """What the register keeps about an engagement, on every line about it."""
+    return {
+        "engagement": item.id,
+        "kind": item.kind,
+        "platform": item.platform,
+        "target": item.target,
+        "target_url": item.target_url,
+        "category": item.category,
+        "official_confirmed": item.official_confirmed,
+    }
+
+
+def request(
+    session: Session,
+    *,
+    requester_id: str,
+    kind: str,
+    target: Target,
+    category: str,
+    official_confirmed: bool,
+    now: datetime,
+    chat: str = "slack",
+    submission: str | None = None,
+) -> Engagement:
+    """Store a pending request; owe the chief a card and the requester a receipt.
+
+    `submission` names the chat form submitted (Slack: view id and hash): a second delivery
+    of the same submission returns the stored request instead of making another.
+    """
+    if kind not in KINDS or category not in CATEGORIES or not official_confirmed:
+        raise ValueError("an engagement needs a known kind and category and a confirmed account")
+    if submission:
+        stored = session.execute(
+            select(Engagement).where(Engagement.submission == submission)
+        ).scalar_one_or_none()
+        if stored is not None:
+            return stored
+    item = Engagement(
+        chat=chat, requester_id=requester_id, kind=kind, platform=PLATFORM_OF[kind],
+        target=target.value, target_url=target.url, account=target.account, category=category,
+        official_confirmed=True, status=PENDING, created_at=now, attempts=0, dry_run=False,
+        card_refs=[], submission=submission or None,
+    )  # fmt: skip
+    session.add(item)
+    session.flush()
+    register.append(
+        session, at=now, actor=requester_id, action="engagement_requested", **record(item)
+    )
+    add_notice(session, item.id, CARD, now)
+    add_notice(session, item.id, REQUESTED, now)
+    return item
+
+
+def refuse(
+    session: Session, *, item: Engagement, actor: str, attempted: str, now: datetime
+) -> EngagementOutcome:
+    """Record a click by someone not allowed to make it."""
+    role = roles.role_of(session, actor, item.chat) or "none"
+    register.append(
+        session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
+        role=role, **record(item),
+    )  # fmt: skip
+    return EngagementOutcome(workflow.REFUSED, item.id)
+
+
+def decide(
+    session: Session, *, engagement_id: int, actor: str, approve: bool, now: datetime
+) -> EngagementOutcome:
+    """Approve or reject in one conditional update: the first decision wins, later ones see it."""
+    item = session.get(Engagement, engagement_id)
+    if item is None:
+        return EngagementOutcome(workflow.NOT_FOUND, engagement_id)
+    if not workflow.may_decide(session, actor, item.chat):
+        attempted = "approve" if approve else "reject"
+        return refuse(session, item=item, actor=actor, attempted=attempted, now=now)
+    status = APPROVED if approve else REJECTED
+    won = session.execute(
+        update(Engagement)
+        .where(Engagement.id == engagement_id, Engagement.status == PENDING)
+        .values(status=status, decided_by=actor, decided_at=now, due_at=now if approve else None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(item)
+    if won != 1:
+        return EngagementOutcome(
+            workflow.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
+        )
+    register.append(session, at=now, actor=actor, action=f"engagement_{status}", **record(item))
+    add_notice(session, engagement_id, CARD_UPDATE, now)
+    if not approve:
+        add_notice(session, engagement_id, RESULT, now)
+    return EngagementOutcome(workflow.DONE, engagement_id, status, actor, now)
+
+
+def _account_url(item: Engagement) -> str:
+    if item.account.startswith("@"):
+        return f"https://x.com/{item.account[1:]}"
+    return f"https://www.{item.account}" if item.account else item.target_url
+
+
+def allow_list(session: Session, limit: int = 500) -> list[AllowedTarget]:
+    """The approved accounts (policy §7, §8), newest approval first, each with its kinds."""
+    rows = session.execute(
+        select(Engagement)
+        .where(Engagement.status.in_(APPROVED_STATES))
+        .order_by(Engagement.decided_at.desc(), Engagement.id.desc())
+        .limit(limit)
+    ).scalars()
+    found: dict[tuple[str, str], AllowedTarget] = {}
+    for item in rows:
+        key = (item.platform, item.account or item.target_url)
+        seen = found.get(key)
+        if seen is None:
+            found[key] = AllowedTarget(
+                platform=item.platform, account=item.account or item.target_url,
+                url=_account_url(item), category=item.category, kinds=(item.kind,),
+                approved_at=item.decided_at, approved_by=item.decided_by or "",
+            )  # fmt: skip
+        elif item.kind not in seen.kinds:
+            kinds = tuple(k for k in KINDS if k in (*seen.kinds, item.kind))
+            found[key] = replace(seen, kinds=kinds)
+    return list(found.values())
+
+
+# -- performing ------------------------------------------------------------------------------
+
+
+def perform_due(
+    session_factory: sessionmaker[Session],
+    performers: dict[str, Performer],
+    notifier: EngagementNotifier,
+    msg: Messages,
+    clock: Callable[[], datetime],
+    *,
+    lease: timedelta = LEASE,
+    limit: int = 10,
+) -> int:
+    """Perform each approved engagement once, then deliver the chat messages owed; work done."""
+    worked = 0
+    for engagement_id, attempt, recovering in _claim_due(session_factory, clock(), lease, limit):
+        _perform(session_factory, performers, msg, clock, engagement_id, attempt, recovering)
+        worked += 1
+    return worked + deliver_due(session_factory, notifier, clock)
+
+
+def _claim_due(factory, now: datetime, lease: timedelta, limit: int) -> list[tuple[int, int, bool]]:
+    """Claim due approved engagements (and ones a crashed worker left mid-call), one by one."""
+    with factory() as session:
+        rows = session.execute(
+            select(Engagement.id, Engagement.status, Engagement.attempts)
+            .where(
+                or_(
+                    and_(Engagement.status == APPROVED, Engagement.due_at <= now),
+                    and_(Engagement.status == SENDING, Engagement.claimed_at < now - lease),
+                )
+            )
+            .order_by(Engagement.due_at, Engagement.id)
+            .limit(limit)
+        ).all()
+    claimed = []
+    for engagement_id, status, attempts in rows:
+        with factory.begin() as session:
+            won = session.execute(
+                update(Engagement)
+                .where(
+                    Engagement.id == engagement_id,
+                    Engagement.status == status,
+                    Engagement.attempts == attempts,
+                )
+                .values(status=SENDING, attempts=attempts + 1, claimed_at=now)
+            ).rowcount
+        if won == 1:
+            claimed.append((engagement_id, attempts + 1, status == SENDING))
+    return claimed
+
+
+def _perform(factory, performers, msg: Messages, clock, engagement_id, attempt, recovering):
+    with factory() as session:
+        item = session.get(Engagement, engagement_id)
+        kind, platform, target = item.kind, item.platform, item.target
+    performer = performers.get(platform)
+    if performer is None:
+        failed = msg("pub.error.unavailable")
+        return _finish(factory, msg, clock, engagement_id, attempt, failed=failed)
+    try:
+        found = performer.look_up(kind, target) if recovering else None
+        result = found or performer.perform(kind, target)
+    except TransientError as error:
+        _finish(factory, msg, clock, engagement_id, attempt, transient=error)
+    except PermanentError as error:
+        _finish(factory, msg, clock, engagement_id, attempt, failed=error.user_message)
+    except Exception as error:
+        log.exception("engagement %s on %s raised unexpectedly", kind, platform)
+        transient = TransientError(type(error).__name__)
+        _finish(factory, msg, clock, engagement_id, attempt, transient=transient)
+    else:
+        _finish(factory, msg, clock, engagement_id, attempt, done=result, dry=performer.dry_run)
+
+
+def _finish(factory, msg, clock, engagement_id, attempt, *, done=None, dry=False, transient=None,
+            failed=None) -> None:  # fmt: skip
+    """Write the outcome of one attempt, unless another worker has since taken it over."""
+    now = clock()
+    with factory.begin() as session:
+        item = session.get(Engagement, engagement_id, with_for_update=True)
+        if item.status != SENDING or item.attempts != attempt:
+            log.warning("engagement %s was taken over; dropping a stale result", engagement_id)
+            return
+        if done is not None:
+            item.status, item.remote_id, item.result_url = DONE, done.remote_id, done.url
+            item.dry_run, item.done_at, item.error = dry, now, None
+            register.append(
+                session, at=now, actor="snsbot", action="engagement_done",
+                remote_id=done.remote_id, url=done.url, dry_run=dry, **record(item),
+            )  # fmt: skip
+        elif transient is not None and attempt < MAX_ATTEMPTS:
+            item.status, item.error = APPROVED, str(transient)
+            item.due_at = max(transient.retry_at or now, now + backoff(attempt, 5.0, 900.0))
+            log.warning("engagement %s: transient failure (%s)", engagement_id, transient)
+            add_notice(session, engagement_id, CARD_UPDATE, now)
+            return
+        else:
+            item.status, item.error = FAILED, failed or msg("pub.error.gave_up")
+            register.append(
+                session, at=now, actor="snsbot", action="engagement_failed", error=item.error,
+                attempts=attempt, **record(item),
+            )  # fmt: skip
+        add_notice(session, engagement_id, CARD_UPDATE, now)
+        add_notice(session, engagement_id, RESULT, now)

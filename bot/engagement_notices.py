@@ -1,0 +1,187 @@
+"""Chat messages owed about engagements: the chief's card, its refresh, the requester's DMs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import roles
+from bot.models import Engagement, EngagementNotice
+
+log = logging.getLogger(__name__)
+
+# Notice kinds: the chief's card, its refresh, the requester's receipt and result.
+CARD, CARD_UPDATE, REQUESTED, RESULT = "card", "card_update", "requested", "result"
+LEASE = timedelta(minutes=5)  # a claimed notice is tried again after this if never finished
+
+
+@dataclass(frozen=True)
+class EngagementView:
+    """Everything a card or a message about one engagement shows, as plain values."""
+
+    id: int
+    chat: str
+    requester_id: str
+    kind: str
+    platform: str
+    target: str
+    target_url: str
+    account: str
+    category: str
+    official_confirmed: bool
+    status: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    attempts: int
+    due_at: datetime | None
+    result_url: str | None
+    dry_run: bool
+    error: str | None
+    approvers: tuple[str, ...]
+    card_refs: tuple[tuple[str, str], ...]
+
+
+class EngagementNotifier(Protocol):
+    """Implemented by each chat front end. Raise to be retried later."""
+
+    def post_engagement_card(self, item: EngagementView) -> list[tuple[str, str]]:
+        """Send the approval card to the approvers; return where it went (channel, message id)."""
+
+    def update_engagement_card(self, item: EngagementView) -> None:
+        """Re-render the card in place at every `item.card_refs`."""
+
+    def tell_requester(self, item: EngagementView, kind: str) -> None:
+        """Direct-message the requester: `requested`, or `result` (rejected, done or failed)."""
+
+
+def view(session: Session, item: Engagement) -> EngagementView:
+    """Snapshot one engagement for rendering."""
+    chief = roles.chief_id(session, item.chat)
+    return EngagementView(
+        id=item.id,
+        chat=item.chat,
+        requester_id=item.requester_id,
+        kind=item.kind,
+        platform=item.platform,
+        target=item.target,
+        target_url=item.target_url,
+        account=item.account,
+        category=item.category,
+        official_confirmed=item.official_confirmed,
+        status=item.status,
+        created_at=item.created_at,
+        decided_by=item.decided_by,
+        decided_at=item.decided_at,
+        attempts=item.attempts,
+        due_at=item.due_at,
+        result_url=item.result_url,
+        dry_run=item.dry_run,
+        error=item.error,
+        approvers=(chief,) if chief else (),
+        card_refs=tuple((str(c), str(t)) for c, t in item.card_refs or ()),
+    )
+
+
+def add_notice(session: Session, engagement_id: int, kind: str, now: datetime) -> None:
+    """Owe a chat message, in the same transaction as the change it reports."""
+    session.add(
+        EngagementNotice(engagement_id=engagement_id, kind=kind, due_at=now, created_at=now)
+    )
+
+
+def backoff(attempt: int, base: float = 2.0, cap: float = 600.0) -> timedelta:
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+def deliver_due(
+    session_factory: sessionmaker[Session],
+    notifier: EngagementNotifier,
+    clock: Callable[[], datetime],
+    limit: int = 50,
+) -> int:
+    """Deliver owed messages in order; an engagement's later notices wait for its earlier ones."""
+    now = clock()
+    with session_factory() as session:
+        due = session.execute(
+            select(EngagementNotice.id, EngagementNotice.engagement_id, EngagementNotice.due_at)
+            .where(EngagementNotice.done.is_(False))
+            .order_by(EngagementNotice.id)
+            .limit(limit)
+        ).all()
+    delivered, blocked = 0, set()
+    for notice_id, engagement_id, due_at in due:
+        if engagement_id in blocked:
+            continue
+        if due_at > now or not _claim(session_factory, notice_id, due_at, now):
+            blocked.add(engagement_id)
+            continue
+        if not _deliver(session_factory, notifier, clock, notice_id):
+            blocked.add(engagement_id)
+            continue
+        delivered += 1
+    return delivered
+
+
+def _claim(factory: sessionmaker[Session], notice_id: int, due_at: datetime, now) -> bool:
+    """Take a notice for one lease, so a second worker does not send it too."""
+    with factory.begin() as session:
+        taken = session.execute(
+            update(EngagementNotice)
+            .where(
+                EngagementNotice.id == notice_id,
+                EngagementNotice.done.is_(False),
+                EngagementNotice.due_at == due_at,
+            )
+            .values(due_at=now + LEASE)
+        ).rowcount
+    return taken == 1
+
+
+def _deliver(factory, notifier: EngagementNotifier, clock, notice_id: int) -> bool:
+    with factory() as session:
+        notice = session.get(EngagementNotice, notice_id)
+        kind = notice.kind
+        item = view(session, session.get(Engagement, notice.engagement_id))
+    try:
+        refs: list[tuple[str, str]] = []
+        if kind == CARD:
+            refs = notifier.post_engagement_card(item)
+        elif kind == CARD_UPDATE:
+            if item.card_refs:
+                notifier.update_engagement_card(item)
+        else:
+            notifier.tell_requester(item, kind)
+    except Exception as error:
+        _defer(factory, clock, notice_id, error)
+        return False
+    with factory.begin() as session:
+        session.execute(
+            update(EngagementNotice).where(EngagementNotice.id == notice_id).values(done=True)
+        )
+        if refs:
+            row = session.get(Engagement, item.id, with_for_update=True)
+            row.card_refs = [*(row.card_refs or []), *([c, t] for c, t in refs)]
+    return True
+
+
+def _defer(factory, clock, notice_id: int, error: Exception) -> None:
+    """Try again later, never giving up: a result the requester is owed is not dropped."""
+    now = clock()
+    with factory.begin() as session:
+        notice = session.get(EngagementNotice, notice_id)
+        notice.attempts += 1
+        notice.last_error = f"{type(error).__name__}: {error}"[:500]
+        wait = backoff(notice.attempts)
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after:
+            wait = max(wait, timedelta(seconds=float(retry_after)))
+        notice.due_at = now + wait
+        log.warning("engagement %s notice %s failed (%s); retry in %s", notice.kind, notice_id,
+                    error, wait)  # fmt: skip

@@ -1,0 +1,279 @@
+"""Moderation inbox (policy §11): collect others' posts, and the chief's decision on each."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import moderation_store as store
+from bot import register, roles
+from bot.config import Settings
+from bot.messages import Messages
+from bot.models import CHIEF, ModerationItem, ModerationPoll
+from publishers.base import PermanentError, TransientError
+from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item
+
+log = logging.getLogger(__name__)
+
+NEW, ACTING, DECIDED = store.NEW, store.ACTING, store.DECIDED
+ItemView, view = store.ItemView, store.view
+
+# The 15 prohibited categories of policy §11, exactly as the policy words them; (n) is index+1.
+CATEGORIES = (
+    "法律、法令等に違反する内容、または違反するおそれがあるもの",
+    "特定の個人・団体等を誹謗中傷するもの",
+    "政治、宗教活動を目的とするもの",
+    "著作権、商標権、肖像権などセンターまたは第三者の知的所有権を侵害するもの",
+    "広告、宣伝、勧誘、営業活動、その他営利を目的とするもの",
+    "人種・思想・信条等の差別または差別を助長させるもの",
+    "公の秩序または善良の風俗に反するもの",
+    "虚偽や事実と異なる内容及び単なる風評や風評を助長させるもの",
+    "本人の承諾なく個人情報をも特定・開示・漏えいする等プライバシーを害するもの",
+    "他のユーザー、第三者等になりすますもの",
+    "有害なプログラム等",
+    "わいせつな表現などを含む不適切なもの",
+    "当センターの発信する内容の一部又は全部を改変するもの",
+    "当センターの発信する内容に関係ないもの",
+    "その他、市民活動推進課が不適切と判断した情報及びこれらの内容を含むリンク等",
+)
+
+DONE, REFUSED, NEED_CATEGORY, NOT_SUPPORTED = "done", "refused", "need_category", "not_supported"
+ALREADY_DECIDED, BUSY, NOT_FOUND, UNAVAILABLE, FAILED = (
+    "already_decided",
+    "busy",
+    "not_found",
+    "unavailable",
+    "failed",
+)
+ACTING_LEASE = timedelta(minutes=5)  # a platform call that never finished may be tried again
+CARDS_PER_POLL = 20
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of a click on a moderation card; `detail` is the platform's reason on failure."""
+
+    result: str
+    item: ItemView | None = None
+    detail: str = ""
+
+
+class ModerationNotifier(Protocol):
+    """Implemented by each chat front end. Raise to have the card posted at the next poll."""
+
+    def post_item(self, item: ItemView) -> tuple[str, str]:
+        """Post the item's card to the moderation channel; return (channel, message id)."""
+
+    def update_item(self, item: ItemView) -> None:
+        """Re-render the item's card in place (its decision, no buttons once decided)."""
+
+
+def category_text(number: int | None) -> str:
+    return CATEGORIES[number - 1] if number in range(1, len(CATEGORIES) + 1) else ""
+
+
+def build_inboxes(settings: Settings, msg: Messages) -> dict[str, Inbox]:
+    """An inbox per channel with credentials; none in dry-run mode or without a channel to show."""
+    if settings.dry_run or not settings.moderation_channel:
+        return {}
+    inboxes: dict[str, Inbox] = {}
+    if not settings.missing_credentials("x"):
+        from publishers.x_inbox import XInbox
+
+        inboxes["x"] = XInbox(settings, msg)
+    if not settings.missing_credentials("facebook"):
+        from publishers.facebook_inbox import FacebookInbox
+
+        inboxes["facebook"] = FacebookInbox(settings, msg)
+    if settings.blog_kind == "wordpress" and not settings.missing_credentials("blog"):
+        from publishers.wordpress_inbox import WordPressInbox
+
+        inboxes["blog"] = WordPressInbox(settings, msg)
+    return inboxes
+
+
+# -- collecting ------------------------------------------------------------------------------
+
+
+def poll_once(
+    session_factory: sessionmaker[Session],
+    inboxes: dict[str, Inbox],
+    notifier: ModerationNotifier,
+    msg: Messages,
+    clock: Callable[[], datetime],
+) -> int:
+    """Read each inbox that is due, keep the items never seen, post a card for each new one.
+
+    Returns how many cards were posted. Cards Slack refused are posted at a later call.
+    """
+    for name, inbox in inboxes.items():
+        now = clock()
+        with session_factory.begin() as session:
+            since = store.claim_poll(session, name, inbox.poll_minutes, now)
+        if since is None:
+            continue
+        try:
+            items = inbox.fetch(since)
+        except Exception as error:  # one platform failing must not stop the others
+            if isinstance(error, TransientError | PermanentError):
+                log.warning("moderation inbox %s could not be read: %s", name, error)
+            else:
+                log.exception("moderation inbox %s failed", name)
+            with session_factory.begin() as session:
+                poll = session.get(ModerationPoll, name)
+                poll.last_error = str(error)
+                retry_at = getattr(error, "retry_at", None)
+                if retry_at is not None and retry_at > poll.next_at:
+                    poll.next_at = retry_at
+            continue
+        with session_factory.begin() as session:
+            store.store(session, name, items, msg("moderation.unknown_author"), now)
+            session.get(ModerationPoll, name).last_error = None
+    return _post_cards(session_factory, notifier)
+
+
+def _post_cards(session_factory: sessionmaker[Session], notifier: ModerationNotifier) -> int:
+    with session_factory() as session:
+        waiting = store.waiting_cards(session, CARDS_PER_POLL)
+    posted = 0
+    for item in waiting:
+        try:
+            channel, ts = notifier.post_item(item)
+        except Exception:
+            log.exception("moderation card %s not posted; trying again at the next poll", item.id)
+            break
+        with session_factory.begin() as session:
+            row = session.get(ModerationItem, item.id)
+            row.card_channel, row.card_ts = channel, ts
+        posted += 1
+    return posted
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+def decide(
+    session_factory: sessionmaker[Session],
+    inboxes: dict[str, Inbox],
+    *,
+    item_id: int,
+    actor: str,
+    action: str,
+    category: int | None,
+    now: datetime,
+    platform: str = "slack",
+) -> Outcome:
+    """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
+
+    Hide, delete and block need one of the 15 categories. The item is claimed first (two
+    clicks act once), the platform is called outside any transaction, then it is recorded.
+    """
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        if row is None:
+            return Outcome(NOT_FOUND)
+        role = roles.role_of(session, actor, platform)
+        if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
+            _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
+            return Outcome(REFUSED, view(row))
+        if action not in view(row).actions:
+            return Outcome(NOT_SUPPORTED, view(row))
+        if action != DISMISS and not category_text(category):
+            return Outcome(NEED_CATEGORY, view(row))
+        inbox = inboxes.get(row.platform)
+        if action != DISMISS and inbox is None:  # its credentials were removed since
+            return Outcome(UNAVAILABLE, view(row))
+        claimable = or_(
+            ModerationItem.status == NEW,
+            (ModerationItem.status == ACTING) & (ModerationItem.decided_at < now - ACTING_LEASE),
+        )
+        won = session.execute(
+            update(ModerationItem)
+            .where(ModerationItem.id == item_id, claimable)
+            .values(
+                status=DECIDED if action == DISMISS else ACTING,
+                decided_by=actor,
+                decided_at=now,
+                action=action,
+                category=None if action == DISMISS else category,
+                error=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(row)
+        if won != 1:
+            return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, view(row))
+        if action == DISMISS:
+            _record_decision(session, row, actor, now)
+            return Outcome(DONE, view(row))
+        item = store.as_item(row)
+    try:
+        _perform(inbox, action, item)
+    except Exception as error:
+        released = _release(session_factory, item_id, str(error))
+        if not isinstance(error, TransientError | PermanentError):
+            raise
+        log.warning("moderation %s of item %s failed: %s", action, item_id, error)
+        return Outcome(FAILED, released, str(error))
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        row.status = DECIDED
+        _record_decision(session, row, actor, now)
+        return Outcome(DONE, view(row))
+
+
+def _release(session_factory: sessionmaker[Session], item_id: int, error: str) -> ItemView:
+    """Undo the claim of an item whose platform call failed, so that it can be tried again."""
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        row.status, row.decided_by, row.decided_at = NEW, None, None
+        row.action, row.category, row.error = None, None, error or None
+        return view(row)
+
+
+def _perform(inbox: Inbox, action: str, item: Item) -> None:
+    if action == HIDE:
+        inbox.hide(item)
+    elif action == DELETE:
+        inbox.delete(item)
+    elif action == BLOCK:  # the one call of a block: a §11 decision of the chief, with a category
+        inbox.block(item)
+
+
+def _record_decision(session: Session, row: ModerationItem, actor: str, now: datetime) -> None:
+    _record(
+        session,
+        row,
+        actor,
+        now,
+        "moderated",
+        decision=row.action,
+        label=Messages("ja")(f"moderation.action.{row.action}"),  # the register is Japanese
+        category=row.category,
+        category_text=category_text(row.category),
+        text=row.text,
+    )
+
+
+def _record(
+    session: Session, row: ModerationItem, actor: str, now: datetime, action: str, **details
+) -> None:
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        platform=row.platform,
+        item=row.remote_id,
+        item_id=row.id,
+        kind=row.kind,
+        author=row.author,
+        url=row.url,
+        **details,
+    )

@@ -1,0 +1,121 @@
+"""The moderation inbox's database side: items stored once, poll times, and views of items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.models import ModerationItem, ModerationPoll
+from publishers.inbox import ACTIONS, DISMISS, Item
+
+NEW, ACTING, DECIDED = "new", "acting", "decided"  # an item's states
+FIRST_LOOKBACK = timedelta(days=7)  # how far back the first poll of a platform reads
+OVERLAP = timedelta(minutes=10)  # later polls re-read this much; seen items are skipped
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as the chat front end shows it, detached from the database."""
+
+    id: int
+    platform: str
+    kind: str
+    author: str
+    text: str
+    url: str
+    posted_at: datetime
+    actions: tuple[str, ...]  # DISMISS first, then what the platform supports
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    action: str | None
+    category: int | None
+    card_channel: str | None
+    card_ts: str | None
+
+
+def view(row: ModerationItem) -> ItemView:
+    return ItemView(
+        id=row.id,
+        platform=row.platform,
+        kind=row.kind,
+        author=row.author,
+        text=row.text,
+        url=row.url,
+        posted_at=row.posted_at,
+        actions=(DISMISS, *[a for a in ACTIONS if a in (row.actions or ())]),
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        action=row.action,
+        category=row.category,
+        card_channel=row.card_channel,
+        card_ts=row.card_ts,
+    )
+
+
+def claim_poll(session: Session, platform: str, minutes: int, now: datetime) -> datetime | None:
+    """The time to read from when this platform is due (and mark it read), else None."""
+    poll = session.get(ModerationPoll, platform, with_for_update=True)
+    if poll is None:
+        poll = ModerationPoll(platform=platform, next_at=now)
+        session.add(poll)
+    elif poll.next_at > now:
+        return None
+    poll.next_at, poll.polled_at = now + timedelta(minutes=minutes), now
+    newest = session.execute(
+        select(func.max(ModerationItem.posted_at)).where(ModerationItem.platform == platform)
+    ).scalar()
+    return now - FIRST_LOOKBACK if newest is None else newest - OVERLAP
+
+
+def store(session: Session, platform: str, items: list[Item], unknown: str, now: datetime) -> None:
+    """Insert the items not seen before; one already stored is skipped (never shown twice)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for item in items:
+        values = dict(
+            platform=platform,
+            remote_id=item.remote_id,
+            kind=item.kind,
+            author=item.author or unknown,
+            author_id=item.author_id,
+            text=item.text,
+            url=item.url,
+            posted_at=item.posted_at,
+            actions=[a for a in item.actions if a != DISMISS],
+            fetched_at=now,
+            status=NEW,
+        )
+        session.execute(
+            dialect.insert(ModerationItem)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["platform", "remote_id"])
+        )
+
+
+def waiting_cards(session: Session, limit: int) -> list[ItemView]:
+    """New items whose card is not posted yet, oldest first."""
+    rows = session.execute(
+        select(ModerationItem)
+        .where(ModerationItem.card_ts.is_(None), ModerationItem.status == NEW)
+        .order_by(ModerationItem.posted_at, ModerationItem.id)
+        .limit(limit)
+    ).scalars()
+    return [view(row) for row in rows]
+
+
+def as_item(row: ModerationItem) -> Item:
+    return Item(
+        remote_id=row.remote_id,
+        kind=row.kind,
+        author=row.author,
+        author_id=row.author_id,
+        text=row.text,
+        url=row.url,
+        posted_at=row.posted_at,
+        actions=tuple(row.actions or ()),
+    )

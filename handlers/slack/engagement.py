@@ -1,0 +1,210 @@
+"""Slack side of follows, retweets, likes and shares (policy §7, §8): form, decision, notifier."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot import engagement, roles, workflow
+from bot.engagement import EngagementOutcome
+from bot.engagement_notices import EngagementView
+from bot.engagement_targets import KINDS, PLATFORM_OF
+from bot.messages import Messages
+from bot.models import REJECTED
+from bot.notifier import RetryLater
+from bot.services import Services
+from handlers.slack.commands import not_operator_text
+from handlers.slack.engagement_blocks import (
+    APPROVE,
+    REJECT,
+    SUBMIT,
+    TARGET,
+    allow_list_blocks,
+    engagement_card,
+    engagement_modal,
+    read_form,
+    requester_message,
+)
+from handlers.slack.replies import tell
+
+log = logging.getLogger(__name__)
+
+ENGAGEMENT_COMMANDS = KINDS  # `/sns follow|retweet|like|share <target>`
+ENGAGEMENT_ID = re.compile(r"^\d{1,12}$")
+
+__all__ = ["ENGAGEMENT_COMMANDS", "SlackEngagementNotifier", "allow_list_blocks", "open_modal"]
+
+
+def open_modal(services: Services, ack, client, respond, command: dict, kind: str, text: str):
+    """Acknowledge the command and open the engagement form, pre-filled with `text`."""
+    ack()
+    dry_run = PLATFORM_OF[kind] in services.dry_run_channels
+    try:
+        view = engagement_modal(services.msg, kind, text, dry_run=dry_run)
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+    except Exception:
+        log.exception("could not open the %s form", kind)
+        respond(text=services.msg("error.internal"), response_type="ephemeral")
+
+
+def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
+    """What the clicker should read about a click that did not go through (None: nothing)."""
+    if outcome.result == workflow.REFUSED:
+        return msg("refuse.not_chief")
+    if outcome.result == workflow.NOT_FOUND:
+        return msg("engage.refuse.not_found", id=outcome.engagement_id)
+    if outcome.result == workflow.ALREADY_DECIDED:
+        return msg(
+            "engage.refuse.already_decided",
+            id=outcome.engagement_id,
+            who=f"<@{outcome.decided_by or '?'}>",
+            when=msg.time(outcome.decided_at) if outcome.decided_at else "",
+            decision=msg(
+                f"engage.decision.{'rejected' if outcome.status == REJECTED else 'approved'}"
+            ),
+        )
+    return None
+
+
+def _submission(view: dict) -> str | None:
+    """Which form this is (view id and hash): Slack may deliver one submission more than once."""
+    view_id, view_hash = view.get("id"), view.get("hash")
+    return f"{view_id}:{view_hash}"[:160] if view_id and view_hash else None
+
+
+def _kind_of(view: dict) -> str | None:
+    try:
+        kind = json.loads(view.get("private_metadata") or "{}").get("kind")
+    except (ValueError, AttributeError):
+        return None
+    return kind if kind in KINDS else None
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    @app.view(SUBMIT)
+    def engagement_submitted(ack, body, view, logger):
+        kind = _kind_of(view)
+        if kind is None:
+            return ack(response_action="errors", errors={TARGET: msg("error.internal")})
+        form, problems = read_form(kind, view.get("state", {}).get("values", {}))
+        if problems:
+            errors = {block: msg(key) for block, key in problems.items()}
+            return ack(response_action="errors", errors=errors)
+        user_id = body["user"]["id"]
+        try:
+            with services.session_factory.begin() as session:
+                if roles.role_of(session, user_id) is None:
+                    refusal = not_operator_text(services, session)
+                    return ack(response_action="errors", errors={TARGET: refusal})
+                engagement.request(
+                    session,
+                    requester_id=user_id,
+                    kind=kind,
+                    target=form.target,
+                    category=form.category,
+                    official_confirmed=form.official_confirmed,
+                    now=services.clock(),
+                    submission=_submission(view),
+                )
+        except IntegrityError:  # the same submission, delivered twice at once: stored once
+            return ack()
+        except SQLAlchemyError:
+            logger.exception("could not store an engagement request")
+            return ack(response_action="errors", errors={TARGET: msg("error.save_failed")})
+        ack()
+        services.wake()
+
+    def decide_clicked(body, action, client, respond, approve: bool) -> None:
+        value = str(action.get("value") or "")
+        if not ENGAGEMENT_ID.match(value):
+            return tell(body, client, respond, msg("error.internal"))
+        try:
+            with services.session_factory.begin() as session:
+                outcome = engagement.decide(
+                    session,
+                    engagement_id=int(value),
+                    actor=body["user"]["id"],
+                    approve=approve,
+                    now=services.clock(),
+                )
+        except SQLAlchemyError:
+            log.exception("could not record an engagement decision")
+            return tell(body, client, respond, msg("error.internal"))
+        problem = outcome_text(msg, outcome)
+        if problem:
+            tell(body, client, respond, problem)
+        services.wake()
+
+    @app.action(APPROVE)
+    def engagement_approve_clicked(ack, body, action, client, respond):
+        ack()
+        decide_clicked(body, action, client, respond, approve=True)
+
+    @app.action(REJECT)
+    def engagement_reject_clicked(ack, body, action, client, respond):
+        ack()
+        decide_clicked(body, action, client, respond, approve=False)
+
+
+def _retry_later(error: SlackApiError) -> RetryLater:
+    """As handlers/slack/notifier.py does (private there): Slack's refusal, retried later."""
+    retry_after = error.response.headers.get("Retry-After") if error.response else None
+    if isinstance(retry_after, list):
+        retry_after = retry_after[0] if retry_after else None
+    reason = error.response.get("error") if error.response else "unknown"
+    return RetryLater(f"Slack said {reason}", float(retry_after) if retry_after else None)
+
+
+class SlackEngagementNotifier:
+    """Implements bot.engagement_notices.EngagementNotifier with the Slack Web API."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        msg: Messages,
+        dry_run: tuple[str, ...] = (),
+        approval_channel: str = "",
+    ):
+        self.client = client
+        self.msg = msg
+        self.dry_run = dry_run
+        self.approval_channel = approval_channel
+
+    def post_engagement_card(self, item: EngagementView) -> list[tuple[str, str]]:
+        if not item.approvers:
+            raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
+        text, blocks = engagement_card(self.msg, item, self.dry_run)
+        refs: list[tuple[str, str]] = []
+        extra = (self.approval_channel,) if self.approval_channel else ()
+        for channel in (*item.approvers, *extra):
+            try:
+                reply = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            except SlackApiError as error:
+                if not refs:
+                    raise _retry_later(error) from None
+                log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
+                continue
+            refs.append((reply["channel"], reply["ts"]))
+        return refs
+
+    def update_engagement_card(self, item: EngagementView) -> None:
+        text, blocks = engagement_card(self.msg, item, self.dry_run)
+        for channel, ts in item.card_refs:
+            try:
+                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+            except SlackApiError as error:
+                raise _retry_later(error) from None
+
+    def tell_requester(self, item: EngagementView, kind: str) -> None:
+        text = requester_message(self.msg, item, kind)
+        try:
+            self.client.chat_postMessage(channel=item.requester_id, text=text)
+        except SlackApiError as error:
+            raise _retry_later(error) from None

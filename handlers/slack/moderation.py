@@ -1,0 +1,124 @@
+"""The moderation inbox on Slack: cards in SNSBOT_MODERATION_CHANNEL and the chief's clicks."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk import WebClient
+
+from bot import moderation
+from bot.messages import Messages
+from bot.moderation import ItemView, Outcome
+from bot.services import Services
+from handlers.slack.moderation_blocks import (
+    ACTION_IDS,
+    CATEGORY,
+    chosen_category,
+    moderation_card,
+)
+from handlers.slack.replies import tell
+
+log = logging.getLogger(__name__)
+
+ITEM_ID = re.compile(r"^\d{1,12}$")
+
+
+class SlackModerationNotifier:
+    """Implements bot.moderation.ModerationNotifier with the Slack Web API."""
+
+    def __init__(self, client: WebClient, msg: Messages, channel: str):
+        self.client = client
+        self.msg = msg
+        self.channel = channel
+
+    def post_item(self, item: ItemView) -> tuple[str, str]:
+        if not self.channel:
+            raise RuntimeError("SNSBOT_MODERATION_CHANNEL is not set")
+        text, blocks = moderation_card(self.msg, item)
+        reply = self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
+        return reply["channel"], reply["ts"]
+
+    def update_item(self, item: ItemView) -> None:
+        if not (item.card_channel and item.card_ts):
+            return
+        text, blocks = moderation_card(self.msg, item)
+        self.client.chat_update(
+            channel=item.card_channel, ts=item.card_ts, text=text, blocks=blocks
+        )
+
+
+def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
+    """What the clicker reads when the click did not go through (None: the card says it)."""
+    item, result = outcome.item, outcome.result
+    platform = msg(f"channel.{item.platform}") if item else ""
+    label = msg(f"moderation.action.{action}")
+    if result == moderation.REFUSED:
+        return msg("moderation.refuse.not_chief")
+    if result == moderation.NEED_CATEGORY:
+        return msg("moderation.refuse.need_category")
+    if result == moderation.NOT_SUPPORTED:
+        return msg("moderation.refuse.not_supported", platform=platform)
+    if result == moderation.ALREADY_DECIDED:
+        when = msg.time(item.decided_at) if item.decided_at else ""
+        done = msg(f"moderation.action.{item.action}")
+        return msg("moderation.refuse.already", who=item.decided_by, when=when, label=done)
+    if result == moderation.BUSY:
+        return msg("moderation.refuse.busy")
+    if result == moderation.NOT_FOUND:
+        return msg("moderation.refuse.not_found")
+    if result == moderation.UNAVAILABLE:
+        return msg("moderation.refuse.unavailable", platform=platform)
+    if result == moderation.FAILED:
+        return msg("moderation.failed", platform=platform, label=label, detail=outcome.detail)
+    return None
+
+
+def register(app, services: Services) -> None:
+    """Attach the moderation listeners; platform clients are built at the first click."""
+    inboxes: dict = {}
+
+    def platform_inboxes() -> dict:
+        if not inboxes:
+            inboxes.update(moderation.build_inboxes(services.settings, services.msg))
+        return inboxes
+
+    def clicked(action_name: str):
+        def listener(ack, body, action, client, respond):
+            ack()
+            msg, value = services.msg, str(action.get("value") or "")
+            if not ITEM_ID.match(value):
+                return tell(body, client, respond, msg("error.internal"))
+            try:
+                outcome = moderation.decide(
+                    services.session_factory,
+                    platform_inboxes(),
+                    item_id=int(value),
+                    actor=body["user"]["id"],
+                    action=action_name,
+                    category=chosen_category((body.get("state") or {}).get("values")),
+                    now=services.clock(),
+                )
+            except Exception:  # e.g. the database is down: say so rather than stay silent
+                log.exception("moderation %s on item %s failed", action_name, value)
+                return tell(body, client, respond, msg("error.internal"))
+            problem = outcome_text(msg, outcome, action_name)
+            if problem:
+                tell(body, client, respond, problem)
+            if outcome.result == moderation.DONE:
+                notifier = SlackModerationNotifier(
+                    client, msg, services.settings.moderation_channel
+                )
+                try:
+                    notifier.update_item(outcome.item)
+                except Exception:
+                    log.exception("moderation card %s not updated", outcome.item.id)
+
+        return listener
+
+    @app.action(CATEGORY)
+    def category_chosen(ack):
+        ack()  # the choice stays on the card; the action button reads it from `state`
+
+    for action_name, action_id in ACTION_IDS.items():
+        app.action(action_id)(clicked(action_name))

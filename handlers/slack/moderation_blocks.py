@@ -1,0 +1,124 @@
+"""Block Kit for the moderation card (policy §11): the item, a category select, the actions."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.messages import Messages
+from bot.moderation import CATEGORIES, DECIDED, ItemView, category_text
+from handlers.slack.blocks import esc, preview, shorten
+from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
+
+# Action ids. There is no reply button, and never will be (policy §9).
+CATEGORY = "moderation_category"
+ACTION_IDS = {
+    DISMISS: "moderation_dismiss",
+    HIDE: "moderation_hide",
+    DELETE: "moderation_delete",
+    BLOCK: "moderation_block",
+}
+ACTIONS_BLOCK = "moderation_actions"  # block_id: f"moderation_actions:{item id}"
+CATEGORY_BLOCK = "moderation_category"  # block_id: f"moderation_category:{item id}"
+TEXT_CHARS = 2500  # of the item's text on the card (Slack allows 3000 per section)
+STYLES = {DISMISS: "primary", DELETE: "danger", BLOCK: "danger"}
+
+
+def category_label(number: int) -> str:
+    """ "(5) 広告、宣伝、…": the policy's own numbering and words (at most 75 characters)."""
+    return f"({number}) {CATEGORIES[number - 1]}"[:75]
+
+
+def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
+    """(fallback text, blocks): the category select and buttons only while undecided."""
+    platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
+    link = f"<{esc(item.url).replace('|', '%7C')}|{msg('moderation.link')}>" if item.url else ""
+    fields = [
+        f"*{msg('moderation.author')}*\n{esc(shorten(item.author, 200, msg))}",
+        f"*{msg('moderation.posted_at')}*\n{msg.time(item.posted_at)}",
+    ]
+    blocks: list = [
+        SectionBlock(text=f"*{msg('moderation.header', platform=platform, kind=kind)}*"),
+        SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
+        SectionBlock(
+            text=preview(item.text or msg("moderation.empty_text"), msg, TEXT_CHARS)
+            + (f"\n{link}" if link else "")
+        ),
+    ]
+    if item.status == DECIDED:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=decided_line(msg, item))]))
+    else:
+        blocks.extend(_undecided(msg, item))
+    fallback = msg("moderation.fallback", platform=platform, kind=kind, author=item.author)
+    return fallback, [b.to_dict() for b in blocks]
+
+
+def decided_line(msg: Messages, item: ItemView) -> str:
+    label = msg(f"moderation.action.{item.action}")
+    who, when = item.decided_by or "?", msg.time(item.decided_at) if item.decided_at else ""
+    if item.category:
+        category = category_label(item.category)
+        return msg(
+            "moderation.decided_category", label=label, category=category, who=who, when=when
+        )
+    return msg("moderation.decided", label=label, who=who, when=when)
+
+
+def _undecided(msg: Messages, item: ItemView) -> list:
+    blocks: list = []
+    if any(action != DISMISS for action in item.actions):
+        select = StaticSelectElement(
+            action_id=CATEGORY,
+            placeholder=msg("moderation.category_placeholder"),
+            options=[
+                Option(value=str(n), text=category_label(n)) for n in range(1, len(CATEGORIES) + 1)
+            ],
+        )
+        blocks.append(
+            SectionBlock(
+                block_id=f"{CATEGORY_BLOCK}:{item.id}",
+                text=f"*{msg('moderation.category')}*",
+                accessory=select,
+            )
+        )
+    buttons = [_button(msg, item, action) for action in item.actions if action in ACTION_IDS]
+    blocks.append(ActionsBlock(block_id=f"{ACTIONS_BLOCK}:{item.id}", elements=buttons))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("moderation.rule"))]))
+    return blocks
+
+
+def _button(msg: Messages, item: ItemView, action: str) -> ButtonElement:
+    confirm = None
+    if action in (DELETE, BLOCK):
+        confirm = ConfirmObject(
+            title=msg("moderation.confirm.title"),
+            text=msg(f"moderation.confirm.{action}"),
+            confirm=msg("moderation.confirm.yes"),
+            deny=msg("moderation.confirm.no"),
+            style="danger",
+        )
+    return ButtonElement(
+        action_id=ACTION_IDS[action],
+        text=msg(f"moderation.action.{action}"),
+        value=str(item.id),
+        style=STYLES.get(action),
+        confirm=confirm,
+    )
+
+
+def chosen_category(state_values: dict) -> int | None:
+    """The category picked on the card, from a block_actions payload's `state.values`."""
+    for block in (state_values or {}).values():
+        option = ((block or {}).get(CATEGORY) or {}).get("selected_option") or {}
+        value = str(option.get("value") or "")
+        if value.isdigit() and category_text(int(value)):
+            return int(value)
+    return None

@@ -1,0 +1,118 @@
+"""The chief's oversight in Slack: `/sns away`, reviewing deputy decisions, credential rotation."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import SectionBlock
+
+from bot import oversight, roles
+from bot.messages import Messages
+from bot.models import CHIEF
+from bot.oversight import ReviewItem, RotationItem
+from bot.services import Services
+from handlers.slack import ids
+from handlers.slack.blocks import button
+from handlers.slack.replies import tell
+
+LIST_LIMIT = 40  # items shown in one DM (each is one block)
+
+
+def review_message(msg: Messages, items: list[ReviewItem]) -> tuple[str, list[dict]]:
+    """The deputy's decisions for the chief to confirm (後閲), each with 確認しました."""
+    text = msg("review.header", count=len(items))
+    blocks = [SectionBlock(text=text)]
+    for item in items[:LIST_LIMIT]:
+        line = msg(
+            "review.line",
+            id=item.draft_id,
+            decision=msg(f"decision.{item.outcome}"),
+            who=f"<@{item.decided_by}>",
+            when=msg.time(item.decided_at),
+        )
+        accessory = button(msg, ids.REVIEW_ACK, "button.review_ack", str(item.decision_id))
+        blocks.append(SectionBlock(text=line, accessory=accessory))
+    return text, [b.to_dict() for b in blocks]
+
+
+def rotation_message(msg: Messages, items: list[RotationItem]) -> tuple[str, list[dict]]:
+    """The accounts whose passwords or tokens must change (§6), each with 変更済み."""
+    text = msg("rotation.header", count=len(items))
+    blocks = [SectionBlock(text=text)]
+    for item in items[:LIST_LIMIT]:
+        line = msg(
+            "rotation.line",
+            account=msg(f"account.{item.account}"),
+            reason=item.reason,
+            since=msg.time(item.opened_at),
+        )
+        accessory = button(msg, ids.ROTATION_DONE, "button.rotation_done", str(item.task_id))
+        blocks.append(SectionBlock(text=line, accessory=accessory))
+    return text, [b.to_dict() for b in blocks]
+
+
+def away_command(services: Services, user_id: str, argument: str) -> tuple[str, list]:
+    """`/sns away on|off` for the chief: (the reply, the deputy decisions to review on return)."""
+    msg, now = services.msg, services.clock()
+    if argument not in ("on", "off"):
+        return msg("away.usage"), []
+    with services.session_factory.begin() as session:
+        if roles.role_of(session, user_id) != CHIEF:
+            return msg("refuse.not_chief_only"), []
+        roles.set_away(session, user_id, argument == "on", now=now)
+        deputies = roles.deputies(session)
+        items = oversight.unreviewed(session) if argument == "off" else []
+    if argument == "on":
+        names = "、".join(f"<@{d}>" for d in deputies) or msg("away.no_deputy")
+        return msg("away.on", deputies=names), []
+    return msg("away.off", count=len(items)), items
+
+
+def register(app, services: Services) -> None:
+    msg = services.msg
+
+    @app.action(ids.REVIEW_ACK)
+    def review_acknowledged(ack, body, action, client, respond):
+        ack()
+        value = str(action.get("value") or "")
+        with services.session_factory.begin() as session:
+            done = oversight.mark_reviewed(
+                session, int(value) if value.isdigit() else 0, actor=body["user"]["id"],
+                now=services.clock(),
+            )  # fmt: skip
+        if done is None:
+            return tell(body, client, respond, msg("refuse.not_chief_only"))
+        tell(body, client, respond, msg("review.done" if done else "review.already"))
+
+    @app.action(ids.ROTATION_DONE)
+    def rotation_done(ack, body, action, client, respond):
+        ack()
+        value = str(action.get("value") or "")
+        with services.session_factory.begin() as session:
+            if roles.role_of(session, body["user"]["id"]) != CHIEF:
+                account = None
+                oversight.mark_rotated(session, 0, actor=body["user"]["id"], now=services.clock())
+            else:
+                account = oversight.mark_rotated(
+                    session, int(value) if value.isdigit() else 0, actor=body["user"]["id"],
+                    now=services.clock(),
+                )  # fmt: skip
+        if account is None:
+            return tell(body, client, respond, msg("rotation.not_done"))
+        tell(body, client, respond, _reverify(services, client, account))
+
+
+def _reverify(services: Services, client, account: str) -> str:
+    """After a rotation, check the credentials the bot now has for that account."""
+    msg, name = services.msg, services.msg(f"account.{account}")
+    if account == "slack":
+        try:
+            client.auth_test()
+        except Exception:
+            return msg("rotation.check_failed", account=name, problem=msg("rotation.slack_failed"))
+        return msg("rotation.checked", account=name)
+    publisher = services.publishers.get(account)
+    if publisher is None or publisher.dry_run:
+        return msg("rotation.unchecked", account=name)
+    problem = publisher.verify_account()
+    if problem:
+        return msg("rotation.check_failed", account=name, problem=problem)
+    return msg("rotation.checked", account=name)

@@ -1,0 +1,169 @@
+"""Engagement performers (policy §7, §8): X follow, retweet and like; a Facebook share. Never block."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+import requests
+import tweepy
+
+from bot.config import Settings
+from bot.messages import Messages
+from publishers.base import PermanentError, Post, Published, TransientError
+from publishers.facebook import FacebookPublisher
+from publishers.http import retry_at_from_epoch
+from publishers.x import XPublisher
+
+PLATFORMS = ("x", "facebook")
+SHARE_LOOKBACK = 25  # Page posts searched for a share that a crashed worker may have made
+DETAIL_MAX = 200
+
+
+class _AccountCheck:
+    """Acts only once the credentials proved to be the configured account (as IdentityGuard)."""
+
+    def __init__(self, verify) -> None:
+        self._verify = verify
+        self._lock = threading.Lock()
+        self._verified = False
+
+    def require(self) -> None:
+        with self._lock:
+            if self._verified:
+                return
+        problem = self._verify()
+        if problem:
+            raise TransientError(problem)
+        with self._lock:
+            self._verified = True
+
+
+class XEngager:
+    """Follows, retweets and likes as the center's X account, with XPublisher's tweepy client."""
+
+    platform = "x"
+    dry_run = False
+
+    def __init__(self, settings: Settings, msg: Messages) -> None:
+        self.settings = settings
+        self.msg = msg
+        publisher = XPublisher(settings, msg)  # tweepy client with the X_API_URL adapter mounted
+        self.client = publisher.client
+        self._account = _AccountCheck(publisher.verify_account)
+
+    def perform(self, kind: str, target: str) -> Published:
+        self._account.require()
+        with self._mapped_errors():
+            if kind == "follow":
+                user = self.client.get_user(username=target, user_auth=True).data
+                if user is None:
+                    raise PermanentError(self.msg("engage.error.x_no_user", handle=target))
+                self.client.follow_user(user.id, user_auth=True)
+                return Published(remote_id=str(user.id), url=f"https://x.com/{user.username}")
+            if kind == "retweet":
+                self.client.retweet(target, user_auth=True)
+            elif kind == "like":
+                self.client.like(target, user_auth=True)
+            else:
+                raise PermanentError(self.msg("pub.error.unavailable"))
+        return Published(remote_id=str(target), url=f"https://x.com/i/web/status/{target}")
+
+    def look_up(self, kind: str, target: str) -> Published | None:
+        return None  # following, retweeting or liking again leaves the same state: just redo it
+
+    # Adapted from XPublisher._mapped_errors (private there).
+    @contextlib.contextmanager
+    def _mapped_errors(self) -> Iterator[None]:
+        msg = self.msg
+        try:
+            yield
+        except tweepy.TooManyRequests as error:
+            retry_at = retry_at_from_epoch(error.response.headers.get("x-rate-limit-reset"))
+            raise TransientError(msg("pub.reason.rate_limited"), retry_at) from None
+        except tweepy.TwitterServerError:
+            raise TransientError(msg("pub.reason.server_error")) from None
+        except tweepy.Unauthorized:
+            raise PermanentError(msg("pub.error.x_auth")) from None
+        except tweepy.HTTPException as error:
+            detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
+            for secret in self.settings.secrets():
+                detail = detail.replace(secret, "***")
+            detail = detail[:DETAIL_MAX]
+            raise PermanentError(msg("engage.error.x_refused", detail=detail)) from None
+        except (requests.RequestException, tweepy.TweepyException) as error:
+            reason = _network_reason(error)
+            if reason is None:
+                raise
+            raise TransientError(msg(reason)) from None
+
+
+def _network_reason(error: BaseException | None) -> str | None:
+    """Copied from publishers/x.py (private there): a timeout or connection failure's key."""
+    while error is not None:
+        if isinstance(error, requests.Timeout):
+            return "pub.reason.timeout"
+        if isinstance(error, requests.ConnectionError):
+            return "pub.reason.connection"
+        error = error.__cause__ or error.__context__
+    return None
+
+
+class FacebookSharer(FacebookPublisher):
+    """Shares a URL on the center's Page: a feed post with the link (`POST /{page}/feed`)."""
+
+    platform = "facebook"
+
+    def __init__(self, settings: Settings, msg: Messages, **kwargs) -> None:
+        super().__init__(settings, msg, **kwargs)
+        self._account = _AccountCheck(self.verify_account)
+
+    def perform(self, kind: str, target: str) -> Published:
+        if kind != "share":
+            raise PermanentError(self._msg("pub.error.unavailable"))
+        self._account.require()
+        share = Post(draft_id=0, revision=0, channel="facebook", payload={"link": target})
+        return self.publish(share)
+
+    def look_up(self, kind: str, target: str) -> Published | None:
+        self._account.require()
+        params = {"fields": "id,link,permalink_url", "limit": SHARE_LOOKBACK}
+        for item in self._call("GET", f"{self._page}/feed", params=params).get("data") or []:
+            if isinstance(item, dict) and item.get("id") and item.get("link") == target:
+                url = item.get("permalink_url")
+                url = url if isinstance(url, str) else None
+                return Published(remote_id=str(item["id"]), url=url)
+        return None
+
+
+class DryRunPerformer:
+    """Performs nothing, and says so: no credentials, or SNSBOT_DRY_RUN=1."""
+
+    dry_run = True
+
+    def __init__(self, platform: str, reason: str) -> None:
+        self.platform = platform
+        self.reason = reason
+
+    def perform(self, kind: str, target: str) -> Published:
+        return Published(remote_id=f"dry-run:{kind}:{target}"[:200], url=None)
+
+    def look_up(self, kind: str, target: str) -> Published | None:
+        return None
+
+
+def build_performers(settings: Settings, msg: Messages) -> dict:
+    """A performer per platform: real when its credentials are set, else a dry-run one."""
+    performers: dict = {}
+    for platform in PLATFORMS:
+        missing = settings.missing_credentials(platform)
+        if settings.dry_run:
+            performers[platform] = DryRunPerformer(platform, "SNSBOT_DRY_RUN=1")
+        elif missing:
+            performers[platform] = DryRunPerformer(platform, f"not set: {', '.join(missing)}")
+        elif platform == "x":
+            performers[platform] = XEngager(settings, msg)
+        else:
+            performers[platform] = FacebookSharer(settings, msg)
+    return performers
