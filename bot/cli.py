@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import db, feed, groups, oversight, register, roles
+from bot import db, feed, groups, moderation, oversight, register, roles
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -64,10 +64,20 @@ def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runt
 def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
     from handlers.slack.feed import SlackFeedNotifier
+    from handlers.slack.moderation import SlackModerationNotifier
 
     notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
     hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
-    return tuple(task.tick for task in (hp_feed,) if task is not None)
+    tasks = [hp_feed.tick] if hp_feed else []
+    inboxes = moderation.build_inboxes(settings, services.msg)
+    if inboxes:
+        inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)
+        tasks.append(
+            lambda: moderation.poll_once(
+                services.session_factory, inboxes, inbox_notifier, services.msg, clock
+            )
+        )
+    return tuple(tasks)
 
 
 def _safe_url(url: str) -> str:

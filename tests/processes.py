@@ -148,15 +148,17 @@ class Processes:
         return process
 
     def bot(self, name: str, env: dict[str, str], port: int) -> subprocess.Popen:
-        """`snsbot run --http --port N --no-worker`, returned once /healthz answers."""
-        process = self.start(name, env, "run", "--http", "--port", str(port), "--no-worker")
+        """`snsbot run --http --port N --no-worker` (see `wait_healthy`)."""
+        return self.start(name, env, "run", "--http", "--port", str(port), "--no-worker")
+
+    def wait_healthy(self, process: subprocess.Popen, port: int) -> None:
+        """Until `process` serves /healthz on `port`; fails with its output if it exits."""
         wait_until(
             lambda: process.poll() is not None or healthy(port),
             timeout=60,
-            what=f"{name} to serve /healthz",
+            what=f"the bot on port {port} to serve /healthz",
         )
         assert process.poll() is None, self.output(process)
-        return process
 
     def worker(self, name: str, env: dict[str, str]) -> subprocess.Popen:
         return self.start(name, env, "worker")

@@ -84,7 +84,6 @@ def app(request, tmp_path_factory, pg_template):
             if b["type"] == "input"
         }
         yield Shared(running)
-        print("DEBUGDRAFTS", drafts_stored(running))
         with running.services.session_factory() as session:
             assert register.verify(session) == []
 

@@ -675,6 +675,28 @@ def test_the_form_shows_each_problem_inline_in_japanese(app):
     assert register_actions(app) == []
 
 
+@pytest.mark.parametrize(
+    ("metadata", "values"),
+    [
+        ("", form_values("@wako_npo")),
+        ("[1]", form_values("@wako_npo")),
+        (json.dumps({"kind": "block"}), form_values("@wako_npo")),
+        (json.dumps({"kind": "follow"}), {TARGET: "x", CATEGORY: [1], OFFICIAL: {OFFICIAL: 5}}),
+        (json.dumps({"kind": "follow"}), {TARGET: {TARGET: {"value": 5}}}),
+        (
+            json.dumps({"kind": "share"}),
+            {CATEGORY: {CATEGORY: {"selected_option": "civic_group"}},
+             OFFICIAL: {OFFICIAL: {"selected_options": "official"}}},
+        ),
+    ],
+)  # fmt: skip
+def test_malformed_submissions_are_answered_inline_and_store_nothing(app, metadata, values):
+    response = app.slack.view_submission(OPERATOR, "engagement_submit", values, metadata)
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "errors"
+    assert register_actions(app) == []
+
+
 def test_only_people_on_the_roster_may_ask(app):
     answer = app.slack.command(STRANGER, "follow @wako_npo").json()["text"]
     assert "登録されていません" in answer

@@ -429,7 +429,7 @@ def test_a_click_during_a_postgresql_outage_is_answered_try_again(app, database_
     outage.begin()
     try:
         click(app, CHIEF, card, "approve")
-        told = app.fake.wait_for("response_url", timeout=5)[0]
+        told = app.fake.wait_for("response_url", timeout=3)[0]
     finally:
         outage.end()
     assert told.params["response_type"] == "ephemeral" and "もう一度" in told.params["text"]

@@ -278,3 +278,19 @@ def test_hp_update_end_to_end_from_the_feed_to_the_approval_card(app, site):
     )[0]
     shown = json.dumps(card.params["blocks"], ensure_ascii=False)
     assert JA["source.hp_update"] in shown and "https://example.jp/news/1" in shown
+
+
+def test_the_running_bot_polls_the_feed_from_its_time_driven_loop(settings, fake_slack, site):
+    """The composition root wires the watcher into the dispatcher's periodic tasks."""
+    from dataclasses import replace
+
+    from conftest import running_app
+
+    serve(site, "rss", [page(1, 0.1, datetime.now(UTC))])
+    with running_app(replace(settings, hp_feed_url=site.url), fake_slack) as app:
+        app.runtime.dispatcher.stop()  # drive the loop by hand
+        app.runtime.dispatcher.housekeeping()
+        announced = app.fake.wait_for(
+            "chat.postMessage", where=lambda c: "センターHPが更新されました" in c.params["text"]
+        )
+        assert announced

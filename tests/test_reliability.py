@@ -189,10 +189,12 @@ def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
     with platform_fakes() as platforms, processes(tmp_path) as running:
         env = snsbot_env(database_url, fake_slack, **platforms.env())
         ports = [free_port(), free_port()]
-        for n in (1, 2):
-            running.worker(f"worker{n}", env)
+        bots_started = []
         for n, port in enumerate(ports, 1):
-            running.bot(f"bot{n}", env, port)
+            running.worker(f"worker{n}", env)
+            bots_started.append(running.bot(f"bot{n}", env, port))
+        for process, port in zip(bots_started, ports, strict=True):
+            running.wait_healthy(process, port)
         bots = [
             SignedSlackClient(f"http://127.0.0.1:{port}/slack/events", SECRET, fake_slack)
             for port in ports
@@ -213,7 +215,7 @@ def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
                 timeout=90,
                 what="every author's results DM",
             )
-            time.sleep(2.5)  # a duplicate, if any, would come within the workers' 1 s poll
+            time.sleep(2)  # a duplicate, if any, would come within the workers' 1 s poll
         finally:
             for bot in bots:
                 bot.close()

@@ -80,7 +80,7 @@ def _submission(view: dict) -> str | None:
 def _kind_of(view: dict) -> str | None:
     try:
         kind = json.loads(view.get("private_metadata") or "{}").get("kind")
-    except (ValueError, AttributeError):
+    except (ValueError, TypeError, AttributeError):
         return None
     return kind if kind in KINDS else None
 
@@ -93,7 +93,8 @@ def register(app, services: Services) -> None:
         kind = _kind_of(view)
         if kind is None:
             return ack(response_action="errors", errors={TARGET: msg("error.internal")})
-        form, problems = read_form(kind, view.get("state", {}).get("values", {}))
+        state = view.get("state")
+        form, problems = read_form(kind, state.get("values") if isinstance(state, dict) else {})
         if problems:
             errors = {block: msg(key) for block, key in problems.items()}
             return ack(response_action="errors", errors=errors)

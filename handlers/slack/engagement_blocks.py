@@ -103,12 +103,17 @@ def read_form(kind: str, values: dict) -> tuple[Form, dict[str, str]]:
     """The form's values, and the problems as {block id: message key} (empty: all good)."""
 
     def element(block_id: str) -> dict:
-        return (values.get(block_id) or {}).get(block_id) or {}
+        """One input's state; anything not shaped as Slack sends it reads as empty."""
+        block = values.get(block_id) if isinstance(values, dict) else None
+        state = block.get(block_id) if isinstance(block, dict) else None
+        return state if isinstance(state, dict) else {}
 
     raw = element(TARGET).get("value")
     target, problem = parse(kind, raw if isinstance(raw, str) else "")
-    category = str((element(CATEGORY).get("selected_option") or {}).get("value") or "")
-    checked = element(OFFICIAL).get("selected_options") or []
+    option = element(CATEGORY).get("selected_option")
+    category = str(option.get("value") or "") if isinstance(option, dict) else ""
+    checked = element(OFFICIAL).get("selected_options")
+    checked = checked if isinstance(checked, list) else []
     official = any(isinstance(o, dict) and o.get("value") == OFFICIAL_VALUE for o in checked)
     errors = {}
     if problem:

@@ -1,0 +1,760 @@
+"""Security: signing, one app for HTTP and Socket Mode, who may do what, secrets, no fetching.
+
+Item 9: a request with a bad or missing signature, or a timestamp more than five minutes away,
+is answered 401 and changes nothing; Socket Mode serves the very same Bolt app (same listeners,
+same role checks). Item 10: every action × every role, where only the allowed cells succeed and
+every refusal is written to the register as `refused`, with the actor and the attempted action.
+Item 11: the full flow at DEBUG level leaves no token, password or secret in the logs, the chat
+messages, the database or the error messages. Item 12: the bot never fetches a URL typed into
+a draft, and downloads files only from Slack's file URLs (asked of files.info) with its token.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from conftest import CHIEF, OPERATOR, OPERATOR2, SECRET, STRANGER, TOKEN, running_app
+from drafting import draft_values
+from fakes import graph_api, wordpress
+from processes import platform_fakes, shared_app, snsbot_env, wait_until
+from slack_signing import FORM, JSON, sign
+from sqlalchemy import MetaData, func, select, update
+
+from bot import roles, workflow
+from bot.drafts import DraftInput
+from bot.identity import check_accounts
+from bot.models import FAILED, Decision, Draft, Publication, RegisterEntry, Revision
+from bot.services import utc_now
+
+DEPUTY = "UDEPUTY01"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def app(request, tmp_path_factory, pg_template):
+    with shared_app(request.param, tmp_path_factory.mktemp("security"), pg_template) as running:
+        with running.services.session_factory.begin() as session:
+            roles.set_role(session, DEPUTY, "deputy", actor="cli", now=running.services.clock())
+        yield running
+
+
+def count(app, model, *where) -> int:
+    with app.services.session_factory() as session:
+        return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def new_draft(services, author: str = OPERATOR, **content) -> int:
+    fields = {"body": f"権限試験の下書き {time.monotonic_ns()}", "channels": ("x", "blog")}
+    with services.session_factory.begin() as session:
+        draft = workflow.submit(
+            session,
+            author_id=author,
+            content=DraftInput(**{**fields, **content}),
+            now=services.clock(),
+        )
+    return draft.id
+
+
+def quiet(app, still: float = 0.3, timeout: float = 10.0) -> None:
+    """Wait until the app has made no Slack call for `still` seconds."""
+    deadline = time.monotonic() + timeout
+    seen = -1
+    while time.monotonic() < deadline:
+        now_seen = len(app.fake.calls())
+        if now_seen == seen:
+            return
+        seen = now_seen
+        time.sleep(still)
+
+
+# ---------------------------------------------------------------------- signing (item 9)
+
+
+def _bad_variants(body: str) -> list[tuple[str, dict[str, str]]]:
+    """(what is wrong, the headers sent): every way a request can fail the signature check."""
+    now = int(time.time())
+    good = sign(SECRET, now, body)
+    old, future = now - 301, now + 601
+
+    def headers(timestamp, signature) -> dict[str, str]:
+        found = {}
+        if timestamp is not None:
+            found["X-Slack-Request-Timestamp"] = str(timestamp)
+        if signature is not None:
+            found["X-Slack-Signature"] = signature
+        return found
+
+    return [
+        ("a wrong signature", headers(now, "v0=" + "0" * 64)),
+        ("signed with another secret", headers(now, sign("not-the-secret", now, body))),
+        ("the signature of another body", headers(now, sign(SECRET, now, body + "&x=1"))),
+        ("the signature without its v0=", headers(now, good[3:])),
+        ("another scheme", headers(now, "v1=" + good[3:])),
+        ("an uppercase signature", headers(now, good.upper())),
+        ("no signature", headers(now, None)),
+        ("an empty signature", headers(now, "")),
+        ("no timestamp", headers(None, good)),
+        ("no headers at all", headers(None, None)),
+        ("a timestamp 301 s old", headers(old, sign(SECRET, old, body))),
+        ("a timestamp 10 minutes ahead", headers(future, sign(SECRET, future, body))),
+        ("a timestamp that is not a number", headers("soon", sign(SECRET, "soon", body))),
+        ("the signature of another timestamp", headers(now - 1, good)),
+    ]
+
+
+def _requests(app, draft_id: int) -> dict[str, tuple[str, str]]:
+    """(body, content type) of a request of each kind that would change something if accepted."""
+    slack = app.slack
+    approve = slack.block_action_payload(
+        CHIEF, "approve", str(draft_id), block_id="card_actions:1", channel_id=f"D{CHIEF}"
+    )
+    return {
+        "slash command": (
+            urlencode(
+                {
+                    "command": "/sns",
+                    "user_id": OPERATOR,
+                    "text": "draft 署名なし",
+                    "trigger_id": "1.2.3",
+                    "response_url": app.fake.response_url("c"),
+                }
+            ),
+            FORM,
+        ),  # fmt: skip
+        "draft submission": (
+            urlencode(
+                {
+                    "payload": json.dumps(
+                        slack.view_submission_payload(
+                            OPERATOR, "draft_submit", draft_values(body="署名のない下書き")
+                        )
+                    )
+                }
+            ),
+            FORM,
+        ),  # fmt: skip
+        "approve click": (urlencode({"payload": json.dumps(approve)}), FORM),
+        "event": (
+            json.dumps(
+                {
+                    "type": "event_callback",
+                    "event_id": "Ev0SIGN",
+                    "team_id": "T0TEST",
+                    "event": {"type": "app_home_opened", "user": CHIEF, "tab": "home"},
+                }
+            ),
+            JSON,
+        ),  # fmt: skip
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["slash command", "draft submission", "approve click", "event"]
+)  # fmt: skip
+def test_unsigned_or_stale_requests_are_401_and_change_nothing(app, kind):
+    draft_id = new_draft(app.services)
+    body, content_type = _requests(app, draft_id)[kind]
+    quiet(app)  # whatever the previous test set going has finished
+    entries, drafts = count(app, RegisterEntry), count(app, Draft)
+    slack_calls = len(app.fake.calls())
+    for problem, headers in _bad_variants(body):
+        response = requests.post(
+            app.slack.url,
+            data=body.encode(),
+            headers={"Content-Type": content_type, **headers},
+            timeout=10,
+        )
+        assert response.status_code == 401, problem
+        assert "Traceback" not in response.text and "invalid" in response.text, problem
+    time.sleep(0.3)  # anything a request had started would show by now
+    assert count(app, RegisterEntry) == entries
+    assert count(app, Draft) == drafts
+    assert count(app, Decision, Decision.draft_id == draft_id) == 0
+    new_calls = [c.method for c in app.fake.calls()[slack_calls:]]
+    assert new_calls == [], new_calls
+    # The same request, correctly signed, does get through: the check, not the request, refused.
+    assert app.slack.post(body, content_type).status_code == 200
+
+
+def test_a_request_290_seconds_old_is_still_accepted(app):
+    timestamp = int(time.time()) - 290
+    body = urlencode({"command": "/sns", "user_id": STRANGER, "text": "help",
+                      "trigger_id": "1.2.3", "response_url": app.fake.response_url("c")})  # fmt: skip
+    response = app.slack.post(body, timestamp=timestamp, signature=sign(SECRET, timestamp, body))
+    assert response.status_code == 200 and "/sns" in response.json()["text"]
+
+
+def test_socket_mode_and_http_serve_the_same_app_with_the_same_checks(settings, fake_slack):
+    """One runtime served both ways at once: the same answers, and refusals recorded both ways."""
+    from dataclasses import replace
+
+    from fakes.socket_mode import FakeSocketMode
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_signing import SignedSlackClient
+
+    from bot.cli import assemble
+    from handlers.slack.server import HttpServer
+
+    settings = replace(settings, slack_app_token="xapp-1-test")
+    with FakeSocketMode() as socket_mode:
+        fake_slack.app_token, fake_slack.socket_mode_url = "xapp-1-test", socket_mode.url
+        runtime = assemble(settings)
+        http = HttpServer(runtime.app, SECRET, port=0)
+        handler = SocketModeHandler(runtime.app, settings.slack_app_token)  # as `snsbot run`
+        http.start()
+        client = SignedSlackClient(f"http://127.0.0.1:{http.port}/slack/events", SECRET, fake_slack)
+        try:
+            handler.connect()
+            assert socket_mode.connected.wait(5)
+            draft_id = new_draft(runtime.services)
+            command = {"command": "/sns", "user_id": STRANGER, "text": "", "channel_id": "C0",
+                       "team_id": "T0TEST", "trigger_id": "1.2.3"}  # fmt: skip
+            over_http = client.command(STRANGER, "").json()
+            ack = socket_mode.wait_for_ack(
+                socket_mode.send_envelope(
+                    "slash_commands", {**command, "response_url": fake_slack.response_url("sm")}
+                )
+            )
+            assert ack["payload"]["text"] == over_http["text"]
+            assert "運用者として登録されていません" in over_http["text"]
+            approve = client.block_action_payload(
+                STRANGER, "approve", str(draft_id), block_id="card_actions:1"
+            )
+            client.post_payload(approve)
+            socket_mode.wait_for_ack(socket_mode.send_envelope("interactive", approve))
+            replies = fake_slack.wait_for("response_url", count=2, timeout=10)
+            assert {c.params["text"] for c in replies} == {runtime.services.msg("refuse.not_chief")}
+            with runtime.services.session_factory() as session:
+                refused = session.execute(
+                    select(RegisterEntry.actor, RegisterEntry.details).where(
+                        RegisterEntry.action == "refused"
+                    )
+                ).all()
+            assert [(actor, details["attempted"]) for actor, details in refused] == [
+                (STRANGER, "approve"),
+                (STRANGER, "approve"),
+            ]
+            # Socket Mode needs no signature (the WebSocket is opened with the app token);
+            # the HTTP edge refuses an unsigned copy of the same click.
+            unsigned = requests.post(
+                client.url,
+                data=urlencode({"payload": json.dumps(approve)}),
+                headers={"Content-Type": FORM},
+                timeout=10,
+            )
+            assert unsigned.status_code == 401
+        finally:
+            client.close()
+            handler.client.closed = True
+            handler.client.message_queue.put(None)
+            handler.close()
+            http.stop()
+            runtime.app.listener_runner.listener_executor.shutdown(wait=True)
+            runtime.services.engine.dispose()
+
+
+def test_the_bolt_app_checks_no_signature_itself_so_only_the_edge_may_serve_http():
+    """Bolt's own verification is off (the edge does it): snsbot must not serve Bolt directly."""
+    import inspect
+
+    from bot import cli
+    from handlers.slack import server
+
+    assert "request_verification_enabled=False" in inspect.getsource(server.create_bolt_app)
+    run = inspect.getsource(cli.cmd_run)
+    assert "server.HttpServer(" in run and "runtime.app" in run
+    assert "events_app(app, signing_secret)" in inspect.getsource(server.HttpServer)
+
+
+# ---------------------------------------------------------------------- the matrix (item 10)
+
+ROLES = {
+    "chief": CHIEF,
+    "deputy": DEPUTY,
+    "operator_author": OPERATOR,
+    "operator_other": OPERATOR2,
+    "no_role": STRANGER,
+}
+ALLOWED = {
+    "approve": {"chief"},
+    "reject": {"chief"},
+    "edit": {"chief"},
+    "withdraw": {"operator_author"},
+    "retry": {"chief", "operator_author"},
+    "cancel": {"chief"},
+    "resubmit": {"operator_author"},
+}
+ROLE_NAMES = {"chief": "chief", "deputy": "deputy", "operator_author": "operator",
+              "operator_other": "operator", "no_role": "none"}  # fmt: skip
+
+
+def approved(app, *, failed: str | None = None, publish_in: timedelta | None = None) -> int:
+    """An approved draft: with one channel failed for good, or scheduled for later."""
+    now = app.services.clock()
+    draft_id = new_draft(app.services, publish_at=now + publish_in if publish_in else None)
+    with app.services.session_factory.begin() as session:
+        outcome = workflow.decide(session, draft_id=draft_id, actor=CHIEF, approve=True, now=now)
+        assert outcome.result == workflow.DONE
+        if failed:
+            session.execute(
+                update(Publication)
+                .where(Publication.draft_id == draft_id, Publication.channel == failed)
+                .values(status=FAILED, error="テスト用の失敗", attempts=8)
+            )
+    return draft_id
+
+
+def rejected(app) -> int:
+    draft_id = new_draft(app.services)
+    with app.services.session_factory.begin() as session:
+        workflow.decide(
+            session,
+            draft_id=draft_id,
+            actor=CHIEF,
+            approve=False,
+            reason="日付を直してください",
+            now=app.services.clock(),
+        )
+    return draft_id
+
+
+SETUP = {
+    "approve": lambda app: new_draft(app.services),
+    "reject": lambda app: new_draft(app.services),
+    "edit": lambda app: new_draft(app.services),
+    "withdraw": lambda app: new_draft(app.services),
+    "retry": lambda app: approved(app, failed="x"),
+    "cancel": lambda app: approved(app, publish_in=timedelta(hours=2)),
+    "resubmit": rejected,
+}
+
+
+def click(app, user: str, action: str, draft_id: int):
+    """Click `action` on the draft's card (or DM) as `user`; returns its private response_url."""
+    response_url = app.fake.response_url(f"matrix-{action}")
+    trigger_id = f"{time.monotonic_ns()}.1.matrix"
+    response = app.slack.block_action(
+        user,
+        action,
+        str(draft_id),
+        block_id="card_actions:1",
+        response_url=response_url,
+        trigger_id=trigger_id,
+    )
+    assert response.status_code == 200
+    return response_url, trigger_id
+
+
+def reply(app, response_url: str, timeout: float = 10.0) -> str:
+    calls = app.fake.wait_for(
+        "response_url", where=lambda c: c.path in response_url, timeout=timeout
+    )
+    assert calls[0].params["response_type"] == "ephemeral"
+    return calls[0].params["text"]
+
+
+def opened_modal(app, trigger_id: str) -> dict:
+    calls = app.fake.wait_for(
+        "views.open", where=lambda c: c.params["trigger_id"] == trigger_id, timeout=10
+    )
+    return calls[0].params["view"]
+
+
+def refusals(app, draft_id: int) -> list[tuple[str, str, str]]:
+    with app.services.session_factory() as session:
+        rows = session.execute(
+            select(RegisterEntry.actor, RegisterEntry.details).where(
+                RegisterEntry.action == "refused", RegisterEntry.draft_id == draft_id
+            )
+        ).all()
+    return [(actor, details["attempted"], details["role"]) for actor, details in rows]
+
+
+def status(app, draft_id: int) -> str:
+    with app.services.session_factory() as session:
+        return session.get(Draft, draft_id).status
+
+
+def submit_form(app, user: str, metadata: str, body: str = "直した本文です。"):
+    return app.slack.view_submission(
+        user, "draft_submit", draft_values(body=body), private_metadata=metadata
+    )
+
+
+def assert_allowed(app, action: str, user: str, draft_id: int) -> None:
+    response_url, trigger_id = click(app, user, action, draft_id)
+    if action == "approve":
+        wait_until(lambda: status(app, draft_id) == "approved", 10, "the approval")
+        assert count(app, Decision, Decision.draft_id == draft_id) == 1
+    elif action == "reject":
+        view = opened_modal(app, trigger_id)
+        assert view["callback_id"] == "reject_submit"
+        reason = {"reason": {"reason": {"type": "plain_text_input", "value": "理由"}}}
+        answer = app.slack.view_submission(
+            user, "reject_submit", reason, private_metadata=view["private_metadata"]
+        )
+        assert answer.text == "" and status(app, draft_id) == "rejected"
+    elif action in ("edit", "resubmit"):
+        view = opened_modal(app, trigger_id)
+        answer = submit_form(app, user, view["private_metadata"])
+        assert answer.status_code == 200 and answer.text == "", answer.text
+        with app.services.session_factory() as session:
+            draft = session.get(Draft, draft_id)
+            assert draft.revision == 2 and draft.status == "pending"
+            assert draft.current.created_by == user
+    elif action == "withdraw":
+        assert "取り下げました" in reply(app, response_url)
+        assert status(app, draft_id) == "withdrawn"
+    elif action == "retry":
+        assert "再送します" in reply(app, response_url)
+        wait_until(
+            lambda: count(app, Publication, Publication.draft_id == draft_id,
+                          Publication.status == FAILED) == 0,
+            10,
+            "the failed channel to be queued again",
+        )  # fmt: skip
+    elif action == "cancel":
+        assert "取り消しました" in reply(app, response_url)
+        assert count(app, Publication, Publication.draft_id == draft_id,
+                     Publication.status == "cancelled") == 2  # fmt: skip
+    assert refusals(app, draft_id) == []
+
+
+def assert_refused(app, action: str, role: str, user: str, draft_id: int) -> None:
+    before = status(app, draft_id)
+    response_url, trigger_id = click(app, user, action, draft_id)
+    text = reply(app, response_url)
+    assert "だけ" in text, text  # 課長だけ / 起案者だけ / 起案者か課長だけ
+    recorded = [(user, action, ROLE_NAMES[role])]
+    wait_until(lambda: refusals(app, draft_id) == recorded, 10, "the refusal in the register")
+    assert not app.fake.calls("views.open") or all(
+        c.params["trigger_id"] != trigger_id for c in app.fake.calls("views.open")
+    )
+    # Forging the modal the button would have opened is refused and recorded too.
+    if action in ("edit", "resubmit"):
+        metadata = json.dumps({"mode": action, "draft": draft_id})
+        answer = submit_form(app, user, metadata).json()
+        assert answer["response_action"] == "errors", answer
+        if role == "no_role":  # refused as not an operator (see the test below)
+            assert "運用者として登録されていません" in answer["errors"]["body"]
+        else:
+            assert "だけ" in answer["errors"]["body"], answer
+            recorded.append((user, action, ROLE_NAMES[role]))
+    elif action == "reject":
+        reason = {"reason": {"reason": {"type": "plain_text_input", "value": "偽の理由"}}}
+        metadata = json.dumps({"draft": draft_id, "revision": 1})
+        answer = app.slack.view_submission(user, "reject_submit", reason,
+                                           private_metadata=metadata).json()  # fmt: skip
+        assert answer["response_action"] == "errors" and "課長だけ" in answer["errors"]["reason"]
+        recorded.append((user, "reject", ROLE_NAMES[role]))
+    assert refusals(app, draft_id) == recorded
+    assert status(app, draft_id) == before
+    assert count(app, Revision, Revision.draft_id == draft_id) == 1
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("action", list(ALLOWED))
+def test_authorization_matrix(app, action, role):
+    app.fake.clear()
+    draft_id = SETUP[action](app)
+    if role in ALLOWED[action]:
+        assert_allowed(app, action, ROLES[role], draft_id)
+    else:
+        assert_refused(app, action, role, ROLES[role], draft_id)
+
+
+@pytest.mark.parametrize("action", ["moderate", "engagement_approval"])
+def test_authorization_matrix_rows_still_to_come(action):
+    pytest.skip("issue 5: not built yet")
+
+
+def test_authorization_matrix_deputy_while_the_chief_is_away():
+    pytest.skip("issue 5: a deputy decides while the chief is away (代決)")
+
+
+def test_authorization_matrix_role_change():
+    pytest.skip("roles change only through the admin CLI (`snsbot roles set`), not from Slack")
+
+
+@pytest.mark.xfail(
+    reason="BUG: handlers/slack/views.py draft_submitted refuses a draft form from someone "
+    "without a role before looking at its mode, so a forged edit/resubmit submission is "
+    "refused but not recorded in the register (operators' forged ones are)",
+    strict=True,
+)
+@pytest.mark.parametrize("mode", ["edit", "resubmit"])
+def test_a_forged_revision_form_from_someone_without_a_role_is_recorded(app, mode):
+    draft_id = new_draft(app.services) if mode == "edit" else rejected(app)
+    answer = submit_form(app, STRANGER, json.dumps({"mode": mode, "draft": draft_id})).json()
+    assert answer["response_action"] == "errors"
+    assert refusals(app, draft_id) == [(STRANGER, mode, "none")]
+
+
+# ---------------------------------------------------------------------- secrets (item 11)
+
+
+def secret_values(settings) -> list[str]:
+    """Every secret, also as it travels: the WordPress password unspaced and in Basic auth."""
+    password = settings.wordpress_app_password
+    basic = base64.b64encode(f"{settings.wordpress_user}:{password}".encode()).decode()
+    return [*settings.secrets(), password.replace(" ", ""), basic]
+
+
+def database_dump(engine) -> str:
+    """Every row of every table, as text."""
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
+        return "\n".join(
+            f"{table.name}: {row}"
+            for table in tables.sorted_tables
+            for row in connection.execute(select(table))
+        )
+
+
+def leaks(secrets: list[str], **places: str) -> list[str]:
+    return [f"{name} holds {secret[:6]}…" for name, text in places.items()
+            for secret in secrets if secret in text]  # fmt: skip
+
+
+OAUTH_LOGGERS = ("oauthlib", "requests_oauthlib")
+
+
+@pytest.fixture
+def oauth_loggers():
+    """Lets a test set the OAuth libraries' log levels, and puts them back afterwards."""
+    saved = {name: logging.getLogger(name).level for name in OAUTH_LOGGERS}
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def full_flow_at_debug(settings, fake_slack, caplog, platforms) -> dict[str, str]:
+    """Submit (with an image), approve, publish to the three platforms for real, one channel
+    failing for good, retry it; everything logged at DEBUG. Returns every place to search."""
+    caplog.set_level(logging.DEBUG)
+    answers = []
+    with running_app(platforms.settings(settings), fake_slack) as app:
+        assert check_accounts(app.services) == {"x": None, "facebook": None, "blog": None}
+        image = fake_slack.add_file(wordpress.tiny_png(), "poster.png")
+        platforms.graph.fail_next(graph_api.FEED, code=190)  # the Page token "expired"
+        platforms.graph.fail_next(graph_api.PHOTOS, code=190)
+        values = draft_values(body="秘密の確認", url="https://example.jp/s", images=[image])
+        answers.append(app.slack.view_submission(OPERATOR, "draft_submit", values))
+        card = fake_slack.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == CHIEF)
+        button = next(
+            {**e, "block_id": b["block_id"]}
+            for b in card[0].params["blocks"]
+            for e in b.get("elements", [])
+            if e.get("action_id") == "approve"
+        )
+        answers.append(
+            app.slack.block_action(CHIEF, "approve", button["value"], block_id=button["block_id"])
+        )
+        first = fake_slack.wait_for(
+            "chat.postMessage", where=lambda c: "投稿結果" in c.params["text"], timeout=20
+        )[0]
+        assert "❌ Facebook ページ" in first.params["text"]
+        retry = next(
+            e for b in first.params["blocks"] for e in b.get("elements", [])
+            if e.get("action_id") == "retry"
+        )  # fmt: skip
+        answers.append(app.slack.block_action(OPERATOR, "retry", retry["value"]))
+        fake_slack.wait_for(
+            "chat.postMessage", count=2, where=lambda c: "投稿結果" in c.params["text"], timeout=20
+        )
+        with app.services.session_factory() as session:
+            errors = session.execute(select(Publication.error)).scalars().all()
+        dump = database_dump(app.services.engine)
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)  # DEBUG really was on
+    return {
+        "the logs": "\n".join(formatter.format(r) for r in caplog.records),
+        "the chat messages": "\n".join(
+            c.raw_body.decode("utf-8", "replace") + json.dumps(c.params, ensure_ascii=False)
+            for c in fake_slack.calls()
+        ),
+        "the answers to Slack": "\n".join(a.text for a in answers),
+        "the database": dump,
+        "the error messages": "\n".join(e or "" for e in errors),
+    }
+
+
+def test_no_secret_in_logs_chat_database_or_errors_at_debug_level(
+    settings, fake_slack, caplog, oauth_loggers
+):
+    for noisy in OAUTH_LOGGERS:  # what bot.cli.main does first (see the xfail test below)
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    with platform_fakes() as platforms:
+        places = full_flow_at_debug(settings, fake_slack, caplog, platforms)
+        secrets = secret_values(platforms.settings(settings))
+    assert platforms.tweet_posts() and platforms.graph.feed() and platforms.blog.posts
+    assert leaks(secrets, **places) == []
+
+
+@pytest.mark.xfail(
+    reason="BUG: the oauthlib / requests_oauthlib loggers are quieted only in bot/cli.py main(); "
+    "a runtime built by the composition root assemble() (tests, any other entry point) logs "
+    "X's consumer key and access token at DEBUG",
+    strict=True,
+)
+def test_the_composition_root_itself_keeps_oauth_secrets_out_of_debug_logs(
+    settings, fake_slack, caplog, oauth_loggers
+):
+    for noisy in OAUTH_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.NOTSET)  # as a fresh process has them
+    with platform_fakes() as platforms:
+        places = full_flow_at_debug(settings, fake_slack, caplog, platforms)
+        secrets = secret_values(platforms.settings(settings))
+    assert leaks(secrets, logs=places["the logs"]) == []
+
+
+def test_a_worker_process_logging_at_debug_shows_no_secret(tmp_path, database_url, fake_slack):
+    """`snsbot worker` has no log-level flag: configure DEBUG before its main() runs."""
+    import subprocess
+    import sys
+
+    from bot import db
+
+    factory = db.make_session_factory(db.make_engine(database_url))
+    with factory.begin() as session:
+        roles.bootstrap(session, CHIEF, (OPERATOR,), utc_now())
+    with factory.begin() as session:
+        draft = workflow.submit(
+            session,
+            author_id=OPERATOR,
+            content=DraftInput(body="ワーカーの秘密確認", channels=("x", "facebook", "blog")),
+            now=utc_now(),
+        )
+    with factory.begin() as session:
+        workflow.decide(session, draft_id=draft.id, actor=CHIEF, approve=True, now=utc_now())
+    debug_main = (
+        "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
+        "from bot.cli import main; sys.exit(main(['worker', '--once', '--timeout', '60']))"
+    )
+    with platform_fakes() as platforms:
+        env = snsbot_env(database_url, fake_slack, **platforms.env())
+        result = subprocess.run(
+            [sys.executable, "-c", debug_main], cwd=tmp_path, env=env,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert len(platforms.tweet_posts()) == 1 and platforms.blog.posts
+        output = result.stdout + result.stderr
+        assert "DEBUG" in output
+        secrets = [v for k, v in env.items() if k.endswith(("_KEY", "_SECRET", "_TOKEN",
+                                                           "_PASSWORD"))]  # fmt: skip
+    assert leaks(secrets, output=output) == []
+
+
+# ---------------------------------------------------------------------- fetching (item 12)
+
+
+class Recorder:
+    """An HTTP server on 127.0.0.1 that records whatever reaches it (and serves a PNG)."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, str, dict]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                recorder.requests.append((self.command, self.path, dict(self.headers)))
+                data = wordpress.tiny_png()
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def url(self, path: str) -> str:
+        # "localhost", not 127.0.0.1: the fake Slack API host the bot trusts for files.
+        return f"http://localhost:{self.server.server_address[1]}{path}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def recorder():
+    server = Recorder()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def live(settings, fake_slack):
+    with (
+        platform_fakes() as platforms,
+        running_app(platforms.settings(settings), fake_slack) as app,
+    ):
+        assert check_accounts(app.services) == {"x": None, "facebook": None, "blog": None}
+        yield app, platforms
+
+
+def approve_first_card(app) -> None:
+    card = app.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == CHIEF)[0]
+    button = next(
+        {**e, "block_id": b["block_id"]} for b in card.params["blocks"]
+        for e in b.get("elements", []) if e.get("action_id") == "approve"
+    )  # fmt: skip
+    app.slack.block_action(CHIEF, "approve", button["value"], block_id=button["block_id"])
+
+
+def test_the_bot_never_fetches_a_url_typed_into_a_draft(live, recorder):
+    app, platforms = live
+    link = recorder.url("/event?from=draft")
+    image = app.fake.add_file(wordpress.tiny_png(), "poster.png")
+    # The file_input value names the recorder: the bot must ask files.info for the real URL.
+    planted = {**image, "url_private": recorder.url("/planted.png"),
+               "url_private_download": recorder.url("/planted.png?download=1")}  # fmt: skip
+    values = draft_values(
+        body=f"詳しくは {link} をご覧ください", url=link, blog_title=f"お知らせ {link}",
+        images=[planted],
+    )  # fmt: skip
+    assert app.slack.view_submission(OPERATOR, "draft_submit", values).text == ""
+    approve_first_card(app)
+    dm = app.fake.wait_for(
+        "chat.postMessage", where=lambda c: "投稿結果" in c.params["text"], timeout=20
+    )[0]
+    assert dm.params["text"].count("投稿を見る") == 3, dm.params["text"]
+    assert recorder.requests == []
+    infos = app.fake.calls("files.info")
+    downloads = app.fake.calls("file_download")
+    assert infos and {c.params["file"] for c in infos} == {image["id"]}
+    assert downloads and all(c.headers["authorization"] == f"Bearer {TOKEN}" for c in downloads)
+    assert link in platforms.tweet_posts()[0].json["text"]  # the link itself was posted
+
+
+def test_a_file_url_outside_slack_is_refused_and_gets_no_token(live, recorder):
+    app, platforms = live
+    image = app.fake.add_file(wordpress.tiny_png(), "poster.png")
+    elsewhere = recorder.url("/files/poster.png")
+    # files.info itself answers with a URL off Slack's file host (a compromised or odd answer).
+    app.fake._files[image["id"]][0].update(url_private=elsewhere, url_private_download=elsewhere)
+    values = draft_values(channels=("x",), images=[image])
+    assert app.slack.view_submission(OPERATOR, "draft_submit", values).text == ""
+    approve_first_card(app)
+    dm = app.fake.wait_for(
+        "chat.postMessage", where=lambda c: "投稿結果" in c.params["text"], timeout=20
+    )[0]
+    assert "❌" in dm.params["text"] and "poster.png" in dm.params["text"]
+    assert recorder.requests == []
+    assert platforms.tweet_posts() == []
