@@ -12,15 +12,9 @@ from handlers.slack import ids
 from handlers.slack.blocks import metadata
 from handlers.slack.commands import not_operator_text, open_draft_modal
 from handlers.slack.modals import full_text_modal, reject_modal
-from handlers.slack.replies import outcome_text, tell
+from handlers.slack.replies import act_on_draft, draft_id_of, outcome_text, tell
 
-DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")
 REVISION = re.compile(rf"^{ids.CARD_ACTIONS_BLOCK}:(\d{{1,9}})")
-
-
-def draft_id_of(action: dict) -> int | None:
-    match = DRAFT_ID.match(str(action.get("value") or ""))
-    return int(match.group(1)) if match else None
 
 
 def revision_of(action: dict) -> int | None:
@@ -101,42 +95,19 @@ def register(app, services: Services) -> None:
     @app.action(ids.RETRY)
     def retry_clicked(ack, body, action, client, respond):
         ack()
-        draft_id = draft_id_of(action)
-        if draft_id is None:
-            return tell(body, client, respond, msg("error.internal"))
-        with services.session_factory.begin() as session:
-            outcome = workflow.retry_failed(
-                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
-            )
-        if outcome.result == workflow.DONE:
-            names = "、".join(msg(f"channel.{c}") for c in outcome.channels)
-            tell(body, client, respond, msg("retry.queued", id=draft_id, channels=names))
-            services.wake()
-        elif outcome.result == workflow.NOTHING_TO_DO:
-            tell(body, client, respond, msg("refuse.nothing_to_retry", id=draft_id))
-        elif outcome.result == workflow.REFUSED:
-            tell(body, client, respond, msg("refuse.not_author_or_chief"))
-        else:
-            tell(body, client, respond, outcome_text(msg, outcome))
+        act_on_draft(services, body, action, client, respond, workflow.retry_failed, {
+            workflow.DONE: "retry.queued",
+            workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
+            workflow.REFUSED: "refuse.not_author_or_chief",
+        })  # fmt: skip
 
     @app.action(ids.CANCEL)
     def cancel_clicked(ack, body, action, client, respond):
         ack()
-        draft_id = draft_id_of(action)
-        if draft_id is None:
-            return tell(body, client, respond, msg("error.internal"))
-        with services.session_factory.begin() as session:
-            outcome = schedule.cancel_scheduled(
-                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
-            )
-        if outcome.result == workflow.DONE:
-            names = "、".join(msg(f"channel.{c}") for c in outcome.channels)
-            tell(body, client, respond, msg("cancel.done", id=draft_id, channels=names))
-            services.wake()
-        elif outcome.result == workflow.NOTHING_TO_DO:
-            tell(body, client, respond, msg("cancel.nothing", id=draft_id))
-        else:
-            tell(body, client, respond, outcome_text(msg, outcome))
+        act_on_draft(services, body, action, client, respond, schedule.cancel_scheduled, {
+            workflow.DONE: "cancel.done",
+            workflow.NOTHING_TO_DO: "cancel.nothing",
+        })  # fmt: skip
 
     @app.action(ids.SHOW_FULL)
     def show_full_clicked(ack, body, action, client, respond):

@@ -9,10 +9,9 @@ from bot.messages import Messages
 from bot.models import Draft
 from bot.services import Services
 from bot.snapshot import DraftSnapshot, take
-from handlers.slack.actions import draft_id_of
 from handlers.slack.blocks import button
 from handlers.slack.commands import not_operator_text, open_draft_modal
-from handlers.slack.replies import tell
+from handlers.slack.replies import draft_id_of, tell
 
 CROSS_POST = "cross_post"  # button on the author's results DM; value = the draft id
 

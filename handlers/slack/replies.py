@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_sdk import WebClient
 
@@ -43,3 +44,32 @@ def outcome_text(msg: Messages, outcome: workflow.Outcome) -> str | None:
             decision=msg(f"decision.{outcome.status}"),
         )
     return None
+
+
+DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")
+
+
+def draft_id_of(action: dict) -> int | None:
+    """The draft id a button carries in its value (`12`, or `12:x,blog` for retry)."""
+    match = DRAFT_ID.match(str(action.get("value") or ""))
+    return int(match.group(1)) if match else None
+
+
+def act_on_draft(services, body, action, client, respond, change, texts: dict[str, str]) -> None:
+    """Run `change(session, draft_id=, actor=, now=)` for a click and tell the clicker the outcome.
+
+    `texts` maps an outcome (workflow.DONE, NOTHING_TO_DO, REFUSED…) to a message key; other
+    outcomes get the usual wording.
+    """
+    msg = services.msg
+    draft_id = draft_id_of(action)
+    if draft_id is None:
+        return tell(body, client, respond, msg("error.internal"))
+    with services.session_factory.begin() as session:
+        outcome = change(session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock())
+    key = texts.get(outcome.result)
+    channels = "、".join(msg(f"channel.{c}") for c in outcome.channels)
+    text = msg(key, id=draft_id, channels=channels) if key else outcome_text(msg, outcome)
+    tell(body, client, respond, text)
+    if outcome.result == workflow.DONE:
+        services.wake()

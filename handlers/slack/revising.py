@@ -8,10 +8,9 @@ from bot.models import PENDING, REJECTED, Draft
 from bot.services import Services
 from bot.snapshot import content_of
 from handlers.slack import ids
-from handlers.slack.actions import draft_id_of
 from handlers.slack.forms import draft_from_state
 from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text
-from handlers.slack.replies import outcome_text, tell
+from handlers.slack.replies import act_on_draft, draft_id_of, tell
 
 
 def register(app, services: Services) -> None:
@@ -64,22 +63,11 @@ def register(app, services: Services) -> None:
     @app.action(ids.WITHDRAW)
     def withdraw_clicked(ack, body, action, client, respond):
         ack()
-        draft_id = draft_id_of(action)
-        if draft_id is None:
-            return tell(body, client, respond, msg("error.internal"))
-        with services.session_factory.begin() as session:
-            outcome = revisions.withdraw(
-                session, draft_id=draft_id, actor=body["user"]["id"], now=services.clock()
-            )
-        if outcome.result == workflow.DONE:
-            tell(body, client, respond, msg("withdraw.done", id=draft_id))
-            services.wake()
-        elif outcome.result == workflow.REFUSED:
-            tell(body, client, respond, msg("refuse.not_author"))
-        elif outcome.result == workflow.NOTHING_TO_DO:
-            tell(body, client, respond, msg("refuse.not_pending", id=draft_id))
-        else:
-            tell(body, client, respond, outcome_text(msg, outcome))
+        act_on_draft(services, body, action, client, respond, revisions.withdraw, {
+            workflow.DONE: "withdraw.done",
+            workflow.REFUSED: "refuse.not_author",
+            workflow.NOTHING_TO_DO: "refuse.not_pending",
+        })  # fmt: skip
 
     def counter_typed(ack, body, client, logger):
         """Each keystroke in the body, the X text or the URL: refresh "X: 231 / 280"."""
