@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,6 +51,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    cpu: float | None = None  # CPU seconds the serving process used during the phase
 
     @property
     def slow(self) -> int:
@@ -65,6 +67,14 @@ class Process:
             self.popen = subprocess.Popen(
                 argv, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT
             )
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time so far (Linux /proc; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -215,6 +225,7 @@ def summary_rows(phases: list[Phase]) -> list[list[object]]:
             p.errors,
             p.slow,
             f"{len(p.latencies) / p.elapsed:.0f}" if p.elapsed else "-",
+            "-" if p.cpu is None or not p.latencies else f"{p.cpu / len(p.latencies) * 1000:.1f}",
         ]
         for p in phases
     ]
@@ -313,7 +324,7 @@ def main() -> int:
                     else ""
                 )
             )
-            phases = measure(args, levels, urls, fake)
+            phases = measure(args, levels, urls, fake, {"snsbot": snsbot, "bare": bare})
         finally:
             for proc in (snsbot, bare, worker):
                 if proc is not None:
@@ -332,7 +343,7 @@ def main() -> int:
     return 0
 
 
-def measure(args, levels, urls, fake) -> list[Phase]:
+def measure(args, levels, urls, fake, servers: dict[str, Process]) -> list[Phase]:
     warm_cards = prepare_drafts(urls["snsbot"], fake, args.warmup)
     for app, url in urls.items():
         run_phase(Phase(app, "command", 1), url, fake, command_sender, args.warmup, 60)
@@ -344,9 +355,12 @@ def measure(args, levels, urls, fake) -> list[Phase]:
         quiesce(fake)
         for kind, send in (("command", command_sender), ("approve", approve_sender(cards))):
             for app, url in urls.items():
+                cpu0 = servers[app].cpu_seconds()
                 phase = run_phase(
                     Phase(app, kind, level), url, fake, send, args.requests, args.phase_limit
                 )
+                cpu1 = servers[app].cpu_seconds()
+                phase.cpu = None if cpu0 is None or cpu1 is None else cpu1 - cpu0
                 phases.append(phase)
                 print(
                     f"  {level:>3} clients {kind:<8} {app:<7} p50 {ms(percentile(phase.latencies, 50))} ms"
@@ -372,6 +386,7 @@ def report(phases: list[Phase], levels: list[int], approved: int) -> None:
                 "errors",
                 "≥3 s",
                 "req/s",
+                "server CPU ms/req",
             ],
             summary_rows(phases),
         )

@@ -20,7 +20,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
 from bot.models import ROLES
-from bot.services import Services, build_services, utc_now
+from bot.services import Services, build_services, quiet_secret_loggers, utc_now
 
 log = logging.getLogger("snsbot")
 
@@ -399,9 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # These libraries log OAuth keys and tokens at DEBUG level: keep them quiet whatever the level.
-    for noisy in ("oauthlib", "requests_oauthlib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_secret_loggers()
     args = parser().parse_args(argv)
     try:
         return args.func(args)

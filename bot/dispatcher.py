@@ -203,7 +203,9 @@ class Dispatcher:
             try:
                 if attachments and not publisher.dry_run:
                     post = replace(post, images=self._download(attachments))
-                found = publisher.find(post) if recovering else None
+                # Look first after a crash or any earlier failed attempt: an unanswered
+                # request may still have posted.
+                found = publisher.find(post) if recovering or attempt > 1 else None
                 result = found or publisher.publish(post)
             except TransientError as error:
                 self._record(pub_id, attempt, transient=error)

@@ -138,6 +138,17 @@ def refuse(
     return EngagementOutcome(workflow.REFUSED, item.id)
 
 
+def refuse_request(
+    session: Session, *, actor: str, kind: str, target: Target, category: str, now: datetime
+) -> None:
+    """Record a request from someone not on the roster (policy §3): refused, and kept."""
+    register.append(
+        session, at=now, actor=actor, action="engagement_refused", attempted="request",
+        role="none", kind=kind, platform=PLATFORM_OF[kind], target=target.value,
+        target_url=target.url, category=category,
+    )  # fmt: skip
+
+
 def decide(
     session: Session, *, engagement_id: int, actor: str, approve: bool, now: datetime
 ) -> EngagementOutcome:

@@ -320,6 +320,7 @@ JA: dict[str, str] = {
     "engage.refuse.already_decided": "依頼 #{id} は既に {who} が {when} に{decision}しています。",
     "engage.allow.title": "承認済みの相手（フォロー・リツイート・いいね・シェア）",
     "engage.allow.line": "{platform} {account} — {category}（{kinds}、{when}）",
+    "error.db_busy": "ただいま記録できませんでした。少し待ってからもう一度押してください。",
     "help.text": (
         "*SNS 投稿の決裁ボット — 使い方*\n"
         "• `/sns` — 下書きフォームを開きます\n"
@@ -666,6 +667,7 @@ EN: dict[str, str] = {
     "engage.refuse.already_decided": "Request #{id} was already {decision} by {who} at {when}.",
     "engage.allow.title": "Approved accounts (follow, retweet, like, share)",
     "engage.allow.line": "{platform} {account} — {category} ({kinds}, {when})",
+    "error.db_busy": "This could not be recorded just now. Wait a moment and press it again.",
     "help.text": (
         "*SNS approval bot — how to use*\n"
         "• `/sns` — open the draft form\n"

@@ -271,6 +271,17 @@ class Group(Base):
     created_at: Mapped[datetime]
 
 
+class Submission(Base):
+    """A form submission already stored, by the chat platform's view id and hash: a repeat of
+    the same delivery (a retry) stores nothing twice."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    at: Mapped[datetime]
+
+
 class RotationTask(Base):
     """A password or token to change after a roster change (policy §6), until marked done."""
 

@@ -63,6 +63,11 @@ def append(
     return entry
 
 
+def lock(session: Session) -> None:
+    """Take the register's head row for this transaction (other appenders wait)."""
+    session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(seq=RegisterHead.seq))
+
+
 def verify(session: Session) -> list[str]:
     """Every break in the chain, in plain words (empty: intact)."""
     problems = []

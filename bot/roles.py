@@ -147,7 +147,12 @@ def set_role(
 def bootstrap(
     session: Session, chief: str, operators: tuple[str, ...], now: datetime, platform: str = "slack"
 ) -> None:
-    """Seed the roster from the environment; roles already in the database are kept."""
+    """Seed the roster from the environment; roles already in the database are kept.
+
+    Processes starting together queue on the register's head row first, so the second one
+    sees what the first seeded instead of inserting it again.
+    """
+    register.lock(session)
     if chief and chief_id(session, platform) is None:
         set_role(session, chief, CHIEF, actor="bootstrap", now=now, platform=platform)
     for user_id in operators:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db, roles
@@ -14,6 +16,12 @@ from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import Publisher
 from publishers.registry import build_publishers
+
+
+def quiet_secret_loggers() -> None:
+    """oauthlib logs OAuth keys and tokens at DEBUG: keep those loggers at WARNING, always."""
+    for name in ("oauthlib", "requests_oauthlib"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def utc_now() -> datetime:
@@ -45,8 +53,13 @@ def build_services(
     if migrate:
         db.upgrade(engine)
     session_factory = db.make_session_factory(engine)
-    with session_factory.begin() as session:
-        roles.bootstrap(session, settings.chief, settings.operators, clock())
+    quiet_secret_loggers()
+    try:
+        with session_factory.begin() as session:
+            roles.bootstrap(session, settings.chief, settings.operators, clock())
+    except IntegrityError:  # another process seeded the roster at the same moment
+        with session_factory.begin() as session:
+            roles.bootstrap(session, settings.chief, settings.operators, clock())
     msg = Messages(settings.locale)
     return Services(
         settings=settings,

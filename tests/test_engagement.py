@@ -512,9 +512,10 @@ class Worker:
 
 
 def request_by_slash_command(app, text, category="civic_group", user=OPERATOR):
+    opened = len(app.fake.calls("views.open"))
     response = app.slack.command(user, text)
     assert response.status_code == 200, response.text
-    view = app.fake.wait_for("views.open")[-1].params["view"]
+    view = app.fake.wait_for("views.open", count=opened + 1)[-1].params["view"]
     target = next(b for b in view["blocks"] if b.get("block_id") == TARGET)
     values = form_values(target["element"].get("initial_value") or "", category)
     return app.slack.view_submission(
@@ -559,29 +560,26 @@ def test_follow_end_to_end_performs_once_after_approval(live_app, platforms):
     assert not any(p.dry_run for p in worker.performers.values())
     response = request_by_slash_command(app, "follow @wako_npo")
     assert response.status_code == 200 and response.text == ""
-    worker.run_until(lambda: has_card(app))
+    worker.run_until(lambda: has_card(app) and dm_to_now(app, OPERATOR, "課長の決裁に回しました"))
     card = card_of(app, "approve")
     assert "@wako_npo" in card.params["text"]
-    dm_to(app, OPERATOR, "課長の決裁に回しました")
     worker.run_until(lambda: True)  # more rounds: still nothing reaches X or Facebook
     assert x.calls() == [] and graph.calls() == []
 
     click(app, CHIEF, card, "engagement_approve")
     click(app, CHIEF, card, "engagement_approve")  # a double click changes nothing
-    worker.run_until(lambda: app.fake.calls("chat.update") and x.engagement_calls())
-    result = dm_to(app, OPERATOR, "実行しました", count=1)[0]
+    worker.run_until(
+        lambda: dm_to_now(app, OPERATOR, "実行しました") and updated_with(app, "フォローしました")
+    )
     worker.run_until(lambda: True)
+    (result,) = dm_to(app, OPERATOR, "実行しました")
     follows = x.engagement_calls("following")
     assert [(c.path, c.json) for c in follows] == [
         (f"/2/users/{x.me}/following", {"target_user_id": USERS["wako_npo"]})
     ]
     assert x.followed == [USERS["wako_npo"]] and not x.retweeted and not x.liked
     assert "https://x.com/wako_npo" in result.params["text"]
-    assert len(dm_to(app, OPERATOR, "実行しました")) == 1
-    updated = app.fake.wait_for(
-        "chat.update",
-        where=lambda c: "フォローしました" in json.dumps(c.params, ensure_ascii=False),
-    )[-1]
+    updated = updated_with(app, "フォローしました")[-1]
     assert (updated.params["channel"], updated.params["ts"]) == (
         card.response["channel"],
         card.response["ts"],
@@ -612,6 +610,12 @@ def test_share_end_to_end_posts_the_link_on_the_page_once(live_app, platforms):
     assert [(c.method, c.fields.get("link")) for c in posts] == [("POST", FB_POST)]
     assert [p["link"] for p in graph.feed()] == [FB_POST]
     assert x.engagement_calls() == []
+
+
+def updated_with(app, text) -> list:
+    return [
+        c for c in app.fake.calls("chat.update") if text in json.dumps(c.params, ensure_ascii=False)
+    ]
 
 
 def dm_to_now(app, user, text) -> bool:
@@ -706,7 +710,13 @@ def test_only_people_on_the_roster_may_ask(app):
         private_metadata=json.dumps({"kind": "follow"}),
     )  # fmt: skip
     assert "登録されていません" in response.json()["errors"][TARGET]
-    assert register_actions(app) == []
+    with app.services.session_factory() as session:
+        (refused,) = session.execute(
+            select(RegisterEntry).where(RegisterEntry.action.like("engagement_%"))
+        ).scalars()
+        assert session.execute(select(Engagement)).first() is None
+    assert (refused.actor, refused.action) == (STRANGER, "engagement_refused")
+    assert (refused.details["attempted"], refused.details["target"]) == ("request", "wako_npo")
 
 
 def test_a_submission_delivered_three_times_is_one_request(app):

@@ -9,6 +9,8 @@ with the Japanese explanation, on the card and in the author's one results DM.
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
 import threading
 import time
 from dataclasses import replace
@@ -197,12 +199,6 @@ def test_timeouts_are_retried_and_the_retry_never_posts_twice(live, platforms):
     assert [p["slug"] for p in platforms.blog.posts.values()] == ["snsbot-1-1"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/dispatcher.py Dispatcher._publish retries a timed-out X post without "
-    "looking first (find only after a lease takeover), and publishers/x.py XPublisher.publish "
-    "maps X's 403 'duplicate content' to ❌: a tweet that went out is reported failed",
-    strict=True,
-)
 def test_a_timed_out_tweet_that_x_posted_is_reported_published(live, platforms):
     short_timeout_publishers(live)
     platforms.x.delay(TWEETS, 2.5)
@@ -259,8 +255,9 @@ def test_expired_tokens_fail_at_once_with_what_to_do_in_japanese(live, platforms
 # ---------------------------------------------------------------------- Slack Web API (item 7)
 
 
-def test_slack_server_errors_on_chat_post_message_are_retried_not_dropped(app):
-    app.fake.fail_next("chat.postMessage", times=3, status=503)  # the client's 2 retries too
+def test_slack_rate_limits_and_server_errors_on_chat_post_message_are_retried(app):
+    app.fake.fail_next("chat.postMessage", times=1, status=429, retry_after=1)
+    app.fake.fail_next("chat.postMessage", times=2, status=503)  # the client retried twice
     app.slack.view_submission(OPERATOR, "draft_submit", draft_values())
     card = app.fake.wait_for(
         "chat.postMessage", where=lambda c: c.params["channel"] == CHIEF and c.ok, timeout=30
@@ -274,6 +271,7 @@ def test_slack_server_errors_on_chat_post_message_are_retried_not_dropped(app):
         timeout=30,
     )
     wait_until(lambda: count(app, Notice, Notice.done.is_(False)) == 0, what="every notice done")
+    assert {c.status for c in app.fake.calls("chat.postMessage")} >= {429, 503}
 
 
 def test_slack_rate_limits_and_server_errors_on_chat_update_are_retried(app):
@@ -301,12 +299,6 @@ def test_slash_command_when_views_open_fails_tells_the_user_in_japanese(app):
     assert MSG("error.internal") == told.params["text"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/slack/actions.py reject_clicked (and the other listeners that open a "
-    "modal from a button: edit, resubmit, show_full, new_draft) let a views.open error escape "
-    "to @app.error: the user clicks and nothing happens, with no message",
-    strict=True,
-)
 def test_a_button_whose_modal_cannot_open_tells_the_user_in_japanese(app):
     app.slack.view_submission(OPERATOR, "draft_submit", draft_values())
     card = app.fake.wait_for("chat.postMessage", where=lambda c: c.params["channel"] == CHIEF)[0]
@@ -325,8 +317,6 @@ def test_a_button_whose_modal_cannot_open_tells_the_user_in_japanese(app):
 @pytest.mark.parametrize("command", [("run", "--http"), ("worker",)], ids=["run", "worker"])
 @pytest.mark.parametrize("where", ["postgresql", "sqlite"])
 def test_an_unreachable_database_at_start_is_a_clear_error(tmp_path, fake_slack, command, where):
-    import subprocess
-
     if where == "postgresql":
         url = f"postgresql+psycopg://snsbot:db-password-xyz@127.0.0.1:{free_port()}/snsbot"
     else:
@@ -417,11 +407,6 @@ def test_after_a_postgresql_outage_a_click_decides_once_and_the_post_goes_out(
         assert_nothing_half_written(app)
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/slack/actions.py decide_from_click (approve) lets the database error "
-    "escape after ack(): the chief's click during an outage gets no answer at all",
-    strict=True,
-)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_click_during_a_postgresql_outage_is_answered_try_again(app, database_url):
     card = pending_card(app)
@@ -436,12 +421,6 @@ def test_a_click_during_a_postgresql_outage_is_answered_try_again(app, database_
     assert count(app, Decision) == 0
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/slack/views.py draft_submitted reads the registered groups "
-    "(groups.names) outside its try/except SQLAlchemyError: a submission during an outage "
-    "is answered HTTP 500 instead of the inline save_failed error",
-    strict=True,
-)
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_draft_submitted_during_a_postgresql_outage_is_refused_inline(app, database_url):
     outage = Outage(database_url)
@@ -460,8 +439,6 @@ def test_a_draft_submitted_during_a_postgresql_outage_is_refused_inline(app, dat
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_click_while_sqlite_is_locked_is_decided_when_the_lock_goes(app, database_url):
-    import sqlite3
-
     card = pending_card(app)
     path = make_url(database_url).database
     locked, release = threading.Event(), threading.Event()
@@ -495,8 +472,6 @@ def test_a_click_while_sqlite_is_locked_is_decided_when_the_lock_goes(app, datab
 
 def decisions_read_now(database_url: str) -> int:
     """Decisions committed so far (in WAL mode a reader does not wait for the writer's lock)."""
-    import sqlite3
-
     conn = sqlite3.connect(make_url(database_url).database, timeout=0)
     try:
         return conn.execute("SELECT count(*) FROM decisions").fetchone()[0]

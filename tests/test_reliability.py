@@ -21,14 +21,16 @@ import time
 from collections import Counter
 from urllib.parse import urlencode
 
+import psycopg
 import pytest
-from conftest import CHIEF, OPERATOR, OPERATOR2, SECRET
+from conftest import CHIEF, OPERATOR, OPERATOR2, PG_URL, SECRET, _pg_admin_dsn
 from drafting import card_button, draft_values
 from fakes import graph_api, wordpress
 from fakes.x_api import TWEETS
 from processes import free_port, platform_fakes, processes, snsbot_env, wait_until
 from slack_signing import SignedSlackClient, sign
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot import db, register, roles, workflow
 from bot.drafts import DraftInput
@@ -126,11 +128,6 @@ def test_an_approve_click_delivered_three_times_decides_and_posts_once(app):
     assert all("既に" in text and "承認" in text for text in replies), replies
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/slack/views.py draft_submitted stores a new draft for every delivery "
-    "of the same view_submission (same view id and hash): three drafts and three cards",
-    strict=True,
-)
 def test_a_draft_submission_delivered_three_times_stores_one_draft(app):
     payload = app.slack.view_submission_payload(
         OPERATOR, "draft_submit", draft_values(body="三回届いた下書き")
@@ -181,6 +178,51 @@ def test_twenty_concurrent_approve_clicks_decide_once(app):
     assert len(replies) == 19 and all("既に" in text for text in replies)
 
 
+def waiting_on_a_lock(database_url: str) -> bool:
+    name = make_url(database_url).database
+    with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
+        return bool(
+            conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                "AND wait_event_type = 'Lock'",
+                (name,),
+            ).fetchone()[0]
+        )
+
+
+def seed_the_roster(database_url: str) -> None:
+    factory = db.make_session_factory(db.make_engine(database_url))
+    with factory.begin() as session:  # as each snsbot process does when it starts
+        roles.bootstrap(session, CHIEF, (OPERATOR, OPERATOR2), utc_now())
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_processes_starting_at_once_both_seed_the_roster(database_url):
+    factory = db.make_session_factory(db.make_engine(database_url))
+    first = factory()
+    first.begin()
+    roles.bootstrap(first, CHIEF, (OPERATOR,), utc_now())  # not committed yet
+    failures: list[BaseException] = []
+
+    def second_process() -> None:
+        try:
+            with factory.begin() as session:
+                roles.bootstrap(session, CHIEF, (OPERATOR,), utc_now())
+        except Exception as error:
+            failures.append(error)
+
+    second = threading.Thread(target=second_process)
+    second.start()
+    wait_until(lambda: waiting_on_a_lock(database_url), 10, "the second to wait on the first")
+    first.commit()
+    first.close()
+    second.join(10)
+    assert failures == []
+    with factory() as session:
+        assert roles.chief_id(session) == CHIEF
+        assert [m.user_id for m in roles.members(session)] == [CHIEF, OPERATOR]
+
+
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
     tmp_path, database_url, fake_slack
@@ -188,6 +230,7 @@ def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
     drafts_wanted = 6
     with platform_fakes() as platforms, processes(tmp_path) as running:
         env = snsbot_env(database_url, fake_slack, **platforms.env())
+        seed_the_roster(database_url)  # see test_two_processes_starting_at_once_both_seed…
         ports = [free_port(), free_port()]
         bots_started = []
         for n, port in enumerate(ports, 1):
@@ -207,7 +250,7 @@ def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
                 assert answer.status_code == 200 and answer.text == "", answer.text
             for draft_id in range(1, drafts_wanted + 1):
                 card = chief_card(fake_slack, draft_id, timeout=60)
-                # Approve through both bots at once: a double click from two devices.
+                # Approve through both bots: a double click from two devices.
                 for bot in (bots[draft_id % 2], bots[(draft_id + 1) % 2]):
                     assert bot.post(form_body(approve_payload(bot, card))).status_code == 200
             wait_until(
@@ -261,6 +304,18 @@ def _submit_and_approve(factory, n: int) -> tuple[int, str]:
     return draft.id, body
 
 
+def slow_platforms(platforms, seconds) -> None:
+    """Each platform answers its posting and look-up calls after `seconds()` (work done first)."""
+    for fake, endpoint in (
+        (platforms.x, TWEETS),
+        (platforms.graph, graph_api.FEED),
+        (platforms.graph, graph_api.READ_FEED),
+        (platforms.blog, wordpress.CREATE),
+        (platforms.blog, wordpress.LIST),
+    ):
+        fake.delay(endpoint, seconds())
+
+
 def _platform_calls(platforms) -> int:
     return (
         len(platforms.x.calls(TWEETS))
@@ -280,12 +335,16 @@ def _claimed_since(factory, started) -> bool:
 def test_crash_kill_9_at_random_points_loses_and_duplicates_nothing(
     tmp_path, database_url, fake_slack
 ):
+    """Each trial approves a draft for the three real publishers, starts a worker or a bot
+    (`snsbot run`, which publishes in-process) and kill -9s it at a random moment, mostly once
+    it has claimed work; the platforms answer after small random delays. Dead claims pile up
+    from trial to trial and are taken over by later processes; a last `worker --once` finishes.
+    """
     trials = int(os.environ.get("SNSBOT_CRASH_TRIALS", "5"))
     seed = int(os.environ.get("SNSBOT_CRASH_SEED", "6"))
     rng = random.Random(seed)
     factory = db.make_session_factory(db.make_engine(database_url))
-    with factory.begin() as session:  # as each snsbot process does when it starts
-        roles.bootstrap(session, CHIEF, (OPERATOR, OPERATOR2), utc_now())
+    seed_the_roster(database_url)
     drafts: dict[int, str] = {}
     kills: list[float] = []  # monotonic times, comparable with the fakes' Call.at
     with platform_fakes() as platforms, processes(tmp_path) as running:
@@ -296,14 +355,7 @@ def test_crash_kill_9_at_random_points_loses_and_duplicates_nothing(
             SNSBOT_PUBLISH_LEASE_SECONDS=str(CRASH_LEASE),
         )
         for trial in range(trials):
-            for fake, endpoint in (
-                (platforms.x, TWEETS),
-                (platforms.graph, graph_api.FEED),
-                (platforms.graph, graph_api.READ_FEED),
-                (platforms.blog, wordpress.CREATE),
-                (platforms.blog, wordpress.LIST),
-            ):
-                fake.delay(endpoint, rng.uniform(0, 0.4))
+            slow_platforms(platforms, lambda: rng.uniform(0, 0.4))
             draft_id, body = _submit_and_approve(factory, trial)
             drafts[draft_id] = body
             calls_before = _platform_calls(platforms)
@@ -329,14 +381,7 @@ def test_crash_kill_9_at_random_points_loses_and_duplicates_nothing(
                 time.sleep(rng.uniform(0, 0.6))
             running.kill(process)
             kills.append(time.monotonic())
-        for fake, endpoint in (
-            (platforms.x, TWEETS),
-            (platforms.graph, graph_api.FEED),
-            (platforms.graph, graph_api.READ_FEED),
-            (platforms.blog, wordpress.CREATE),
-            (platforms.blog, wordpress.LIST),
-        ):
-            fake.delay(endpoint, 0)
+        slow_platforms(platforms, lambda: 0)
         time.sleep(CRASH_LEASE + 0.5)  # every dead claim has expired
         final = running.start("final", env, "worker", "--once", "--timeout", "120")
         final.wait(timeout=180)

@@ -12,10 +12,14 @@ a draft, and downloads files only from Slack's file URLs (asked of files.info) w
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import logging
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
@@ -25,15 +29,20 @@ import requests
 from conftest import CHIEF, OPERATOR, OPERATOR2, SECRET, STRANGER, TOKEN, running_app
 from drafting import draft_values
 from fakes import graph_api, wordpress
+from fakes.socket_mode import FakeSocketMode
 from processes import platform_fakes, shared_app, snsbot_env, wait_until
-from slack_signing import FORM, JSON, sign
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_signing import FORM, JSON, SignedSlackClient, sign
 from sqlalchemy import MetaData, func, select, update
 
-from bot import roles, workflow
+from bot import cli, db, roles, workflow
+from bot.cli import assemble
 from bot.drafts import DraftInput
 from bot.identity import check_accounts
 from bot.models import FAILED, Decision, Draft, Publication, RegisterEntry, Revision
 from bot.services import utc_now
+from handlers.slack import server
+from handlers.slack.server import HttpServer
 
 DEPUTY = "UDEPUTY01"
 
@@ -128,7 +137,7 @@ def _requests(app, draft_id: int) -> dict[str, tuple[str, str]]:
                 }
             ),
             FORM,
-        ),  # fmt: skip
+        ),
         "draft submission": (
             urlencode(
                 {
@@ -140,7 +149,7 @@ def _requests(app, draft_id: int) -> dict[str, tuple[str, str]]:
                 }
             ),
             FORM,
-        ),  # fmt: skip
+        ),
         "approve click": (urlencode({"payload": json.dumps(approve)}), FORM),
         "event": (
             json.dumps(
@@ -152,13 +161,11 @@ def _requests(app, draft_id: int) -> dict[str, tuple[str, str]]:
                 }
             ),
             JSON,
-        ),  # fmt: skip
+        ),
     }
 
 
-@pytest.mark.parametrize(
-    "kind", ["slash command", "draft submission", "approve click", "event"]
-)  # fmt: skip
+@pytest.mark.parametrize("kind", ["slash command", "draft submission", "approve click", "event"])
 def test_unsigned_or_stale_requests_are_401_and_change_nothing(app, kind):
     draft_id = new_draft(app.services)
     body, content_type = _requests(app, draft_id)[kind]
@@ -194,15 +201,6 @@ def test_a_request_290_seconds_old_is_still_accepted(app):
 
 def test_socket_mode_and_http_serve_the_same_app_with_the_same_checks(settings, fake_slack):
     """One runtime served both ways at once: the same answers, and refusals recorded both ways."""
-    from dataclasses import replace
-
-    from fakes.socket_mode import FakeSocketMode
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from slack_signing import SignedSlackClient
-
-    from bot.cli import assemble
-    from handlers.slack.server import HttpServer
-
     settings = replace(settings, slack_app_token="xapp-1-test")
     with FakeSocketMode() as socket_mode:
         fake_slack.app_token, fake_slack.socket_mode_url = "xapp-1-test", socket_mode.url
@@ -263,11 +261,6 @@ def test_socket_mode_and_http_serve_the_same_app_with_the_same_checks(settings, 
 
 def test_the_bolt_app_checks_no_signature_itself_so_only_the_edge_may_serve_http():
     """Bolt's own verification is off (the edge does it): snsbot must not serve Bolt directly."""
-    import inspect
-
-    from bot import cli
-    from handlers.slack import server
-
     assert "request_verification_enabled=False" in inspect.getsource(server.create_bolt_app)
     run = inspect.getsource(cli.cmd_run)
     assert "server.HttpServer(" in run and "runtime.app" in run
@@ -443,11 +436,11 @@ def assert_refused(app, action: str, role: str, user: str, draft_id: int) -> Non
         metadata = json.dumps({"mode": action, "draft": draft_id})
         answer = submit_form(app, user, metadata).json()
         assert answer["response_action"] == "errors", answer
-        if role == "no_role":  # refused as not an operator (see the test below)
+        if role == "no_role":  # refused as not an operator, and recorded
             assert "運用者として登録されていません" in answer["errors"]["body"]
         else:
             assert "だけ" in answer["errors"]["body"], answer
-            recorded.append((user, action, ROLE_NAMES[role]))
+        recorded.append((user, action, ROLE_NAMES[role]))
     elif action == "reject":
         reason = {"reason": {"reason": {"type": "plain_text_input", "value": "偽の理由"}}}
         metadata = json.dumps({"draft": draft_id, "revision": 1})
@@ -484,12 +477,6 @@ def test_authorization_matrix_role_change():
     pytest.skip("roles change only through the admin CLI (`snsbot roles set`), not from Slack")
 
 
-@pytest.mark.xfail(
-    reason="BUG: handlers/slack/views.py draft_submitted refuses a draft form from someone "
-    "without a role before looking at its mode, so a forged edit/resubmit submission is "
-    "refused but not recorded in the register (operators' forged ones are)",
-    strict=True,
-)
 @pytest.mark.parametrize("mode", ["edit", "resubmit"])
 def test_a_forged_revision_form_from_someone_without_a_role_is_recorded(app, mode):
     draft_id = new_draft(app.services) if mode == "edit" else rejected(app)
@@ -591,7 +578,7 @@ def full_flow_at_debug(settings, fake_slack, caplog, platforms) -> dict[str, str
 def test_no_secret_in_logs_chat_database_or_errors_at_debug_level(
     settings, fake_slack, caplog, oauth_loggers
 ):
-    for noisy in OAUTH_LOGGERS:  # what bot.cli.main does first (see the xfail test below)
+    for noisy in OAUTH_LOGGERS:  # what bot.cli.main does first (see the composition-root test below)
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with platform_fakes() as platforms:
         places = full_flow_at_debug(settings, fake_slack, caplog, platforms)
@@ -600,12 +587,6 @@ def test_no_secret_in_logs_chat_database_or_errors_at_debug_level(
     assert leaks(secrets, **places) == []
 
 
-@pytest.mark.xfail(
-    reason="BUG: the oauthlib / requests_oauthlib loggers are quieted only in bot/cli.py main(); "
-    "a runtime built by the composition root assemble() (tests, any other entry point) logs "
-    "X's consumer key and access token at DEBUG",
-    strict=True,
-)
 def test_the_composition_root_itself_keeps_oauth_secrets_out_of_debug_logs(
     settings, fake_slack, caplog, oauth_loggers
 ):
@@ -619,11 +600,6 @@ def test_the_composition_root_itself_keeps_oauth_secrets_out_of_debug_logs(
 
 def test_a_worker_process_logging_at_debug_shows_no_secret(tmp_path, database_url, fake_slack):
     """`snsbot worker` has no log-level flag: configure DEBUG before its main() runs."""
-    import subprocess
-    import sys
-
-    from bot import db
-
     factory = db.make_session_factory(db.make_engine(database_url))
     with factory.begin() as session:
         roles.bootstrap(session, CHIEF, (OPERATOR,), utc_now())

@@ -12,7 +12,7 @@ from handlers.slack import ids
 from handlers.slack.blocks import metadata
 from handlers.slack.commands import not_operator_text, open_draft_modal
 from handlers.slack.modals import full_text_modal, reject_modal
-from handlers.slack.replies import act_on_draft, draft_id_of, outcome_text, tell
+from handlers.slack.replies import act_on_draft, answer_failures, draft_id_of, outcome_text, tell
 
 REVISION = re.compile(rf"^{ids.CARD_ACTIONS_BLOCK}:(\d{{1,9}})")
 
@@ -24,6 +24,7 @@ def revision_of(action: dict) -> int | None:
 
 def register(app, services: Services) -> None:
     msg = services.msg
+    guarded = answer_failures(msg)
 
     def decide_from_click(body, action, client, respond, approve: bool) -> None:
         draft_id = draft_id_of(action)
@@ -46,11 +47,13 @@ def register(app, services: Services) -> None:
         services.wake()
 
     @app.action(ids.APPROVE)
+    @guarded
     def approve_clicked(ack, body, action, client, respond):
         ack()
         decide_from_click(body, action, client, respond, approve=True)
 
     @app.action(ids.REJECT)
+    @guarded
     def reject_clicked(ack, body, action, client, respond):
         ack()
         draft_id, user_id = draft_id_of(action), body["user"]["id"]
@@ -93,6 +96,7 @@ def register(app, services: Services) -> None:
         )
 
     @app.action(ids.RETRY)
+    @guarded
     def retry_clicked(ack, body, action, client, respond):
         ack()
         act_on_draft(services, body, action, client, respond, workflow.retry_failed, {
@@ -102,6 +106,7 @@ def register(app, services: Services) -> None:
         })  # fmt: skip
 
     @app.action(ids.CANCEL)
+    @guarded
     def cancel_clicked(ack, body, action, client, respond):
         ack()
         act_on_draft(services, body, action, client, respond, schedule.cancel_scheduled, {
@@ -110,6 +115,7 @@ def register(app, services: Services) -> None:
         })  # fmt: skip
 
     @app.action(ids.SHOW_FULL)
+    @guarded
     def show_full_clicked(ack, body, action, client, respond):
         ack()
         draft_id = draft_id_of(action)
@@ -123,6 +129,7 @@ def register(app, services: Services) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=full_text_modal(msg, snapshot))
 
     @app.action(ids.NEW_DRAFT)
+    @guarded
     def new_draft_clicked(ack, body, client, respond):
         ack()
         with services.session_factory() as session:

@@ -102,6 +102,10 @@ def register(app, services: Services) -> None:
         try:
             with services.session_factory.begin() as session:
                 if roles.role_of(session, user_id) is None:
+                    engagement.refuse_request(
+                        session, actor=user_id, kind=kind, target=form.target,
+                        category=form.category, now=services.clock(),
+                    )  # fmt: skip
                     refusal = not_operator_text(services, session)
                     return ack(response_action="errors", errors={TARGET: refusal})
                 engagement.request(

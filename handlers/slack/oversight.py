@@ -11,7 +11,7 @@ from bot.oversight import ReviewItem, RotationItem
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import button
-from handlers.slack.replies import tell
+from handlers.slack.replies import answer_failures, tell
 
 LIST_LIMIT = 40  # items shown in one DM (each is one block)
 
@@ -68,8 +68,10 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
 
 def register(app, services: Services) -> None:
     msg = services.msg
+    guarded = answer_failures(msg)
 
     @app.action(ids.REVIEW_ACK)
+    @guarded
     def review_acknowledged(ack, body, action, client, respond):
         ack()
         value = str(action.get("value") or "")
@@ -83,6 +85,7 @@ def register(app, services: Services) -> None:
         tell(body, client, respond, msg("review.done" if done else "review.already"))
 
     @app.action(ids.ROTATION_DONE)
+    @guarded
     def rotation_done(ack, body, action, client, respond):
         ack()
         value = str(action.get("value") or "")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import workflow
 from bot.messages import Messages
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 def tell(body: dict, client: WebClient, respond, text: str) -> None:
     """Tell the person who clicked, privately, without touching the message they clicked on."""
     try:
-        if body.get("response_url"):
+        if body.get("response_url") and respond is not None:
             respond(text=text, response_type="ephemeral", replace_original=False)
         else:
             client.chat_postMessage(channel=body["user"]["id"], text=text)
@@ -73,3 +75,25 @@ def act_on_draft(services, body, action, client, respond, change, texts: dict[st
     tell(body, client, respond, text)
     if outcome.result == workflow.DONE:
         services.wake()
+
+
+def answer_failures(msg: Messages):
+    """Decorate a button listener (after its ack) so that any failure is logged and the clicker
+    is told in plain words: try again later (database) or an internal error (anything else)."""
+
+    def decorate(listener):
+        @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+        def guarded(**kwargs):
+            try:
+                return listener(**kwargs)
+            except Exception as error:
+                log.exception("%s failed", listener.__name__)
+                key = "error.db_busy" if isinstance(error, SQLAlchemyError) else "error.internal"
+                tell(
+                    kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"), msg(key)
+                )
+                return None
+
+        return guarded
+
+    return decorate

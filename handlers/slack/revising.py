@@ -10,11 +10,12 @@ from bot.snapshot import content_of
 from handlers.slack import ids
 from handlers.slack.forms import draft_from_state
 from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text
-from handlers.slack.replies import act_on_draft, draft_id_of, tell
+from handlers.slack.replies import act_on_draft, answer_failures, draft_id_of, tell
 
 
 def register(app, services: Services) -> None:
     msg = services.msg
+    guarded = answer_failures(msg)
 
     def open_revision_modal(body, action, client, respond, mode: str) -> None:
         """Open the draft form on the current revision, if the clicker may revise it now."""
@@ -51,16 +52,19 @@ def register(app, services: Services) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ids.EDIT)
+    @guarded
     def edit_clicked(ack, body, action, client, respond):
         ack()
         open_revision_modal(body, action, client, respond, EDIT)
 
     @app.action(ids.RESUBMIT)
+    @guarded
     def resubmit_clicked(ack, body, action, client, respond):
         ack()
         open_revision_modal(body, action, client, respond, RESUBMIT)
 
     @app.action(ids.WITHDRAW)
+    @guarded
     def withdraw_clicked(ack, body, action, client, respond):
         ack()
         act_on_draft(services, body, action, client, respond, revisions.withdraw, {

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import uuid
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import drafts, groups, revisions, roles, workflow
 from bot.config import CHANNELS
-from bot.models import PENDING
+from bot.models import PENDING, Submission
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.commands import not_operator_text
 from handlers.slack.forms import clean, draft_from_state, slack_errors
 from handlers.slack.modals import EDIT, RESUBMIT
 from handlers.slack.replies import outcome_text
+
+
+def _submission_key(view: dict) -> str:
+    """The view's id and hash: the same for a retried delivery, new for every real submission."""
+    return f"{view.get('id') or ''}:{view.get('hash') or uuid.uuid4().hex}"[:200]
 
 
 def _metadata(view: dict) -> dict:
@@ -32,19 +38,26 @@ def register(app, services: Services) -> None:
     def draft_submitted(ack, body, view, logger):
         user_id, meta = body["user"]["id"], _metadata(view)
         content = draft_from_state(view.get("state", {}).get("values", {}))
-        with services.session_factory() as session:
-            registered = groups.names(session)
-        errors = drafts.validate(
-            content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
-        )
-        if errors:
-            return ack(response_action="errors", errors=slack_errors(errors, msg))
         try:
+            with services.session_factory() as session:
+                registered = groups.names(session)
+            errors = drafts.validate(
+                content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
+            )
+            if errors:
+                return ack(response_action="errors", errors=slack_errors(errors, msg))
             with services.session_factory.begin() as session:
                 if roles.role_of(session, user_id) is None:
+                    if meta.get("mode") in (RESUBMIT, EDIT) and isinstance(meta.get("draft"), int):
+                        workflow.refuse(session, draft_id=meta["draft"], actor=user_id,
+                                        attempted=meta["mode"], now=services.clock())  # fmt: skip
                     refusal = not_operator_text(services, session)
                     return ack(response_action="errors", errors={ids.BODY: refusal})
+                session.add(Submission(key=_submission_key(view), at=services.clock()))
+                session.flush()  # a repeat of this very delivery stops here
                 problem = _store(session, meta, user_id, content)
+        except IntegrityError:
+            return ack()  # the same submission, delivered again: it is already stored
         except SQLAlchemyError:
             logger.exception("could not store a draft")
             return ack(response_action="errors", errors={ids.BODY: msg("error.save_failed")})

@@ -33,6 +33,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
+        "submissions",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("key", sa.String(200), nullable=False, unique=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
         "rotation_tasks",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("account", sa.String(16), nullable=False, index=True),
@@ -46,6 +52,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rotation_tasks")
+    op.drop_table("submissions")
     op.drop_table("groups")
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("reviewed_at")
