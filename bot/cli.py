@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import db, feed, groups, moderation, oversight, register, roles
+from bot import db, engagement, feed, groups, moderation, oversight, register, roles
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -63,12 +63,26 @@ def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runt
 
 def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
+    from handlers.slack.engagement import SlackEngagementNotifier
     from handlers.slack.feed import SlackFeedNotifier
     from handlers.slack.moderation import SlackModerationNotifier
+    from publishers.engage import build_performers
 
     notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
     hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
     tasks = [hp_feed.tick] if hp_feed else []
+    performers = build_performers(settings, services.msg)
+    engage_notifier = SlackEngagementNotifier(
+        client,
+        services.msg,
+        tuple(name for name, p in performers.items() if getattr(p, "dry_run", False)),
+        settings.approval_channel,
+    )
+    tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
+        lambda: engagement.perform_due(
+            services.session_factory, performers, engage_notifier, services.msg, clock
+        )
+    )
     inboxes = moderation.build_inboxes(settings, services.msg)
     if inboxes:
         inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)

@@ -19,6 +19,7 @@ assert len(LONG_URL) == 100
 
 GROUP_PAPERS = {"group_date": "2026-11-20", "group_draft": "団体から届いた原稿"}
 
+
 def draft(**fields) -> DraftInput:
     fields.setdefault("body", "市民活動フェアを開催します。")
     fields.setdefault("channels", OFFERED)

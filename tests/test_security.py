@@ -578,7 +578,7 @@ def full_flow_at_debug(settings, fake_slack, caplog, platforms) -> dict[str, str
 def test_no_secret_in_logs_chat_database_or_errors_at_debug_level(
     settings, fake_slack, caplog, oauth_loggers
 ):
-    for noisy in OAUTH_LOGGERS:  # what bot.cli.main does first (see the composition-root test below)
+    for noisy in OAUTH_LOGGERS:  # what bot.cli.main does first (see the test below)
         logging.getLogger(noisy).setLevel(logging.WARNING)
     with platform_fakes() as platforms:
         places = full_flow_at_debug(settings, fake_slack, caplog, platforms)

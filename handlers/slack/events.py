@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import dashboard, groups, roles
+from bot import dashboard, engagement, groups, roles
 from bot.models import CHIEF
 from bot.services import Services
 from bot.snapshot import take
@@ -40,7 +40,14 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
         ]
         latest = [(p.channel, p.url, p.draft_id) for p in dashboard.latest_publications(session)]
         registered = [(g.name, g.contact, g.site) for g in groups.all_groups(session)]
-    home = Home(is_chief=role == CHIEF, sections=sections, latest=latest, groups=registered)
+        allowed = engagement.allow_list(session, limit=30)
+    home = Home(
+        is_chief=role == CHIEF,
+        sections=sections,
+        latest=latest,
+        groups=registered,
+        allowed=allowed,
+    )
     view = home_view(services.msg, home)
     client.views_publish(user_id=user_id, view=view)
 

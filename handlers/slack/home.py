@@ -19,6 +19,7 @@ from bot.models import FAILED, PENDING
 from bot.snapshot import DraftSnapshot
 from handlers.slack import ids
 from handlers.slack.blocks import button, esc, publication_line, shorten
+from handlers.slack.engagement_blocks import allow_list_blocks
 
 PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
 
@@ -41,6 +42,7 @@ class Home:
     sections: list[Section] = field(default_factory=list)
     latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
     groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
+    allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
 
 
 TITLES = {
@@ -145,6 +147,7 @@ def home_view(msg: Messages, home: Home) -> dict:
         ]
         blocks.append(SectionBlock(text=f"*{msg('home.groups')}*"))
         blocks.append(SectionBlock(text="\n".join(listed)[:2900] if listed else msg("home.none")))
+    blocks.extend(allow_list_blocks(msg, home.allowed))
     lines = [
         f"#{draft_id} {msg('channel.' + channel)}: " + (f"<{url}>" if url else "—")
         for channel, url, draft_id in home.latest

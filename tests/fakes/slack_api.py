@@ -209,7 +209,7 @@ class FakeSlack:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 20.0,  # generous: CI machines are slow and busy
         where: Callable[[Call], bool] | None = None,
     ) -> list[Call]:
         """Wait until at least `count` calls of `method` match `where`; return all that match.
