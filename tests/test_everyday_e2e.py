@@ -39,9 +39,10 @@ def cards(app):
 
 
 def submit(app, user=OPERATOR, **fields):
+    before = len(cards(app))  # counted first: the new card may arrive at any moment
     response = app.slack.view_submission(user, "draft_submit", draft_values(**fields))
     assert response.status_code == 200 and response.text == "", response.text
-    return dm_to(app, CHIEF, "決裁依頼", count=len(cards(app)) + 1)[-1]
+    return dm_to(app, CHIEF, "決裁依頼", count=before + 1)[-1]
 
 
 def count(app, model, *where) -> int:
