@@ -6,7 +6,6 @@ import json
 import re
 import threading
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,9 +13,9 @@ from urllib.parse import urlencode
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER, running_app
 from drafting import click
-from fakes import graph_api
 from fakes.graph_api import FEED, FakeGraph
 from fakes.x_engage import USERS, FakeXEngage
+from platforms import with_platforms
 from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import select, update
 
@@ -471,18 +470,7 @@ def platforms():
 @pytest.fixture
 def live_app(settings, fake_slack, platforms):
     x, graph = platforms
-    configured = replace(
-        settings,
-        x_api_key=X_KEYS[0],
-        x_api_secret=X_KEYS[1],
-        x_access_token=X_KEYS[2],
-        x_access_token_secret=X_KEYS[3],
-        x_username="wakokyodo",
-        x_api_url=x.url,
-        facebook_page_id=graph_api.PAGE_ID,
-        facebook_page_token=graph_api.PAGE_TOKEN,
-        facebook_graph_url=graph.base_url,
-    )
+    configured = with_platforms(settings, X_KEYS, x, graph)
     with running_app(configured, fake_slack) as app:
         yield app
 

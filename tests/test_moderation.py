@@ -14,7 +14,7 @@ import pytest
 import tweepy
 from conftest import CHIEF, OPERATOR, STRANGER, running_app
 from drafting import card_button
-from fakes import graph_api, wordpress
+from fakes import graph_api
 from fakes.moderation_fakes import (
     COMMENT_DELETE,
     HIDDEN,
@@ -24,6 +24,7 @@ from fakes.moderation_fakes import (
     ModerationX,
 )
 from fakes.slack_api import RESPONSE_URL
+from platforms import with_platforms
 from sqlalchemy import select
 
 from bot import db, moderation, register, roles
@@ -407,23 +408,7 @@ def platforms():
 @pytest.fixture
 def live(settings, fake_slack, platforms):
     x, graph, blog = platforms
-    configured = replace(
-        settings,
-        moderation_channel=CHANNEL,
-        x_api_key=X_KEYS[0],
-        x_api_secret=X_KEYS[1],
-        x_access_token=X_KEYS[2],
-        x_access_token_secret=X_KEYS[3],
-        x_username="wakokyodo",
-        x_api_url=x.url,
-        facebook_page_id=graph_api.PAGE_ID,
-        facebook_page_token=graph_api.PAGE_TOKEN,
-        facebook_graph_url=graph.base_url,
-        blog_kind="wordpress",
-        wordpress_url=blog.root_url,
-        wordpress_user=wordpress.USER,
-        wordpress_app_password=wordpress.APP_PASSWORD,
-    )
+    configured = with_platforms(settings, X_KEYS, x, graph, blog, moderation_channel=CHANNEL)
     with running_app(configured, fake_slack) as app:
         app.runtime.dispatcher.periodic = ()  # these tests poll by hand, at chosen times
         yield app

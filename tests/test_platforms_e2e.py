@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from conftest import CHIEF, OPERATOR, running_app
 from drafting import click, draft_values
-from fakes import graph_api, wordpress
 from fakes.graph_api import FakeGraph
 from fakes.wordpress import FakeWordPress
 from fakes.x_api import TWEETS, FakeX
+from platforms import with_platforms
 
 X_KEYS = ("e2e-consumer-key", "e2e-consumer-secret", "99-e2e-access-token", "e2e-access-secret")
 
@@ -28,22 +26,7 @@ def platforms():
 @pytest.fixture
 def live_app(settings, fake_slack, platforms):
     x, graph, blog = platforms
-    configured = replace(
-        settings,
-        x_api_key=X_KEYS[0],
-        x_api_secret=X_KEYS[1],
-        x_access_token=X_KEYS[2],
-        x_access_token_secret=X_KEYS[3],
-        x_username="wakokyodo",
-        x_api_url=x.url,
-        facebook_page_id=graph_api.PAGE_ID,
-        facebook_page_token=graph_api.PAGE_TOKEN,
-        facebook_graph_url=graph.base_url,
-        blog_kind="wordpress",
-        wordpress_url=blog.root_url,
-        wordpress_user=wordpress.USER,
-        wordpress_app_password=wordpress.APP_PASSWORD,
-    )
+    configured = with_platforms(settings, X_KEYS, x, graph, blog)
     with running_app(configured, fake_slack) as app:
         yield app
 

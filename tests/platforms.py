@@ -1,0 +1,37 @@
+"""Settings that point every real publisher at the local platform fakes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from fakes import graph_api, wordpress
+
+from bot.config import Settings
+
+
+def with_platforms(settings: Settings, x_keys: tuple, x=None, graph=None, blog=None, **extra):
+    """`settings` with credentials for each fake given (X, Facebook Graph, WordPress)."""
+    values = dict(extra)
+    if x is not None:
+        values.update(
+            x_api_key=x_keys[0],
+            x_api_secret=x_keys[1],
+            x_access_token=x_keys[2],
+            x_access_token_secret=x_keys[3],
+            x_username="wakokyodo",
+            x_api_url=x.url,
+        )
+    if graph is not None:
+        values.update(
+            facebook_page_id=graph_api.PAGE_ID,
+            facebook_page_token=graph_api.PAGE_TOKEN,
+            facebook_graph_url=graph.base_url,
+        )
+    if blog is not None:
+        values.update(
+            blog_kind="wordpress",
+            wordpress_url=blog.root_url,
+            wordpress_user=wordpress.USER,
+            wordpress_app_password=wordpress.APP_PASSWORD,
+        )
+    return replace(settings, **values)
