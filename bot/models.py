@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -172,7 +173,10 @@ class Publication(Base):
     """One channel of one approved revision: the outbox row the dispatcher works through."""
 
     __tablename__ = "publications"
-    __table_args__ = (UniqueConstraint("draft_id", "revision", "channel"),)
+    __table_args__ = (
+        UniqueConstraint("draft_id", "revision", "channel"),
+        Index("ix_publications_draft_revision_status", "draft_id", "revision", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
@@ -187,7 +191,7 @@ class Publication(Base):
     remote_id: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="publications")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -39,6 +40,9 @@ def web_client(services: Services) -> WebClient:
 def create_bolt_app(services: Services, client: WebClient) -> App:
     app = App(
         client=client,
+        # Listeners (decisions, views.open) run after the ack on this pool; Bolt's default of 5
+        # threads made acks wait under load (see BENCHMARKS.md).
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
         # HTTP requests are verified at the edge (handlers/slack/http.py) before Bolt sees them;
         # Socket Mode requests arrive over an authenticated WebSocket.
         request_verification_enabled=False,
