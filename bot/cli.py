@@ -47,7 +47,7 @@ def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runt
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,
-        server.notifier(services, client),
+        {"slack": server.notifier(services, client)},
         services.msg,
         clock,
         fetch_file=files.fetch,
@@ -119,7 +119,7 @@ def _check_accounts_in_background(runtime: Runtime) -> None:
 
     threading.Thread(
         target=check_and_report,
-        args=(runtime.services, runtime.dispatcher.notifier),
+        args=(runtime.services, runtime.dispatcher.notifiers),
         name="identity-check",
         daemon=True,
     ).start()

@@ -48,13 +48,18 @@ def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
 
 
 class Dispatcher:
-    """Runs two loops: publications (in a thread pool, one task per channel) and notices."""
+    """Runs two loops: publications (in a thread pool, one task per channel) and notices.
+
+    Publications are anyone's to take; a draft's notices are delivered only by a dispatcher that
+    has a notifier for the chat platform the draft was written on (Slack, Teams…), so two
+    processes for two front ends share one database.
+    """
 
     def __init__(
         self,
         session_factory: sessionmaker[Session],
         publishers: dict[str, Publisher],
-        notifier: Notifier,
+        notifiers: dict[str, Notifier],
         msg: Messages,
         clock: Callable[[], datetime],
         *,
@@ -69,7 +74,7 @@ class Dispatcher:
     ):
         self.session_factory = session_factory
         self.publishers = publishers
-        self.notifier = notifier
+        self.notifiers = notifiers  # chat platform → its notifier; a draft's notices go home
         self.msg = msg
         self.clock = clock
         self.fetch_file = fetch_file
@@ -315,7 +320,8 @@ class Dispatcher:
         with self.session_factory() as session:
             due = session.execute(
                 select(Notice.id, Notice.draft_id, Notice.due_at)
-                .where(Notice.done.is_(False))
+                .join(Draft, Draft.id == Notice.draft_id)
+                .where(Notice.done.is_(False), Draft.platform.in_(list(self.notifiers)))
                 .order_by(Notice.id)
                 .limit(limit)
             ).all()
@@ -350,19 +356,20 @@ class Dispatcher:
             draft = session.get(Draft, notice.draft_id)
             snapshot = take(session, draft, self.dry_run_channels, self.clock())
             kind = notice.kind
+        notifier = self.notifiers[snapshot.platform]
         try:
             if kind == CARD:
-                refs = self.notifier.post_card(snapshot)
+                refs = notifier.post_card(snapshot)
             elif kind == CARD_UPDATE:
                 refs = []
                 if snapshot.card_refs:
-                    self.notifier.update_card(snapshot)
+                    notifier.update_card(snapshot)
             elif kind == EXPIRED_FOR_CHIEF:
                 refs = []
-                self.notifier.tell_approvers(snapshot, "expired")
+                notifier.tell_approvers(snapshot, "expired")
             else:
                 refs = []
-                self.notifier.tell_author(snapshot, kind)
+                notifier.tell_author(snapshot, kind)
         except Exception as error:
             self._defer_notice(notice_id, error)
             return False
@@ -415,46 +422,56 @@ class Dispatcher:
         day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
         if day is None:
             return
+        for platform, notifier in self.notifiers.items():
+            self._remind_on(platform, notifier, day, now)
+
+    def _remind_on(self, platform: str, notifier: Notifier, day: str, now: datetime) -> None:
+        """The chief of one chat platform hears of that platform's drafts still waiting."""
+        kind = f"waiting:{platform}"
         with self.session_factory() as session:
             already = session.execute(
-                select(ReminderLog.id).where(ReminderLog.kind == "waiting", ReminderLog.day == day)
+                select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
             ).first()
             if already:
                 return
-            chief = roles.chief_id(session)
+            chief = roles.chief_id(session, platform)
             waiting = [
                 take(session, d, self.dry_run_channels, now)
-                for d in schedule.waiting_drafts(session, now, self.reminder_after)
+                for d in schedule.waiting_drafts(session, now, self.reminder_after, platform)
             ]
-        if not chief or not schedule.claim_reminder(self.session_factory, "waiting", day, now):
+        if not chief or not schedule.claim_reminder(self.session_factory, kind, day, now):
             return
         if not waiting:
             return  # nothing waits: nothing is sent today
         try:
-            self.notifier.remind(chief, waiting)
+            notifier.remind(chief, waiting)
         except Exception:
             log.exception("today's reminder could not be sent; trying again later")
-            schedule.release_reminder(self.session_factory, "waiting", day)
+            schedule.release_reminder(self.session_factory, kind, day)
 
     def _remind_rotations(self, now: datetime) -> None:
         """Tell the chief of new credential-rotation tasks, and again each business day."""
         with self.session_factory.begin() as session:
             fresh = oversight.claim_unannounced_rotations(session)
             items = oversight.open_rotations(session)
-            chief = roles.chief_id(session)
+            chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
         day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        if not items or not chief:
+        if not items:
             return
-        if not fresh and not (
-            day and schedule.claim_reminder(self.session_factory, "rotation", day, now)
-        ):
-            return
-        try:
-            self.notifier.ask_rotation(chief, items)
-        except Exception:
-            log.exception("could not tell the chief about credential rotation; trying later")
-            if day and not fresh:
-                schedule.release_reminder(self.session_factory, "rotation", day)
+        for platform, chief in chiefs.items():
+            kind = f"rotation:{platform}"
+            if not chief:
+                continue
+            if not fresh and not (
+                day and schedule.claim_reminder(self.session_factory, kind, day, now)
+            ):
+                continue
+            try:
+                self.notifiers[platform].ask_rotation(chief, items)
+            except Exception:
+                log.exception("could not tell the chief about credential rotation; trying later")
+                if day and not fresh:
+                    schedule.release_reminder(self.session_factory, kind, day)
 
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 

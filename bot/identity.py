@@ -27,17 +27,19 @@ def check_accounts(services: Services) -> dict[str, str | None]:
     return results
 
 
-def check_and_report(services: Services, notifier: Notifier) -> None:
-    """Run at start: log each result and tell the chief, in a DM, which channels are disabled."""
+def check_and_report(services: Services, notifiers: dict[str, Notifier]) -> None:
+    """Run at start: log each result and tell each chief, in a DM, which channels are disabled."""
     problems = [p for p in check_accounts(services).values() if p]
     for problem in problems:
         log.warning("channel disabled: %s", problem)
     if not problems:
         return
     with services.session_factory() as session:
-        chief = roles.chief_id(session)
-    if chief:
+        chiefs = {platform: roles.chief_id(session, platform) for platform in notifiers}
+    for platform, chief in chiefs.items():
+        if not chief:
+            continue
         try:
-            notifier.tell_user(chief, "\n".join(problems))
+            notifiers[platform].tell_user(chief, "\n".join(problems))
         except Exception:
-            log.exception("could not tell the chief about disabled channels")
+            log.exception("could not tell the %s chief about disabled channels", platform)

@@ -89,10 +89,23 @@ class Member(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16), default="slack")
-    user_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     away: Mapped[bool] = mapped_column(Boolean, default=False)  # the chief's absence (代決)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChatAddress(Base):
+    """Where a chat front end reaches a person (e.g. a Teams conversation reference), as it wrote it."""
+
+    __tablename__ = "chat_addresses"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(255))
+    address: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime]
 
 
@@ -103,11 +116,11 @@ class Draft(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16), default="slack")
-    author_id: Mapped[str] = mapped_column(String(64), index=True)
+    author_id: Mapped[str] = mapped_column(String(255), index=True)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(index=True)
-    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(255))
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(Text)
     results_sent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -146,7 +159,7 @@ class Revision(Base):
     group_draft: Mapped[str] = mapped_column(Text, default="")  # the group's own draft, as sent
     publish_at: Mapped[datetime | None]
     images: Mapped[list] = mapped_column(JSON, default=list)
-    created_by: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="revisions")
@@ -162,7 +175,7 @@ class Decision(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
     revision: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(16))
-    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(255))
     decided_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(Text, default="")
     acting: Mapped[bool] = mapped_column(Boolean, default=False)  # decided by the deputy (代決)
@@ -205,8 +218,8 @@ class CardMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    channel: Mapped[str] = mapped_column(String(64))
-    ts: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(255))  # Slack channel, Teams conversation
+    ts: Mapped[str] = mapped_column(String(255))  # Slack message ts, Teams activity id
 
 
 class Notice(Base):
@@ -232,7 +245,7 @@ class RegisterEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     at: Mapped[datetime] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(255))
     action: Mapped[str] = mapped_column(String(32))
     draft_id: Mapped[int | None] = mapped_column(Integer, index=True)
     revision: Mapped[int | None] = mapped_column(Integer)
@@ -297,7 +310,7 @@ class RotationTask(Base):
     opened_at: Mapped[datetime]
     announced: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None]
-    done_by: Mapped[str | None] = mapped_column(String(64))
+    done_by: Mapped[str | None] = mapped_column(String(255))
 
 
 class FeedState(Base):

@@ -93,13 +93,19 @@ def reminder_due(now: datetime, at: time) -> str | None:
     return local.date().isoformat()
 
 
-def waiting_drafts(session: Session, now: datetime, older_than: timedelta) -> list[Draft]:
-    """Pending drafts whose current revision has waited longer than `older_than`."""
+def waiting_drafts(
+    session: Session, now: datetime, older_than: timedelta, platform: str = "slack"
+) -> list[Draft]:
+    """Pending drafts of one chat platform whose current revision waited over `older_than`."""
     return list(
         session.execute(
             select(Draft)
             .join(Revision, (Revision.draft_id == Draft.id) & (Revision.number == Draft.revision))
-            .where(Draft.status == PENDING, Revision.created_at < now - older_than)
+            .where(
+                Draft.platform == platform,
+                Draft.status == PENDING,
+                Revision.created_at < now - older_than,
+            )
             .order_by(Draft.id)
         ).scalars()
     )

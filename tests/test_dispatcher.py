@@ -174,7 +174,7 @@ def make_dispatcher(factory, notifier, clock):
 
     def make(publishers: dict, **kwargs) -> Dispatcher:
         dispatcher = Dispatcher(
-            factory, publishers, kwargs.pop("notifier", notifier), MSG, clock, **kwargs
+            factory, publishers, {"slack": kwargs.pop("notifier", notifier)}, MSG, clock, **kwargs
         )
         made.append(dispatcher)
         return dispatcher

@@ -243,7 +243,7 @@ def test_slack_notifier_posts_in_the_channel_or_dms_everyone(fake_slack, channel
 def test_hp_update_end_to_end_from_the_feed_to_the_approval_card(app, site):
     now = datetime.now(UTC)
     serve(site, "rss", [page(1, 0.1, now)])
-    notifier = SlackFeedNotifier(app.runtime.dispatcher.notifier.client, app.services.msg)
+    notifier = SlackFeedNotifier(app.runtime.dispatcher.notifiers["slack"].client, app.services.msg)
     assert (
         feed.poll_once(
             app.services.session_factory, HttpFeedFetcher(site.url), notifier, MSG, lambda: now

@@ -66,7 +66,7 @@ def test_a_token_of_another_account_never_posts_and_the_chief_is_told(live_app, 
     x, _, _ = platforms
     x.username = "someone_else"
     app = live_app
-    check_and_report(app.services, app.runtime.dispatcher.notifier)
+    check_and_report(app.services, app.runtime.dispatcher.notifiers)
     told = app.fake.wait_for(
         "chat.postMessage",
         where=lambda c: c.params["channel"] == CHIEF and "@someone_else" in c.params["text"],
