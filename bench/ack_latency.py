@@ -237,6 +237,9 @@ def main() -> int:
         "--requests", type=int, default=200, help="requests per kind, app and level (200)"
     )
     parser.add_argument("--levels", default="1,20,50", help="concurrent clients (1,20,50)")
+    parser.add_argument(
+        "--kinds", default=",".join(KINDS), help=f"requests to measure ({','.join(KINDS)})"
+    )
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per app (20)")
     parser.add_argument(
         "--phase-limit", type=float, default=60.0, help="stop a phase after this many s (60)"
@@ -351,9 +354,12 @@ def measure(args, levels, urls, fake, servers: dict[str, Process]) -> list[Phase
     quiesce(fake)
     phases: list[Phase] = []
     for level in levels:
-        cards = prepare_drafts(urls["snsbot"], fake, args.requests)
+        approving = "approve" in args.kinds.split(",")
+        cards = prepare_drafts(urls["snsbot"], fake, args.requests) if approving else []
         quiesce(fake)
-        for kind, send in (("command", command_sender), ("approve", approve_sender(cards))):
+        senders = {"command": command_sender, "approve": approve_sender(cards)}
+        for kind in args.kinds.split(","):
+            send = senders[kind]
             for app, url in urls.items():
                 cpu0 = servers[app].cpu_seconds()
                 phase = run_phase(
@@ -393,8 +399,9 @@ def report(phases: list[Phase], levels: list[int], approved: int) -> None:
     )
     print()
     at = 20 if 20 in levels else levels[len(levels) // 2]
-    for kind in (*KINDS, "both"):
-        kinds = KINDS if kind == "both" else (kind,)
+    measured = tuple(k for k in KINDS if any(p.kind == k for p in phases))
+    for kind in (*measured, "both") if len(measured) > 1 else measured:
+        kinds = measured if kind == "both" else (kind,)
         lat = {
             app: [
                 x

@@ -39,3 +39,11 @@ def address_of(session: Session, platform: str, user_id: str) -> dict | None:
             ChatAddress.platform == platform, ChatAddress.user_id == user_id
         )
     ).scalar_one_or_none()
+
+
+def all_of(session: Session, platform: str) -> dict[str, dict]:
+    """Every stored address on one platform, by user id (a roster is small)."""
+    rows = session.execute(
+        select(ChatAddress.user_id, ChatAddress.address).where(ChatAddress.platform == platform)
+    ).all()
+    return {user_id: address for user_id, address in rows}

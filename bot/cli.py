@@ -25,40 +25,62 @@ from bot.services import Services, build_services, quiet_secret_loggers, utc_now
 log = logging.getLogger("snsbot")
 
 README_HINT = "See README.md, section 'Configuration'."
+PLATFORMS = ("slack", "teams")  # the chat front ends people can be on
+PREFIX_HINT = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 
 @dataclass
 class Runtime:
-    """Everything one process runs: the core services, the Bolt app and the dispatcher."""
+    """Everything one process runs: the core services, its chat front ends and the dispatcher."""
 
     services: Services
-    app: object
+    app: object  # the Bolt app (None when this process does not serve Slack)
     dispatcher: Dispatcher
+    teams: object = None  # handlers.teams.server.TeamsFrontEnd, when this process serves Teams
 
 
-def assemble(settings: Settings, *, clock=utc_now, migrate: bool = True) -> Runtime:
-    """The composition root: core services + the Slack front end + the dispatcher."""
-    from handlers.slack import server
-    from handlers.slack.files import SlackFiles
+def assemble(
+    settings: Settings, *, clock=utc_now, migrate: bool = True, slack: bool = True, teams=None
+) -> Runtime:
+    """The composition root: core services + the chat front ends + the dispatcher.
 
+    `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
+    """
     services = build_services(settings, clock=clock, migrate=migrate)
-    client = server.web_client(services)
-    files = SlackFiles(client, settings.slack_bot_token, services.msg, settings.slack_api_url)
+    notifiers, app, periodic, fetch_file = {}, None, (), None
+    if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
+        from handlers.slack import server
+        from handlers.slack.files import SlackFiles
+
+        client = server.web_client(services)
+        fetch_file = SlackFiles(
+            client, settings.slack_bot_token, services.msg, settings.slack_api_url
+        ).fetch
+    if slack:
+        notifiers["slack"] = server.notifier(services, client)
+        app = server.create_bolt_app(services, client)
+        periodic = _periodic_tasks(settings, services, client, clock)
+    front_end = None
+    if teams is not None:
+        from handlers.teams import server as teams_server
+
+        front_end = teams_server.build(services, teams)
+        notifiers["teams"] = front_end.notifier
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,
-        {"slack": server.notifier(services, client)},
+        notifiers,
         services.msg,
         clock,
-        fetch_file=files.fetch,
+        fetch_file=fetch_file,
         lease=timedelta(seconds=settings.publish_lease_seconds),
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
-        periodic=_periodic_tasks(settings, services, client, clock),
+        periodic=periodic,
     )
     services.wake = dispatcher.wake
-    return Runtime(services, server.create_bolt_app(services, client), dispatcher)
+    return Runtime(services, app, dispatcher, front_end)
 
 
 def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
@@ -126,25 +148,60 @@ def _check_accounts_in_background(runtime: Runtime) -> None:
 
 
 def cmd_run(args) -> int:
+    if args.teams:
+        return _run_teams(args)
     socket_mode = not args.http and bool(load_settings().slack_app_token)
     settings = _settings_or_exit(socket_mode)
     runtime = assemble(settings)
     _check_accounts_in_background(runtime)
     if not args.no_worker:
         runtime.dispatcher.start()
+    _serve_slack(runtime, settings, socket_mode, args.host, args.port or 3000)
+    runtime.dispatcher.stop()
+    return 0
+
+
+def _serve_slack(runtime: Runtime, settings: Settings, socket_mode: bool, host, port) -> None:
     from handlers.slack import server
 
     if socket_mode:
         log.info("starting in Socket Mode")
         server.serve_socket_mode(runtime.app, settings.slack_app_token)
-        return 0
-    http = server.HttpServer(
-        runtime.app, settings.slack_signing_secret, host=args.host, port=args.port
-    )
+        return
+    http = server.HttpServer(runtime.app, settings.slack_signing_secret, host=host, port=port)
     signal.signal(signal.SIGTERM, lambda *_: http.stop())
-    log.info("serving POST /slack/events and GET /healthz on http://%s:%s", args.host, http.port)
+    log.info("serving POST /slack/events and GET /healthz on http://%s:%s", host, http.port)
     with contextlib.suppress(KeyboardInterrupt):
         http.serve_forever()
+
+
+def _run_teams(args) -> int:
+    """`snsbot run --teams`: serve Teams (and Slack too with `--slack`) from one process."""
+    try:
+        from handlers.teams import server as teams_server
+        from handlers.teams.settings import TeamsSettings
+    except ImportError:
+        raise ConfigError(["Teams support is not installed: pip install -e '.[teams]'"]) from None
+    socket_mode = not args.http and bool(load_settings().slack_app_token)
+    settings = _settings_or_exit(socket_mode if args.slack else None)
+    teams = TeamsSettings.from_env()
+    if teams.problems():
+        raise ConfigError(teams.problems())
+    runtime = assemble(settings, slack=args.slack, teams=teams)
+    _check_accounts_in_background(runtime)
+    if not args.no_worker:
+        runtime.dispatcher.start()
+    server = teams_server.TeamsServer(runtime.teams.web_app, args.host, args.port or 3978).start()
+    log.info("serving Teams: POST /api/messages and GET /healthz on http://%s:%s",
+             args.host, server.port)  # fmt: skip
+    if args.slack:
+        _serve_slack(runtime, settings, socket_mode, args.host, args.slack_port)
+    else:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    server.stop()
     runtime.dispatcher.stop()
     return 0
 
@@ -168,6 +225,30 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_teams_package(args) -> int:
+    """Write the Teams app package (the zip a Teams administrator uploads)."""
+    import os
+    from pathlib import Path
+
+    from handlers.teams.package import write_package
+    from handlers.teams.settings import PREFIX
+
+    app_id = args.app_id or os.environ.get(PREFIX + "CLIENTID", "")
+    if not app_id:
+        load_settings()  # reads .env into the environment
+        app_id = os.environ.get(PREFIX + "CLIENTID", "")
+    out = Path(args.out)
+    if out.suffix != ".zip":
+        out.mkdir(parents=True, exist_ok=True)
+    try:
+        path = write_package(out, app_id, version=args.version)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"wrote {path}: upload it in the Teams admin center (Manage apps → Upload new app)")
+    return 0
+
+
 def cmd_db_upgrade(args) -> int:
     settings = _settings_or_exit()
     db.upgrade(db.make_engine(settings.database_url))
@@ -183,21 +264,34 @@ def _session_factory():
 
 def cmd_roles_list(args) -> int:
     with _session_factory()() as session:
-        for member in roles.members(session):
-            print(f"{member.user_id}\t{member.role}")
+        for member in roles.members(session, args.platform):
+            print(f"{member.user_id}\t{member.role}" + ("\t(away)" if member.away else ""))
     return 0
 
 
+SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+TEAMS_USER = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|29:[\w\-.:]{8,}")
+
+
 def cmd_roles_set(args) -> int:
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", args.user):
+    if args.platform == "slack" and not SLACK_USER.fullmatch(args.user):
         print(
             f"'{args.user}' is not a Slack user id (like U0123ABCD): find it in the user's "
             "profile → ⋮ → Copy member ID.",
             file=sys.stderr,
         )
         return 2
+    if args.platform == "teams" and not TEAMS_USER.fullmatch(args.user):
+        print(
+            f"'{args.user}' is not a Teams user: give the Entra object id (a GUID, from the "
+            "Microsoft 365 admin center or Entra ID → Users) or the Teams user id (29:…).",
+            file=sys.stderr,
+        )
+        return 2
     with _session_factory().begin() as session:
-        changed = roles.set_role(session, args.user, args.role, actor="cli", now=utc_now())
+        changed = roles.set_role(
+            session, args.user, args.role, actor="cli", now=utc_now(), platform=args.platform
+        )
     print(f"{args.user} is now {args.role}" if changed else f"{args.user} already is {args.role}")
     return 0
 
@@ -354,8 +448,11 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set)")
     run.add_argument("--http", action="store_true", help="force HTTP mode")
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--port", type=int, help="3000 for Slack's HTTP mode, 3978 for Teams")
     run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
+    run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (POST /api/messages)")
+    run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
+    run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
     run.set_defaults(func=cmd_run)
 
     worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
@@ -367,14 +464,23 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_doctor
     )
 
+    package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")
+    package.add_argument("--app-id", help=f"the bot's Entra app id (default: ${PREFIX_HINT}CLIENTID)")
+    package.add_argument("--out", default=".", help="a directory or a .zip path (default: .)")
+    package.add_argument("--version", help="the app version, e.g. 1.0.1 (default: the manifest's)")
+    package.set_defaults(func=cmd_teams_package)
+
     dbp = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
     dbp.add_parser("upgrade", help="apply migrations").set_defaults(func=cmd_db_upgrade)
 
     rolesp = sub.add_parser("roles", help="the roster").add_subparsers(dest="roles", required=True)
-    rolesp.add_parser("list", help="list members and roles").set_defaults(func=cmd_roles_list)
-    role_set = rolesp.add_parser("set", help="give a Slack user a role (none removes them)")
-    role_set.add_argument("user", help="Slack user id, e.g. U0123ABCD")
+    roles_list = rolesp.add_parser("list", help="list members and roles")
+    roles_list.add_argument("--platform", choices=PLATFORMS, default="slack")
+    roles_list.set_defaults(func=cmd_roles_list)
+    role_set = rolesp.add_parser("set", help="give a chat user a role (none removes them)")
+    role_set.add_argument("user", help="Slack user id (U0123ABCD) or, for Teams, Entra object id")
     role_set.add_argument("role", choices=[*ROLES, roles.NONE])
+    role_set.add_argument("--platform", choices=PLATFORMS, default="slack")
     role_set.set_defaults(func=cmd_roles_set)
 
     groupsp = sub.add_parser("groups", help="registered groups (policy §5(4))").add_subparsers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -164,3 +165,9 @@ def validate(
         elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
             errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
     return errors
+
+
+def clean_input(text: object) -> str:
+    """What a person typed, as stored: blanks stripped, line ends normalised, NFC (as X counts)."""
+    value = text if isinstance(text, str) else ""
+    return unicodedata.normalize("NFC", value.replace("\r\n", "\n").strip())

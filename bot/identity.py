@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot import roles
+from bot.messages import Messages
 from bot.notifier import Notifier
 from bot.services import Services
 
@@ -43,3 +44,15 @@ def check_and_report(services: Services, notifiers: dict[str, Notifier]) -> None
             notifiers[platform].tell_user(chief, "\n".join(problems))
         except Exception:
             log.exception("could not tell the %s chief about disabled channels", platform)
+
+
+def recheck(services: Services, account: str, msg: Messages) -> str:
+    """After the chief marks a channel's credentials changed: check what the bot now holds."""
+    name = msg(f"account.{account}")
+    publisher = services.publishers.get(account)
+    if publisher is None or publisher.dry_run:
+        return msg("rotation.unchecked", account=name)
+    problem = publisher.verify_account()
+    if problem:
+        return msg("rotation.check_failed", account=name, problem=problem)
+    return msg("rotation.checked", account=name)

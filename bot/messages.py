@@ -61,6 +61,7 @@ JA: dict[str, str] = {
     "error.x_invalid": "X に投稿できない文字が含まれています。",
     "error.publish_at_past": "投稿日時が過去です。これからの日時を選んでください。",
     "error.publish_at_too_soon": "決裁の時間が必要なため、投稿日時は今から {minutes} 分以上先にしてください。",
+    "error.publish_at_invalid": "投稿日時を読み取れませんでした。日時を選び直してください。",
     "error.too_many_images": "画像は {max} 枚までです。",
     "error.image_type": "画像「{name}」は JPEG・PNG・WebP のいずれかにしてください。",
     "error.image_size": "画像「{name}」が大きすぎます（{max_mb} MB まで）。",
@@ -321,6 +322,25 @@ JA: dict[str, str] = {
     "engage.allow.title": "承認済みの相手（フォロー・リツイート・いいね・シェア）",
     "engage.allow.line": "{platform} {account} — {category}（{kinds}、{when}）",
     "error.db_busy": "ただいま記録できませんでした。少し待ってからもう一度押してください。",
+    "teams.launcher": "SNS 投稿の下書きを作ります。ボタンを押すとフォームが開きます。",
+    "teams.open_form": "下書きフォームを開く",
+    "teams.publish_at_hint": "空欄なら承認後すぐに投稿します。予約するときは日付と時刻（日本時間）を両方入れてください。",
+    "teams.publish_time": "投稿時刻（任意）",
+    "teams.publish_at_incomplete": "予約するときは日付と時刻を両方入れてください。",
+    "teams.no_images": "画像は Teams のフォームからは添付できません（Slack のフォームから添付できます）。",
+    "teams.card_for_approvers": "承認・差し戻しのボタンは決裁者にだけ表示されます。表示されないときは「表示を更新」を押してください。",
+    "teams.refresh": "表示を更新",
+    "teams.sent": "決裁に回しました。結果はこのチャットでお知らせします。",
+    "teams.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
+    "teams.unknown": "「{text}」というコマンドはありません。`help` と送ると使い方を表示します。",
+    "teams.help.text": (
+        "**SNS 投稿の決裁ボット — 使い方**\n\n"
+        "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
+        "- `status` — 自分の下書きと状態を表示します\n"
+        "- `policy` — センターの SNS 運営方針の要点を表示します\n"
+        "- `help` — この説明を表示します\n\n"
+        "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"
+    ),
     "help.text": (
         "*SNS 投稿の決裁ボット — 使い方*\n"
         "• `/sns` — 下書きフォームを開きます\n"
@@ -414,6 +434,7 @@ EN: dict[str, str] = {
     "error.x_invalid": "The text contains characters X does not accept.",
     "error.publish_at_past": "The publish time is in the past. Choose a time to come.",
     "error.publish_at_too_soon": "Approval takes time: choose a publish time at least {minutes} minutes from now.",
+    "error.publish_at_invalid": "The publish time could not be read. Choose the date and time again.",
     "error.too_many_images": "{max} images at most.",
     "error.image_type": "Image '{name}' must be JPEG, PNG or WebP.",
     "error.image_size": "Image '{name}' is too large ({max_mb} MB at most).",
@@ -668,6 +689,25 @@ EN: dict[str, str] = {
     "engage.allow.title": "Approved accounts (follow, retweet, like, share)",
     "engage.allow.line": "{platform} {account} — {category} ({kinds}, {when})",
     "error.db_busy": "This could not be recorded just now. Wait a moment and press it again.",
+    "teams.launcher": "Draft an SNS post: the button opens the form.",
+    "teams.open_form": "Open the draft form",
+    "teams.publish_at_hint": "Empty: publish right after approval. To schedule, give both the date and the time (Japan time).",
+    "teams.publish_time": "Publish time (optional)",
+    "teams.publish_at_incomplete": "To schedule a post, give both the date and the time.",
+    "teams.no_images": "Images cannot be attached from the Teams form (attach them from the Slack form).",
+    "teams.card_for_approvers": "Only the approvers see the Approve and Send back buttons. If you do not see them, press Refresh.",
+    "teams.refresh": "Refresh",
+    "teams.sent": "Sent for approval. You will hear the result in this chat.",
+    "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
+    "teams.unknown": "There is no command \"{text}\". Send `help` for the list.",
+    "teams.help.text": (
+        "**SNS approval bot — how to use it**\n\n"
+        "- `sns` — shows a button that opens the draft form (also \"SNS下書き\" in the message box)\n"
+        "- `status` — your drafts and their state\n"
+        "- `policy` — the center's SNS policy in brief\n"
+        "- `help` — this help\n\n"
+        "A draft is posted to X, Facebook and the blog only after the chief approves it."
+    ),
     "help.text": (
         "*SNS approval bot — how to use*\n"
         "• `/sns` — open the draft form\n"

@@ -42,13 +42,15 @@ def unreviewed(session: Session) -> list[ReviewItem]:
     return [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in rows]
 
 
-def _is_chief(session: Session, user_id: str) -> bool:
-    return roles.role_of(session, user_id) == CHIEF
+def _is_chief(session: Session, user_id: str, platform: str) -> bool:
+    return roles.role_of(session, user_id, platform) == CHIEF
 
 
-def mark_reviewed(session: Session, decision_id: int, *, actor: str, now: datetime) -> bool | None:
+def mark_reviewed(
+    session: Session, decision_id: int, *, actor: str, now: datetime, platform: str = "slack"
+) -> bool | None:
     """The chief confirms a deputy decision (確認しました); None when the actor is not the chief."""
-    if not _is_chief(session, actor):
+    if not _is_chief(session, actor, platform):
         register.append(session, at=now, actor=actor, action="refused", attempted="review")
         return None
     done = session.execute(
@@ -91,9 +93,11 @@ def claim_unannounced_rotations(session: Session) -> bool:
     )
 
 
-def mark_rotated(session: Session, task_id: int, *, actor: str, now: datetime) -> str | None:
+def mark_rotated(
+    session: Session, task_id: int, *, actor: str, now: datetime, platform: str = "slack"
+) -> str | None:
     """The chief marks an account's credentials changed (変更済み); returns the account."""
-    if not _is_chief(session, actor):
+    if not _is_chief(session, actor, platform):
         register.append(session, at=now, actor=actor, action="refused", attempted="rotation")
         return None
     task = session.get(RotationTask, task_id)

@@ -127,3 +127,21 @@ def running_app(settings: Settings, fake_slack: FakeSlack) -> Iterator[App]:
 def app(settings, fake_slack) -> Iterator[App]:
     with running_app(settings, fake_slack) as running:
         yield running
+
+
+@pytest.fixture
+def connector():
+    """A fake Bot Connector (Teams' side of the conversation)."""
+    from fakes.bot_connector import FakeBotConnector
+
+    with FakeBotConnector(strict_updates=False) as fake:
+        yield fake
+
+
+@pytest.fixture
+def teams(settings, connector):
+    """snsbot serving Teams (anonymous mode) against the fake connector, dispatcher running."""
+    from teams_app import running_teams, teams_settings
+
+    with running_teams(settings, teams_settings(connector), connector) as app:
+        yield app

@@ -49,7 +49,7 @@ def top(name: str) -> str:
     return name.split(".")[0]
 
 
-CHAT = {"slack_bolt", "slack_sdk"}
+CHAT = {"slack_bolt", "slack_sdk", "microsoft_agents", "aiohttp"}  # Slack's and Teams' SDKs
 
 
 # -- layering -------------------------------------------------------------------------------
@@ -65,6 +65,16 @@ def test_core_knows_nothing_of_slack_or_handlers(path):
     if rel(path) == "bot/cli.py":
         # The composition root may reach the Slack front end, lazily, inside functions.
         bad = [(name, module_level) for name, module_level in bad if module_level]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+@pytest.mark.parametrize("path", modules("handlers"), ids=rel)
+def test_each_front_end_stands_alone(path):
+    """handlers/slack and handlers/teams share the core, never each other's code."""
+    front_end = path.relative_to(ROOT / "handlers").parts[0]
+    others = {f"handlers.{p.name}" for p in (ROOT / "handlers").iterdir() if p.is_dir()}
+    others.discard(f"handlers.{front_end}")
+    bad = [name for name, _ in imports(path) if any(name.startswith(o) for o in others)]
     assert bad == [], f"{rel(path)} imports {bad}"
 
 

@@ -392,18 +392,16 @@ def payloads(draw) -> dict:
 
 
 def _view(callback_id: str, values, metadata="") -> dict:
-    view = {"id": "V0FUZZ", "callback_id": callback_id, "private_metadata": metadata}
+    view = {"id": "V0FUZZ", "type": "modal", "callback_id": callback_id,
+            "private_metadata": metadata}  # fmt: skip
     return {"type": "view_submission", "user": {"id": OPERATOR}, "view": {**view, **values}}
 
 
-@pytest.mark.xfail(
-    reason="BUG: payloads of a shape Slack never sends (empty or non-list `actions`, a "
-    "non-dict `view.state`, a number where Slack sends text, a datetimepicker value past "
-    "year 9999, a file size that is not a number) are answered HTTP 500: "
-    "handlers/slack/http.py _well_formed lets them through and handlers/slack/forms.py "
-    "draft_from_state / views.py reject_submitted assume Slack's types",
-    strict=True,
-)
+def _state(block_id: str, element: dict) -> dict:
+    """A view's `state` with one input, in Slack's outline, holding `element` as its state."""
+    return {"state": {"values": {block_id: {block_id: element}}}}
+
+
 @FEW
 @example(payload={"type": "block_actions", "user": {"id": OPERATOR}, "actions": []})
 @example(payload=_view("draft_submit", {"state": "x"}))
@@ -423,11 +421,121 @@ def _view(callback_id: str, values, metadata="") -> dict:
 @example(
     payload=_view("reject_submit", {"state": {"values": {"reason": {"reason": {"value": 5}}}}})
 )
+@example(payload=_view("draft_submit", _state("body", {"value": [1]})))
+@example(payload=_view("draft_submit", _state("publish_at", {"selected_date_time": 2**63 - 1})))
+@example(payload=_view("draft_submit", _state("images", {"files": [{"size": "large"}]})))
+@example(payload=_view("reject_submit", _state("reason", {"value": 5})))
+@example(payload=_view("draft_submit", {"private_metadata": {"mode": "edit"}}))
+@example(payload={"type": "block_actions", "user": {"id": OPERATOR}, "actions": [{"value": "1"}]})
+@example(payload={"type": "block_actions", "user": {"id": OPERATOR}, "actions": "approve"})
+@example(payload={"type": "view_submission", "user": {"id": OPERATOR}, "view": {"state": {}}})
 @given(payload=payloads())
 def test_interaction_payloads_with_anything_inside(app, payload):
     body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)})
     response = app.slack.post(body, FORM)
     assert_answered_sanely(response)
+    assert_nothing_half_written(app)
+
+
+NEVER_FROM_SLACK = {
+    "no actions": {"type": "block_actions", "actions": []},
+    "actions not a list": {"type": "block_actions", "actions": {"action_id": "approve"}},
+    "an action without its id": {"type": "block_actions", "actions": [{"value": "1"}]},
+    "a number as the button value": {
+        "type": "block_actions", "actions": [{"action_id": "approve", "value": 1}]},
+    "state not an object": {"type": "block_actions", "actions": [{"action_id": "approve"}],
+                            "state": "x"},
+    "a view without its type": {"type": "view_submission",
+                                "view": {"callback_id": "draft_submit"}},
+    "a view state that is text": {"type": "view_submission", "view": {
+        "type": "modal", "callback_id": "draft_submit", "state": "x"}},
+    "a block of the state that is a list": {"type": "view_submission", "view": {
+        "type": "modal", "callback_id": "draft_submit", "state": {"values": {"body": [1]}}}},
+    "metadata that is not text": {"type": "view_submission", "view": {
+        "type": "modal", "callback_id": "draft_submit", "private_metadata": {"draft": 1}}},
+    "a team that is a list": {"type": "block_actions", "team": ["T0TEST"],
+                              "actions": [{"action_id": "approve", "value": "1"}]},
+    "a response URL that is a number": {"type": "block_actions", "response_url": 7,
+                                        "actions": [{"action_id": "approve", "value": "1"}]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", list(NEVER_FROM_SLACK))
+def test_a_payload_of_a_shape_slack_never_sends_is_a_bad_request(app, shape):
+    entries = _register_size(app)
+    payload = {"user": {"id": OPERATOR}, "team": {"id": "T0TEST"}, **NEVER_FROM_SLACK[shape]}
+    response = app.slack.post_payload(payload)
+    assert response.status_code == 400, (response.status_code, response.text)
+    assert "Traceback" not in response.text
+    assert _register_size(app) == entries
+
+
+def _register_size(app) -> int:
+    with app.services.session_factory() as session:
+        return session.execute(select(func.count(RegisterEntry.id))).scalar_one()
+
+
+WRONG_TYPES = [  # (what, block, the element's state, the inline error shown)
+    ("a number as the body", ids.BODY, {"type": "plain_text_input", "value": 12},
+     "本文を入力してください"),
+    ("a list as the body", ids.BODY, {"type": "plain_text_input", "value": [1]},
+     "本文を入力してください"),
+    ("a date past year 9999", ids.PUBLISH_AT,
+     {"type": "datetimepicker", "selected_date_time": 2**63 - 1}, "投稿日時を読み取れません"),
+    ("a date as text", ids.PUBLISH_AT, {"type": "datetimepicker", "selected_date_time": "明日"},
+     "投稿日時を読み取れません"),
+    ("a date as true", ids.PUBLISH_AT, {"type": "datetimepicker", "selected_date_time": True},
+     "投稿日時を読み取れません"),
+    ("a file size that is not a number", ids.IMAGES, {"type": "file_input", "files": [
+        {"id": "F1", "name": "a.png", "mimetype": "image/png", "size": "large"}]}, "a.png"),
+    ("a file type that is a list", ids.IMAGES, {"type": "file_input", "files": [
+        {"id": "F1", "name": "b.png", "mimetype": ["image/png"], "size": 10}]}, "b.png"),
+    ("files that are not a list", ids.IMAGES, {"type": "file_input", "files": "F1"}, None),
+    ("checked channels that are text", ids.CHANNELS,
+     {"type": "checkboxes", "selected_options": "x"}, "投稿先を 1 つ以上選んでください"),
+    ("a channel value that is a number", ids.CHANNELS,
+     {"type": "checkboxes", "selected_options": [{"value": 1}]}, "選べない投稿先"),
+    ("a source that is a number", ids.SOURCE,
+     {"type": "static_select", "selected_option": {"value": 3}}, "情報の区分を選んでください"),
+    ("a category option that is text", ids.CATEGORY,
+     {"type": "radio_buttons", "selected_option": "civic"}, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "block", "element", "shown"), WRONG_TYPES,
+                         ids=[case[0] for case in WRONG_TYPES])  # fmt: skip
+def test_a_wrong_type_inside_the_draft_form_is_read_or_refused_in_japanese(
+    app, what, block, element, shown
+):
+    """Read as empty (then the usual rule speaks), or refused beside the field: never a 5xx."""
+    from drafting import draft_values
+
+    before = drafts_stored(app)
+    values = draft_values(body=f"型の試験 {what}", channels=("blog",))
+    values[block] = {block: element}
+    response = app.slack.view_submission(OPERATOR, "draft_submit", values)
+    assert_answered_sanely(response)
+    assert response.status_code == 200
+    if shown is None:  # read as empty, which the form allows (source new, category civic)
+        assert response.text == "" and drafts_stored(app) == before + 1
+    else:
+        answer = response.json()
+        assert answer["response_action"] == "errors" and shown in answer["errors"][block], answer
+        assert all(japanese(text) for text in answer["errors"].values())
+        assert drafts_stored(app) == before
+    assert_nothing_half_written(app)
+
+
+@pytest.mark.parametrize("reason", [5, ["理由"], {"text": "理由"}, True])
+def test_a_reject_reason_that_is_not_text_asks_for_the_reason_in_japanese(app, reason):
+    values = {ids.REASON: {ids.REASON: {"type": "plain_text_input", "value": reason}}}
+    metadata = json.dumps({"draft": 1, "revision": 1})
+    response = app.slack.view_submission(CHIEF, "reject_submit", values, private_metadata=metadata)
+    assert_answered_sanely(response)
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {ids.REASON: "差し戻しの理由を入力してください。"},
+    }
     assert_nothing_half_written(app)
 
 

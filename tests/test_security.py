@@ -12,7 +12,9 @@ a draft, and downloads files only from Slack's file URLs (asked of files.info) w
 from __future__ import annotations
 
 import base64
+import contextlib
 import inspect
+import itertools
 import json
 import logging
 import subprocess
@@ -20,29 +22,46 @@ import sys
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode
 
 import pytest
 import requests
 from conftest import CHIEF, OPERATOR, OPERATOR2, SECRET, STRANGER, TOKEN, running_app
-from drafting import draft_values
+from drafting import card_button, draft_values
 from fakes import graph_api, wordpress
+from fakes.moderation_fakes import ModerationGraph
 from fakes.socket_mode import FakeSocketMode
 from processes import platform_fakes, shared_app, snsbot_env, wait_until
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_signing import FORM, JSON, SignedSlackClient, sign
 from sqlalchemy import MetaData, func, select, update
 
-from bot import cli, db, roles, workflow
+from bot import cli, db, engagement, moderation, register, roles, workflow
 from bot.cli import assemble
 from bot.drafts import DraftInput
+from bot.engagement import APPROVED_STATES
+from bot.engagement_targets import parse
 from bot.identity import check_accounts
-from bot.models import FAILED, Decision, Draft, Publication, RegisterEntry, Revision
+from bot.models import (
+    FAILED,
+    Decision,
+    Draft,
+    Engagement,
+    ModerationItem,
+    Publication,
+    RegisterEntry,
+    Revision,
+)
 from bot.services import utc_now
 from handlers.slack import server
+from handlers.slack.engagement import SlackEngagementNotifier
+from handlers.slack.moderation import SlackModerationNotifier
+from handlers.slack.moderation_blocks import ACTION_IDS, category_label
 from handlers.slack.server import HttpServer
+from publishers.engage import build_performers
+from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
 
 DEPUTY = "UDEPUTY01"
 
@@ -464,17 +483,348 @@ def test_authorization_matrix(app, action, role):
         assert_refused(app, action, role, ROLES[role], draft_id)
 
 
-@pytest.mark.parametrize("action", ["moderate", "engagement_approval"])
-def test_authorization_matrix_rows_still_to_come(action):
-    pytest.skip("issue 5: not built yet")
+# -- the matrix while the chief is away (代決) --------------------------------------------------
+
+_numbers = itertools.count(1)  # unique targets, comments and poll times
+DECIDING = ("approve", "reject", "edit", "retry", "cancel")  # workflow.may_decide
+ALLOWED_WHILE_AWAY = {
+    action: who | {"deputy"} if action in DECIDING else who for action, who in ALLOWED.items()
+}
 
 
-def test_authorization_matrix_deputy_while_the_chief_is_away():
-    pytest.skip("issue 5: a deputy decides while the chief is away (代決)")
+@contextlib.contextmanager
+def chief_away(app):
+    """The chief marks themselves away with `/sns away on`, and comes back afterwards."""
+    answer = app.slack.command(CHIEF, "away on").json()["text"]
+    assert "代決できます" in answer and DEPUTY in answer, answer
+    try:
+        yield
+    finally:
+        assert "戻りました" in app.slack.command(CHIEF, "away off").json()["text"]
 
 
-def test_authorization_matrix_role_change():
-    pytest.skip("roles change only through the admin CLI (`snsbot roles set`), not from Slack")
+def card_for(app, user: str, action_id: str, value: str):
+    """The message to `user` that carries the button `action_id` with `value`, if it came."""
+    for call in app.fake.calls("chat.postMessage"):
+        if call.params.get("channel") != user:
+            continue
+        for block in call.params.get("blocks") or []:
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id and element.get("value") == value:
+                    return call
+    return None
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("action", list(ALLOWED))
+def test_authorization_matrix_deputy_while_the_chief_is_away(app, action, role):
+    """The matrix again with the chief away: the deputy decides for the chief (代決), recorded as
+    acting, and the chief still may. The deputy with the chief present is the `deputy` column
+    of test_authorization_matrix: refused, and recorded."""
+    app.fake.clear()
+    user = ROLES[role]
+    with chief_away(app):
+        draft_id = SETUP[action](app)
+        if role not in ALLOWED_WHILE_AWAY[action]:
+            assert_refused(app, action, role, user, draft_id)
+            return
+        if action in ("approve", "reject", "edit"):  # the card reaches each who may decide now
+            wait_until(lambda: card_for(app, user, "approve", str(draft_id)), 10, "the card")
+        assert_allowed(app, action, user, draft_id)
+    if action in ("approve", "reject"):
+        with app.services.session_factory() as session:
+            decision = session.execute(select(Decision).where(Decision.draft_id == draft_id))
+            (decision,) = decision.scalars().all()
+        assert (decision.decided_by, decision.acting) == (user, role == "deputy")
+
+
+# -- engagement approval (policy §7, §8) ---------------------------------------------------------
+
+ENGAGE = {"approve": "engagement_approve", "reject": "engagement_reject"}
+
+
+def new_engagement(services) -> int:
+    """A follow requested by the operator (the `operator_author` of the matrix)."""
+    with services.session_factory.begin() as session:
+        target, problem = parse("follow", f"@wako_npo{next(_numbers)}")
+        assert problem is None
+        item = engagement.request(
+            session, requester_id=OPERATOR, kind="follow", target=target,
+            category="civic_group", official_confirmed=True, now=services.clock(),
+        )  # fmt: skip
+        return item.id
+
+
+def deliver_engagement_cards(app) -> None:
+    """What the dispatcher's engagement poller does: post the cards and notices owed."""
+    services = app.services
+    notifier = SlackEngagementNotifier(server.web_client(services), services.msg)
+    performers = build_performers(services.settings, services.msg)
+    engagement.perform_due(
+        services.session_factory, performers, notifier, services.msg, services.clock
+    )
+
+
+def engagement_card(app, user: str, engagement_id: int):
+    def arrived():
+        deliver_engagement_cards(app)
+        return card_for(app, user, ENGAGE["approve"], str(engagement_id))
+
+    wait_until(arrived, 10, f"the engagement card to {user}")
+    return card_for(app, user, ENGAGE["approve"], str(engagement_id))
+
+
+def engagement_register(app, engagement_id: int) -> list[tuple]:
+    with app.services.session_factory() as session:
+        rows = session.execute(
+            select(RegisterEntry)
+            .where(RegisterEntry.action.like("engagement_%"))
+            .order_by(RegisterEntry.seq)
+        ).scalars()
+        return [
+            (e.action, e.actor, e.details.get("attempted"), e.details.get("role"))
+            for e in rows
+            if e.details.get("engagement") == engagement_id
+        ]
+
+
+def engagement_status(app, engagement_id: int) -> str:
+    with app.services.session_factory() as session:
+        return session.get(Engagement, engagement_id).status
+
+
+@pytest.mark.parametrize("presence", ["chief present", "chief away"])
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("decision", list(ENGAGE))
+def test_authorization_matrix_engagement_approval(app, decision, role, presence):
+    """Follows, retweets, likes and shares are decided like drafts: by the chief, or by the
+    deputy while the chief is away (from the card the deputy then receives); any other click is
+    refused privately and recorded as `engagement_refused`, and the request stays pending."""
+    app.fake.clear()
+    user = ROLES[role]
+    away = presence == "chief away"
+    allowed = role == "chief" or (role == "deputy" and away)
+    with chief_away(app) if away else contextlib.nullcontext():
+        engagement_id = new_engagement(app.services)
+        card = engagement_card(app, user if allowed else CHIEF, engagement_id)
+        if not away:
+            assert card_for(app, DEPUTY, ENGAGE["approve"], str(engagement_id)) is None
+        button = card_button(card, ENGAGE[decision])
+        response_url = app.fake.response_url(f"matrix-engagement-{decision}")
+        response = app.slack.block_action(
+            user, ENGAGE[decision], button["value"], block_id=button["block_id"],
+            channel_id=card.response["channel"], message_ts=card.response["ts"],
+            response_url=response_url,
+        )  # fmt: skip
+        assert response.status_code == 200
+        requested = ("engagement_requested", OPERATOR, None, None)
+        if allowed:
+            done = {"approve": APPROVED_STATES, "reject": ("rejected",)}[decision]
+            wait_until(lambda: engagement_status(app, engagement_id) in done, 10, "the decision")
+            status = "approved" if decision == "approve" else "rejected"
+            assert engagement_register(app, engagement_id)[:2] == [
+                requested,
+                (f"engagement_{status}", user, None, None),
+            ]
+        else:
+            assert "課長だけ" in reply(app, response_url)
+            refused = ("engagement_refused", user, decision, ROLE_NAMES[role])
+            wait_until(
+                lambda: engagement_register(app, engagement_id) == [requested, refused],
+                10,
+                "the refusal in the register",
+            )
+            assert engagement_status(app, engagement_id) == "pending"
+
+
+# -- moderation (policy §11): the chief alone, also while away ----------------------------------
+
+MODERATION_CHANNEL = "CMODERATION"
+MODERATORS = {"chief": CHIEF, "deputy": DEPUTY, "operator": OPERATOR, "no_role": STRANGER}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def inbox(request, tmp_path_factory, pg_template):
+    """A shared app with a Facebook Page whose comments reach the moderation inbox."""
+    with (
+        ModerationGraph() as graph,
+        shared_app(
+            request.param,
+            tmp_path_factory.mktemp("moderation"),
+            pg_template,
+            facebook_page_id=graph_api.PAGE_ID,
+            facebook_page_token=graph_api.PAGE_TOKEN,
+            facebook_graph_url=graph.base_url,
+            moderation_channel=MODERATION_CHANNEL,
+        ) as running,
+    ):
+        running.runtime.dispatcher.periodic = ()  # the test polls the inbox itself
+        with running.services.session_factory.begin() as session:
+            roles.set_role(session, DEPUTY, "deputy", actor="cli", now=running.services.clock())
+        post = graph.add_post("和光市民まつりのお知らせ")
+        yield running, graph, post["id"]
+
+
+def comment_card(inbox) -> tuple[int, str, str, object]:
+    """A new comment on the Page, read by the inbox: (item id, comment id, author id, its card)."""
+    app, graph, post_id = inbox
+    number = next(_numbers)
+    author, token = str(900000 + number), f"宣伝です {number}-{time.monotonic_ns()}"
+    comment = graph.add_comment(post_id, token, author, "Spam Shop")
+    services = app.services
+    inboxes = moderation.build_inboxes(services.settings, services.msg)
+    notifier = SlackModerationNotifier(
+        server.web_client(services), services.msg, MODERATION_CHANNEL
+    )
+    due = datetime.now(UTC) + timedelta(hours=number)  # every poll of the test is due
+    moderation.poll_once(services.session_factory, inboxes, notifier, services.msg, lambda: due)
+    (card,) = [
+        c for c in app.fake.calls("chat.postMessage")
+        if c.params["channel"] == MODERATION_CHANNEL and token in json.dumps(
+            c.params["blocks"], ensure_ascii=False)
+    ]  # fmt: skip
+    return int(card_button(card, ACTION_IDS[DISMISS])["value"]), comment, author, card
+
+
+def moderation_register(app, item_id: int) -> list[tuple]:
+    with app.services.session_factory() as session:
+        rows = session.execute(
+            select(RegisterEntry)
+            .where(RegisterEntry.action.in_(("moderated", "refused")))
+            .order_by(RegisterEntry.seq)
+        ).scalars()
+        return [
+            (e.action, e.actor, e.details.get("decision") or e.details.get("attempted"),
+             e.details.get("role"), e.details.get("category"))
+            for e in rows if e.details.get("item_id") == item_id
+        ]  # fmt: skip
+
+
+def item_status(app, item_id: int) -> str:
+    with app.services.session_factory() as session:
+        return session.get(ModerationItem, item_id).status
+
+
+@pytest.mark.parametrize("presence", ["chief present", "chief away"])
+@pytest.mark.parametrize("role", list(MODERATORS))
+@pytest.mark.parametrize("action", [DISMISS, HIDE, DELETE, BLOCK])
+def test_authorization_matrix_moderate(inbox, action, role, presence):
+    """Only the chief hides, deletes or blocks (or marks 問題なし), with a category, also while
+    away: the deputy does not act for the chief here. Refusals are recorded; the Page is
+    untouched until the chief decides."""
+    app, graph, _ = inbox
+    app.fake.clear()
+    user = MODERATORS[role]
+    with chief_away(app) if presence == "chief away" else contextlib.nullcontext():
+        item_id, comment, author, card = comment_card(inbox)
+        button = card_button(card, ACTION_IDS[action])
+        response_url = app.fake.response_url(f"matrix-moderate-{action}")
+        payload = app.slack.block_action_payload(
+            user, button["action_id"], button["value"], block_id=button["block_id"],
+            channel_id=card.response["channel"], message_ts=card.response["ts"],
+            response_url=response_url,
+        )  # fmt: skip
+        category = None if action == DISMISS else 5
+        if category:  # chosen on the card first, as the chief must (policy §11)
+            option = {"text": {"type": "plain_text", "text": category_label(category)},
+                      "value": str(category)}  # fmt: skip
+            block_id = f"moderation_category:{item_id}"
+            payload["state"] = {"values": {block_id: {"moderation_category": {
+                "type": "static_select", "selected_option": option}}}}  # fmt: skip
+        assert app.slack.post_payload(payload).status_code == 200
+        if role == "chief":
+            app.fake.wait_for(
+                "chat.update", where=lambda c: c.params["ts"] == card.response["ts"]
+            )  # the card now shows the decision
+            assert item_status(app, item_id) == moderation.DECIDED
+            assert moderation_register(app, item_id) == [
+                ("moderated", CHIEF, action, None, category)
+            ]
+        else:
+            assert "課長だけ" in reply(app, response_url)
+            refused = ("refused", user, action, role.replace("no_role", "none"), None)
+            wait_until(
+                lambda: moderation_register(app, item_id) == [refused],
+                10,
+                "the refusal in the register",
+            )
+            assert item_status(app, item_id) == moderation.NEW
+    done = role == "chief"
+    assert (comment not in graph.comments) == (done and action == DELETE)
+    hidden = graph.comments.get(comment, {}).get("is_hidden", False)
+    assert hidden == (done and action == HIDE)
+    assert (author in graph.blocked) == (done and action == BLOCK)
+
+
+# -- role changes: the admin CLI only -------------------------------------------------------------
+
+NEWCOMER = "UNEWCOMER1"
+ROLE_LIKE = [  # what someone might type in Slack hoping to change the roster
+    "roles set {stranger} chief",
+    "roles set {chief} none",
+    "roles set {me} deputy",
+    "roles list",
+    "role chief",
+    "chief",
+    "deputy {me}",
+    "operator {stranger}",
+    "admin roles set {me} chief",
+    "課長 {me}",
+    "away on",
+    "away off",
+]
+
+
+def roster(app) -> list[tuple[str, str, bool]]:
+    with app.services.session_factory() as session:
+        return [(m.user_id, m.role, m.away) for m in roles.members(session)]
+
+
+def test_authorization_matrix_role_change(app, tmp_path):
+    """No Slack command, button or form changes the roster, whoever sends it; `snsbot roles set`
+    does, and the register records who changed what, from which role to which."""
+    before = roster(app)
+    roster_entries = (RegisterEntry.action.in_(("role_changed", "away_on", "away_off")),)
+    changes = count(app, RegisterEntry, *roster_entries)
+    for role, user in ROLES.items():
+        for text in ROLE_LIKE:
+            if role == "chief" and text.startswith("away"):
+                continue  # the chief's own absence: not a role (see the 代決 rows above)
+            text = text.format(stranger=STRANGER, chief=CHIEF, me=user)
+            answer = app.slack.command(user, text)
+            assert answer.status_code == 200, text
+            assert answer.json()["response_type"] == "ephemeral", text
+        forged_button = app.slack.block_action(user, "roles_set", f"{STRANGER}:chief")
+        assert forged_button.status_code == 404  # no listener: nothing in Slack sets a role
+        role_form = {"role": {"role": {"type": "static_select",
+                                       "selected_option": {"value": "chief"}}}}  # fmt: skip
+        assert app.slack.view_submission(user, "roles_submit", role_form).status_code == 404
+    time.sleep(0.3)  # anything a request had started would show by now
+    assert roster(app) == before
+    assert count(app, RegisterEntry, *roster_entries) == changes
+
+    assert "運用者として登録されていません" in app.slack.command(NEWCOMER, "status").json()["text"]
+    env = snsbot_env(app.services.settings.database_url, app.fake)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "roles", "set", NEWCOMER, "operator"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    with app.services.session_factory() as session:
+        (entry,) = session.execute(
+            select(RegisterEntry).where(*roster_entries).order_by(RegisterEntry.seq.desc()).limit(1)
+        ).scalars()
+        assert (entry.actor, entry.action) == ("cli", "role_changed")
+        assert {k: entry.details[k] for k in ("user", "before", "after")} == {
+            "user": NEWCOMER, "before": "none", "after": "operator"}  # fmt: skip
+        assert register.verify(session) == []
+    assert roster(app) == sorted(
+        [*before, (NEWCOMER, "operator", False)], key=lambda m: (m[1], m[0])
+    )
+    assert count(app, RegisterEntry, *roster_entries) == changes + 1
+    assert (
+        "運用者として登録されていません" not in app.slack.command(NEWCOMER, "status").json()["text"]
+    )
 
 
 @pytest.mark.parametrize("mode", ["edit", "resubmit"])

@@ -12,13 +12,15 @@ from handlers.slack import (
     revising,
     views,
 )
+from handlers.slack.replies import after_ack_pool
 
 
 def register(app, services) -> None:
     """Attach every listener to a Bolt app."""
+    after_ack = after_ack_pool()  # clicks whose work can wait until after the ack
     commands.register(app, services)
-    actions.register(app, services)
-    revising.register(app, services)
+    actions.register(app, services, after_ack)
+    revising.register(app, services, after_ack)
     oversight.register(app, services)
     views.register(app, services)
     events.register(app, services)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import Executor
 
 from bot import roles, schedule, workflow
 from bot.models import PENDING, Draft
@@ -22,11 +23,12 @@ def revision_of(action: dict) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def register(app, services: Services) -> None:
+def register(app, services: Services, after_ack: Executor) -> None:
+    """Button listeners. Those that change a draft ack, then leave the change to `after_ack`."""
     msg = services.msg
     guarded = answer_failures(msg)
 
-    def decide_from_click(body, action, client, respond, approve: bool) -> None:
+    def approve_from_click(body, action, client, respond) -> None:
         draft_id = draft_id_of(action)
         if draft_id is None:
             return tell(body, client, respond, msg("error.internal"))
@@ -35,7 +37,7 @@ def register(app, services: Services) -> None:
                 session,
                 draft_id=draft_id,
                 actor=body["user"]["id"],
-                approve=approve,
+                approve=True,
                 revision=revision_of(action),
                 now=services.clock(),
                 lead=services.settings.schedule_lead,
@@ -46,11 +48,15 @@ def register(app, services: Services) -> None:
             tell(body, client, respond, problem)
         services.wake()
 
+    def after_the_ack(work, **arguments) -> None:
+        """`work(**arguments)` on the after-ack threads; a failure is told to the clicker."""
+        after_ack.submit(guarded(work), **arguments)
+
     @app.action(ids.APPROVE)
     @guarded
     def approve_clicked(ack, body, action, client, respond):
         ack()
-        decide_from_click(body, action, client, respond, approve=True)
+        after_the_ack(approve_from_click, body=body, action=action, client=client, respond=respond)
 
     @app.action(ids.REJECT)
     @guarded
@@ -99,7 +105,8 @@ def register(app, services: Services) -> None:
     @guarded
     def retry_clicked(ack, body, action, client, respond):
         ack()
-        act_on_draft(services, body, action, client, respond, workflow.retry_failed, {
+        after_the_ack(act_on_draft, services=services, body=body, action=action, client=client,
+                      respond=respond, change=workflow.retry_failed, texts={
             workflow.DONE: "retry.queued",
             workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
             workflow.REFUSED: "refuse.not_author_or_chief",
@@ -109,7 +116,8 @@ def register(app, services: Services) -> None:
     @guarded
     def cancel_clicked(ack, body, action, client, respond):
         ack()
-        act_on_draft(services, body, action, client, respond, schedule.cancel_scheduled, {
+        after_the_ack(act_on_draft, services=services, body=body, action=action, client=client,
+                      respond=respond, change=schedule.cancel_scheduled, texts={
             workflow.DONE: "cancel.done",
             workflow.NOTHING_TO_DO: "cancel.nothing",
         })  # fmt: skip

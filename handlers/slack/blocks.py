@@ -10,7 +10,6 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     ImageBlock,
     MarkdownTextObject,
-    Option,
     SectionBlock,
 )
 
@@ -51,10 +50,17 @@ def chunks(text: str, size: int = SECTION_CHARS) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def options(values, label_key: str, msg: Messages, suffix: dict | None = None) -> list[Option]:
-    return [
-        Option(value=v, text=msg(f"{label_key}.{v}") + (suffix or {}).get(v, "")) for v in values
-    ]
+def plain_text(text: str) -> dict:
+    """A plain_text object, as slack_sdk would serialise it (plain dicts cost far less CPU)."""
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def option(value: str, text: str) -> dict:
+    return {"text": plain_text(text), "value": value}
+
+
+def options(values, label_key: str, msg: Messages, suffix: dict | None = None) -> list[dict]:
+    return [option(v, msg(f"{label_key}.{v}") + (suffix or {}).get(v, "")) for v in values]
 
 
 # -- pieces of cards and messages ------------------------------------------------------------

@@ -15,12 +15,21 @@ from handlers.slack.oversight import away_command, review_message
 
 
 def open_draft_modal(
-    services: Services, client, trigger_id: str, body: str = "", initial: DraftInput | None = None
+    services: Services,
+    client,
+    trigger_id: str,
+    body: str = "",
+    initial: DraftInput | None = None,
+    registered: tuple[str, ...] | None = None,
 ) -> None:
-    """Open the draft form, empty or with `body`, or pre-filled with `initial`."""
+    """Open the draft form, empty or with `body`, or pre-filled with `initial`.
+
+    `registered` is the registered groups' names when the caller has already read them.
+    """
     initial = initial or DraftInput(body=clean(body)[:10000], channels=CHANNELS)
-    with services.session_factory() as session:
-        registered = groups.names(session)
+    if registered is None:
+        with services.session_factory() as session:
+            registered = groups.names(session)
     view = draft_modal(
         services.msg,
         offered=CHANNELS,
@@ -54,10 +63,11 @@ def register(app, services: Services) -> None:
         if sub == "policy":
             url = services.settings.policy_url
             return reply(msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
-        user_id = command["user_id"]
-        with services.session_factory() as session:
+        user_id, opens_form = command["user_id"], sub in ("", "draft")
+        with services.session_factory() as session:  # one short transaction before the ack
             if roles.role_of(session, user_id) is None:
                 return reply(not_operator_text(services, session))
+            registered = groups.names(session) if opens_form else ()
             if sub == "status":
                 mine = [
                     take(session, d, services.dry_run_channels, services.clock())
@@ -78,13 +88,12 @@ def register(app, services: Services) -> None:
             from handlers.slack import engagement
 
             return engagement.open_modal(services, ack, client, respond, command, sub, rest)
-        if sub not in ("", "draft"):
+        if not opens_form:
             return reply(msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
         ack()
         try:
-            open_draft_modal(
-                services, client, command["trigger_id"], rest if sub == "draft" else ""
-            )
+            text = rest if sub == "draft" else ""
+            open_draft_modal(services, client, command["trigger_id"], text, registered=registered)
         except Exception:
             logger.exception("could not open the draft modal")
             respond(text=msg("error.internal"), response_type="ephemeral")

@@ -9,44 +9,98 @@ from bot.drafts import DraftInput
 from bot.messages import Messages
 from handlers.slack import ids
 
+LAST_YEAR = 9999  # datetime's last year: a time in it cannot be shown in Japan time
+
 
 def clean(text: str | None) -> str:
     """Strip blanks and normalise line ends; NFC so that counting matches X's."""
     return unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n").strip())
 
 
+def state_values(view: dict) -> dict:
+    """A view's `state.values`, or {} when the view carries none shaped as Slack sends it."""
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    return values if isinstance(values, dict) else {}
+
+
 def _element(values: dict, block_id: str) -> dict:
-    return (values.get(block_id) or {}).get(block_id) or {}
+    """One input's state; anything not shaped as Slack sends it reads as empty."""
+    block = values.get(block_id) if isinstance(values, dict) else None
+    element = block.get(block_id) if isinstance(block, dict) else None
+    return element if isinstance(element, dict) else {}
+
+
+def text_input(values: dict, block_id: str) -> str:
+    """A plain-text input, cleaned; a value that is not text reads as empty."""
+    value = _element(values, block_id).get("value")
+    return clean(value if isinstance(value, str) else "")
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _option(option) -> str:
+    """An option's value; one that is not text is kept as text, for validation to refuse."""
+    value = option.get("value") if isinstance(option, dict) else None
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _moment(stamp) -> datetime | None:
+    """The datetimepicker's Unix seconds as a time; None when empty or no real date."""
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(stamp), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return moment if moment.year < LAST_YEAR else None  # shown in Japan time, a day ahead
+
+
+def _size(size) -> int:
+    """A file's size in bytes; not a number reads as 0 (then refused as an unusable image)."""
+    if isinstance(size, bool) or not isinstance(size, int | float):
+        return 0
+    return int(size) if abs(size) < 2**63 else 0  # also 0 for infinity and NaN
+
+
+def unreadable(values: dict) -> dict[str, tuple]:
+    """Problems (as drafts.validate gives them) with values no Slack input produces."""
+    stamp = _element(values, ids.PUBLISH_AT).get("selected_date_time")
+    if stamp is not None and _moment(stamp) is None:
+        return {ids.PUBLISH_AT: ("error.publish_at_invalid", {})}
+    return {}
 
 
 def draft_from_state(values: dict) -> DraftInput:
-    """Turn `view.state.values` into a DraftInput; absent or malformed parts become empty."""
+    """Turn `view.state.values` into a DraftInput; absent or malformed parts become empty.
+
+    See unreadable() for the values that must be refused rather than read as empty.
+    """
 
     def text(block_id: str) -> str:
-        value = _element(values, block_id).get("value")
-        return clean(value if isinstance(value, str) else "")
+        return text_input(values, block_id)
 
     def selected(block_id: str) -> str:
-        option = _element(values, block_id).get("selected_option") or {}
-        return str(option.get("value") or "")
+        return _option(_element(values, block_id).get("selected_option"))
 
     group = text(ids.GROUP) or clean(selected(ids.GROUP))
     day = _element(values, ids.GROUP_DATE).get("selected_date")
-
-    checked = _element(values, ids.CHANNELS).get("selected_options") or []
-    channels = tuple(str(o.get("value")) for o in checked if isinstance(o, dict))
-    stamp = _element(values, ids.PUBLISH_AT).get("selected_date_time")
-    publish_at = datetime.fromtimestamp(int(stamp), UTC) if isinstance(stamp, int | float) else None
-    files = _element(values, ids.IMAGES).get("files") or []
+    checked = _element(values, ids.CHANNELS).get("selected_options")
+    channels = tuple(_option(o) for o in checked) if isinstance(checked, list) else ()
+    files = _element(values, ids.IMAGES).get("files")
     images = tuple(
         {
-            "id": f.get("id", ""),
-            "name": f.get("name", ""),
-            "mimetype": f.get("mimetype", ""),
-            "size": f.get("size", 0),
-            "url_private": f.get("url_private", ""),
+            "id": _text(f.get("id")),
+            "name": _text(f.get("name")),
+            "mimetype": _text(f.get("mimetype")),
+            "size": _size(f.get("size")),
+            "url_private": _text(f.get("url_private")),
         }
-        for f in files
+        for f in (files if isinstance(files, list) else ())
         if isinstance(f, dict)
     )
     return DraftInput(
@@ -60,7 +114,7 @@ def draft_from_state(values: dict) -> DraftInput:
         group_name=group,
         group_date=day if isinstance(day, str) and len(day) == 10 else "",
         group_draft=text(ids.GROUP_DRAFT),
-        publish_at=publish_at,
+        publish_at=_moment(_element(values, ids.PUBLISH_AT).get("selected_date_time")),
         images=images,
     )
 

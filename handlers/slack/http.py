@@ -15,6 +15,57 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1_000_000  # Slack payloads are far smaller
 
+NONE = type(None)
+# Parts of a request that Bolt or the listeners index without checking their type, with the
+# types Slack sends them as. A body shaped otherwise is no Slack request: 400, never a 500.
+PARTS = {
+    "user": (dict, str),
+    "team": (dict, str, NONE),
+    "enterprise": (dict, str, NONE),
+    "channel": (dict, str, NONE),
+    "authorizations": list,
+    "response_url": str,
+    "response_urls": list,
+    "trigger_id": str,
+    "callback_id": str,
+    "action_id": str,
+    "actions": list,
+    "container": dict,
+    "message": dict,
+    "state": dict,
+    "view": dict,
+    "event": dict,
+    "workflow_step": dict,
+}
+NAMED = ("user", "team", "enterprise", "channel")  # as objects, their `id` is text
+LISTS_OF_OBJECTS = ("actions", "authorizations", "response_urls")
+ACTION_PARTS = {"action_id": str, "block_id": str, "value": str}
+VIEW_PARTS = {
+    "id": str,
+    "type": str,
+    "callback_id": str,
+    "hash": str,
+    "private_metadata": str,
+    "state": dict,
+    "blocks": list,
+}
+VIEW_KINDS = ("view_submission", "view_closed")  # these must name the view's callback and type
+# What each kind of payload must carry besides its `type`: Bolt reads these unguarded.
+REQUIRED = {
+    "block_actions": ("actions",),
+    "interactive_message": ("actions", "callback_id"),
+    "view_submission": ("view",),
+    "view_closed": ("view",),
+    "shortcut": ("callback_id",),
+    "message_action": ("callback_id",),
+    "dialog_submission": ("callback_id",),
+    "dialog_cancellation": ("callback_id",),
+    "dialog_suggestion": ("callback_id",),
+    "block_suggestion": ("action_id",),
+    "workflow_step_edit": ("callback_id", "workflow_step"),
+    "event_callback": ("event",),
+}
+
 
 def _reply(start_response, status: str, body: dict | str, content_type="application/json"):
     data = body if isinstance(body, str) else json.dumps(body)
@@ -22,24 +73,72 @@ def _reply(start_response, status: str, body: dict | str, content_type="applicat
     return [data.encode("utf-8")]
 
 
+def _typed(found: dict, parts: dict) -> bool:
+    return all(key not in found or isinstance(found[key], kinds) for key, kinds in parts.items())
+
+
+def _state_shaped(state: dict) -> bool:
+    """`state.values` as Slack sends it: {block id: {action id: {the element's state}}}."""
+    values = state.get("values", {})
+    return isinstance(values, dict) and all(
+        isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
+        for block in values.values()
+    )
+
+
+def _view_shaped(view: dict, submitted: bool) -> bool:
+    needed = ("callback_id", "type") if submitted else ()
+    return (
+        all(isinstance(view.get(key), str) for key in needed)
+        and _typed(view, VIEW_PARTS)
+        and all(isinstance(block, dict) for block in view.get("blocks", []))
+        and _state_shaped(view.get("state", {}))
+    )
+
+
+def _shaped(body: dict) -> bool:
+    """True when `body` has the outline Slack gives a request of its `type` (see PARTS)."""
+    kind = body.get("type")
+    if not (isinstance(kind, str) and _typed(body, PARTS)):
+        return False
+    if any(key not in body for key in REQUIRED.get(kind, ())):
+        return False
+    if not all(isinstance(item, dict) for key in LISTS_OF_OBJECTS for item in body.get(key, [])):
+        return False
+    named = [body[key] for key in NAMED if isinstance(body.get(key), dict)]
+    if not all(isinstance(part.get("id", ""), str) for part in named):
+        return False
+    actions = body.get("actions", [])
+    if kind in ("block_actions", "interactive_message") and not actions:
+        return False
+    needed = ("action_id",) if kind == "block_actions" else ()
+    if not all(_typed(a, ACTION_PARTS) and all(k in a for k in needed) for a in actions):
+        return False
+    if "view" in body and not _view_shaped(body["view"], kind in VIEW_KINDS):
+        return False
+    if kind == "event_callback" and not isinstance(body["event"].get("type"), str):
+        return False
+    return _state_shaped(body.get("state", {}))
+
+
 def _well_formed(raw: str, content_type: str) -> str | None:
     """The body as Bolt should parse it, or None when it is not a Slack request at all."""
     if content_type.startswith("application/json") or raw.startswith("{"):
         try:
             event = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        return raw if isinstance(event, dict) and isinstance(event.get("type"), str) else None
+        return raw if isinstance(event, dict) and _shaped(event) else None
     form = dict(parse_qsl(raw, keep_blank_values=True))
     if "payload" in form:
         try:
             payload = json.loads(form["payload"])
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         user = payload.get("user") if isinstance(payload, dict) else None
-        if not (isinstance(payload.get("type"), str) and isinstance(user, dict)):
-            return None
-        return raw if isinstance(user.get("id"), str) else None
+        if not (isinstance(user, dict) and isinstance(user.get("id"), str)):
+            return None  # every interaction names the user who made it
+        return raw if _shaped(payload) else None
     if not (form.get("command") and form.get("user_id")):
         return None
     # Bolt treats any form body containing the word "payload" as an interaction; hide the word

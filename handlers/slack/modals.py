@@ -1,22 +1,10 @@
-"""Modal views: the draft form with its live X counter, the reject reason, the full text."""
+"""Modal views: the draft form with its live X counter, the reject reason, the full text.
+
+Built as plain dicts in Slack's JSON shape: `/sns` opens the draft form on every call, and
+slack_sdk's model objects (validation and `to_dict` on every element) cost several times more.
+"""
 
 from __future__ import annotations
-
-from slack_sdk.models.blocks import (
-    CheckboxesElement,
-    ContextBlock,
-    DatePickerElement,
-    DateTimePickerElement,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    PlainTextInputElement,
-    PlainTextObject,
-    RadioButtonsElement,
-    SectionBlock,
-    StaticSelectElement,
-)
-from slack_sdk.models.views import View
 
 from bot.drafts import (
     CATEGORIES,
@@ -34,11 +22,51 @@ from handlers.slack.blocks import (
     chunks,
     esc,
     metadata,
+    option,
     options,
+    plain_text,
 )
 
 # The draft form's modes (in its private_metadata): a new draft unless one of these.
 RESUBMIT, EDIT = "resubmit", "edit"
+
+LIVE = {"trigger_actions_on": ["on_character_entered"]}  # typing updates the X counter
+IMAGE_TYPES = ["jpg", "jpeg", "png", "webp"]
+
+
+def _without_empty(values: dict) -> dict:
+    """Slack's JSON leaves out what is not set."""
+    return {key: value for key, value in values.items() if value not in (None, "", [])}
+
+
+def input_block(block_id: str, label: str, element: dict, *, hint=None, optional=None, **more):
+    """An input block whose element's action_id is its block_id (the form's contract)."""
+    return _without_empty(
+        {
+            "type": "input",
+            "block_id": block_id,
+            "label": plain_text(label),
+            "hint": plain_text(hint) if hint else None,
+            "optional": optional,
+            "element": _without_empty({**element, "action_id": block_id}),
+            **more,
+        }
+    )
+
+
+def modal(title: str, blocks: list, *, close: str, submit=None, callback_id=None, **more) -> dict:
+    return _without_empty(
+        {
+            "type": "modal",
+            "callback_id": callback_id,
+            "title": plain_text(title),
+            "submit": plain_text(submit) if submit else None,
+            "close": plain_text(close),
+            "blocks": blocks,
+            **more,
+        }
+    )
+
 
 # -- draft modal ------------------------------------------------------------------------------
 
@@ -51,20 +79,35 @@ def x_counter_text(msg: Messages, draft: DraftInput) -> str:
     return msg("counter.ok", weight=weight, max=X_MAX_WEIGHT, left=X_MAX_WEIGHT - weight)
 
 
-def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> InputBlock:
+def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
     """The requesting group: a choice among the registered groups, or typed when none are."""
     if not groups:
-        element = PlainTextInputElement(action_id=ids.GROUP, initial_value=chosen or None)
-        return InputBlock(block_id=ids.GROUP, label=msg("field.group"), optional=True,
-                          hint=msg("field.group_hint_unregistered"), element=element)  # fmt: skip
-    choices = [Option(value=name[:150], text=name[:75]) for name in groups[:100]]
-    element = StaticSelectElement(
-        action_id=ids.GROUP,
-        options=choices,
-        initial_option=next((o for o in choices if o.value == chosen), None),
-    )
-    return InputBlock(block_id=ids.GROUP, label=msg("field.group"), optional=True,
-                      hint=msg("field.group_hint"), element=element)  # fmt: skip
+        element = {"type": "plain_text_input", "initial_value": chosen}
+        return input_block(ids.GROUP, msg("field.group"), element, optional=True,
+                           hint=msg("field.group_hint_unregistered"))  # fmt: skip
+    choices = [option(name[:150], name[:75]) for name in groups[:100]]
+    element = {
+        "type": "static_select",
+        "options": choices,
+        "initial_option": next((o for o in choices if o["value"] == chosen), None),
+    }
+    return input_block(ids.GROUP, msg("field.group"), element, optional=True,
+                       hint=msg("field.group_hint"))  # fmt: skip
+
+
+def text_input(msg: Messages, block_id: str, label: str, hint: str | None, value: str, *,
+               multiline=False, optional=True, max_length=None) -> dict:  # fmt: skip
+    """A text field; typing in the counted ones (body, X text, URL) updates the X counter."""
+    live = block_id in ids.COUNTED_FIELDS
+    element = {
+        "type": "plain_text_input",
+        "initial_value": value,
+        "multiline": multiline,
+        "max_length": max_length,
+        "dispatch_action_config": LIVE if live else None,
+    }
+    return input_block(block_id, msg(label), element, hint=msg(hint) if hint else None,
+                       optional=optional, dispatch_action=live or None)  # fmt: skip
 
 
 def draft_modal(
@@ -86,137 +129,74 @@ def draft_modal(
     channel_options = options(offered, "channel", msg, suffix)
     source_options = options(SOURCES, "source", msg)
     category_options = options(CATEGORIES, "category", msg)
-
-    def text_input(
-        block_id, label, hint=None, value="", multiline=False, optional=True, max_length=None
-    ):
-        live = block_id in ids.COUNTED_FIELDS  # each keystroke updates the X counter
-        return InputBlock(
-            block_id=block_id,
-            label=msg(label),
-            hint=msg(hint) if hint else None,
-            optional=optional,
-            dispatch_action=live or None,
-            element=PlainTextInputElement(
-                action_id=block_id,
-                initial_value=value or None,
-                multiline=multiline,
-                max_length=max_length,
-                dispatch_action_config=(
-                    {"trigger_actions_on": ["on_character_entered"]} if live else None
-                ),
-            ),
-        )
-
+    counter = {"type": "mrkdwn", "text": x_counter_text(msg, d)}
     blocks = [
-        text_input(ids.BODY, "field.body", "field.body_hint", d.body, True, False, 10000),
-        text_input(ids.X_TEXT, "field.x_text", "field.x_text_hint", d.x_text, True),
-        ContextBlock(
-            block_id=ids.X_COUNTER, elements=[MarkdownTextObject(text=x_counter_text(msg, d))]
-        ),
-        text_input(ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint", d.blog_title),
-        text_input(ids.URL, "field.url", "field.url_hint", d.url),
-        InputBlock(
-            block_id=ids.CHANNELS,
-            label=msg("field.channels"),
-            element=CheckboxesElement(
-                action_id=ids.CHANNELS,
-                options=channel_options,
-                initial_options=[o for o in channel_options if o.value in d.channels] or None,
-            ),
-        ),
-        InputBlock(
-            block_id=ids.SOURCE,
-            label=msg("field.source"),
-            element=StaticSelectElement(
-                action_id=ids.SOURCE,
-                options=source_options,
-                initial_option=next(o for o in source_options if o.value == d.source),
-            ),
-        ),
-        InputBlock(
-            block_id=ids.CATEGORY,
-            label=msg("field.category"),
-            element=RadioButtonsElement(
-                action_id=ids.CATEGORY,
-                options=category_options,
-                initial_option=next(o for o in category_options if o.value == d.category),
-            ),
-        ),
+        text_input(msg, ids.BODY, "field.body", "field.body_hint", d.body,
+                   multiline=True, optional=False, max_length=10000),
+        text_input(msg, ids.X_TEXT, "field.x_text", "field.x_text_hint", d.x_text,
+                   multiline=True),
+        {"type": "context", "block_id": ids.X_COUNTER, "elements": [counter]},
+        text_input(msg, ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint",
+                   d.blog_title),
+        text_input(msg, ids.URL, "field.url", "field.url_hint", d.url),
+        input_block(ids.CHANNELS, msg("field.channels"), {
+            "type": "checkboxes",
+            "options": channel_options,
+            "initial_options": [o for o in channel_options if o["value"] in d.channels],
+        }),
+        input_block(ids.SOURCE, msg("field.source"), {
+            "type": "static_select",
+            "options": source_options,
+            "initial_option": next(o for o in source_options if o["value"] == d.source),
+        }),
+        input_block(ids.CATEGORY, msg("field.category"), {
+            "type": "radio_buttons",
+            "options": category_options,
+            "initial_option": next(o for o in category_options if o["value"] == d.category),
+        }),
         group_input(msg, groups, d.group_name),
-        InputBlock(
-            block_id=ids.GROUP_DATE,
-            label=msg("field.group_date"),
-            optional=True,
-            element=DatePickerElement(action_id=ids.GROUP_DATE, initial_date=d.group_date or None),
-        ),
-        text_input(
-            ids.GROUP_DRAFT,
-            "field.group_draft",
-            "field.group_draft_hint",
-            d.group_draft,
-            True,
-            True,
-            10000,
-        ),  # fmt: skip
-        InputBlock(
-            block_id=ids.PUBLISH_AT,
-            label=msg("field.publish_at"),
-            hint=msg("field.publish_at_hint"),
-            optional=True,
-            element=DateTimePickerElement(
-                action_id=ids.PUBLISH_AT,
-                initial_date_time=int(d.publish_at.timestamp()) if d.publish_at else None,
-            ),
-        ),
-        InputBlock(
-            block_id=ids.IMAGES,
-            label=msg("field.images"),
-            optional=True,
-            element={
-                "type": "file_input",
-                "action_id": ids.IMAGES,
-                "filetypes": ["jpg", "jpeg", "png", "webp"],
-                "max_files": MAX_IMAGES,
-            },
-        ),
-    ]
-    view = View(
-        type="modal",
+        input_block(ids.GROUP_DATE, msg("field.group_date"),
+                    {"type": "datepicker", "initial_date": d.group_date}, optional=True),
+        text_input(msg, ids.GROUP_DRAFT, "field.group_draft", "field.group_draft_hint",
+                   d.group_draft, multiline=True, max_length=10000),
+        input_block(ids.PUBLISH_AT, msg("field.publish_at"), {
+            "type": "datetimepicker",
+            "initial_date_time": int(d.publish_at.timestamp()) if d.publish_at else None,
+        }, hint=msg("field.publish_at_hint"), optional=True),
+        input_block(ids.IMAGES, msg("field.images"), {
+            "type": "file_input", "filetypes": IMAGE_TYPES, "max_files": MAX_IMAGES,
+        }, optional=True),
+    ]  # fmt: skip
+    title = {RESUBMIT: "modal.title_resubmit", EDIT: "modal.title_edit"}.get(mode, "modal.title")
+    return modal(
+        msg(title),
+        blocks,
         callback_id=ids.DRAFT_SUBMIT,
-        title=msg(
-            {RESUBMIT: "modal.title_resubmit", EDIT: "modal.title_edit"}.get(mode, "modal.title")
-        ),
         submit=msg("modal.submit"),
         close=msg("modal.close"),
         private_metadata=metadata(mode=mode, draft=draft_id) if mode else "",
-        blocks=blocks,
     )
-    return view.to_dict()
 
 
 # -- reject and full-text modals --------------------------------------------------------------
 
 
 def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
-    return View(
-        type="modal",
+    reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
+    return modal(
+        msg("reject.title"),
+        [
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": msg("reject.intro", id=draft_id)},
+            },
+            input_block(ids.REASON, msg("reject.reason"), reason),
+        ],
         callback_id=ids.REJECT_SUBMIT,
-        title=msg("reject.title"),
         submit=msg("reject.submit"),
         close=msg("reject.close"),
         private_metadata=private_metadata,
-        blocks=[
-            SectionBlock(text=msg("reject.intro", id=draft_id)),
-            InputBlock(
-                block_id=ids.REASON,
-                label=msg("reject.reason"),
-                element=PlainTextInputElement(
-                    action_id=ids.REASON, multiline=True, max_length=2000
-                ),
-            ),
-        ],
-    ).to_dict()
+    )
 
 
 def full_text_modal(msg: Messages, draft: DraftSnapshot) -> dict:
@@ -229,11 +209,9 @@ def full_text_modal(msg: Messages, draft: DraftSnapshot) -> dict:
     ):
         if not text:
             continue
-        blocks.append(SectionBlock(text=f"*{esc(label)}*"))
-        blocks.extend(SectionBlock(text=PlainTextObject(text=part)) for part in chunks(text))
-    return View(
-        type="modal",
-        title=msg("full.title", id=draft.id)[:24],
-        close=msg("full.close"),
-        blocks=blocks[:100],
-    ).to_dict()
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(label)}*"}})
+        blocks.extend(
+            {"type": "section", "text": {"type": "plain_text", "text": part}}
+            for part in chunks(text)
+        )
+    return modal(msg("full.title", id=draft.id)[:24], blocks[:100], close=msg("full.close"))

@@ -116,9 +116,12 @@ def _button(msg: Messages, item: ItemView, action: str) -> ButtonElement:
 
 def chosen_category(state_values: dict) -> int | None:
     """The category picked on the card, from a block_actions payload's `state.values`."""
-    for block in (state_values or {}).values():
-        option = ((block or {}).get(CATEGORY) or {}).get("selected_option") or {}
-        value = str(option.get("value") or "")
-        if value.isdigit() and category_text(int(value)):
+    blocks = state_values.values() if isinstance(state_values, dict) else ()
+    for block in blocks:
+        element = block.get(CATEGORY) if isinstance(block, dict) else None
+        option = element.get("selected_option") if isinstance(element, dict) else None
+        value = option.get("value") if isinstance(option, dict) else None
+        value = value if isinstance(value, str) else ""
+        if value.isdecimal() and len(value) <= 2 and category_text(int(value)):
             return int(value)
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +15,19 @@ from bot.messages import Messages
 from handlers.slack.blocks import esc
 
 log = logging.getLogger(__name__)
+
+# Decisions queue on one database lock (the register's head row) whatever the thread count.
+AFTER_ACK_THREADS = 2
+
+
+def after_ack_pool() -> ThreadPoolExecutor:
+    """Threads for the work a click causes after its ack (decide, retry, withdraw…).
+
+    Bolt's listener pool then only acks: a burst of approvals cannot fill it and make the next
+    acks wait behind decisions. The work itself is unchanged, so each click is still decided
+    exactly once (one transaction, one Decision row).
+    """
+    return ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
 
 
 def tell(body: dict, client: WebClient, respond, text: str) -> None:

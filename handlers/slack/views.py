@@ -13,7 +13,13 @@ from bot.models import PENDING, Submission
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.commands import not_operator_text
-from handlers.slack.forms import clean, draft_from_state, slack_errors
+from handlers.slack.forms import (
+    draft_from_state,
+    slack_errors,
+    state_values,
+    text_input,
+    unreadable,
+)
 from handlers.slack.modals import EDIT, RESUBMIT
 from handlers.slack.replies import outcome_text
 
@@ -24,9 +30,10 @@ def _submission_key(view: dict) -> str:
 
 
 def _metadata(view: dict) -> dict:
+    raw = view.get("private_metadata")
     try:
-        value = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+        value = json.loads(raw if isinstance(raw, str) and raw else "{}")
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -37,13 +44,14 @@ def register(app, services: Services) -> None:
     @app.view(ids.DRAFT_SUBMIT)
     def draft_submitted(ack, body, view, logger):
         user_id, meta = body["user"]["id"], _metadata(view)
-        content = draft_from_state(view.get("state", {}).get("values", {}))
+        values = state_values(view)
+        content = draft_from_state(values)
         try:
             with services.session_factory() as session:
                 registered = groups.names(session)
             errors = drafts.validate(
                 content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
-            )
+            ) | unreadable(values)
             if errors:
                 return ack(response_action="errors", errors=slack_errors(errors, msg))
             with services.session_factory.begin() as session:
@@ -85,8 +93,7 @@ def register(app, services: Services) -> None:
 
     @app.view(ids.REJECT_SUBMIT)
     def reject_submitted(ack, body, view, logger):
-        values = view.get("state", {}).get("values", {})
-        reason = clean(((values.get(ids.REASON) or {}).get(ids.REASON) or {}).get("value"))
+        reason = text_input(state_values(view), ids.REASON)
         if not reason:
             return ack(response_action="errors", errors={ids.REASON: msg("error.reason_required")})
         meta = _metadata(view)

@@ -1,0 +1,148 @@
+"""Card buttons (Action.Execute): approve, reject, refresh, retry, withdraw, review, rotation."""
+
+from __future__ import annotations
+
+from bot import drafts, identity, oversight, revisions, wording, workflow
+from bot.models import Draft
+from bot.services import Services
+from bot.snapshot import take
+from handlers.teams import cards, ids, people
+from handlers.teams.ids import PLATFORM
+from handlers.teams.text import messages_for, say
+
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+
+
+def card_answer(content: dict) -> dict:
+    return {"statusCode": 200, "type": cards.CARD_TYPE, "value": content}
+
+
+def text_answer(text: str) -> dict:
+    return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
+
+
+def _int(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def execute(services: Services, activity) -> dict:
+    """Answer an `adaptiveCard/action` invoke: the card to show now, or a short message."""
+    value = activity.value if isinstance(activity.value, dict) else {}
+    action = value.get("action") if isinstance(value.get("action"), dict) else {}
+    verb = action.get("verb")
+    data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    with services.session_factory.begin() as session:
+        user = people.identify(session, activity)
+        people.remember(session, user, activity, services.clock())
+        msg = messages_for(user.locale, services.settings.locale)
+        name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+        handler = HANDLERS.get(verb)
+        if handler is None:
+            return text_answer(msg("error.internal"))
+        answer = handler(services, session, user, msg, name_of, data)
+    if verb in WAKES:
+        services.wake()  # after the commit: the dispatcher reads committed rows only
+    return answer
+
+
+def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str = "") -> dict:
+    draft = session.get(Draft, draft_id)
+    if draft is None:
+        return text_answer(msg("refuse.not_found", id=draft_id))
+    snapshot = take(session, draft, services.dry_run_channels, services.clock())
+    mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
+    approver = workflow.may_decide(session, user.id, PLATFORM)
+    content = cards.approval_card(msg, snapshot, name_of, approver_mris=mris, for_approver=approver)
+    return card_answer(cards.with_error(content, problem) if problem else content)
+
+
+def refresh(services, session, user, msg, name_of, data) -> dict:
+    """The user-specific view: approvers get the buttons, everyone else the plain card."""
+    draft_id = _int(data.get("draft"))
+    if draft_id is None:
+        return text_answer(msg("error.internal"))
+    return _card_for(services, session, user, msg, name_of, draft_id)
+
+
+def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
+    draft_id = _int(data.get("draft"))
+    if draft_id is None:
+        return text_answer(msg("error.internal"))
+    reason = drafts.clean_input(data.get(ids.REASON))[:2000]
+    if not approve and not reason:
+        return _card_for(services, session, user, msg, name_of, draft_id,
+                         msg("error.reason_required"))  # fmt: skip
+    outcome = workflow.decide(
+        session,
+        draft_id=draft_id,
+        actor=user.id,
+        approve=approve,
+        reason=reason,
+        revision=_int(data.get("revision")),
+        now=services.clock(),
+        lead=services.settings.schedule_lead,
+        blog_footer=services.settings.blog_footer,
+    )
+    repeat = outcome.result == workflow.ALREADY_DECIDED and outcome.decided_by == user.id
+    problem = wording.refusal(outcome)
+    if problem is None or repeat:  # a double click shows the decided card, not an error
+        return _card_for(services, session, user, msg, name_of, draft_id)
+    if outcome.result in (workflow.REFUSED, workflow.NOT_FOUND):
+        return text_answer(say(msg, problem, name_of))
+    return _card_for(services, session, user, msg, name_of, draft_id, say(msg, problem, name_of))
+
+
+def retry(services, session, user, msg, name_of, data) -> dict:
+    return _change(services, session, msg, name_of, user, data, workflow.retry_failed, {
+        workflow.DONE: "retry.queued",
+        workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
+        workflow.REFUSED: "refuse.not_author_or_chief",
+    })  # fmt: skip
+
+
+def withdraw(services, session, user, msg, name_of, data) -> dict:
+    return _change(services, session, msg, name_of, user, data, revisions.withdraw, {
+        workflow.DONE: "withdraw.done",
+        workflow.REFUSED: "refuse.not_author",
+        workflow.NOTHING_TO_DO: "refuse.not_pending",
+    })  # fmt: skip
+
+
+def _change(services, session, msg, name_of, user, data, change, texts: dict) -> dict:
+    draft_id = _int(data.get("draft"))
+    if draft_id is None:
+        return text_answer(msg("error.internal"))
+    outcome = change(session, draft_id=draft_id, actor=user.id, now=services.clock())
+    key = texts.get(outcome.result)
+    if key:
+        channels = "、".join(msg(f"channel.{c}") for c in outcome.channels)
+        return text_answer(msg(key, id=draft_id, channels=channels))
+    return text_answer(say(msg, wording.refusal(outcome) or ("error.internal", {}), name_of))
+
+
+def review_ack(services, session, user, msg, name_of, data) -> dict:
+    done = oversight.mark_reviewed(session, _int(data.get("decision")) or 0, actor=user.id,
+                                   now=services.clock(), platform=PLATFORM)  # fmt: skip
+    if done is None:
+        return text_answer(msg("refuse.not_chief_only"))
+    return text_answer(msg("review.done" if done else "review.already"))
+
+
+def rotation_done(services, session, user, msg, name_of, data) -> dict:
+    account = oversight.mark_rotated(session, _int(data.get("task")) or 0, actor=user.id,
+                                     now=services.clock(), platform=PLATFORM)  # fmt: skip
+    if account is None:
+        return text_answer(msg("rotation.not_done"))
+    return text_answer(identity.recheck(services, account, msg))
+
+
+WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW)
+HANDLERS = {
+    ids.REFRESH: refresh,
+    ids.APPROVE: lambda *args: decide(*args, approve=True),
+    ids.REJECT: lambda *args: decide(*args, approve=False),
+    ids.RETRY: retry,
+    ids.WITHDRAW: withdraw,
+    ids.REVIEW_ACK: review_ack,
+    ids.ROTATION_DONE: rotation_done,
+}

@@ -1,0 +1,130 @@
+"""Dialogs: the draft form (bot button or message extension), its submission, the full text."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from bot import drafts, groups, revisions, roles, workflow
+from bot.config import CHANNELS
+from bot.models import Draft, Submission
+from bot.services import Services
+from bot.snapshot import content_of, take
+from handlers.teams import cards, ids, people
+from handlers.teams.forms import draft_from_data
+from handlers.teams.ids import PLATFORM
+from handlers.teams.text import card_markdown, messages_for
+
+log = logging.getLogger(__name__)
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def not_operator(services: Services, session, msg) -> str:
+    chief = roles.chief_id(session, PLATFORM)
+    if not chief:
+        return msg("refuse.no_chief")
+    return card_markdown(msg("teams.not_operator", chief=people.name_of(session, chief)))
+
+
+def _draft_id(data: dict) -> int | None:
+    value = data.get("draft")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def open_form(services: Services, activity, data: dict, prefill: str = "") -> dict:
+    """task/fetch (and the message extension's fetchTask): the form, the full text, or why not."""
+    verb = data.get("verb")
+    with services.session_factory.begin() as session:
+        user = people.identify(session, activity)
+        people.remember(session, user, activity, services.clock())
+        msg = messages_for(user.locale, services.settings.locale)
+        if roles.role_of(session, user.id, PLATFORM) is None:
+            return cards.close_dialog(not_operator(services, session, msg))
+        draft_id = _draft_id(data)
+        draft = session.get(Draft, draft_id) if draft_id is not None else None
+        if verb in (ids.SHOW_FULL, ids.RESUBMIT) and draft is None:
+            return cards.close_dialog(msg("refuse.not_found", id=draft_id))
+        if verb == ids.SHOW_FULL:
+            snapshot = take(session, draft, services.dry_run_channels, services.clock())
+            return cards.dialog(msg("full.title", id=draft.id), cards.full_text_card(msg, snapshot))
+        initial = drafts.DraftInput(body=drafts.clean_input(prefill)[:10000], channels=CHANNELS)
+        meta = {"nonce": uuid.uuid4().hex}
+        if verb == ids.RESUBMIT:
+            if draft.author_id != user.id:
+                return cards.close_dialog(msg("refuse.not_author"))
+            initial, meta = content_of(draft.current), {**meta, "mode": ids.RESUBMIT, "draft": draft.id}
+        form = cards.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
+                                groups=groups.names(session), meta=meta)  # fmt: skip
+        return cards.dialog(cards.form_title(msg, meta.get("mode")), form)
+
+
+def message_text(value: dict) -> str:
+    """The text of the message a message-extension command was started from, if any."""
+    payload = value.get("messagePayload") if isinstance(value, dict) else None
+    body = (payload or {}).get("body") or {}
+    content = body.get("content") if isinstance(body, dict) else ""
+    return TAG.sub("", content).replace("&nbsp;", " ") if isinstance(content, str) else ""
+
+
+def submit_form(services: Services, activity, data: dict) -> dict:
+    """task/submit of the draft form: store it, or show the form again with the problems."""
+    content, problems = draft_from_data(data)
+    meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
+    with services.session_factory() as session:
+        user = people.identify(session, activity)
+        registered = groups.names(session)
+    msg = messages_for(user.locale, services.settings.locale)
+    errors = drafts.validate(
+        content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
+    )
+    errors.update(problems)
+    if errors:
+        shown = {field: msg(key, **values) for field, (key, values) in errors.items()}
+        return _form_again(services, msg, content, registered, shown, meta)
+    try:
+        with services.session_factory.begin() as session:
+            if roles.role_of(session, user.id, PLATFORM) is None:
+                if meta.get("mode") == ids.RESUBMIT and _draft_id(meta) is not None:
+                    workflow.refuse(session, draft_id=meta["draft"], actor=user.id,
+                                    attempted="resubmit", now=services.clock())  # fmt: skip
+                return cards.close_dialog(not_operator(services, session, msg))
+            key = f"teams:{str(meta.get('nonce') or uuid.uuid4().hex)[:64]}"
+            session.add(Submission(key=key, at=services.clock()))
+            session.flush()  # the same form sent again (Teams retries) stops here
+            problem = _store(services, session, msg, meta, user.id, content)
+    except IntegrityError:
+        return cards.close_dialog(msg("teams.sent"))
+    except SQLAlchemyError:
+        log.exception("could not store a draft from Teams")
+        return _form_again(services, msg, content, registered,
+                           {ids.BODY: msg("error.save_failed")}, meta)  # fmt: skip
+    if problem:
+        return cards.close_dialog(problem)
+    services.wake()
+    return cards.close_dialog(msg("teams.sent"))
+
+
+def _store(services: Services, session, msg, meta: dict, user_id: str, content) -> str | None:
+    """Save a new draft or a resubmission; the problem to tell, if any."""
+    now, draft_id = services.clock(), _draft_id(meta)
+    if meta.get("mode") != ids.RESUBMIT or draft_id is None:
+        workflow.submit(session, author_id=user_id, content=content, now=now, platform=PLATFORM)
+        return None
+    outcome = revisions.resubmit(session, draft_id=draft_id, actor=user_id, content=content, now=now)
+    if outcome.result == workflow.NOTHING_TO_DO:
+        return msg("refuse.not_rejected", id=draft_id)
+    if outcome.result == workflow.REFUSED:
+        return msg("refuse.not_author")
+    if outcome.result == workflow.NOT_FOUND:
+        return msg("refuse.not_found", id=draft_id)
+    return None
+
+
+def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:
+    form = cards.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
+                            groups=registered, errors=errors, meta=meta)  # fmt: skip
+    return cards.dialog(cards.form_title(msg, meta.get("mode")), form)

@@ -1,0 +1,54 @@
+"""Reading the Teams draft form's values (Action.Submit data) into a DraftInput."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bot.drafts import DraftInput, clean_input
+from bot.messages import JST
+from handlers.teams import ids
+
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+
+
+def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
+    """The form's values as a DraftInput, and problems only Teams' separate date and time have."""
+
+    def value(name: str) -> str:
+        return clean_input(data.get(name))
+
+    problems: dict[str, tuple] = {}
+    publish_at = None
+    day, moment = value(ids.PUBLISH_DATE), value(ids.PUBLISH_TIME)
+    if day or moment:
+        publish_at = _moment(day, moment)
+        if publish_at is None:
+            problems["publish_at"] = ("teams.publish_at_incomplete", {})
+    channels = tuple(c for c in value(ids.CHANNELS).split(",") if c)
+    group_date = value(ids.GROUP_DATE)
+    content = DraftInput(
+        body=value(ids.BODY),
+        channels=channels,
+        source=value(ids.SOURCE) or "new",
+        category=value(ids.CATEGORY) or "civic",
+        x_text=value(ids.X_TEXT),
+        blog_title=value(ids.BLOG_TITLE),
+        url=value(ids.URL),
+        group_name=value(ids.GROUP),
+        group_date=group_date if DATE.match(group_date) else "",
+        group_draft=value(ids.GROUP_DRAFT),
+        publish_at=publish_at,
+    )
+    return content, problems
+
+
+def _moment(day: str, moment: str) -> datetime | None:
+    """A date and a time typed in Japan time, as an aware datetime (None when incomplete)."""
+    if not DATE.match(day) or not TIME.match(moment):
+        return None
+    try:
+        return datetime.fromisoformat(f"{day}T{moment[:5]}").replace(tzinfo=JST)
+    except ValueError:
+        return None

@@ -1,0 +1,44 @@
+"""Names Teams and snsbot agree on: bot commands, the message-extension command, card verbs."""
+
+from __future__ import annotations
+
+PLATFORM = "teams"  # Draft.platform / Member.platform of everything drafted in Teams
+
+# Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
+SNS = "sns"  # a launcher card whose button opens the draft form
+STATUS = "status"
+POLICY = "policy"
+HELP = "help"
+COMMANDS = (SNS, STATUS, POLICY, HELP)
+
+# The message-extension action command (compose box, command box, a message's "…" menu).
+ME_DRAFT = "snsDraft"
+
+# Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
+OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
+DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
+APPROVE = "approve"
+REJECT = "reject"  # opens the reason dialog (task/fetch)
+REJECT_SUBMIT = "reject_submit"
+RETRY = "retry"
+RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
+WITHDRAW = "withdraw"
+REFRESH = "refresh"  # the card's user-specific refresh action
+
+# Draft form inputs: the same names as Slack's block ids (DESIGN §4).
+BODY = "body"
+X_TEXT = "x_text"
+BLOG_TITLE = "blog_title"
+URL = "url"
+CHANNELS = "channels"
+SOURCE = "source"
+CATEGORY = "category"
+GROUP = "group"
+GROUP_DATE = "group_date"
+GROUP_DRAFT = "group_draft"
+PUBLISH_DATE = "publish_date"  # Teams has no date-time input: a date and a time
+PUBLISH_TIME = "publish_time"
+REASON = "reason"
+SHOW_FULL = "show_full"  # the full text in a dialog (task/fetch)
+REVIEW_ACK = "review_ack"  # the chief confirms a deputy's decision (後閲)
+ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed

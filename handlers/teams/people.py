@@ -1,0 +1,58 @@
+"""Who is talking to the bot in Teams: their roster id, and where to reach them later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot import addresses, roles
+from handlers.teams.ids import PLATFORM
+
+
+@dataclass(frozen=True)
+class TeamsUser:
+    """The sender of an activity: the id the roster knows them by, and how to name them."""
+
+    id: str  # the Entra object id, or the Teams `29:` id when the roster holds that one
+    name: str
+    locale: str
+    mri: str  # the `29:` id (Teams' MRI), for user-specific card views
+
+
+def identify(session: Session, activity) -> TeamsUser:
+    """The roster id of the sender: SNSBOT_TEAMS_* may name people by either of their ids."""
+    sender = activity.from_property
+    aad, mri = sender.aad_object_id or "", sender.id or ""
+    candidates = [i for i in (aad, mri) if i]
+    known = next((i for i in candidates if roles.role_of(session, i, PLATFORM)), None)
+    return TeamsUser(
+        id=known or (candidates[0] if candidates else ""),
+        name=sender.name or "",
+        locale=activity.locale or "",
+        mri=mri,
+    )
+
+
+def remember(session: Session, user: TeamsUser, activity, now) -> None:
+    """Keep the 1:1 conversation to reach this person proactively (personal chats only)."""
+    conversation = activity.conversation
+    if not user.id or (conversation.conversation_type or "personal") != "personal":
+        return
+    reference = activity.get_conversation_reference().model_dump(
+        mode="json", by_alias=True, exclude_none=True
+    )
+    reference.pop("activityId", None)  # the conversation, not this one message
+    address = {"reference": reference, "name": user.name, "locale": user.locale, "mri": user.mri}
+    addresses.remember(session, PLATFORM, user.id, address, now)
+
+
+def name_of(session: Session, user_id: str) -> str:
+    """How a person is shown on cards: their Teams name when known, else their id."""
+    address = addresses.address_of(session, PLATFORM, user_id) or {}
+    return address.get("name") or user_id
+
+
+def mri_of(session: Session, user_id: str) -> str:
+    address = addresses.address_of(session, PLATFORM, user_id) or {}
+    return address.get("mri") or user_id

@@ -1,0 +1,125 @@
+"""Proactive Teams messages (sends and in-place updates) from any thread, on the bot's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+from microsoft_agents.activity import (
+    Activity,
+    Attachment,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.notifier import RetryLater
+from handlers.teams.cards import CARD_TYPE
+
+log = logging.getLogger(__name__)
+
+CHANNEL_ID = "msteams"
+
+
+def message(content: dict) -> Activity:
+    return Activity(
+        type="message", attachments=[Attachment(content_type=CARD_TYPE, content=content)]
+    )
+
+
+class Proactive:
+    """Sends cards to 1:1 chats through the Bot Connector; every failure becomes RetryLater."""
+
+    def __init__(self, adapter, app_id: str, loop, *, service_url: str, tenant_id: str = ""):
+        self.adapter = adapter
+        self.app_id = app_id
+        self.loop = loop
+        self.service_url = service_url
+        self.tenant_id = tenant_id
+        self.timeout = 30.0
+
+    def new_conversation(self, user_id: str) -> dict:
+        """Open a 1:1 chat with someone the bot has not talked to yet; its reference."""
+        return self._run(self._create(user_id))
+
+    def send(self, reference: dict, content: dict) -> str:
+        """Post a card into a conversation; the new message's id."""
+        return self._run(self._send(reference, content))
+
+    def update(self, reference: dict, activity_id: str, content: dict) -> None:
+        self._run(self._update(reference, activity_id, content))
+
+    def reference_for(self, conversation_id: str) -> dict:
+        """A reference for a conversation known only by its id (the configured service URL)."""
+        return {
+            "channelId": CHANNEL_ID,
+            "serviceUrl": self.service_url,
+            "conversation": {"id": conversation_id, "conversationType": "personal",
+                             "tenantId": self.tenant_id or None},
+            "bot": {"id": f"28:{self.app_id}" if self.app_id else "snsbot"},
+        }  # fmt: skip
+
+    # -- on the loop -------------------------------------------------------------------------
+
+    def _run(self, coroutine):
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(self.timeout)
+        except aiohttp.ClientResponseError as error:
+            retry_after = (error.headers or {}).get("Retry-After") if error.headers else None
+            raise RetryLater(
+                f"Teams answered {error.status}",
+                float(retry_after) if retry_after and retry_after.isdigit() else None,
+            ) from None
+        except TimeoutError:
+            future.cancel()
+            raise RetryLater("Teams did not answer in time") from None
+        except (aiohttp.ClientError, OSError) as error:
+            raise RetryLater(f"Teams could not be reached ({type(error).__name__})") from None
+        except ValueError as error:  # the SDK could not get a token (wrong or expired secret)
+            raise RetryLater(f"Teams refused the bot's credentials ({error})") from None
+
+    async def _continue(self, reference: dict, work) -> object:
+        result = {}
+
+        async def turn(context):
+            result["value"] = await work(context)
+
+        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+        await self.adapter.continue_conversation(self.app_id, continuation, turn)
+        return result.get("value")
+
+    async def _send(self, reference: dict, content: dict) -> str:
+        async def work(context):
+            return (await context.send_activity(message(content))).id
+
+        return await self._continue(reference, work)
+
+    async def _update(self, reference: dict, activity_id: str, content: dict) -> None:
+        async def work(context):
+            update = message(content)
+            update.id = activity_id
+            await context.update_activity(update)
+
+        await self._continue(reference, work)
+
+    async def _create(self, user_id: str) -> dict:
+        created = {}
+
+        async def turn(context):  # only note the id: sending from here fails in SDK 1.9
+            created["id"] = context.activity.conversation.id
+
+        parameters = ConversationParameters(
+            is_group=False,
+            agent=ChannelAccount(id=f"28:{self.app_id}" if self.app_id else "snsbot"),
+            members=[ChannelAccount(id=user_id)],
+            tenant_id=self.tenant_id or None,
+        )
+        audience = self.adapter.create_claims_identity(self.app_id).get_token_audience()
+        await self.adapter.create_conversation(
+            self.app_id, CHANNEL_ID, self.service_url, audience, parameters, turn
+        )
+        reference = self.reference_for(created["id"])
+        reference["user"] = {"id": user_id}
+        return reference

@@ -1,0 +1,64 @@
+"""What the Teams front end reads from the environment (the SDK's CONNECTIONS__… and ours)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    """The bot's Entra app registration, the Teams roster seed and where Teams is reached."""
+
+    app_id: str = ""
+    tenant_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    anonymous: bool = False  # local tests only: requests without a token are let in
+    chief: str = ""  # Entra object id or Teams user id (29:…)
+    operators: tuple[str, ...] = ()
+    service_url: str = DEFAULT_SERVICE_URL  # to open a chat with someone never seen yet
+    sdk_environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TeamsSettings:
+        e = dict(os.environ if env is None else env)
+        return cls(
+            app_id=e.get(PREFIX + "CLIENTID", "").strip(),
+            tenant_id=e.get(PREFIX + "TENANTID", "").strip(),
+            client_secret=e.get(PREFIX + "CLIENTSECRET", "").strip(),
+            anonymous=_flag(e.get(PREFIX + "ANONYMOUS_ALLOWED")),
+            chief=e.get("SNSBOT_TEAMS_CHIEF", "").strip(),
+            operators=_list(e.get("SNSBOT_TEAMS_OPERATORS")),
+            service_url=e.get("SNSBOT_TEAMS_SERVICE_URL", "").strip() or DEFAULT_SERVICE_URL,
+            sdk_environment={k: v for k, v in e.items() if k.startswith("CONNECTIONS")},
+        )
+
+    def problems(self) -> list[str]:
+        """What is missing to run in Teams, in plain words."""
+        if self.anonymous:
+            return []
+        found = []
+        if not self.app_id:
+            found.append(f"{PREFIX}CLIENTID is not set (the bot's Entra app id).")
+        if not self.tenant_id:
+            found.append(f"{PREFIX}TENANTID is not set (your Microsoft 365 tenant id).")
+        if not self.client_secret and "CERTPFXFILE" not in str(self.sdk_environment):
+            found.append(f"{PREFIX}CLIENTSECRET is not set (the app registration's secret).")
+        if not self.chief:
+            found.append("SNSBOT_TEAMS_CHIEF is not set (the chief's Entra object id).")
+        return found
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.client_secret,) if s]

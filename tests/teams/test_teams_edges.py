@@ -1,0 +1,134 @@
+"""Teams at its edges: tokens, malformed activities, card size, and Slack beside Teams."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '.[teams]'")
+
+import json
+from dataclasses import replace
+
+import requests
+from conftest import CHIEF as SLACK_CHIEF
+from conftest import OPERATOR as SLACK_OPERATOR
+from conftest import running_app
+from drafting import draft_values
+from teams_app import running_teams, teams_settings
+from teams_client import CHIEF, OPERATOR, TeamsClient
+
+from bot.drafts import BODY_MAX_CHARS, DraftInput
+from bot.messages import Messages
+from bot.models import Draft
+from bot.snapshot import take
+from handlers.teams import cards
+from handlers.teams.settings import PREFIX, TeamsSettings
+
+CARD_LIMIT = 80 * 1024  # Microsoft advises at most 80 KB per bot message (hard limit 100 KB)
+
+
+def utf16_size(activity: dict) -> int:
+    return len(json.dumps(activity, ensure_ascii=False).encode("utf-16-le"))
+
+
+def test_requests_without_a_valid_token_are_refused_when_anonymous_mode_is_off(settings, connector):
+    app_id = "5b0e3c2a-1d2e-4f5a-8b9c-0d1e2f3a4b5c"
+    environment = {PREFIX + "CLIENTID": app_id, PREFIX + "TENANTID": "tenant",
+                   PREFIX + "CLIENTSECRET": "teams-client-secret"}  # fmt: skip
+    secured = replace(
+        teams_settings(connector),
+        anonymous=False,
+        app_id=app_id,
+        client_secret="teams-client-secret",
+        sdk_environment=environment,
+    )
+    with running_teams(settings, secured, connector) as teams:
+        for token in (None, "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJhdWQiOiJ4In0."):
+            client = TeamsClient(teams.client.endpoint, connector.base_url, token=token)
+            response = client.say(OPERATOR, "sns")
+            assert response.status_code == 401, token
+            assert "teams-client-secret" not in response.text
+        with teams.services.session_factory() as session:
+            assert session.query(Draft).count() == 0
+        assert requests.get(teams.client.endpoint.replace("/api/messages", "/healthz")).ok
+    assert connector.calls() == []
+
+
+def test_malformed_activities_get_400_not_500(teams):
+    for body in ("not json", "[]", json.dumps({"type": "message"}), json.dumps({"type": 3})):
+        response = requests.post(
+            teams.client.endpoint, data=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code in (400, 415), (body, response.status_code)
+    odd = teams.client.activity(OPERATOR, "invoke", name="adaptiveCard/action", value="x")
+    assert teams.client.post(odd).status_code == 200
+    odd = teams.client.activity(OPERATOR, "invoke", name="task/submit", value={"data": []})
+    assert teams.client.post(odd).status_code == 200
+
+
+def test_the_card_for_the_longest_allowed_draft_stays_under_teams_limit(teams):
+    longest = DraftInput(
+        body="𠮷" * BODY_MAX_CHARS,  # outside the BMP: two UTF-16 units each
+        channels=("x", "facebook", "blog"),
+        x_text="あ" * 140,
+        blog_title="題" * 200,
+        url="https://example.jp/" + "a" * 1900,
+        source="group_request",
+        group_name="団" * 200,
+        group_date="2026-11-01",
+        group_draft="🎌" * BODY_MAX_CHARS,
+    )
+    from bot import workflow
+
+    with teams.services.session_factory.begin() as session:
+        draft = workflow.submit(session, author_id=OPERATOR.aad, content=longest,
+                                now=teams.services.clock(), platform="teams")  # fmt: skip
+        snapshot = take(session, draft, (), teams.services.clock())
+    for locale in ("ja", "en"):
+        msg = Messages(locale)
+        for content in (
+            cards.approval_card(msg, snapshot, str, approver_mris=(CHIEF.mri,)),
+            cards.approval_card(msg, snapshot, str, approver_mris=(CHIEF.mri,), for_approver=True),
+            cards.author_card(msg, snapshot, "submitted", str),
+        ):
+            activity = {"type": "message", "attachments": [cards.attachment(content)]}
+            assert utf16_size(activity) < CARD_LIMIT
+
+
+def test_slack_and_teams_share_one_database_and_each_hears_its_own(settings, fake_slack, connector):
+    with (
+        running_app(settings, fake_slack) as slack,
+        running_teams(settings, teams_settings(connector), connector) as teams,
+    ):
+        slack.slack.view_submission(SLACK_OPERATOR, "draft_submit", draft_values(body="Slack から"))
+        form = teams.client.open_form(OPERATOR)
+        teams.client.submit_form(OPERATOR, form, body="Teams から", url="https://example.jp/t")
+        slack_card = slack.fake.wait_for(
+            "chat.postMessage", where=lambda c: c.params["channel"] == SLACK_CHIEF
+        )[0]
+        teams_cards = connector.wait_for(
+            lambda: [c for c in connector.cards() if "決裁依頼" in json.dumps(c, ensure_ascii=False)]
+        )  # fmt: skip
+        assert "Slack から" in json.dumps(slack_card.params["blocks"], ensure_ascii=False)
+        assert all("Slack から" not in json.dumps(c, ensure_ascii=False) for c in connector.cards())
+        assert all(
+            "Teams から" not in json.dumps(c.params.get("blocks"), ensure_ascii=False)
+            for c in slack.fake.calls("chat.postMessage")
+        )
+        assert len(teams_cards) == 1
+    with teams.services.session_factory() as session:
+        assert sorted(d.platform for d in session.query(Draft)) == ["slack", "teams"]
+
+
+def test_settings_say_what_is_missing():
+    problems = TeamsSettings.from_env({}).problems()
+    assert any("CLIENTID" in p for p in problems)
+    assert any("SNSBOT_TEAMS_CHIEF" in p for p in problems)
+    assert TeamsSettings.from_env({PREFIX + "ANONYMOUS_ALLOWED": "true"}).problems() == []
+    full = TeamsSettings.from_env(
+        {PREFIX + "CLIENTID": "a", PREFIX + "TENANTID": "t", PREFIX + "CLIENTSECRET": "s3cret-value",
+         "SNSBOT_TEAMS_CHIEF": CHIEF.aad, "SNSBOT_TEAMS_OPERATORS": f"{OPERATOR.aad}, 29:x"}
+    )  # fmt: skip
+    assert full.problems() == [] and full.operators == (OPERATOR.aad, "29:x")
+    assert "s3cret-value" not in repr(full)
+    assert full.secrets() == ["s3cret-value"]

@@ -1,0 +1,245 @@
+"""Teams end to end: draft in a dialog → the chief approves in Teams → posts → the author's DM."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '.[teams]'")
+
+import json
+
+from fakes.graph_api import FakeGraph
+from fakes.wordpress import FakeWordPress
+from fakes.x_api import TWEETS, FakeX
+from platforms import with_platforms
+from teams_app import running_teams, teams_settings
+from teams_client import CHIEF, OPERATOR, STRANGER, verbs
+
+from bot.models import Draft, RegisterEntry
+
+
+def submit_draft(teams, person=OPERATOR, **values) -> dict:
+    form = teams.client.open_form(person)
+    values = {"body": "和光市民まつりのお知らせ", "url": "https://example.jp/m", **values}
+    return teams.client.submit_form(person, form, **values)
+
+
+def chief_card(teams) -> dict:
+    """The approval card, as sent to the chief (one conversation created for the chief)."""
+    created = teams.connector.wait_for(lambda: teams.connector.created())
+    chief_chat = next(
+        conv for conv, params in teams.connector.conversations().items()
+        if params["members"][0]["id"] == CHIEF.aad
+    )  # fmt: skip
+    assert created
+    return teams.connector.wait_for(lambda: teams.connector.cards(chief_chat)[0])
+
+
+X_KEYS = ("teams-consumer-key", "teams-consumer-secret", "99-teams-token", "teams-token-secret")
+
+
+@pytest.fixture
+def live_teams(settings, connector):
+    """Teams with the real publishers pointed at the X, Graph and WordPress fakes."""
+    with (
+        FakeX(X_KEYS[0], X_KEYS[2], consumer_secret=X_KEYS[1], access_token_secret=X_KEYS[3]) as x,
+        FakeGraph() as graph,
+        FakeWordPress() as blog,
+    ):
+        configured = with_platforms(settings, X_KEYS, x, graph, blog)
+        with running_teams(configured, teams_settings(connector), connector) as app:
+            yield app, x, graph, blog
+
+
+def test_draft_approve_publish_and_tell_the_author(live_teams):
+    teams, x, graph, blog = live_teams
+    answer = submit_draft(teams)
+    sent = "決裁に回しました。結果はこのチャットでお知らせします。"
+    assert answer == {"task": {"type": "message", "value": sent}}
+    card = chief_card(teams)
+    assert "和光市民まつりのお知らせ" in json.dumps(card, ensure_ascii=False)
+    assert not verbs(card) & {"approve", "reject"}  # the shared view has no decision buttons
+    assert card["refresh"]["userIds"] == [CHIEF.aad]
+
+    mine = teams.client.refresh(CHIEF, card)  # the chief's own view
+    assert {"approve", "reject"} <= verbs(mine)
+    decided = teams.client.click(CHIEF, mine, "approve")
+    assert decided["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "承認しました" in json.dumps(decided["value"], ensure_ascii=False)
+
+    text = json.dumps(results_card(teams), ensure_ascii=False)
+    posted = [c.json["text"] for c in x.calls(TWEETS) if c.method == "POST"]
+    assert posted == ["和光市民まつりのお知らせ https://example.jp/m"]
+    assert [p["message"] for p in graph.feed()] == ["和光市民まつりのお知らせ"]
+    assert len(blog.posts) == 1
+    assert "https://x.com/wakokyodo/status/" in text and "facebook.com" in text
+    assert blog.posts[min(blog.posts)]["link"] in text
+    final = teams.connector.wait_for(
+        lambda: [u for u in teams.connector.updates()
+                 if "投稿を見る" in json.dumps(u, ensure_ascii=False)]
+    )  # fmt: skip
+    assert final[-1]["attachments"][0]["content"]["actions"]  # the full text stays one click away
+    with teams.services.session_factory() as session:
+        draft = session.get(Draft, 1)
+        assert (draft.platform, draft.author_id, draft.status) == (
+            "teams",
+            OPERATOR.aad,
+            "approved",
+        )
+        assert draft.decided_by == CHIEF.aad
+
+
+def results_card(teams) -> dict:
+    return teams.connector.wait_for(
+        lambda: [c for c in teams.connector.cards(OPERATOR.conversation)
+                 if "投稿結果" in json.dumps(c, ensure_ascii=False)]
+    )[0]  # fmt: skip
+
+
+def register_actions(teams) -> list[tuple[str, str]]:
+    with teams.services.session_factory() as session:
+        return [
+            (e.action, e.actor) for e in session.query(RegisterEntry).order_by(RegisterEntry.id)
+        ]
+
+
+def test_a_double_click_decides_once(teams):
+    submit_draft(teams)
+    mine = teams.client.refresh(CHIEF, chief_card(teams))
+    first = teams.client.click(CHIEF, mine, "approve")
+    second = teams.client.click(CHIEF, mine, "approve")  # Teams retries an unanswered click
+    assert first["type"] == second["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "承認しました" in json.dumps(second["value"], ensure_ascii=False)
+    results_card(teams)
+    assert [a for a, _ in register_actions(teams)].count("approved") == 1
+    assert [a for a, _ in register_actions(teams)].count("published") == 3
+
+
+def test_someone_not_the_chief_sees_no_buttons_and_is_refused(teams):
+    submit_draft(teams)
+    card = chief_card(teams)
+    assert not verbs(teams.client.refresh(STRANGER, card)) & {"approve", "reject"}
+    assert not verbs(teams.client.refresh(OPERATOR, card)) & {"approve", "reject"}
+    chiefs_view = teams.client.refresh(CHIEF, card)
+    for person in (STRANGER, OPERATOR):  # a forged click with the chief's card
+        answer = teams.client.click(person, chiefs_view, "approve")
+        assert answer == {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": "この操作は課長だけが行えます。操作の試みは決裁簿に記録しました。",
+        }
+    assert ("refused", STRANGER.aad) in register_actions(teams)
+    assert ("refused", OPERATOR.aad) in register_actions(teams)
+    with teams.services.session_factory() as session:
+        assert session.get(Draft, 1).status == "pending"
+
+
+def test_reject_needs_a_reason_and_the_author_can_resubmit(teams):
+    submit_draft(teams)
+    mine = teams.client.refresh(CHIEF, chief_card(teams))
+    empty = teams.client.click(CHIEF, mine, "reject", reason="  ")
+    assert "差し戻しの理由を入力してください。" in json.dumps(empty["value"], ensure_ascii=False)
+    rejected = teams.client.click(CHIEF, mine, "reject", reason="日付が違います")
+    assert "差し戻しました" in json.dumps(rejected["value"], ensure_ascii=False)
+
+    dm = teams.connector.wait_for(
+        lambda: [c for c in teams.connector.cards(OPERATOR.conversation)
+                 if "日付が違います" in json.dumps(c, ensure_ascii=False)]
+    )[0]  # fmt: skip
+    button = next(a for a in dm["actions"] if a["data"].get("verb") == "resubmit")
+    form = teams.client.invoke(OPERATOR, "task/fetch", {"data": button["data"]})
+    form = form["task"]["value"]["card"]["content"]
+    assert (
+        next(e for e in form["body"] if e.get("id") == "body")["value"]
+        == "和光市民まつりのお知らせ"
+    )
+    answer = teams.client.submit_form(OPERATOR, form, body="和光市民まつり（11月3日）のお知らせ")
+    assert answer["task"]["type"] == "message"
+    teams.connector.wait_for(  # the chief's chat is now the one they clicked from
+        lambda: [c for c in teams.connector.cards(CHIEF.conversation)
+                 if "第 2 版" in json.dumps(c, ensure_ascii=False)]
+    )  # fmt: skip
+
+
+def test_the_author_withdraws_a_pending_draft(teams):
+    submit_draft(teams)
+    receipt = teams.connector.wait_for(lambda: teams.connector.cards(OPERATOR.conversation)[0])
+    assert (
+        teams.client.click(STRANGER, receipt, "withdraw")["value"]
+        == "この操作は起案者だけが行えます。"
+    )
+    answer = teams.client.click(OPERATOR, receipt, "withdraw")
+    assert answer["value"] == "下書き #1 を取り下げました。"
+    with teams.services.session_factory() as session:
+        assert session.get(Draft, 1).status == "withdrawn"
+
+
+def test_invalid_input_shows_the_form_again_with_the_value_kept(teams):
+    form = teams.client.open_form(OPERATOR)
+    answer = teams.client.submit_form(
+        OPERATOR, form, body="お知らせ", url="ftp://example.jp", publish_date="2030-01-01"
+    )
+    again = answer["task"]["value"]["card"]["content"]
+    body = again["body"]
+    url_at = next(i for i, e in enumerate(body) if e.get("id") == "url")
+    assert body[url_at]["value"] == "ftp://example.jp"
+    following = [e.get("text") for e in body[url_at + 1 : url_at + 3]]
+    assert any("URL" in (t or "") and e.get("color") == "attention"
+               for t, e in zip(following, body[url_at + 1 : url_at + 3], strict=True))  # fmt: skip
+    texts = json.dumps(body, ensure_ascii=False)
+    assert "予約するときは日付と時刻を両方入れてください。" in texts
+    assert next(e for e in body if e.get("id") == "body")["value"] == "お知らせ"
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 0
+
+
+def test_the_same_form_submitted_twice_is_one_draft(teams):
+    form = teams.client.open_form(OPERATOR)
+    first = teams.client.submit_form(OPERATOR, form, body="一度だけ")
+    second = teams.client.submit_form(OPERATOR, form, body="一度だけ")
+    assert first == second
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 1
+
+
+def test_commands_in_the_chat(teams):
+    teams.client.say(OPERATOR, "sns")
+    launcher = teams.connector.wait_for(lambda: teams.connector.cards(OPERATOR.conversation)[0])
+    button = launcher["actions"][0]
+    assert button["data"]["msteams"] == {"type": "task/fetch"}
+    teams.client.say(OPERATOR, "help")
+    teams.client.say(STRANGER, "sns")
+    teams.client.say(OPERATOR, "status")
+    teams.client.say(OPERATOR, "どうしたら")
+    sent = teams.connector.wait_for(
+        lambda: len(teams.connector.sent()) >= 5 and teams.connector.sent()
+    )
+    texts = [a.get("text") or json.dumps(a.get("attachments"), ensure_ascii=False) for a in sent]
+    assert "使い方" in texts[1]
+    assert "運用者として登録されていません" in texts[2] and "課長 和光" not in texts[2]
+    assert "進行中の下書きはありません" in texts[3]
+    assert "というコマンドはありません" in texts[4]
+
+
+def test_message_extension_starts_from_a_message(teams):
+    value = {"commandId": "snsDraft", "commandContext": "message",
+             "messagePayload": {"body": {"contentType": "html",
+                                         "content": "<p>防災訓練のお知らせ</p>"}}}  # fmt: skip
+    answer = teams.client.invoke(OPERATOR, "composeExtension/fetchTask", value)
+    form = answer["task"]["value"]["card"]["content"]
+    assert next(e for e in form["body"] if e.get("id") == "body")["value"] == "防災訓練のお知らせ"
+    data = {e["id"]: e.get("value", "") for e in form["body"] if e.get("id")}
+    data.update(form["actions"][0]["data"])
+    closed = teams.client.invoke(
+        OPERATOR, "composeExtension/submitAction", {"commandId": "snsDraft", "data": data}
+    )
+    assert closed == {}
+    chief_card(teams)
+
+
+def test_english_teams_gets_english(teams):
+    from teams_client import ENGLISH_OPERATOR
+
+    teams.client.say(ENGLISH_OPERATOR, "help")
+    reply = teams.connector.wait_for(lambda: teams.connector.sent(ENGLISH_OPERATOR.conversation))
+    assert "how to use it" in reply[0]["text"]
