@@ -450,7 +450,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, help="3000 for Slack's HTTP mode, 3978 for Teams")
     run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
-    run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (POST /api/messages)")
+    run.add_argument(
+        "--teams", action="store_true", help="serve Microsoft Teams (POST /api/messages)"
+    )
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
     run.set_defaults(func=cmd_run)
@@ -465,7 +467,9 @@ def parser() -> argparse.ArgumentParser:
     )
 
     package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")
-    package.add_argument("--app-id", help=f"the bot's Entra app id (default: ${PREFIX_HINT}CLIENTID)")
+    package.add_argument(
+        "--app-id", help=f"the bot's Entra app id (default: ${PREFIX_HINT}CLIENTID)"
+    )
     package.add_argument("--out", default=".", help="a directory or a .zip path (default: .)")
     package.add_argument("--version", help="the app version, e.g. 1.0.1 (default: the manifest's)")
     package.set_defaults(func=cmd_teams_package)

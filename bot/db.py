@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+READ_ONLY = "snsbot_read_only"  # an execution option: this transaction never writes
 
 
 def make_engine(url: str) -> Engine:
@@ -31,15 +35,32 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            # Take the write lock up front: a read-then-write transaction never deadlocks.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A writer takes the write lock up front, so read-then-write never fails with
+            # SQLITE_BUSY; a reader reads its WAL snapshot without waiting for the writers.
+            reads_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class SessionFactory(sessionmaker[Session]):
+    """`factory()` gives a session that only reads; `factory.begin()` one that writes and commits.
+
+    The difference matters on SQLite: only writers take the database's single write lock.
+    """
+
+    def __init__(self, engine: Engine):
+        super().__init__(engine, expire_on_commit=False, execution_options={READ_ONLY: True})
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self(execution_options={READ_ONLY: False}) as session, session.begin():
+            yield session
+
+
+def make_session_factory(engine: Engine) -> SessionFactory:
+    return SessionFactory(engine)
 
 
 def _alembic_config(engine: Engine) -> Config:

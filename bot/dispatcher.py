@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
+from itertools import takewhile
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import oversight, register, roles, schedule
@@ -30,9 +31,10 @@ from bot.models import (
     Notice,
     Publication,
     ReminderLog,
+    Revision,
 )
 from bot.notifier import Notifier
-from bot.snapshot import take
+from bot.snapshot import DraftSnapshot, take, take_many
 from bot.workflow import EXPIRED_FOR_CHIEF, add_notice
 from publishers.base import Image, PermanentError, Post, Published, Publisher, TransientError
 
@@ -45,6 +47,42 @@ NOTICE_ALARM_AFTER = 10  # failures after which each further one is logged as an
 def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
     """5 s, 10 s, 20 s … up to 15 minutes."""
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A publication this dispatcher has taken: what to post, and which attempt this is."""
+
+    publication_id: int
+    post: Post
+    images: tuple[dict, ...]
+    attempt: int
+    recovering: bool  # a crashed worker left it mid-send: look before posting again
+
+    @classmethod
+    def of(cls, row: Row) -> Claim:
+        post = Post(
+            draft_id=row.draft_id,
+            revision=row.revision,
+            channel=row.channel,
+            payload=dict(row.payload),
+            publish_at=row.publish_at,
+        )
+        return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
+
+
+def due_in_order(owed: Iterable[Row], now: datetime) -> dict[int, list[Row]]:
+    """Each draft's owed notices (given oldest first) that are due, up to its first that is not."""
+    runs: dict[int, list[Row]] = {}
+    waiting: set[int] = set()
+    for notice in owed:
+        if notice.draft_id in waiting:
+            continue
+        if notice.due_at > now:
+            waiting.add(notice.draft_id)
+            continue
+        runs.setdefault(notice.draft_id, []).append(notice)
+    return runs
 
 
 class Dispatcher:
@@ -155,80 +193,89 @@ class Dispatcher:
             return 0
         now = self.clock()
         with self.session_factory.begin() as session:
-            due = (
-                session.execute(
-                    select(Publication)
-                    .where(
-                        or_(
-                            and_(Publication.status == QUEUED, Publication.due_at <= now),
-                            and_(
-                                Publication.status == SENDING,
-                                Publication.claimed_at < now - self.lease,
-                            ),
-                        )
+            due = session.execute(
+                select(
+                    Publication.id,
+                    Publication.draft_id,
+                    Publication.revision,
+                    Publication.channel,
+                    Publication.payload,
+                    Publication.status,
+                    Publication.attempts,
+                    Revision.publish_at,
+                    Revision.images,
+                )
+                .join(
+                    Revision,
+                    and_(
+                        Revision.draft_id == Publication.draft_id,
+                        Revision.number == Publication.revision,
+                    ),
+                )
+                .where(
+                    or_(
+                        and_(Publication.status == QUEUED, Publication.due_at <= now),
+                        and_(
+                            Publication.status == SENDING,
+                            Publication.claimed_at < now - self.lease,
+                        ),
                     )
-                    .order_by(Publication.due_at, Publication.id)
-                    .limit(capacity)
-                    .with_for_update(skip_locked=True)
                 )
-                .scalars()
-                .all()
-            )
-            claimed = [(pub.id, pub.attempts + 1, pub.status == SENDING) for pub in due]
-            for pub in due:
-                pub.status, pub.attempts, pub.claimed_at, pub.updated_at = (
-                    SENDING,
-                    pub.attempts + 1,
-                    now,
-                    now,
+                .order_by(Publication.due_at, Publication.id)
+                .limit(capacity)
+                .with_for_update(skip_locked=True, of=Publication)
+            ).all()
+            if due:
+                session.execute(
+                    update(Publication)
+                    .where(Publication.id.in_([row.id for row in due]))
+                    .values(
+                        status=SENDING,
+                        attempts=Publication.attempts + 1,
+                        claimed_at=now,
+                        updated_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-        for pub_id, attempt, recovering in claimed:
+        for row in due:
             with self._lock:
                 self._in_flight += 1
-            self._pool.submit(self._publish, pub_id, attempt, recovering)
-        return len(claimed)
+            self._pool.submit(self._publish, Claim.of(row))
+        return len(due)
 
-    def _publish(self, pub_id: int, attempt: int, recovering: bool) -> None:
+    def _publish(self, claim: Claim) -> None:
         try:
-            with self.session_factory() as session:
-                pub = session.get(Publication, pub_id)
-                revision = next(r for r in pub.draft.revisions if r.number == pub.revision)
-                post = Post(
-                    draft_id=pub.draft_id,
-                    revision=pub.revision,
-                    channel=pub.channel,
-                    payload=dict(pub.payload),
-                    publish_at=revision.publish_at,
-                )
-                attachments = list(revision.images)
+            post = claim.post
             publisher = self.publishers.get(post.channel)
             if publisher is None:
-                self._record(pub_id, attempt, failed=self.msg("pub.error.unavailable"))
+                self._record(claim, failed=self.msg("pub.error.unavailable"))
                 return
             try:
-                if attachments and not publisher.dry_run:
-                    post = replace(post, images=self._download(attachments))
+                if claim.images and not publisher.dry_run:
+                    post = replace(post, images=self._download(claim.images))
                 # Look first after a crash or any earlier failed attempt: an unanswered
                 # request may still have posted.
-                found = publisher.find(post) if recovering or attempt > 1 else None
+                found = publisher.find(post) if claim.recovering or claim.attempt > 1 else None
                 result = found or publisher.publish(post)
             except TransientError as error:
-                self._record(pub_id, attempt, transient=error)
+                self._record(claim, transient=error)
             except PermanentError as error:
-                self._record(pub_id, attempt, failed=error.user_message)
+                self._record(claim, failed=error.user_message)
             except Exception as error:
                 log.exception("publisher %s raised unexpectedly", post.channel)
-                self._record(pub_id, attempt, transient=TransientError(type(error).__name__))
+                self._record(claim, transient=TransientError(type(error).__name__))
             else:
-                self._record(pub_id, attempt, published=result, dry_run=publisher.dry_run)
+                self._record(claim, published=result, dry_run=publisher.dry_run)
         except Exception:
-            log.exception("publication %s could not be processed; it will be retried", pub_id)
+            log.exception(
+                "publication %s could not be processed; it will be retried", claim.publication_id
+            )
         finally:
             with self._lock:
                 self._in_flight -= 1
             self.wake()
 
-    def _download(self, attachments: list[dict]) -> tuple[Image, ...]:
+    def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
         """The draft's images, fetched from the chat platform just before they are posted."""
         if self.fetch_file is None:
             raise PermanentError(self.msg("pub.error.unavailable"))
@@ -243,8 +290,7 @@ class Dispatcher:
 
     def _record(
         self,
-        pub_id: int,
-        attempt: int,
+        claim: Claim,
         *,
         published: Published | None = None,
         dry_run: bool = False,
@@ -253,152 +299,227 @@ class Dispatcher:
     ) -> None:
         """Write the outcome of one attempt, unless another worker has since taken it over."""
         now = self.clock()
+        post = claim.post
+        changes: dict = {"updated_at": now}
+        entry: dict | None = None  # what the register records, if anything
+        if published is not None:
+            changes.update(
+                status=PUBLISHED,
+                remote_id=published.remote_id,
+                url=published.url,
+                published_at=now,
+                dry_run=dry_run,
+                error=None,
+            )
+            entry = {
+                "action": "published",
+                "channel": post.channel,
+                "remote_id": published.remote_id,
+                "url": published.url,
+                "dry_run": dry_run,
+                "payload": post.payload,
+            }
+        elif transient is not None and claim.attempt < MAX_PUBLISH_ATTEMPTS:
+            due_at = max(transient.retry_at or now, now + backoff(claim.attempt))
+            if transient.retry_at and transient.retry_at > now:
+                due_at = transient.retry_at
+            changes.update(status=QUEUED, error=str(transient), due_at=due_at)
+            log.warning("%s: transient failure (%s); retry at %s", post.channel, transient, due_at)
+        else:
+            error = failed or self.msg("pub.error.gave_up")
+            changes.update(status=FAILED, error=error)
+            entry = {
+                "action": "publish_failed",
+                "channel": post.channel,
+                "error": error,
+                "attempts": claim.attempt,
+            }
         with self.session_factory.begin() as session:
-            pub = session.get(Publication, pub_id)
-            draft = session.get(Draft, pub.draft_id, with_for_update=True)
-            session.refresh(pub)
-            if pub.status != SENDING or pub.attempts != attempt:
-                log.warning("publication %s was taken over; dropping a stale result", pub_id)
-                return
-            pub.updated_at = now
-            if published is not None:
-                pub.status, pub.remote_id, pub.url = PUBLISHED, published.remote_id, published.url
-                pub.published_at, pub.dry_run, pub.error = now, dry_run, None
-                register.append(
-                    session,
-                    at=now,
-                    actor="snsbot",
-                    action="published",
-                    draft_id=pub.draft_id,
-                    revision=pub.revision,
-                    channel=pub.channel,
-                    remote_id=published.remote_id,
-                    url=published.url,
-                    dry_run=dry_run,
-                    payload=pub.payload,
+            # The draft's row lock serialises its channels' results: one of them sends the DM.
+            results_sent = session.execute(
+                select(Draft.results_sent).where(Draft.id == post.draft_id).with_for_update()
+            ).scalar_one()
+            taken = session.execute(
+                update(Publication)
+                .where(
+                    Publication.id == claim.publication_id,
+                    Publication.status == SENDING,
+                    Publication.attempts == claim.attempt,
                 )
-            elif transient is not None and attempt < MAX_PUBLISH_ATTEMPTS:
-                pub.status, pub.error = QUEUED, str(transient)
-                pub.due_at = max(transient.retry_at or now, now + backoff(attempt))
-                if transient.retry_at and transient.retry_at > now:
-                    pub.due_at = transient.retry_at
+                .values(**changes)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if taken != 1:
                 log.warning(
-                    "%s: transient failure (%s); retry at %s", pub.channel, transient, pub.due_at
+                    "publication %s was taken over; dropping a stale result", claim.publication_id
                 )
-            else:
-                pub.status = FAILED
-                pub.error = failed or self.msg("pub.error.gave_up")
+                return
+            self._owe_notices(session, post, results_sent, now)
+            if entry is not None:  # last: the register's head stays locked until the commit
                 register.append(
                     session,
                     at=now,
                     actor="snsbot",
-                    action="publish_failed",
-                    draft_id=pub.draft_id,
-                    revision=pub.revision,
-                    channel=pub.channel,
-                    error=pub.error,
-                    attempts=attempt,
+                    draft_id=post.draft_id,
+                    revision=post.revision,
+                    **entry,
                 )
-            add_notice(session, pub.draft_id, CARD_UPDATE, now)
-            session.flush()
-            still_open = session.execute(
-                select(Publication.id).where(
-                    Publication.draft_id == pub.draft_id,
-                    Publication.revision == pub.revision,
-                    Publication.status.in_(OPEN_PUBLICATION_STATES),
-                )
-            ).first()
-            if still_open is None and not draft.results_sent:
-                draft.results_sent = True
-                add_notice(session, pub.draft_id, RESULTS, now)
+
+    @staticmethod
+    def _owe_notices(session: Session, post: Post, results_sent: bool, now: datetime) -> None:
+        """A card update (one per wave of channels) and, once none is left open, the results DM."""
+        still_open = session.execute(
+            select(Publication.status, Publication.due_at).where(
+                Publication.draft_id == post.draft_id,
+                Publication.revision == post.revision,
+                Publication.status.in_(OPEN_PUBLICATION_STATES),
+            )
+        ).all()
+        if not any(status == SENDING or due_at <= now for status, due_at in still_open):
+            add_notice(session, post.draft_id, CARD_UPDATE, now)  # else the last one sent does
+        if not still_open and not results_sent:
+            session.execute(
+                update(Draft)
+                .where(Draft.id == post.draft_id)
+                .values(results_sent=True)
+                .execution_options(synchronize_session=False)
+            )
+            add_notice(session, post.draft_id, RESULTS, now)
 
     # -- notices ---------------------------------------------------------------------------
 
     def deliver_due(self, limit: int = 50) -> int:
-        """Deliver owed chat messages in order; a draft's later notices wait for its earlier ones."""
+        """Deliver owed chat messages in order; a draft's later notices wait for its earlier ones.
+
+        The due notices are claimed together and their drafts read together; each draft's are
+        then sent in order, with one snapshot of it.
+        """
         now = self.clock()
         with self.session_factory() as session:
-            due = session.execute(
-                select(Notice.id, Notice.draft_id, Notice.due_at)
+            owed = session.execute(
+                select(Notice.id, Notice.draft_id, Notice.kind, Notice.due_at)
                 .join(Draft, Draft.id == Notice.draft_id)
                 .where(Notice.done.is_(False), Draft.platform.in_(list(self.notifiers)))
                 .order_by(Notice.id)
                 .limit(limit)
             ).all()
-        delivered, blocked = 0, set()
-        for notice_id, draft_id, due_at in due:
-            if draft_id in blocked:
-                continue
-            if due_at > now or not self._claim_notice(notice_id, due_at, now):
-                blocked.add(draft_id)
-                continue
-            if not self._deliver(notice_id):
-                blocked.add(draft_id)
-                continue
-            delivered += 1
+        runs = due_in_order(owed, now)
+        if not runs:
+            return 0
+        lease_until = now + self.lease
+        claimed = self._claim_notices([n for run in runs.values() for n in run], lease_until)
+        mine, others = {}, []
+        for draft_id, run in runs.items():
+            taken = list(takewhile(lambda n: n.id in claimed, run))
+            others += [n.id for n in run[len(taken) :] if n.id in claimed]  # behind another's
+            if taken:
+                mine[draft_id] = taken
+        if others:
+            with self.session_factory.begin() as session:
+                self._release_notices(session, others, lease_until, now)
+        with self.session_factory() as session:
+            snapshots = take_many(session, list(mine), self.dry_run_channels, self.clock())
+        delivered = 0
+        for draft_id, run in mine.items():
+            delivered += self._deliver(snapshots[draft_id], run, lease_until, now)
         return delivered
 
-    def _claim_notice(self, notice_id: int, due_at: datetime, now: datetime) -> bool:
-        """Take a notice for one lease, so a second dispatcher does not send it too."""
+    def _claim_notices(self, notices: list[Row], lease_until: datetime) -> set[int]:
+        """Take notices for one lease, so a second dispatcher does not send them too."""
         with self.session_factory.begin() as session:
-            return (
+            return set(
                 session.execute(
                     update(Notice)
-                    .where(Notice.id == notice_id, Notice.done.is_(False), Notice.due_at == due_at)
-                    .values(due_at=now + self.lease)
-                ).rowcount
-                == 1
+                    .where(
+                        tuple_(Notice.id, Notice.due_at).in_([(n.id, n.due_at) for n in notices]),
+                        Notice.done.is_(False),
+                    )
+                    .values(due_at=lease_until)
+                    .returning(Notice.id)
+                    .execution_options(synchronize_session=False)
+                ).scalars()
             )
 
-    def _deliver(self, notice_id: int) -> bool:
-        with self.session_factory() as session:
-            notice = session.get(Notice, notice_id)
-            draft = session.get(Draft, notice.draft_id)
-            snapshot = take(session, draft, self.dry_run_channels, self.clock())
-            kind = notice.kind
+    @staticmethod
+    def _release_notices(
+        session: Session, notice_ids: list[int], lease_until: datetime, now: datetime
+    ) -> None:
+        """Give back claimed notices not sent: due again, after their draft's earlier ones."""
+        session.execute(
+            update(Notice)
+            .where(Notice.id.in_(notice_ids), Notice.due_at == lease_until, Notice.done.is_(False))
+            .values(due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _deliver(
+        self, snapshot: DraftSnapshot, run: list[Row], lease_until: datetime, now: datetime
+    ) -> int:
+        """Send one draft's claimed notices in order, up to the first that fails; record them."""
         notifier = self.notifiers[snapshot.platform]
-        try:
-            if kind == CARD:
-                refs = notifier.post_card(snapshot)
-            elif kind == CARD_UPDATE:
-                refs = []
-                if snapshot.card_refs:
-                    notifier.update_card(snapshot)
-            elif kind == EXPIRED_FOR_CHIEF:
-                refs = []
-                notifier.tell_approvers(snapshot, "expired")
-            else:
-                refs = []
-                notifier.tell_author(snapshot, kind)
-        except Exception as error:
-            self._defer_notice(notice_id, error)
-            return False
+        sent: list[int] = []
+        cards: list[tuple[str, str]] = []
+        failure: tuple[int, Exception] | None = None
+        for notice in run:
+            if self.clock() >= lease_until - self.lease / 2:
+                break  # the lease runs short: the rest go in the next round
+            try:
+                refs = self._send(notifier, snapshot, notice.kind)
+            except Exception as error:
+                failure = (notice.id, error)
+                break
+            sent.append(notice.id)
+            if refs:
+                cards += refs
+                shown = tuple((channel, ts, snapshot.revision) for channel, ts in refs)
+                snapshot = replace(snapshot, card_refs=snapshot.card_refs + shown)
+        unsent = [n.id for n in run[len(sent) + (1 if failure else 0) :]]
         with self.session_factory.begin() as session:
-            session.execute(update(Notice).where(Notice.id == notice_id).values(done=True))
-            for channel, ts in refs:
+            if sent:
+                session.execute(
+                    update(Notice)
+                    .where(Notice.id.in_(sent))
+                    .values(done=True)
+                    .execution_options(synchronize_session=False)
+                )
+            for channel, ts in cards:
                 session.add(
                     CardMessage(
                         draft_id=snapshot.id, revision=snapshot.revision, channel=channel, ts=ts
                     )
                 )
-        return True
+            if failure:
+                self._defer_notice(session, *failure)
+            if unsent:
+                self._release_notices(session, unsent, lease_until, now)
+        return len(sent)
 
-    def _defer_notice(self, notice_id: int, error: Exception) -> None:
+    @staticmethod
+    def _send(notifier: Notifier, snapshot: DraftSnapshot, kind: str) -> list[tuple[str, str]]:
+        """One notice through the draft's chat front end; a new card's (channel, id) pairs."""
+        if kind == CARD:
+            return notifier.post_card(snapshot)
+        if kind == CARD_UPDATE:
+            if snapshot.card_refs:
+                notifier.update_card(snapshot)
+        elif kind == EXPIRED_FOR_CHIEF:
+            notifier.tell_approvers(snapshot, "expired")
+        else:
+            notifier.tell_author(snapshot, kind)
+        return []
+
+    def _defer_notice(self, session: Session, notice_id: int, error: Exception) -> None:
         """Try again later, never giving up: a result the author was owed is not dropped."""
-        now = self.clock()
-        with self.session_factory.begin() as session:
-            notice = session.get(Notice, notice_id)
-            notice.attempts += 1
-            notice.last_error = f"{type(error).__name__}: {error}"[:500]
-            retry_after = getattr(error, "retry_after", None)
-            wait = backoff(notice.attempts, base=2.0, cap=600.0)
-            if retry_after:
-                wait = max(wait, timedelta(seconds=float(retry_after)))
-            notice.due_at = now + wait
-            level = logging.ERROR if notice.attempts >= NOTICE_ALARM_AFTER else logging.WARNING
-            log.log(
-                level, "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait
-            )
+        notice = session.get(Notice, notice_id)
+        notice.attempts += 1
+        notice.last_error = f"{type(error).__name__}: {error}"[:500]
+        retry_after = getattr(error, "retry_after", None)
+        wait = backoff(notice.attempts, base=2.0, cap=600.0)
+        if retry_after:
+            wait = max(wait, timedelta(seconds=float(retry_after)))
+        notice.due_at = self.clock() + wait
+        level = logging.ERROR if notice.attempts >= NOTICE_ALARM_AFTER else logging.WARNING
+        log.log(level, "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait)
 
     # -- time-driven rules -----------------------------------------------------------------
 
@@ -476,14 +597,46 @@ class Dispatcher:
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 
     def run_until_idle(self, timeout: float = 30.0) -> None:
-        """Work in the caller's thread until nothing is due or in flight (or `timeout`)."""
+        """Work until nothing is due or in flight (or `timeout`): notices in a thread beside."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            was_busy = self.busy  # read first: a task finishing during the step owes notices
-            worked = self.publish_due()
-            worked += self.deliver_due()
-            if not worked and not was_busy:
-                return
-            if not worked:
-                time.sleep(0.02)
-        raise TimeoutError("dispatcher did not become idle")
+        publishing = threading.Event()
+        publishing.set()
+        failures: list[BaseException] = []
+        notices = threading.Thread(
+            target=self._deliver_until_idle,
+            args=(publishing, deadline, failures),
+            name="dispatch-notices-once",
+        )
+        notices.start()
+        try:
+            while time.monotonic() < deadline:
+                was_busy = self.busy  # read first: a task finishing during the step owes notices
+                worked = self.publish_due()
+                if not worked and not was_busy:
+                    break
+                if not worked:
+                    self._publish_wakeup.wait(0.02)
+                    self._publish_wakeup.clear()
+        finally:
+            publishing.clear()
+            self._notice_wakeup.set()
+            notices.join(max(0.0, deadline - time.monotonic()) + 5)
+        if failures:
+            raise failures[0]
+        if notices.is_alive() or time.monotonic() >= deadline:
+            raise TimeoutError("dispatcher did not become idle")
+
+    def _deliver_until_idle(
+        self, publishing: threading.Event, deadline: float, failures: list[BaseException]
+    ) -> None:
+        try:
+            while time.monotonic() < deadline:
+                still_publishing = publishing.is_set()  # read first: the last results owe notices
+                if self.deliver_due():
+                    continue
+                if not still_publishing:
+                    return
+                self._notice_wakeup.wait(0.02)
+                self._notice_wakeup.clear()
+        except BaseException as error:  # handed to run_until_idle's caller
+            failures.append(error)

@@ -63,7 +63,6 @@ class EngagementNotifier(Protocol):
 
 def view(session: Session, item: Engagement) -> EngagementView:
     """Snapshot one engagement for rendering."""
-    chief = roles.chief_id(session, item.chat)
     return EngagementView(
         id=item.id,
         chat=item.chat,
@@ -84,7 +83,7 @@ def view(session: Session, item: Engagement) -> EngagementView:
         result_url=item.result_url,
         dry_run=item.dry_run,
         error=item.error,
-        approvers=(chief,) if chief else (),
+        approvers=roles.approvers(session, item.chat),  # with the deputy while the chief is away
         card_refs=tuple((str(c), str(t)) for c, t in item.card_refs or ()),
     )
 

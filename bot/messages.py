@@ -699,10 +699,10 @@ EN: dict[str, str] = {
     "teams.refresh": "Refresh",
     "teams.sent": "Sent for approval. You will hear the result in this chat.",
     "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
-    "teams.unknown": "There is no command \"{text}\". Send `help` for the list.",
+    "teams.unknown": 'There is no command "{text}". Send `help` for the list.',
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
-        "- `sns` — shows a button that opens the draft form (also \"SNS下書き\" in the message box)\n"
+        '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n\n"

@@ -38,12 +38,16 @@ def append(
     revision: int | None = None,
     **details,
 ) -> RegisterEntry:
-    """Add one entry in the caller's transaction; concurrent appends queue on the head row."""
-    session.execute(
-        update(RegisterHead).where(RegisterHead.id == 1).values(seq=RegisterHead.seq + 1)
-    )
+    """Add one entry in the caller's transaction; concurrent appends queue on the head row.
+
+    The head row stays locked until the caller commits: append last, just before committing.
+    """
+    session.flush()  # the caller's pending rows are written before the head is locked
     head = session.execute(
-        select(RegisterHead.seq, RegisterHead.hash).where(RegisterHead.id == 1)
+        update(RegisterHead)
+        .where(RegisterHead.id == 1)
+        .values(seq=RegisterHead.seq + 1)
+        .returning(RegisterHead.seq, RegisterHead.hash)
     ).one()
     at = at.astimezone(UTC)
     digest = _digest(head.hash, head.seq, at, actor, action, draft_id, revision, details)

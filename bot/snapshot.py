@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot import drafts, roles
 from bot.models import Decision, Draft, Publication, Revision
@@ -54,6 +55,55 @@ def take(
     session: Session, draft: Draft, dry_run_channels: tuple[str, ...], now: datetime
 ) -> DraftSnapshot:
     """Snapshot `draft` at its current revision."""
+    acting = session.execute(
+        select(Decision.acting).where(
+            Decision.draft_id == draft.id, Decision.revision == draft.revision
+        )
+    ).scalar()
+    approvers = roles.approvers(session, draft.platform)
+    return _snapshot(draft, dry_run_channels, now, approvers, bool(acting))
+
+
+def take_many(
+    session: Session, draft_ids: Collection[int], dry_run_channels: tuple[str, ...], now: datetime
+) -> dict[int, DraftSnapshot]:
+    """Snapshots of several drafts by id, read in a few queries whatever their number."""
+    drafts_read = (
+        session.execute(
+            select(Draft)
+            .where(Draft.id.in_(draft_ids))
+            .options(
+                selectinload(Draft.revisions),
+                selectinload(Draft.publications),
+                selectinload(Draft.card_messages),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    acting = set(
+        session.execute(
+            select(Decision.draft_id, Decision.revision).where(
+                Decision.draft_id.in_(draft_ids), Decision.acting.is_(True)
+            )
+        ).tuples()
+    )
+    approvers = {p: roles.approvers(session, p) for p in {d.platform for d in drafts_read}}
+    return {
+        d.id: _snapshot(
+            d, dry_run_channels, now, approvers[d.platform], (d.id, d.revision) in acting
+        )
+        for d in drafts_read
+    }
+
+
+def _snapshot(
+    draft: Draft,
+    dry_run_channels: tuple[str, ...],
+    now: datetime,
+    approvers: tuple[str, ...],
+    acting: bool,
+) -> DraftSnapshot:
     content = content_of(draft.current)
     revisions = {r.number: r for r in draft.revisions}
     x_text = drafts.compose_x_text(content)
@@ -74,14 +124,8 @@ def take(
         reject_reason=draft.reject_reason,
         publications=tuple(_publication_view(p) for p in publications),
         dry_run_channels=dry_run_channels,
-        approvers=roles.approvers(session, draft.platform),
-        acting=bool(
-            session.execute(
-                select(Decision.acting).where(
-                    Decision.draft_id == draft.id, Decision.revision == draft.revision
-                )
-            ).scalar()
-        ),
+        approvers=approvers,
+        acting=acting,
         card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])

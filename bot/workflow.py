@@ -60,14 +60,19 @@ class Outcome:
 def add_notice(session: Session, draft_id: int, kind: str, now: datetime) -> None:
     """Owe someone a chat message; a pending card refresh already owed is not queued twice."""
     if kind == CARD_UPDATE:
+        # Locked (PostgreSQL) so a dispatcher cannot take it, and snapshot the draft, before
+        # this transaction's change is committed: it would show the card without it.
         already = session.execute(
-            select(Notice.id).where(
+            select(Notice.id)
+            .where(
                 Notice.draft_id == draft_id,
                 Notice.kind == CARD_UPDATE,
                 Notice.done.is_(False),
                 Notice.attempts == 0,
                 Notice.due_at <= now,  # not yet taken by a dispatcher, which snapshots on taking
             )
+            .limit(1)
+            .with_for_update()
         ).first()
         if already:
             return

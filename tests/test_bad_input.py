@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
+from drafting import draft_values
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from processes import shared_app
@@ -449,8 +450,8 @@ NEVER_FROM_SLACK = {
                                 "view": {"callback_id": "draft_submit"}},
     "a view state that is text": {"type": "view_submission", "view": {
         "type": "modal", "callback_id": "draft_submit", "state": "x"}},
-    "a block of the state that is a list": {"type": "view_submission", "view": {
-        "type": "modal", "callback_id": "draft_submit", "state": {"values": {"body": [1]}}}},
+    "state values that are a list": {"type": "view_submission", "view": {
+        "type": "modal", "callback_id": "draft_submit", "state": {"values": [1]}}},
     "metadata that is not text": {"type": "view_submission", "view": {
         "type": "modal", "callback_id": "draft_submit", "private_metadata": {"draft": 1}}},
     "a team that is a list": {"type": "block_actions", "team": ["T0TEST"],
@@ -502,16 +503,19 @@ WRONG_TYPES = [  # (what, block, the element's state, the inline error shown)
 ]  # fmt: skip
 
 
+def draft_values_for_types(body: str) -> dict:
+    """A draft form Slack could send (blog only: nothing else to check), to spoil one part of."""
+    return draft_values(body=body, channels=("blog",))
+
+
 @pytest.mark.parametrize(("what", "block", "element", "shown"), WRONG_TYPES,
                          ids=[case[0] for case in WRONG_TYPES])  # fmt: skip
 def test_a_wrong_type_inside_the_draft_form_is_read_or_refused_in_japanese(
     app, what, block, element, shown
 ):
     """Read as empty (then the usual rule speaks), or refused beside the field: never a 5xx."""
-    from drafting import draft_values
-
     before = drafts_stored(app)
-    values = draft_values(body=f"型の試験 {what}", channels=("blog",))
+    values = draft_values_for_types(f"型の試験 {what}")
     values[block] = {block: element}
     response = app.slack.view_submission(OPERATOR, "draft_submit", values)
     assert_answered_sanely(response)
@@ -523,6 +527,15 @@ def test_a_wrong_type_inside_the_draft_form_is_read_or_refused_in_japanese(
         assert answer["response_action"] == "errors" and shown in answer["errors"][block], answer
         assert all(japanese(text) for text in answer["errors"].values())
         assert drafts_stored(app) == before
+    assert_nothing_half_written(app)
+
+
+@pytest.mark.parametrize("block", [[1], "本文", None, {ids.BODY: [1]}, {ids.BODY: "本文"}, {}])
+def test_an_input_block_of_another_shape_reads_as_empty(app, block):
+    values = {**draft_values_for_types("形の試験"), ids.BODY: block}
+    response = app.slack.view_submission(OPERATOR, "draft_submit", values)
+    assert_answered_sanely(response)
+    assert response.json()["errors"] == {ids.BODY: "本文を入力してください。"}
     assert_nothing_half_written(app)
 
 

@@ -46,7 +46,9 @@ def config_keys() -> list[str]:
     body = source[source.index("def from_env") : source.index("def problems")]
     keys = re.findall(r"""\bget\(\s*["']([A-Z][A-Z0-9_]*)["']""", body)
     assert len(keys) > 20, "could not find the keys in Settings.from_env"
-    return sorted(set(keys))
+    from handlers.teams.settings import KEYS as TEAMS_KEYS  # the Teams front end's own
+
+    return sorted(set(keys) | set(TEAMS_KEYS))
 
 
 def env_example_keys() -> list[str]:

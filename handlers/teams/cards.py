@@ -51,7 +51,11 @@ def execute(msg: Messages, label: str, verb: str, data: dict, style: str | None 
     action = {"type": "Action.Execute", "title": msg(label), "verb": verb, "data": data}
     if style:
         action["style"] = style
-    action["fallback"] = {"type": "Action.Submit", "title": msg(label), "data": {**data, "verb": verb}}
+    action["fallback"] = {
+        "type": "Action.Submit",
+        "title": msg(label),
+        "data": {**data, "verb": verb},
+    }
     return action
 
 
@@ -213,7 +217,10 @@ def publication_lines(msg: Messages, draft: DraftSnapshot) -> list[dict]:
 
 
 def _decided(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
-    return [text(say(msg, decision(draft), name_of), separator=True), *publication_lines(msg, draft)]
+    return [
+        text(say(msg, decision(draft), name_of), separator=True),
+        *publication_lines(msg, draft),
+    ]
 
 
 def approval_card(

@@ -56,7 +56,10 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))
-            initial, meta = content_of(draft.current), {**meta, "mode": ids.RESUBMIT, "draft": draft.id}
+            initial, meta = (
+                content_of(draft.current),
+                {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
+            )
         form = cards.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta)  # fmt: skip
         return cards.dialog(cards.form_title(msg, meta.get("mode")), form)
@@ -114,7 +117,9 @@ def _store(services: Services, session, msg, meta: dict, user_id: str, content) 
     if meta.get("mode") != ids.RESUBMIT or draft_id is None:
         workflow.submit(session, author_id=user_id, content=content, now=now, platform=PLATFORM)
         return None
-    outcome = revisions.resubmit(session, draft_id=draft_id, actor=user_id, content=content, now=now)
+    outcome = revisions.resubmit(
+        session, draft_id=draft_id, actor=user_id, content=content, now=now
+    )
     if outcome.result == workflow.NOTHING_TO_DO:
         return msg("refuse.not_rejected", id=draft_id)
     if outcome.result == workflow.REFUSED:

@@ -37,7 +37,9 @@ class TeamsNotifier:
             content = cards.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
             try:
                 reference = self._reference(known, approver)
-                refs.append((reference["conversation"]["id"], self.proactive.send(reference, content)))
+                refs.append(
+                    (reference["conversation"]["id"], self.proactive.send(reference, content))
+                )
             except RetryLater:
                 if not refs:
                     raise
@@ -65,7 +67,9 @@ class TeamsNotifier:
     def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
         known = self._addresses()
         msg = self._msg(known, draft.author_id)
-        self._send(known, draft.author_id, cards.author_card(msg, draft, kind, self._name_of(known)))
+        self._send(
+            known, draft.author_id, cards.author_card(msg, draft, kind, self._name_of(known))
+        )
 
     def tell_approvers(self, draft: DraftSnapshot, kind: str) -> None:
         known = self._addresses()

@@ -84,15 +84,27 @@ class Proactive:
         result = {}
 
         async def turn(context):
-            result["value"] = await work(context)
+            try:
+                result["value"] = await work(context)
+            except Exception as error:  # the adapter would swallow it (on_turn_error)
+                result["error"] = error
 
         continuation = ConversationReference.model_validate(reference).get_continuation_activity()
         await self.adapter.continue_conversation(self.app_id, continuation, turn)
+        if "error" in result:
+            raise result["error"]
         return result.get("value")
 
     async def _send(self, reference: dict, content: dict) -> str:
         async def work(context):
-            return (await context.send_activity(message(content))).id
+            activity = message(content).apply_conversation_reference(
+                context.activity.get_conversation_reference()
+            )
+            activity.reply_to_id = None  # a new message in the chat, not a reply to anything
+            (response,) = await context.adapter.send_activities(context, [activity])
+            if not response.id:
+                raise RetryLater("Teams did not say which message it created")
+            return response.id
 
         return await self._continue(reference, work)
 

@@ -8,6 +8,15 @@ from dataclasses import dataclass, field
 
 PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+KEYS = (  # every key read here (the SDK reads more CONNECTIONS__… keys itself)
+    PREFIX + "CLIENTID",
+    PREFIX + "CLIENTSECRET",
+    PREFIX + "TENANTID",
+    PREFIX + "ANONYMOUS_ALLOWED",
+    "SNSBOT_TEAMS_CHIEF",
+    "SNSBOT_TEAMS_OPERATORS",
+    "SNSBOT_TEAMS_SERVICE_URL",
+)
 
 
 def _flag(value: str | None) -> bool:

@@ -132,3 +132,29 @@ def test_settings_say_what_is_missing():
     assert full.problems() == [] and full.operators == (OPERATOR.aad, "29:x")
     assert "s3cret-value" not in repr(full)
     assert full.secrets() == ["s3cret-value"]
+
+
+def test_cli_writes_the_app_package_and_names_teams_roles(
+    monkeypatch, tmp_path, database_url, capsys
+):
+    import zipfile
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv(PREFIX + "CLIENTID", "5b0e3c2a-1d2e-4f5a-8b9c-0d1e2f3a4b5c")
+    assert main(["teams-package", "--out", "dist"]) == 0
+    with zipfile.ZipFile(tmp_path / "dist" / "snsbot-teams.zip") as package:
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["bots"][0]["botId"] == "5b0e3c2a-1d2e-4f5a-8b9c-0d1e2f3a4b5c"
+    assert main(["teams-package", "--app-id", "not-a-guid", "--out", "dist"]) == 2
+
+    assert main(["roles", "set", CHIEF.aad, "chief", "--platform", "teams"]) == 0
+    assert main(["roles", "set", "U0123ABCD", "operator", "--platform", "teams"]) == 2
+    assert main(["roles", "set", CHIEF.aad, "chief"]) == 2  # not a Slack id
+    capsys.readouterr()
+    assert main(["roles", "list", "--platform", "teams"]) == 0
+    assert capsys.readouterr().out == f"{CHIEF.aad}\tchief\n"
+    assert main(["roles", "list"]) == 0
+    assert capsys.readouterr().out == ""

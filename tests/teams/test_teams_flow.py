@@ -243,3 +243,34 @@ def test_english_teams_gets_english(teams):
     teams.client.say(ENGLISH_OPERATOR, "help")
     reply = teams.connector.wait_for(lambda: teams.connector.sent(ENGLISH_OPERATOR.conversation))
     assert "how to use it" in reply[0]["text"]
+
+
+def test_a_failed_channel_is_retried_from_the_results_message(teams):
+    from fakes.publisher import ControlledPublisher, PermanentError
+
+    facebook = ControlledPublisher("facebook", failures=[PermanentError("トークンが無効です。")])
+    teams.runtime.dispatcher.publishers.update(
+        {"x": ControlledPublisher("x"), "facebook": facebook, "blog": ControlledPublisher("blog")}
+    )
+    submit_draft(teams)
+    teams.client.click(CHIEF, teams.client.refresh(CHIEF, chief_card(teams)), "approve")
+    results = results_card(teams)
+    assert "トークンが無効です。" in json.dumps(results, ensure_ascii=False)
+    refused = teams.client.click(STRANGER, results, "retry")
+    assert refused["value"] == "この操作は起案者か課長だけが行えます。"
+    answer = teams.client.click(OPERATOR, results, "retry")
+    assert answer["value"] == "下書き #1 の失敗した投稿先（Facebook ページ）を再送します。"
+    teams.connector.wait_for(lambda: len(facebook.published) == 1)
+    assert ("refused", STRANGER.aad) in register_actions(teams)
+
+
+def test_a_busy_connector_delays_the_card_but_does_not_lose_it(teams):
+    from fakes.bot_connector import SEND
+
+    teams.connector.fail_next(SEND, 429, headers={"Retry-After": "1"})
+    teams.connector.fail_next(SEND, 503)
+    submit_draft(teams)
+    card = chief_card(teams)
+    assert "和光市民まつりのお知らせ" in json.dumps(card, ensure_ascii=False)
+    statuses = [c.status for c in teams.connector.calls(SEND)]
+    assert statuses[:2] == [429, 503] and 200 in statuses
