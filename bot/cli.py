@@ -201,8 +201,8 @@ def _run_teams(args) -> int:
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
+    runtime.dispatcher.stop()  # first: its notices still use the Teams server's event loop
     server.stop()
-    runtime.dispatcher.stop()
     return 0
 
 

@@ -81,13 +81,14 @@ def take_many(
         .scalars()
         .all()
     )
-    acting = set(
-        session.execute(
+    acting = {
+        (draft_id, revision)
+        for draft_id, revision in session.execute(
             select(Decision.draft_id, Decision.revision).where(
                 Decision.draft_id.in_(draft_ids), Decision.acting.is_(True)
             )
-        ).tuples()
-    )
+        )
+    }
     approvers = {p: roles.approvers(session, p) for p in {d.platform for d in drafts_read}}
     return {
         d.id: _snapshot(

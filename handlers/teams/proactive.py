@@ -77,8 +77,8 @@ class Proactive:
             raise RetryLater("Teams did not answer in time") from None
         except (aiohttp.ClientError, OSError) as error:
             raise RetryLater(f"Teams could not be reached ({type(error).__name__})") from None
-        except ValueError as error:  # the SDK could not get a token (wrong or expired secret)
-            raise RetryLater(f"Teams refused the bot's credentials ({error})") from None
+        except ValueError as error:  # e.g. the SDK got no token (a wrong or expired secret)
+            raise RetryLater(f"Teams could not be called ({str(error)[:200]})") from None
 
     async def _continue(self, reference: dict, work) -> object:
         result = {}
@@ -126,7 +126,7 @@ class Proactive:
             is_group=False,
             agent=ChannelAccount(id=f"28:{self.app_id}" if self.app_id else "snsbot"),
             members=[ChannelAccount(id=user_id)],
-            tenant_id=self.tenant_id or None,
+            **({"tenant_id": self.tenant_id} if self.tenant_id else {}),
         )
         audience = self.adapter.create_claims_identity(self.app_id).get_token_audience()
         await self.adapter.create_conversation(

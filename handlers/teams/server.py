@@ -126,7 +126,7 @@ class TeamsServer:
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:
-            runner = web.AppRunner(self.web_app, access_log=None)
+            runner = web.AppRunner(self.web_app, access_log=None, shutdown_timeout=2.0)
             self._loop.run_until_complete(runner.setup())
             site = web.TCPSite(runner, self.host, self.port)
             self._loop.run_until_complete(site.start())
