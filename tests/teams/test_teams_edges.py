@@ -158,3 +158,31 @@ def test_cli_writes_the_app_package_and_names_teams_roles(
     assert capsys.readouterr().out == f"{CHIEF.aad}\tchief\n"
     assert main(["roles", "list"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_one_process_serves_slack_and_teams(settings, fake_slack, connector):
+    from bot import workflow
+
+    with running_teams(settings, teams_settings(connector), connector, slack=True) as both:
+        assert set(both.runtime.dispatcher.notifiers) == {"slack", "teams"}
+        assert both.runtime.app is not None  # the Bolt app, served by `run --teams --slack`
+        with both.services.session_factory.begin() as session:
+            for platform, author in (("slack", SLACK_OPERATOR), ("teams", OPERATOR.aad)):
+                content = DraftInput(body=f"{platform} の下書き", channels=("x",))
+                workflow.submit(session, author_id=author, content=content,
+                                now=both.services.clock(), platform=platform)  # fmt: skip
+        both.runtime.dispatcher.wake()
+        slack_card = fake_slack.wait_for(
+            "chat.postMessage", where=lambda c: c.params["channel"] == SLACK_CHIEF
+        )[0]
+        assert "slack の下書き" in json.dumps(slack_card.params["blocks"], ensure_ascii=False)
+        teams_card = connector.wait_for(lambda: connector.cards()[0])
+        assert "teams の下書き" in json.dumps(teams_card, ensure_ascii=False)
+        fake_slack.wait_for(  # the Slack author's receipt, in Slack
+            "chat.postMessage", where=lambda c: c.params["channel"] == SLACK_OPERATOR
+        )
+        connector.wait_for(lambda: connector.sent(OPERATOR.conversation) or connector.created())
+        everything_in_teams = json.dumps(connector.cards(), ensure_ascii=False)
+        assert "slack の下書き" not in everything_in_teams
+        slack_calls = json.dumps([c.params for c in fake_slack.calls()], ensure_ascii=False)
+        assert "teams の下書き" not in slack_calls
