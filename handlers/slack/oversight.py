@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
-from bot import oversight, roles
+from bot import identity, oversight, roles
 from bot.messages import Messages
 from bot.models import CHIEF
 from bot.oversight import ReviewItem, RotationItem
@@ -106,16 +106,10 @@ def register(app, services: Services) -> None:
 def _reverify(services: Services, client, account: str) -> str:
     """After a rotation, check the credentials the bot now has for that account."""
     msg, name = services.msg, services.msg(f"account.{account}")
-    if account == "slack":
-        try:
-            client.auth_test()
-        except Exception:
-            return msg("rotation.check_failed", account=name, problem=msg("rotation.slack_failed"))
-        return msg("rotation.checked", account=name)
-    publisher = services.publishers.get(account)
-    if publisher is None or publisher.dry_run:
-        return msg("rotation.unchecked", account=name)
-    problem = publisher.verify_account()
-    if problem:
-        return msg("rotation.check_failed", account=name, problem=problem)
+    if account != "slack":
+        return identity.recheck(services, account, msg)
+    try:
+        client.auth_test()
+    except Exception:
+        return msg("rotation.check_failed", account=name, problem=msg("rotation.slack_failed"))
     return msg("rotation.checked", account=name)

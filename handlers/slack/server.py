@@ -43,7 +43,7 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
         client=client,
         # Listeners (decisions, views.open) run after the ack on this pool; Bolt's default of 5
         # threads made acks wait under load (see BENCHMARKS.md).
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
+        listener_executor=ThreadPoolExecutor(max_workers=5, thread_name_prefix="bolt"),
         # HTTP requests are verified at the edge (handlers/slack/http.py) before Bolt sees them;
         # Socket Mode requests arrive over an authenticated WebSocket.
         request_verification_enabled=False,

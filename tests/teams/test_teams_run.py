@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
+from processes import healthy, wait_until
 from teams_client import CHIEF, OPERATOR, TeamsClient
 from test_run import clean_env, free_port
 
@@ -33,14 +32,7 @@ def test_run_teams_serves_activities_and_healthz(tmp_path, connector, database_u
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(400):
-            try:
-                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError("snsbot run --teams did not come up")
+        wait_until(lambda: healthy(port) or process.poll() is not None, what="run --teams")
         client = TeamsClient(f"{base}/api/messages", connector.base_url)
         form = client.open_form(OPERATOR)
         assert (
