@@ -29,15 +29,12 @@ OPERATOR = OPERATORS[0]
 SLACK_DEADLINE = 3.0  # Slack shows an error to the user when the ack takes longer
 KINDS = ("command", "approve")
 
-# Experiment only (--listener-threads): snsbot with a larger Bolt listener pool (Bolt's default
-# is 5 threads), to show what that production change would do. Not how snsbot runs today.
+# Experiment only (--listener-threads): snsbot with another Bolt listener pool size than
+# handlers/slack/server.py's LISTENER_THREADS, to compare. Not how snsbot runs.
 WITH_LISTENER_POOL = """
-import functools, sys
-from concurrent.futures import ThreadPoolExecutor
-import slack_bolt
+import sys
 from handlers.slack import server
-pool = ThreadPoolExecutor(max_workers=int(sys.argv[1]), thread_name_prefix="listener")
-server.App = functools.partial(slack_bolt.App, listener_executor=pool)
+server.LISTENER_THREADS = int(sys.argv[1])
 from bot.cli import main
 sys.exit(main(sys.argv[2:]))
 """
@@ -254,7 +251,7 @@ def main() -> int:
     parser.add_argument(
         "--listener-threads",
         type=int,
-        help="experiment: give snsbot's Bolt app a listener pool of this size (Bolt's default: 5)",
+        help="experiment: give snsbot's Bolt app a listener pool of this size (snsbot's: 5)",
     )
     parser.add_argument(
         "--no-worker",

@@ -1,12 +1,18 @@
-"""Paged queries behind the App Home dashboard (indexes keep them fast at any size)."""
+"""Paged queries behind the App Home dashboard: draft ids, page by page, read from indexes.
+
+Each list is read from the index that holds exactly its members, so that its cost follows the
+list's length, not the number of drafts ever written: pending drafts from `drafts (status, id)`,
+one's own from `drafts (author_id, id)`, failed and scheduled posts from
+`publications (status, draft_id)`, the latest posts from `publications (published_at)`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED, Draft, Publication
 
@@ -15,55 +21,54 @@ PAGE_SIZE = 5
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list: its drafts, its number (from 0) and how many pages there are."""
+    """One page of a list: its drafts' ids in list order, its number (from 0), how many pages."""
 
-    items: list
+    draft_ids: list[int]
     number: int
     pages: int
 
 
-def _page(session: Session, query, number: int, size: int = PAGE_SIZE) -> Page:
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+def _page(session: Session, draft_ids: Select, number: int, size: int = PAGE_SIZE) -> Page:
+    """The `number`th page of `draft_ids` (a query of ordered draft ids)."""
+    counted = draft_ids.order_by(None).subquery()
+    total = session.execute(select(func.count()).select_from(counted)).scalar_one()
     pages = max(1, -(-total // size))
     number = min(max(0, number), pages - 1)
-    items = list(
-        session.execute(
-            query.options(
-                selectinload(Draft.revisions),
-                selectinload(Draft.publications),
-                selectinload(Draft.card_messages),
-            )
-            .offset(number * size)
-            .limit(size)
-        ).scalars()
-    )
-    return Page(items, number, pages)
+    page = session.execute(draft_ids.offset(number * size).limit(size)).scalars()
+    return Page(list(page), number, pages)
 
 
-def _publication_of_current(*conditions):
-    return exists().where(
-        Publication.draft_id == Draft.id, Publication.revision == Draft.revision, *conditions
+def _approved_with_current_publication(*conditions) -> Select:
+    """Ids of approved drafts with a publication of their current revision meeting `conditions`.
+
+    Read from the publications side, so only the publications meeting `conditions` are looked at.
+    """
+    return (
+        select(Publication.draft_id)
+        .join(Draft, Draft.id == Publication.draft_id)
+        .where(*conditions, Publication.revision == Draft.revision, Draft.status == APPROVED)
+        .distinct()
     )
 
 
 def pending(session: Session, number: int = 0) -> Page:
-    return _page(session, select(Draft).where(Draft.status == PENDING).order_by(Draft.id), number)
+    query = select(Draft.id).where(Draft.status == PENDING).order_by(Draft.id)
+    return _page(session, query, number)
 
 
 def scheduled(session: Session, now: datetime, number: int = 0) -> Page:
-    waiting = _publication_of_current(Publication.status == QUEUED, Publication.due_at > now)
-    query = select(Draft).where(Draft.status == APPROVED, waiting).order_by(Draft.id)
+    waiting = (Publication.status == QUEUED, Publication.due_at > now)
+    query = _approved_with_current_publication(*waiting).order_by(Publication.draft_id)
     return _page(session, query, number)
 
 
 def failures(session: Session, number: int = 0) -> Page:
-    failed = _publication_of_current(Publication.status == FAILED)
-    query = select(Draft).where(Draft.status == APPROVED, failed).order_by(Draft.id.desc())
-    return _page(session, query, number)
+    query = _approved_with_current_publication(Publication.status == FAILED)
+    return _page(session, query.order_by(Publication.draft_id.desc()), number)
 
 
 def mine(session: Session, user_id: str, number: int = 0) -> Page:
-    query = select(Draft).where(Draft.author_id == user_id).order_by(Draft.id.desc())
+    query = select(Draft.id).where(Draft.author_id == user_id).order_by(Draft.id.desc())
     return _page(session, query, number)
 
 

@@ -367,7 +367,10 @@ class Dispatcher:
 
     @staticmethod
     def _owe_notices(session: Session, post: Post, results_sent: bool, now: datetime) -> None:
-        """A card update (one per wave of channels) and, once none is left open, the results DM."""
+        """A card update and, once no channel is left open, the results DM.
+
+        A channel still queued and due is next in line, and its own result updates the card.
+        """
         still_open = session.execute(
             select(Publication.status, Publication.due_at).where(
                 Publication.draft_id == post.draft_id,
@@ -375,8 +378,8 @@ class Dispatcher:
                 Publication.status.in_(OPEN_PUBLICATION_STATES),
             )
         ).all()
-        if not any(status == SENDING or due_at <= now for status, due_at in still_open):
-            add_notice(session, post.draft_id, CARD_UPDATE, now)  # else the last one sent does
+        if not any(status == QUEUED and due_at <= now for status, due_at in still_open):
+            add_notice(session, post.draft_id, CARD_UPDATE, now)
         if not still_open and not results_sent:
             session.execute(
                 update(Draft)

@@ -113,11 +113,15 @@ class Draft(Base):
     """A post awaiting, or past, the chief's decision; its text lives in revisions."""
 
     __tablename__ = "drafts"
+    __table_args__ = (  # the App Home lists, each in its own order (bot/dashboard.py)
+        Index("ix_drafts_status_id", "status", "id"),
+        Index("ix_drafts_author_id_id", "author_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16), default="slack")
-    author_id: Mapped[str] = mapped_column(String(255), index=True)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    author_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(index=True)
     decided_by: Mapped[str | None] = mapped_column(String(255))
@@ -189,13 +193,14 @@ class Publication(Base):
     __table_args__ = (
         UniqueConstraint("draft_id", "revision", "channel"),
         Index("ix_publications_draft_revision_status", "draft_id", "revision", "status"),
+        Index("ix_publications_status_draft_id", "status", "draft_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
     revision: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import dashboard, engagement, groups, roles
 from bot.models import CHIEF
 from bot.services import Services
-from bot.snapshot import take
+from bot.snapshot import take_many
 from handlers.slack import ids
 from handlers.slack.home import (
     FAILED_LIST,
@@ -34,8 +34,10 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
             ]
         if role is not None:
             lists.append((MINE_LIST, dashboard.mine(session, user_id, pages.get(MINE_LIST, 0))))
+        wanted = sorted({draft_id for _, page in lists for draft_id in page.draft_ids})
+        snapshots = take_many(session, wanted, dry, now)  # a few queries for every list at once
         sections = [
-            Section(name, [take(session, d, dry, now) for d in page.items], page.number, page.pages)
+            Section(name, [snapshots[i] for i in page.draft_ids], page.number, page.pages)
             for name, page in lists
         ]
         latest = [(p.channel, p.url, p.draft_id) for p in dashboard.latest_publications(session)]

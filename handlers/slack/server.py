@@ -24,11 +24,23 @@ from handlers.slack.notifier import SlackNotifier
 log = logging.getLogger(__name__)
 
 
+def web_api_logger() -> logging.Logger:
+    """The Web API client's logger, its level set on itself (from the logging configuration).
+
+    slack_sdk tests `logger.level`, not the effective level: on a logger left at NOTSET it
+    formats every request body (a whole modal or card) into a debug message nobody sees.
+    """
+    logger = logging.getLogger(f"{__name__}.web_api")
+    logger.setLevel(logger.getEffectiveLevel())
+    return logger
+
+
 def web_client(services: Services) -> WebClient:
     """A Web API client that retries rate limits, server errors and dropped connections."""
     return WebClient(
         token=services.settings.slack_bot_token,
         base_url=services.settings.slack_api_url,
+        logger=web_api_logger(),  # Bolt's per-request clients copy it
         timeout=15,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -38,12 +50,16 @@ def web_client(services: Services) -> WebClient:
     )
 
 
+# Bolt runs each listener on this many threads, up to its ack and then the rest of it (views.open,
+# replies). Decisions run on their own threads (replies.after_ack_pool), so these stay free for
+# acks. More threads than the database pool has connections only cost CPU (BENCHMARKS.md, 1).
+LISTENER_THREADS = 5
+
+
 def create_bolt_app(services: Services, client: WebClient) -> App:
     app = App(
         client=client,
-        # Listeners (decisions, views.open) run after the ack on this pool; Bolt's default of 5
-        # threads made acks wait under load (see BENCHMARKS.md).
-        listener_executor=ThreadPoolExecutor(max_workers=5, thread_name_prefix="bolt"),
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
         # HTTP requests are verified at the edge (handlers/slack/http.py) before Bolt sees them;
         # Socket Mode requests arrive over an authenticated WebSocket.
         request_verification_enabled=False,

@@ -15,7 +15,7 @@ from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot
 from bot.wording import decision, publication
 from handlers.teams import ids
-from handlers.teams.text import card_markdown, plain, say
+from handlers.teams.text import card_markdown, say
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -40,6 +40,12 @@ def attachment(content: dict) -> dict:
 
 def text(value: str, **style) -> dict:
     return {"type": "TextBlock", "text": value, "wrap": True, **style}
+
+
+def literal(value: str, **style) -> dict:
+    """People's own text, shown exactly: a TextRun is never read as markdown (a TextBlock is,
+    and Teams clients disagree on backslash escapes)."""
+    return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": value, **style}]}
 
 
 def error_text(value: str) -> dict:
@@ -179,11 +185,11 @@ def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> dict:
         (msg("card.author"), name_of(draft.author_id)),
         (msg("card.source"), msg("source." + c.source)),
         (msg("card.category"), msg("category." + c.category)),
-        (msg("card.url"), plain(c.url[:300]) if c.url else msg("card.no_url")),
+        (msg("card.url"), c.url[:300] if c.url else msg("card.no_url")),
         (msg("card.publish_at"), msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]  # fmt: skip
     if c.group_name:
-        facts.append((msg("card.group"), plain(c.group_name[:200])))
+        facts.append((msg("card.group"), c.group_name[:200]))
     if c.group_date:
         facts.append((msg("card.group_date"), c.group_date))
     return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]}
@@ -194,15 +200,14 @@ def _previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
 
     def preview(head: str, value: str) -> None:
         blocks.append(text(card_markdown(head), weight="bolder", spacing="medium"))
-        blocks.append(text(plain(shorten(value, PREVIEW_CHARS, msg)), spacing="small"))
+        blocks.append(literal(shorten(value, PREVIEW_CHARS, msg)))
 
     if "x" in c.channels:
         preview(msg("card.preview_x", weight=draft.x_weight, max=X_MAX_WEIGHT), draft.x_text)
     if "facebook" in c.channels:
         preview(msg("card.preview_facebook"), c.body)
     if "blog" in c.channels:
-        title = plain(shorten(draft.blog_title, 150, msg))
-        preview(msg("card.preview_blog", title=title), c.body)
+        preview(msg("card.preview_blog", title=shorten(draft.blog_title, 150, msg)), c.body)
     if c.group_draft:
         preview(msg("card.group_draft"), c.group_draft)
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
@@ -218,7 +223,7 @@ def publication_lines(msg: Messages, draft: DraftSnapshot) -> list[dict]:
 
 def _decided(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
     return [
-        text(say(msg, decision(draft), name_of), separator=True),
+        {**literal(say(msg, decision(draft), name_of)), "separator": True},
         *publication_lines(msg, draft),
     ]
 
@@ -293,7 +298,7 @@ def full_text_card(msg: Messages, draft: DraftSnapshot) -> dict:
     body = [text(msg("full.title", id=draft.id), size="large", weight="bolder")]
     for label, value in parts:
         if value:
-            body += [text(label, weight="bolder"), text(plain(value), spacing="small")]
+            body += [text(label, weight="bolder"), literal(value)]
     return card(body)
 
 
@@ -313,8 +318,8 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
                    dialog_button(msg, "button.full_text", ids.SHOW_FULL, data)]  # fmt: skip
         return card(body, actions)
     if kind == "rejected":
-        reason = plain(draft.reject_reason or "")
-        body = [text(msg("dm.rejected", id=draft.id, who=who, reason=reason))]
+        reason = draft.reject_reason or ""
+        body = [literal(msg("dm.rejected", id=draft.id, who=who, reason=reason))]
         return card(body, [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])
     if kind == "edited":
         return card([text(msg("dm.edited", id=draft.id, who=name_of(draft.revised_by)))])
@@ -341,10 +346,10 @@ def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameO
 def reminder_card(msg: Messages, waiting: list[DraftSnapshot], name_of: NameOf) -> dict:
     body = [text(msg("reminder.header", count=len(waiting)), weight="bolder")]
     for draft in waiting[:LIST_LIMIT]:
-        excerpt = plain(shorten(draft.content.body.replace("\n", " "), 120, msg))
+        excerpt = shorten(draft.content.body.replace("\n", " "), 120, msg)
         line = msg("reminder.line", id=draft.id, author=name_of(draft.author_id),
-                   since=msg.time(draft.created_at), excerpt=excerpt)  # fmt: skip
-        body.append(text(card_markdown(line), separator=True))
+                   since=msg.time(draft.created_at), excerpt="")  # fmt: skip
+        body += [text(card_markdown(line.strip()), separator=True), literal(excerpt)]
     if len(waiting) > LIST_LIMIT:
         body.append(text(msg("home.more", count=len(waiting) - LIST_LIMIT), isSubtle=True))
     return card(body)
@@ -366,7 +371,7 @@ def rotation_card(msg: Messages, items: list[RotationItem]) -> dict:
     body = [text(msg("rotation.header", count=len(items)), weight="bolder")]
     for item in items[:LIST_LIMIT]:
         line = msg("rotation.line", account=msg(f"account.{item.account}"),
-                   reason=plain(item.reason), since=msg.time(item.opened_at))  # fmt: skip
+                   reason=item.reason, since=msg.time(item.opened_at))  # fmt: skip
         button = execute(msg, "button.rotation_done", ids.ROTATION_DONE, {"task": item.task_id})
         body.append(_line_with_button(card_markdown(line), button))
     return card(body)
@@ -388,9 +393,10 @@ def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
     """`status`: the person's open drafts, one line each with every channel's state."""
     body = [text(msg("status.header"), weight="bolder")]
     for d in drafts:
-        excerpt = plain(shorten(d.content.body.replace("\n", " "), 60, msg))
+        excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")
-        body.append(text(msg("status.line", id=d.id, state=state, excerpt=excerpt), separator=True))
+        line = msg("status.line", id=d.id, state=state, excerpt=excerpt)
+        body.append({**literal(line), "separator": True})
         body.extend(publication_lines(msg, d))
     if not drafts:
         body.append(text(msg("status.none")))

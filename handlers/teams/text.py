@@ -18,11 +18,6 @@ def messages_for(locale: str | None, default: str = "ja") -> Messages:
     return Messages(default)
 
 
-def plain(text: str) -> str:
-    """User text shown as is: Adaptive Card markdown characters cannot turn it into links or bold."""
-    return re.sub(r"([\\*_\[\]`#>])", r"\\\1", text)
-
-
 def card_markdown(text: str, name_of=lambda user_id: user_id) -> str:
     """A catalogue text written for Slack (`*bold*`, `<url|label>`, `<@user>`) as card markdown."""
     text = SLACK_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
@@ -32,7 +27,8 @@ def card_markdown(text: str, name_of=lambda user_id: user_id) -> str:
 
 
 def say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_id) -> str:
-    """Render a bot.wording (key, values) pair as card markdown."""
+    """Render a bot.wording (key, values) pair: the catalogue's markup as card markdown, and
+    the values (people's text among them) put in afterwards, untouched by that conversion."""
     key, values = wording
     shown = {}
     for name, value in values.items():
@@ -44,10 +40,10 @@ def say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_i
             shown[name] = name_of(value) + (msg("card.acting") if values.get("acting") else "")
         elif name == "decision":
             shown[name] = msg(f"decision.{value}")
-        elif isinstance(value, str) and name != "url":
-            shown[name] = plain(value)
         else:
             shown[name] = value
     if key == "pub.failed" and not values.get("error"):
         shown["error"] = msg("pub.error.unknown")
-    return card_markdown(msg(key, **shown))
+    slots = {name: value if name == "url" else f"\x00{name}\x00" for name, value in shown.items()}
+    template = card_markdown(msg(key, **slots))
+    return re.sub("\x00(\\w+)\x00", lambda m: str(shown[m.group(1)]), template)

@@ -1,0 +1,66 @@
+"""Teams cards on plain values: people's text shown exactly, the catalogue's markup converted."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.drafts import DraftInput
+from bot.messages import Messages
+from bot.snapshot import DraftSnapshot, PublicationView
+from handlers.teams import cards
+from handlers.teams.text import card_markdown, say
+
+NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+TRICKY = "*重要* [ここを押す](https://evil.example) _斜体_ \\ 終わり"
+
+
+def snapshot(**changes) -> DraftSnapshot:
+    values = dict(
+        id=7, platform="teams", author_id="op", status="rejected", revision=1, created_at=NOW,
+        content=DraftInput(body=TRICKY, channels=("facebook",)), x_text="", x_weight=0,
+        blog_title="", decided_by="chief", decided_at=NOW, reject_reason=TRICKY,
+        publications=(), dry_run_channels=(), approvers=("chief",), card_refs=(), taken_at=NOW,
+    )  # fmt: skip
+    values.update(changes)
+    return DraftSnapshot(**values)
+
+
+def blocks_of(content) -> list[dict]:
+    found = []
+    for element in content.get("body", []):
+        found.append(element)
+    return found
+
+
+def test_peoples_text_is_shown_exactly_and_never_as_markdown():
+    msg = Messages("ja")
+    for content in (
+        cards.approval_card(msg, snapshot(), str),
+        cards.author_card(msg, snapshot(), "rejected", str),
+        cards.full_text_card(msg, snapshot()),
+    ):
+        runs = [i["text"] for b in blocks_of(content) if b["type"] == "RichTextBlock"
+                for i in b["inlines"]]  # fmt: skip
+        assert any(TRICKY in run for run in runs)
+        markdown = [b["text"] for b in blocks_of(content) if b["type"] == "TextBlock"]
+        assert not any("evil.example" in t for t in markdown)
+
+
+def test_catalogue_markup_becomes_card_markdown_but_values_stay_as_given():
+    msg = Messages("ja")
+    published = PublicationView("x", "published", 1, NOW, False, "https://x.com/a/status/1", None)
+    line = say(msg, ("pub.published", {"channel": "x", "url": published.url}))
+    assert line == "✅ X（旧 Twitter）: [投稿を見る](https://x.com/a/status/1)"
+    failed = say(msg, ("pub.failed", {"channel": "x", "error": "*a* <b|c>"}))
+    assert failed == "❌ X（旧 Twitter）: *a* <b|c>"
+    assert card_markdown("*太字* と <https://e.jp|リンク>") == "**太字** と [リンク](https://e.jp)"
+
+
+def test_the_launcher_opens_the_form_in_a_dialog():
+    launcher = cards.launcher(Messages("en"))
+    assert launcher["actions"][0]["data"] == {
+        "msteams": {"type": "task/fetch"},
+        "verb": "open_draft",
+    }
+    assert "form" in json.dumps(launcher)
