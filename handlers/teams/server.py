@@ -14,6 +14,7 @@ from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     AnonymousTokenProvider,
     ConnectionManager,
+    OutboundHostValidator,
 )
 from pydantic import ValidationError
 
@@ -61,7 +62,9 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     with services.session_factory.begin() as session:
         roles.bootstrap(session, settings.chief, settings.operators, services.clock(), PLATFORM)
     connections = connections_for(settings)
-    adapter = CloudAdapter(connection_manager=connections)
+    # Outgoing calls go to the serviceUrl an activity names: only to Microsoft's hosts for real.
+    guard = None if settings.anonymous else OutboundHostValidator(enabled=True)
+    adapter = CloudAdapter(connection_manager=connections, host_validator=guard)
     adapter.on_turn_error = _on_turn_error
     agent = SnsAgent(services)
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
