@@ -3,7 +3,7 @@
 Each list is read from the index that holds exactly its members, so that its cost follows the
 list's length, not the number of drafts ever written: pending drafts from `drafts (status, id)`,
 one's own from `drafts (author_id, id)`, failed and scheduled posts from
-`publications (status, draft_id)`, the latest posts from `publications (published_at)`.
+`publications (status, draft_id)`, the latest posts from `publications (status, published_at)`.
 """
 
 from __future__ import annotations

@@ -194,6 +194,7 @@ class Publication(Base):
         UniqueConstraint("draft_id", "revision", "channel"),
         Index("ix_publications_draft_revision_status", "draft_id", "revision", "status"),
         Index("ix_publications_status_draft_id", "status", "draft_id"),
+        Index("ix_publications_status_published_at", "status", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -209,7 +210,7 @@ class Publication(Base):
     remote_id: Mapped[str | None] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="publications")

@@ -2,7 +2,9 @@
 
 `drafts (status, id)` and `drafts (author_id, id)` give the pending list and one's own drafts
 page by page without sorting; `publications (status, draft_id)` gives the failed and scheduled
-posts without looking at every approved draft. Each replaces the index on its first column.
+posts without looking at every approved draft; `publications (status, published_at)` gives the
+latest posts without sorting every published one (SQLite chose the status index and sorted).
+Each replaces a single-column index that it makes redundant.
 
 Revision ID: 0008_list_indexes
 Revises: 0007_chat_identities
@@ -24,6 +26,13 @@ REPLACED = (  # (table, old index, its column, new index, its columns)
         "status",
         "ix_publications_status_draft_id",
         ["status", "draft_id"],
+    ),
+    (
+        "publications",
+        "ix_publications_published_at",
+        "published_at",
+        "ix_publications_status_published_at",
+        ["status", "published_at"],
     ),
 )
 
