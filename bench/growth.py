@@ -15,11 +15,12 @@ from pathlib import Path
 import benchlib
 import seed
 from benchlib import CHIEF, TOKEN, table
+from sqlalchemy.orm import Session
 
-from bot import db, register, roles, workflow
+from bot import dashboard, db, register, roles, workflow
 from bot.config import Settings
 from bot.services import build_services, utc_now
-from bot.snapshot import take
+from handlers.slack.commands import open_drafts
 from handlers.slack.events import publish_home
 from handlers.slack.home import status_line
 
@@ -64,11 +65,7 @@ def views(services) -> dict[str, Callable[[], object]]:
         with services.session_factory() as session:
             if roles.role_of(session, AUTHOR) is None:
                 raise SystemExit(f"{AUTHOR} has no role")
-            mine = [
-                take(session, d, services.dry_run_channels, services.clock())
-                for d in workflow.open_drafts(session, AUTHOR)
-            ]
-            lines = [status_line(msg, d) for d in mine]
+            lines = [status_line(msg, d) for d in open_drafts(services, session, AUTHOR)]
             return f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
 
     def pending():
@@ -94,6 +91,28 @@ def views(services) -> dict[str, Callable[[], object]]:
         "pending list": pending,
         "audit export": export(False),
         "audit export --entries": export(True),
+    }
+
+
+def queries(services) -> dict[str, Callable[[], object]]:
+    """The App Home's queries one by one (`--queries`), each in its own session."""
+    now = services.clock()
+
+    def read(query: Callable[[Session], object]) -> Callable[[], object]:
+        def run():
+            with services.session_factory() as session:
+                return query(session)
+
+        return run
+
+    return {
+        "dashboard.pending": read(dashboard.pending),
+        "dashboard.scheduled": read(lambda session: dashboard.scheduled(session, now)),
+        "dashboard.failures": read(dashboard.failures),
+        "dashboard.mine": read(lambda session: dashboard.mine(session, AUTHOR)),
+        "dashboard.latest_publications": read(dashboard.latest_publications),
+        "workflow.open_drafts": read(lambda session: workflow.open_drafts(session, AUTHOR)),
+        "workflow.pending_drafts": read(workflow.pending_drafts),
     }
 
 
@@ -138,6 +157,9 @@ def main() -> int:
         action="store_true",
         help="a throwaway database on SNSBOT_TEST_POSTGRES_URL's server instead of SQLite",
     )
+    parser.add_argument(
+        "--queries", action="store_true", help="also time the App Home's queries one by one"
+    )
     args = parser.parse_args()
     sizes = sorted(int(x) for x in args.sizes.split(","))
     print(f"machine: {benchlib.machine()}")
@@ -160,15 +182,16 @@ def main() -> int:
             t0 = time.perf_counter()
             done = seed.seed(engine, seed.kinds_for(size - have, seed.GROWTH_MIX))
             have = size
-            if engine.dialect.name == "postgresql":
-                with engine.begin() as conn:
-                    conn.exec_driver_sql("ANALYZE")
+            if engine.dialect.name == "postgresql":  # as autovacuum would after a bulk insert
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.exec_driver_sql("VACUUM ANALYZE")
             print(
                 f"  {size} drafts: +{done.rows} rows in {time.perf_counter() - t0:.1f} s; "
                 f"{dict(seed.status_counts(engine))}",
                 flush=True,
             )
-            for name, run in views(services).items():
+            measured = views(services) | (queries(services) if args.queries else {})
+            for name, run in measured.items():
                 export = name.startswith("audit export")
                 times = timed(run, 1, args.budget)  # warm-up (and a check that it works)
                 if times[0] < args.budget:  # else that one slow run is the measurement

@@ -192,7 +192,7 @@ def _run_teams(args) -> int:
     if not args.no_worker:
         runtime.dispatcher.start()
     server = teams_server.TeamsServer(runtime.teams.web_app, args.host, args.port or 3978).start()
-    log.info("serving Teams: POST /api/messages and GET /healthz on http://%s:%s",
+    log.info("serving Teams (the Bot Connector's endpoint and /healthz) on http://%s:%s",
              args.host, server.port)  # fmt: skip
     if args.slack:
         _serve_slack(runtime, settings, socket_mode, args.host, args.slack_port)
@@ -451,7 +451,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="3000 for Slack's HTTP mode, 3978 for Teams")
     run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
     run.add_argument(
-        "--teams", action="store_true", help="serve Microsoft Teams (POST /api/messages)"
+        "--teams", action="store_true", help="serve Microsoft Teams (see README)"
     )
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")

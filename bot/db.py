@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,12 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 READ_ONLY = "snsbot_read_only"  # an execution option: this transaction never writes
+WRITER_WAIT = 30.0  # seconds a writer waits for SQLite's write lock (as its busy_timeout)
 
 
 def make_engine(url: str) -> Engine:
     """An engine tuned for the workflow: SQLite serialises writers, PostgreSQL pools connections."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": WRITER_WAIT, "check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -29,8 +33,9 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT * 1000)}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -47,16 +52,24 @@ def make_engine(url: str) -> Engine:
 class SessionFactory(sessionmaker[Session]):
     """`factory()` gives a session that only reads; `factory.begin()` one that writes and commits.
 
-    The difference matters on SQLite: only writers take the database's single write lock.
+    The difference matters on SQLite, which has one write lock: only writers take it, and this
+    process's writers queue for it in turn here. SQLite's own busy handler would have them
+    sleep and poll (up to 100 ms a time) while it is taken and given back.
     """
 
     def __init__(self, engine: Engine):
         super().__init__(engine, expire_on_commit=False, execution_options={READ_ONLY: True})
+        self._writers = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        with self(execution_options={READ_ONLY: False}) as session, session.begin():
-            yield session
+        queued = self._writers is not None and self._writers.acquire(timeout=WRITER_WAIT)
+        try:
+            with self(execution_options={READ_ONLY: False}) as session, session.begin():
+                yield session
+        finally:
+            if queued:
+                self._writers.release()
 
 
 def make_session_factory(engine: Engine) -> SessionFactory:

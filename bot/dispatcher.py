@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from itertools import takewhile
@@ -15,16 +15,12 @@ from itertools import takewhile
 from sqlalchemy import Row, and_, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import oversight, register, roles, schedule
+from bot import outcomes, oversight, roles, schedule
 from bot.messages import Messages
 from bot.models import (
     CARD,
     CARD_UPDATE,
-    FAILED,
-    OPEN_PUBLICATION_STATES,
-    PUBLISHED,
     QUEUED,
-    RESULTS,
     SENDING,
     CardMessage,
     Draft,
@@ -35,8 +31,8 @@ from bot.models import (
 )
 from bot.notifier import Notifier
 from bot.snapshot import DraftSnapshot, take, take_many
-from bot.workflow import EXPIRED_FOR_CHIEF, add_notice
-from publishers.base import Image, PermanentError, Post, Published, Publisher, TransientError
+from bot.workflow import EXPIRED_FOR_CHIEF
+from publishers.base import Image, PermanentError, Publisher, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +43,6 @@ NOTICE_ALARM_AFTER = 10  # failures after which each further one is logged as an
 def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
     """5 s, 10 s, 20 s … up to 15 minutes."""
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A publication this dispatcher has taken: what to post, and which attempt this is."""
-
-    publication_id: int
-    post: Post
-    images: tuple[dict, ...]
-    attempt: int
-    recovering: bool  # a crashed worker left it mid-send: look before posting again
-
-    @classmethod
-    def of(cls, row: Row) -> Claim:
-        post = Post(
-            draft_id=row.draft_id,
-            revision=row.revision,
-            channel=row.channel,
-            payload=dict(row.payload),
-            publish_at=row.publish_at,
-        )
-        return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
 
 
 def due_in_order(owed: Iterable[Row], now: datetime) -> dict[int, list[Row]]:
@@ -125,8 +99,10 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
-        self._in_flight = 0
+        self._in_flight = 0  # claimed and not yet recorded
+        self._finished: list[tuple[outcomes.Claim, outcomes.Outcome | None]] = []
         self._lock = threading.Lock()
+        self._recording = threading.Lock()
         self._publish_wakeup = threading.Event()
         self._notice_wakeup = threading.Event()
         self._housekeeping_wakeup = threading.Event()
@@ -240,40 +216,50 @@ class Dispatcher:
         for row in due:
             with self._lock:
                 self._in_flight += 1
-            self._pool.submit(self._publish, Claim.of(row))
+            self._pool.submit(self._publish, outcomes.Claim.of(row))
         return len(due)
 
-    def _publish(self, claim: Claim) -> None:
+    def _publish(self, claim: outcomes.Claim) -> None:
+        outcome = None
         try:
-            post = claim.post
-            publisher = self.publishers.get(post.channel)
-            if publisher is None:
-                self._record(claim, failed=self.msg("pub.error.unavailable"))
-                return
-            try:
-                if claim.images and not publisher.dry_run:
-                    post = replace(post, images=self._download(claim.images))
-                # Look first after a crash or any earlier failed attempt: an unanswered
-                # request may still have posted.
-                found = publisher.find(post) if claim.recovering or claim.attempt > 1 else None
-                result = found or publisher.publish(post)
-            except TransientError as error:
-                self._record(claim, transient=error)
-            except PermanentError as error:
-                self._record(claim, failed=error.user_message)
-            except Exception as error:
-                log.exception("publisher %s raised unexpectedly", post.channel)
-                self._record(claim, transient=TransientError(type(error).__name__))
-            else:
-                self._record(claim, published=result, dry_run=publisher.dry_run)
+            outcome = self._attempt(claim)
         except Exception:
             log.exception(
                 "publication %s could not be processed; it will be retried", claim.publication_id
             )
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-            self.wake()
+        with self._lock:
+            self._finished.append((claim, outcome))
+        self._record_finished()
+
+    def _attempt(self, claim: outcomes.Claim) -> outcomes.Outcome:
+        """Post once (or find the post an earlier attempt made); how it ended."""
+        post = claim.post
+        publisher = self.publishers.get(post.channel)
+        if publisher is None:
+            return outcomes.failed(claim, self.msg("pub.error.unavailable"), self.clock())
+        try:
+            if claim.images and not publisher.dry_run:
+                post = replace(post, images=self._download(claim.images))
+            # Look first after a crash or any earlier failed attempt: an unanswered request may
+            # still have posted.
+            found = publisher.find(post) if claim.recovering or claim.attempt > 1 else None
+            result = found or publisher.publish(post)
+        except TransientError as error:
+            return self._transient(claim, error)
+        except PermanentError as error:
+            return outcomes.failed(claim, error.user_message, self.clock())
+        except Exception as error:
+            log.exception("publisher %s raised unexpectedly", post.channel)
+            return self._transient(claim, TransientError(type(error).__name__))
+        return outcomes.published(claim, result, publisher.dry_run, self.clock())
+
+    def _transient(self, claim: outcomes.Claim, error: TransientError) -> outcomes.Outcome:
+        now = self.clock()
+        if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
+            return outcomes.failed(claim, self.msg("pub.error.gave_up"), now)
+        due_at = outcomes.retry_at(error, now, backoff(claim.attempt))
+        log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, error, due_at)
+        return outcomes.retried(claim, error, due_at, now)
 
     def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
         """The draft's images, fetched from the chat platform just before they are posted."""
@@ -288,106 +274,45 @@ class Dispatcher:
             for meta in attachments
         )
 
-    def _record(
-        self,
-        claim: Claim,
-        *,
-        published: Published | None = None,
-        dry_run: bool = False,
-        transient: TransientError | None = None,
-        failed: str | None = None,
-    ) -> None:
-        """Write the outcome of one attempt, unless another worker has since taken it over."""
-        now = self.clock()
-        post = claim.post
-        changes: dict = {"updated_at": now}
-        entry: dict | None = None  # what the register records, if anything
-        if published is not None:
-            changes.update(
-                status=PUBLISHED,
-                remote_id=published.remote_id,
-                url=published.url,
-                published_at=now,
-                dry_run=dry_run,
-                error=None,
-            )
-            entry = {
-                "action": "published",
-                "channel": post.channel,
-                "remote_id": published.remote_id,
-                "url": published.url,
-                "dry_run": dry_run,
-                "payload": post.payload,
-            }
-        elif transient is not None and claim.attempt < MAX_PUBLISH_ATTEMPTS:
-            due_at = max(transient.retry_at or now, now + backoff(claim.attempt))
-            if transient.retry_at and transient.retry_at > now:
-                due_at = transient.retry_at
-            changes.update(status=QUEUED, error=str(transient), due_at=due_at)
-            log.warning("%s: transient failure (%s); retry at %s", post.channel, transient, due_at)
-        else:
-            error = failed or self.msg("pub.error.gave_up")
-            changes.update(status=FAILED, error=error)
-            entry = {
-                "action": "publish_failed",
-                "channel": post.channel,
-                "error": error,
-                "attempts": claim.attempt,
-            }
-        with self.session_factory.begin() as session:
-            # The draft's row lock serialises its channels' results: one of them sends the DM.
-            results_sent = session.execute(
-                select(Draft.results_sent).where(Draft.id == post.draft_id).with_for_update()
-            ).scalar_one()
-            taken = session.execute(
-                update(Publication)
-                .where(
-                    Publication.id == claim.publication_id,
-                    Publication.status == SENDING,
-                    Publication.attempts == claim.attempt,
-                )
-                .values(**changes)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            if taken != 1:
-                log.warning(
-                    "publication %s was taken over; dropping a stale result", claim.publication_id
-                )
-                return
-            self._owe_notices(session, post, results_sent, now)
-            if entry is not None:  # last: the register's head stays locked until the commit
-                register.append(
-                    session,
-                    at=now,
-                    actor="snsbot",
-                    draft_id=post.draft_id,
-                    revision=post.revision,
-                    **entry,
-                )
+    def _record_finished(self) -> None:
+        """Write every finished attempt, several in one transaction; one task writes at a time.
 
-    @staticmethod
-    def _owe_notices(session: Session, post: Post, results_sent: bool, now: datetime) -> None:
-        """A card update and, once no channel is left open, the results DM.
-
-        A channel still queued and due is next in line, and its own result updates the card.
+        A task that finds another writing leaves its outcome to that one, which looks again
+        after letting go.
         """
-        still_open = session.execute(
-            select(Publication.status, Publication.due_at).where(
-                Publication.draft_id == post.draft_id,
-                Publication.revision == post.revision,
-                Publication.status.in_(OPEN_PUBLICATION_STATES),
+        while self._recording.acquire(blocking=False):
+            try:
+                while True:
+                    with self._lock:
+                        finished, self._finished = self._finished, []
+                    if not finished:
+                        break
+                    self._record([outcome for _, outcome in finished if outcome is not None])
+                    with self._lock:
+                        self._in_flight -= len(finished)
+                    self.wake()
+            finally:
+                self._recording.release()
+            with self._lock:
+                if not self._finished:
+                    return
+
+    def _record(self, finished: list[outcomes.Outcome]) -> None:
+        """One transaction for all; if it fails, one each. What is not written is retried."""
+        if not finished:
+            return
+        try:
+            with self.session_factory.begin() as session:
+                outcomes.record(session, finished, self.clock())
+        except Exception:
+            if len(finished) > 1:
+                for outcome in finished:
+                    self._record([outcome])
+                return
+            log.exception(
+                "publication %s: its result could not be written; it will be retried",
+                finished[0].claim.publication_id,
             )
-        ).all()
-        if not any(status == QUEUED and due_at <= now for status, due_at in still_open):
-            add_notice(session, post.draft_id, CARD_UPDATE, now)
-        if not still_open and not results_sent:
-            session.execute(
-                update(Draft)
-                .where(Draft.id == post.draft_id)
-                .values(results_sent=True)
-                .execution_options(synchronize_session=False)
-            )
-            add_notice(session, post.draft_id, RESULTS, now)
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -428,20 +353,33 @@ class Dispatcher:
         return delivered
 
     def _claim_notices(self, notices: list[Row], lease_until: datetime) -> set[int]:
-        """Take notices for one lease, so a second dispatcher does not send them too."""
+        """Take notices for one lease, so a second dispatcher does not send them too.
+
+        One still unchanged since it was read is taken; one locked (PostgreSQL) is not waited
+        for: a transaction may be deciding whether a new result can ride on it.
+        """
         with self.session_factory.begin() as session:
-            return set(
+            taken = (
                 session.execute(
-                    update(Notice)
+                    select(Notice.id)
                     .where(
                         tuple_(Notice.id, Notice.due_at).in_([(n.id, n.due_at) for n in notices]),
                         Notice.done.is_(False),
                     )
-                    .values(due_at=lease_until)
-                    .returning(Notice.id)
-                    .execution_options(synchronize_session=False)
-                ).scalars()
+                    .order_by(Notice.id)
+                    .with_for_update(skip_locked=True)
+                )
+                .scalars()
+                .all()
             )
+            if taken:
+                session.execute(
+                    update(Notice)
+                    .where(Notice.id.in_(taken))
+                    .values(due_at=lease_until)
+                    .execution_options(synchronize_session=False)
+                )
+        return set(taken)
 
     @staticmethod
     def _release_notices(

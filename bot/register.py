@@ -7,11 +7,12 @@ import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from bot.models import Decision, Draft, Publication, RegisterEntry, RegisterHead
+from bot.models import Decision, Draft, Publication, RegisterEntry, RegisterHead, Revision
 
 GENESIS = "0" * 64
 
@@ -28,6 +29,17 @@ def _digest(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class Line(NamedTuple):
+    """One entry to append: when, who, what, about which draft and revision, and its details."""
+
+    at: datetime
+    actor: str
+    action: str
+    draft_id: int | None
+    revision: int | None
+    details: dict
+
+
 def append(
     session: Session,
     *,
@@ -42,29 +54,43 @@ def append(
 
     The head row stays locked until the caller commits: append last, just before committing.
     """
+    return append_all(session, [Line(at, actor, action, draft_id, revision, details)])[0]
+
+
+def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
+    """Add entries in order, as `append` does, taking the head row once for all of them."""
+    if not lines:
+        return []
     session.flush()  # the caller's pending rows are written before the head is locked
     head = session.execute(
         update(RegisterHead)
         .where(RegisterHead.id == 1)
-        .values(seq=RegisterHead.seq + 1)
+        .values(seq=RegisterHead.seq + len(lines))
         .returning(RegisterHead.seq, RegisterHead.hash)
     ).one()
-    at = at.astimezone(UTC)
-    digest = _digest(head.hash, head.seq, at, actor, action, draft_id, revision, details)
-    entry = RegisterEntry(
-        seq=head.seq,
-        at=at,
-        actor=actor,
-        action=action,
-        draft_id=draft_id,
-        revision=revision,
-        details=details,
-        prev_hash=head.hash,
-        hash=digest,
-    )
-    session.add(entry)
-    session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(hash=digest))
-    return entry
+    seq, prev_hash, entries = head.seq - len(lines), head.hash, []
+    for line in lines:
+        seq, at = seq + 1, line.at.astimezone(UTC)
+        digest = _digest(
+            prev_hash, seq, at, line.actor, line.action, line.draft_id, line.revision, line.details
+        )
+        entries.append(
+            RegisterEntry(
+                seq=seq,
+                at=at,
+                actor=line.actor,
+                action=line.action,
+                draft_id=line.draft_id,
+                revision=line.revision,
+                details=line.details,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        prev_hash = digest
+    session.add_all(entries)
+    session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(hash=prev_hash))
+    return entries
 
 
 def lock(session: Session) -> None:
@@ -120,48 +146,73 @@ EXPORT_COLUMNS = [
 ]
 
 
+EXPORT_BATCH = 500  # drafts read at a time; memory stays flat however long the register
+
+
 def export_rows(
     session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[list[str]]:
-    """One row per decided or pending revision, oldest first, streamed from the database."""
-    query = select(Draft).options(selectinload(Draft.revisions)).order_by(Draft.id)
+    """One row per decided or pending revision, oldest first, streamed from the database.
+
+    Drafts are read a batch at a time (by id, after the last batch), each batch's revisions,
+    decisions and publications in one query each: four queries per 500 drafts.
+    """
+    drafts = select(Draft.id, Draft.author_id, Draft.status).order_by(Draft.id)
     if since is not None:
-        query = query.where(Draft.created_at >= since)
+        drafts = drafts.where(Draft.created_at >= since)
     if until is not None:
-        query = query.where(Draft.created_at < until)
-    for draft in session.execute(query).scalars().yield_per(500):
-        decisions = {
-            d.revision: d
-            for d in session.execute(
-                select(Decision).where(Decision.draft_id == draft.id)
-            ).scalars()
-        }
-        publications = session.execute(
-            select(Publication).where(Publication.draft_id == draft.id)
-        ).scalars()
-        by_revision: dict[int, list[Publication]] = {}
-        for pub in publications:
-            by_revision.setdefault(pub.revision, []).append(pub)
-        for revision in draft.revisions:
-            decision = decisions.get(revision.number)
-            pubs = by_revision.get(revision.number, [])
-            yield [
-                str(draft.id),
-                str(revision.number),
-                draft.author_id,
-                revision.created_at.isoformat(),
-                revision.source,
-                revision.category,
-                " ".join(revision.channels),
-                decision.outcome if decision else draft.status,
-                decision.decided_by if decision else "",
-                decision.decided_at.isoformat() if decision else "",
-                decision.reason if decision else "",
-                " ".join(
-                    f"{p.channel}:{p.url or p.remote_id or ''}" for p in pubs if p.published_at
-                ),
-                " ".join(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
-            ]
+        drafts = drafts.where(Draft.created_at < until)
+    last = 0
+    while batch := session.execute(drafts.where(Draft.id > last).limit(EXPORT_BATCH)).all():
+        last = batch[-1].id
+        yield from _export_batch(session, batch)
+
+
+def _export_batch(session: Session, batch) -> Iterator[list[str]]:
+    ids = [draft.id for draft in batch]
+    revisions = session.execute(
+        select(Revision.draft_id, Revision.number, Revision.created_at, Revision.source,
+               Revision.category, Revision.channels)
+        .where(Revision.draft_id.in_(ids))
+        .order_by(Revision.draft_id, Revision.number)
+    ).all()  # fmt: skip
+    decisions = {
+        (d.draft_id, d.revision): d
+        for d in session.execute(
+            select(Decision.draft_id, Decision.revision, Decision.outcome, Decision.decided_by,
+                   Decision.decided_at, Decision.reason)
+            .where(Decision.draft_id.in_(ids))
+        )
+    }  # fmt: skip
+    publications: dict[tuple[int, int], list] = {}
+    for p in session.execute(
+        select(Publication.draft_id, Publication.revision, Publication.channel,
+               Publication.status, Publication.url, Publication.remote_id,
+               Publication.published_at, Publication.error)
+        .where(Publication.draft_id.in_(ids))
+        .order_by(Publication.id)
+    ):  # fmt: skip
+        publications.setdefault((p.draft_id, p.revision), []).append(p)
+    drafts = {draft.id: draft for draft in batch}
+    for revision in revisions:
+        draft = drafts[revision.draft_id]
+        decision = decisions.get((draft.id, revision.number))
+        pubs = publications.get((draft.id, revision.number), [])
+        yield [
+            str(draft.id),
+            str(revision.number),
+            draft.author_id,
+            revision.created_at.isoformat(),
+            revision.source,
+            revision.category,
+            " ".join(revision.channels),
+            decision.outcome if decision else draft.status,
+            decision.decided_by if decision else "",
+            decision.decided_at.isoformat() if decision else "",
+            decision.reason if decision else "",
+            " ".join(f"{p.channel}:{p.url or p.remote_id or ''}" for p in pubs if p.published_at),
+            " ".join(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
+        ]
 
 
 ENTRY_COLUMNS = ["seq", "at", "actor", "action", "draft", "revision", "details", "hash"]

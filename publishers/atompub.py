@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
-import re
 import secrets
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -17,13 +15,20 @@ import requests
 from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import PermanentError, Post, Published, TransientError
-from publishers.http import TIMEOUT, network_errors, retry_at_from_retry_after, utc_now
+from publishers.http import (
+    BLOG_REFUSALS,
+    TIMEOUT,
+    HttpClient,
+    clean_detail,
+    retry_at_from_retry_after,
+    status_error,
+    utc_now,
+)
 
 ATOM = "http://www.w3.org/2005/Atom"
 APP = "http://www.w3.org/2007/app"
 HATENA = "http://www.hatena.ne.jp/info/xmlns#hatenablog"  # Hatena's <hatenablog:custom-url>
 ENTRY_TYPE = "application/atom+xml;type=entry"
-DETAIL_MAX = 200
 
 
 def wsse(user: str, api_key: str, nonce: bytes | None = None, created: str | None = None) -> str:
@@ -62,8 +67,7 @@ class AtomPubPublisher:
         self._user = settings.atompub_user
         self._key = settings.atompub_api_key
         self._msg = msg
-        self._timeout = timeout
-        self._session = session or requests.Session()
+        self._http = HttpClient(msg, timeout=timeout, session=session)
 
     def preview(self, post: Post) -> str:
         return f"{post.payload['title']}\n\n{post.payload['content']}"
@@ -125,36 +129,14 @@ class AtomPubPublisher:
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         headers = {**kwargs.pop("headers", {}), "X-WSSE": wsse(self._user, self._key)}
-        with network_errors(self._msg):
-            return self._session.request(
-                method, url, headers=headers, timeout=self._timeout, **kwargs
-            )
+        return self._http.send(method, url, headers=headers, **kwargs)
 
     def _fail(self, response: requests.Response) -> NoReturn:
         status = response.status_code
+        # The server's words as short plain text (never the API key); else the HTTP status.
+        detail = clean_detail(response.text, [self._key], markup=True) or f"HTTP {status}"
         retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
-        if status == 429:
-            raise TransientError(self._msg("pub.reason.rate_limited"), retry_at)
-        if status >= 500:
-            raise TransientError(self._msg("pub.reason.server_error"), retry_at)
-        if status == 408:
-            raise TransientError(self._msg("pub.reason.timeout"), retry_at)
-        if status == 401:
-            raise PermanentError(self._msg("pub.error.blog_auth"))
-        if status == 403:
-            raise PermanentError(self._msg("pub.error.blog_forbidden"))
-        if status == 404:
-            raise PermanentError(self._msg("pub.error.not_found"))
-        raise PermanentError(self._msg("pub.error.blog_rejected", detail=self._detail(response)))
-
-    def _detail(self, response: requests.Response) -> str:
-        """The server's words as short plain text (never the API key); else the HTTP status."""
-        text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(response.text)).split())
-        if self._key:
-            text = text.replace(self._key, "***")
-        if len(text) > DETAIL_MAX:
-            text = text[: DETAIL_MAX - 1] + "…"
-        return text or f"HTTP {response.status_code}"
+        raise status_error(self._msg, status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
 
 
 def _parse(body: bytes) -> ET.Element | None:

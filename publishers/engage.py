@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
-
-import requests
-import tweepy
 
 from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import PermanentError, Post, Published, TransientError
 from publishers.facebook import FacebookPublisher
-from publishers.http import retry_at_from_epoch
-from publishers.x import XPublisher
+from publishers.x import XPublisher, mapped_errors
 
 PLATFORMS = ("x", "facebook")
 SHARE_LOOKBACK = 25  # Page posts searched for a share that a crashed worker may have made
-DETAIL_MAX = 200
 
 
 class _AccountCheck:
@@ -55,7 +48,7 @@ class XEngager:
 
     def perform(self, kind: str, target: str) -> Published:
         self._account.require()
-        with self._mapped_errors():
+        with mapped_errors(self.msg, self.settings.secrets(), engaging=True):
             if kind == "follow":
                 user = self.client.get_user(username=target, user_auth=True).data
                 if user is None:
@@ -73,63 +66,32 @@ class XEngager:
     def look_up(self, kind: str, target: str) -> Published | None:
         return None  # following, retweeting or liking again leaves the same state: just redo it
 
-    # Adapted from XPublisher._mapped_errors (private there).
-    @contextlib.contextmanager
-    def _mapped_errors(self) -> Iterator[None]:
-        msg = self.msg
-        try:
-            yield
-        except tweepy.TooManyRequests as error:
-            retry_at = retry_at_from_epoch(error.response.headers.get("x-rate-limit-reset"))
-            raise TransientError(msg("pub.reason.rate_limited"), retry_at) from None
-        except tweepy.TwitterServerError:
-            raise TransientError(msg("pub.reason.server_error")) from None
-        except tweepy.Unauthorized:
-            raise PermanentError(msg("pub.error.x_auth")) from None
-        except tweepy.HTTPException as error:
-            detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
-            for secret in self.settings.secrets():
-                detail = detail.replace(secret, "***")
-            detail = detail[:DETAIL_MAX]
-            raise PermanentError(msg("engage.error.x_refused", detail=detail)) from None
-        except (requests.RequestException, tweepy.TweepyException) as error:
-            reason = _network_reason(error)
-            if reason is None:
-                raise
-            raise TransientError(msg(reason)) from None
 
-
-def _network_reason(error: BaseException | None) -> str | None:
-    """Copied from publishers/x.py (private there): a timeout or connection failure's key."""
-    while error is not None:
-        if isinstance(error, requests.Timeout):
-            return "pub.reason.timeout"
-        if isinstance(error, requests.ConnectionError):
-            return "pub.reason.connection"
-        error = error.__cause__ or error.__context__
-    return None
-
-
-class FacebookSharer(FacebookPublisher):
+class FacebookSharer:
     """Shares a URL on the center's Page: a feed post with the link (`POST /{page}/feed`)."""
 
     platform = "facebook"
+    dry_run = False
 
     def __init__(self, settings: Settings, msg: Messages, **kwargs) -> None:
-        super().__init__(settings, msg, **kwargs)
-        self._account = _AccountCheck(self.verify_account)
+        # The Page's publisher posts the share and makes the look-up's Graph request.
+        self._fb = FacebookPublisher(settings, msg, **kwargs)
+        self._page = settings.facebook_page_id
+        self._msg = msg
+        self._account = _AccountCheck(self._fb.verify_account)
 
     def perform(self, kind: str, target: str) -> Published:
         if kind != "share":
             raise PermanentError(self._msg("pub.error.unavailable"))
         self._account.require()
         share = Post(draft_id=0, revision=0, channel="facebook", payload={"link": target})
-        return self.publish(share)
+        return self._fb.publish(share)
 
     def look_up(self, kind: str, target: str) -> Published | None:
         self._account.require()
         params = {"fields": "id,link,permalink_url", "limit": SHARE_LOOKBACK}
-        for item in self._call("GET", f"{self._page}/feed", params=params).get("data") or []:
+        feed = self._fb.call("GET", f"{self._page}/feed", params=params)
+        for item in feed.get("data") or []:
             if isinstance(item, dict) and item.get("id") and item.get("link") == target:
                 url = item.get("permalink_url")
                 url = url if isinstance(url, str) else None

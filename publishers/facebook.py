@@ -10,7 +10,7 @@ import requests
 from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import Image, PermanentError, Post, Published, TransientError
-from publishers.http import TIMEOUT, network_errors, retry_at_from_retry_after, utc_now
+from publishers.http import TIMEOUT, HttpClient, clean_detail, retry_at_from_retry_after, utc_now
 
 # The Graph API version is pinned once, in bot.config.DEFAULT_FACEBOOK_GRAPH_URL
 # (FACEBOOK_GRAPH_URL overrides the whole base, version included).
@@ -18,7 +18,6 @@ PERMALINK_BASE = "https://www.facebook.com"
 FEED_LOOKBACK = 25  # posts searched by find()
 FEED_FIELDS = "id,message,created_time,permalink_url"
 APP_LIMIT_WAIT = timedelta(hours=1)  # when a usage header is at 100% but gives no time
-DETAIL_MAX = 200
 
 # Graph error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling).
 TOKEN_CODES = frozenset({102, 190})
@@ -45,8 +44,7 @@ class FacebookPublisher:
         self._page = settings.facebook_page_id
         self._token = settings.facebook_page_token
         self._msg = msg
-        self._timeout = timeout
-        self._session = session or requests.Session()
+        self._http = HttpClient(msg, timeout=timeout, session=session)
 
     def preview(self, post: Post) -> str:
         return _text(post)
@@ -64,7 +62,7 @@ class FacebookPublisher:
 
     def find(self, post: Post) -> Published | None:
         params = {"fields": FEED_FIELDS, "limit": FEED_LOOKBACK}
-        body = self._call("GET", f"{self._page}/feed", params=params)
+        body = self.call("GET", f"{self._page}/feed", params=params)
         wanted = {_norm(post.payload.get("message")), _norm(_text(post))} - {""}
         for item in body.get("data") or []:
             if isinstance(item, dict) and item.get("id") and _norm(item.get("message")) in wanted:
@@ -76,7 +74,7 @@ class FacebookPublisher:
 
     def verify_account(self) -> str | None:
         try:
-            body = self._call("GET", "me", params={"fields": "id,name"})
+            body = self.call("GET", "me", params={"fields": "id,name"})
         except PermanentError as exc:
             return self._msg("identity.failed", channel="Facebook", detail=exc.user_message)
         except TransientError as exc:
@@ -97,36 +95,31 @@ class FacebookPublisher:
             data = {"message": post.payload.get("message") or ""}
             if post.payload.get("link"):
                 data["link"] = post.payload["link"]
-            return self._id(self._call("POST", f"{self._page}/feed", data=data))
+            return self._id(self.call("POST", f"{self._page}/feed", data=data))
         # Photo posts have no link field: the link goes at the end of the text.
         caption = _text(post)
         photos = f"{self._page}/photos"
         if len(post.images) == 1:
-            body = self._call(
+            body = self.call(
                 "POST", photos, data={"caption": caption}, files=_source(post.images[0])
             )
             return str(body.get("post_id") or self._id(body))
         # Several images: upload each unpublished, then one feed post that attaches them all.
         data = {"message": caption}
         for i, image in enumerate(post.images):
-            body = self._call("POST", photos, data={"published": "false"}, files=_source(image))
+            body = self.call("POST", photos, data={"published": "false"}, files=_source(image))
             data[f"attached_media[{i}]"] = json.dumps({"media_fbid": self._id(body)})
-        return self._id(self._call("POST", f"{self._page}/feed", data=data))
+        return self._id(self.call("POST", f"{self._page}/feed", data=data))
 
-    def _call(self, method: str, path: str, *, params=None, data=None, files=None) -> dict:
-        """One Graph request; the decoded answer, or TransientError / PermanentError."""
+    def call(self, method: str, path: str, *, params=None, data=None, files=None) -> dict:
+        """One Graph request (the moderation inbox and the sharer make theirs with it too): the
+        decoded answer, or TransientError / PermanentError."""
         headers = {"Authorization": f"Bearer {self._token}"}
+        url = f"{self._graph}/{path}"
         try:
-            with network_errors(self._msg):
-                resp = self._session.request(
-                    method,
-                    f"{self._graph}/{path}",
-                    params=params,
-                    data=data,
-                    files=files,
-                    headers=headers,
-                    timeout=self._timeout,
-                )
+            resp = self._http.send(
+                method, url, params=params, data=data, files=files, headers=headers
+            )
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
@@ -162,7 +155,7 @@ class FacebookPublisher:
             return PermanentError(self._msg("pub.error.not_found"))
         if code == DUPLICATE_CODE:
             return _Duplicate(self._msg("pub.error.fb_duplicate"))
-        detail = self._detail(error.get("message")) or f"HTTP {status}"
+        detail = clean_detail(error.get("message"), [self._token]) or f"HTTP {status}"
         return PermanentError(self._msg("pub.error.fb_rejected", detail=detail))
 
     def _retry_at(self, resp: requests.Response) -> datetime | None:
@@ -177,12 +170,6 @@ class FacebookPublisher:
         if full or _at_limit(_json_obj(resp.headers.get("X-App-Usage"))):
             return now + APP_LIMIT_WAIT
         return None
-
-    def _detail(self, message) -> str:
-        text = " ".join(str(message or "").split())
-        if self._token:
-            text = text.replace(self._token, "***")
-        return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
 
     def _id(self, body: dict) -> str:
         value = body.get("id")

@@ -40,7 +40,7 @@ class FacebookInbox:
 
     def fetch(self, since: datetime) -> list[Item]:
         params = {"fields": FEED_FIELDS, "limit": RECENT_POSTS}
-        body = self._fb._call("GET", f"{self._page}/feed", params=params)
+        body = self._fb.call("GET", f"{self._page}/feed", params=params)
         items = []
         for post in body.get("data") or []:
             comments = (post.get("comments") or {}).get("data") if isinstance(post, dict) else None
@@ -51,15 +51,15 @@ class FacebookInbox:
         return items
 
     def hide(self, item: Item) -> None:
-        self._expect_success(self._fb._call("POST", item.remote_id, data={"is_hidden": "true"}))
+        self._expect_success(self._fb.call("POST", item.remote_id, data={"is_hidden": "true"}))
 
     def delete(self, item: Item) -> None:
-        self._expect_success(self._fb._call("DELETE", item.remote_id))
+        self._expect_success(self._fb.call("DELETE", item.remote_id))
 
     def block(self, item: Item) -> None:
         """Ban the comment's author from the Page (policy §11 only: see bot.moderation)."""
         data = {"user": json.dumps([item.author_id])}
-        answer = self._fb._call("POST", f"{self._page}/blocked", data=data)
+        answer = self._fb.call("POST", f"{self._page}/blocked", data=data)
         if answer.get(item.author_id) is not True:
             raise PermanentError(self._msg("moderation.error.not_done"))
 

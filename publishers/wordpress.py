@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -14,7 +15,15 @@ from requests.auth import HTTPBasicAuth
 from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import Image, PermanentError, Post, Published, TransientError
-from publishers.http import TIMEOUT, network_errors, retry_at_from_retry_after, utc_now
+from publishers.http import (
+    BLOG_REFUSALS,
+    TIMEOUT,
+    HttpClient,
+    clean_detail,
+    retry_at_from_retry_after,
+    status_error,
+    utc_now,
+)
 
 # The API root is `{WORDPRESS_URL}/wp-json/` with pretty permalinks, else `?rest_route=/`.
 API_ROOTS = ("wp-json/", "?rest_route=/")
@@ -22,7 +31,7 @@ POSTS = "wp/v2/posts"
 MEDIA = "wp/v2/media"
 ME = "wp/v2/users/me"
 PUBLISHING_ROLES = frozenset({"administrator", "editor", "author"})
-DETAIL_MAX = 200
+UPLOAD_REFUSALS = replace(BLOG_REFUSALS, rejected="pub.error.image")  # name the image refused
 
 
 class WordPressPublisher:
@@ -36,8 +45,7 @@ class WordPressPublisher:
         self._auth = HTTPBasicAuth(settings.wordpress_user, settings.wordpress_app_password)
         self._secret = settings.wordpress_app_password
         self._msg = msg
-        self._timeout = timeout
-        self._session = session or requests.Session()
+        self._http = HttpClient(msg, timeout=timeout, session=session)
         self._root: str | None = None  # discovered once, on first use
 
     def preview(self, post: Post) -> str:
@@ -67,7 +75,7 @@ class WordPressPublisher:
         if when is not None and when > utc_now():
             body["status"] = "future"
             body["date_gmt"] = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        created = self._call("POST", POSTS, json=body)
+        created = self.call("POST", POSTS, json=body)
         if not isinstance(created, dict) or "id" not in created:
             raise TransientError(self._msg("pub.reason.server_error"))
         return Published(remote_id=str(created["id"]), url=created.get("link"))
@@ -75,7 +83,7 @@ class WordPressPublisher:
     def find(self, post: Post) -> Published | None:
         slug = post.payload["slug"]
         params = {"slug": slug, "status": "publish,future", "_fields": "id,link,slug,status"}
-        found = self._call("GET", POSTS, params=params)
+        found = self.call("GET", POSTS, params=params)
         for item in found if isinstance(found, list) else []:
             # Check the slug again: a site that ignored the filter must not count as a hit.
             if isinstance(item, dict) and item.get("slug") == slug and "id" in item:
@@ -113,33 +121,29 @@ class WordPressPublisher:
             "Content-Type": image.mimetype,
             "Content-Disposition": f'attachment; filename="{filename}"',
         }
-        media = self._call("POST", MEDIA, data=image.data, headers=headers, image=image)
+        media = self.call("POST", MEDIA, data=image.data, headers=headers, image=image)
         if not isinstance(media, dict) or "id" not in media or not media.get("source_url"):
             detail = "no media id in the answer"
             raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
         return media
 
-    def _call(self, method: str, route: str, *, image: Image | None = None, **kwargs):
-        """One API call; the decoded JSON on 2xx, else the mapped error is raised."""
+    def call(self, method: str, route: str, *, image: Image | None = None, **kwargs):
+        """One API call (what the moderation inbox uses too): the decoded JSON on 2xx, else the
+        mapped TransientError or PermanentError is raised."""
         response = self._send(method, route, **kwargs)
         if 200 <= response.status_code < 300:
             return _json(response)
         self._fail(response, image)
 
     def _send(self, method: str, route: str, **kwargs) -> requests.Response:
-        url = self._api_root() + route
-        with network_errors(self._msg):
-            return self._session.request(
-                method, url, auth=self._auth, timeout=self._timeout, **kwargs
-            )
+        return self._http.send(method, self._api_root() + route, auth=self._auth, **kwargs)
 
     def _api_root(self) -> str:
         """`…/wp-json/` if the site serves it (JSON, after redirects), else `…/?rest_route=/`."""
         if self._root is None:
             for suffix in API_ROOTS:
                 url = f"{self._site}/{suffix}"
-                with network_errors(self._msg):
-                    response = self._session.get(url, auth=self._auth, timeout=self._timeout)
+                response = self._http.send("GET", url, auth=self._auth)
                 if "json" in response.headers.get("Content-Type", ""):
                     # Keep a redirect's target (e.g. http → https) so POSTs are not redirected.
                     self._root = response.url if response.url.endswith(suffix) else url
@@ -153,33 +157,17 @@ class WordPressPublisher:
     def _fail(self, response: requests.Response, image: Image | None = None) -> NoReturn:
         status = _forbidden_status(response) or response.status_code
         code, message = _error(response)
+        # The server's message as plain text, short, and never holding the password.
+        detail = clean_detail(message, [self._secret], markup=True) or f"HTTP {status}"
         retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
-        if status == 429:
-            raise TransientError(self._msg("pub.reason.rate_limited"), retry_at)
-        detail = self._trim(message) or f"HTTP {status}"
-        if image is not None and code.startswith("rest_upload"):
+        if image is None:
+            raise status_error(self._msg, status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
+        if code.startswith("rest_upload") and status != 429:
             # e.g. a file type the site refuses (WordPress answers these with 500)
             raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
-        if status >= 500:
-            raise TransientError(self._msg("pub.reason.server_error"), retry_at)
-        if status == 408:
-            raise TransientError(self._msg("pub.reason.timeout"), retry_at)
-        if status == 401:
-            raise PermanentError(self._msg("pub.error.blog_auth"))
-        if status == 403:
-            raise PermanentError(self._msg("pub.error.blog_forbidden"))
-        if status == 404:
-            raise PermanentError(self._msg("pub.error.not_found"))
-        if image is not None:
-            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
-        raise PermanentError(self._msg("pub.error.blog_rejected", detail=detail))
-
-    def _trim(self, text: str) -> str:
-        """The server's message as plain text, short, and never holding the password."""
-        text = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(text)).split())
-        if self._secret:
-            text = text.replace(self._secret, "***")
-        return text if len(text) <= DETAIL_MAX else text[: DETAIL_MAX - 1] + "…"
+        raise status_error(
+            self._msg, status, UPLOAD_REFUSALS, retry_at=retry_at, detail=detail, name=image.name
+        )
 
 
 def _json(response: requests.Response):

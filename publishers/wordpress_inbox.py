@@ -41,7 +41,7 @@ class WordPressInbox:
             "after": after,
             "_fields": FIELDS,
         }
-        found = self._wp._call("GET", COMMENTS, params=params)
+        found = self._wp.call("GET", COMMENTS, params=params)
         items = []
         for comment in found if isinstance(found, list) else []:
             item = self._item(comment)
@@ -51,7 +51,7 @@ class WordPressInbox:
 
     def delete(self, item: Item) -> None:
         """Move the comment to the trash (WordPress keeps it 30 days; it can be restored)."""
-        answer = self._wp._call("DELETE", f"{COMMENTS}/{item.remote_id}")
+        answer = self._wp.call("DELETE", f"{COMMENTS}/{item.remote_id}")
         if not isinstance(answer, dict) or answer.get("status") != "trash":
             raise PermanentError(self._msg("moderation.error.not_done"))
 

@@ -7,6 +7,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -19,14 +20,31 @@ from twitter_text import extract_urls
 from bot.config import Settings
 from bot.messages import Messages
 from publishers.base import Image, PermanentError, Post, Published, TransientError
-from publishers.http import TIMEOUT, retry_at_from_epoch
+from publishers.http import (
+    DETAIL_MAX,
+    TIMEOUT,
+    Refusals,
+    network_errors,
+    network_reason,
+    redact,
+    retry_at_from_epoch,
+    status_error,
+)
 
 #: Hosts tweepy and X's docs address; the session sends all of them to X_API_URL instead.
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
 #: X API v2 one-shot upload: multipart `media` (raw bytes) + `media_category` (docs.x.com).
 MEDIA_UPLOAD_URL = "https://api.x.com/2/media/upload"
 RECENT_TWEETS = 20  # how many of the account's latest tweets find() looks through
-DETAIL_MAX = 200
+
+#: X's refusals in our words: of a post (or an image for it), and of a follow, retweet or like.
+POSTING = Refusals(
+    auth="pub.error.x_auth", forbidden="pub.error.x_forbidden", rejected="pub.error.x_rejected"
+)
+UPLOADING = replace(POSTING, rejected="pub.error.image")
+ENGAGING = Refusals(
+    auth="pub.error.x_auth", forbidden="engage.error.x_refused", rejected="engage.error.x_refused"
+)
 
 _STATUS_ERRORS = {
     400: tweepy.BadRequest,
@@ -120,10 +138,10 @@ class XPublisher:
         except tweepy.Unauthorized:
             return self.msg("identity.failed", channel="X", detail=self.msg("identity.reason.auth"))
         except tweepy.HTTPException as error:
-            detail = f"HTTP {error.response.status_code} {self._detail(error)}"
+            detail = f"HTTP {error.response.status_code} {_detail(error, self.settings.secrets())}"
             return self.msg("identity.failed", channel="X", detail=detail)
         except (requests.RequestException, tweepy.TweepyException) as error:
-            reason = _network_reason(error) or "pub.reason.connection"
+            reason = network_reason(error) or "pub.reason.connection"
             return self.msg("identity.failed", channel="X", detail=self.msg(reason))
         expected = self.settings.x_username
         if user.username.lower() != expected.lower():
@@ -135,6 +153,14 @@ class XPublisher:
             )
         self._user_id = str(user.id)
         return None
+
+    def account_id(self) -> str:
+        """The configured account's id; TransientError until the credentials proved to be its."""
+        if self._user_id is None:
+            problem = self.verify_account()
+            if problem:
+                raise TransientError(problem)
+        return self._user_id
 
     def _upload(self, image: Image) -> str:
         with self._mapped_errors(image=image.name):
@@ -154,45 +180,50 @@ class XPublisher:
                 raise error(response)
         return str(response.json()["data"]["id"])
 
-    @contextlib.contextmanager
-    def _mapped_errors(self, image: str | None = None) -> Iterator[None]:
-        """Turn tweepy's and requests' errors into ours, with messages free of secrets."""
-        msg = self.msg
-        try:
-            yield
-        except tweepy.TooManyRequests as error:
-            retry_at = _retry_at(error.response.headers)
-            raise TransientError(msg("pub.reason.rate_limited"), retry_at) from None
-        except tweepy.TwitterServerError:
-            raise TransientError(msg("pub.reason.server_error")) from None
-        except tweepy.Unauthorized:
-            raise PermanentError(msg("pub.error.x_auth")) from None
-        except tweepy.Forbidden as error:
-            detail = self._detail(error)
-            if "duplicate content" in detail.lower():
-                raise PermanentError(msg("pub.error.x_duplicate")) from None
-            raise PermanentError(msg("pub.error.x_forbidden", detail=detail)) from None
-        except tweepy.HTTPException as error:  # 400, 404 and other refusals
-            detail = self._detail(error)
-            if image is not None:
-                raise PermanentError(msg("pub.error.image", name=image, detail=detail)) from None
-            raise PermanentError(msg("pub.error.x_rejected", detail=detail)) from None
-        except (requests.RequestException, tweepy.TweepyException) as error:
-            reason = _network_reason(error)
-            if reason is None:
-                raise
-            raise TransientError(msg(reason)) from None
-
-    def _detail(self, error: tweepy.HTTPException) -> str:
-        """X's own words for the refusal, shortened, with any secret blanked out."""
-        detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
-        for secret in self.settings.secrets():
-            detail = detail.replace(secret, "***")
-        return detail[:DETAIL_MAX]
+    def _mapped_errors(self, image: str | None = None) -> contextlib.AbstractContextManager[None]:
+        return mapped_errors(self.msg, self.settings.secrets(), image=image)
 
     def _published(self, tweet_id) -> Published:
         url = f"https://x.com/{self.settings.x_username}/status/{tweet_id}"
         return Published(remote_id=str(tweet_id), url=url)
+
+
+@contextlib.contextmanager
+def mapped_errors(
+    msg: Messages, secrets: list[str], *, image: str | None = None, engaging: bool = False
+) -> Iterator[None]:
+    """Turn tweepy's and requests' errors into ours, with messages free of secrets.
+
+    `image` names an image being uploaded; `engaging` words the refusals for a follow, retweet
+    or like (engage.py), whose rate limit is waited out to the 15-minute window's reset.
+    """
+    with network_errors(msg, tweepy.TweepyException):
+        try:
+            yield
+        except tweepy.HTTPException as error:
+            raise _refusal(msg, error, secrets, image, engaging) from None
+
+
+def _refusal(msg, error: tweepy.HTTPException, secrets, image, engaging) -> Exception:
+    status, headers = error.response.status_code, error.response.headers
+    detail = _detail(error, secrets)
+    retry_at = None  # X's reset headers speak of its rate limits only
+    if engaging:
+        if status == 429:
+            retry_at = retry_at_from_epoch(headers.get("x-rate-limit-reset"))
+        return status_error(msg, status, ENGAGING, retry_at=retry_at, detail=detail)
+    if status == 403 and "duplicate content" in detail.lower():
+        return PermanentError(msg("pub.error.x_duplicate"))
+    if status == 429:
+        retry_at = _retry_at(headers)
+    refusals = POSTING if image is None else UPLOADING
+    return status_error(msg, status, refusals, retry_at=retry_at, detail=detail, name=image)
+
+
+def _detail(error: tweepy.HTTPException, secrets: list[str]) -> str:
+    """X's own words for the refusal, shortened, with any secret blanked out."""
+    detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
+    return redact(detail, secrets)[:DETAIL_MAX]
 
 
 def _retry_at(headers) -> datetime | None:
@@ -203,17 +234,6 @@ def _retry_at(headers) -> datetime | None:
             names.append(f"x-{scope}-limit-24hour-reset")
     moments = [retry_at_from_epoch(headers.get(name)) for name in names]
     return max((m for m in moments if m is not None), default=None)
-
-
-def _network_reason(error: BaseException | None) -> str | None:
-    """The message key for a timeout or connection failure, however deeply it was wrapped."""
-    while error is not None:
-        if isinstance(error, requests.Timeout):
-            return "pub.reason.timeout"
-        if isinstance(error, requests.ConnectionError):
-            return "pub.reason.connection"
-        error = error.__cause__ or error.__context__
-    return None
 
 
 # How find() recognises our tweet. X replaces every link with a t.co link (and appends one for

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import PermanentError, TransientError
+from publishers.base import PermanentError
 from publishers.inbox import HIDE, MENTION, REPLY, Item, clip
-from publishers.x import XPublisher
+from publishers.x import XPublisher, mapped_errors
 
 MAX_RESULTS = 100  # per request (X allows 5 to 100)
 POLL_MINUTES = 15  # X's smallest plans allow one mentions request per 15 minutes
@@ -28,10 +28,11 @@ class XInbox:
         # The publisher's tweepy client already sends X's hosts to X_API_URL, re-signed.
         self._x = publisher or XPublisher(settings, msg)
         self._msg = msg
+        self._secrets = settings.secrets()
 
     def fetch(self, since: datetime) -> list[Item]:
-        me = self._account_id()
-        with self._x._mapped_errors():
+        me = self._x.account_id()  # refuses to read another account's mentions
+        with mapped_errors(self._msg, self._secrets):
             response = self._x.client.get_users_mentions(
                 me,
                 start_time=since,
@@ -66,16 +67,8 @@ class XInbox:
         return items
 
     def hide(self, item: Item) -> None:
-        with self._x._mapped_errors():
+        with mapped_errors(self._msg, self._secrets):
             response = self._x.client.hide_reply(item.remote_id, user_auth=True)
         data = getattr(response, "data", None) or {}
         if data.get("hidden") is not True:
             raise PermanentError(self._msg("moderation.error.not_done"))
-
-    def _account_id(self) -> str:
-        """The configured account's id; refuses to read another account's mentions."""
-        if self._x._user_id is None:
-            problem = self._x.verify_account()
-            if problem:
-                raise TransientError(problem)
-        return self._x._user_id

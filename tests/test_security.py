@@ -281,8 +281,9 @@ def test_socket_mode_and_http_serve_the_same_app_with_the_same_checks(settings, 
 def test_the_bolt_app_checks_no_signature_itself_so_only_the_edge_may_serve_http():
     """Bolt's own verification is off (the edge does it): snsbot must not serve Bolt directly."""
     assert "request_verification_enabled=False" in inspect.getsource(server.create_bolt_app)
-    run = inspect.getsource(cli.cmd_run)
-    assert "server.HttpServer(" in run and "runtime.app" in run
+    run, serve = inspect.getsource(cli.cmd_run), inspect.getsource(cli._serve_slack)
+    assert "_serve_slack(runtime" in run  # `snsbot run`, also `run --teams --slack`
+    assert "server.HttpServer(runtime.app" in serve and "serve_socket_mode(runtime.app" in serve
     assert "events_app(app, signing_secret)" in inspect.getsource(server.HttpServer)
 
 

@@ -6,7 +6,7 @@ from bot import groups, roles, workflow
 from bot.config import CHANNELS
 from bot.drafts import DraftInput
 from bot.services import Services
-from bot.snapshot import take
+from bot.snapshot import DraftSnapshot, take_many
 from handlers.slack import ids
 from handlers.slack.forms import clean
 from handlers.slack.home import status_line
@@ -40,6 +40,13 @@ def open_draft_modal(
     client.views_open(trigger_id=trigger_id, view=view)
 
 
+def open_drafts(services: Services, session, user_id: str) -> list[DraftSnapshot]:
+    """`/sns status`: the user's most recent drafts, newest first, read in a few queries."""
+    ids = [draft.id for draft in workflow.open_drafts(session, user_id)]
+    snapshots = take_many(session, ids, services.dry_run_channels, services.clock())
+    return [snapshots[i] for i in ids]
+
+
 def not_operator_text(services: Services, session) -> str:
     chief = roles.chief_id(session)
     if not chief:
@@ -69,11 +76,7 @@ def register(app, services: Services) -> None:
                 return reply(not_operator_text(services, session))
             registered = groups.names(session) if opens_form else ()
             if sub == "status":
-                mine = [
-                    take(session, d, services.dry_run_channels, services.clock())
-                    for d in workflow.open_drafts(session, user_id)
-                ]
-                lines = [status_line(msg, d) for d in mine]
+                lines = [status_line(msg, d) for d in open_drafts(services, session, user_id)]
                 return reply(
                     f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none"))
                 )

@@ -64,5 +64,5 @@ def register(app, services: Services) -> None:
     def page_turned(ack, body, action, client):
         ack()
         name, _, number = str(action.get("value") or "").partition(":")
-        page = int(number) if number.isdigit() else 0
+        page = int(number) if number.isascii() and number.isdigit() else 0
         publish_home(services, client, body["user"]["id"], {name: page})

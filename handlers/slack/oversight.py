@@ -77,7 +77,7 @@ def register(app, services: Services) -> None:
         value = str(action.get("value") or "")
         with services.session_factory.begin() as session:
             done = oversight.mark_reviewed(
-                session, int(value) if value.isdigit() else 0, actor=body["user"]["id"],
+                session, int(value) if value.isascii() and value.isdigit() else 0, actor=body["user"]["id"],
                 now=services.clock(),
             )  # fmt: skip
         if done is None:
@@ -95,7 +95,7 @@ def register(app, services: Services) -> None:
                 oversight.mark_rotated(session, 0, actor=body["user"]["id"], now=services.clock())
             else:
                 account = oversight.mark_rotated(
-                    session, int(value) if value.isdigit() else 0, actor=body["user"]["id"],
+                    session, int(value) if value.isascii() and value.isdigit() else 0, actor=body["user"]["id"],
                     now=services.clock(),
                 )  # fmt: skip
         if account is None:

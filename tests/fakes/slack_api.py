@@ -5,16 +5,15 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import threading
-import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, quote
+
+from fakes.base import Answer, FakeServer, Request, send, short
 
 TEAM_ID = "T0TEST"
 TEAM_NAME = "Test"

@@ -1,0 +1,178 @@
+"""Publication attempts and how they ended, written to the database a batch at a time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.orm import Session
+
+from bot import register
+from bot.models import (
+    CARD_UPDATE,
+    FAILED,
+    OPEN_PUBLICATION_STATES,
+    PUBLISHED,
+    QUEUED,
+    RESULTS,
+    SENDING,
+    Draft,
+    Publication,
+)
+from bot.workflow import add_notice
+from publishers.base import Post, Published, TransientError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A publication a dispatcher has taken: what to post, and which attempt this is."""
+
+    publication_id: int
+    post: Post
+    images: tuple[dict, ...]
+    attempt: int
+    recovering: bool  # a crashed worker left it mid-send: look before posting again
+
+    @classmethod
+    def of(cls, row: Row) -> Claim:
+        """From a row of the claim query (the publication with its revision's time and images)."""
+        post = Post(
+            draft_id=row.draft_id,
+            revision=row.revision,
+            channel=row.channel,
+            payload=dict(row.payload),
+            publish_at=row.publish_at,
+        )
+        return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one attempt ended: the publication's new columns and the register's line, if any."""
+
+    claim: Claim
+    changes: dict
+    line: register.Line | None = None
+
+
+def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> Outcome:
+    post = claim.post
+    return Outcome(
+        claim,
+        {
+            "status": PUBLISHED,
+            "remote_id": result.remote_id,
+            "url": result.url,
+            "published_at": now,
+            "dry_run": dry_run,
+            "error": None,
+            "updated_at": now,
+        },
+        _line(
+            now,
+            "published",
+            post,
+            remote_id=result.remote_id,
+            url=result.url,
+            dry_run=dry_run,
+            payload=post.payload,
+        ),
+    )
+
+
+def retried(claim: Claim, error: TransientError, due_at: datetime, now: datetime) -> Outcome:
+    changes = {"status": QUEUED, "error": str(error), "due_at": due_at, "updated_at": now}
+    return Outcome(claim, changes)
+
+
+def failed(claim: Claim, error: str, now: datetime) -> Outcome:
+    changes = {"status": FAILED, "error": error, "updated_at": now}
+    line = _line(now, "publish_failed", claim.post, error=error, attempts=claim.attempt)
+    return Outcome(claim, changes, line)
+
+
+def _line(now: datetime, action: str, post: Post, **details) -> register.Line:
+    details = {"channel": post.channel, **details}
+    return register.Line(now, "snsbot", action, post.draft_id, post.revision, details)
+
+
+def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Outcome]:
+    """Write outcomes in the caller's transaction; returns those written.
+
+    An attempt another worker has since taken over is dropped. Drafts are locked in id order,
+    then publications, notices and, last of all, the register's head, so the head stays locked
+    only until the commit that follows.
+    """
+    draft_ids = sorted({o.claim.post.draft_id for o in outcomes})
+    results_sent = dict(
+        session.execute(
+            select(Draft.id, Draft.results_sent)
+            .where(Draft.id.in_(draft_ids))
+            .order_by(Draft.id)
+            .with_for_update()
+        ).all()
+    )
+    written = [o for o in outcomes if _write(session, o)]
+    revisions = sorted({(o.claim.post.draft_id, o.claim.post.revision) for o in written})
+    open_now = _open_publications(session, [d for d, _ in revisions])
+    for draft_id, revision in revisions:
+        still_open = open_now.get((draft_id, revision), [])
+        # A channel still queued and due is next in line; its own result updates the card.
+        if not any(status == QUEUED and due_at <= now for status, due_at in still_open):
+            add_notice(session, draft_id, CARD_UPDATE, now)
+        if not still_open and not results_sent[draft_id]:
+            results_sent[draft_id] = True
+            session.execute(
+                update(Draft)
+                .where(Draft.id == draft_id)
+                .values(results_sent=True)
+                .execution_options(synchronize_session=False)
+            )
+            add_notice(session, draft_id, RESULTS, now)
+    register.append_all(session, [o.line for o in written if o.line is not None])
+    return written
+
+
+def _write(session: Session, outcome: Outcome) -> bool:
+    claim = outcome.claim
+    taken = session.execute(
+        update(Publication)
+        .where(
+            Publication.id == claim.publication_id,
+            Publication.status == SENDING,
+            Publication.attempts == claim.attempt,
+        )
+        .values(**outcome.changes)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        log.warning("publication %s was taken over; dropping a stale result", claim.publication_id)
+    return taken == 1
+
+
+def _open_publications(
+    session: Session, draft_ids: list[int]
+) -> dict[tuple[int, int], list[tuple[str, datetime]]]:
+    """(draft, revision) → (status, due) of each publication still queued or being sent."""
+    found: dict[tuple[int, int], list[tuple[str, datetime]]] = {}
+    for draft_id, revision, status, due_at in session.execute(
+        select(
+            Publication.draft_id, Publication.revision, Publication.status, Publication.due_at
+        ).where(
+            Publication.draft_id.in_(draft_ids),
+            Publication.status.in_(OPEN_PUBLICATION_STATES),
+        )
+    ):
+        found.setdefault((draft_id, revision), []).append((status, due_at))
+    return found
+
+
+def retry_at(error: TransientError, now: datetime, wait: timedelta) -> datetime:
+    """When a transient failure is tried again: when the platform said, else after `wait`."""
+    if error.retry_at and error.retry_at > now:
+        return error.retry_at
+    return now + wait
