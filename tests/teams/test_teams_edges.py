@@ -14,6 +14,8 @@ from conftest import CHIEF as SLACK_CHIEF
 from conftest import OPERATOR as SLACK_OPERATOR
 from conftest import running_app
 from drafting import draft_values
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from teams_app import running_teams, teams_settings
 from teams_client import CHIEF, OPERATOR, TeamsClient
 
@@ -186,3 +188,31 @@ def test_one_process_serves_slack_and_teams(settings, fake_slack, connector):
         assert "slack の下書き" not in everything_in_teams
         slack_calls = json.dumps([c.params for c in fake_slack.calls()], ensure_ascii=False)
         assert "teams の下書き" not in slack_calls
+
+
+ANYTHING = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+FORM_KEYS = ("verb", "draft", "revision", "mode", "nonce", "body", "channels", "url", "source",
+             "publish_date", "publish_time", "group_date", "reason")  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(
+    name=st.sampled_from(["task/fetch", "task/submit", "adaptiveCard/action",
+                          "composeExtension/fetchTask", "composeExtension/submitAction", "nope"]),
+    data=st.dictionaries(st.sampled_from(FORM_KEYS), ANYTHING, max_size=6),
+    verb=st.sampled_from(["approve", "reject", "retry", "withdraw", "refresh", "open_draft",
+                          "resubmit", "show_full", "review_ack", "rotation_done", "x", None]),
+)  # fmt: skip
+def test_any_invoke_is_answered_without_a_server_error(teams, name, data, verb):
+    value = {"data": {**data, "verb": verb},
+             "action": {"type": "Action.Execute", "verb": verb, "data": data}}  # fmt: skip
+    response = teams.client.post(teams.client.activity(OPERATOR, "invoke", name=name, value=value))
+    assert response.status_code == 200, response.text
+    assert "Traceback" not in response.text
