@@ -400,18 +400,34 @@ def _check_channels(settings: Settings) -> list[tuple[bool, str]]:
     return checks
 
 
+def _check_teams() -> list[tuple[bool, str]]:
+    from handlers.teams.settings import TeamsSettings  # no SDK import: works without the extra
+
+    teams = TeamsSettings.from_env()
+    problems = [(False, p) for p in teams.problems()]
+    try:
+        import microsoft_agents.hosting.aiohttp  # noqa: F401
+    except ImportError:
+        problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
+    if teams.anonymous:
+        problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
+    return problems or [(True, f"Teams settings present (app {teams.app_id})")]
+
+
 def cmd_doctor(args) -> int:
     settings = load_settings()
     checks: list[tuple[bool, str]] = []
     for problem in settings.problems():
         checks.append((False, problem))
-    socket_mode = bool(settings.slack_app_token)
-    slack_problems = settings.slack_problems(socket_mode)
-    checks += [(False, p) for p in slack_problems]
-    if not slack_problems:
-        checks.append(
-            (True, f"Slack settings present ({'Socket Mode' if socket_mode else 'HTTP mode'})")
-        )
+    if args.teams:
+        checks += _check_teams()
+    else:
+        socket_mode = bool(settings.slack_app_token)
+        slack_problems = settings.slack_problems(socket_mode)
+        checks += [(False, p) for p in slack_problems]
+        if not slack_problems:
+            mode = "Socket Mode" if socket_mode else "HTTP mode"
+            checks.append((True, f"Slack settings present ({mode})"))
     try:
         engine = db.make_engine(settings.database_url)
         current, head = db.migration_state(engine)
@@ -450,9 +466,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, help="3000 for Slack's HTTP mode, 3978 for Teams")
     run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
-    run.add_argument(
-        "--teams", action="store_true", help="serve Microsoft Teams (see README)"
-    )
+    run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (see README)")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
     run.set_defaults(func=cmd_run)
@@ -462,9 +476,11 @@ def parser() -> argparse.ArgumentParser:
     worker.add_argument("--timeout", type=float, default=120.0)
     worker.set_defaults(func=cmd_worker)
 
-    sub.add_parser("doctor", help="check every setting and credential").set_defaults(
-        func=cmd_doctor
+    doctor = sub.add_parser("doctor", help="check every setting and credential")
+    doctor.add_argument(
+        "--teams", action="store_true", help="check the Teams settings, not Slack's"
     )
+    doctor.set_defaults(func=cmd_doctor)
 
     package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")
     package.add_argument(

@@ -216,3 +216,22 @@ def test_any_invoke_is_answered_without_a_server_error(teams, name, data, verb):
     response = teams.client.post(teams.client.activity(OPERATOR, "invoke", name=name, value=value))
     assert response.status_code == 200, response.text
     assert "Traceback" not in response.text
+
+
+def test_doctor_checks_the_teams_settings(monkeypatch, tmp_path, database_url, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for key in ("SNSBOT_DRY_RUN", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    assert main(["doctor", "--teams"]) == 1
+    out = capsys.readouterr().out
+    assert f"✗ {PREFIX}CLIENTID is not set" in out and "SLACK_BOT_TOKEN" not in out
+    for key, value in ((PREFIX + "CLIENTID", "5b0e3c2a-1d2e-4f5a-8b9c-0d1e2f3a4b5c"),
+                       (PREFIX + "TENANTID", "t"), (PREFIX + "CLIENTSECRET", "doctor-secret"),
+                       ("SNSBOT_TEAMS_CHIEF", CHIEF.aad)):  # fmt: skip
+        monkeypatch.setenv(key, value)
+    main(["doctor", "--teams"])
+    out = capsys.readouterr().out
+    assert "✓ Teams settings present" in out and "doctor-secret" not in out
