@@ -10,7 +10,8 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
-from fakes.wordpress import ANY, Answer, Call, LoopbackServer
+from fakes.base import Answer
+from fakes.wordpress import ANY, BlogServer, Call
 
 __all__ = ["ANY", "FakeAtomPub", "text_answer"]
 
@@ -36,7 +37,7 @@ def _q(tag: str) -> str:
     return "{" + NAMESPACES[prefix] + "}" + name
 
 
-class FakeAtomPub(LoopbackServer):
+class FakeAtomPub(BlogServer):
     """Hatena-like AtomPub: service document, collection feed (GET/POST), members; WSSE checked."""
 
     def __init__(self, *, user=USER, api_key=API_KEY, blog=BLOG, custom_urls=True, page_size=10):

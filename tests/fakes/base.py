@@ -116,7 +116,8 @@ class FakeServer(Generic[C]):
     methods: tuple[str, ...] = ("GET", "POST")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Reentrant: an answer built under the lock may read state through the public methods.
+        self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._calls: list[C] = []
         self._faults: dict[str, deque[Any]] = defaultdict(deque)
@@ -205,8 +206,8 @@ class FakeServer(Generic[C]):
         lines += [f"  {self._describe(c)}" for c in received[-30:]]
         raise AssertionError("\n".join(lines))
 
-    def delay(self, endpoint: str, seconds: float) -> None:
-        """Sleep `seconds` before answering each call of `endpoint`, its work done first (0 removes it)."""
+    def delay(self, endpoint: str | None, seconds: float) -> None:
+        """Sleep `seconds` before answering each call of `endpoint` (work done first); 0 removes it."""
         with self._lock:
             if seconds > 0:
                 self._delays[endpoint] = seconds

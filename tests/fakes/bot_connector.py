@@ -20,14 +20,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
+
+from fakes.base import Answer, FakeServer, Request, send, short
 
 #: Endpoint names, for `calls()` and `fail_next()` (which also takes a regex on "METHOD /path").
 CREATE = "create"
@@ -92,99 +92,30 @@ class _Fault:
     times: int
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeBotConnector
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "FakeBotConnector/1.0"
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_PUT(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_DELETE(self) -> None:
-        self.server.fake._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeBotConnector:
+class FakeBotConnector(FakeServer[Call]):
     """Fake Bot Connector; use `fake.base_url` as the `serviceUrl` of the activities you send."""
+
+    methods = ("GET", "POST", "PUT", "DELETE")
 
     def __init__(self, *, strict_updates: bool = True) -> None:
         """With `strict_updates`, updating an activity the fake never received answers 404."""
+        super().__init__()
         self.strict_updates = strict_updates
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
-        self._calls: list[Call] = []
-        self._faults: list[_Fault] = []
-        self._delays: dict[str | None, float] = {}
+        # In the order given: a pattern may match several endpoints, so no queue per endpoint.
+        self._pattern_faults: list[_Fault] = []
         self._token: str | None = None
         self._conversations: dict[str, dict[str, Any]] = {}
         self._one_to_one: dict[str, str] = {}  # member id → conversation id
         self._activities: dict[str, dict[str, dict[str, Any]]] = {}  # conversation → id → current
         self._conversation_ids = itertools.count(1)
         self._activity_ids = itertools.count(1700000000001)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeBotConnector:
-        """Start serving on 127.0.0.1 on a free port in a daemon thread."""
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and wait for its thread to finish."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeBotConnector:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeBotConnector is not started")
-        return self._server.server_address[1]
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/`: the `serviceUrl` (with its trailing slash, like Teams')."""
-        return f"http://127.0.0.1:{self.port}/"
+        return f"{self.root_url}/"
 
     # ------------------------------------------------------------------ inspection
-
-    def calls(self, endpoint: str | None = None) -> list[Call]:
-        """A snapshot of the recorded calls (answered with an error too), optionally of one endpoint."""
-        with self._lock:
-            return [c for c in self._calls if endpoint is None or c.endpoint == endpoint]
 
     def created(self) -> list[dict[str, Any]]:
         """The ConversationParameters of each successful create, in order."""
@@ -236,35 +167,16 @@ class FakeBotConnector:
         A predicate that raises (IndexError, KeyError…) counts as not yet. On timeout, raises
         AssertionError listing the calls received. 20 s: CI machines are slow and busy.
         """
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                result = predicate()
-            except Exception:
-                result = None
-            if result:
-                return result
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            with self._cond:
-                self._cond.wait(min(remaining, 0.05))
-        received = self.calls()
-        lines = [f"Timed out after {timeout}s waiting for {predicate!r}; {len(received)} call(s):"]
-        lines += [
-            f"  {c.method} {unquote(c.path)} → {c.status} {_short(c.json)}" for c in received[-30:]
-        ]
-        raise AssertionError("\n".join(lines))
+        return self.wait_until(predicate, timeout)
 
     def clear(self) -> None:
         """Forget calls, conversations, activities, pending faults and delays."""
         with self._lock:
-            self._calls.clear()
+            super().clear()
+            self._pattern_faults.clear()
             self._conversations.clear()
             self._one_to_one.clear()
             self._activities.clear()
-            self._faults.clear()
-            self._delays.clear()
 
     # ------------------------------------------------------------------ faults and auth
 
@@ -290,15 +202,11 @@ class FakeBotConnector:
         if headers is None:
             headers = {"Retry-After": "1"} if status == 429 else {}
         with self._lock:
-            self._faults.append(_Fault(pattern, status, body, dict(headers), times))
+            self._pattern_faults.append(_Fault(pattern, status, body, dict(headers), times))
 
     def slow(self, seconds: float, pattern: str | None = None) -> None:
         """Sleep `seconds` before answering each request (matching `pattern`); 0 removes it."""
-        with self._lock:
-            if seconds > 0:
-                self._delays[pattern] = seconds
-            else:
-                self._delays.pop(pattern, None)
+        self.delay(pattern, seconds)
 
     def expect_token(self, token: str | None) -> None:
         """Answer 401 unless `Authorization: Bearer <token>`; None (the default) accepts anything."""
@@ -308,33 +216,31 @@ class FakeBotConnector:
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw_body = handler.rfile.read(length) if length > 0 else b""
-        endpoint, conversation_id, activity_id = _route(handler.command, split.path)
+        request = Request.read(handler)
+        endpoint, conversation_id, activity_id = _route(request.method, request.path)
         call = Call(
             endpoint=endpoint,
-            method=handler.command,
-            path=split.path,
+            method=request.method,
+            path=request.path,
             conversation_id=conversation_id,
             activity_id=activity_id,
             json=None,
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            raw_body=raw_body,
-            at=time.monotonic(),
+            headers=request.headers,
+            query=request.query,
+            raw_body=request.body,
+            at=request.at,
         )
         bad_json = False
-        if raw_body:
+        if request.body:
             try:
-                call.json = json.loads(raw_body)
+                call.json = json.loads(request.body)
             except ValueError:
                 bad_json = True
         line = f"{call.method} {unquote(call.path)}"
         extra: dict[str, str] = {}
-        with self._cond:
-            self._calls.append(call)
-            fault = self._take_fault(endpoint, line)
+        with self._lock:
+            self._record(call)
+            fault = self._take_pattern_fault(endpoint, line)
             if fault is not None:
                 status, body, extra = fault.status, fault.body, fault.headers
             elif self._token is not None and call.headers.get("authorization") != (
@@ -350,19 +256,20 @@ class FakeBotConnector:
                 (s for p, s in self._delays.items() if p is None or _matches(p, endpoint, line)),
                 default=0.0,
             )
-            self._cond.notify_all()
-        if wait:
-            time.sleep(wait)
-        _send(handler, status, body, extra)
+        send(handler, _encode(status, body, extra), after=wait)
 
-    def _take_fault(self, endpoint: str, line: str) -> _Fault | None:
-        for fault in self._faults:
+    def _take_pattern_fault(self, endpoint: str, line: str) -> _Fault | None:
+        for fault in self._pattern_faults:
             if _matches(fault.pattern, endpoint, line):
                 fault.times -= 1
                 if fault.times <= 0:
-                    self._faults.remove(fault)
+                    self._pattern_faults.remove(fault)
                 return fault
         return None
+
+    def _describe(self, call: Call) -> str:
+        body = json.dumps(call.json, ensure_ascii=False) if call.json is not None else "-"
+        return f"{call.method} {unquote(call.path)} → {call.status} {short(body)}"
 
     def _answer(self, call: Call) -> tuple[int, Any]:
         """The success (or validation) answer; called with the lock held."""
@@ -470,27 +377,9 @@ def _matches(pattern: str, endpoint: str, line: str) -> bool:
     return re.search(pattern, line) is not None
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    text = json.dumps(value, ensure_ascii=False) if value is not None else "-"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-    """Send `body` as JSON, or as plain text when it is a str."""
+def _encode(status: int, body: Any, headers: dict[str, str]) -> Answer:
+    """`body` as JSON, or as plain text when it is a str."""
     if isinstance(body, str):
-        payload, ctype = body.encode(), "text/plain; charset=utf-8"
-    else:
-        payload, ctype = (
-            json.dumps(body, ensure_ascii=False).encode(),
-            "application/json; charset=utf-8",
-        )
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up (a timeout while we were delaying)
+        return Answer(status, body.encode(), "text/plain; charset=utf-8", headers)
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    return Answer(status, payload, "application/json; charset=utf-8", headers)

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
-import time
 import uuid
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from bot.config import DEFAULT_FACEBOOK_GRAPH_URL
+from fakes.base import Answer, FakeServer, Request, send
 
 PAGE_ID = "104857600123456"
 PAGE_NAME = "和光市市民活動推進課（テスト）"
@@ -127,30 +125,13 @@ class _Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeGraph
+class FakeGraph(FakeServer[GraphCall]):
+    """Fake Graph API for one Page; point `FACEBOOK_GRAPH_URL` at `fake.base_url`.
 
+    `clear()` forgets calls, faults and delays; the Page's posts and photos stay.
+    """
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "FakeGraph/1.0"
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_DELETE(self) -> None:
-        self.server.fake._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeGraph:
-    """Fake Graph API for one Page; point `FACEBOOK_GRAPH_URL` at `fake.base_url`."""
+    methods = ("GET", "POST", "DELETE")
 
     def __init__(
         self,
@@ -161,6 +142,7 @@ class FakeGraph:
         page_name: str = PAGE_NAME,
         reject_duplicates: bool = True,
     ) -> None:
+        super().__init__()
         self.page_id = page_id
         self.page_token = page_token
         self.version = version
@@ -172,46 +154,7 @@ class FakeGraph:
         self.usage_headers: dict[str, str] = {}
         self.posts: list[dict[str, Any]] = []  # oldest first
         self.photos: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Condition()
-        self._calls: list[GraphCall] = []
-        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
-        self._delays: dict[str, float] = {}
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeGraph:
-        if self._server is None:
-            self._server = _Server(("127.0.0.1", 0), _Handler)
-            self._server.fake = self
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeGraph:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeGraph is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -219,10 +162,6 @@ class FakeGraph:
         return f"{self.root_url}/{self.version}"
 
     # ------------------------------------------------------------------ inspection and faults
-
-    def calls(self, endpoint: str | None = None) -> list[GraphCall]:
-        with self._lock:
-            return [c for c in self._calls if endpoint is None or c.endpoint == endpoint]
 
     def feed(self) -> list[dict[str, Any]]:
         """The Page's published posts, newest first."""
@@ -233,13 +172,6 @@ class FakeGraph:
         """Put a post on the Page directly (as if made elsewhere)."""
         with self._lock:
             return self._new_post({"message": message, **extra})
-
-    def clear(self) -> None:
-        """Forget recorded calls, pending faults and delays (posts and photos stay)."""
-        with self._lock:
-            self._calls.clear()
-            self._faults.clear()
-            self._delays.clear()
 
     def fail_next(
         self,
@@ -257,36 +189,25 @@ class FakeGraph:
         `headers` are added (see `buc_usage()` and `app_usage()`)."""
         if code is None and status is None:
             raise ValueError("give a Graph error code or an HTTP status")
-        fault = _Fault(status, code, subcode, message, dict(headers or {}))
-        with self._lock:
-            self._faults[endpoint].extend([fault] * times)
-
-    def delay(self, endpoint: str, seconds: float) -> None:
-        """Sleep `seconds` before answering each call of `endpoint` (0 removes the delay)."""
-        with self._lock:
-            self._delays[endpoint] = seconds
+        self._add_fault(
+            endpoint, _Fault(status, code, subcode, message, dict(headers or {})), times
+        )
 
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        fields, files = _parse_body(raw, headers.get("content-type", ""))
+        request = Request.read(handler)
+        path, query, headers = request.path, request.query, request.headers
+        fields, files = _parse_body(request.body, headers.get("content-type", ""))
         prefix = f"/{self.version}/"
-        parts = (
-            split.path[len(prefix) :].strip("/").split("/") if split.path.startswith(prefix) else []
-        )
-        endpoint = _endpoint(handler.command, parts, self.page_id)
+        parts = path[len(prefix) :].strip("/").split("/") if path.startswith(prefix) else []
+        endpoint = _endpoint(request.method, parts, self.page_id)
         call = GraphCall(
-            endpoint, handler.command, split.path, query, fields, files, headers, handler.path
+            endpoint, request.method, path, query, fields, files, headers, request.target
         )
         with self._lock:
-            queue = self._faults.get(endpoint) or self._faults.get(ANY)
-            fault = queue.popleft() if queue else None
-            wait = self._delays.get(endpoint, 0.0)
+            fault = self._take_fault(endpoint, ANY)
+            wait = self._delay(endpoint)
             if fault is not None:
                 status, body, extra = _fault_answer(fault)
             elif not parts:
@@ -296,11 +217,8 @@ class FakeGraph:
             else:
                 status, body, extra = self._answer(endpoint, parts, {**query, **fields}, files)
             call.status, call.response = status, body
-            self._calls.append(call)
-            self._lock.notify_all()
-        if wait:
-            time.sleep(wait)
-        _send(handler, status, body, {**self.usage_headers, **extra})
+            self._record(call)
+        send(handler, _encode(status, body, {**self.usage_headers, **extra}), after=wait)
 
     @staticmethod
     def _token(query: dict, fields: dict, headers: dict) -> str | None:
@@ -484,18 +402,7 @@ def _fault_answer(fault: _Fault):
     return fault.status or status, body, fault.headers
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict) -> None:
+def _encode(status: int, body: Any, headers: dict[str, str]) -> Answer:
     if isinstance(body, str):
-        data, ctype = body.encode(), "text/plain; charset=utf-8"
-    else:
-        data, ctype = json.dumps(body).encode(), "application/json; charset=UTF-8"
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up (e.g. a timeout while we were delaying)
+        return Answer(status, body.encode(), "text/plain; charset=utf-8", headers)
+    return Answer(status, json.dumps(body).encode(), "application/json; charset=UTF-8", headers)

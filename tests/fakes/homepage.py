@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from xml.sax.saxutils import escape
+
+from fakes import base
+from fakes.base import Answer, FakeServer, send
 
 FEED_PATH = "/feed.xml"
 
@@ -25,6 +27,8 @@ class Page:
 
 @dataclass
 class Request:
+    """One request the site received, and the status it answered."""
+
     path: str
     headers: dict[str, str]
     status: int = 0
@@ -70,22 +74,26 @@ class _Document:
     extra: dict = field(default_factory=dict)
 
 
-class FakeHomepage:
+class FakeHomepage(FakeServer[Request]):
     """Serves `FEED_PATH`; answers 304 to a matching If-None-Match or If-Modified-Since."""
 
+    methods = ("GET",)
+
     def __init__(self, *, etag: bool = True, last_modified: bool = True):
+        super().__init__()
         self.send_etag, self.send_last_modified = etag, last_modified
         self.status = 200  # set to 500 to make the site fail
         self.honour_conditional = True
-        self.requests: list[Request] = []
         self._doc = _Document(b"", "text/plain", '""', datetime.now(UTC).replace(microsecond=0))
-        self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{FEED_PATH}"
+        return f"{self.root_url}{FEED_PATH}"
+
+    @property
+    def requests(self) -> list[Request]:
+        """The requests received so far, in order."""
+        return self.calls()
 
     def publish(self, body: bytes, content_type: str = "application/rss+xml") -> None:
         """Replace the feed document; it gets a new ETag and Last-Modified (to the second)."""
@@ -96,29 +104,29 @@ class FakeHomepage:
                 moment = self._doc.last_modified + timedelta(seconds=1)
             self._doc = _Document(body, content_type, etag, moment)
 
-    def __enter__(self) -> FakeHomepage:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _answer(self, request: Request) -> tuple[int, dict[str, str], bytes]:
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        received = base.Request.read(handler)
+        request = Request(received.target, received.headers)
         with self._lock:
-            doc, self.requests = self._doc, [*self.requests, request]
+            answer = self._answer(request, self._doc)
+            request.status = answer.status
+            self._record(request)
+        send(handler, answer)
+
+    def _answer(self, request: Request, doc: _Document) -> Answer:
         if request.path != FEED_PATH:
-            return 404, {}, b"not found"
+            return Answer(404, b"not found", "text/plain")
         if self.status != 200:
-            return self.status, {"Content-Type": "text/html"}, b"<h1>Internal Server Error</h1>"
-        headers = {"Content-Type": f"{doc.content_type}; charset=utf-8"}
+            return Answer(self.status, b"<h1>Internal Server Error</h1>", "text/html")
+        content_type = f"{doc.content_type}; charset=utf-8"
+        headers = {}
         if self.send_etag:
             headers["ETag"] = doc.etag
         if self.send_last_modified:
             headers["Last-Modified"] = format_datetime(doc.last_modified, usegmt=True)
         if self.honour_conditional and self._unchanged(request.headers, doc):
-            return 304, headers, b""
-        return 200, headers, doc.body
+            return Answer(304, b"", content_type, headers)
+        return Answer(200, doc.body, content_type, headers)
 
     def _unchanged(self, headers: dict[str, str], doc: _Document) -> bool:
         if self.send_etag and "if-none-match" in headers:
@@ -130,22 +138,3 @@ class FakeHomepage:
             except (TypeError, ValueError):
                 return False
         return False
-
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
-                status, headers, body = fake._answer(request)
-                request.status = status
-                self.send_response(status)
-                for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format, *args) -> None:
-                pass
-
-        return Handler

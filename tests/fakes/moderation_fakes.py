@@ -29,13 +29,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class _XHandler(x_api._Handler):
-    def do_PUT(self) -> None:
-        self.server.fake._handle(self)
-
-
 class ModerationX(FakeX):
     """FakeX with mentions (replies among them) and hiding replies."""
+
+    methods = (*FakeX.methods, "PUT")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -43,16 +40,6 @@ class ModerationX(FakeX):
         self.users: dict[str, dict[str, str]] = {}
         self.hidden: list[str] = []
         self._ids = itertools.count(1700000000000000001)
-
-    def start(self) -> ModerationX:
-        server = x_api._Server(("127.0.0.1", 0), _XHandler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
 
     def add_mention(
         self, text: str, username: str, *, reply: bool, at: datetime | None = None

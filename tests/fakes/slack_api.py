@@ -46,6 +46,11 @@ class Call:
     response: Any = None
 
     @property
+    def endpoint(self) -> str:
+        """The Slack method: the name the fake files calls, faults and delays under."""
+        return self.method
+
+    @property
     def ok(self) -> bool:
         """True when the fake answered HTTP 200 with `"ok": true`."""
         return (
@@ -63,12 +68,8 @@ class _Fault:
 
 
 @dataclass
-class _Answer:
-    status: int
-    body: bytes
-    content_type: str
-    headers: dict[str, str]
-    json_body: Any = None
+class _Answer(Answer):
+    json_body: Any = None  # what the call records as the response
 
 
 def _json_answer(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> _Answer:
@@ -81,9 +82,9 @@ def _json_answer(obj: Any, status: int = 200, headers: dict[str, str] | None = N
     )
 
 
-def _parse_params(query: str, raw_body: bytes, content_type: str) -> dict[str, Any]:
-    """Merge query string and body (form or JSON) into one dict; decode JSON string fields."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+def _parse_params(query: dict[str, str], raw_body: bytes, content_type: str) -> dict[str, Any]:
+    """Merge query and body (form or JSON) into one dict; decode JSON string fields."""
+    params: dict[str, Any] = dict(query)
     ctype = content_type.split(";")[0].strip().lower()
     text = raw_body.decode("utf-8", errors="replace")
     if text:
@@ -106,91 +107,19 @@ def _parse_params(query: str, raw_body: bytes, content_type: str) -> dict[str, A
     return params
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeSlack
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "FakeSlack/1.0"
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeSlack:
+class FakeSlack(FakeServer[Call]):
     """Fake Slack Web API on 127.0.0.1; point `WebClient(base_url=fake.base_url)` at it."""
 
     def __init__(self, token: str = "xoxb-test-token", app_token: str | None = None) -> None:
+        super().__init__()
         self.token = token
         #: The app-level token (xapp-…) that `apps.connections.open` accepts; None: no Socket Mode.
         self.app_token = app_token
         #: What `apps.connections.open` answers as `url` (e.g. a `FakeSocketMode().url`).
         self.socket_mode_url: str | None = None
-        self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)
-        self._calls: list[Call] = []
-        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
-        self._delays: dict[str, float] = {}
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}
         self._ts_counter = itertools.count(100, 100)
         self._id_counter = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeSlack:
-        """Start serving on 127.0.0.1 on a free port in a daemon thread."""
-        if self._server is not None:
-            return self
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop the server and wait for its thread to finish."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("FakeSlack is not started")
-        return self._server.server_address[1]
-
-    @property
-    def root_url(self) -> str:
-        """`http://127.0.0.1:PORT` (no trailing slash)."""
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -201,8 +130,7 @@ class FakeSlack:
 
     def calls(self, method: str | None = None) -> list[Call]:
         """A snapshot of the recorded calls, optionally only those of one method."""
-        with self._lock:
-            return [c for c in self._calls if method is None or c.method == method]
+        return super().calls(method)
 
     def wait_for(
         self,
@@ -216,37 +144,22 @@ class FakeSlack:
         A `where` predicate that raises (e.g. KeyError on a missing param) counts as no match.
         Raises AssertionError with a summary of what was received on timeout.
         """
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                matched = [c for c in self._calls if c.method == method and _matches(where, c)]
-                if len(matched) >= count:
-                    return matched
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._cond.wait(min(remaining, 0.05))
-            same_method = sum(1 for c in self._calls if c.method == method)
-            received = list(self._calls)
-        lines = [
-            f"Timed out after {timeout}s waiting for {count} call(s) of {method!r}"
-            + (f" matching {where!r}" if where is not None else "")
-            + f": {len(matched)} matched, {same_method} call(s) of that method in total.",
-            f"Received {len(received)} call(s):",
-        ]
-        lines += [
-            f"  {c.method} status={c.status} params={_short(c.params)}" for c in received[-30:]
-        ]
-        if len(received) > 30:
-            lines.insert(2, f"  ... {len(received) - 30} earlier call(s) omitted")
-        raise AssertionError("\n".join(lines))
+        of_method: list[Call] = []
+        matched: list[Call] = []
 
-    def clear(self) -> None:
-        """Forget recorded calls, pending faults and delays."""
-        with self._lock:
-            self._calls.clear()
-            self._faults.clear()
-            self._delays.clear()
+        def enough() -> list[Call] | None:
+            of_method[:] = self.calls(method)
+            matched[:] = [c for c in of_method if _matches(where, c)]
+            return list(matched) if len(matched) >= count else None
+
+        def what() -> str:
+            matching = f" matching {where!r}" if where is not None else ""
+            return (
+                f"{count} call(s) of {method!r}{matching}: {len(matched)} matched, "
+                f"{len(of_method)} call(s) of that method in total"
+            )
+
+        return self.wait_until(enough, timeout, what)
 
     # ------------------------------------------------------------------ fault injection
 
@@ -264,17 +177,7 @@ class FakeSlack:
         5xx answers a plain-text body; any other status (e.g. 200) answers
         `{"ok": false, "error": error or "fake_error"}`.
         """
-        fault = _Fault(status=status, retry_after=retry_after, error=error)
-        with self._lock:
-            self._faults[method].extend([fault] * times)
-
-    def delay(self, method: str, seconds: float) -> None:
-        """Sleep `seconds` before answering each call of `method` (0 removes the delay)."""
-        with self._lock:
-            if seconds > 0:
-                self._delays[method] = seconds
-            else:
-                self._delays.pop(method, None)
+        self._add_fault(method, _Fault(status=status, retry_after=retry_after, error=error), times)
 
     # ------------------------------------------------------------------ extra endpoints
 
@@ -323,33 +226,29 @@ class FakeSlack:
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        received_at = time.monotonic()
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw_body = handler.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        params = _parse_params(split.query, raw_body, headers.get("content-type", ""))
+        request = Request.read(handler)
+        headers = request.headers
+        params = _parse_params(request.query, request.body, headers.get("content-type", ""))
         authorized = headers.get("authorization") == f"Bearer {self.token}"
         app_authorized = (
             self.app_token is not None
             and headers.get("authorization") == f"Bearer {self.app_token}"
         )
 
-        path = split.path
+        path = request.path
         if path.startswith("/api/") and len(path) > len("/api/"):
             method = path[len("/api/") :]
-        elif path.startswith("/response/") and handler.command == "POST":
+        elif path.startswith("/response/") and request.method == "POST":
             method = RESPONSE_URL
-        elif path.startswith("/files/") and handler.command == "GET":
+        elif path.startswith("/files/") and request.method == "GET":
             method = FILE_DOWNLOAD
         else:
-            _send(handler, _Answer(404, b"Not Found", "text/plain; charset=utf-8", {}))
+            send(handler, Answer(404, b"Not Found", "text/plain; charset=utf-8"))
             return
 
-        with self._cond:
-            faults = self._faults.get(method)
-            fault = faults.popleft() if faults else None
-            wait = self._delays.get(method, 0.0)
+        with self._lock:
+            fault = self._take_fault(method)
+            wait = self._delay(method)
             if fault is not None:
                 answer = _fault_answer(fault)
             elif method == RESPONSE_URL:
@@ -362,32 +261,32 @@ class FakeSlack:
                 answer = _json_answer({"ok": False, "error": "invalid_auth"})
             else:
                 answer = _json_answer(self._api_response(method, params))
-            self._calls.append(
+            self._record(
                 Call(
                     method=method,
                     params=params,
                     headers=headers,
-                    raw_body=raw_body,
-                    at=received_at,
+                    raw_body=request.body,
+                    at=request.at,
                     status=answer.status,
                     path=path,
                     response=answer.json_body,
                 )
             )
-            self._cond.notify_all()
-        if wait:
-            time.sleep(wait)
-        _send(handler, answer)
+        send(handler, answer, after=wait)
+
+    def _describe(self, call: Call) -> str:
+        return f"{call.method} status={call.status} params={short(repr(call.params))}"
 
     def _file_answer(self, path: str, authorized: bool) -> _Answer:
         parts = path.split("/")
         entry = self._files.get(parts[2]) if len(parts) > 2 else None
         if entry is None:
-            return _Answer(404, b"Not Found", "text/plain; charset=utf-8", {})
+            return _Answer(404, b"Not Found", "text/plain; charset=utf-8")
         if not authorized:
-            return _Answer(200, _LOGIN_PAGE, "text/html; charset=utf-8", {})
+            return _Answer(200, _LOGIN_PAGE, "text/html; charset=utf-8")
         file_obj, data = entry
-        return _Answer(200, data, file_obj["mimetype"], {})
+        return _Answer(200, data, file_obj["mimetype"])
 
     def _app_token_response(
         self, method: str, authorized: bool, app_authorized: bool
@@ -537,18 +436,5 @@ def _fault_answer(fault: _Fault) -> _Answer:
             phrase = HTTPStatus(fault.status).phrase
         except ValueError:
             phrase = "Server Error"
-        return _Answer(fault.status, phrase.encode(), "text/plain; charset=utf-8", {})
+        return _Answer(fault.status, phrase.encode(), "text/plain; charset=utf-8")
     return _json_answer({"ok": False, "error": fault.error or "fake_error"}, status=fault.status)
-
-
-def _send(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
-    try:
-        handler.send_response(answer.status)
-        handler.send_header("Content-Type", answer.content_type)
-        handler.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(answer.body)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up (e.g. a timeout while we were delaying)

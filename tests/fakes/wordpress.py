@@ -1,4 +1,4 @@
-"""A fake WordPress REST API over real HTTP on 127.0.0.1 (plus the loopback server the blog fakes share)."""
+"""A fake WordPress REST API over real HTTP on 127.0.0.1 (plus `BlogServer`, what the blog fakes share)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ import itertools
 import json
 import re
 import struct
-import threading
-import time
 import zlib
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+
+from fakes.base import Answer, FakeServer, Request, send
 
 USER = "snsbot-editor"
 APP_PASSWORD = "abcd EFGH ijkl MNOP qrst UVWX"  # shown by WordPress in groups of four
@@ -92,7 +90,7 @@ def tiny_png() -> bytes:
     )
 
 
-# ---------------------------------------------------------------------- shared loopback server
+# ---------------------------------------------------------------------- what the blog fakes share
 
 
 @dataclass
@@ -110,14 +108,6 @@ class Call:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
-
-
-@dataclass
-class Answer:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json; charset=UTF-8"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def json_answer(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Answer:
@@ -144,93 +134,34 @@ def forbidden_status_answer(inner: int) -> Answer:
     return json_answer(body, 400)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.fake._dispatch(self)  # type: ignore[attr-defined]
+class BlogServer(FakeServer[Call]):
+    """A fake whose calls each get an endpoint name and an `Answer`; faults are whole answers."""
 
-    do_POST = do_PUT = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that gave up (timeout tests) is not an error of the fake
-
-
-class LoopbackServer:
-    """Serves on 127.0.0.1 (free port), records calls, injects faults and delays per endpoint."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._calls: list[Call] = []
-        self._faults: dict[str, deque[Answer]] = defaultdict(deque)
-        self._delays: dict[str, float] = {}
-        self._server: _Server | None = None
-
-    def __enter__(self):
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    @property
-    def root_url(self) -> str:
-        assert self._server is not None, "not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def calls(self, endpoint: str | None = None) -> list[Call]:
-        with self._lock:
-            return [c for c in self._calls if endpoint in (None, c.endpoint)]
+    methods = ("GET", "POST", "PUT", "DELETE")
 
     def fail_next(self, endpoint: str, answer: Answer, times: int = 1) -> None:
         """Answer the next `times` calls of `endpoint` (or ANY) with `answer`, doing nothing else."""
-        with self._lock:
-            self._faults[endpoint].extend([answer] * times)
+        self._add_fault(endpoint, answer, times)
 
-    def delay(self, endpoint: str, seconds: float) -> None:
-        """Handle each call of `endpoint`, then wait `seconds` before answering (0: no delay)."""
-        with self._lock:
-            self._delays[endpoint] = seconds
-
-    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        request = Request.read(handler)
         call = Call(
-            method=handler.command,
-            path=handler.path,
+            method=request.method,
+            path=request.target,
             endpoint="",
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            headers={k.lower(): v for k, v in handler.headers.items()},
-            body=handler.rfile.read(length) if length else b"",
+            query=request.query,
+            headers=request.headers,
+            body=request.body,
         )
-        call.endpoint = self._endpoint(call, split.path)
+        call.endpoint = self._endpoint(call, request.path)
         with self._lock:
-            queue = self._faults.get(call.endpoint) or self._faults.get(ANY)
-            answer = queue.popleft() if queue else None
+            answer = self._take_fault(call.endpoint, ANY)
             if answer is None:
-                answer = self._answer(call, split.path)
+                answer = self._answer(call, request.path)
             call.status = answer.status
-            self._calls.append(call)
-            wait = self._delays.get(call.endpoint, 0.0)
-        if wait:
-            time.sleep(wait)
-        handler.send_response(answer.status)
-        handler.send_header("Content-Type", answer.content_type)
-        handler.send_header("Content-Length", str(len(answer.body)))
-        for name, value in answer.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(answer.body)
+            self._record(call)
+            wait = self._delay(call.endpoint)
+        send(handler, answer, after=wait)
 
     def _endpoint(self, call: Call, path: str) -> str:
         raise NotImplementedError
@@ -242,7 +173,7 @@ class LoopbackServer:
 # ---------------------------------------------------------------------- WordPress
 
 
-class FakeWordPress(LoopbackServer):
+class FakeWordPress(BlogServer):
     """WordPress REST API: posts, media, users/me; `/wp-json/` and `?rest_route=`; Basic auth."""
 
     def __init__(

@@ -16,20 +16,20 @@ import base64
 import itertools
 import json
 import re
-import threading
 import time
-from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from oauthlib.oauth1 import Client
 from oauthlib.oauth1.rfc5849 import signature
+
+from fakes.base import Answer, FakeServer, Request, send
 
 USER_ID = "1500000000000000001"
 USER_NAME = "わこらぼ"
@@ -159,26 +159,7 @@ class _Fault:
     headers: dict[str, str]
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeX
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "FakeX/1.0"
-
-    def do_GET(self) -> None:
-        self.server.fake._handle(self)
-
-    def do_POST(self) -> None:
-        self.server.fake._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeX:
+class FakeX(FakeServer[Call]):
     """Fake X API v2 for one account; point `X_API_URL` at `fake.url`."""
 
     def __init__(
@@ -191,56 +172,22 @@ class FakeX:
         username: str = "wakokyodo",
     ) -> None:
         """With both secrets given, every OAuth 1.0a signature is checked, as X does."""
+        super().__init__()
         self.consumer_key = consumer_key
         self.access_token = access_token
         self.consumer_secret = consumer_secret
         self.access_token_secret = access_token_secret
         self.username = username
-        self._lock = threading.Lock()
-        self._calls: list[Call] = []
         self._tweets: list[dict[str, Any]] = []  # newest last; each keeps its "submitted" text
         self._media: set[str] = set()
-        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
-        self._delays: dict[str, float] = {}
         self._tweet_ids = itertools.count(1800000000000000001)
         self._media_ids = itertools.count(1900000000000000001)
         self._tco = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> FakeX:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-
-    def __enter__(self) -> FakeX:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:
         """`http://127.0.0.1:PORT`, the value for X_API_URL."""
-        if self._server is None:
-            raise RuntimeError("FakeX is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.root_url
 
     # ------------------------------------------------------------------ inspection and setup
 
@@ -272,50 +219,35 @@ class FakeX:
             body = _DEFAULT_FAULT_BODIES.get(status) or server_error(status)
         if headers is None and status == 429:
             headers = rate_limit_headers()
-        with self._lock:
-            self._faults[path_or_endpoint].extend([_Fault(status, body, headers or {})] * times)
-
-    def delay(self, path_or_endpoint: str, seconds: float) -> None:
-        """Sleep `seconds` before answering each such call (the work is done first); 0 removes it."""
-        with self._lock:
-            if seconds > 0:
-                self._delays[path_or_endpoint] = seconds
-            else:
-                self._delays.pop(path_or_endpoint, None)
+        self._add_fault(path_or_endpoint, _Fault(status, body, headers or {}), times)
 
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw_body = handler.rfile.read(length) if length > 0 else b""
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+        request = Request.read(handler)
         call = Call(
-            endpoint=_endpoint(handler.command, split.path),
-            method=handler.command,
-            path=split.path,
-            query=dict(parse_qsl(split.query, keep_blank_values=True)),
-            headers=headers,
-            raw_body=raw_body,
-            oauth=_oauth_params(headers.get("authorization", "")),
+            endpoint=_endpoint(request.method, request.path),
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            headers=request.headers,
+            raw_body=request.body,
+            oauth=_oauth_params(request.headers.get("authorization", "")),
         )
-        _parse_body(call, headers.get("content-type", ""))
+        _parse_body(call, request.headers.get("content-type", ""))
         with self._lock:
-            self._calls.append(call)
-            queue = self._faults.get(call.endpoint) or self._faults.get(call.path)
-            if queue:
-                fault = queue.popleft()
+            self._record(call)
+            fault = self._take_fault(call.endpoint, call.path)
+            if fault is not None:
                 status, body, extra = fault.status, fault.body, fault.headers
-            elif not self._authorized(call, handler.headers.get("Host", ""), split.query):
+            elif not self._authorized(call, request.headers.get("host", ""), request.query_string):
                 status, body, extra = 401, UNAUTHORIZED, {}
             else:
                 status, body = self._answer(call)
                 extra = {}
             call.status, call.response = status, body
-            wait = self._delays.get(call.endpoint) or self._delays.get(call.path) or 0.0
-        if wait:
-            time.sleep(wait)
-        _send(handler, status, body, extra)
+            wait = self._delay(call.endpoint, call.path)
+        send(handler, _encode(status, body, extra), after=wait)
 
     def _authorized(self, call: Call, host: str, query: str) -> bool:
         oauth = call.oauth
@@ -498,19 +430,10 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str]) -> None:
-    """Send `body` as JSON, or as an HTML page when it is a str (as proxies in front of X do)."""
+def _encode(status: int, body: Any, headers: dict[str, str]) -> Answer:
+    """`body` as JSON, or as an HTML page when it is a str (as proxies in front of X send)."""
     if isinstance(body, str):
-        payload, ctype = body.encode(), "text/html; charset=utf-8"
-    else:
-        payload, ctype = json.dumps(body, ensure_ascii=False).encode(), "application/json"
-    try:
-        handler.send_response(status)
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(payload)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the client gave up (a timeout while we were delaying)
+        return Answer(status, body.encode(), "text/html; charset=utf-8", headers)
+    return Answer(
+        status, json.dumps(body, ensure_ascii=False).encode(), "application/json", headers
+    )
