@@ -6,7 +6,7 @@ from bot import drafts, identity, oversight, revisions, wording, workflow
 from bot.models import Draft
 from bot.services import Services
 from bot.snapshot import take
-from handlers.teams import cards, ids, people
+from handlers.teams import approval_card, cards, ids, people
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import messages_for, say
 
@@ -52,8 +52,10 @@ def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str
     snapshot = take(session, draft, services.dry_run_channels, services.clock())
     mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
     approver = workflow.may_decide(session, user.id, PLATFORM)
-    content = cards.approval_card(msg, snapshot, name_of, approver_mris=mris, for_approver=approver)
-    return card_answer(cards.with_error(content, problem) if problem else content)
+    content = approval_card.approval_card(
+        msg, snapshot, name_of, approver_mris=mris, for_approver=approver
+    )
+    return card_answer(approval_card.with_error(content, problem) if problem else content)
 
 
 def refresh(services, session, user, msg, name_of, data) -> dict:

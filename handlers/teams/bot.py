@@ -11,7 +11,7 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from bot import roles, workflow
 from bot.services import Services
 from bot.snapshot import take
-from handlers.teams import actions, cards, dialogs, ids, people
+from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import card_markdown, messages_for
 
@@ -104,10 +104,10 @@ class SnsAgent:
             if roles.role_of(session, user.id, PLATFORM) is None:
                 return _text(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
-                return _card(cards.launcher(msg))
+                return _card(form_card.launcher(msg))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
-            return _card(cards.status_card(msg, mine))
+            return _card(chat_cards.status_card(msg, mine))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

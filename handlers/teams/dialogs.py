@@ -13,7 +13,7 @@ from bot.config import CHANNELS
 from bot.models import Draft, Submission
 from bot.services import Services
 from bot.snapshot import content_of, take
-from handlers.teams import cards, ids, people
+from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import card_markdown, messages_for
@@ -50,7 +50,9 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
             return cards.close_dialog(msg("refuse.not_found", id=draft_id))
         if verb == ids.SHOW_FULL:
             snapshot = take(session, draft, services.dry_run_channels, services.clock())
-            return cards.dialog(msg("full.title", id=draft.id), cards.full_text_card(msg, snapshot))
+            return cards.dialog(
+                msg("full.title", id=draft.id), approval_card.full_text_card(msg, snapshot)
+            )
         initial = drafts.DraftInput(body=drafts.clean_input(prefill)[:10000], channels=CHANNELS)
         meta = {"nonce": uuid.uuid4().hex}
         if verb == ids.RESUBMIT:
@@ -60,9 +62,9 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
-        form = cards.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
+        form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta)  # fmt: skip
-        return cards.dialog(cards.form_title(msg, meta.get("mode")), form)
+        return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
 
 
 def message_text(value: dict) -> str:
@@ -130,6 +132,6 @@ def _store(services: Services, session, msg, meta: dict, user_id: str, content) 
 
 
 def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:
-    form = cards.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
+    form = form_card.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
                             groups=registered, errors=errors, meta=meta)  # fmt: skip
-    return cards.dialog(cards.form_title(msg, meta.get("mode")), form)
+    return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)

@@ -8,7 +8,7 @@ from bot import addresses
 from bot.notifier import RetryLater
 from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot
-from handlers.teams import cards
+from handlers.teams import approval_card, cards, chat_cards
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import messages_for
 
@@ -34,7 +34,9 @@ class TeamsNotifier:
         refs = []
         for approver in draft.approvers:
             msg = self._msg(known, approver)
-            content = cards.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
+            content = approval_card.approval_card(
+                msg, draft, self._name_of(known), approver_mris=mris
+            )
             try:
                 reference = self._reference(known, approver)
                 refs.append(
@@ -58,9 +60,11 @@ class TeamsNotifier:
             user, address = by_conversation.get(conversation_id, ("", {}))
             msg = messages_for(address.get("locale"), self.default_locale)
             if revision == draft.revision:
-                content = cards.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
+                content = approval_card.approval_card(
+                    msg, draft, self._name_of(known), approver_mris=mris
+                )
             else:
-                content = cards.superseded_card(msg, draft, revision)
+                content = approval_card.superseded_card(msg, draft, revision)
             reference = address.get("reference") or self.proactive.reference_for(conversation_id)
             self.proactive.update(reference, activity_id, content)
 
@@ -68,29 +72,29 @@ class TeamsNotifier:
         known = self._addresses()
         msg = self._msg(known, draft.author_id)
         self._send(
-            known, draft.author_id, cards.author_card(msg, draft, kind, self._name_of(known))
+            known, draft.author_id, chat_cards.author_card(msg, draft, kind, self._name_of(known))
         )
 
     def tell_approvers(self, draft: DraftSnapshot, kind: str) -> None:
         known = self._addresses()
         for approver in draft.approvers:
             msg = self._msg(known, approver)
-            content = cards.approver_card(msg, draft, kind, self._name_of(known))
+            content = chat_cards.approver_card(msg, draft, kind, self._name_of(known))
             self._send(known, approver, content)
 
     def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
         known = self._addresses()
-        content = cards.reminder_card(self._msg(known, user_id), waiting, self._name_of(known))
+        content = chat_cards.reminder_card(self._msg(known, user_id), waiting, self._name_of(known))
         self._send(known, user_id, content)
 
     def ask_review(self, user_id: str, items: list[ReviewItem]) -> None:
         known = self._addresses()
-        content = cards.review_card(self._msg(known, user_id), items, self._name_of(known))
+        content = chat_cards.review_card(self._msg(known, user_id), items, self._name_of(known))
         self._send(known, user_id, content)
 
     def ask_rotation(self, user_id: str, items: list[RotationItem]) -> None:
         known = self._addresses()
-        self._send(known, user_id, cards.rotation_card(self._msg(known, user_id), items))
+        self._send(known, user_id, chat_cards.rotation_card(self._msg(known, user_id), items))
 
     def tell_user(self, user_id: str, text: str) -> None:
         known = self._addresses()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.drafts import DraftInput
 from bot.messages import Messages
 from bot.snapshot import DraftSnapshot, PublicationView
-from handlers.teams import cards
+from handlers.teams import approval_card, chat_cards, form_card
 from handlers.teams.text import card_markdown, say
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -36,9 +36,9 @@ def blocks_of(content) -> list[dict]:
 def test_peoples_text_is_shown_exactly_and_never_as_markdown():
     msg = Messages("ja")
     for content in (
-        cards.approval_card(msg, snapshot(), str),
-        cards.author_card(msg, snapshot(), "rejected", str),
-        cards.full_text_card(msg, snapshot()),
+        approval_card.approval_card(msg, snapshot(), str),
+        chat_cards.author_card(msg, snapshot(), "rejected", str),
+        approval_card.full_text_card(msg, snapshot()),
     ):
         runs = [i["text"] for b in blocks_of(content) if b["type"] == "RichTextBlock"
                 for i in b["inlines"]]  # fmt: skip
@@ -58,7 +58,7 @@ def test_catalogue_markup_becomes_card_markdown_but_values_stay_as_given():
 
 
 def test_the_launcher_opens_the_form_in_a_dialog():
-    launcher = cards.launcher(Messages("en"))
+    launcher = form_card.launcher(Messages("en"))
     assert launcher["actions"][0]["data"] == {
         "msteams": {"type": "task/fetch"},
         "verb": "open_draft",

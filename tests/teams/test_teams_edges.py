@@ -23,7 +23,7 @@ from bot.drafts import BODY_MAX_CHARS, DraftInput
 from bot.messages import Messages
 from bot.models import Draft
 from bot.snapshot import take
-from handlers.teams import cards
+from handlers.teams import approval_card, cards, chat_cards
 from handlers.teams.settings import PREFIX, TeamsSettings
 
 CARD_LIMIT = 80 * 1024  # Microsoft advises at most 80 KB per bot message (hard limit 100 KB)
@@ -89,9 +89,11 @@ def test_the_card_for_the_longest_allowed_draft_stays_under_teams_limit(teams):
     for locale in ("ja", "en"):
         msg = Messages(locale)
         for content in (
-            cards.approval_card(msg, snapshot, str, approver_mris=(CHIEF.mri,)),
-            cards.approval_card(msg, snapshot, str, approver_mris=(CHIEF.mri,), for_approver=True),
-            cards.author_card(msg, snapshot, "submitted", str),
+            approval_card.approval_card(msg, snapshot, str, approver_mris=(CHIEF.mri,)),
+            approval_card.approval_card(
+                msg, snapshot, str, approver_mris=(CHIEF.mri,), for_approver=True
+            ),
+            chat_cards.author_card(msg, snapshot, "submitted", str),
         ):
             activity = {"type": "message", "attachments": [cards.attachment(content)]}
             assert utf16_size(activity) < CARD_LIMIT

@@ -1,0 +1,145 @@
+"""The approval card for Teams (user-specific while pending), its superseded form, the full text."""
+
+from __future__ import annotations
+
+from bot.drafts import X_MAX_WEIGHT
+from bot.messages import Messages
+from bot.models import FAILED, PENDING
+from bot.snapshot import DraftSnapshot
+from bot.wording import decision, publication
+from handlers.teams import ids
+from handlers.teams.cards import (
+    PREVIEW_CHARS,
+    NameOf,
+    card,
+    dialog_button,
+    error_text,
+    execute,
+    literal,
+    shorten,
+    text,
+)
+from handlers.teams.text import card_markdown, say
+
+
+def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> dict:
+    c = draft.content
+    facts = [
+        (msg("card.author"), name_of(draft.author_id)),
+        (msg("card.source"), msg("source." + c.source)),
+        (msg("card.category"), msg("category." + c.category)),
+        (msg("card.url"), c.url[:300] if c.url else msg("card.no_url")),
+        (msg("card.publish_at"), msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
+    ]  # fmt: skip
+    if c.group_name:
+        facts.append((msg("card.group"), c.group_name[:200]))
+    if c.group_date:
+        facts.append((msg("card.group_date"), c.group_date))
+    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]}
+
+
+def previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
+    c, blocks = draft.content, []
+
+    def preview(head: str, value: str) -> None:
+        blocks.append(text(card_markdown(head), weight="bolder", spacing="medium"))
+        blocks.append(literal(shorten(value, PREVIEW_CHARS, msg)))
+
+    if "x" in c.channels:
+        preview(msg("card.preview_x", weight=draft.x_weight, max=X_MAX_WEIGHT), draft.x_text)
+    if "facebook" in c.channels:
+        preview(msg("card.preview_facebook"), c.body)
+    if "blog" in c.channels:
+        preview(msg("card.preview_blog", title=shorten(draft.blog_title, 150, msg)), c.body)
+    if c.group_draft:
+        preview(msg("card.group_draft"), c.group_draft)
+    dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
+    if dry and draft.status == PENDING:
+        names = "、".join(msg(f"channel.{ch}") for ch in dry)
+        blocks.append(text(f"{msg('card.dry_run')}: {names}", isSubtle=True, size="small"))
+    return blocks
+
+
+def publication_lines(msg: Messages, draft: DraftSnapshot) -> list[dict]:
+    return [text(say(msg, publication(p, draft)), spacing="small") for p in draft.publications]
+
+
+def _decided(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
+    return [
+        {**literal(say(msg, decision(draft), name_of)), "separator": True},
+        *publication_lines(msg, draft),
+    ]
+
+
+def approval_card(
+    msg: Messages,
+    draft: DraftSnapshot,
+    name_of: NameOf,
+    *,
+    approver_mris: tuple[str, ...] = (),
+    for_approver: bool = False,
+) -> dict:
+    """The chief's card. While pending, only approvers see Approve / Reject: everyone else's
+    view has none, and the approvers' Teams fetch their own view (`refresh`, user-specific)."""
+    data = {"draft": draft.id, "revision": draft.revision}
+    body = [
+        text(msg("card.header", id=draft.id, revision=draft.revision), size="large",
+             weight="bolder"),
+        _facts(msg, draft, name_of),
+        text(card_markdown(msg("source_rule." + draft.content.source)), isSubtle=True,
+             size="small"),
+        *previews(msg, draft),
+    ]  # fmt: skip
+    if draft.revision > 1:
+        who = name_of(draft.revised_by)
+        body.insert(1, text(card_markdown(msg("card.revised", revision=draft.revision, who=who))))
+    actions = [dialog_button(msg, "button.full_text", ids.SHOW_FULL, data)]
+    if draft.status != PENDING:
+        body.extend(_decided(msg, draft, name_of))
+        failed = [p.channel for p in draft.publications if p.status == FAILED]
+        if failed:
+            actions.insert(0, execute(msg, "button.retry", ids.RETRY, data))
+        return card(body, actions)  # no refresh: the decided card is the same for everyone
+    refresh = {
+        "action": {"type": "Action.Execute", "verb": ids.REFRESH, "data": data},
+        "userIds": list(approver_mris),
+    }
+    if not for_approver:
+        body.append(text(msg("teams.card_for_approvers"), isSubtle=True, size="small"))
+        return card(body, [*actions, execute(msg, "teams.refresh", ids.REFRESH, data)], refresh)
+    reject = card(
+        [{"type": "Input.Text", "id": ids.REASON, "label": msg("reject.reason"),
+          "isMultiline": True, "maxLength": 2000, "isRequired": True,
+          "errorMessage": msg("error.reason_required")}],
+        [execute(msg, "reject.submit", ids.REJECT, data, "destructive")],
+    )  # fmt: skip
+    approve = execute(msg, "button.approve", ids.APPROVE, data, "positive")
+    approve["associatedInputs"] = "none"
+    show_reject = {"type": "Action.ShowCard", "title": msg("button.reject"), "card": reject}
+    return card(body, [approve, show_reject, *actions], refresh)
+
+
+def with_error(content: dict, message: str) -> dict:
+    """The same card with a warning line at the top (e.g. a reject without its reason)."""
+    return {**content, "body": [error_text(message), *content["body"]]}
+
+
+def superseded_card(msg: Messages, draft: DraftSnapshot, revision: int) -> dict:
+    return card(
+        [
+            text(msg("card.header", id=draft.id, revision=revision), size="large", weight="bolder"),
+            text(msg("card.superseded", id=draft.id, old=revision, new=draft.revision)),
+        ]
+    )
+
+
+def full_text_card(msg: Messages, draft: DraftSnapshot) -> dict:
+    c = draft.content
+    parts = [(msg("field.body"), c.body), (msg("field.x_text"), draft.x_text if "x" in c.channels else ""),
+             (msg("field.blog_title"), draft.blog_title if "blog" in c.channels else ""),
+             (msg("field.url"), c.url), (msg("field.group_draft"), c.group_draft)]  # fmt: skip
+    body = [text(msg("full.title", id=draft.id), size="large", weight="bolder")]
+    for label, value in parts:
+        if value:
+            body += [text(label, weight="bolder"), literal(value)]
+    return card(body)
