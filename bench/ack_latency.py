@@ -49,6 +49,7 @@ class Phase:
     errors: int = 0
     elapsed: float = 0.0
     cpu: float | None = None  # CPU seconds the serving process used during the phase
+    cpu_until_quiet: float | None = None  # the same, until its work after the acks was done too
 
     @property
     def slow(self) -> int:
@@ -223,6 +224,9 @@ def summary_rows(phases: list[Phase]) -> list[list[object]]:
             p.slow,
             f"{len(p.latencies) / p.elapsed:.0f}" if p.elapsed else "-",
             "-" if p.cpu is None or not p.latencies else f"{p.cpu / len(p.latencies) * 1000:.1f}",
+            "-"
+            if p.cpu_until_quiet is None or not p.latencies
+            else f"{p.cpu_until_quiet / len(p.latencies) * 1000:.1f}",
         ]
         for p in phases
     ]
@@ -371,6 +375,8 @@ def measure(args, levels, urls, fake, servers: dict[str, Process]) -> list[Phase
                     flush=True,
                 )
                 quiesce(fake)
+                cpu2 = servers[app].cpu_seconds()
+                phase.cpu_until_quiet = None if cpu0 is None or cpu2 is None else cpu2 - cpu0
     return phases
 
 
@@ -390,6 +396,7 @@ def report(phases: list[Phase], levels: list[int], approved: int) -> None:
                 "≥3 s",
                 "req/s",
                 "server CPU ms/req",
+                "… until quiet",
             ],
             summary_rows(phases),
         )

@@ -7,6 +7,8 @@ import cProfile
 import io
 import pstats
 import resource
+import socketserver
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -20,7 +22,7 @@ import benchlib
 import seed
 from benchlib import CHIEF, OPERATORS, TOKEN, table
 from fakes.slack_api import FakeSlack
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 
 from bot import db, register, roles
 from bot.config import CHANNELS
@@ -28,6 +30,11 @@ from bot.models import OPEN_PUBLICATION_STATES, PUBLISHED, Notice, Publication, 
 from bot.services import utc_now
 
 GOAL = 200.0  # publications per second on one worker
+
+# The fakes' servers keep Python's default listen backlog of 5. With several workers each
+# opening a connection per Slack call, the kernel dropped connections (`ListenOverflows`) and
+# clients waited 1-3 s to retry: seconds without a single call. Slack itself does not do that.
+socketserver.TCPServer.request_queue_size = 1024
 
 # Publications only: the same worker with notice delivery switched off (notices stay owed).
 WORKER_WITHOUT_NOTICES = """
@@ -45,8 +52,10 @@ class Run:
     workers: int
     mode: str  # "once", "once, publish only", "once, notices only" or "service"
     wall: float = 0.0
-    startup: float = 0.0
-    window: float = 0.0
+    startup: float = 0.0  # wall s of one `worker --once` that finds nothing to do
+    startup_cpu: float = 0.0  # and its CPU s
+    window: float = 0.0  # s from the first claim to the last publication
+    drain: float = 0.0  # s from the first claim to the last Slack call (notices included)
     exit_codes: list[int] = field(default_factory=list)
     checks: dict = field(default_factory=dict)
     slack_calls: int = 0
@@ -80,6 +89,10 @@ def make_template(backend: str, workdir: Path, count: int) -> str:
         f"({done.rows} rows) in {time.perf_counter() - t0:.1f} s",
         flush=True,
     )
+    if backend == "postgresql":  # statistics, as autovacuum keeps them on a live database
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE"))
+            connection.commit()
     engine.dispose()
     return template
 
@@ -203,8 +216,15 @@ def verify(url: str, expected: int) -> dict:
         and not chain,
         "chain_intact": not chain,
         "window": (window[1] - window[0]).total_seconds() if window[0] and window[1] else 0.0,
+        "first_claim": window[0],
         "notices_owed": owed,
     }
+
+
+def last_chat_call(fake: FakeSlack) -> float | None:
+    """When FakeSlack got its last chat.* call, in `time.time()` seconds."""
+    arrivals = [c.at for c in fake.calls() if c.method.startswith("chat.")]
+    return max(arrivals) + time.time() - time.monotonic() if arrivals else None
 
 
 def slack_summary(fake: FakeSlack) -> tuple[int, int, int]:
@@ -239,7 +259,8 @@ def main() -> int:
         "--profile",
         type=int,
         metavar="N",
-        help="instead: profile one in-process worker over N publications (cProfile, SQLite)",
+        help="instead: profile one in-process worker over N publications (cProfile, on the "
+        "first of --backends)",
     )
     parser.add_argument(
         "--profile-clock",
@@ -249,10 +270,14 @@ def main() -> int:
     )
     parser.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the stats")
     parser.add_argument("--limit", type=float, default=600, help="seconds allowed per run (600)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each configuration; >1 adds medians (1)"
+    )
     args = parser.parse_args()
     print(f"machine: {benchlib.machine()}")
     if args.profile:
-        return profile(args.profile, args.profile_out, args.profile_clock)
+        backend = args.backends.split(",")[0]
+        return profile(args.profile, args.profile_out, args.profile_clock, backend)
     backends = [b for b in args.backends.split(",") if b]
     if "postgresql" in backends and not benchlib.PG_URL:
         print("  postgresql skipped: SNSBOT_TEST_POSTGRES_URL is not set")
@@ -264,8 +289,9 @@ def main() -> int:
         for backend in backends:
             template = make_template(backend, workdir, args.count)
             try:
-                for workers in levels:
-                    runs += measure(args, backend, workers, template, workdir, fake)
+                for _ in range(args.repeat):  # rounds, so that a noisy minute hits every level
+                    for workers in levels:
+                        runs += measure(args, backend, workers, template, workdir, fake)
             finally:
                 if backend == "postgresql":
                     benchlib.pg_drop(template)
@@ -299,6 +325,9 @@ def measure(args, backend, workers, template, workdir, fake) -> list[Run]:
                 )
             run.checks = verify(url, args.count)
             run.window = run.checks["window"]
+            last_call, first_claim = last_chat_call(fake), run.checks["first_claim"]
+            if last_call and first_claim and mode != "once, publish only":
+                run.drain = last_call - first_claim.timestamp()
             run.slack_calls, results, updates = slack_summary(fake)
             run.checks["results_dms"], run.checks["card_updates"] = results, updates
             done = [run]
@@ -318,9 +347,9 @@ def measure(args, backend, workers, template, workdir, fake) -> list[Run]:
                 }
                 done.append(notices)
             # The start-up cost: one more `worker --once`, which finds nothing to do.
-            idle, _, _ = run_workers(1, env, workdir, args.limit, tag="idle")
+            idle, _, idle_cpu = run_workers(1, env, workdir, args.limit, tag="idle")
             for each in done:
-                each.startup = idle
+                each.startup, each.startup_cpu = idle, idle_cpu
                 print(f"  {line(each)}", flush=True)
             runs += done
     return runs
@@ -335,116 +364,161 @@ def line(run: Run) -> str:
     )
 
 
-def report(runs: list[Run], count: int) -> None:
-    rows = []
-    for run in runs:
-        net = run.wall - run.startup
-        c = run.checks
-        if run.mode.endswith("notices only"):
-            rate = f"{run.notices / net:.0f} notices/s" if net > 0 else "-"
-            per = f"{run.cpu / run.notices * 1000:.1f}/notice" if run.notices else "-"
-            window, once = "-", f"{run.notices} notices delivered" if c["ok"] else f"PROBLEM {c}"
-        else:
-            rate = f"{count / net:.0f}" if net > 0 else "-"
-            per = f"{run.cpu / count * 1000:.1f}"
-            window = f"{count / run.window:.0f}" if run.window else "-"
-            once = f"{c['duplicates']} dup, {c['entries']} entries, " + (
-                "exactly once" if c["ok"] else f"PROBLEM {c}"
-            )
-        rows.append(
-            [
-                run.backend,
-                run.workers,
-                run.mode,
-                f"{run.wall:.1f}",
-                f"{run.startup:.1f}",
-                rate,
-                window,
-                per,
-                run.slack_calls,
-                c["results_dms"],
-                once,
-            ]
-        )
-    print()
-    print(
-        table(
-            [
-                "db",
-                "workers",
-                "mode",
-                "wall s",
-                "start-up s",
-                "pub/s (wall − start-up)",
-                "pub/s (1st claim → last publish)",
-                "worker CPU ms/pub",
-                "Slack calls",
-                "results DMs",
-                "exactly once",
-            ],
-            rows,
-        )
+HEADERS = [
+    "db",
+    "workers",
+    "mode",
+    "wall s",
+    "start-up s",
+    "pub/s (wall − start-up)",
+    "pub/s (1st claim → last publish)",
+    "pub/s (1st claim → last Slack call)",
+    "worker CPU ms/pub (start-up excluded)",
+    "Slack calls",
+    "results DMs",
+    "exactly once",
+]
+
+
+def row(run: Run, count: int) -> list:
+    """One line of the table; rates and CPU are numbers, for medians."""
+    net, c = run.wall - run.startup, run.checks
+    cpu = run.cpu - run.workers * run.startup_cpu
+    if run.mode.endswith("notices only"):
+        rate = run.notices / net if net > 0 else None
+        per = cpu / run.notices * 1000 if run.notices else None
+        once = f"{run.notices} notices delivered" if c["ok"] else f"PROBLEM {c}"
+        return [run.backend, run.workers, run.mode, run.wall, run.startup, rate, None, None, per,
+                run.slack_calls, c["results_dms"], once]  # fmt: skip
+    once = f"{c['duplicates']} dup, {c['entries']} entries, " + (
+        "exactly once" if c["ok"] else f"PROBLEM {c}"
     )
-    for run in runs:
-        if run.workers == 1 and run.mode in ("once", "service"):
-            rate = count / (run.wall - run.startup)
-            verdict = "meets" if rate >= GOAL else "misses"
+    return [
+        run.backend,
+        run.workers,
+        run.mode,
+        run.wall,
+        run.startup,
+        count / net if net > 0 else None,
+        count / run.window if run.window else None,
+        count / run.drain if run.drain else None,
+        cpu / count * 1000,
+        run.slack_calls,
+        c["results_dms"],
+        once,
+    ]
+
+
+def shown(cells: list) -> list[str]:
+    """A row as text; a notices-only run's rate and CPU are per notice."""
+    per_notice = cells[2].endswith("notices only")
+    formats = [str, str, str, "{:.1f}", "{:.1f}", "{:.0f} notices/s" if per_notice else "{:.0f}",
+               "{:.0f}", "{:.0f}", "{:.1f}/notice" if per_notice else "{:.1f}", "{:,.0f}",
+               "{:,.0f}", str]  # fmt: skip
+    return [
+        "-" if v is None else (f(v) if callable(f) else f.format(v))
+        for f, v in zip(formats, cells, strict=True)
+    ]
+
+
+def report(runs: list[Run], count: int) -> None:
+    rows = [row(run, count) for run in runs]
+    print()
+    print(table(HEADERS, [shown(r) for r in rows]))
+    groups: dict[tuple, list[list]] = {}
+    for r in rows:
+        groups.setdefault(tuple(r[:3]), []).append(r)
+    if any(len(g) > 1 for g in groups.values()):
+        print(f"\nMedians of {max(len(g) for g in groups.values())} runs each:\n")
+        medians = [
+            [*key, *(_median([r[i] for r in g]) for i in range(3, 11)), _worst([r[11] for r in g])]
+            for key, g in groups.items()
+        ]
+        print(table(HEADERS, [shown(m) for m in medians]))
+        rows = medians
+    for r in rows:
+        if r[1] == 1 and r[2] in ("once", "service") and r[5] is not None:
+            verdict = "meets" if r[5] >= GOAL else "misses"
             print(
-                f"{run.backend}, one worker ({run.mode}): {rate:.0f} publications/s "
-                f"({verdict} goal ≥ {GOAL:.0f})"
+                f"{r[0]}, one worker ({r[2]}): {r[5]:.0f} publications/s ({verdict} goal ≥ {GOAL:.0f})"
             )
 
 
-def profile(count: int, save_to: str | None = None, clock: str = "cpu") -> int:
+def _median(values: list):
+    known = sorted(v for v in values if v is not None)
+    return statistics.median(known) if known else None
+
+
+def _worst(checks: list[str]) -> str:
+    """The exactly-once column of a group: the first problem, else the (shared) good result."""
+    return next((c for c in checks if "PROBLEM" in c), checks[0])
+
+
+def profile(
+    count: int, save_to: str | None = None, clock: str = "cpu", backend: str = "sqlite"
+) -> int:
     """One dispatcher in this process, every thread under cProfile; prints the hot spots."""
     from dataclasses import replace
 
     from bot.cli import assemble
     from bot.config import Settings
-    from bot.dispatcher import Dispatcher
 
     with tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp, FakeSlack(TOKEN) as fake:
-        template = make_template("sqlite", Path(tmp), count)
-        with benchlib.database("sqlite", Path(tmp), template) as url:
-            settings = replace(
-                Settings(
-                    slack_bot_token=TOKEN,
-                    slack_api_url=fake.base_url,
-                    database_url=url,
-                    chief=CHIEF,
-                    operators=OPERATORS,
-                ),
-                dry_run=True,
-            )
-            runtime = assemble(settings)
-            profiles, lock = [], threading.Lock()
-            timer = time.thread_time if clock == "cpu" else time.perf_counter
-            def profiled(method):
-                def run(*a):
-                    task = cProfile.Profile(timer)
-                    task.enable()
-                    try:
-                        return method(*a)
-                    finally:
-                        task.disable()
-                        with lock:
-                            profiles.append(task)
+        template = make_template(backend, Path(tmp), count)
+        try:
+            with benchlib.database(backend, Path(tmp), template) as url:
+                settings = replace(
+                    Settings(
+                        slack_bot_token=TOKEN,
+                        slack_api_url=fake.base_url,
+                        database_url=url,
+                        chief=CHIEF,
+                        operators=OPERATORS,
+                    ),
+                    dry_run=True,
+                )
+                runtime = assemble(settings)
+                profiles, lock = [], threading.Lock()
+                timer = time.thread_time if clock == "cpu" else time.perf_counter
 
-                return run
+                def profiled(method):
+                    def run(*a):
+                        task = cProfile.Profile(timer)
+                        task.enable()
+                        try:
+                            return method(*a)
+                        finally:
+                            task.disable()
+                            with lock:
+                                profiles.append(task)
 
-            # Publish tasks run in the pool; `run_until_idle` delivers notices in a thread beside.
-            for name in ("_publish", "_deliver_until_idle"):
-                method = getattr(runtime.dispatcher, name)
-                setattr(runtime.dispatcher, name, profiled(method))
-            main_thread = cProfile.Profile(timer)
-            t0 = time.perf_counter()
-            main_thread.enable()
-            runtime.dispatcher.run_until_idle(timeout=600)
-            main_thread.disable()
-            wall = time.perf_counter() - t0
-            runtime.dispatcher.stop()
-            runtime.services.engine.dispose()
-            checks = verify(url, count)
+                    return run
+
+                # Publish tasks run in the pool; `run_until_idle` delivers notices in a thread beside.
+                for name in ("_publish", "_deliver_until_idle"):
+                    method = getattr(runtime.dispatcher, name)
+                    setattr(runtime.dispatcher, name, profiled(method))
+                sql = Counter()  # statements sent, and commits, by the dispatcher
+
+                def count_statement(_conn, _cursor, statement, *_):
+                    sql[statement.split(None, 1)[0].upper()] += 1
+
+                engine = runtime.services.engine
+                event.listen(engine, "before_cursor_execute", count_statement)
+                event.listen(engine, "commit", lambda _conn: sql.update(["COMMIT"]))
+                main_thread = cProfile.Profile(timer)
+                t0 = time.perf_counter()
+                main_thread.enable()
+                runtime.dispatcher.run_until_idle(timeout=600)
+                main_thread.disable()
+                wall = time.perf_counter() - t0
+                event.remove(engine, "before_cursor_execute", count_statement)
+                runtime.dispatcher.stop()
+                runtime.services.engine.dispose()
+                checks = verify(url, count)
+        finally:
+            if backend == "postgresql":
+                benchlib.pg_drop(template)
     stats = pstats.Stats(main_thread)
     for task in profiles:
         stats.add(task)
@@ -452,6 +526,13 @@ def profile(count: int, save_to: str | None = None, clock: str = "cpu") -> int:
         f"\nprofiled: {count} publications in {wall:.1f} s under cProfile "
         f"({count / wall:.0f}/s, slowed by the profiler); checks {'ok' if checks['ok'] else checks};"
         f" times are each thread's {'CPU' if clock == 'cpu' else 'wall-clock'} time"
+    )
+    statements = sum(n for kind, n in sql.items() if kind != "COMMIT")
+    print(
+        f"SQL: {statements / count:.1f} statements and {sql['COMMIT'] / count:.2f} commits per "
+        "publication, notices included ("
+        + ", ".join(f"{kind} {n / count:.2f}" for kind, n in sql.most_common())
+        + ")"
     )
     if save_to:
         stats.dump_stats(save_to)

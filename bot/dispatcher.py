@@ -5,30 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
-from itertools import takewhile
+from functools import partial
 
-from sqlalchemy import Row, and_, or_, select, tuple_, update
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outcomes, oversight, roles, schedule
+from bot import notices, outbox, oversight, roles, schedule
 from bot.messages import Messages
-from bot.models import (
-    CARD,
-    CARD_UPDATE,
-    QUEUED,
-    SENDING,
-    CardMessage,
-    Draft,
-    Notice,
-    Publication,
-    ReminderLog,
-    Revision,
-)
+from bot.models import CARD, CARD_UPDATE, ReminderLog
 from bot.notifier import Notifier
 from bot.snapshot import DraftSnapshot, take, take_many
 from bot.workflow import EXPIRED_FOR_CHIEF
@@ -37,7 +26,6 @@ from publishers.base import Image, PermanentError, Publisher, TransientError
 log = logging.getLogger(__name__)
 
 MAX_PUBLISH_ATTEMPTS = 8
-NOTICE_ALARM_AFTER = 10  # failures after which each further one is logged as an error
 
 
 def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
@@ -45,22 +33,16 @@ def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
 
 
-def due_in_order(owed: Iterable[Row], now: datetime) -> dict[int, list[Row]]:
-    """Each draft's owed notices (given oldest first) that are due, up to its first that is not."""
-    runs: dict[int, list[Row]] = {}
-    waiting: set[int] = set()
-    for notice in owed:
-        if notice.draft_id in waiting:
-            continue
-        if notice.due_at > now:
-            waiting.add(notice.draft_id)
-            continue
-        runs.setdefault(notice.draft_id, []).append(notice)
-    return runs
+NOTICE_BACKOFF = partial(backoff, base=2.0, cap=600.0)  # 2 s, 4 s … up to 10 minutes
+NOTICE_BATCH = 50
+NOTICE_GATHER_SECONDS = 0.05  # after a part batch, notices gather this long for the next
 
 
 class Dispatcher:
-    """Runs two loops: publications (in a thread pool, one task per channel) and notices.
+    """Runs three loops: publications, notices and time-driven rules.
+
+    Publications are claimed a few at a time into a thread pool, one task per channel; their
+    results are written several to a transaction. Notices are claimed and sent a batch at a time.
 
     Publications are anyone's to take; a draft's notices are delivered only by a dispatcher that
     has a notifier for the chat platform the draft was written on (Slack, Teams…), so two
@@ -99,8 +81,9 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self.workers = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        self._sending = 0  # claimed and not yet attempted
         self._in_flight = 0  # claimed and not yet recorded
-        self._finished: list[tuple[outcomes.Claim, outcomes.Outcome | None]] = []
+        self._finished: list[outbox.Outcome | None] = []  # None: the attempt itself failed
         self._lock = threading.Lock()
         self._recording = threading.Lock()
         self._publish_wakeup = threading.Event()
@@ -123,7 +106,7 @@ class Dispatcher:
     def start(self) -> None:
         for name, step, event, seconds in (
             ("dispatch-publications", self.publish_due, self._publish_wakeup, None),
-            ("dispatch-notices", self.deliver_due, self._notice_wakeup, None),
+            ("dispatch-notices", self._deliver_gathered, self._notice_wakeup, None),
             ("dispatch-schedule", self.housekeeping, self._housekeeping_wakeup, "housekeeping"),
         ):
             thread = threading.Thread(
@@ -160,66 +143,23 @@ class Dispatcher:
     def publish_due(self) -> int:
         """Claim due publications (and ones a crashed worker left mid-send) and start them.
 
-        Claiming is one transaction: on PostgreSQL `FOR UPDATE SKIP LOCKED` lets several
-        workers share the queue without waiting on each other; SQLite serialises writers.
+        As many as there are free publishing threads, while at most one pool's worth of
+        results waits to be written: posts are never far ahead of what the database knows.
         """
         with self._lock:
-            capacity = self.workers - self._in_flight
+            capacity = min(self.workers - self._sending, 2 * self.workers - self._in_flight)
         if capacity <= 0:
             return 0
-        now = self.clock()
         with self.session_factory.begin() as session:
-            due = session.execute(
-                select(
-                    Publication.id,
-                    Publication.draft_id,
-                    Publication.revision,
-                    Publication.channel,
-                    Publication.payload,
-                    Publication.status,
-                    Publication.attempts,
-                    Revision.publish_at,
-                    Revision.images,
-                )
-                .join(
-                    Revision,
-                    and_(
-                        Revision.draft_id == Publication.draft_id,
-                        Revision.number == Publication.revision,
-                    ),
-                )
-                .where(
-                    or_(
-                        and_(Publication.status == QUEUED, Publication.due_at <= now),
-                        and_(
-                            Publication.status == SENDING,
-                            Publication.claimed_at < now - self.lease,
-                        ),
-                    )
-                )
-                .order_by(Publication.due_at, Publication.id)
-                .limit(capacity)
-                .with_for_update(skip_locked=True, of=Publication)
-            ).all()
-            if due:
-                session.execute(
-                    update(Publication)
-                    .where(Publication.id.in_([row.id for row in due]))
-                    .values(
-                        status=SENDING,
-                        attempts=Publication.attempts + 1,
-                        claimed_at=now,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-        for row in due:
-            with self._lock:
-                self._in_flight += 1
-            self._pool.submit(self._publish, outcomes.Claim.of(row))
-        return len(due)
+            claims = outbox.claim_due(session, self.clock(), self.lease, capacity)
+        with self._lock:
+            self._sending += len(claims)
+            self._in_flight += len(claims)
+        for claim in claims:
+            self._pool.submit(self._publish, claim)
+        return len(claims)
 
-    def _publish(self, claim: outcomes.Claim) -> None:
+    def _publish(self, claim: outbox.Claim) -> None:
         outcome = None
         try:
             outcome = self._attempt(claim)
@@ -228,15 +168,16 @@ class Dispatcher:
                 "publication %s could not be processed; it will be retried", claim.publication_id
             )
         with self._lock:
-            self._finished.append((claim, outcome))
+            self._sending -= 1
+            self._finished.append(outcome)
         self._record_finished()
 
-    def _attempt(self, claim: outcomes.Claim) -> outcomes.Outcome:
+    def _attempt(self, claim: outbox.Claim) -> outbox.Outcome:
         """Post once (or find the post an earlier attempt made); how it ended."""
         post = claim.post
         publisher = self.publishers.get(post.channel)
         if publisher is None:
-            return outcomes.failed(claim, self.msg("pub.error.unavailable"), self.clock())
+            return outbox.failed(claim, self.msg("pub.error.unavailable"), self.clock())
         try:
             if claim.images and not publisher.dry_run:
                 post = replace(post, images=self._download(claim.images))
@@ -247,19 +188,19 @@ class Dispatcher:
         except TransientError as error:
             return self._transient(claim, error)
         except PermanentError as error:
-            return outcomes.failed(claim, error.user_message, self.clock())
+            return outbox.failed(claim, error.user_message, self.clock())
         except Exception as error:
             log.exception("publisher %s raised unexpectedly", post.channel)
             return self._transient(claim, TransientError(type(error).__name__))
-        return outcomes.published(claim, result, publisher.dry_run, self.clock())
+        return outbox.published(claim, result, publisher.dry_run, self.clock())
 
-    def _transient(self, claim: outcomes.Claim, error: TransientError) -> outcomes.Outcome:
+    def _transient(self, claim: outbox.Claim, error: TransientError) -> outbox.Outcome:
         now = self.clock()
         if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
-            return outcomes.failed(claim, self.msg("pub.error.gave_up"), now)
-        due_at = outcomes.retry_at(error, now, backoff(claim.attempt))
+            return outbox.failed(claim, self.msg("pub.error.gave_up"), now)
+        due_at = outbox.retry_at(error, now, backoff(claim.attempt))
         log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, error, due_at)
-        return outcomes.retried(claim, error, due_at, now)
+        return outbox.retried(claim, error, due_at, now)
 
     def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
         """The draft's images, fetched from the chat platform just before they are posted."""
@@ -287,7 +228,7 @@ class Dispatcher:
                         finished, self._finished = self._finished, []
                     if not finished:
                         break
-                    self._record([outcome for _, outcome in finished if outcome is not None])
+                    self._record([outcome for outcome in finished if outcome is not None])
                     with self._lock:
                         self._in_flight -= len(finished)
                     self.wake()
@@ -297,13 +238,13 @@ class Dispatcher:
                 if not self._finished:
                     return
 
-    def _record(self, finished: list[outcomes.Outcome]) -> None:
+    def _record(self, finished: list[outbox.Outcome]) -> None:
         """One transaction for all; if it fails, one each. What is not written is retried."""
         if not finished:
             return
         try:
             with self.session_factory.begin() as session:
-                outcomes.record(session, finished, self.clock())
+                outbox.record(session, finished, self.clock())
         except Exception:
             if len(finished) > 1:
                 for outcome in finished:
@@ -316,81 +257,35 @@ class Dispatcher:
 
     # -- notices ---------------------------------------------------------------------------
 
-    def deliver_due(self, limit: int = 50) -> int:
+    def _deliver_gathered(self) -> int:
+        """`deliver_due`, then, while publications are in flight, a short pause after a part
+        batch so that the next is fuller.
+
+        Publishing at full speed owes a card update or two every few milliseconds; sending
+        them a few at a time cost twice the CPU of sending them in batches.
+        """
+        delivered = self.deliver_due()
+        if 0 < delivered < NOTICE_BATCH and self.busy:
+            time.sleep(NOTICE_GATHER_SECONDS)
+        return delivered
+
+    def deliver_due(self, limit: int = NOTICE_BATCH) -> int:
         """Deliver owed chat messages in order; a draft's later notices wait for its earlier ones.
 
         The due notices are claimed together and their drafts read together; each draft's are
-        then sent in order, with one snapshot of it.
+        then sent in order, with one snapshot of it taken after the claim.
         """
         now = self.clock()
-        with self.session_factory() as session:
-            owed = session.execute(
-                select(Notice.id, Notice.draft_id, Notice.kind, Notice.due_at)
-                .join(Draft, Draft.id == Notice.draft_id)
-                .where(Notice.done.is_(False), Draft.platform.in_(list(self.notifiers)))
-                .order_by(Notice.id)
-                .limit(limit)
-            ).all()
-        runs = due_in_order(owed, now)
+        lease_until = now + self.lease
+        with self.session_factory.begin() as session:
+            runs = notices.claim_due(session, self.notifiers, now, lease_until, limit)
         if not runs:
             return 0
-        lease_until = now + self.lease
-        claimed = self._claim_notices([n for run in runs.values() for n in run], lease_until)
-        mine, others = {}, []
-        for draft_id, run in runs.items():
-            taken = list(takewhile(lambda n: n.id in claimed, run))
-            others += [n.id for n in run[len(taken) :] if n.id in claimed]  # behind another's
-            if taken:
-                mine[draft_id] = taken
-        if others:
-            with self.session_factory.begin() as session:
-                self._release_notices(session, others, lease_until, now)
         with self.session_factory() as session:
-            snapshots = take_many(session, list(mine), self.dry_run_channels, self.clock())
-        delivered = 0
-        for draft_id, run in mine.items():
-            delivered += self._deliver(snapshots[draft_id], run, lease_until, now)
-        return delivered
-
-    def _claim_notices(self, notices: list[Row], lease_until: datetime) -> set[int]:
-        """Take notices for one lease, so a second dispatcher does not send them too.
-
-        One still unchanged since it was read is taken; one locked (PostgreSQL) is not waited
-        for: a transaction may be deciding whether a new result can ride on it.
-        """
-        with self.session_factory.begin() as session:
-            taken = (
-                session.execute(
-                    select(Notice.id)
-                    .where(
-                        tuple_(Notice.id, Notice.due_at).in_([(n.id, n.due_at) for n in notices]),
-                        Notice.done.is_(False),
-                    )
-                    .order_by(Notice.id)
-                    .with_for_update(skip_locked=True)
-                )
-                .scalars()
-                .all()
-            )
-            if taken:
-                session.execute(
-                    update(Notice)
-                    .where(Notice.id.in_(taken))
-                    .values(due_at=lease_until)
-                    .execution_options(synchronize_session=False)
-                )
-        return set(taken)
-
-    @staticmethod
-    def _release_notices(
-        session: Session, notice_ids: list[int], lease_until: datetime, now: datetime
-    ) -> None:
-        """Give back claimed notices not sent: due again, after their draft's earlier ones."""
-        session.execute(
-            update(Notice)
-            .where(Notice.id.in_(notice_ids), Notice.due_at == lease_until, Notice.done.is_(False))
-            .values(due_at=now)
-            .execution_options(synchronize_session=False)
+            snapshots = take_many(session, list(runs), self.dry_run_channels, self.clock())
+        return sum(
+            self._deliver(snapshots[draft_id], run, lease_until, now)
+            for draft_id, run in runs.items()
         )
 
     def _deliver(
@@ -410,29 +305,17 @@ class Dispatcher:
                 failure = (notice.id, error)
                 break
             sent.append(notice.id)
-            if refs:
+            if refs:  # a card just posted: a card update after it in this run updates it
                 cards += refs
                 shown = tuple((channel, ts, snapshot.revision) for channel, ts in refs)
                 snapshot = replace(snapshot, card_refs=snapshot.card_refs + shown)
         unsent = [n.id for n in run[len(sent) + (1 if failure else 0) :]]
         with self.session_factory.begin() as session:
-            if sent:
-                session.execute(
-                    update(Notice)
-                    .where(Notice.id.in_(sent))
-                    .values(done=True)
-                    .execution_options(synchronize_session=False)
-                )
-            for channel, ts in cards:
-                session.add(
-                    CardMessage(
-                        draft_id=snapshot.id, revision=snapshot.revision, channel=channel, ts=ts
-                    )
-                )
+            notices.mark_sent(session, sent, snapshot.id, snapshot.revision, cards)
             if failure:
-                self._defer_notice(session, *failure)
+                notices.put_off(session, *failure, self.clock(), NOTICE_BACKOFF)
             if unsent:
-                self._release_notices(session, unsent, lease_until, now)
+                notices.release(session, unsent, lease_until, now)
         return len(sent)
 
     @staticmethod
@@ -448,19 +331,6 @@ class Dispatcher:
         else:
             notifier.tell_author(snapshot, kind)
         return []
-
-    def _defer_notice(self, session: Session, notice_id: int, error: Exception) -> None:
-        """Try again later, never giving up: a result the author was owed is not dropped."""
-        notice = session.get(Notice, notice_id)
-        notice.attempts += 1
-        notice.last_error = f"{type(error).__name__}: {error}"[:500]
-        retry_after = getattr(error, "retry_after", None)
-        wait = backoff(notice.attempts, base=2.0, cap=600.0)
-        if retry_after:
-            wait = max(wait, timedelta(seconds=float(retry_after)))
-        notice.due_at = self.clock() + wait
-        level = logging.ERROR if notice.attempts >= NOTICE_ALARM_AFTER else logging.WARNING
-        log.log(level, "%s notice %s failed (%s); retry in %s", notice.kind, notice_id, error, wait)
 
     # -- time-driven rules -----------------------------------------------------------------
 
@@ -542,42 +412,47 @@ class Dispatcher:
         deadline = time.monotonic() + timeout
         publishing = threading.Event()
         publishing.set()
-        failures: list[BaseException] = []
-        notices = threading.Thread(
+        ended: list[BaseException | None] = []  # how delivering ended: None when idle
+        delivering = threading.Thread(
             target=self._deliver_until_idle,
-            args=(publishing, deadline, failures),
+            args=(publishing, deadline, ended),
             name="dispatch-notices-once",
         )
-        notices.start()
+        delivering.start()
         try:
-            while time.monotonic() < deadline:
-                was_busy = self.busy  # read first: a task finishing during the step owes notices
-                worked = self.publish_due()
-                if not worked and not was_busy:
-                    break
-                if not worked:
-                    self._publish_wakeup.wait(0.02)
-                    self._publish_wakeup.clear()
+            idle = self._publish_until_idle(deadline)
         finally:
             publishing.clear()
             self._notice_wakeup.set()
-            notices.join(max(0.0, deadline - time.monotonic()) + 5)
-        if failures:
-            raise failures[0]
-        if notices.is_alive() or time.monotonic() >= deadline:
+            delivering.join(max(0.0, deadline - time.monotonic()) + 5)
+        if ended and ended[0] is not None:
+            raise ended[0]
+        if not idle or ended != [None]:
             raise TimeoutError("dispatcher did not become idle")
 
+    def _publish_until_idle(self, deadline: float) -> bool:
+        while time.monotonic() < deadline:
+            was_busy = self.busy  # read first: a task finishing during the step owes notices
+            worked = self.publish_due()
+            if not worked and not was_busy:
+                return True
+            if not worked:
+                self._publish_wakeup.wait(0.02)
+                self._publish_wakeup.clear()
+        return False
+
     def _deliver_until_idle(
-        self, publishing: threading.Event, deadline: float, failures: list[BaseException]
+        self, publishing: threading.Event, deadline: float, ended: list[BaseException | None]
     ) -> None:
         try:
             while time.monotonic() < deadline:
                 still_publishing = publishing.is_set()  # read first: the last results owe notices
-                if self.deliver_due():
+                if self._deliver_gathered():
                     continue
                 if not still_publishing:
+                    ended.append(None)
                     return
                 self._notice_wakeup.wait(0.02)
                 self._notice_wakeup.clear()
         except BaseException as error:  # handed to run_until_idle's caller
-            failures.append(error)
+            ended.append(error)

@@ -195,6 +195,7 @@ class Publication(Base):
         Index("ix_publications_draft_revision_status", "draft_id", "revision", "status"),
         Index("ix_publications_status_draft_id", "status", "draft_id"),
         Index("ix_publications_status_published_at", "status", "published_at"),
+        Index("ix_publications_status_due_at", "status", "due_at", "id"),  # the queue
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,7 +204,7 @@ class Publication(Base):
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[datetime] = mapped_column(index=True)
+    due_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     payload: Mapped[dict] = mapped_column(JSON)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)

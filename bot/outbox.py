@@ -1,4 +1,4 @@
-"""Publication attempts and how they ended, written to the database a batch at a time."""
+"""The outbox of publications: claiming the due ones, and writing how each attempt ended."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, Select, and_, select, update
 from sqlalchemy.orm import Session
 
 from bot import register
@@ -20,6 +20,7 @@ from bot.models import (
     SENDING,
     Draft,
     Publication,
+    Revision,
 )
 from bot.workflow import add_notice
 from publishers.base import Post, Published, TransientError
@@ -48,6 +49,57 @@ class Claim:
             publish_at=row.publish_at,
         )
         return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
+
+
+def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+    """Take up to `limit` due publications, and ones a crashed worker left mid-send, for a lease.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the queue without waiting
+    on each other; SQLite serialises writers. The queued ones are read in the order of
+    `ix_publications_status_due_at`.
+    """
+    abandoned = _claimable(Publication.status == SENDING, Publication.claimed_at < now - lease)
+    rows = session.execute(abandoned.limit(limit)).all()
+    if len(rows) < limit:
+        queued = _claimable(Publication.status == QUEUED, Publication.due_at <= now)
+        rows += session.execute(
+            queued.order_by(Publication.due_at, Publication.id).limit(limit - len(rows))
+        ).all()
+    if rows:
+        session.execute(
+            update(Publication)
+            .where(Publication.id.in_([row.id for row in rows]))
+            .values(
+                status=SENDING, attempts=Publication.attempts + 1, claimed_at=now, updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return [Claim.of(row) for row in rows]
+
+
+def _claimable(*conditions) -> Select:
+    """Publications with their revision's time and images, locked unless another holds them."""
+    return (
+        select(
+            Publication.id,
+            Publication.draft_id,
+            Publication.revision,
+            Publication.channel,
+            Publication.payload,
+            Publication.status,
+            Publication.attempts,
+            Revision.publish_at,
+            Revision.images,
+        )
+        .join(
+            Revision,
+            and_(
+                Revision.draft_id == Publication.draft_id, Revision.number == Publication.revision
+            ),
+        )
+        .where(*conditions)
+        .with_for_update(skip_locked=True, of=Publication)
+    )
 
 
 @dataclass(frozen=True)

@@ -221,13 +221,17 @@ ENTRY_COLUMNS = ["seq", "at", "actor", "action", "draft", "revision", "details",
 def entry_rows(
     session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[list[str]]:
-    """Every register entry, oldest first (refused clicks and role changes included)."""
-    query = select(RegisterEntry).order_by(RegisterEntry.seq)
+    """Every register entry, oldest first (refused clicks and role changes included).
+
+    Plain rows, streamed: an ORM object per entry took about a third of the export's time.
+    """
+    e = RegisterEntry
+    query = select(e.seq, e.at, e.actor, e.action, e.draft_id, e.revision, e.details, e.hash)
     if since is not None:
-        query = query.where(RegisterEntry.at >= since)
+        query = query.where(e.at >= since)
     if until is not None:
-        query = query.where(RegisterEntry.at < until)
-    for entry in session.execute(query).scalars().yield_per(1000):
+        query = query.where(e.at < until)
+    for entry in session.execute(query.order_by(e.seq).execution_options(yield_per=1000)):
         yield [
             str(entry.seq),
             entry.at.isoformat(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -12,13 +13,16 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
-from bot import db, drafts, register, roles, workflow
+from bot import db, drafts, outbox, register, roles, workflow
+from bot import notices as notices_db
 from bot.dispatcher import MAX_PUBLISH_ATTEMPTS, Dispatcher, backoff
 from bot.messages import Messages
 from bot.models import (
+    CARD_UPDATE,
     FAILED,
     PUBLISHED,
     QUEUED,
+    RESULTS,
     SENDING,
     CardMessage,
     Notice,
@@ -667,3 +671,79 @@ def test_run_until_idle_delivers_what_a_finishing_publication_owes(
     dispatcher.run_until_idle()
     assert x.count(draft_id) == 1
     assert notifier.told() == [(draft_id, "submitted"), (draft_id, "results")]
+
+
+def test_a_notice_waits_while_an_earlier_one_of_its_draft_is_being_sent(
+    factory, clock, notifier, make_dispatcher
+):
+    """Another dispatcher holds the card (claimed, not yet sent): the receipt does not overtake it."""
+    dispatcher = make_dispatcher(dry("x"))
+    draft_id = submit(factory, clock, channels=("x",))
+    card = notices(factory, draft_id)[0]
+    with factory.begin() as session:
+        session.execute(
+            update(Notice)
+            .where(Notice.id == card.id)
+            .values(due_at=clock.now + timedelta(minutes=5))  # another dispatcher's lease
+        )
+    assert dispatcher.deliver_due() == 0
+    assert notifier.calls == []
+    clock.advance(seconds=5 * 60)  # that dispatcher died: its lease runs out
+    dispatcher.run_until_idle()
+    assert [c[0] for c in notifier.calls] == ["post_card", "tell_author"]
+
+
+def test_results_written_together_owe_one_card_update_and_one_results_dm(
+    factory, clock, notifier, make_dispatcher
+):
+    dispatcher = make_dispatcher(dry("x", "facebook", "blog"))
+    draft_id = approved(factory, clock, dispatcher)
+    before = len(notifier.of("update_card"))
+    with factory.begin() as session:  # as publish_due would, for the three channels at once
+        claims = outbox.claim_due(session, clock(), dispatcher.lease, 10)
+    outcomes = [
+        outbox.published(c, Published(f"{c.post.channel}-1"), dry_run=True, now=clock())
+        for c in claims
+    ]
+    with factory.begin() as session:
+        assert outbox.record(session, outcomes, clock()) == outcomes
+    owed = [n.kind for n in notices(factory, draft_id) if not n.done]
+    assert owed == [CARD_UPDATE, RESULTS]
+    dispatcher.run_until_idle()
+    assert len(notifier.of("update_card")) == before + 1
+    assert notifier.told() == [(draft_id, "submitted"), (draft_id, "results")]
+    assert len(actions(factory, "published")) == 3
+
+
+def test_a_stale_result_is_dropped_and_the_others_in_its_batch_are_written(
+    factory, clock, notifier, make_dispatcher
+):
+    dispatcher = make_dispatcher(dry("x", "facebook"))
+    draft_id = approved(factory, clock, dispatcher, channels=("x", "facebook"))
+    with factory.begin() as session:
+        claims = outbox.claim_due(session, clock(), dispatcher.lease, 10)
+    with factory.begin() as session:  # x was taken over: another worker's attempt 2
+        session.execute(
+            update(Publication)
+            .where(Publication.draft_id == draft_id, Publication.channel == "x")
+            .values(attempts=2)
+        )
+    outcomes = [outbox.published(c, Published("1"), dry_run=True, now=clock()) for c in claims]
+    with factory.begin() as session:
+        written = outbox.record(session, outcomes, clock())
+    assert [o.claim.post.channel for o in written] == ["facebook"]
+    assert {c: p.status for c, p in pubs(factory, draft_id).items()} == {
+        "x": SENDING,
+        "facebook": PUBLISHED,
+    }
+    assert len(actions(factory, "published")) == 1
+    with factory() as session:
+        assert register.verify(session) == []
+
+
+def test_unbroken_runs_stop_at_a_notice_another_holds():
+    row = namedtuple("row", "id draft_id kind")
+    due = [row(1, 10, "card"), row(3, 10, "submitted"), row(2, 20, "card"), row(5, 20, "x")]
+    owed = [(10, 1), (20, 2), (10, 3), (20, 4), (20, 5)]  # 4: skipped, another holds it
+    assert notices_db.unbroken_runs(due, owed) == {10: due[:2], 20: [due[2]]}
+    assert notices_db.unbroken_runs([row(3, 10, "submitted")], [(10, 1), (10, 3)]) == {}

@@ -148,6 +148,28 @@ def test_concurrent_appends_keep_the_chain(factory):
     assert verify(factory) == []
 
 
+def test_append_all_chains_several_entries_under_one_lock(factory):
+    append(factory, 2)
+    with factory.begin() as session:
+        written = register.append_all(
+            session,
+            [
+                register.Line(NOW, "snsbot", "published", 7, 1, {"channel": "x"}),
+                register.Line(NOW, "snsbot", "publish_failed", 7, 1, {"channel": "blog"}),
+            ],
+        )
+    append(factory, 1, start=NOW + timedelta(hours=1))
+    assert [e.seq for e in written] == [3, 4]
+    assert [e.action for e in chain(factory)] == [
+        "submitted",
+        "submitted",
+        "published",
+        "publish_failed",
+        "submitted",
+    ]
+    assert verify(factory) == []
+
+
 # -- export ------------------------------------------------------------------------------------
 
 FAIR = "市民活動フェアを 12 月 5 日に開催します。「和光」の皆さまへ"

@@ -12,12 +12,12 @@ from handlers.slack import (
     revising,
     views,
 )
-from handlers.slack.replies import after_ack_pool
+from handlers.slack.replies import after_ack_runner
 
 
 def register(app, services) -> None:
     """Attach every listener to a Bolt app."""
-    after_ack = after_ack_pool()  # clicks whose work can wait until after the ack
+    after_ack = after_ack_runner(services.msg)  # what a click changes, done after its ack
     commands.register(app, services)
     actions.register(app, services, after_ack)
     revising.register(app, services, after_ack)

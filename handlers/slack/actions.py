@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from concurrent.futures import Executor
+from collections.abc import Callable
 
 from bot import roles, schedule, workflow
 from bot.models import PENDING, Draft
@@ -23,7 +23,7 @@ def revision_of(action: dict) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def register(app, services: Services, after_ack: Executor) -> None:
+def register(app, services: Services, after_ack: Callable[..., None]) -> None:
     """Button listeners. Those that change a draft ack, then leave the change to `after_ack`."""
     msg = services.msg
     guarded = answer_failures(msg)
@@ -48,15 +48,11 @@ def register(app, services: Services, after_ack: Executor) -> None:
             tell(body, client, respond, problem)
         services.wake()
 
-    def after_the_ack(work, **arguments) -> None:
-        """`work(**arguments)` on the after-ack threads; a failure is told to the clicker."""
-        after_ack.submit(guarded(work), **arguments)
-
     @app.action(ids.APPROVE)
     @guarded
     def approve_clicked(ack, body, action, client, respond):
         ack()
-        after_the_ack(approve_from_click, body=body, action=action, client=client, respond=respond)
+        after_ack(approve_from_click, body=body, action=action, client=client, respond=respond)
 
     @app.action(ids.REJECT)
     @guarded
@@ -105,8 +101,8 @@ def register(app, services: Services, after_ack: Executor) -> None:
     @guarded
     def retry_clicked(ack, body, action, client, respond):
         ack()
-        after_the_ack(act_on_draft, services=services, body=body, action=action, client=client,
-                      respond=respond, change=workflow.retry_failed, texts={
+        after_ack(act_on_draft, services=services, body=body, action=action, client=client,
+                  respond=respond, change=workflow.retry_failed, texts={
             workflow.DONE: "retry.queued",
             workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
             workflow.REFUSED: "refuse.not_author_or_chief",
@@ -116,8 +112,8 @@ def register(app, services: Services, after_ack: Executor) -> None:
     @guarded
     def cancel_clicked(ack, body, action, client, respond):
         ack()
-        after_the_ack(act_on_draft, services=services, body=body, action=action, client=client,
-                      respond=respond, change=schedule.cancel_scheduled, texts={
+        after_ack(act_on_draft, services=services, body=body, action=action, client=client,
+                  respond=respond, change=schedule.cancel_scheduled, texts={
             workflow.DONE: "cancel.done",
             workflow.NOTHING_TO_DO: "cancel.nothing",
         })  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -20,14 +21,21 @@ log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 2
 
 
-def after_ack_pool() -> ThreadPoolExecutor:
-    """Threads for the work a click causes after its ack (decide, retry, withdraw…).
+def after_ack_runner(msg: Messages) -> Callable[..., None]:
+    """`run(work, **arguments)`: `work(**arguments)` later, on a few threads of its own.
 
-    Bolt's listener pool then only acks: a burst of approvals cannot fill it and make the next
-    acks wait behind decisions. The work itself is unchanged, so each click is still decided
-    exactly once (one transaction, one Decision row).
+    For the work a click causes after its ack (decide, retry, withdraw…). Bolt's listener pool
+    then only acks, so a burst of approvals cannot fill it and make the next acks wait behind
+    decisions. The work itself is unchanged: each click is still decided exactly once (one
+    transaction, one Decision row); a failure is logged and told to the clicker.
     """
-    return ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
+    pool = ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
+    guarded = answer_failures(msg)
+
+    def run(work: Callable[..., object], **arguments) -> None:
+        pool.submit(guarded(work), **arguments)
+
+    return run
 
 
 def tell(body: dict, client: WebClient, respond, text: str) -> None:

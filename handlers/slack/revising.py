@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
+from collections.abc import Callable
 
 from bot import groups, revisions, roles, workflow
 from bot.config import CHANNELS
@@ -15,7 +15,7 @@ from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text
 from handlers.slack.replies import act_on_draft, answer_failures, draft_id_of, tell
 
 
-def register(app, services: Services, after_ack: Executor) -> None:
+def register(app, services: Services, after_ack: Callable[..., None]) -> None:
     msg = services.msg
     guarded = answer_failures(msg)
 
@@ -69,8 +69,8 @@ def register(app, services: Services, after_ack: Executor) -> None:
     @guarded
     def withdraw_clicked(ack, body, action, client, respond):
         ack()
-        after_ack.submit(guarded(act_on_draft), services=services, body=body, action=action,
-                         client=client, respond=respond, change=revisions.withdraw, texts={
+        after_ack(act_on_draft, services=services, body=body, action=action, client=client,
+                  respond=respond, change=revisions.withdraw, texts={
             workflow.DONE: "withdraw.done",
             workflow.REFUSED: "refuse.not_author",
             workflow.NOTHING_TO_DO: "refuse.not_pending",
