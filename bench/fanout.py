@@ -191,7 +191,7 @@ def main() -> int:
         log = PostLog()
         log.watch(x, "_handle", "x", "/2/tweets")
         log.watch(graph, "_handle", "facebook", "/feed")
-        log.watch(blog, "_dispatch", "blog", "/wp/v2/posts")
+        log.watch(blog, "_handle", "blog", "/wp/v2/posts")
         x.delay(TWEETS, args.delay)
         graph.delay(graph_api.FEED, args.delay)
         blog.delay(wordpress.CREATE, args.delay)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,10 +10,8 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import roles
+from bot import notices, roles
 from bot.models import Engagement, EngagementNotice
-
-log = logging.getLogger(__name__)
 
 # Notice kinds: the chief's card, its refresh, the requester's receipt and result.
 CARD, CARD_UPDATE, REQUESTED, RESULT = "card", "card_update", "requested", "result"
@@ -172,15 +169,5 @@ def _deliver(factory, notifier: EngagementNotifier, clock, notice_id: int) -> bo
 
 def _defer(factory, clock, notice_id: int, error: Exception) -> None:
     """Try again later, never giving up: a result the requester is owed is not dropped."""
-    now = clock()
     with factory.begin() as session:
-        notice = session.get(EngagementNotice, notice_id)
-        notice.attempts += 1
-        notice.last_error = f"{type(error).__name__}: {error}"[:500]
-        wait = backoff(notice.attempts)
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after:
-            wait = max(wait, timedelta(seconds=float(retry_after)))
-        notice.due_at = now + wait
-        log.warning("engagement %s notice %s failed (%s); retry in %s", notice.kind, notice_id,
-                    error, wait)  # fmt: skip
+        notices.put_off(session, notice_id, error, clock(), backoff, model=EngagementNotice)

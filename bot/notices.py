@@ -119,9 +119,13 @@ def put_off(
     error: Exception,
     now: datetime,
     backoff: Callable[[int], timedelta],
+    model: type = Notice,
 ) -> None:
-    """Try again later (after `backoff(failures so far)`), never giving up: none is dropped."""
-    notice = session.get(Notice, notice_id)
+    """Try again later (after `backoff(failures so far)`), never giving up: none is dropped.
+
+    `model` is the outbox table: draft notices, or engagement notices (same columns).
+    """
+    notice = session.get(model, notice_id)
     notice.attempts += 1
     notice.last_error = f"{type(error).__name__}: {error}"[:500]
     wait = backoff(notice.attempts)

@@ -6,6 +6,7 @@ People are left as user ids under the value `who` (or `author`), for the front e
 from __future__ import annotations
 
 from bot import workflow
+from bot.messages import Messages
 from bot.models import APPROVED, CANCELLED, EXPIRED, FAILED, PUBLISHED, QUEUED, REJECTED, SENDING
 from bot.snapshot import DraftSnapshot, PublicationView
 
@@ -64,3 +65,27 @@ def refusal(outcome: workflow.Outcome) -> Wording | None:
             "decision": outcome.status,
         }
     return None
+
+
+def shown(msg: Messages, wording: Wording, person=str, text=str) -> dict:
+    """The values of a wording as words: channels and decisions named, times in Japan time,
+    people through `person(user_id)` and free text through `text` (each front end's escaping).
+    """
+    key, values = wording
+    words = {}
+    for name, value in values.items():
+        if name == "channel":
+            words[name] = msg(f"channel.{value}")
+        elif name == "when":
+            words[name] = msg.time(value) if value else ""
+        elif name == "who":
+            words[name] = person(value) + (msg("card.acting") if values.get("acting") else "")
+        elif name == "decision":
+            words[name] = msg(f"decision.{value}")
+        elif isinstance(value, str) and name != "url":
+            words[name] = text(value)
+        else:
+            words[name] = value
+    if key == "pub.failed" and not values.get("error"):
+        words["error"] = msg("pub.error.unknown")
+    return words

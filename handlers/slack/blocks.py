@@ -17,8 +17,9 @@ from bot.drafts import (
     X_MAX_WEIGHT,
 )
 from bot.messages import Messages
-from bot.models import CANCELLED, FAILED, PENDING, PUBLISHED, QUEUED, SENDING
+from bot.models import PENDING
 from bot.snapshot import DraftSnapshot, PublicationView
+from bot.wording import publication, shown
 
 PREVIEW_CHARS = 900  # per channel on the card, escaped; the full text is behind "全文を見る"
 URL_DISPLAY_CHARS = 300
@@ -66,25 +67,13 @@ def options(values, label_key: str, msg: Messages, suffix: dict | None = None) -
 # -- pieces of cards and messages ------------------------------------------------------------
 
 
+def say(msg: Messages, wording: tuple[str, dict]) -> str:
+    """A bot.wording (key, values) pair in Slack mrkdwn: people as mentions, text escaped."""
+    return msg(wording[0], **shown(msg, wording, person=lambda user: f"<@{esc(user)}>", text=esc))
+
+
 def publication_line(msg: Messages, p: PublicationView, draft: DraftSnapshot) -> str:
-    channel = msg(f"channel.{p.channel}")
-    if p.status == PUBLISHED:
-        if p.dry_run:
-            return msg("pub.dry_run", channel=channel)
-        if p.url:
-            return msg("pub.published", channel=channel, url=p.url)
-        return msg("pub.published_no_url", channel=channel)
-    if p.status == FAILED:
-        return msg("pub.failed", channel=channel, error=esc(p.error or msg("pub.error.unknown")))
-    if p.status == CANCELLED:
-        return msg("pub.cancelled", channel=channel)
-    if p.status == SENDING:
-        return msg("pub.sending", channel=channel)
-    if p.status == QUEUED and p.error:
-        return msg("pub.retrying", channel=channel, when=msg.time(p.due_at), error=esc(p.error))
-    if p.status == QUEUED and p.due_at > draft.taken_at:
-        return msg("pub.scheduled", channel=channel, when=msg.time(p.due_at))
-    return msg("pub.queued", channel=channel)
+    return say(msg, publication(p, draft))
 
 
 def publication_lines(msg: Messages, draft: DraftSnapshot) -> str:

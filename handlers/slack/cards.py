@@ -12,9 +12,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.messages import Messages
-from bot.models import APPROVED, EXPIRED, FAILED, PENDING, QUEUED, REJECTED
+from bot.models import APPROVED, FAILED, PENDING, QUEUED
 from bot.revisions import body_diff, changed_fields
 from bot.snapshot import DraftSnapshot
+from bot.wording import decision
 from handlers.slack import ids
 from handlers.slack.blocks import (
     button,
@@ -22,6 +23,7 @@ from handlers.slack.blocks import (
     facts,
     previews,
     publication_lines,
+    say,
     shorten,
 )
 from handlers.slack.crosspost import cross_post_blocks
@@ -76,16 +78,7 @@ def revised_line(msg: Messages, draft: DraftSnapshot) -> str:
 
 
 def decision_line(msg: Messages, draft: DraftSnapshot) -> str:
-    who, when = f"<@{draft.decided_by}>", msg.time(draft.decided_at) if draft.decided_at else ""
-    if draft.acting:
-        who += msg("card.acting")
-    if draft.status == APPROVED:
-        return msg("card.approved", who=who, when=when)
-    if draft.status == REJECTED:
-        return msg("card.rejected", who=who, when=when, reason=esc(draft.reject_reason or ""))
-    if draft.status == EXPIRED:
-        return msg("card.expired", when=when)
-    return msg("card.withdrawn", who=who, when=when)
+    return say(msg, decision(draft))
 
 
 def _scheduled(draft: DraftSnapshot) -> bool:

@@ -13,7 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import workflow
 from bot.messages import Messages
-from handlers.slack.blocks import esc
+from bot.wording import refusal
+from handlers.slack.blocks import say
 
 log = logging.getLogger(__name__)
 
@@ -51,23 +52,8 @@ def tell(body: dict, client: WebClient, respond, text: str) -> None:
 
 def outcome_text(msg: Messages, outcome: workflow.Outcome) -> str | None:
     """What the clicker should read about an attempt that did not go through (None: nothing)."""
-    if outcome.result == workflow.REFUSED:
-        return msg("refuse.not_chief")
-    if outcome.result == workflow.TOO_LATE:
-        return msg("refuse.too_late", id=outcome.draft_id)
-    if outcome.result == workflow.STALE:
-        return msg("refuse.stale", id=outcome.draft_id)
-    if outcome.result == workflow.NOT_FOUND:
-        return msg("refuse.not_found", id=outcome.draft_id)
-    if outcome.result == workflow.ALREADY_DECIDED:
-        return msg(
-            "refuse.already_decided",
-            id=outcome.draft_id,
-            who=f"<@{esc(outcome.decided_by or '?')}>",
-            when=msg.time(outcome.decided_at) if outcome.decided_at else "",
-            decision=msg(f"decision.{outcome.status}"),
-        )
-    return None
+    problem = refusal(outcome)
+    return say(msg, problem) if problem else None
 
 
 DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")

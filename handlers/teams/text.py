@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.messages import Messages
+from bot.wording import shown
 
 SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]*)>")
 SLACK_BOLD = re.compile(r"(?<![\w*\\])\*([^*\n]*[^*\n\\])\*(?![\w*])")
@@ -29,21 +30,8 @@ def card_markdown(text: str, name_of=lambda user_id: user_id) -> str:
 def say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_id) -> str:
     """Render a bot.wording (key, values) pair: the catalogue's markup as card markdown, and
     the values (people's text among them) put in afterwards, untouched by that conversion."""
-    key, values = wording
-    shown = {}
-    for name, value in values.items():
-        if name == "channel":
-            shown[name] = msg(f"channel.{value}")
-        elif name == "when":
-            shown[name] = msg.time(value) if value else ""
-        elif name == "who":
-            shown[name] = name_of(value) + (msg("card.acting") if values.get("acting") else "")
-        elif name == "decision":
-            shown[name] = msg(f"decision.{value}")
-        else:
-            shown[name] = value
-    if key == "pub.failed" and not values.get("error"):
-        shown["error"] = msg("pub.error.unknown")
-    slots = {name: value if name == "url" else f"\x00{name}\x00" for name, value in shown.items()}
+    key = wording[0]
+    words = shown(msg, wording, person=name_of)
+    slots = {name: value if name == "url" else f"\x00{name}\x00" for name, value in words.items()}
     template = card_markdown(msg(key, **slots))
-    return re.sub("\x00(\\w+)\x00", lambda m: str(shown[m.group(1)]), template)
+    return re.sub("\x00(\\w+)\x00", lambda m: str(words[m.group(1)]), template)
