@@ -36,11 +36,19 @@ GOAL = 200.0  # publications per second on one worker
 # clients waited 1-3 s to retry: seconds without a single call. Slack itself does not do that.
 socketserver.TCPServer.request_queue_size = 1024
 
-# Publications only: the same worker with notice delivery switched off (notices stay owed).
-WORKER_WITHOUT_NOTICES = """
-import sys
-from bot.dispatcher import Dispatcher
-Dispatcher.deliver_due = lambda self, limit=50: 0
+# Experiments only, not how snsbot runs: the same worker with notice delivery switched off
+# (publications only; notices stay owed), and/or each dry-run post taking BENCH_POST_LATENCY s,
+# as a platform answering that late would (the dispatcher's threads wait, the CPU does not).
+WORKER_PATCHED = """
+import os, sys, time
+if os.environ.get("BENCH_NO_NOTICES"):
+    from bot.dispatcher import Dispatcher
+    Dispatcher.deliver_due = lambda self, limit=50: 0
+latency = float(os.environ.get("BENCH_POST_LATENCY") or 0)
+if latency:
+    from publishers.dryrun import DryRunPublisher
+    instant = DryRunPublisher.publish
+    DryRunPublisher.publish = lambda self, post: (time.sleep(latency), instant(self, post))[1]
 from bot.cli import main
 sys.exit(main(sys.argv[1:]))
 """
@@ -98,11 +106,11 @@ def make_template(backend: str, workdir: Path, count: int) -> str:
 
 
 def spawn(argv_tail: list[str], env: dict, workdir: Path, name: str, no_notices: bool):
-    argv = (
-        [sys.executable, "-c", WORKER_WITHOUT_NOTICES, *argv_tail]
-        if no_notices
-        else [*benchlib.snsbot_command(), *argv_tail]
-    )
+    if no_notices or env.get("BENCH_POST_LATENCY"):
+        env = {**env, "BENCH_NO_NOTICES": "1" if no_notices else ""}
+        argv = [sys.executable, "-c", WORKER_PATCHED, *argv_tail]
+    else:
+        argv = [*benchlib.snsbot_command(), *argv_tail]
     out = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (closed by wait_all)
     return subprocess.Popen(argv, env=env, cwd=workdir, stdout=out, stderr=subprocess.STDOUT), out
 
@@ -269,6 +277,13 @@ def main() -> int:
         help="with --profile: each thread's CPU time (hot spots) or wall time (waits) (cpu)",
     )
     parser.add_argument("--profile-out", metavar="FILE", help="with --profile: also save the stats")
+    parser.add_argument(
+        "--post-latency",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="experiment: each post takes S s, as a platform answering that late (0: instant)",
+    )
     parser.add_argument("--limit", type=float, default=600, help="seconds allowed per run (600)")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each configuration; >1 adds medians (1)"
@@ -283,6 +298,8 @@ def main() -> int:
         print("  postgresql skipped: SNSBOT_TEST_POSTGRES_URL is not set")
         backends.remove("postgresql")
     levels = [int(x) for x in args.workers.split(",")]
+    if args.post_latency:
+        print(f"  each post takes {args.post_latency} s (--post-latency), as a slow platform would")
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp, FakeSlack(TOKEN) as fake:
         workdir = Path(tmp)
@@ -312,6 +329,7 @@ def measure(args, backend, workers, template, workdir, fake) -> list[Run]:
                 SNSBOT_CHIEF=CHIEF,
                 SNSBOT_OPERATORS=",".join(OPERATORS),
                 SNSBOT_DRY_RUN="1",
+                BENCH_POST_LATENCY=str(args.post_latency or ""),
             )
             fake.clear()
             run = Run(backend, workers, mode)

@@ -195,7 +195,7 @@ def main() -> int:
         x.delay(TWEETS, args.delay)
         graph.delay(graph_api.FEED, args.delay)
         blog.delay(wordpress.CREATE, args.delay)
-        http = HttpServer(runtime.app, SECRET, port=0)
+        http = HttpServer(runtime.app, SECRET, port=0, foreground=runtime.services.foreground)
         http.start()
         runtime.dispatcher.start()
         events = f"http://127.0.0.1:{http.port}/slack/events"

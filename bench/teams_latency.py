@@ -28,7 +28,7 @@ def timed(call) -> tuple[float, bool]:
 
 
 def phase(name: str, clients: int, calls: list) -> list[object]:
-    with ThreadPoolExecutor(clients) as pool:
+    with ThreadPoolExecutor(clients) as pool, benchlib.measuring():
         results = list(pool.map(timed, calls))
     times = [t for t, _ in results]
     errors = sum(1 for _, ok in results if not ok)

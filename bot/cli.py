@@ -78,6 +78,7 @@ def assemble(
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
         periodic=periodic,
+        give_way=services.foreground.give_way,
     )
     services.wake = dispatcher.wake
     return Runtime(services, app, dispatcher, front_end)
@@ -166,9 +167,15 @@ def _serve_slack(runtime: Runtime, settings: Settings, socket_mode: bool, host, 
 
     if socket_mode:
         log.info("starting in Socket Mode")
-        server.serve_socket_mode(runtime.app, settings.slack_app_token)
+        server.serve_socket_mode(runtime.app, settings.slack_app_token, runtime.services.foreground)
         return
-    http = server.HttpServer(runtime.app, settings.slack_signing_secret, host=host, port=port)
+    http = server.HttpServer(
+        runtime.app,
+        settings.slack_signing_secret,
+        host=host,
+        port=port,
+        foreground=runtime.services.foreground,
+    )
     signal.signal(signal.SIGTERM, lambda *_: http.stop())
     log.info("serving POST /slack/events and GET /healthz on http://%s:%s", host, http.port)
     with contextlib.suppress(KeyboardInterrupt):

@@ -36,6 +36,7 @@ def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
 NOTICE_BACKOFF = partial(backoff, base=2.0, cap=600.0)  # 2 s, 4 s … up to 10 minutes
 NOTICE_BATCH = 50
 NOTICE_GATHER_SECONDS = 0.05  # after a part batch, notices gather this long for the next
+HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run make one more
 
 
 class Dispatcher:
@@ -65,6 +66,7 @@ class Dispatcher:
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
+        give_way: Callable[[], None] = lambda: None,
     ):
         self.session_factory = session_factory
         self.publishers = publishers
@@ -80,6 +82,7 @@ class Dispatcher:
         self.lease = lease
         self.poll_seconds = poll_seconds
         self.workers = workers
+        self.give_way = give_way  # before each piece of work: requests this process answers first
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         self._sending = 0  # claimed and not yet attempted
         self._in_flight = 0  # claimed and not yet recorded
@@ -99,9 +102,13 @@ class Dispatcher:
     # -- running ---------------------------------------------------------------------------
 
     def wake(self) -> None:
+        """Something was committed: look for due publications, notices and time-driven work."""
+        self._wake_delivery()
+        self._housekeeping_wakeup.set()
+
+    def _wake_delivery(self) -> None:
         self._publish_wakeup.set()
         self._notice_wakeup.set()
-        self._housekeeping_wakeup.set()
 
     def start(self) -> None:
         for name, step, event, seconds in (
@@ -124,11 +131,14 @@ class Dispatcher:
 
     def _loop(self, step: Callable[[], int], event: threading.Event, slow: str | None) -> None:
         while not self._stopping.is_set():
+            self.give_way()
             try:
                 worked = step()
             except Exception:
                 log.exception("dispatcher step failed; trying again shortly")
                 worked = 0
+            if slow:  # a burst of wakes (one per approval) makes one more run, not one each
+                self._stopping.wait(HOUSEKEEPING_GAP_SECONDS)
             if not worked:
                 event.wait(self.housekeeping_seconds if slow else self.poll_seconds)
                 event.clear()
@@ -161,6 +171,7 @@ class Dispatcher:
 
     def _publish(self, claim: outbox.Claim) -> None:
         outcome = None
+        self.give_way()
         try:
             outcome = self._attempt(claim)
         except Exception:
@@ -231,7 +242,7 @@ class Dispatcher:
                     self._record([outcome for outcome in finished if outcome is not None])
                     with self._lock:
                         self._in_flight -= len(finished)
-                    self.wake()
+                    self._wake_delivery()  # results owe notices and free pool places
             finally:
                 self._recording.release()
             with self._lock:
@@ -299,6 +310,7 @@ class Dispatcher:
         for notice in run:
             if self.clock() >= lease_until - self.lease / 2:
                 break  # the lease runs short: the rest go in the next round
+            self.give_way()
             try:
                 refs = self._send(notifier, snapshot, notice.kind)
             except Exception as error:

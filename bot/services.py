@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db, roles
 from bot.config import Settings
+from bot.foreground import Foreground
 from bot.messages import Messages
 from publishers.base import Publisher
 from publishers.registry import build_publishers
@@ -30,7 +31,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class Services:
-    """What front ends and the dispatcher share; `wake` nudges the dispatcher after a commit."""
+    """What front ends and the dispatcher share; `wake` nudges the dispatcher after a commit,
+    and background work gives way to the requests `foreground` counts."""
 
     settings: Settings
     engine: Engine
@@ -39,6 +41,7 @@ class Services:
     msg: Messages
     clock: Callable[[], datetime] = utc_now
     wake: Callable[[], None] = field(default=lambda: None)
+    foreground: Foreground = field(default_factory=Foreground)
 
     @property
     def dry_run_channels(self) -> tuple[str, ...]:

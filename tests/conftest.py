@@ -109,7 +109,7 @@ def running_app(settings: Settings, fake_slack: FakeSlack) -> Iterator[App]:
 
     runtime = assemble(settings)
     runtime.dispatcher.poll_seconds = 0.1
-    http = HttpServer(runtime.app, SECRET, port=0)
+    http = HttpServer(runtime.app, SECRET, port=0, foreground=runtime.services.foreground)
     http.start()
     runtime.dispatcher.start()
     base = f"http://127.0.0.1:{http.port}"

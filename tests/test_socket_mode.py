@@ -27,6 +27,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_signing import SignedSlackClient
 
 from bot.cli import Runtime, assemble
+from handlers.slack.server import socket_mode_handler
 
 APP_TOKEN = "xapp-1-test"
 _UPGRADE = (
@@ -98,7 +99,9 @@ def socket_app(settings, fake_slack) -> Iterator[SocketApp]:
         runtime.dispatcher.start()
         # As handlers/slack/server.py `serve_socket_mode` builds it: the handler's Socket Mode
         # client uses `app.client` (base_url = SLACK_API_URL) unless given `web_client=`.
-        handler = SocketModeHandler(runtime.app, settings.slack_app_token)
+        handler = socket_mode_handler(
+            runtime.app, settings.slack_app_token, runtime.services.foreground
+        )
         payloads = SignedSlackClient("http://127.0.0.1:9/unused", SECRET, fake_slack)
         try:
             handler.connect()

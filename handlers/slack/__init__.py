@@ -17,7 +17,9 @@ from handlers.slack.replies import after_ack_runner
 
 def register(app, services) -> None:
     """Attach every listener to a Bolt app."""
-    after_ack = after_ack_runner(services.msg)  # what a click changes, done after its ack
+    after_ack = after_ack_runner(
+        services.msg, services.foreground.give_way
+    )  # what a click changes, done after its ack
     commands.register(app, services)
     actions.register(app, services, after_ack)
     revising.register(app, services, after_ack)

@@ -10,6 +10,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.foreground import Foreground
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -142,11 +144,19 @@ def _well_formed(raw: str, content_type: str) -> str | None:
     return raw.replace("payload", "%70ayload")
 
 
-def events_app(app: App, signing_secret: str):
-    """A WSGI app: `POST /slack/events` (verified, then Bolt) and `GET /healthz`."""
+def events_app(app: App, signing_secret: str, foreground: Foreground | None = None):
+    """A WSGI app: `POST /slack/events` (verified, then Bolt) and `GET /healthz`.
+
+    While a request is in hand, the process's background work gives way (`foreground`).
+    """
     verifier = SignatureVerifier(signing_secret)
+    foreground = foreground or Foreground()
 
     def application(environ, start_response):
+        with foreground.answering():
+            return answer(environ, start_response)
+
+    def answer(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _reply(start_response, "200 OK", "ok", "text/plain")

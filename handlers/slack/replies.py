@@ -22,19 +22,26 @@ log = logging.getLogger(__name__)
 AFTER_ACK_THREADS = 2
 
 
-def after_ack_runner(msg: Messages) -> Callable[..., None]:
+def after_ack_runner(
+    msg: Messages, give_way: Callable[[], None] = lambda: None
+) -> Callable[..., None]:
     """`run(work, **arguments)`: `work(**arguments)` later, on a few threads of its own.
 
     For the work a click causes after its ack (decide, retry, withdraw…). Bolt's listener pool
     then only acks, so a burst of approvals cannot fill it and make the next acks wait behind
-    decisions. The work itself is unchanged: each click is still decided exactly once (one
-    transaction, one Decision row); a failure is logged and told to the clicker.
+    decisions. Each piece of work first lets the acks in hand go (`give_way`). The work itself
+    is unchanged: each click is still decided exactly once (one transaction, one Decision row);
+    a failure is logged and told to the clicker.
     """
     pool = ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
     guarded = answer_failures(msg)
 
+    def after_giving_way(work: Callable[..., object], **arguments) -> None:
+        give_way()
+        guarded(work)(**arguments)
+
     def run(work: Callable[..., object], **arguments) -> None:
-        pool.submit(guarded(work), **arguments)
+        pool.submit(after_giving_way, work, **arguments)
 
     return run
 

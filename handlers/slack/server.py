@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from waitress import create_server, wasyncore
 
+from bot.foreground import Foreground
 from bot.services import Services
 from handlers import slack
 from handlers.slack.http import MAX_BODY_BYTES, events_app
@@ -82,10 +83,16 @@ class HttpServer:
     """A threaded production WSGI server (waitress) that can also be stopped, for tests."""
 
     def __init__(
-        self, app: App, signing_secret: str, host: str = "127.0.0.1", port: int = 3000, threads=16
+        self,
+        app: App,
+        signing_secret: str,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        threads=16,
+        foreground: Foreground | None = None,
     ):
         self._server = create_server(
-            events_app(app, signing_secret),
+            events_app(app, signing_secret, foreground),
             host=host,
             port=port,
             threads=threads,
@@ -121,7 +128,19 @@ class HttpServer:
             self._thread.join(timeout=10)
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
+def socket_mode_handler(app: App, app_token: str, foreground: Foreground | None = None):
+    """Slack's Socket Mode handler; each request is in hand (`foreground`) until answered."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    foreground = foreground or Foreground()
+
+    class Handler(SocketModeHandler):
+        def handle(self, client, req) -> None:
+            with foreground.answering():
+                super().handle(client, req)
+
+    return Handler(app, app_token)
+
+
+def serve_socket_mode(app: App, app_token: str, foreground: Foreground | None = None) -> None:
+    socket_mode_handler(app, app_token, foreground).start()

@@ -84,11 +84,12 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     checked = jwt_authorization_decorator(process)
 
     async def messages(request: web.Request) -> web.Response:
-        try:
-            return await checked(request)
-        except Exception as error:  # the SDK's validator raises on some malformed tokens
-            log.warning("a Teams request with an unusable token: %s", type(error).__name__)
-            return web.json_response({"error": "unauthorized"}, status=401)
+        with services.foreground.answering():  # the dispatcher gives way meanwhile
+            try:
+                return await checked(request)
+            except Exception as error:  # the SDK's validator raises on some malformed tokens
+                log.warning("a Teams request with an unusable token: %s", type(error).__name__)
+                return web.json_response({"error": "unauthorized"}, status=401)
 
     async def healthz(_request: web.Request) -> web.Response:
         return web.Response(text="ok")
