@@ -236,7 +236,7 @@ def summary_rows(phases: list[Phase]) -> list[list[object]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--requests", type=int, default=200, help="requests per kind, app and level (200)"
+        "--requests", type=int, default=600, help="requests per kind, app and level (600)"
     )
     parser.add_argument("--levels", default="1,20,50", help="concurrent clients (1,20,50)")
     parser.add_argument(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.foreground import Foreground
+from bot.foreground import LOOK_AGAIN_SECONDS, Foreground
 
 
 class Pauses(list):
@@ -21,7 +21,7 @@ def test_nothing_in_hand_means_no_pause():
     assert pauses == []
 
 
-def test_background_pauses_while_any_request_is_in_hand():
+def test_background_waits_while_any_request_is_in_hand_and_at_most_so_long():
     pauses = Pauses()
     foreground = Foreground(0.05, sleep=pauses)
     with foreground.answering():
@@ -29,7 +29,16 @@ def test_background_pauses_while_any_request_is_in_hand():
             foreground.give_way()
         foreground.give_way()  # one request still in hand
     foreground.give_way()  # all answered
-    assert pauses == [0.05, 0.05]
+    assert len(pauses) == 2 * round(0.05 / LOOK_AGAIN_SECONDS)  # never starved
+
+
+def test_background_goes_ahead_as_soon_as_the_requests_are_answered():
+    foreground = Foreground(give_way_seconds=3600)
+    done = threading.Event()
+    with foreground.answering():
+        threading.Thread(target=lambda: (foreground.give_way(), done.set()), daemon=True).start()
+        assert not done.wait(0.2)
+    assert done.wait(10)  # within milliseconds, not the hour
 
 
 def test_a_failing_request_still_counts_as_answered():
