@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli, config
+from bot.foreground import Foreground
 from handlers import slack
 from handlers.slack import ids
 
@@ -166,6 +167,7 @@ class _Services:
     """Only what the register functions touch at registration time."""
 
     msg = staticmethod(lambda key, **kw: key)
+    foreground = Foreground()
 
 
 def registered_listeners() -> RecordingApp:
