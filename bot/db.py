@@ -32,6 +32,8 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url:
+                # `synchronous` stays FULL (the default): with NORMAL a committed decision or
+                # a recorded post could vanish in a power cut, and a post then go out twice.
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={int(WRITER_WAIT * 1000)}")

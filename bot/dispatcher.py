@@ -352,7 +352,7 @@ class Dispatcher:
         with self.session_factory.begin() as session:
             expired = schedule.expire_overdue(session, now, self.schedule_lead)
         if expired:
-            self.wake()
+            self._wake_delivery()  # the chief is owed a notice of each
         self._remind(now)
         self._remind_rotations(now)
         for tick in self.periodic:

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -14,7 +15,7 @@ from fakes.slack_api import FakeSlack
 from slack_signing import SignedSlackClient
 from sqlalchemy.engine import make_url
 
-from bot import db
+from bot import db, roles
 from bot.cli import Runtime, assemble
 from bot.config import Settings
 
@@ -24,6 +25,7 @@ CHIEF = "UCHIEF01"
 OPERATOR = "UOPER001"
 OPERATOR2 = "UOPER002"
 STRANGER = "USTRANGE1"
+ROSTER_SEEDED_AT = datetime(2026, 4, 30, 3, 0, tzinfo=UTC)  # the day before tests' NOW
 
 PG_URL = os.environ.get("SNSBOT_TEST_POSTGRES_URL", "")
 _pg_counter = itertools.count()
@@ -68,6 +70,20 @@ def database_url(request, tmp_path, pg_template) -> Iterator[str]:
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(_pg_admin_dsn(PG_URL), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def factory(database_url) -> Iterator[db.SessionFactory]:
+    """Sessions on a fresh database whose roster is seeded: CHIEF, OPERATOR and OPERATOR2.
+
+    For tests of the core on plain values; a module with another roster defines its own.
+    """
+    engine = db.make_engine(database_url)
+    session_factory = db.make_session_factory(engine)
+    with session_factory.begin() as session:
+        roles.bootstrap(session, CHIEF, (OPERATOR, OPERATOR2), ROSTER_SEEDED_AT)
+    yield session_factory
+    engine.dispose()
 
 
 @pytest.fixture

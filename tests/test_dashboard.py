@@ -6,24 +6,13 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2
 from sqlalchemy import update
 
-from bot import dashboard, db, drafts, register, revisions, roles, workflow
+from bot import dashboard, drafts, register, revisions, workflow
 from bot.models import FAILED, PUBLISHED, Publication
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def factory(database_url):
-    engine = db.make_engine(database_url)
-    factory = db.make_session_factory(engine)
-    with factory.begin() as session:
-        roles.bootstrap(session, CHIEF, (OPERATOR, OPERATOR2), NOW - timedelta(days=1))
-    yield factory
-    engine.dispose()
 
 
 def submit(factory, author: str = OPERATOR, publish_at: datetime | None = None) -> int:

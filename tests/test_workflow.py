@@ -9,7 +9,7 @@ import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
 from sqlalchemy import func, select, update
 
-from bot import db, drafts, roles, workflow
+from bot import drafts, workflow
 from bot.models import (
     APPROVED,
     FAILED,
@@ -28,16 +28,6 @@ from bot.models import (
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
 URL = "https://wako-kyodo.example.jp/news/fair"
-
-
-@pytest.fixture
-def factory(database_url):
-    engine = db.make_engine(database_url)
-    session_factory = db.make_session_factory(engine)
-    with session_factory.begin() as session:
-        roles.bootstrap(session, CHIEF, (OPERATOR, OPERATOR2), NOW - timedelta(days=1))
-    yield session_factory
-    engine.dispose()
 
 
 def content(**fields) -> drafts.DraftInput:

@@ -17,9 +17,8 @@ from handlers.slack.replies import after_ack_runner
 
 def register(app, services) -> None:
     """Attach every listener to a Bolt app."""
-    after_ack = after_ack_runner(
-        services.msg, services.foreground.give_way
-    )  # what a click changes, done after its ack
+    # What a click changes, done after its ack, giving way to the acks still in hand.
+    after_ack = after_ack_runner(services.msg, services.foreground.give_way)
     commands.register(app, services)
     actions.register(app, services, after_ack)
     revising.register(app, services, after_ack)
