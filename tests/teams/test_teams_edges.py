@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '.[teams]'")
 
 import json
+from contextlib import contextmanager
 from dataclasses import replace
 
 import requests
@@ -20,6 +21,7 @@ from teams_app import running_teams, teams_settings
 from teams_client import CHIEF, OPERATOR, TeamsClient
 
 from bot.drafts import BODY_MAX_CHARS, DraftInput
+from bot.foreground import Foreground
 from bot.messages import Messages
 from bot.models import Draft
 from bot.snapshot import take
@@ -66,6 +68,22 @@ def test_malformed_activities_get_400_not_500(teams):
     assert teams.client.post(odd).status_code == 200
     odd = teams.client.activity(OPERATOR, "invoke", name="task/submit", value={"data": []})
     assert teams.client.post(odd).status_code == 200
+
+
+def test_a_teams_request_is_in_hand_until_answered(teams):
+    """The dispatcher gives way to Teams invokes as to Slack requests (bot/foreground.py)."""
+    seen = []
+
+    class Watched(Foreground):
+        @contextmanager
+        def answering(self):
+            with super().answering():
+                seen.append(self.busy)
+                yield
+
+    teams.services.foreground = Watched()
+    teams.client.open_form(OPERATOR)
+    assert seen and all(seen) and not teams.services.foreground.busy
 
 
 def test_the_card_for_the_longest_allowed_draft_stays_under_teams_limit(teams):
