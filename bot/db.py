@@ -76,9 +76,28 @@ class SessionFactory(sessionmaker[Session]):
                 self._writers.release()
 
 
+class Hidden:
+    """A secret held in memory: its repr (in a session factory's, a traceback…) never shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Hidden(…)"
+
+
 def make_session_factory(engine: Engine, register_key: str = "") -> SessionFactory:
     """Sessions on `engine`; with `register_key`, new register entries carry its HMAC."""
-    return SessionFactory(engine, {REGISTER_KEY: register_key} if register_key else None)
+    info = {REGISTER_KEY: Hidden(register_key)} if register_key else None
+    return SessionFactory(engine, info)
+
+
+def register_key(session: Session) -> str:
+    """The register's HMAC key the session was made with ("" when none)."""
+    held = session.info.get(REGISTER_KEY)
+    return held.value if held else ""
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -12,8 +12,7 @@ from typing import NamedTuple
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from bot import csvfile
-from bot.db import REGISTER_KEY
+from bot import csvfile, db
 from bot.models import RegisterEntry, RegisterHead
 from bot.register_export import EXPORT_COLUMNS, export_rows
 
@@ -90,7 +89,7 @@ def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
         .returning(RegisterHead.seq, RegisterHead.hash)
     ).one()
     seq, prev_hash, rows = head.seq - len(lines), head.hash, []
-    key = session.info.get(REGISTER_KEY) or ""
+    key = db.register_key(session)
     for line in lines:
         seq, at = seq + 1, line.at.astimezone(UTC)
         digest = _digest(
@@ -165,7 +164,7 @@ def check(session: Session, expect_head: str | None = None) -> Verdict:
     set: noted, not broken. One without a key mark after an entry with one is broken.
     """
     problems: list[str] = []
-    key = session.info.get(REGISTER_KEY) or ""
+    key = db.register_key(session)
     expected_prev, expected_seq = GENESIS, 1
     unkeyed = 0  # entries written before the first keyed entry (they come first)
     keyed = unchecked = 0

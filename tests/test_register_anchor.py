@@ -116,6 +116,7 @@ def unchanged(entry):
 
 
 def test_entries_written_with_the_key_carry_its_mark_and_verify(keyed):
+    assert KEY not in repr(keyed) and KEY not in repr(keyed())
     append(keyed, 3)
     assert all(e.mac and len(e.mac) == 64 for e in entries(keyed))
     assert check(keyed) == register.Verdict([], [], 3, entries(keyed)[-1].hash)
