@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import re
+import secrets
 import signal
 import sys
 import threading
@@ -360,14 +361,42 @@ def cmd_audit_export(args) -> int:
 
 def cmd_audit_verify(args) -> int:
     with _session_factory()() as session:
-        problems = register.verify(session)
-    for problem in problems:
+        verdict = register.check(session, args.expect_head)
+    for problem in verdict.problems:
         print(f"✗ {problem}")
-    if problems:
+    for note in verdict.notes:
+        print(f"! {note}")
+    if verdict.problems:
         print("The approval register has been tampered with or damaged.")
         return 1
     print("✓ the approval register's hash chain is intact")
+    if args.expect_head:
+        print(f"✓ it holds the expected head {args.expect_head}")
+    print(f"  {verdict.count} entries, head {verdict.count}:{verdict.head}")
     return 0
+
+
+def cmd_audit_key(args) -> int:
+    """A new random register key: printed once, here, and nowhere else."""
+    print(secrets.token_hex(32))
+    print(
+        "Set it as SNSBOT_REGISTER_KEY for every snsbot process and keep a copy away from the "
+        "database (verifying needs it). Entries written from then on carry its HMAC.",
+        file=sys.stderr,
+    )
+    return 0
+
+
+HEAD = re.compile(r"(\d+:)?[0-9a-fA-F]{12,64}")
+
+
+def _head(value: str) -> str:
+    """`HASH` or `N:HASH` as the daily line gives it; HASH at least 12 hex digits."""
+    if not HEAD.fullmatch(value.strip()):
+        raise argparse.ArgumentTypeError(
+            "give the head as the daily line shows it: N:HASH or HASH (12 or more hex digits)"
+        )
+    return value.strip()
 
 
 def _check_slack_token(settings: Settings) -> tuple[bool, str]:
@@ -538,7 +567,18 @@ def parser() -> argparse.ArgumentParser:
         "--entries", action="store_true", help="every register entry instead of one row per draft"
     )
     export.set_defaults(func=cmd_audit_export)
-    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    verify = audit.add_parser("verify", help="check the hash chain (and key marks)")
+    verify.add_argument(
+        "--expect-head",
+        type=_head,
+        metavar="HASH",
+        help="fail unless the register holds this head (N:HASH or a HASH prefix, from the "
+        "chief's daily line)",
+    )
+    verify.set_defaults(func=cmd_audit_verify)
+    audit.add_parser("key", help="print a new random SNSBOT_REGISTER_KEY").set_defaults(
+        func=cmd_audit_key
+    )
     return p
 
 

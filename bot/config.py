@@ -10,6 +10,7 @@ from datetime import time, timedelta
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
 BLOG_KINDS = ("wordpress", "atompub")
+MIN_REGISTER_KEY = 32  # characters; `snsbot audit key` prints 64 hex digits (256 bits)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///snsbot.db"
@@ -61,6 +62,7 @@ class Settings:
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
+    register_key: str = field(default="", repr=False)  # HMAC key of the register, never stored
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
     hp_feed_minutes: int = 15
@@ -107,6 +109,7 @@ class Settings:
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
             reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            register_key=get("SNSBOT_REGISTER_KEY"),
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
             hp_feed_minutes=_int(get("SNSBOT_HP_FEED_MINUTES"), 15),
@@ -152,6 +155,11 @@ class Settings:
             found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
         if self.reminder_at is None and self.reminder_time.lower() != "off":
             found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
+        if self.register_key and len(self.register_key) < MIN_REGISTER_KEY:
+            found.append(
+                f"SNSBOT_REGISTER_KEY is too short (at least {MIN_REGISTER_KEY} characters): "
+                "use the key `snsbot audit key` prints."
+            )
         if self.hp_feed_url and not self.hp_feed_url.startswith(("http://", "https://")):
             found.append("SNSBOT_HP_FEED_URL must be the http(s):// URL of an RSS or Atom feed.")
         if self.hp_feed_minutes < 1:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 READ_ONLY = "snsbot_read_only"  # an execution option: this transaction never writes
+REGISTER_KEY = "register_key"  # a session `info` item: SNSBOT_REGISTER_KEY, held in memory only
 WRITER_WAIT = 30.0  # seconds a writer waits for SQLite's write lock (as its busy_timeout)
 
 
@@ -58,8 +59,10 @@ class SessionFactory(sessionmaker[Session]):
     sleep and poll (up to 100 ms a time) while it is taken and given back.
     """
 
-    def __init__(self, engine: Engine):
-        super().__init__(engine, expire_on_commit=False, execution_options={READ_ONLY: True})
+    def __init__(self, engine: Engine, info: dict | None = None):
+        super().__init__(
+            engine, expire_on_commit=False, execution_options={READ_ONLY: True}, info=info
+        )
         self._writers = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
@@ -73,8 +76,28 @@ class SessionFactory(sessionmaker[Session]):
                 self._writers.release()
 
 
-def make_session_factory(engine: Engine) -> SessionFactory:
-    return SessionFactory(engine)
+class Hidden:
+    """A secret held in memory: its repr (in a session factory's, a traceback…) never shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Hidden(…)"
+
+
+def make_session_factory(engine: Engine, register_key: str = "") -> SessionFactory:
+    """Sessions on `engine`; with `register_key`, new register entries carry its HMAC."""
+    info = {REGISTER_KEY: Hidden(register_key)} if register_key else None
+    return SessionFactory(engine, info)
+
+
+def register_key(session: Session) -> str:
+    """The register's HMAC key the session was made with ("" when none)."""
+    held = session.info.get(REGISTER_KEY)
+    return held.value if held else ""
 
 
 def _alembic_config(engine: Engine) -> Config:

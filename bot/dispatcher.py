@@ -15,7 +15,7 @@ from functools import partial
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices, outbox, oversight, roles, schedule
+from bot import notices, outbox, oversight, register, roles, schedule
 from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE, ReminderLog
 from bot.notifier import Notifier
@@ -355,6 +355,7 @@ class Dispatcher:
             self._wake_delivery()  # the chief is owed a notice of each
         self._remind(now)
         self._remind_rotations(now)
+        self._announce_register_head(now)
         for tick in self.periodic:
             try:
                 tick()
@@ -392,6 +393,32 @@ class Dispatcher:
         except Exception:
             log.exception("today's reminder could not be sent; trying again later")
             schedule.release_reminder(self.session_factory, kind, day)
+
+    def _announce_register_head(self, now: datetime) -> None:
+        """Each business day, the chief of each chat platform gets the register's head in a DM:
+        a copy outside the database that `snsbot audit verify --expect-head` checks against."""
+        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        if day is None:
+            return
+        for platform, notifier in self.notifiers.items():
+            kind = f"register_head:{platform}"
+            with self.session_factory() as session:
+                if session.execute(
+                    select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
+                ).first():
+                    continue
+                chief = roles.chief_id(session, platform)
+                count, head = register.head_of(session)
+            if not chief or not count:
+                continue
+            if not schedule.claim_reminder(self.session_factory, kind, day, now):
+                continue
+            text = self.msg("register.head", count=count, hash=head, short=head[:16])
+            try:
+                notifier.tell_user(chief, text)
+            except Exception:
+                log.exception("today's register head could not be sent; trying again later")
+                schedule.release_reminder(self.session_factory, kind, day)
 
     def _remind_rotations(self, now: datetime) -> None:
         """Tell the chief of new credential-rotation tasks, and again each business day."""

@@ -259,6 +259,7 @@ class RegisterEntry(Base):
     details: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64))  # HMAC of `hash` with the register key
 
 
 class RegisterHead(Base):

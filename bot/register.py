@@ -1,9 +1,9 @@
-"""The approval register (決裁簿): append-only entries chained by SHA-256, CSV export, verify."""
+"""The approval register (決裁簿): append-only entries chained by SHA-256 (and an HMAC), verify."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,21 +12,41 @@ from typing import NamedTuple
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.models import Decision, Draft, Publication, RegisterEntry, RegisterHead, Revision
+from bot import csvfile, db
+from bot.models import RegisterEntry, RegisterHead
+from bot.register_export import EXPORT_COLUMNS, export_rows
+
+__all__ = ["EXPORT_COLUMNS", "export_rows"]  # the per-draft export, built from the entries
 
 GENESIS = "0" * 64
+KEYED = "hmac-sha256"  # hashed into a keyed entry: removing its key mark breaks its hash
 
 
 def _digest(
-    prev_hash: str, seq: int, at: datetime, actor: str, action: str, draft_id, revision, details
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    draft_id,
+    revision,
+    details,
+    keyed: bool = False,
 ) -> str:
+    fields = [prev_hash, seq, at.isoformat(), actor, action, draft_id, revision, details]
     canonical = json.dumps(
-        [prev_hash, seq, at.isoformat(), actor, action, draft_id, revision, details],
+        fields + [KEYED] if keyed else fields,
         ensure_ascii=False,
         sort_keys=True,
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def key_mark(key: str, digest: str) -> str:
+    """The entry's HMAC: proves the entry (and, through its hash, all before it) was written
+    by someone holding the key."""
+    return hmac.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 class Line(NamedTuple):
@@ -69,10 +89,19 @@ def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
         .returning(RegisterHead.seq, RegisterHead.hash)
     ).one()
     seq, prev_hash, rows = head.seq - len(lines), head.hash, []
+    key = db.register_key(session)
     for line in lines:
         seq, at = seq + 1, line.at.astimezone(UTC)
         digest = _digest(
-            prev_hash, seq, at, line.actor, line.action, line.draft_id, line.revision, line.details
+            prev_hash,
+            seq,
+            at,
+            line.actor,
+            line.action,
+            line.draft_id,
+            line.revision,
+            line.details,
+            keyed=bool(key),
         )
         rows.append(
             {
@@ -85,6 +114,7 @@ def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
                 "details": line.details,
                 "prev_hash": prev_hash,
                 "hash": digest,
+                "mac": key_mark(key, digest) if key else None,
             }
         )
         prev_hash = digest
@@ -94,21 +124,58 @@ def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
     return [RegisterEntry(**row) for row in rows]
 
 
+def head_of(session: Session) -> tuple[int, str]:
+    """(number of entries, hash of the last one) as the head row records them."""
+    head = session.get(RegisterHead, 1)
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
 def lock(session: Session) -> None:
     """Take the register's head row for this transaction (other appenders wait)."""
     session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(seq=RegisterHead.seq))
 
 
-def verify(session: Session) -> list[str]:
+class Verdict(NamedTuple):
+    """What `check` found: breaks (`problems`), remarks that are not breaks (`notes`), and the
+    register's last entry as the chain reads (`count` entries, ending in `head`)."""
+
+    problems: list[str]
+    notes: list[str]
+    count: int
+    head: str
+
+
+def verify(session: Session, expect_head: str | None = None) -> list[str]:
     """Every break in the chain, in plain words (empty: intact)."""
-    problems = []
+    return check(session, expect_head).problems
+
+
+def _named(entry) -> str:
+    """How a problem names an entry: its number, action and draft."""
+    draft = "" if entry.draft_id is None else f", draft {entry.draft_id}"
+    return f"entry {entry.seq} ({entry.action}{draft})"
+
+
+def check(session: Session, expect_head: str | None = None) -> Verdict:
+    """Recompute the chain; with the session's key, check every key mark; with `expect_head`
+    (`HASH` or `N:HASH`, HASH a prefix of 12 or more hex digits), check the chain holds that head.
+
+    Entries without a key mark before the first entry with one were written before a key was
+    set: noted, not broken. One without a key mark after an entry with one is broken.
+    """
+    problems: list[str] = []
+    key = db.register_key(session)
     expected_prev, expected_seq = GENESIS, 1
+    unkeyed = 0  # entries written before the first keyed entry (they come first)
+    keyed = unchecked = 0
+    seq_wanted, prefix = parse_head(expect_head) if expect_head else (None, "")
+    head_found = False
     rows = session.execute(select(RegisterEntry).order_by(RegisterEntry.seq)).scalars()
     for entry in rows.yield_per(1000):
         if entry.seq != expected_seq:
             problems.append(f"entry {expected_seq} is missing (found {entry.seq} next)")
         if entry.prev_hash != expected_prev:
-            problems.append(f"entry {entry.seq} does not follow the previous entry")
+            problems.append(f"{_named(entry)} does not follow the previous entry")
         recomputed = _digest(
             entry.prev_hash,
             entry.seq,
@@ -118,102 +185,78 @@ def verify(session: Session) -> list[str]:
             entry.draft_id,
             entry.revision,
             entry.details,
+            keyed=entry.mac is not None,
         )
         if recomputed != entry.hash:
-            problems.append(f"entry {entry.seq} ({entry.action}) was altered after it was written")
+            problems.append(f"{_named(entry)} was altered after it was written")
+        if entry.mac is None:
+            if keyed:
+                problems.append(
+                    f"{_named(entry)} has no key mark although earlier entries have one: "
+                    "it was written or rewritten without SNSBOT_REGISTER_KEY"
+                )
+            else:
+                unkeyed += 1
+        elif not key:
+            keyed, unchecked = keyed + 1, unchecked + 1
+        else:
+            keyed += 1
+            if not hmac.compare_digest(entry.mac, key_mark(key, entry.hash)):
+                problems.append(
+                    f"{_named(entry)} does not carry a valid key mark (HMAC): it was written "
+                    "or rewritten without SNSBOT_REGISTER_KEY, or the key is not the one in use"
+                )
+        if prefix and entry.hash.startswith(prefix) and seq_wanted in (None, entry.seq):
+            head_found = True
         expected_prev, expected_seq = entry.hash, entry.seq + 1
+    count = expected_seq - 1
     head = session.get(RegisterHead, 1)
     if head is None:
         problems.append("the register's head record is missing")
-    elif head.seq != expected_seq - 1 or head.hash != expected_prev:
+    elif head.seq != count or head.hash != expected_prev:
         problems.append("the last entries were removed")
-    return problems
+    if prefix and not head_found:
+        problems.append(_head_problem(seq_wanted, prefix, count))
+    notes = _key_notes(key, unkeyed, unchecked)
+    return Verdict(problems, notes, count, expected_prev)
 
 
-EXPORT_COLUMNS = [
-    "draft",
-    "revision",
-    "author",
-    "submitted_at",
-    "source",
-    "category",
-    "channels",
-    "decision",
-    "decider",
-    "decided_at",
-    "reason",
-    "published_urls",
-    "failures",
-]
+def parse_head(expected: str) -> tuple[int | None, str]:
+    """`HASH` or `N:HASH` → (N or None, the hash prefix in lower case)."""
+    seq, _, digest = expected.strip().rpartition(":")
+    return (int(seq) if seq else None), digest.lower()
 
 
-EXPORT_BATCH = 500  # drafts read at a time; memory stays flat however long the register
-
-
-def export_rows(
-    session: Session, since: datetime | None = None, until: datetime | None = None
-) -> Iterator[list[str]]:
-    """One row per decided or pending revision, oldest first, streamed from the database.
-
-    Drafts are read a batch at a time (by id, after the last batch), each batch's revisions,
-    decisions and publications in one query each: four queries per 500 drafts.
-    """
-    drafts = select(Draft.id, Draft.author_id, Draft.status).order_by(Draft.id)
-    if since is not None:
-        drafts = drafts.where(Draft.created_at >= since)
-    if until is not None:
-        drafts = drafts.where(Draft.created_at < until)
-    last = 0
-    while batch := session.execute(drafts.where(Draft.id > last).limit(EXPORT_BATCH)).all():
-        last = batch[-1].id
-        yield from _export_batch(session, batch)
-
-
-def _export_batch(session: Session, batch) -> Iterator[list[str]]:
-    ids = [draft.id for draft in batch]
-    revisions = session.execute(
-        select(Revision.draft_id, Revision.number, Revision.created_at, Revision.source,
-               Revision.category, Revision.channels)
-        .where(Revision.draft_id.in_(ids))
-        .order_by(Revision.draft_id, Revision.number)
-    ).all()  # fmt: skip
-    decisions = {
-        (d.draft_id, d.revision): d
-        for d in session.execute(
-            select(Decision.draft_id, Decision.revision, Decision.outcome, Decision.decided_by,
-                   Decision.decided_at, Decision.reason)
-            .where(Decision.draft_id.in_(ids))
+def _head_problem(seq: int | None, prefix: str, count: int) -> str:
+    if seq is None:
+        return (
+            f"no entry has the expected head hash {prefix}: the register was rewritten "
+            "or its entries up to that head were removed"
         )
-    }  # fmt: skip
-    publications: dict[tuple[int, int], list] = {}
-    for p in session.execute(
-        select(Publication.draft_id, Publication.revision, Publication.channel,
-               Publication.status, Publication.url, Publication.remote_id,
-               Publication.published_at, Publication.error)
-        .where(Publication.draft_id.in_(ids))
-        .order_by(Publication.id)
-    ):  # fmt: skip
-        publications.setdefault((p.draft_id, p.revision), []).append(p)
-    drafts = {draft.id: draft for draft in batch}
-    for revision in revisions:
-        draft = drafts[revision.draft_id]
-        decision = decisions.get((draft.id, revision.number))
-        pubs = publications.get((draft.id, revision.number), [])
-        yield [
-            str(draft.id),
-            str(revision.number),
-            draft.author_id,
-            revision.created_at.isoformat(),
-            revision.source,
-            revision.category,
-            " ".join(revision.channels),
-            decision.outcome if decision else draft.status,
-            decision.decided_by if decision else "",
-            decision.decided_at.isoformat() if decision else "",
-            decision.reason if decision else "",
-            " ".join(f"{p.channel}:{p.url or p.remote_id or ''}" for p in pubs if p.published_at),
-            " ".join(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
-        ]
+    if seq > count:
+        return (
+            f"the expected head is entry {seq} ({prefix}) but the register ends at entry "
+            f"{count}: its last entries were removed"
+        )
+    return (
+        f"entry {seq} is not the expected head {prefix}: the register was rewritten "
+        f"at or before entry {seq}"
+    )
+
+
+def _key_notes(key: str, unkeyed: int, unchecked: int) -> list[str]:
+    notes = []
+    if key and unkeyed:
+        notes.append(
+            f"entries 1–{unkeyed} carry no key mark: written "
+            "before SNSBOT_REGISTER_KEY was set, they are protected by the hash chain only"
+        )
+    if unchecked:
+        notes.append(
+            f"{unchecked} entries carry a key mark that was not checked: "
+            "SNSBOT_REGISTER_KEY is not set"
+        )
+    return notes
 
 
 ENTRY_COLUMNS = ["seq", "at", "actor", "action", "draft", "revision", "details", "hash"]
@@ -246,9 +289,5 @@ def entry_rows(
 
 
 def write_csv(rows: Iterator[list[str]], stream, columns: list[str] | None = None) -> None:
-    """CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly."""
-    stream.write("\ufeff")
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(columns or EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(row)
+    """CSV in UTF-8 with a BOM, so Excel opens the Japanese correctly; formulas neutralised."""
+    csvfile.write_rows(stream, columns or EXPORT_COLUMNS, rows)

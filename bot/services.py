@@ -55,7 +55,7 @@ def build_services(
     engine = db.make_engine(settings.database_url)
     if migrate:
         db.upgrade(engine)
-    session_factory = db.make_session_factory(engine)
+    session_factory = db.make_session_factory(engine, settings.register_key)
     quiet_secret_loggers()
     try:
         with session_factory.begin() as session:

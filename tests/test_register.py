@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from conftest import CHIEF, OPERATOR
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
-from bot import db, drafts, register, roles, workflow
+from bot import csvfile, db, drafts, outbox, register, revisions, roles, schedule, workflow
 from bot.cli import main
-from bot.models import FAILED, PUBLISHED, Publication, RegisterEntry
+from bot.models import Decision, Draft, Publication, RegisterEntry
+from publishers.base import Published
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
@@ -195,22 +196,23 @@ def seed(factory, kind: str, created: datetime = NOW) -> int:
             reason="" if kind == "approved" else "日付を確認してください",
             now=created + timedelta(hours=1),
         )
-    if kind == "approved":
+    if kind == "approved":  # the dispatcher's own writing, which enters each end in the register
         with factory.begin() as session:
-            for channel, remote_id, url in (
-                ("x", "1790000000000000001", X_URL),
-                ("facebook", "123_456", None),
-            ):
-                session.execute(
-                    update(Publication)
-                    .where(Publication.draft_id == draft_id, Publication.channel == channel)
-                    .values(status=PUBLISHED, remote_id=remote_id, url=url, published_at=created)
-                )
-            session.execute(
-                update(Publication)
-                .where(Publication.draft_id == draft_id, Publication.channel == "blog")
-                .values(status=FAILED, error="ブログに接続できません")
+            claims = outbox.claim_due(
+                session, created + timedelta(hours=1), timedelta(minutes=5), 9
             )
+        ends = {
+            "x": Published("1790000000000000001", X_URL),
+            "facebook": Published("123_456", None),
+        }
+        outcomes = [
+            outbox.published(c, ends[c.post.channel], False, created)
+            if c.post.channel in ends
+            else outbox.failed(c, "ブログに接続できません", created)
+            for c in claims
+        ]
+        with factory.begin() as session:
+            outbox.record(session, outcomes, created + timedelta(hours=1))
     return draft_id
 
 
@@ -386,3 +388,187 @@ def test_last_entry_and_head_deleted_is_detected(factory):
     execute(factory, "DELETE FROM register_entries WHERE seq = 3")
     execute(factory, "DELETE FROM register_head")
     assert verify(factory) != []
+
+
+# -- the export proves what it shows (every cell from the chained entries) ----------------------
+
+
+def settle(factory, when: datetime, ends: dict[str, object]) -> None:
+    """The dispatcher's writing of due publications: a Published, or an error string (failed)."""
+    with factory.begin() as session:
+        claims = outbox.claim_due(session, when, timedelta(minutes=5), 20)
+    outcomes = [
+        outbox.published(c, ends[c.post.channel], False, when)
+        if isinstance(ends[c.post.channel], Published)
+        else outbox.failed(c, ends[c.post.channel], when)
+        for c in claims
+    ]
+    with factory.begin() as session:
+        outbox.record(session, outcomes, when)
+
+
+def table_rows(factory) -> list[list[str]]:
+    """The export as it used to be read from drafts, revisions, decisions and publications."""
+    rows = []
+    with factory() as session:
+        for draft in session.execute(select(Draft).order_by(Draft.id)).scalars():
+            for revision in sorted(draft.revisions, key=lambda r: r.number):
+                decision = session.execute(
+                    select(Decision).where(
+                        Decision.draft_id == draft.id, Decision.revision == revision.number
+                    )
+                ).scalar_one_or_none()
+                pubs = session.execute(
+                    select(Publication)
+                    .where(Publication.draft_id == draft.id)
+                    .where(Publication.revision == revision.number)
+                    .order_by(Publication.id)
+                ).scalars()
+                pubs = list(pubs)
+                rows.append(
+                    [
+                        str(draft.id),
+                        str(revision.number),
+                        draft.author_id,
+                        revision.created_at.isoformat(),
+                        revision.source,
+                        revision.category,
+                        " ".join(revision.channels),
+                        decision.outcome if decision else draft.status,
+                        decision.decided_by if decision else "",
+                        decision.decided_at.isoformat() if decision else "",
+                        decision.reason if decision else "",
+                        sorted(f"{p.channel}:{p.url or p.remote_id or ''}" for p in pubs
+                               if p.published_at),
+                        sorted(f"{p.channel}:{p.error}" for p in pubs if p.status == "failed"),
+                    ]
+                )  # fmt: skip
+    return rows
+
+
+def chain_rows(factory) -> list[list]:
+    with factory() as session:
+        rows = list(register.export_rows(session))
+    return [row[:11] + [sorted(row[11].split()), sorted(row[12].split())] for row in rows]
+
+
+def content(body: str, **fields) -> drafts.DraftInput:
+    return drafts.DraftInput(body=body, channels=fields.pop("channels", ("x", "blog")), **fields)
+
+
+def test_export_from_the_register_shows_what_the_tables_hold_through_a_draft_life(factory):
+    """Every path a draft takes (reject, resubmit, chief's edit, retry, cancel, withdraw,
+    expiry, pending) gives the same CSV as the tables it used to be read from."""
+    with factory.begin() as session:
+        roles.bootstrap(session, CHIEF, (OPERATOR,), NOW - timedelta(days=1))
+    later = NOW + timedelta(days=3)
+    with factory.begin() as session:
+        d1 = workflow.submit(session, author_id=OPERATOR, content=content("一"), now=NOW).id
+        d2 = workflow.submit(session, author_id=OPERATOR, content=content("二"), now=NOW).id
+        d3 = workflow.submit(session, author_id=OPERATOR, content=content("三"), now=NOW).id
+        soon = content("四", publish_at=NOW + timedelta(minutes=2), source="hp_update")
+        d4 = workflow.submit(session, author_id=OPERATOR, content=soon, now=NOW).id
+        d5 = workflow.submit(session, author_id=OPERATOR, content=content("五"), now=NOW).id
+        scheduled = content("六", publish_at=later, category="other", channels=("facebook",))
+        d6 = workflow.submit(session, author_id=OPERATOR, content=scheduled, now=NOW).id
+    step = NOW + timedelta(minutes=1)
+    with factory.begin() as session:
+        workflow.decide(session, draft_id=d1, actor=CHIEF, approve=False, reason="直して", now=step)
+        revisions.resubmit(session, draft_id=d1, actor=OPERATOR, content=content("一'"), now=step)
+        revisions.edit_by_chief(session, draft_id=d2, actor=CHIEF, content=content("二'"), now=step)
+        revisions.withdraw(session, draft_id=d3, actor=OPERATOR, now=step)
+        schedule.expire_overdue(session, step, timedelta(minutes=5))
+        workflow.decide(session, draft_id=d6, actor=CHIEF, approve=True, now=step)
+    with factory.begin() as session:
+        workflow.decide(session, draft_id=d1, actor=CHIEF, approve=True, now=step)
+        workflow.decide(session, draft_id=d2, actor=CHIEF, approve=True, now=step)
+    settle(factory, step, {"x": Published("11", X_URL), "blog": "ブログに接続できません"})
+    with factory.begin() as session:
+        workflow.retry_failed(session, draft_id=d1, actor=OPERATOR, now=step)
+        schedule.cancel_scheduled(session, draft_id=d6, actor=CHIEF, now=step)
+    settle(factory, step, {"blog": Published("22", "https://blog.example/1")})
+    assert [d1, d2, d3, d4, d5, d6] == sorted([d1, d2, d3, d4, d5, d6])
+    assert chain_rows(factory) == table_rows(factory)
+    with factory() as session:
+        statuses = dict(session.execute(select(Draft.id, Draft.status)).all())
+    assert [statuses[d] for d in (d1, d3, d4, d5)] == [
+        "approved",
+        "withdrawn",
+        "expired",
+        "pending",
+    ]
+
+
+def test_export_does_not_follow_an_approver_changed_in_the_tables(factory):
+    draft_id = seed(factory, "approved")
+    execute(factory, "UPDATE decisions SET decided_by = 'UEVIL'")
+    execute(factory, "UPDATE drafts SET decided_by = 'UEVIL', author_id = 'UEVIL'")
+    execute(factory, "UPDATE publications SET url = 'https://evil.example/'")
+    (row,) = parse(export_text(factory))
+    assert (row["draft"], row["decider"], row["author"]) == (str(draft_id), CHIEF, OPERATOR)
+    assert f"x:{X_URL}" in row["published_urls"].split(" ")
+    assert verify(factory) == []
+
+
+def test_export_does_not_follow_a_rejection_turned_into_an_approval_in_the_tables(factory):
+    seed(factory, "rejected")
+    execute(factory, "UPDATE decisions SET outcome = 'approved', reason = ''")
+    execute(factory, "UPDATE drafts SET status = 'approved', reject_reason = NULL")
+    (row,) = parse(export_text(factory))
+    assert (row["decision"], row["reason"]) == ("rejected", "日付を確認してください")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE register_entries SET actor = 'UEVIL' WHERE action = 'rejected'",
+        "UPDATE register_entries SET action = 'approved' WHERE action = 'rejected'",
+        """UPDATE register_entries SET details = '{"reason": ""}' WHERE action = 'rejected'""",
+        "UPDATE register_entries SET actor = 'UEVIL' WHERE action = 'submitted'",
+    ],
+)
+def test_changing_what_the_export_shows_breaks_verify_naming_the_draft(factory, sql):
+    draft_id = seed(factory, "rejected")
+    before = export_text(factory)
+    execute(factory, sql)
+    assert export_text(factory) != before  # the CSV shows the change …
+    problems = verify(factory)  # … and verify names the draft
+    assert any(f"draft {draft_id}" in p for p in problems), problems
+
+
+# -- CSV formula injection (OWASP): every CSV the project writes --------------------------------
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_export_neutralises_a_reason_that_starts_like_a_formula(factory, start):
+    with factory.begin() as session:
+        roles.bootstrap(session, CHIEF, (OPERATOR,), NOW - timedelta(days=1))
+    reason = f'{start}HYPERLINK("https://evil.example/","詳細")'
+    with factory.begin() as session:
+        draft_id = workflow.submit(session, author_id=OPERATOR, content=content("本文"), now=NOW).id
+        workflow.decide(
+            session, draft_id=draft_id, actor=CHIEF, approve=False, reason=reason, now=NOW
+        )
+    (row,) = parse(export_text(factory))
+    assert row["reason"] == "'" + reason
+    assert row["source"] == "new"  # other cells untouched
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_entries_export_neutralises_cells_that_start_like_a_formula(factory, start):
+    with factory.begin() as session:
+        register.append(session, at=NOW, actor=f"{start}1+1", action="refused", draft_id=1)
+    out = io.StringIO()
+    with factory() as session:
+        register.write_csv(register.entry_rows(session), out, register.ENTRY_COLUMNS)
+    rows = list(csv.reader(io.StringIO(out.getvalue()[1:])))
+    assert rows[1][2] == f"'{start}1+1"
+    assert rows[1][3:5] == ["refused", "1"]
+
+
+def test_csv_cells_are_prefixed_only_when_they_start_like_a_formula():
+    assert csvfile.safe_cell("市民活動 = 協働") == "市民活動 = 協働"
+    assert csvfile.safe_cell("-5") == "'-5"  # no negative numbers in our CSVs: prefixed too
+    assert csvfile.safe_cell("") == ""
+    assert csvfile.safe_cell(None) == ""
+    assert csvfile.safe_cell("'=already") == "'=already"
