@@ -398,3 +398,14 @@ def test_upgrading_keeps_a_window_no_later_than_the_first_attempt(database_url, 
     engine.dispose()
     assert abs(row.first_claimed_at - decided) < timedelta(seconds=1)
     assert len(installations) == 1 and re.fullmatch(r"[0-9a-f]{10}", installations[0])
+
+
+def test_a_missing_installation_id_is_made_again(factory, clock):
+    from sqlalchemy import delete
+
+    with factory.begin() as session:
+        session.execute(delete(Installation))
+    draft_id = approve(factory, clock, "blog")
+    with factory() as session:
+        [made] = session.scalars(select(Installation.installation_id)).all()
+    assert publication(factory, draft_id).payload["slug"] == f"snsbot-{made}-{draft_id}-1"
