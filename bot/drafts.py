@@ -63,9 +63,18 @@ def blog_title(draft: DraftInput) -> str:
 
 
 def payloads(
-    draft: DraftInput, draft_id: int, revision: int, blog_footer: str = ""
+    draft: DraftInput,
+    draft_id: int,
+    revision: int,
+    blog_footer: str = "",
+    *,
+    installation: str = "",
 ) -> dict[str, dict]:
-    """Exactly what each chosen channel will receive (the contract, DESIGN.md §4)."""
+    """Exactly what each chosen channel will receive (the contract, DESIGN.md §4).
+
+    `installation` is the database's installation id: with it the blog slug is unique across
+    installations writing to one blog (without it, the form of slugs queued before it existed).
+    """
     result: dict[str, dict] = {}
     for channel in draft.channels:
         if channel == "x":
@@ -82,9 +91,15 @@ def payloads(
             result["blog"] = {
                 "title": blog_title(draft),
                 "content": content,
-                "slug": f"snsbot-{draft_id}-{revision}",
+                "slug": blog_slug(installation, draft_id, revision),
             }
     return result
+
+
+def blog_slug(installation: str, draft_id: int, revision: int) -> str:
+    """`snsbot-<installation>-<draft>-<revision>`: the post's identity on the blog."""
+    parts = [installation] if installation else []
+    return "-".join(["snsbot", *parts, str(draft_id), str(revision)])
 
 
 def _is_http_url(url: str) -> bool:

@@ -81,6 +81,16 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+class Installation(Base):
+    """This database's one random id, part of every publication's identity on the platforms."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1: one row
+    installation_id: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
 class Member(Base):
     """A person on the roster: a chat identity and a role."""
 
@@ -206,6 +216,9 @@ class Publication(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+    # When the first attempt began (kept across re-claims): find-again only adopts a post made
+    # after it, so an older post with the same text is never taken for this one.
+    first_claimed_at: Mapped[datetime | None]
     payload: Mapped[dict] = mapped_column(JSON)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     remote_id: Mapped[str | None] = mapped_column(Text)

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, and_, select, update
+from sqlalchemy import Row, Select, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot import register
@@ -39,14 +39,16 @@ class Claim:
     recovering: bool  # a crashed worker left it mid-send: look before posting again
 
     @classmethod
-    def of(cls, row: Row) -> Claim:
-        """From a row of the claim query (the publication with its revision's time and images)."""
+    def of(cls, row: Row, now: datetime) -> Claim:
+        """From a row of the claim query (the publication with its revision's time and images),
+        claimed at `now`."""
         post = Post(
             draft_id=row.draft_id,
             revision=row.revision,
             channel=row.channel,
             payload=dict(row.payload),
             publish_at=row.publish_at,
+            since=row.first_claimed_at or now,
         )
         return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
 
@@ -70,11 +72,17 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> 
             update(Publication)
             .where(Publication.id.in_([row.id for row in rows]))
             .values(
-                status=SENDING, attempts=Publication.attempts + 1, claimed_at=now, updated_at=now
+                status=SENDING,
+                attempts=Publication.attempts + 1,
+                claimed_at=now,
+                first_claimed_at=func.coalesce(
+                    Publication.first_claimed_at, literal(now, Publication.first_claimed_at.type)
+                ),
+                updated_at=now,
             )
             .execution_options(synchronize_session=False)
         )
-    return [Claim.of(row) for row in rows]
+    return [Claim.of(row, now) for row in rows]
 
 
 def _claimable(*conditions) -> Select:
@@ -88,6 +96,7 @@ def _claimable(*conditions) -> Select:
             Publication.payload,
             Publication.status,
             Publication.attempts,
+            Publication.first_claimed_at,
             Revision.publish_at,
             Revision.images,
         )

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import drafts, register, roles
+from bot.installation import installation_id
 from bot.models import (
     APPROVED,
     CARD,
@@ -235,8 +236,9 @@ def decide(
     if approve:
         content = content_of(current)
         due = max(now, current.publish_at) if current.publish_at else now
+        installation = installation_id(session, now)
         for channel, payload in drafts.payloads(
-            content, draft_id, draft.revision, blog_footer
+            content, draft_id, draft.revision, blog_footer, installation=installation
         ).items():
             session.add(
                 Publication(

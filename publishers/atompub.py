@@ -14,7 +14,7 @@ import requests
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import PermanentError, Post, Published, TransientError
+from publishers.base import PermanentError, Post, Published, TransientError, made_in_window
 from publishers.http import (
     BLOG_REFUSALS,
     TIMEOUT,
@@ -47,7 +47,8 @@ def entry_xml(post: Post, author: str) -> bytes:
     """The <entry> to POST: title, HTML content, the slug as custom URL, published (not draft)."""
     # Literal prefixes as in Hatena's examples (ElementTree would invent ns0:, ns1:); ET escapes.
     entry = ET.Element("entry", {"xmlns": ATOM, "xmlns:app": APP, "xmlns:hatenablog": HATENA})
-    ET.SubElement(entry, "title").text = post.payload["title"]
+    # The title is an Atom Text construct of type "text": plain text, never read as markup.
+    ET.SubElement(entry, "title", type="text").text = post.payload["title"]
     ET.SubElement(ET.SubElement(entry, "author"), "name").text = author
     ET.SubElement(entry, "content", type="text/html").text = post.payload["content"]
     ET.SubElement(entry, "hatenablog:custom-url").text = post.payload["slug"]
@@ -97,7 +98,8 @@ class AtomPubPublisher:
         return Published(remote_id=member, url=_link(entry, "alternate") if has_entry else None)
 
     def find(self, post: Post) -> Published | None:
-        """The entry with the post's slug on the collection's first page, if any."""
+        """The entry with the post's slug on the collection's first page, published no earlier
+        than the first attempt, if any."""
         slug = post.payload["slug"]
         response = self._send("GET", self._collection)
         if response.status_code != 200:
@@ -106,7 +108,8 @@ class AtomPubPublisher:
         for entry in feed.iter(f"{{{ATOM}}}entry") if feed is not None else ():
             alternate = _link(entry, "alternate") or ""
             custom = entry.findtext(f"{{{HATENA}}}custom-url") or ""
-            if custom.strip() == slug or urlsplit(alternate).path.endswith("/" + slug):
+            same_slug = custom.strip() == slug or urlsplit(alternate).path.endswith("/" + slug)
+            if same_slug and made_in_window(_entry_time(entry), post):
                 member = _link(entry, "edit") or entry.findtext(f"{{{ATOM}}}id") or alternate
                 return Published(remote_id=member, url=alternate or None)
         return None
@@ -153,6 +156,16 @@ def _link(entry: ET.Element, rel: str) -> str | None:
         if link.get("rel", "alternate") == rel and (rel != "alternate" or html_type):
             return link.get("href")
     return None
+
+
+def _entry_time(entry: ET.Element) -> datetime | None:
+    """When the entry was published (`<published>`, else `<updated>`), None if unreadable."""
+    value = entry.findtext(f"{{{ATOM}}}published") or entry.findtext(f"{{{ATOM}}}updated")
+    try:
+        moment = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return _aware(moment)
 
 
 def _aware(moment: datetime) -> datetime:

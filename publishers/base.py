@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
+
+#: How much earlier than `Post.since` (our clock) a post may be stamped (the platform's clock)
+#: and still be taken for this one by find().
+CLOCK_SKEW = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class Post:
     payload: dict
     images: tuple[Image, ...] = field(default_factory=tuple)
     publish_at: datetime | None = None
+    #: When the publication's first attempt began: find() adopts only posts made since then
+    #: (less CLOCK_SKEW). None outside the outbox (no window is known).
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,20 @@ class Published:
 
     remote_id: str
     url: str | None = None
+
+
+def window_start(post: Post) -> datetime | None:
+    """The earliest creation time find() accepts for this post, or None when there is no window."""
+    return post.since - CLOCK_SKEW if post.since is not None else None
+
+
+def made_in_window(created: datetime | None, post: Post) -> bool:
+    """Whether a post stamped `created` (aware) may be this one: always without a window, and
+    never when the time is unknown while there is one."""
+    start = window_start(post)
+    if start is None:
+        return True
+    return created is not None and created >= start
 
 
 class TransientError(Exception):
@@ -63,7 +84,10 @@ class Publisher(Protocol):
         """Post it; raise TransientError or PermanentError on failure."""
 
     def find(self, post: Post) -> Published | None:
-        """Look the post up on the platform (after a crash mid-send); None when absent."""
+        """Look the post up on the platform (after a crash mid-send); None when absent.
+
+        Only a post carrying everything this one carries and made since `post.since` counts:
+        when in doubt, None (posting again beats recording someone else's post as ours)."""
 
     def verify_account(self) -> str | None:
         """None when the credentials belong to the configured account, else what is wrong."""

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post, Published, TransientError
+from publishers.base import (
+    Image,
+    PermanentError,
+    Post,
+    Published,
+    TransientError,
+    made_in_window,
+    window_start,
+)
 from publishers.http import TIMEOUT, HttpClient, clean_detail, retry_at_from_retry_after, utc_now
 
 # The Graph API version is pinned once, in bot.config.DEFAULT_FACEBOOK_GRAPH_URL
 # (FACEBOOK_GRAPH_URL overrides the whole base, version included).
 PERMALINK_BASE = "https://www.facebook.com"
 FEED_LOOKBACK = 25  # posts searched by find()
-FEED_FIELDS = "id,message,created_time,permalink_url"
+# A post's link is read from its attachments (Post.link is deprecated since Graph v3.3):
+# `unshimmed_url` is the link as given, `url` may be Facebook's l.facebook.com redirect to it.
+FEED_FIELDS = "id,message,created_time,permalink_url,attachments{unshimmed_url,url}"
 APP_LIMIT_WAIT = timedelta(hours=1)  # when a usage header is at 100% but gives no time
 
 # Graph error codes (https://developers.facebook.com/docs/graph-api/guides/error-handling).
@@ -61,11 +73,14 @@ class FacebookPublisher:
         return Published(remote_id=post_id, url=permalink(post_id))
 
     def find(self, post: Post) -> Published | None:
+        """The Page post made since the first attempt with this message and this link."""
         params = {"fields": FEED_FIELDS, "limit": FEED_LOOKBACK}
+        start = window_start(post)
+        if start is not None:
+            params["since"] = int(start.timestamp())
         body = self.call("GET", f"{self._page}/feed", params=params)
-        wanted = {_norm(post.payload.get("message")), _norm(_text(post))} - {""}
         for item in body.get("data") or []:
-            if isinstance(item, dict) and item.get("id") and _norm(item.get("message")) in wanted:
+            if isinstance(item, dict) and item.get("id") and _same_post(post, item):
                 url = item.get("permalink_url")
                 if not (isinstance(url, str) and url.startswith("https://")):
                     url = permalink(str(item["id"]))
@@ -193,6 +208,61 @@ def _text(post: Post) -> str:
     if link and link not in message:
         return f"{message}\n\n{link}" if message else link
     return message
+
+
+def _same_post(post: Post, item: dict) -> bool:
+    """Whether a feed item is this post: made in its window, with its message and its link.
+
+    A link post carries the message and the link as an attachment; a photo post (or a post
+    whose message already holds the link) carries the text with the link in it.
+    """
+    if not made_in_window(_graph_time(item.get("created_time")), post):
+        return False
+    message = _norm(item.get("message"))
+    link = (post.payload.get("link") or "").strip()
+    if message == _norm(_text(post)) and (not link or link in (item.get("message") or "")):
+        return True
+    if message != _norm(post.payload.get("message")):
+        return False
+    return not link or _bare(link) in _attached_links(item)
+
+
+def _attached_links(item: dict) -> set[str]:
+    """The links a feed item's attachments point at (Facebook's redirect undone)."""
+    attachments = item.get("attachments")
+    data = attachments.get("data") if isinstance(attachments, dict) else None
+    links = set()
+    for attachment in data if isinstance(data, list) else []:
+        if not isinstance(attachment, dict):
+            continue
+        for key in ("unshimmed_url", "url"):
+            value = attachment.get(key)
+            if isinstance(value, str) and value:
+                links.add(_bare(_unshim(value)))
+    return links
+
+
+def _unshim(url: str) -> str:
+    """The target of an `l.facebook.com/l.php?u=…` redirect, else the URL itself."""
+    parts = urlsplit(url)
+    if parts.netloc.endswith("facebook.com") and parts.path == "/l.php":
+        target = parse_qs(parts.query).get("u")
+        if target:
+            return target[0]
+    return url
+
+
+def _bare(url: str) -> str:
+    return unquote(re.sub(r"^https?://", "", url.strip(), flags=re.IGNORECASE)).rstrip("/")
+
+
+def _graph_time(value) -> datetime | None:
+    """A Graph timestamp (`2026-05-01T03:00:00+0000`) as an aware datetime, None if unreadable."""
+    try:
+        moment = datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return None
+    return moment.astimezone(UTC)
 
 
 def _source(image: Image) -> dict:

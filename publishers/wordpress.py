@@ -14,7 +14,14 @@ from requests.auth import HTTPBasicAuth
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post, Published, TransientError
+from publishers.base import (
+    Image,
+    PermanentError,
+    Post,
+    Published,
+    TransientError,
+    made_in_window,
+)
 from publishers.http import (
     BLOG_REFUSALS,
     TIMEOUT,
@@ -64,7 +71,8 @@ class WordPressPublisher:
         if tags:
             content = content + "\n\n" + "\n".join(tags)
         body = {
-            "title": post.payload["title"],
+            # WordPress takes the title as HTML (and shows it unescaped): send it as text.
+            "title": html.escape(post.payload["title"]),
             "content": content,
             "status": "publish",
             "slug": post.payload["slug"],
@@ -81,12 +89,17 @@ class WordPressPublisher:
         return Published(remote_id=str(created["id"]), url=created.get("link"))
 
     def find(self, post: Post) -> Published | None:
+        """The post with this slug, dated no earlier than the first attempt (a scheduled post
+        is dated its publication time, later still)."""
         slug = post.payload["slug"]
-        params = {"slug": slug, "status": "publish,future", "_fields": "id,link,slug,status"}
+        fields = "id,link,slug,status,date_gmt"
+        params = {"slug": slug, "status": "publish,future", "_fields": fields}
         found = self.call("GET", POSTS, params=params)
         for item in found if isinstance(found, list) else []:
             # Check the slug again: a site that ignored the filter must not count as a hit.
-            if isinstance(item, dict) and item.get("slug") == slug and "id" in item:
+            if not (isinstance(item, dict) and item.get("slug") == slug and "id" in item):
+                continue
+            if made_in_window(_gmt(item.get("date_gmt")), post):
                 return Published(remote_id=str(item["id"]), url=item.get("link"))
         return None
 
@@ -207,6 +220,14 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def _gmt(value) -> datetime | None:
+    """WordPress's `date_gmt` (`2026-05-01T03:00:00`, UTC without an offset), None if unreadable."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 def _filename(slug: str, number: int, image: Image) -> str:

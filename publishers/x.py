@@ -19,7 +19,15 @@ from twitter_text import extract_urls
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post, Published, TransientError
+from publishers.base import (
+    Image,
+    PermanentError,
+    Post,
+    Published,
+    TransientError,
+    made_in_window,
+    window_start,
+)
 from publishers.http import (
     DETAIL_MAX,
     TIMEOUT,
@@ -118,17 +126,21 @@ class XPublisher:
         return self._published(response.data["id"])
 
     def find(self, post: Post) -> Published | None:
+        """Our tweet with this text and these links, made since the first attempt."""
         with self._mapped_errors():
             if self._user_id is None:
                 self._user_id = str(self.client.get_me(user_auth=True).data.id)
             response = self.client.get_users_tweets(
                 self._user_id,
                 max_results=RECENT_TWEETS,
+                start_time=window_start(post),
                 tweet_fields=["created_at", "entities"],
                 user_auth=True,
             )
         for tweet in response.data or ():
-            if _same_post(post.payload["text"], tweet.text, tweet.entities):
+            if made_in_window(tweet.created_at, post) and _same_post(
+                post.payload["text"], tweet.text, tweet.entities
+            ):
                 return self._published(tweet.id)
         return None
 

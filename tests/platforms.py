@@ -1,12 +1,15 @@
-"""Settings that point every real publisher at the local platform fakes."""
+"""Settings that point every real publisher at the local platform fakes; the slugs expected."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from fakes import graph_api, wordpress
+from sqlalchemy import select
 
 from bot.config import Settings
+from bot.drafts import blog_slug
+from bot.models import Installation
 
 
 def with_platforms(settings: Settings, x_keys: tuple, x=None, graph=None, blog=None, **extra):
@@ -35,3 +38,11 @@ def with_platforms(settings: Settings, x_keys: tuple, x=None, graph=None, blog=N
             wordpress_app_password=wordpress.APP_PASSWORD,
         )
     return replace(settings, **values)
+
+
+def expected_slug(session_factory, draft_id: int, revision: int = 1) -> str:
+    """The blog slug of a draft's revision in this database (its installation id included)."""
+    with session_factory() as session:
+        installation = session.scalar(select(Installation.installation_id))
+    assert installation, "the database has no installation id"
+    return blog_slug(installation, draft_id, revision)

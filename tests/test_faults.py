@@ -22,6 +22,7 @@ from conftest import CHIEF, OPERATOR, PG_URL, _pg_admin_dsn, running_app
 from drafting import card_button, click, draft_values
 from fakes import graph_api, wordpress
 from fakes.x_api import TWEETS, rate_limit_headers
+from platforms import expected_slug
 from processes import free_port, platform_fakes, snsbot, snsbot_env, wait_until
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -114,10 +115,11 @@ def jump_past_retries(app, minutes: int) -> None:
     app.runtime.dispatcher.wake()
 
 
-def assert_posted_once_everywhere(platforms, body: str) -> None:
+def assert_posted_once_everywhere(app, platforms, body: str) -> None:
     assert [c.json["text"] for c in platforms.tweet_posts() if c.status == 201] == [body]
     assert [p["message"] for p in platforms.graph.feed()] == [body]
-    assert [p["slug"] for p in platforms.blog.posts.values()] == ["snsbot-1-1"]
+    slug = expected_slug(app.services.session_factory, 1)
+    assert [p["slug"] for p in platforms.blog.posts.values()] == [slug]
 
 
 # ---------------------------------------------------------------------- platforms (item 7)
@@ -144,7 +146,7 @@ def test_rate_limits_show_the_platforms_retry_time_and_are_retried(live, platfor
     jump_past_retries(live, 31)
     dm = results_dm(live)
     assert dm.params["text"].count("投稿を見る") == 3
-    assert_posted_once_everywhere(platforms, "和光市民まつりのお知らせ")
+    assert_posted_once_everywhere(live, platforms, "和光市民まつりのお知らせ")
 
 
 def test_server_errors_are_retried_with_backoff(live, platforms):
@@ -161,7 +163,7 @@ def test_server_errors_are_retried_with_backoff(live, platforms):
     assert set(retry_lines(card, reason).values()) <= window  # the first backoff: 5 seconds
     jump_past_retries(live, 20)
     assert results_dm(live).params["text"].count("投稿を見る") == 3
-    assert_posted_once_everywhere(platforms, "和光市民まつりのお知らせ")
+    assert_posted_once_everywhere(live, platforms, "和光市民まつりのお知らせ")
 
 
 def short_timeout_publishers(app) -> None:
@@ -196,7 +198,8 @@ def test_timeouts_are_retried_and_the_retry_never_posts_twice(live, platforms):
     assert f"✅ {NAMES['facebook']}: <" in dm and f"✅ {NAMES['blog']}: <" in dm
     assert len(platforms.x.tweets()) == 1  # X itself refuses a second copy
     assert [p["message"] for p in platforms.graph.feed()] == ["和光市民まつりのお知らせ"]
-    assert [p["slug"] for p in platforms.blog.posts.values()] == ["snsbot-1-1"]
+    slug = expected_slug(live.services.session_factory, 1)
+    assert [p["slug"] for p in platforms.blog.posts.values()] == [slug]
 
 
 def test_a_timed_out_tweet_that_x_posted_is_reported_published(live, platforms):
@@ -225,7 +228,7 @@ def test_connection_refused_is_retried_until_the_platform_is_back(live, platform
         assert check_accounts(live.services) == {"x": None, "facebook": None, "blog": None}
         jump_past_retries(live, 20)
         assert results_dm(live).params["text"].count("投稿を見る") == 3
-        assert_posted_once_everywhere(back, "和光市民まつりのお知らせ")
+        assert_posted_once_everywhere(live, back, "和光市民まつりのお知らせ")
 
 
 def test_expired_tokens_fail_at_once_with_what_to_do_in_japanese(live, platforms):

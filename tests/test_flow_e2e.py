@@ -10,7 +10,7 @@ from drafting import click, draft_values
 from sqlalchemy import select
 
 from bot import register
-from bot.models import Publication, RegisterEntry
+from bot.models import Installation, Publication, RegisterEntry
 
 
 def submit_draft(app, user=OPERATOR, **fields):
@@ -86,7 +86,8 @@ def test_approve_publishes_every_channel_and_tells_the_author(app):
         x = next(p for p in pubs if p.channel == "x")
         assert x.payload["text"].endswith(" https://wako-kyodo.example.jp/fair")
         blog = next(p for p in pubs if p.channel == "blog")
-        assert blog.payload["slug"] == f"snsbot-{blog.draft_id}-1"
+        installation = session.scalar(select(Installation.installation_id))
+        assert blog.payload["slug"] == f"snsbot-{installation}-{blog.draft_id}-1"
         actions_logged = [e.action for e in session.execute(select(RegisterEntry)).scalars()]
         assert actions_logged.count("published") == 3
         assert "submitted" in actions_logged and "approved" in actions_logged

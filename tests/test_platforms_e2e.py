@@ -8,7 +8,7 @@ from drafting import click, draft_values
 from fakes.graph_api import FakeGraph
 from fakes.wordpress import FakeWordPress
 from fakes.x_api import TWEETS, FakeX
-from platforms import with_platforms
+from platforms import expected_slug, with_platforms
 
 X_KEYS = ("e2e-consumer-key", "e2e-consumer-secret", "99-e2e-access-token", "e2e-access-secret")
 
@@ -53,7 +53,8 @@ def test_approval_posts_once_on_every_platform_and_dms_the_links(live_app, platf
     assert [(p["message"], p.get("link")) for p in graph.feed()] == [
         ("和光市民まつりのお知らせ", "https://example.jp/m")
     ]
-    assert [p["slug"] for p in blog.posts.values()] == ["snsbot-1-1"]
+    slug = expected_slug(app.services.session_factory, 1)
+    assert [p["slug"] for p in blog.posts.values()] == [slug]
     assert "https://x.com/wakokyodo/status/" in dm.params["text"]
     assert "facebook.com" in dm.params["text"]
     assert blog.posts[min(blog.posts)]["link"] in dm.params["text"]

@@ -375,7 +375,10 @@ def test_find_returns_the_post_with_the_same_message(graph):
     assert found is not None and found.remote_id == made["id"]
     assert found.url == made["permalink_url"]
     [call] = graph.calls(READ_FEED)
-    assert call.query == {"fields": "id,message,created_time,permalink_url", "limit": "25"}
+    assert call.query == {
+        "fields": "id,message,created_time,permalink_url,attachments{unshimmed_url,url}",
+        "limit": "25",
+    }
     assert call.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
 
 

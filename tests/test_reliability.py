@@ -27,6 +27,7 @@ from conftest import CHIEF, OPERATOR, OPERATOR2, PG_URL, SECRET, _pg_admin_dsn
 from drafting import card_button, draft_values
 from fakes import graph_api, wordpress
 from fakes.x_api import TWEETS
+from platforms import expected_slug
 from processes import free_port, platform_fakes, processes, snsbot_env, wait_until
 from slack_signing import SignedSlackClient, sign
 from sqlalchemy import func, select
@@ -272,7 +273,9 @@ def test_two_bots_and_two_workers_on_one_postgresql_post_each_draft_once(
         feed = Counter(p["message"] for p in platforms.graph.feed())
         assert len(feed) == drafts_wanted and set(feed.values()) == {1}
         slugs = Counter(p["slug"] for p in platforms.blog.posts.values())
-        assert slugs == {f"snsbot-{n}-1": 1 for n in range(1, drafts_wanted + 1)}
+        factory = db.make_session_factory(db.make_engine(database_url))
+        wanted = [expected_slug(factory, n) for n in range(1, drafts_wanted + 1)]
+        assert slugs == {slug: 1 for slug in wanted}
     factory = db.make_session_factory(db.make_engine(database_url))
     with factory() as session:
         assert session.execute(select(func.count(Decision.id))).scalar_one() == drafts_wanted
@@ -394,7 +397,7 @@ def test_crash_kill_9_at_random_points_loses_and_duplicates_nothing(
         for draft_id, body in drafts.items():
             assert tweets[body] == 1, f"X posts of draft {draft_id}: {tweets[body]} ({report})"
             assert feed[body] == 1, f"Facebook posts of draft {draft_id}: {feed[body]} ({report})"
-            slug = f"snsbot-{draft_id}-1"
+            slug = expected_slug(factory, draft_id)
             assert slugs[slug] == 1, f"blog posts of draft {draft_id}: {slugs[slug]} ({report})"
         assert sum(tweets.values()) == sum(feed.values()) == sum(slugs.values()) == trials
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import os
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +13,8 @@ import requests
 from fakes.wordpress import tiny_png
 
 from bot.config import Settings
+from bot.drafts import blog_slug
+from bot.installation import new_installation_id
 from bot.messages import Messages
 from publishers.base import Image, PermanentError, Post
 from publishers.wordpress import WordPressPublisher
@@ -121,3 +125,42 @@ def test_a_post_for_tomorrow_is_scheduled(publisher):
     assert stored["status"] == "future"
     assert stored["date_gmt"] == tomorrow.strftime("%Y-%m-%dT%H:%M:%S")
     assert publisher.find(post) == published
+
+
+def test_the_title_is_shown_as_typed_never_as_markup(publisher):
+    title = '<script>alert("snsbot")</script> & <b>相談会</b>'
+    post = unique_post()
+    post = replace(post, payload={**post.payload, "title": title})
+    published = publisher.publish(post)
+    stored = fetch(published.remote_id)
+    assert "<" not in stored["title"]["raw"] and "<" not in stored["title"]["rendered"]
+    # `rendered` is what themes print as is: the text as typed, escaped.
+    shown = html.unescape(stored["title"]["rendered"])
+    assert "<script>alert(" in shown and "<b>相談会</b>" in shown
+
+
+def of_installation(installation: str, draft_id: int, since: datetime) -> Post:
+    """Draft `draft_id`, revision 1, as the installation `installation` publishes it."""
+    post = unique_post(since=since)
+    payload = {**post.payload, "slug": blog_slug(installation, draft_id, 1)}
+    return replace(post, draft_id=draft_id, payload=payload)
+
+
+def test_a_post_of_another_installation_with_the_same_draft_is_not_adopted(publisher):
+    draft_id, since = int(time.time() * 1000) % 10**9, datetime.now(UTC)
+    theirs = publisher.publish(of_installation(new_installation_id(), draft_id, since))
+    ours = of_installation(new_installation_id(), draft_id, since)
+    assert publisher.find(ours) is None
+    published = publisher.publish(ours)
+    assert published.remote_id != theirs.remote_id
+    assert fetch(published.remote_id)["slug"] == ours.payload["slug"]
+    assert publisher.find(ours) == published  # and a retry finds it
+
+
+def test_a_post_with_the_slug_dated_before_the_first_attempt_is_not_adopted(publisher):
+    post = unique_post()
+    published = publisher.publish(post)
+    assert publisher.find(replace(post, since=datetime.now(UTC) + timedelta(hours=1))) is None
+    assert publisher.find(replace(post, since=datetime.now(UTC) - timedelta(minutes=1))) == (
+        published
+    )

@@ -51,6 +51,24 @@ class FakeAtomPub(BlogServer):
         self._nonces: set[str] = set()
         self._ids = itertools.count(8599973812000000001)
 
+    def add_entry(self, title: str, custom_url: str, published: datetime) -> dict:
+        """Put an entry on the blog directly (as if made elsewhere, at `published`)."""
+        stamp = published.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        entry = {
+            "id": str(next(self._ids)),
+            "title": title,
+            "title_type": "text",
+            "content": "",
+            "content_type": "text/html",
+            "draft": "no",
+            "updated": stamp,
+            "published": stamp,
+            "custom_url": custom_url,
+            "path": custom_url,
+        }
+        self.entries.append(entry)
+        return entry
+
     @property
     def service_url(self) -> str:
         return f"{self.root_url}/{self.user}/{self.blog}/atom"
@@ -120,13 +138,16 @@ class FakeAtomPub(BlogServer):
         custom = (
             (root.findtext(_q("hatenablog:custom-url")) or "").strip() if self.custom_urls else ""
         )
+        title = root.find(_q("title"))
         entry = {
             "id": entry_id,
             "title": root.findtext(_q("title")) or "",
+            "title_type": title.get("type", "text") if title is not None else "text",
             "content": (content.text or "") if content is not None else "",
             "content_type": content.get("type", "") if content is not None else "",
             "draft": root.findtext(f"{_q('app:control')}/{_q('app:draft')}") or "no",
             "updated": root.findtext(_q("updated")) or now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            "published": now.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
             "custom_url": custom,
             "path": custom or now.strftime("%Y/%m/%d/%H%M%S"),
         }
@@ -144,6 +165,8 @@ class FakeAtomPub(BlogServer):
         ET.SubElement(entry, _q("link"), rel="alternate", type="text/html", href=alternate)
         ET.SubElement(entry, _q("title")).text = data["title"]
         ET.SubElement(entry, _q("updated")).text = data["updated"]
+        if data.get("published"):
+            ET.SubElement(entry, _q("published")).text = data["published"]
         ET.SubElement(entry, _q("content"), type=data["content_type"] or "text/html").text = data[
             "content"
         ]

@@ -11,7 +11,7 @@ from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from bot.config import DEFAULT_FACEBOOK_GRAPH_URL
 from fakes.base import Answer, FakeServer, Request, send
@@ -169,7 +169,10 @@ class FakeGraph(FakeServer[GraphCall]):
             return [dict(p) for p in reversed(self.posts) if p["published"]]
 
     def add_post(self, message: str, **extra: Any) -> dict[str, Any]:
-        """Put a post on the Page directly (as if made elsewhere)."""
+        """Put a post on the Page directly (as if made elsewhere): e.g. `link=…`, and
+        `created_time=datetime` for one made earlier."""
+        if isinstance(extra.get("created_time"), datetime):
+            extra["created_time"] = extra["created_time"].strftime("%Y-%m-%dT%H:%M:%S+0000")
         with self._lock:
             return self._new_post({"message": message, **extra})
 
@@ -233,7 +236,11 @@ class FakeGraph(FakeServer[GraphCall]):
             return 200, _select(self.me, params.get("fields"), default=("id", "name")), {}
         if endpoint == READ_FEED:
             limit = min(int(params.get("limit") or 25), 100)
-            data = [_select(p, params.get("fields")) for p in self.feed()[:limit]]
+            since = _since(params.get("since"))
+            if since is False:
+                return _error(100, None, "(#100) The parameter since is not a valid timestamp")
+            posts = [p for p in self.feed() if since is None or _created(p) >= since]
+            data = [_select(p, params.get("fields")) for p in posts[:limit]]
             return 200, {"data": data, "paging": {}}, {}
         if endpoint == POST_NODE:
             post = next((p for p in self.posts if p["id"] == parts[0]), None)
@@ -365,8 +372,42 @@ def _attached_media(params: dict) -> list[str] | None:
 
 
 def _select(obj: dict[str, Any], fields: str | None, default=("id",)) -> dict[str, Any]:
-    names = [f.strip() for f in (fields or "").split(",") if f.strip()] or list(default)
-    return {"id": obj["id"], **{n: obj[n] for n in names if n in obj and obj[n] is not None}}
+    names = _field_names(fields) or list(default)
+    chosen = {"id": obj["id"], **{n: obj[n] for n in names if n in obj and obj[n] is not None}}
+    if "attachments" in names and obj.get("link"):
+        # As Graph shows a link post: the link as given, and through Facebook's redirect.
+        link = obj["link"]
+        shim = f"https://l.facebook.com/l.php?u={quote(link, safe='')}&h=AT0fake"
+        chosen["attachments"] = {"data": [{"type": "share", "unshimmed_url": link, "url": shim}]}
+    return chosen
+
+
+def _field_names(fields: str | None) -> list[str]:
+    """Top-level names of a `fields` list; `attachments{url}` counts as `attachments`."""
+    names, depth, current = [], 0, ""
+    for char in fields or "":
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            names.append(current)
+            current = ""
+        else:
+            current += char
+    names.append(current)
+    return [n.split("{", 1)[0].strip() for n in names if n.strip()]
+
+
+def _created(post: dict[str, Any]) -> datetime:
+    return datetime.strptime(post["created_time"], "%Y-%m-%dT%H:%M:%S%z")
+
+
+def _since(value: str | None) -> datetime | None | bool:
+    """`since` as Graph takes it (a Unix time here); False when unreadable."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except ValueError:
+        return False
 
 
 def _parse_body(raw: bytes, content_type: str) -> tuple[dict[str, str], dict]:

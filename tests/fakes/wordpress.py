@@ -187,6 +187,22 @@ class FakeWordPress(BlogServer):
         self.media: dict[int, dict] = {}
         self._ids = itertools.count(101)
 
+    def add_post(self, slug: str, title: str, date_gmt: datetime, status="publish") -> dict:
+        """Put a post on the site directly (as if made elsewhere, dated `date_gmt`)."""
+        post_id = next(self._ids)
+        post = {
+            "id": post_id,
+            "date_gmt": date_gmt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "slug": slug,
+            "status": status,
+            "link": f"{self.root_url}/?p={post_id}",
+            "title": {"raw": title, "rendered": title},
+            "content": {"raw": "", "rendered": ""},
+            "featured_media": 0,
+        }
+        self.posts[post_id] = post
+        return post
+
     def _route(self, call: Call, path: str) -> str | None:
         if "rest_route" in call.query and path in ("/", "/index.php"):
             return call.query["rest_route"]

@@ -7,7 +7,7 @@ tweet that asks to be a reply is refused: snsbot must never reply or send DMs.
 Behaviour modelled after X (from its docs and public error reports, not from a live account):
 links in a tweet's text become t.co links (entities.urls keeps the expanded ones), `&`, `<` and `>`
 come back HTML-escaped, an attached image adds a trailing t.co link, and the same text posted
-twice is refused with 403 "duplicate content".
+twice within a day is refused with 403 "duplicate content". The timeline honours `start_time` (inclusive).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from http import HTTPStatus
@@ -56,6 +56,8 @@ UNAUTHORIZED = {
     "status": 401,
     "detail": "Unauthorized",
 }
+#: How far back a repeated text counts as duplicate content (X says "recent"; a day here).
+DUPLICATE_WINDOW = timedelta(days=1)
 DUPLICATE = {
     "detail": "You are not allowed to create a Tweet with duplicate content.",
     "type": "about:blank",
@@ -201,10 +203,12 @@ class FakeX(FakeServer[Call]):
         with self._lock:
             return [self._public(t, ("created_at", "entities")) for t in reversed(self._tweets)]
 
-    def add_tweet(self, text: str, media_ids: tuple[str, ...] = ()) -> str:
-        """Put a tweet on the account (as if posted elsewhere); returns its id."""
+    def add_tweet(
+        self, text: str, media_ids: tuple[str, ...] = (), created_at: datetime | None = None
+    ) -> str:
+        """Put a tweet on the account (as if posted elsewhere, at `created_at`); returns its id."""
         with self._lock:
-            return self._create(text, list(media_ids))["id"]
+            return self._create(text, list(media_ids), created_at)["id"]
 
     def fail_next(
         self,
@@ -301,12 +305,17 @@ class FakeX(FakeServer[Call]):
             return 400, invalid_request("$.text or $.media is required.")
         if any(str(m) not in self._media for m in media_ids):
             return 400, invalid_request("Your media IDs are invalid.")
-        if text and any(t["submitted"] == text for t in self._tweets):
+        recent = datetime.now(UTC) - DUPLICATE_WINDOW
+        if text and any(
+            t["submitted"] == text and _x_time(t["created_at"]) >= recent for t in self._tweets
+        ):
             return 403, DUPLICATE
         tweet = self._create(text or "", [str(m) for m in media_ids])
         return 201, {"data": self._public(tweet, ())}
 
-    def _create(self, text: str, media_ids: list[str]) -> dict[str, Any]:
+    def _create(
+        self, text: str, media_ids: list[str], created_at: datetime | None = None
+    ) -> dict[str, Any]:
         tweet_id = str(next(self._tweet_ids))
         shown, urls = _html_escape(text), []
         for link in _URL.findall(shown):
@@ -325,7 +334,7 @@ class FakeX(FakeServer[Call]):
             "id": tweet_id,
             "text": shown,
             "submitted": text,
-            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "entities": {"urls": urls} if urls else None,
         }
         self._tweets.append(tweet)
@@ -349,7 +358,15 @@ class FakeX(FakeServer[Call]):
             )
         user_id = call.path.split("/")[3]
         fields = tuple(f for f in call.query.get("tweet.fields", "").split(",") if f)
-        chosen = list(reversed(self._tweets))[:count] if user_id == USER_ID else []
+        start = call.query.get("start_time")
+        if start is not None and not _X_TIME.fullmatch(start):
+            return 400, invalid_request("Invalid 'start_time'")
+        newest = [
+            t
+            for t in reversed(self._tweets)
+            if start is None or _x_time(t["created_at"]) >= _x_time(start)
+        ]
+        chosen = newest[:count] if user_id == USER_ID else []
         if not chosen:
             return 200, {"meta": {"result_count": 0}}
         meta = {
@@ -375,6 +392,14 @@ class FakeX(FakeServer[Call]):
         return 200, {
             "data": {"id": media_id, "media_key": f"3_{media_id}", "expires_after_secs": 86400}
         }
+
+
+#: `start_time` as X takes it (RFC 3339, tweepy sends `YYYY-MM-DDTHH:mm:ssZ`).
+_X_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
+
+
+def _x_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _endpoint(method: str, path: str) -> str:
