@@ -6,8 +6,8 @@ their first attempt began (`first_claimed_at`), so find-again looks only at post
 Rows already claimed get a safe lower bound: the earlier of their draft's decision and the
 latest claim.
 
-Revision ID: 0010_findagain
-Revises: 0009_queue_index
+Revision ID: 0011_findagain
+Revises: 0010_register
 """
 
 import secrets
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_findagain"
-down_revision = "0009_queue_index"
+revision = "0011_findagain"
+down_revision = "0010_register"
 branch_labels = None
 depends_on = None
 
