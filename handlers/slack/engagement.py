@@ -35,7 +35,7 @@ from handlers.slack.replies import tell
 log = logging.getLogger(__name__)
 
 ENGAGEMENT_COMMANDS = KINDS  # `/sns follow|retweet|like|share <target>`
-ENGAGEMENT_ID = re.compile(r"^\d{1,12}$")
+ENGAGEMENT_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 __all__ = ["ENGAGEMENT_COMMANDS", "SlackEngagementNotifier", "allow_list_blocks", "open_modal"]
 
@@ -128,7 +128,7 @@ def register(app, services: Services) -> None:
 
     def decide_clicked(body, action, client, respond, approve: bool) -> None:
         value = str(action.get("value") or "")
-        if not ENGAGEMENT_ID.match(value):
+        if not ENGAGEMENT_ID.fullmatch(value):
             return tell(body, client, respond, msg("error.internal"))
         try:
             with services.session_factory.begin() as session:

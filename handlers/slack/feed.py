@@ -23,7 +23,7 @@ from handlers.slack.replies import tell
 log = logging.getLogger(__name__)
 
 FEED_DRAFT = "feed_draft"  # button on an announcement; value = the FeedEntry row id
-ENTRY_ID = re.compile(r"^\d{1,12}$")
+ENTRY_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 
 def feed_announcement(msg: Messages, item: FeedItem) -> tuple[str, list[dict]]:
@@ -81,7 +81,7 @@ def register(app, services: Services) -> None:
         with services.session_factory() as session:
             if roles.role_of(session, body["user"]["id"]) is None:
                 return tell(body, client, respond, not_operator_text(services, session))
-            entry = feed.item(session, int(value)) if ENTRY_ID.match(value) else None
+            entry = feed.item(session, int(value)) if ENTRY_ID.fullmatch(value) else None
         if entry is None:
             return tell(body, client, respond, msg("feed.not_found"))
         initial = DraftInput(

@@ -21,7 +21,7 @@ from handlers.slack.replies import tell
 
 log = logging.getLogger(__name__)
 
-ITEM_ID = re.compile(r"^\d{1,12}$")
+ITEM_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 
 class SlackModerationNotifier:
@@ -87,7 +87,7 @@ def register(app, services: Services) -> None:
         def listener(ack, body, action, client, respond):
             ack()
             msg, value = services.msg, str(action.get("value") or "")
-            if not ITEM_ID.match(value):
+            if not ITEM_ID.fullmatch(value):
                 return tell(body, client, respond, msg("error.internal"))
             try:
                 outcome = moderation.decide(

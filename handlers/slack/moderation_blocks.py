@@ -122,6 +122,6 @@ def chosen_category(state_values: dict) -> int | None:
         option = element.get("selected_option") if isinstance(element, dict) else None
         value = option.get("value") if isinstance(option, dict) else None
         value = value if isinstance(value, str) else ""
-        if value.isdecimal() and len(value) <= 2 and category_text(int(value)):
+        if value.isascii() and value.isdigit() and len(value) <= 2 and category_text(int(value)):
             return int(value)
     return None

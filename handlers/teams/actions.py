@@ -74,6 +74,9 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
     if not approve and not reason:
         return _card_for(services, session, user, msg, name_of, draft_id,
                          msg("error.reason_required"))  # fmt: skip
+    if drafts.has_unusable_chars(reason):
+        return _card_for(services, session, user, msg, name_of, draft_id,
+                         msg("error.unusable_chars"))  # fmt: skip
     outcome = workflow.decide(
         session,
         draft_id=draft_id,
