@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,9 +42,15 @@ class DraftInput:
     images: tuple[dict, ...] = field(default_factory=tuple)
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def x_weight(text: str) -> int:
-    """X's weighted length under the twitter-text rules (CJK counts 2, any URL 23)."""
-    return parse_tweet(text).weightedLength
+    """X's weighted length under the twitter-text rules (CJK counts 2, any URL 23).
+
+    Half a surrogate pair (which validate refuses) counts as one replacement character, so
+    that a live counter never fails on it."""
+    return parse_tweet(SURROGATE.sub("\ufffd", text)).weightedLength
 
 
 def compose_x_text(draft: DraftInput) -> str:

@@ -709,3 +709,23 @@ def test_a_button_value_in_other_digits_names_no_draft(app, digits, action_id):
         assert session.get(Draft, draft_id).status == "pending"
         decided = select(func.count(Decision.id)).where(Decision.draft_id == draft_id)
         assert session.execute(decided).scalar_one() == 0
+
+
+def test_the_live_x_counter_counts_a_lone_surrogate_rather_than_failing(app):
+    app.slack.command(OPERATOR, "", trigger_id="counter-surrogate")
+    opened = app.fake.wait_for(
+        "views.open", where=lambda c: c.params.get("trigger_id") == "counter-surrogate"
+    )[0]
+    view = opened.params["view"]
+    state = {"values": draft_values(body="あ\ud800い")}
+    typed = {**opened.response["view"], "state": state, "blocks": view["blocks"]}
+    payload = app.slack.block_action_payload(
+        OPERATOR, "body", None, block_id="body", view=typed, action_type="plain_text_input"
+    )
+    response = post_ascii_payload(app, payload)
+    assert_answered_sanely(response)
+    update = app.fake.wait_for(
+        "views.update", where=lambda c: c.params.get("view_id") == typed["id"]
+    )[0]
+    shown = next(b for b in update.params["view"]["blocks"] if b["block_id"] == "x_counter")
+    assert shown["elements"][0]["text"] == "X: 6 / 280（残り 274）"  # U+FFFD counts 2
