@@ -18,6 +18,7 @@ from bot.messages import Messages
 from bot.models import REJECTED
 from bot.notifier import RetryLater
 from bot.services import Services
+from handlers.slack.blocks import mention
 from handlers.slack.commands import not_operator_text
 from handlers.slack.engagement_blocks import (
     APPROVE,
@@ -62,7 +63,7 @@ def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
         return msg(
             "engage.refuse.already_decided",
             id=outcome.engagement_id,
-            who=f"<@{outcome.decided_by or '?'}>",
+            who=mention(outcome.decided_by or "?"),
             when=msg.time(outcome.decided_at) if outcome.decided_at else "",
             decision=msg(
                 f"engage.decision.{'rejected' if outcome.status == REJECTED else 'approved'}"
