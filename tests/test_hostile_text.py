@@ -17,16 +17,19 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from drafting import draft_values
 
+from bot import moderation
 from bot.config import CHANNELS
 from bot.drafts import DraftInput
 from bot.engagement import AllowedTarget
 from bot.engagement_notices import EngagementView
 from bot.feed import FeedItem
 from bot.messages import Messages
+from bot.moderation import Outcome
 from bot.moderation_store import ItemView
 from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot, PublicationView
 from handlers.slack import cards, engagement_blocks, feed, home, modals, moderation_blocks
+from handlers.slack import moderation as slack_moderation
 from handlers.slack import oversight as slack_oversight
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
@@ -149,6 +152,11 @@ def slack_messages(msg: Messages) -> dict[str, object]:
         is_chief=True, sections=sections, latest=[("x", HOSTILE_URL, 7)],
         groups=[(HOSTILE, HOSTILE, HOSTILE)], allowed=allowed,
     ))  # fmt: skip
+    failed = Outcome(moderation.FAILED, moderation_items()[1], HOSTILE)
+    built["moderation failed"] = slack_moderation.outcome_text(msg, failed, "hide")
+    built["moderation decided"] = slack_moderation.outcome_text(
+        msg, Outcome(moderation.ALREADY_DECIDED, moderation_items()[1]), "hide"
+    )
     built["review"] = slack_oversight.review_message(
         msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)]
     )

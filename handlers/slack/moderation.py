@@ -11,6 +11,7 @@ from bot import moderation
 from bot.messages import Messages
 from bot.moderation import ItemView, Outcome
 from bot.services import Services
+from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (
     ACTION_IDS,
     CATEGORY,
@@ -62,7 +63,8 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     if result == moderation.ALREADY_DECIDED:
         when = msg.time(item.decided_at) if item.decided_at else ""
         done = msg(f"moderation.action.{item.action}")
-        return msg("moderation.refuse.already", who=item.decided_by, when=when, label=done)
+        return msg("moderation.refuse.already", who=esc(item.decided_by or ""), when=when,
+                   label=done)  # fmt: skip
     if result == moderation.BUSY:
         return msg("moderation.refuse.busy")
     if result == moderation.NOT_FOUND:
@@ -70,7 +72,8 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     if result == moderation.UNAVAILABLE:
         return msg("moderation.refuse.unavailable", platform=platform)
     if result == moderation.FAILED:
-        return msg("moderation.failed", platform=platform, label=label, detail=outcome.detail)
+        detail = esc(outcome.detail or "")
+        return msg("moderation.failed", platform=platform, label=label, detail=detail)
     return None
 
 
