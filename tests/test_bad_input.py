@@ -729,3 +729,26 @@ def test_the_live_x_counter_counts_a_lone_surrogate_rather_than_failing(app):
     )[0]
     shown = next(b for b in update.params["view"]["blocks"] if b["block_id"] == "x_counter")
     assert shown["elements"][0]["text"] == "X: 6 / 280（残り 274）"  # U+FFFD counts 2
+
+
+@pytest.mark.parametrize("digit", ["２", "٢", "२", "²"])
+def test_every_id_read_from_a_value_is_ascii_digits_only(digit):
+    from handlers.slack.actions import revision_of
+    from handlers.slack.engagement import ENGAGEMENT_ID
+    from handlers.slack.feed import ENTRY_ID
+    from handlers.slack.moderation import ITEM_ID
+    from handlers.slack.moderation_blocks import CATEGORY, chosen_category
+    from handlers.slack.replies import draft_id_of
+    from handlers.teams.forms import draft_from_data
+
+    for value in (digit, f"1{digit}", f"{digit}:x,blog"):
+        assert draft_id_of({"value": value}) is None, value
+        assert revision_of({"block_id": f"card_actions:{value}"}) is None, value
+        for pattern in (ENGAGEMENT_ID, ENTRY_ID, ITEM_ID):
+            assert not pattern.fullmatch(value), value
+    assert chosen_category({"b": {CATEGORY: {"selected_option": {"value": digit}}}}) is None
+    assert draft_id_of({"value": "12:x,blog"}) == 12 and draft_id_of({"value": "12\n"}) is None
+    date = f"2026-12-0{digit}"
+    content, problems = draft_from_data({"publish_date": date, "publish_time": "10:00",
+                                         "group_date": date})  # fmt: skip
+    assert content.publish_at is None and problems and content.group_date == ""

@@ -289,3 +289,23 @@ def test_a_teams_reject_reason_with_del_c1_or_a_lone_surrogate_is_refused(teams,
     assert "使えない文字" in json.dumps(answer, ensure_ascii=False)
     with teams.services.session_factory() as session:
         assert session.get(Draft, draft_id).status == "pending"
+
+
+@pytest.mark.parametrize("form", ["fullwidth", "arabic", "text", "float", "bool"])
+def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
+    from bot import workflow
+
+    with teams.services.session_factory.begin() as session:
+        draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
+            body="数字の試験", channels=("x",)), now=teams.services.clock(), platform="teams")  # fmt: skip
+        draft_id = draft.id
+    assert draft_id == 1  # a fresh database: True would read as this draft
+    value = {"fullwidth": "１", "arabic": "١", "text": "1", "float": 1.0, "bool": True}[form]
+    answer = teams.client.invoke(
+        CHIEF, "adaptiveCard/action",
+        {"action": {"type": "Action.Execute", "verb": "approve",
+                    "data": {"draft": value, "revision": 1}}},
+    )  # fmt: skip
+    assert answer["value"] == Messages("ja")("error.internal"), answer
+    with teams.services.session_factory() as session:
+        assert session.get(Draft, draft_id).status == "pending"
