@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,9 +42,15 @@ class DraftInput:
     images: tuple[dict, ...] = field(default_factory=tuple)
 
 
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def x_weight(text: str) -> int:
-    """X's weighted length under the twitter-text rules (CJK counts 2, any URL 23)."""
-    return parse_tweet(text).weightedLength
+    """X's weighted length under the twitter-text rules (CJK counts 2, any URL 23).
+
+    Half a surrogate pair (which validate refuses) counts as one replacement character, so
+    that a live counter never fails on it."""
+    return parse_tweet(SURROGATE.sub("\ufffd", text)).weightedLength
 
 
 def compose_x_text(draft: DraftInput) -> str:
@@ -108,8 +115,34 @@ def _is_http_url(url: str) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc) and not unsafe
 
 
-def _has_control_chars(text: str) -> bool:
-    return any(ord(c) < 32 and c not in "\n\t" for c in text)
+def _unusable(c: str) -> bool:
+    code = ord(c)
+    return (code < 32 and c not in "\n\t") or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+
+
+def has_unusable_chars(text: str) -> bool:
+    """True when `text` holds what no one can post or store: a control character other than a
+    line feed or tab (C0, DEL, C1), or half of a surrogate pair (which no UTF-8 can carry)."""
+    return any(_unusable(c) for c in text)
+
+
+TEXT_FIELDS = {  # DraftInput attribute: form field
+    "x_text": "x_text",
+    "blog_title": "blog_title",
+    "url": "url",
+    "group_name": "group",
+    "group_date": "group_date",
+    "group_draft": "group_draft",
+}
+
+
+def _unusable_fields(draft: DraftInput) -> dict[str, tuple]:
+    """The fields (other than the body) holding characters that cannot be posted."""
+    return {
+        field: ("error.unusable_chars", {})
+        for name, field in TEXT_FIELDS.items()
+        if has_unusable_chars(getattr(draft, name))
+    }
 
 
 def validate(
@@ -128,7 +161,7 @@ def validate(
         errors["body"] = ("error.body_required", {})
     elif len(draft.body) > BODY_MAX_CHARS:
         errors["body"] = ("error.body_too_long", {"max": BODY_MAX_CHARS})
-    elif _has_control_chars(draft.body):
+    elif has_unusable_chars(draft.body):
         errors["body"] = ("error.control_chars", {})
     if not draft.channels:
         errors["channels"] = ("error.channels_required", {})
@@ -157,7 +190,8 @@ def validate(
         errors["group_draft"] = ("error.group_draft_required", {})
     if len(draft.blog_title) > TITLE_MAX_CHARS:
         errors["blog_title"] = ("error.too_long", {"max": TITLE_MAX_CHARS})
-    if "x" in draft.channels and "body" not in errors:
+    unusable = _unusable_fields(draft)
+    if "x" in draft.channels and "body" not in errors and not unusable:
         weight = x_weight(compose_x_text(draft))
         if weight > X_MAX_WEIGHT:
             field_name = "x_text" if draft.x_text else "body"
@@ -179,7 +213,7 @@ def validate(
             errors["images"] = ("error.image_type", {"name": name})
         elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
             errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
-    return errors
+    return {**errors, **unusable}
 
 
 def clean_input(text: object) -> str:

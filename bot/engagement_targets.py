@@ -135,7 +135,11 @@ def _facebook(text: str) -> Target | None:
     first = segments[0]
     if first.endswith(".php"):
         page_id = (query.get("id") or [""])[0]
-        account = f"facebook.com/profile.php?id={page_id}" if page_id.isdigit() else ""
+        account = (
+            f"facebook.com/profile.php?id={page_id}"
+            if page_id.isascii() and page_id.isdigit()
+            else ""
+        )
     elif first.lower() in FACEBOOK_NODES and len(segments) >= 2:
         account = f"facebook.com/{first}/{segments[1]}"
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -26,7 +27,8 @@ from processes import shared_app
 from slack_signing import FORM, JSON
 from sqlalchemy import func, select
 
-from bot import register
+from bot import register, workflow
+from bot.drafts import DraftInput
 from bot.models import Decision, Draft, Publication, RegisterEntry, Revision
 from handlers.slack import ids
 
@@ -586,3 +588,167 @@ def test_revisions_always_belong_to_a_draft(app):
             select(func.count(Revision.id)).where(Revision.draft_id.not_in(select(Draft.id)))
         ).scalar_one()
     assert strays == 0
+
+
+# ---------------------------------------------------------------------- malformed, yet signed
+
+
+OTHER_DIGITS = {
+    "fullwidth": "０１２３４５６７８９",
+    "arabic": "٠١٢٣٤٥٦٧٨٩",
+    "devanagari": "०१२३४५६७८९",
+}
+
+
+def _a_pending_draft(app) -> int:
+    with app.services.session_factory.begin() as session:
+        draft = workflow.submit(
+            session,
+            author_id=OPERATOR,
+            content=DraftInput(body=f"数字の試験 {time.monotonic_ns()}", channels=("x",)),
+            now=app.services.clock(),
+        )
+        return draft.id
+
+
+def post_ascii_payload(app, payload: dict):
+    """An interaction as Slack may send it: JSON with non-ASCII as escapes (a lone `\\ud800`)."""
+    return app.slack.post(urlencode({"payload": json.dumps(payload)}), FORM)
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        {"user": 5},
+        {"user": ["U1"]},
+        {"user": {"id": 7}},
+        {"channel": 5},
+        {"channel": ["C1"]},
+        {"channel": {"id": True}},
+        {"user_id": 5},
+        {"channel_id": {"id": "C1"}},
+        {"item": {"channel": 9}},
+        {"message": {"user": 3}},
+        {"previous_message": {"user": []}},
+    ],
+)
+def test_an_event_naming_its_user_or_channel_other_than_slack_does_is_a_bad_request(app, part):
+    response = app.slack.event({"type": "app_home_opened", "tab": "home", **part})
+    assert_answered_sanely(response)
+    assert response.status_code == 400, response.text
+
+
+def test_an_event_naming_its_user_and_channel_as_slack_does_is_accepted(app):
+    event = {"type": "app_home_opened", "tab": "messages", "user": OPERATOR, "channel": "D1"}
+    assert app.slack.event(event).status_code == 200
+    event = {"type": "user_change", "user": {"id": OPERATOR, "name": "x"}}
+    assert app.slack.event(event).status_code in (200, 404)
+
+
+GROUP_REQUEST = {"source": "group_request", "group_date": "2026-12-01", "group_draft": "原稿"}
+
+
+@pytest.mark.parametrize("field", ["body", "x_text", "blog_title", "group", "group_draft"])
+def test_a_lone_surrogate_in_a_draft_field_gets_an_inline_error(app, field):
+    before = drafts_stored(app)
+    given = {**GROUP_REQUEST, "group": "和光の会"} if field.startswith("group") else {}
+    values = draft_values(**{**given, field: "市民活動フェア \ud800 開催"})
+    payload = app.slack.view_submission_payload(OPERATOR, "draft_submit", values)
+    response = post_ascii_payload(app, payload)
+    assert_answered_sanely(response)
+    answer = response.json()
+    assert answer["response_action"] == "errors", answer
+    assert japanese(answer["errors"][field]), answer
+    assert drafts_stored(app) == before
+    assert_nothing_half_written(app)
+
+
+@pytest.mark.parametrize("char", ["\x7f", "\x80", "\x85", "\x9b", "\x9f", "\x00", "\x1b"])
+@pytest.mark.parametrize("field", ["body", "x_text", "blog_title", "url"])
+def test_del_and_c1_control_characters_are_refused_beside_the_field(app, char, field):
+    before = drafts_stored(app)
+    text = f"https://example.jp/a{char}b" if field == "url" else f"市民活動フェア{char}開催"
+    values = draft_values(**{field: text})
+    response = app.slack.view_submission(OPERATOR, "draft_submit", values)
+    assert_answered_sanely(response)
+    answer = response.json()
+    assert answer["response_action"] == "errors", answer
+    assert japanese(answer["errors"][field]), answer
+    assert drafts_stored(app) == before
+
+
+@pytest.mark.parametrize(
+    "reason", ["理由\x7fです", "理由\x9bです", "理由\x00です", "理由\ud800です"]
+)
+def test_a_reject_reason_with_control_characters_or_a_lone_surrogate_is_refused(app, reason):
+    draft_id = _a_pending_draft(app)
+    metadata = json.dumps({"draft": draft_id, "revision": 1})
+    values = {ids.REASON: {ids.REASON: _text(reason)}}
+    payload = app.slack.view_submission_payload(CHIEF, "reject_submit", values, metadata)
+    response = post_ascii_payload(app, payload)
+    assert_answered_sanely(response)
+    answer = response.json()
+    assert set(answer["errors"]) == {ids.REASON} and japanese(answer["errors"][ids.REASON])
+    assert_nothing_half_written(app)
+
+
+@pytest.mark.parametrize("digits", list(OTHER_DIGITS))
+@pytest.mark.parametrize("action_id", DECIDING_BUTTONS)
+def test_a_button_value_in_other_digits_names_no_draft(app, digits, action_id):
+    draft_id = _a_pending_draft(app)
+    other = str(draft_id).translate(str.maketrans("0123456789", OTHER_DIGITS[digits]))
+    for value in (other, f"{other}:x", f"{draft_id}\n"):
+        response_url = app.fake.response_url("digits")
+        response = app.slack.block_action(
+            CHIEF, action_id, value, block_id="card_actions:1", response_url=response_url
+        )
+        assert_answered_sanely(response)
+        replies = replies_to(app, response_url)
+        assert replies and all(japanese(text) for text in replies), (value, replies)
+    with app.services.session_factory() as session:
+        assert session.get(Draft, draft_id).status == "pending"
+        decided = select(func.count(Decision.id)).where(Decision.draft_id == draft_id)
+        assert session.execute(decided).scalar_one() == 0
+
+
+def test_the_live_x_counter_counts_a_lone_surrogate_rather_than_failing(app):
+    app.slack.command(OPERATOR, "", trigger_id="counter-surrogate")
+    opened = app.fake.wait_for(
+        "views.open", where=lambda c: c.params.get("trigger_id") == "counter-surrogate"
+    )[0]
+    view = opened.params["view"]
+    state = {"values": draft_values(body="あ\ud800い")}
+    typed = {**opened.response["view"], "state": state, "blocks": view["blocks"]}
+    payload = app.slack.block_action_payload(
+        OPERATOR, "body", None, block_id="body", view=typed, action_type="plain_text_input"
+    )
+    response = post_ascii_payload(app, payload)
+    assert_answered_sanely(response)
+    update = app.fake.wait_for(
+        "views.update", where=lambda c: c.params.get("view_id") == typed["id"]
+    )[0]
+    shown = next(b for b in update.params["view"]["blocks"] if b["block_id"] == "x_counter")
+    assert shown["elements"][0]["text"] == "X: 6 / 280（残り 274）"  # U+FFFD counts 2
+
+
+@pytest.mark.parametrize("digit", ["２", "٢", "२", "²"])
+def test_every_id_read_from_a_value_is_ascii_digits_only(digit):
+    from handlers.slack.actions import revision_of
+    from handlers.slack.engagement import ENGAGEMENT_ID
+    from handlers.slack.feed import ENTRY_ID
+    from handlers.slack.moderation import ITEM_ID
+    from handlers.slack.moderation_blocks import CATEGORY, chosen_category
+    from handlers.slack.replies import draft_id_of
+    from handlers.teams.forms import draft_from_data
+
+    for value in (digit, f"1{digit}", f"{digit}:x,blog"):
+        assert draft_id_of({"value": value}) is None, value
+        assert revision_of({"block_id": f"card_actions:{value}"}) is None, value
+        for pattern in (ENGAGEMENT_ID, ENTRY_ID, ITEM_ID):
+            assert not pattern.fullmatch(value), value
+    assert chosen_category({"b": {CATEGORY: {"selected_option": {"value": digit}}}}) is None
+    assert draft_id_of({"value": "12:x,blog"}) == 12 and draft_id_of({"value": "12\n"}) is None
+    date = f"2026-12-0{digit}"
+    content, problems = draft_from_data({"publish_date": date, "publish_time": "10:00",
+                                         "group_date": date})  # fmt: skip
+    assert content.publish_at is None and problems and content.group_date == ""

@@ -222,7 +222,10 @@ def test_feed_settings_are_read_and_checked():
 def test_announcement_has_the_title_the_link_and_the_draft_button():
     item = feed.FeedItem(7, "夏祭り <ボランティア募集>", "https://example.jp/n?a=1&b=2", NOW)
     text, blocks = feed_announcement(MSG, item)
-    assert text.startswith("センターHPが更新されました: 夏祭り <ボランティア募集>")
+    # the notification text is read as mrkdwn too: the title is escaped there as in the blocks
+    assert text == (
+        "センターHPが更新されました: 夏祭り &lt;ボランティア募集&gt;\nhttps://example.jp/n?a=1&amp;b=2"
+    )
     shown = json.dumps(blocks, ensure_ascii=False)
     assert "&lt;ボランティア募集&gt;" in shown and "https://example.jp/n?a=1&amp;b=2" in shown
     buttons = [e for b in blocks for e in b.get("elements", []) if e.get("type") == "button"]

@@ -15,11 +15,11 @@ from handlers.slack.commands import not_operator_text, open_draft_modal
 from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import act_on_draft, answer_failures, draft_id_of, outcome_text, tell
 
-REVISION = re.compile(rf"^{ids.CARD_ACTIONS_BLOCK}:(\d{{1,9}})")
+REVISION = re.compile(rf"{ids.CARD_ACTIONS_BLOCK}:([0-9]{{1,9}})(?::.*)?", re.DOTALL)
 
 
 def revision_of(action: dict) -> int | None:
-    match = REVISION.match(str(action.get("block_id") or ""))
+    match = REVISION.fullmatch(str(action.get("block_id") or ""))
     return int(match.group(1)) if match else None
 
 

@@ -31,6 +31,16 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def link_target(url: str) -> str:
+    """A URL as the target of a mrkdwn link `<url|label>`: escaped, and no `|` to end it early."""
+    return esc(url).replace("|", "%7C")
+
+
+def mention(user_id: str | None) -> str:
+    """A mention of a Slack user by id (an id is never anyone's words, but is escaped too)."""
+    return f"<@{esc(user_id or '')}>"
+
+
 def shorten(text: str, limit: int, msg: Messages) -> str:
     return text if len(text) <= limit else text[:limit] + msg("card.truncated")
 
@@ -68,8 +78,12 @@ def options(values, label_key: str, msg: Messages, suffix: dict | None = None) -
 
 
 def say(msg: Messages, wording: tuple[str, dict]) -> str:
-    """A bot.wording (key, values) pair in Slack mrkdwn: people as mentions, text escaped."""
-    return msg(wording[0], **shown(msg, wording, person=lambda user: f"<@{esc(user)}>", text=esc))
+    """A bot.wording (key, values) pair in Slack mrkdwn: people as mentions, text escaped, and
+    a URL made safe to stand in a link."""
+    words = shown(msg, wording, person=mention, text=esc)
+    if isinstance(words.get("url"), str):
+        words["url"] = link_target(words["url"])
+    return msg(wording[0], **words)
 
 
 def publication_line(msg: Messages, p: PublicationView, draft: DraftSnapshot) -> str:
@@ -83,7 +97,7 @@ def publication_lines(msg: Messages, draft: DraftSnapshot) -> str:
 def facts(msg: Messages, draft: DraftSnapshot) -> list:
     c = draft.content
     fields = [
-        f"*{msg('card.author')}*\n<@{draft.author_id}>",
+        f"*{msg('card.author')}*\n{mention(draft.author_id)}",
         f"*{msg('card.source')}*\n{msg('source.' + c.source)}",
         f"*{msg('card.category')}*\n{msg('category.' + c.category)}",
         f"*{msg('card.url')}*\n{esc(c.url[:URL_DISPLAY_CHARS]) if c.url else msg('card.no_url')}",

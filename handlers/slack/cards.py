@@ -21,6 +21,7 @@ from handlers.slack.blocks import (
     button,
     esc,
     facts,
+    mention,
     previews,
     publication_lines,
     say,
@@ -60,7 +61,7 @@ def approval_card(msg: Messages, draft: DraftSnapshot) -> tuple[str, list[dict]]
         if draft.publications:
             blocks.append(SectionBlock(text=publication_lines(msg, draft)))
         blocks.append(_after_decision_actions(msg, draft, for_chief=True))
-    excerpt = shorten(draft.content.body.replace("\n", " "), 80, msg)
+    excerpt = esc(shorten(draft.content.body.replace("\n", " "), 80, msg))
     return msg("card.fallback", id=draft.id, excerpt=excerpt), [b.to_dict() for b in blocks]
 
 
@@ -74,7 +75,7 @@ def superseded_card(msg: Messages, draft: DraftSnapshot, revision: int) -> tuple
 
 
 def revised_line(msg: Messages, draft: DraftSnapshot) -> str:
-    return msg("card.revised", revision=draft.revision, who=f"<@{draft.revised_by}>")
+    return msg("card.revised", revision=draft.revision, who=mention(draft.revised_by))
 
 
 def decision_line(msg: Messages, draft: DraftSnapshot) -> str:
@@ -133,7 +134,7 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
         text = msg(
             "dm.rejected",
             id=draft.id,
-            who=f"<@{draft.decided_by}>",
+            who=mention(draft.decided_by),
             reason=esc(draft.reject_reason or ""),
         )
         blocks = [
@@ -144,14 +145,14 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
             ),
         ]
     elif kind == "edited":
-        text = msg("dm.edited", id=draft.id, who=f"<@{draft.revised_by}>")
+        text = msg("dm.edited", id=draft.id, who=mention(draft.revised_by))
         blocks = [SectionBlock(text=text + "\n" + _changes(msg, draft))]
     elif kind == "expired":
         when = msg.time(draft.content.publish_at) if draft.content.publish_at else ""
         text = msg("dm.expired", id=draft.id, when=when)
         blocks = [SectionBlock(text=text)]
     elif kind == "cancelled":
-        text = msg("dm.cancelled", id=draft.id, who=f"<@{draft.decided_by}>")
+        text = msg("dm.cancelled", id=draft.id, who=mention(draft.decided_by))
         blocks = [SectionBlock(text=text + "\n" + publication_lines(msg, draft))]
     else:
         text = msg("dm.results", id=draft.id) + "\n" + publication_lines(msg, draft)
@@ -168,7 +169,7 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
 def approver_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str, list[dict]]:
     """A DM to the approvers about one draft (kind `expired`)."""
     when = msg.time(draft.content.publish_at) if draft.content.publish_at else ""
-    text = msg("dm.expired_chief", id=draft.id, when=when, author=f"<@{draft.author_id}>")
+    text = msg("dm.expired_chief", id=draft.id, when=when, author=mention(draft.author_id))
     return text, [SectionBlock(text=text).to_dict()]
 
 
@@ -184,7 +185,7 @@ def reminder_message(msg: Messages, waiting: list[DraftSnapshot]) -> tuple[str, 
                 text=msg(
                     "reminder.line",
                     id=draft.id,
-                    author=f"<@{draft.author_id}>",
+                    author=mention(draft.author_id),
                     since=since,
                     excerpt=excerpt,
                 ),  # fmt: skip

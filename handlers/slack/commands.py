@@ -8,6 +8,7 @@ from bot.drafts import DraftInput
 from bot.services import Services
 from bot.snapshot import DraftSnapshot, take_many
 from handlers.slack import ids
+from handlers.slack.blocks import esc, mention
 from handlers.slack.forms import clean
 from handlers.slack.home import status_line
 from handlers.slack.modals import draft_modal
@@ -51,7 +52,7 @@ def not_operator_text(services: Services, session) -> str:
     chief = roles.chief_id(session)
     if not chief:
         return services.msg("refuse.no_chief")
-    return services.msg("refuse.not_operator", chief=f"<@{chief}>")
+    return services.msg("refuse.not_operator", chief=mention(chief))
 
 
 def register(app, services: Services) -> None:
@@ -92,7 +93,7 @@ def register(app, services: Services) -> None:
 
             return engagement.open_modal(services, ack, client, respond, command, sub, rest)
         if not opens_form:
-            return reply(msg("help.unknown", sub=sub[:50]) + "\n" + msg("help.text"))
+            return reply(msg("help.unknown", sub=esc(sub[:50])) + "\n" + msg("help.text"))
         ack()
         try:
             text = rest if sub == "draft" else ""

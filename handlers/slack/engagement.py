@@ -18,6 +18,7 @@ from bot.messages import Messages
 from bot.models import REJECTED
 from bot.notifier import RetryLater
 from bot.services import Services
+from handlers.slack.blocks import mention
 from handlers.slack.commands import not_operator_text
 from handlers.slack.engagement_blocks import (
     APPROVE,
@@ -35,7 +36,7 @@ from handlers.slack.replies import tell
 log = logging.getLogger(__name__)
 
 ENGAGEMENT_COMMANDS = KINDS  # `/sns follow|retweet|like|share <target>`
-ENGAGEMENT_ID = re.compile(r"^\d{1,12}$")
+ENGAGEMENT_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 __all__ = ["ENGAGEMENT_COMMANDS", "SlackEngagementNotifier", "allow_list_blocks", "open_modal"]
 
@@ -62,7 +63,7 @@ def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
         return msg(
             "engage.refuse.already_decided",
             id=outcome.engagement_id,
-            who=f"<@{outcome.decided_by or '?'}>",
+            who=mention(outcome.decided_by or "?"),
             when=msg.time(outcome.decided_at) if outcome.decided_at else "",
             decision=msg(
                 f"engage.decision.{'rejected' if outcome.status == REJECTED else 'approved'}"
@@ -128,7 +129,7 @@ def register(app, services: Services) -> None:
 
     def decide_clicked(body, action, client, respond, approve: bool) -> None:
         value = str(action.get("value") or "")
-        if not ENGAGEMENT_ID.match(value):
+        if not ENGAGEMENT_ID.fullmatch(value):
             return tell(body, client, respond, msg("error.internal"))
         try:
             with services.session_factory.begin() as session:

@@ -24,7 +24,7 @@ from bot.engagement_notices import EngagementView
 from bot.engagement_targets import CATEGORIES, PLATFORM_OF, URL_MAX_CHARS, Target, clean, parse
 from bot.messages import Messages
 from bot.models import APPROVED, FAILED, PENDING, REJECTED
-from handlers.slack.blocks import button, esc, metadata
+from handlers.slack.blocks import button, esc, link_target, mention, metadata
 
 # Slack ids of the engagement form and card (each input's block_id = its action_id).
 SUBMIT = "engagement_submit"
@@ -129,7 +129,7 @@ def link(url: str | None, label: str) -> str:
     """A mrkdwn link, or the escaped label alone when the URL cannot be put in one."""
     if not url or any(c in url for c in "<>| \n"):
         return esc(label)
-    return f"<{url}|{esc(label)}>"
+    return f"<{link_target(url)}|{esc(label)}>"
 
 
 def target_label(item: EngagementView) -> str:
@@ -157,7 +157,7 @@ def engagement_card(
     """(fallback text, blocks) of the chief's card; buttons only while the request is pending."""
     kind, platform = _kind(msg, item.kind), msg(f"channel.{item.platform}")
     fields = [
-        f"*{msg('engage.card.requester')}*\n<@{item.requester_id}>",
+        f"*{msg('engage.card.requester')}*\n{mention(item.requester_id)}",
         f"*{msg('engage.card.action')}*\n"
         + msg("engage.card.action_value", platform=platform, kind=kind),
         f"*{msg('engage.card.target')}*\n{link(item.target_url, target_label(item))[:1900]}",
@@ -183,14 +183,15 @@ def engagement_card(
             )
         )
     else:
-        who = f"<@{item.decided_by}>"
+        who = mention(item.decided_by or "")
         when = msg.time(item.decided_at) if item.decided_at else ""
         key = "engage.card.rejected" if item.status == REJECTED else "engage.card.approved"
         blocks += [DividerBlock(), SectionBlock(text=msg(key, who=who, when=when))]
         if item.status != REJECTED:
             blocks.append(SectionBlock(text=result_line(msg, item)))
-    fallback = msg("engage.card.fallback", kind=kind, id=item.id, target=target_label(item))
-    return fallback[:300], [b.to_dict() for b in blocks]
+    target = esc(target_label(item)[:200])
+    fallback = msg("engage.card.fallback", kind=kind, id=item.id, target=target)
+    return fallback, [b.to_dict() for b in blocks]
 
 
 def requester_message(msg: Messages, item: EngagementView, kind: str) -> str:
@@ -199,7 +200,7 @@ def requester_message(msg: Messages, item: EngagementView, kind: str) -> str:
     if kind == "requested":
         return msg("engage.dm.requested", **values)
     if item.status == REJECTED:
-        return msg("engage.dm.rejected", who=f"<@{item.decided_by}>", **values)
+        return msg("engage.dm.rejected", who=mention(item.decided_by or ""), **values)
     if item.status == DONE:
         head = msg("engage.dm.dry_run" if item.dry_run else "engage.dm.done", **values)
         return head + "\n" + result_line(msg, item)

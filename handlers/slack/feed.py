@@ -16,23 +16,23 @@ from bot.feed import FeedItem
 from bot.messages import Messages
 from bot.notifier import RetryLater
 from bot.services import Services
-from handlers.slack.blocks import button, esc
+from handlers.slack.blocks import button, esc, link_target
 from handlers.slack.commands import not_operator_text, open_draft_modal
 from handlers.slack.replies import tell
 
 log = logging.getLogger(__name__)
 
 FEED_DRAFT = "feed_draft"  # button on an announcement; value = the FeedEntry row id
-ENTRY_ID = re.compile(r"^\d{1,12}$")
+ENTRY_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 
 def feed_announcement(msg: Messages, item: FeedItem) -> tuple[str, list[dict]]:
     """(fallback text, blocks): the title, the link, and the 下書きを作成 button."""
-    text = msg("feed.announced", title=item.title)
+    text = msg("feed.announced", title=esc(item.title))
     line = msg("feed.announced", title=f"*{esc(item.title)}*")
     if item.link:
-        text += "\n" + item.link
-        line += f"\n<{esc(item.link)}>"
+        text += "\n" + esc(item.link)
+        line += f"\n<{link_target(item.link)}>"
     notes = [msg("feed.hint")]
     if item.published_at:
         notes.insert(0, msg("feed.published", when=msg.time(item.published_at)))
@@ -81,7 +81,7 @@ def register(app, services: Services) -> None:
         with services.session_factory() as session:
             if roles.role_of(session, body["user"]["id"]) is None:
                 return tell(body, client, respond, not_operator_text(services, session))
-            entry = feed.item(session, int(value)) if ENTRY_ID.match(value) else None
+            entry = feed.item(session, int(value)) if ENTRY_ID.fullmatch(value) else None
         if entry is None:
             return tell(body, client, respond, msg("feed.not_found"))
         initial = DraftInput(

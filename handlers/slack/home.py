@@ -18,7 +18,7 @@ from bot.messages import Messages
 from bot.models import FAILED, PENDING
 from bot.snapshot import DraftSnapshot
 from handlers.slack import ids
-from handlers.slack.blocks import button, esc, publication_line, shorten
+from handlers.slack.blocks import button, esc, link_target, mention, publication_line, shorten
 from handlers.slack.engagement_blocks import allow_list_blocks
 
 PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
@@ -70,7 +70,8 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot) -> list:
     else:
         excerpt = esc(shorten(draft.content.body.replace("\n", " "), 150, msg))
         text = (
-            f"*#{draft.id}* <@{draft.author_id}> {msg('source.' + draft.content.source)}\n{excerpt}"
+            f"*#{draft.id}* {mention(draft.author_id)} {msg('source.' + draft.content.source)}\n"
+            + excerpt
         )
         if section != PENDING_LIST:
             text += "\n" + "\n".join(publication_line(msg, p, draft) for p in draft.publications)
@@ -149,7 +150,7 @@ def home_view(msg: Messages, home: Home) -> dict:
         blocks.append(SectionBlock(text="\n".join(listed)[:2900] if listed else msg("home.none")))
     blocks.extend(allow_list_blocks(msg, home.allowed))
     lines = [
-        f"#{draft_id} {msg('channel.' + channel)}: " + (f"<{url}>" if url else "—")
+        f"#{draft_id} {msg('channel.' + channel)}: " + (f"<{link_target(url)}>" if url else "—")
         for channel, url, draft_id in home.latest
     ]
     blocks.append(SectionBlock(text=f"*{msg('home.latest')}*"))

@@ -40,6 +40,9 @@ PARTS = {
     "workflow_step": dict,
 }
 NAMED = ("user", "team", "enterprise", "channel")  # as objects, their `id` is text
+NAMED_IDS = ("user_id", "channel_id", "team_id", "enterprise_id")  # text, or absent or null
+# Where Bolt looks inside an event for its user, channel and team (its request internals).
+EVENT_INNER = ("event", "message", "previous_message", "item", "assistant_thread")
 LISTS_OF_OBJECTS = ("actions", "authorizations", "response_urls")
 ACTION_PARTS = {"action_id": str, "block_id": str, "value": str}
 VIEW_PARTS = {
@@ -94,6 +97,22 @@ def _view_shaped(view: dict, submitted: bool) -> bool:
     )
 
 
+def _names_shaped(part: dict, depth: int = 0) -> bool:
+    """Each user, channel, team and enterprise named as Slack names them: an id as text, or an
+    object whose `id` is text; and so in every nested part where Bolt looks for them."""
+    for key in NAMED:
+        value = part.get(key)
+        if isinstance(value, dict):
+            if not isinstance(value.get("id", ""), str):
+                return False
+        elif not isinstance(value, str | NONE):
+            return False
+    if not all(isinstance(part.get(key), str | NONE) for key in NAMED_IDS):
+        return False
+    inner = [part[key] for key in EVENT_INNER if isinstance(part.get(key), dict)]
+    return depth < 4 and all(_names_shaped(p, depth + 1) for p in inner) if inner else True
+
+
 def _shaped(body: dict) -> bool:
     """True when `body` has the outline Slack gives a request of its `type` (see PARTS)."""
     kind = body.get("type")
@@ -115,6 +134,8 @@ def _shaped(body: dict) -> bool:
     if "view" in body and not _view_shaped(body["view"], kind in VIEW_KINDS):
         return False
     if kind == "event_callback" and not isinstance(body["event"].get("type"), str):
+        return False
+    if not _names_shaped(body):
         return False
     return _state_shaped(body.get("state", {}))
 

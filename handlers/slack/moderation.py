@@ -11,6 +11,7 @@ from bot import moderation
 from bot.messages import Messages
 from bot.moderation import ItemView, Outcome
 from bot.services import Services
+from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (
     ACTION_IDS,
     CATEGORY,
@@ -21,7 +22,7 @@ from handlers.slack.replies import tell
 
 log = logging.getLogger(__name__)
 
-ITEM_ID = re.compile(r"^\d{1,12}$")
+ITEM_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
 
 class SlackModerationNotifier:
@@ -62,7 +63,8 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     if result == moderation.ALREADY_DECIDED:
         when = msg.time(item.decided_at) if item.decided_at else ""
         done = msg(f"moderation.action.{item.action}")
-        return msg("moderation.refuse.already", who=item.decided_by, when=when, label=done)
+        return msg("moderation.refuse.already", who=esc(item.decided_by or ""), when=when,
+                   label=done)  # fmt: skip
     if result == moderation.BUSY:
         return msg("moderation.refuse.busy")
     if result == moderation.NOT_FOUND:
@@ -70,7 +72,8 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     if result == moderation.UNAVAILABLE:
         return msg("moderation.refuse.unavailable", platform=platform)
     if result == moderation.FAILED:
-        return msg("moderation.failed", platform=platform, label=label, detail=outcome.detail)
+        detail = esc(outcome.detail or "")
+        return msg("moderation.failed", platform=platform, label=label, detail=detail)
     return None
 
 
@@ -87,7 +90,7 @@ def register(app, services: Services) -> None:
         def listener(ack, body, action, client, respond):
             ack()
             msg, value = services.msg, str(action.get("value") or "")
-            if not ITEM_ID.match(value):
+            if not ITEM_ID.fullmatch(value):
                 return tell(body, client, respond, msg("error.internal"))
             try:
                 outcome = moderation.decide(

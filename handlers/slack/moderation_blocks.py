@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 
 from bot.messages import Messages
 from bot.moderation import CATEGORIES, DECIDED, ItemView, category_text
-from handlers.slack.blocks import esc, preview, shorten
+from handlers.slack.blocks import esc, link_target, preview, shorten
 from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
 
 # Action ids. There is no reply button, and never will be (policy §9).
@@ -40,7 +40,7 @@ def category_label(number: int) -> str:
 def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
     """(fallback text, blocks): the category select and buttons only while undecided."""
     platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
-    link = f"<{esc(item.url).replace('|', '%7C')}|{msg('moderation.link')}>" if item.url else ""
+    link = f"<{link_target(item.url)}|{msg('moderation.link')}>" if item.url else ""
     fields = [
         f"*{msg('moderation.author')}*\n{esc(shorten(item.author, 200, msg))}",
         f"*{msg('moderation.posted_at')}*\n{msg.time(item.posted_at)}",
@@ -57,13 +57,14 @@ def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=decided_line(msg, item))]))
     else:
         blocks.extend(_undecided(msg, item))
-    fallback = msg("moderation.fallback", platform=platform, kind=kind, author=item.author)
+    author = esc(shorten(item.author, 200, msg))
+    fallback = msg("moderation.fallback", platform=platform, kind=kind, author=author)
     return fallback, [b.to_dict() for b in blocks]
 
 
 def decided_line(msg: Messages, item: ItemView) -> str:
     label = msg(f"moderation.action.{item.action}")
-    who, when = item.decided_by or "?", msg.time(item.decided_at) if item.decided_at else ""
+    who, when = esc(item.decided_by or "?"), msg.time(item.decided_at) if item.decided_at else ""
     if item.category:
         category = category_label(item.category)
         return msg(
@@ -122,6 +123,6 @@ def chosen_category(state_values: dict) -> int | None:
         option = element.get("selected_option") if isinstance(element, dict) else None
         value = option.get("value") if isinstance(option, dict) else None
         value = value if isinstance(value, str) else ""
-        if value.isdecimal() and len(value) <= 2 and category_text(int(value)):
+        if value.isascii() and value.isdigit() and len(value) <= 2 and category_text(int(value)):
             return int(value)
     return None

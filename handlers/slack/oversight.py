@@ -10,7 +10,7 @@ from bot.models import CHIEF
 from bot.oversight import ReviewItem, RotationItem
 from bot.services import Services
 from handlers.slack import ids
-from handlers.slack.blocks import button
+from handlers.slack.blocks import button, esc, mention
 from handlers.slack.replies import answer_failures, tell
 
 LIST_LIMIT = 40  # items shown in one DM (each is one block)
@@ -25,7 +25,7 @@ def review_message(msg: Messages, items: list[ReviewItem]) -> tuple[str, list[di
             "review.line",
             id=item.draft_id,
             decision=msg(f"decision.{item.outcome}"),
-            who=f"<@{item.decided_by}>",
+            who=mention(item.decided_by),
             when=msg.time(item.decided_at),
         )
         accessory = button(msg, ids.REVIEW_ACK, "button.review_ack", str(item.decision_id))
@@ -41,7 +41,7 @@ def rotation_message(msg: Messages, items: list[RotationItem]) -> tuple[str, lis
         line = msg(
             "rotation.line",
             account=msg(f"account.{item.account}"),
-            reason=item.reason,
+            reason=esc(item.reason),
             since=msg.time(item.opened_at),
         )
         accessory = button(msg, ids.ROTATION_DONE, "button.rotation_done", str(item.task_id))
@@ -61,7 +61,7 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
         deputies = roles.deputies(session)
         items = oversight.unreviewed(session) if argument == "off" else []
     if argument == "on":
-        names = "、".join(f"<@{d}>" for d in deputies) or msg("away.no_deputy")
+        names = "、".join(mention(d) for d in deputies) or msg("away.no_deputy")
         return msg("away.on", deputies=names), []
     return msg("away.off", count=len(items)), items
 

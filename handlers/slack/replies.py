@@ -63,12 +63,12 @@ def outcome_text(msg: Messages, outcome: workflow.Outcome) -> str | None:
     return say(msg, problem) if problem else None
 
 
-DRAFT_ID = re.compile(r"^(\d{1,12})(?::|$)")
+DRAFT_ID = re.compile(r"([0-9]{1,12})(?::.*)?", re.DOTALL)  # ASCII digits only
 
 
 def draft_id_of(action: dict) -> int | None:
     """The draft id a button carries in its value (`12`, or `12:x,blog` for retry)."""
-    match = DRAFT_ID.match(str(action.get("value") or ""))
+    match = DRAFT_ID.fullmatch(str(action.get("value") or ""))
     return int(match.group(1)) if match else None
 
 

@@ -96,6 +96,8 @@ def register(app, services: Services) -> None:
         reason = text_input(state_values(view), ids.REASON)
         if not reason:
             return ack(response_action="errors", errors={ids.REASON: msg("error.reason_required")})
+        if drafts.has_unusable_chars(reason):
+            return ack(response_action="errors", errors={ids.REASON: msg("error.unusable_chars")})
         meta = _metadata(view)
         draft_id, revision = meta.get("draft"), meta.get("revision")
         if not isinstance(draft_id, int):

@@ -8,7 +8,7 @@ from bot.services import Services
 from bot.snapshot import take
 from handlers.teams import approval_card, cards, ids, people
 from handlers.teams.ids import PLATFORM
-from handlers.teams.text import messages_for, say
+from handlers.teams.text import messages_for, plain_say
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -74,6 +74,9 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
     if not approve and not reason:
         return _card_for(services, session, user, msg, name_of, draft_id,
                          msg("error.reason_required"))  # fmt: skip
+    if drafts.has_unusable_chars(reason):
+        return _card_for(services, session, user, msg, name_of, draft_id,
+                         msg("error.unusable_chars"))  # fmt: skip
     outcome = workflow.decide(
         session,
         draft_id=draft_id,
@@ -90,8 +93,9 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
     if problem is None or repeat:  # a double click shows the decided card, not an error
         return _card_for(services, session, user, msg, name_of, draft_id)
     if outcome.result in (workflow.REFUSED, workflow.NOT_FOUND):
-        return text_answer(say(msg, problem, name_of))
-    return _card_for(services, session, user, msg, name_of, draft_id, say(msg, problem, name_of))
+        return text_answer(plain_say(msg, problem, name_of))
+    return _card_for(services, session, user, msg, name_of, draft_id,
+                     plain_say(msg, problem, name_of))  # fmt: skip
 
 
 def retry(services, session, user, msg, name_of, data) -> dict:
@@ -119,7 +123,7 @@ def _change(services, session, msg, name_of, user, data, change, texts: dict) ->
     if key:
         channels = "、".join(msg(f"channel.{c}") for c in outcome.channels)
         return text_answer(msg(key, id=draft_id, channels=channels))
-    return text_answer(say(msg, wording.refusal(outcome) or ("error.internal", {}), name_of))
+    return text_answer(plain_say(msg, wording.refusal(outcome) or ("error.internal", {}), name_of))
 
 
 def review_ack(services, session, user, msg, name_of, data) -> dict:

@@ -13,46 +13,58 @@ from handlers.teams.cards import (
     NameOf,
     card,
     dialog_button,
-    error_text,
     execute,
     literal,
     shorten,
     text,
 )
-from handlers.teams.text import card_markdown, say
+from handlers.teams.text import card_markdown, rich, rich_say
 
 
-def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> dict:
+def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
+    """The catalogue's facts in a FactSet; the people's (who, URL, group) as TextRuns, since a
+    FactSet's values are read as markdown."""
     c = draft.content
     facts = [
-        (msg("card.author"), name_of(draft.author_id)),
         (msg("card.source"), msg("source." + c.source)),
         (msg("card.category"), msg("category." + c.category)),
-        (msg("card.url"), c.url[:300] if c.url else msg("card.no_url")),
         (msg("card.publish_at"), msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]  # fmt: skip
+    theirs = [(msg("card.author"), name_of(draft.author_id)),
+              (msg("card.url"), c.url[:300] if c.url else msg("card.no_url"))]  # fmt: skip
     if c.group_name:
-        facts.append((msg("card.group"), c.group_name[:200]))
+        theirs.append((msg("card.group"), c.group_name[:200]))
     if c.group_date:
-        facts.append((msg("card.group_date"), c.group_date))
-    return {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]}
+        theirs.append((msg("card.group_date"), c.group_date))
+    lines = [
+        run
+        for i, (title, value) in enumerate(theirs)
+        for run in (
+            {"type": "TextRun", "text": ("\n" if i else "") + title + "  ", "weight": "bolder"},
+            {"type": "TextRun", "text": value},
+        )
+    ]
+    return [
+        {"type": "RichTextBlock", "inlines": lines},
+        {"type": "FactSet", "facts": [{"title": t, "value": v} for t, v in facts]},
+    ]
 
 
 def previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
     c, blocks = draft.content, []
 
-    def preview(head: str, value: str) -> None:
-        blocks.append(text(card_markdown(head), weight="bolder", spacing="medium"))
+    def preview(key: str, value: str, **words) -> None:
+        blocks.append(rich(msg, key, words, {"weight": "bolder"}, spacing="medium"))
         blocks.append(literal(shorten(value, PREVIEW_CHARS, msg)))
 
     if "x" in c.channels:
-        preview(msg("card.preview_x", weight=draft.x_weight, max=X_MAX_WEIGHT), draft.x_text)
+        preview("card.preview_x", draft.x_text, weight=draft.x_weight, max=X_MAX_WEIGHT)
     if "facebook" in c.channels:
-        preview(msg("card.preview_facebook"), c.body)
+        preview("card.preview_facebook", c.body)
     if "blog" in c.channels:
-        preview(msg("card.preview_blog", title=shorten(draft.blog_title, 150, msg)), c.body)
+        preview("card.preview_blog", c.body, title=shorten(draft.blog_title, 150, msg))
     if c.group_draft:
-        preview(msg("card.group_draft"), c.group_draft)
+        preview("card.group_draft", c.group_draft)
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
     if dry and draft.status == PENDING:
         names = "、".join(msg(f"channel.{ch}") for ch in dry)
@@ -61,12 +73,12 @@ def previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
 
 
 def publication_lines(msg: Messages, draft: DraftSnapshot) -> list[dict]:
-    return [text(say(msg, publication(p, draft)), spacing="small") for p in draft.publications]
+    return [rich_say(msg, publication(p, draft), spacing="small") for p in draft.publications]
 
 
 def _decided(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
     return [
-        {**literal(say(msg, decision(draft), name_of)), "separator": True},
+        rich_say(msg, decision(draft), name_of, separator=True),
         *publication_lines(msg, draft),
     ]
 
@@ -85,14 +97,14 @@ def approval_card(
     body = [
         text(msg("card.header", id=draft.id, revision=draft.revision), size="large",
              weight="bolder"),
-        _facts(msg, draft, name_of),
+        *_facts(msg, draft, name_of),
         text(card_markdown(msg("source_rule." + draft.content.source)), isSubtle=True,
              size="small"),
         *previews(msg, draft),
     ]  # fmt: skip
     if draft.revision > 1:
         who = name_of(draft.revised_by)
-        body.insert(1, text(card_markdown(msg("card.revised", revision=draft.revision, who=who))))
+        body.insert(1, rich(msg, "card.revised", {"revision": draft.revision, "who": who}))
     actions = [dialog_button(msg, "button.full_text", ids.SHOW_FULL, data)]
     if draft.status != PENDING:
         body.extend(_decided(msg, draft, name_of))
@@ -120,8 +132,10 @@ def approval_card(
 
 
 def with_error(content: dict, message: str) -> dict:
-    """The same card with a warning line at the top (e.g. a reject without its reason)."""
-    return {**content, "body": [error_text(message), *content["body"]]}
+    """The same card with a warning line at the top (e.g. a reject without its reason); the
+    message as plain text, since it may name people."""
+    warning = literal(message, color="attention", size="small")
+    return {**content, "body": [warning, *content["body"]]}
 
 
 def superseded_card(msg: Messages, draft: DraftSnapshot, revision: int) -> dict:

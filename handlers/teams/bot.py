@@ -13,7 +13,7 @@ from bot.services import Services
 from bot.snapshot import take
 from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
 from handlers.teams.ids import PLATFORM
-from handlers.teams.text import card_markdown, messages_for
+from handlers.teams.text import card_markdown, messages_for, plain
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,9 @@ class SnsAgent:
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
             if command not in (ids.SNS, ids.STATUS):
-                return _text(msg("teams.unknown", text=command[:40]))
+                return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, PLATFORM) is None:
-                return _text(dialogs.not_operator(services, session, msg))
+                return _plain(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
                 return _card(form_card.launcher(msg))
             mine = [take(session, d, services.dry_run_channels, services.clock())
@@ -117,7 +117,7 @@ class SnsAgent:
         answer = actions.execute(self.services, activity)
         if answer["type"] == cards.CARD_TYPE:
             return _card(answer["value"])
-        return _text(answer["value"])
+        return _plain(answer["value"])
 
     def _remember(self, activity) -> None:
         """Installed or added to a chat: keep the way back to this person."""
@@ -128,6 +128,11 @@ class SnsAgent:
 
 def _text(text: str) -> Activity:
     return Activity(type="message", text=text, text_format="markdown")
+
+
+def _plain(text: str) -> Activity:
+    """A message that may hold people's words: plain text, never read as markdown."""
+    return Activity(type="message", text=text, text_format="plain")
 
 
 def _card(content: dict) -> Activity:

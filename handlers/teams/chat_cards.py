@@ -14,11 +14,10 @@ from handlers.teams.cards import (
     card,
     dialog_button,
     execute,
-    literal,
     shorten,
     text,
 )
-from handlers.teams.text import card_markdown
+from handlers.teams.text import card_markdown, rich
 
 
 def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf) -> dict:
@@ -35,15 +34,16 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
         return card(body, actions)
     if kind == "rejected":
         reason = draft.reject_reason or ""
-        body = [literal(msg("dm.rejected", id=draft.id, who=who, reason=reason))]
+        body = [rich(msg, "dm.rejected", {"id": draft.id, "who": who, "reason": reason})]
         return card(body, [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])
     if kind == "edited":
-        return card([text(msg("dm.edited", id=draft.id, who=name_of(draft.revised_by)))])
+        return card([rich(msg, "dm.edited", {"id": draft.id, "who": name_of(draft.revised_by)})])
     if kind == "expired":
         when = msg.time(draft.content.publish_at) if draft.content.publish_at else ""
         return card([text(msg("dm.expired", id=draft.id, when=when))])
     if kind == "cancelled":
-        body = [text(msg("dm.cancelled", id=draft.id, who=who)), *publication_lines(msg, draft)]
+        body = [rich(msg, "dm.cancelled", {"id": draft.id, "who": who}),
+                *publication_lines(msg, draft)]  # fmt: skip
         return card(body)
     body = [text(msg("dm.results", id=draft.id), weight="bolder"), *publication_lines(msg, draft)]
     if any(p.status == FAILED for p in draft.publications):
@@ -56,16 +56,16 @@ def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameO
     """A message to the approvers about one draft (kind `expired`)."""
     when = msg.time(draft.content.publish_at) if draft.content.publish_at else ""
     author = name_of(draft.author_id)
-    return card([text(msg("dm.expired_chief", id=draft.id, when=when, author=author))])
+    return card([rich(msg, "dm.expired_chief", {"id": draft.id, "when": when, "author": author})])
 
 
 def reminder_card(msg: Messages, waiting: list[DraftSnapshot], name_of: NameOf) -> dict:
     body = [text(msg("reminder.header", count=len(waiting)), weight="bolder")]
     for draft in waiting[:LIST_LIMIT]:
         excerpt = shorten(draft.content.body.replace("\n", " "), 120, msg)
-        line = msg("reminder.line", id=draft.id, author=name_of(draft.author_id),
-                   since=msg.time(draft.created_at), excerpt="")  # fmt: skip
-        body += [text(card_markdown(line.strip()), separator=True), literal(excerpt)]
+        words = {"id": draft.id, "author": name_of(draft.author_id),
+                 "since": msg.time(draft.created_at), "excerpt": excerpt}  # fmt: skip
+        body.append(rich(msg, "reminder.line", words, separator=True))
     if len(waiting) > LIST_LIMIT:
         body.append(text(msg("home.more", count=len(waiting) - LIST_LIMIT), isSubtle=True))
     return card(body)
@@ -75,8 +75,9 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
     """The deputy's decisions for the chief to confirm (後閲), each with 確認しました."""
     body = [text(msg("review.header", count=len(items)), weight="bolder")]
     for item in items[:LIST_LIMIT]:
-        line = msg("review.line", id=item.draft_id, decision=msg(f"decision.{item.outcome}"),
-                   who=name_of(item.decided_by), when=msg.time(item.decided_at))  # fmt: skip
+        line = rich(msg, "review.line", {"id": item.draft_id,
+                    "decision": msg(f"decision.{item.outcome}"), "who": name_of(item.decided_by),
+                    "when": msg.time(item.decided_at)})  # fmt: skip
         button = execute(msg, "button.review_ack", ids.REVIEW_ACK, {"decision": item.decision_id})
         body.append(_line_with_button(line, button))
     return card(body)
@@ -86,19 +87,19 @@ def rotation_card(msg: Messages, items: list[RotationItem]) -> dict:
     """The accounts whose passwords or tokens must change (§6), each with 変更済み."""
     body = [text(msg("rotation.header", count=len(items)), weight="bolder")]
     for item in items[:LIST_LIMIT]:
-        line = msg("rotation.line", account=msg(f"account.{item.account}"),
-                   reason=item.reason, since=msg.time(item.opened_at))  # fmt: skip
+        line = rich(msg, "rotation.line", {"account": msg(f"account.{item.account}"),
+                    "reason": item.reason, "since": msg.time(item.opened_at)})  # fmt: skip
         button = execute(msg, "button.rotation_done", ids.ROTATION_DONE, {"task": item.task_id})
-        body.append(_line_with_button(card_markdown(line), button))
+        body.append(_line_with_button(line, button))
     return card(body)
 
 
-def _line_with_button(line: str, button: dict) -> dict:
+def _line_with_button(line: dict, button: dict) -> dict:
     return {
         "type": "ColumnSet",
         "separator": True,
         "columns": [
-            {"type": "Column", "width": "stretch", "items": [text(line)]},
+            {"type": "Column", "width": "stretch", "items": [line]},
             {"type": "Column", "width": "auto",
              "items": [{"type": "ActionSet", "actions": [button]}]},
         ],
@@ -111,8 +112,8 @@ def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
     for d in drafts:
         excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")
-        line = msg("status.line", id=d.id, state=state, excerpt=excerpt)
-        body.append({**literal(line), "separator": True})
+        words = {"id": d.id, "state": state, "excerpt": excerpt}
+        body.append(rich(msg, "status.line", words, separator=True))
         body.extend(publication_lines(msg, d))
     if not drafts:
         body.append(text(msg("status.none")))

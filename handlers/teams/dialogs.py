@@ -16,7 +16,7 @@ from bot.snapshot import content_of, take
 from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data
 from handlers.teams.ids import PLATFORM
-from handlers.teams.text import card_markdown, messages_for
+from handlers.teams.text import messages_for, plain
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def not_operator(services: Services, session, msg) -> str:
     chief = roles.chief_id(session, PLATFORM)
     if not chief:
         return msg("refuse.no_chief")
-    return card_markdown(msg("teams.not_operator", chief=people.name_of(session, chief)))
+    return plain(msg, "teams.not_operator", {"chief": people.name_of(session, chief)})
 
 
 def _draft_id(data: dict) -> int | None:

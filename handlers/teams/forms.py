@@ -9,8 +9,8 @@ from bot.drafts import DraftInput, clean_input
 from bot.messages import JST
 from handlers.teams import ids
 
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
+TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 
 
 def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
@@ -37,7 +37,7 @@ def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
         blog_title=value(ids.BLOG_TITLE),
         url=value(ids.URL),
         group_name=value(ids.GROUP),
-        group_date=group_date if DATE.match(group_date) else "",
+        group_date=group_date if DATE.fullmatch(group_date) else "",
         group_draft=value(ids.GROUP_DRAFT),
         publish_at=publish_at,
     )
@@ -46,7 +46,7 @@ def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
 
 def _moment(day: str, moment: str) -> datetime | None:
     """A date and a time typed in Japan time, as an aware datetime (None when incomplete)."""
-    if not DATE.match(day) or not TIME.match(moment):
+    if not DATE.fullmatch(day) or not TIME.fullmatch(moment):
         return None
     try:
         return datetime.fromisoformat(f"{day}T{moment[:5]}").replace(tzinfo=JST)

@@ -255,3 +255,57 @@ def test_doctor_checks_the_teams_settings(monkeypatch, tmp_path, database_url, c
     main(["doctor", "--teams"])
     out = capsys.readouterr().out
     assert "✓ Teams settings present" in out and "doctor-secret" not in out
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("body", "お知らせ\ud800です"), ("x_text", "X\udfffの文"), ("blog_title", "題\x85名"),
+     ("body", "お知らせ\x7fです"), ("group_draft", "原稿\x9bです")],
+)  # fmt: skip
+def test_a_lone_surrogate_or_c1_in_the_teams_form_is_refused_beside_the_field(teams, field, value):
+    form = teams.client.open_form(OPERATOR)
+    given = {"source": "group_request", "group": "和光の会", "group_date": "2026-12-01",
+             "group_draft": "原稿"} if field == "group_draft" else {}  # fmt: skip
+    answer = teams.client.submit_form(OPERATOR, form, **{"body": "本文", **given, field: value})
+    body = answer["task"]["value"]["card"]["content"]["body"]
+    at = next(i for i, e in enumerate(body) if e.get("id") == field)
+    after = body[at + 1 : at + 3]
+    assert any(e.get("color") == "attention" and "文字" in e.get("text", "") for e in after), after
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 0
+
+
+@pytest.mark.parametrize("reason", ["理由\x7fです", "理由\x80です", "理由\ud800です"])
+def test_a_teams_reject_reason_with_del_c1_or_a_lone_surrogate_is_refused(teams, reason):
+    from bot import workflow
+
+    with teams.services.session_factory.begin() as session:
+        draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
+            body="差し戻し試験", channels=("x",)), now=teams.services.clock(), platform="teams")  # fmt: skip
+        draft_id = draft.id
+    data = {"draft": draft_id, "revision": 1, "reason": reason}
+    value = {"action": {"type": "Action.Execute", "verb": "reject", "data": data}}
+    answer = teams.client.invoke(CHIEF, "adaptiveCard/action", value)
+    assert "使えない文字" in json.dumps(answer, ensure_ascii=False)
+    with teams.services.session_factory() as session:
+        assert session.get(Draft, draft_id).status == "pending"
+
+
+@pytest.mark.parametrize("form", ["fullwidth", "arabic", "text", "float", "bool"])
+def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
+    from bot import workflow
+
+    with teams.services.session_factory.begin() as session:
+        draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
+            body="数字の試験", channels=("x",)), now=teams.services.clock(), platform="teams")  # fmt: skip
+        draft_id = draft.id
+    assert draft_id == 1  # a fresh database: True would read as this draft
+    value = {"fullwidth": "１", "arabic": "١", "text": "1", "float": 1.0, "bool": True}[form]
+    answer = teams.client.invoke(
+        CHIEF, "adaptiveCard/action",
+        {"action": {"type": "Action.Execute", "verb": "approve",
+                    "data": {"draft": value, "revision": 1}}},
+    )  # fmt: skip
+    assert answer["value"] == Messages("ja")("error.internal"), answer
+    with teams.services.session_factory() as session:
+        assert session.get(Draft, draft_id).status == "pending"
