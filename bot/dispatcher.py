@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import notices, outbox, oversight, roles, schedule
 from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE, ReminderLog
-from bot.notifier import Notifier
+from bot.notifier import NoticeMark, Notifier
 from bot.snapshot import DraftSnapshot, take, take_many
 from bot.workflow import EXPIRED_FOR_CHIEF
 from publishers.base import Image, PermanentError, Publisher, TransientError
@@ -312,7 +312,8 @@ class Dispatcher:
                 break  # the lease runs short: the rest go in the next round
             self.give_way()
             try:
-                refs = self._send(notifier, snapshot, notice.kind)
+                mark = notices.mark("notice", notice.id, notice.first_tried_at)
+                refs = self._send(notifier, snapshot, notice.kind, mark)
             except Exception as error:
                 failure = (notice.id, error)
                 break
@@ -331,17 +332,23 @@ class Dispatcher:
         return len(sent)
 
     @staticmethod
-    def _send(notifier: Notifier, snapshot: DraftSnapshot, kind: str) -> list[tuple[str, str]]:
-        """One notice through the draft's chat front end; a new card's (channel, id) pairs."""
+    def _send(
+        notifier: Notifier, snapshot: DraftSnapshot, kind: str, mark: NoticeMark
+    ) -> list[tuple[str, str]]:
+        """One notice through the draft's chat front end; a new card's (channel, id) pairs.
+
+        Each new message carries `mark`, so an attempt Slack made but never answered is found
+        again rather than sent twice; a card update edits in place and needs none.
+        """
         if kind == CARD:
-            return notifier.post_card(snapshot)
+            return notifier.post_card(snapshot, notice=mark)
         if kind == CARD_UPDATE:
             if snapshot.card_refs:
                 notifier.update_card(snapshot)
         elif kind == EXPIRED_FOR_CHIEF:
-            notifier.tell_approvers(snapshot, "expired")
+            notifier.tell_approvers(snapshot, "expired", notice=mark)
         else:
-            notifier.tell_author(snapshot, kind)
+            notifier.tell_author(snapshot, kind, notice=mark)
         return []
 
     # -- time-driven rules -----------------------------------------------------------------

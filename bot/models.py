@@ -242,6 +242,7 @@ class Notice(Base):
     due_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since
 
 
 class RegisterEntry(Base):
@@ -269,6 +270,20 @@ class RegisterHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Installation(Base):
+    """A single row: this installation's random id, made with the database and kept in it.
+
+    What the bot sends carries it, so that what another installation (a reinstall, a staging
+    copy) sent is never taken for this one's.
+    """
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class ReminderLog(Base):
@@ -429,3 +444,4 @@ class EngagementNotice(Base):
     due_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since

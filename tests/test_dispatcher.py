@@ -74,14 +74,14 @@ class FakeNotifier:
         if gate is not None:
             gate.wait(10)
 
-    def post_card(self, draft: DraftSnapshot) -> list[tuple[str, str]]:
+    def post_card(self, draft: DraftSnapshot, notice=None) -> list[tuple[str, str]]:
         self._record("post_card", draft)
         return [(f"D{CHIEF}", f"1700000000.{draft.id:06d}")]
 
     def update_card(self, draft: DraftSnapshot) -> None:
         self._record("update_card", draft)
 
-    def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
+    def tell_author(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         self._record("tell_author", draft, kind)
 
     def tell_user(self, user_id: str, text: str) -> None:
@@ -622,7 +622,9 @@ def test_two_dispatchers_deliver_each_notice_once(factory, clock, make_dispatche
     notifier = FakeNotifier()
     both_in = threading.Barrier(2, timeout=1)
 
-    def post_card(draft):  # wait (briefly) for a second dispatcher to arrive with the same card
+    def post_card(
+        draft, notice=None
+    ):  # wait (briefly) for a second dispatcher to arrive with the same card
         notifier._record("post_card", draft)
         with contextlib.suppress(threading.BrokenBarrierError):
             both_in.wait()

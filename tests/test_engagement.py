@@ -276,14 +276,14 @@ class RecordingNotifier:
     def __init__(self):
         self.sent = []
 
-    def post_engagement_card(self, item):
+    def post_engagement_card(self, item, notice=None):
         self.sent.append(("card", item.id, item.status))
         return [(f"D{a}", f"1.{item.id}") for a in item.approvers]
 
     def update_engagement_card(self, item):
         self.sent.append(("update", item.id, item.status))
 
-    def tell_requester(self, item, kind):
+    def tell_requester(self, item, kind, notice=None):
         self.sent.append((kind, item.id, item.status))
 
 
