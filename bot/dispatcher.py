@@ -395,7 +395,8 @@ class Dispatcher:
         if not waiting:
             return  # nothing waits: nothing is sent today
         try:
-            notifier.remind(chief, waiting)
+            # Marked: a reminder Slack made but left unanswered is found, not sent again.
+            notifier.remind(chief, waiting, notice=NoticeMark(f"reminder:{kind}:{day}"))
         except Exception:
             log.exception("today's reminder could not be sent; trying again later")
             schedule.release_reminder(self.session_factory, kind, day)
@@ -417,8 +418,9 @@ class Dispatcher:
                 day and schedule.claim_reminder(self.session_factory, kind, day, now)
             ):
                 continue
+            mark = NoticeMark(f"reminder:{kind}:{now.isoformat() if fresh else day}")
             try:
-                self.notifiers[platform].ask_rotation(chief, items)
+                self.notifiers[platform].ask_rotation(chief, items, notice=mark)
             except Exception:
                 log.exception("could not tell the chief about credential rotation; trying later")
                 if day and not fresh:

@@ -48,13 +48,17 @@ class Notifier(Protocol):
     ) -> None:
         """Direct-message the approvers about a draft: expired."""
 
-    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+    def remind(
+        self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None
+    ) -> None:
         """The business-day reminder: the drafts waiting for a decision."""
 
     def ask_review(self, user_id: str, items: list[ReviewItem]) -> None:
         """The deputy's decisions for the returning chief to confirm (後閲), one button each."""
 
-    def ask_rotation(self, user_id: str, items: list[RotationItem]) -> None:
+    def ask_rotation(
+        self, user_id: str, items: list[RotationItem], notice: NoticeMark | None = None
+    ) -> None:
         """The accounts whose credentials must change (§6), one "変更済み" button each."""
 
     def tell_user(self, user_id: str, text: str) -> None:

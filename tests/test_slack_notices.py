@@ -236,3 +236,17 @@ def test_a_first_attempt_posts_without_looking(fake_slack_api):
         "event_type": EVENT_TYPE,
         "event_payload": {"installation": "abc123", "notice": "engagement_notice:3"},
     }
+
+
+def test_a_reminder_slack_made_but_never_answered_is_not_sent_twice(fake_slack_api):
+    from handlers.slack.notifier import SlackNotifier
+
+    fake = fake_slack_api
+    client = WebClient(token=TOKEN, base_url=fake.base_url, timeout=TIMEOUT)
+    notifier = SlackNotifier(client, Messages("ja"), installation="abc123")
+    fake.fail_after_work("chat.postMessage", hold=TIMEOUT + 2)
+    notifier.remind(CHIEF, [], NoticeMark("reminder:waiting:slack:2026-05-01"))
+    fake.fail_after_work("chat.postMessage", status=500)
+    notifier.ask_rotation(CHIEF, [], NoticeMark("reminder:rotation:slack:2026-05-01"))
+    assert len(fake.messages(CHIEF)) == 2
+    assert len(fake.calls("chat.postMessage")) == 2

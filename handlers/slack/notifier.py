@@ -80,17 +80,19 @@ class SlackNotifier:
         for user_id in draft.approvers:  # on a retry, those already told are found, not told again
             self.poster.post(user_id, notice, text=text, blocks=blocks)
 
-    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+    def remind(
+        self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None
+    ) -> None:
         text, blocks = reminder_message(self.msg, waiting)
-        self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
+        self.poster.post(user_id, notice, text=text, blocks=blocks)
 
     def ask_review(self, user_id: str, items) -> None:
         text, blocks = review_message(self.msg, items)
         self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
 
-    def ask_rotation(self, user_id: str, items) -> None:
+    def ask_rotation(self, user_id: str, items, notice: NoticeMark | None = None) -> None:
         text, blocks = rotation_message(self.msg, items)
-        self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
+        self.poster.post(user_id, notice, text=text, blocks=blocks)
 
     def tell_user(self, user_id: str, text: str) -> None:
         self._send(self.client.chat_postMessage, channel=user_id, text=text)

@@ -84,7 +84,7 @@ class TeamsNotifier:
             content = chat_cards.approver_card(msg, draft, kind, self._name_of(known))
             self._send(known, approver, content)
 
-    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+    def remind(self, user_id: str, waiting: list[DraftSnapshot], notice=None) -> None:
         known = self._addresses()
         content = chat_cards.reminder_card(self._msg(known, user_id), waiting, self._name_of(known))
         self._send(known, user_id, content)
@@ -94,7 +94,7 @@ class TeamsNotifier:
         content = chat_cards.review_card(self._msg(known, user_id), items, self._name_of(known))
         self._send(known, user_id, content)
 
-    def ask_rotation(self, user_id: str, items: list[RotationItem]) -> None:
+    def ask_rotation(self, user_id: str, items: list[RotationItem], notice=None) -> None:
         known = self._addresses()
         self._send(known, user_id, chat_cards.rotation_card(self._msg(known, user_id), items))
 
