@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import notices, roles
-from bot.models import Engagement, EngagementNotice
+from bot.models import Engagement, EngagementNotice, UTCDateTime
 from bot.notifier import NoticeMark
 
 # Notice kinds: the chief's card, its refresh, the requester's receipt and result.
@@ -151,7 +151,9 @@ def _claim(factory: sessionmaker[Session], notice_id: int, due_at: datetime, now
             )
             .values(
                 due_at=now + LEASE,
-                first_tried_at=func.coalesce(EngagementNotice.first_tried_at, now),
+                first_tried_at=func.coalesce(
+                    EngagementNotice.first_tried_at, literal(now, UTCDateTime())
+                ),
             )
         ).rowcount
     return taken == 1

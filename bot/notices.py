@@ -7,10 +7,10 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from itertools import takewhile
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import CardMessage, Draft, Notice
+from bot.models import CardMessage, Draft, Notice, UTCDateTime
 from bot.notifier import NoticeMark
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,10 @@ def claim_due(
         session.execute(
             update(Notice)
             .where(Notice.id.in_([n.id for run in runs.values() for n in run]))
-            .values(due_at=lease_until, first_tried_at=func.coalesce(Notice.first_tried_at, now))
+            .values(
+                due_at=lease_until,
+                first_tried_at=func.coalesce(Notice.first_tried_at, literal(now, UTCDateTime())),
+            )
             .execution_options(synchronize_session=False)
         )
     return runs
