@@ -87,6 +87,7 @@ def assemble(
 
 def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
+    from bot.installation import current_installation_id
     from handlers.slack.engagement import SlackEngagementNotifier
     from handlers.slack.feed import SlackFeedNotifier
     from handlers.slack.moderation import SlackModerationNotifier
@@ -101,6 +102,7 @@ def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tu
         services.msg,
         tuple(name for name, p in performers.items() if getattr(p, "dry_run", False)),
         settings.approval_channel,
+        current_installation_id(services.session_factory),
     )
     tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
         lambda: engagement.perform_due(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import notices, outbox, oversight, register, roles, schedule
 from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE, ReminderLog
-from bot.notifier import Notifier
+from bot.notifier import NoticeMark, Notifier
 from bot.snapshot import DraftSnapshot, take, take_many
 from bot.workflow import EXPIRED_FOR_CHIEF
 from publishers.base import Image, PermanentError, Publisher, TransientError
@@ -312,7 +312,8 @@ class Dispatcher:
                 break  # the lease runs short: the rest go in the next round
             self.give_way()
             try:
-                refs = self._send(notifier, snapshot, notice.kind)
+                mark = notices.mark("notice", notice.id, notice.first_tried_at)
+                refs = self._send(notifier, snapshot, notice.kind, mark)
             except Exception as error:
                 failure = (notice.id, error)
                 break
@@ -331,17 +332,23 @@ class Dispatcher:
         return len(sent)
 
     @staticmethod
-    def _send(notifier: Notifier, snapshot: DraftSnapshot, kind: str) -> list[tuple[str, str]]:
-        """One notice through the draft's chat front end; a new card's (channel, id) pairs."""
+    def _send(
+        notifier: Notifier, snapshot: DraftSnapshot, kind: str, mark: NoticeMark
+    ) -> list[tuple[str, str]]:
+        """One notice through the draft's chat front end; a new card's (channel, id) pairs.
+
+        Each new message carries `mark`, so an attempt Slack made but never answered is found
+        again rather than sent twice; a card update edits in place and needs none.
+        """
         if kind == CARD:
-            return notifier.post_card(snapshot)
+            return notifier.post_card(snapshot, notice=mark)
         if kind == CARD_UPDATE:
             if snapshot.card_refs:
                 notifier.update_card(snapshot)
         elif kind == EXPIRED_FOR_CHIEF:
-            notifier.tell_approvers(snapshot, "expired")
+            notifier.tell_approvers(snapshot, "expired", notice=mark)
         else:
-            notifier.tell_author(snapshot, kind)
+            notifier.tell_author(snapshot, kind, notice=mark)
         return []
 
     # -- time-driven rules -----------------------------------------------------------------
@@ -389,7 +396,8 @@ class Dispatcher:
         if not waiting:
             return  # nothing waits: nothing is sent today
         try:
-            notifier.remind(chief, waiting)
+            # Marked: a reminder Slack made but left unanswered is found, not sent again.
+            notifier.remind(chief, waiting, notice=NoticeMark(f"reminder:{kind}:{day}"))
         except Exception:
             log.exception("today's reminder could not be sent; trying again later")
             schedule.release_reminder(self.session_factory, kind, day)
@@ -437,8 +445,9 @@ class Dispatcher:
                 day and schedule.claim_reminder(self.session_factory, kind, day, now)
             ):
                 continue
+            mark = NoticeMark(f"reminder:{kind}:{now.isoformat() if fresh else day}")
             try:
-                self.notifiers[platform].ask_rotation(chief, items)
+                self.notifiers[platform].ask_rotation(chief, items, notice=mark)
             except Exception:
                 log.exception("could not tell the chief about credential rotation; trying later")
                 if day and not fresh:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import notices, roles
-from bot.models import Engagement, EngagementNotice
+from bot.models import Engagement, EngagementNotice, UTCDateTime
+from bot.notifier import NoticeMark
 
 # Notice kinds: the chief's card, its refresh, the requester's receipt and result.
 CARD, CARD_UPDATE, REQUESTED, RESULT = "card", "card_update", "requested", "result"
@@ -48,13 +49,20 @@ class EngagementView:
 class EngagementNotifier(Protocol):
     """Implemented by each chat front end. Raise to be retried later."""
 
-    def post_engagement_card(self, item: EngagementView) -> list[tuple[str, str]]:
-        """Send the approval card to the approvers; return where it went (channel, message id)."""
+    def post_engagement_card(
+        self, item: EngagementView, notice: NoticeMark | None = None
+    ) -> list[tuple[str, str]]:
+        """Send the approval card to the approvers; return where it went (channel, message id).
+
+        Each message carries `notice`; after an earlier attempt one that does is taken for it.
+        """
 
     def update_engagement_card(self, item: EngagementView) -> None:
         """Re-render the card in place at every `item.card_refs`."""
 
-    def tell_requester(self, item: EngagementView, kind: str) -> None:
+    def tell_requester(
+        self, item: EngagementView, kind: str, notice: NoticeMark | None = None
+    ) -> None:
         """Direct-message the requester: `requested`, or `result` (rejected, done or failed)."""
 
 
@@ -106,19 +114,25 @@ def deliver_due(
     now = clock()
     with session_factory() as session:
         due = session.execute(
-            select(EngagementNotice.id, EngagementNotice.engagement_id, EngagementNotice.due_at)
+            select(
+                EngagementNotice.id,
+                EngagementNotice.engagement_id,
+                EngagementNotice.due_at,
+                EngagementNotice.first_tried_at,
+            )
             .where(EngagementNotice.done.is_(False))
             .order_by(EngagementNotice.id)
             .limit(limit)
         ).all()
     delivered, blocked = 0, set()
-    for notice_id, engagement_id, due_at in due:
+    for notice_id, engagement_id, due_at, first_tried_at in due:
         if engagement_id in blocked:
             continue
         if due_at > now or not _claim(session_factory, notice_id, due_at, now):
             blocked.add(engagement_id)
             continue
-        if not _deliver(session_factory, notifier, clock, notice_id):
+        mark = notices.mark("engagement_notice", notice_id, first_tried_at)
+        if not _deliver(session_factory, notifier, clock, mark, notice_id):
             blocked.add(engagement_id)
             continue
         delivered += 1
@@ -135,12 +149,19 @@ def _claim(factory: sessionmaker[Session], notice_id: int, due_at: datetime, now
                 EngagementNotice.done.is_(False),
                 EngagementNotice.due_at == due_at,
             )
-            .values(due_at=now + LEASE)
+            .values(
+                due_at=now + LEASE,
+                first_tried_at=func.coalesce(
+                    EngagementNotice.first_tried_at, literal(now, UTCDateTime())
+                ),
+            )
         ).rowcount
     return taken == 1
 
 
-def _deliver(factory, notifier: EngagementNotifier, clock, notice_id: int) -> bool:
+def _deliver(
+    factory, notifier: EngagementNotifier, clock, mark: NoticeMark, notice_id: int
+) -> bool:
     with factory() as session:
         notice = session.get(EngagementNotice, notice_id)
         kind = notice.kind
@@ -148,12 +169,12 @@ def _deliver(factory, notifier: EngagementNotifier, clock, notice_id: int) -> bo
     try:
         refs: list[tuple[str, str]] = []
         if kind == CARD:
-            refs = notifier.post_engagement_card(item)
+            refs = notifier.post_engagement_card(item, notice=mark)
         elif kind == CARD_UPDATE:
             if item.card_refs:
                 notifier.update_engagement_card(item)
         else:
-            notifier.tell_requester(item, kind)
+            notifier.tell_requester(item, kind, notice=mark)
     except Exception as error:
         _defer(factory, clock, notice_id, error)
         return False

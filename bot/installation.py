@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.models import Installation
 
@@ -30,3 +30,9 @@ def installation_id(session: Session, now: datetime) -> str:
     except IntegrityError:  # another process made it first
         pass
     return session.scalar(select(Installation.installation_id).where(Installation.id == 1))
+
+
+def current_installation_id(session_factory: sessionmaker[Session]) -> str:
+    """The installation id, read (or made) in a transaction of its own: for wiring at start."""
+    with session_factory.begin() as session:
+        return installation_id(session, datetime.now(UTC))

@@ -255,6 +255,7 @@ class Notice(Base):
     due_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since
 
 
 class RegisterEntry(Base):
@@ -443,3 +444,4 @@ class EngagementNotice(Base):
     due_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since

@@ -7,10 +7,11 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from itertools import takewhile
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import CardMessage, Draft, Notice
+from bot.models import CardMessage, Draft, Notice, UTCDateTime
+from bot.notifier import NoticeMark
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ def claim_due(
     session: Session, platforms: Collection[str], now: datetime, lease_until: datetime, limit: int
 ) -> dict[int, list[Row]]:
     """Take due notices of drafts written on `platforms` until `lease_until`; each draft's, in order.
+
+    Each row has the notice's `first_tried_at` as it was before this claim: None when no
+    attempt was ever begun, else an earlier one may have delivered it (see `mark`).
 
     A draft's notice is taken only with every earlier one still owed, so a second dispatcher
     neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are
@@ -34,7 +38,7 @@ def claim_due(
     # far behind the delivery is.
     waiting = select(held.draft_id).where(held.done.is_(False), held.due_at > now)
     due = session.execute(
-        select(Notice.id, Notice.draft_id, Notice.kind)
+        select(Notice.id, Notice.draft_id, Notice.kind, Notice.first_tried_at)
         .join(Draft, Draft.id == Notice.draft_id)
         .where(
             Notice.done.is_(False),
@@ -62,10 +66,18 @@ def claim_due(
         session.execute(
             update(Notice)
             .where(Notice.id.in_([n.id for run in runs.values() for n in run]))
-            .values(due_at=lease_until)
+            .values(
+                due_at=lease_until,
+                first_tried_at=func.coalesce(Notice.first_tried_at, literal(now, UTCDateTime())),
+            )
             .execution_options(synchronize_session=False)
         )
     return runs
+
+
+def mark(prefix: str, notice_id: int, first_tried_at: datetime | None) -> NoticeMark:
+    """The identity a notice's message carries: `prefix:id`, tried before since `first_tried_at`."""
+    return NoticeMark(f"{prefix}:{notice_id}", first_tried_at)
 
 
 def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[int, list[Row]]:

@@ -29,7 +29,7 @@ from bot.models import (
     Publication,
     RegisterEntry,
 )
-from bot.notifier import RetryLater
+from bot.notifier import NoticeMark, RetryLater
 from bot.snapshot import DraftSnapshot
 from publishers.base import PermanentError, Post, Published, TransientError
 from publishers.dryrun import DryRunPublisher
@@ -74,14 +74,14 @@ class FakeNotifier:
         if gate is not None:
             gate.wait(10)
 
-    def post_card(self, draft: DraftSnapshot) -> list[tuple[str, str]]:
+    def post_card(self, draft: DraftSnapshot, notice=None) -> list[tuple[str, str]]:
         self._record("post_card", draft)
         return [(f"D{CHIEF}", f"1700000000.{draft.id:06d}")]
 
     def update_card(self, draft: DraftSnapshot) -> None:
         self._record("update_card", draft)
 
-    def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
+    def tell_author(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         self._record("tell_author", draft, kind)
 
     def tell_user(self, user_id: str, text: str) -> None:
@@ -496,6 +496,54 @@ def test_notice_backoff_grows_without_retry_after(factory, clock, notifier, make
     assert notifier.told() == [(draft_id, "submitted")]
 
 
+def marking(notifier: FakeNotifier) -> list:
+    """The marks the dispatcher hands `notifier.post_card`, in order."""
+    marks, post_card = [], notifier.post_card
+
+    def recording(draft, notice=None):
+        marks.append(notice)
+        return post_card(draft, notice)
+
+    notifier.post_card = recording
+    return marks
+
+
+def test_a_notice_tried_before_says_since_when_so_its_message_is_looked_for(
+    factory, clock, notifier, make_dispatcher
+):
+    """An attempt that failed may have been delivered all the same (no answer came back)."""
+    marks = marking(notifier)
+    notifier.fail["post_card"] = 1
+    dispatcher = make_dispatcher(dry("x"))
+    draft_id = submit(factory, clock, channels=("x",))
+    first_try = clock.now
+    dispatcher.run_until_idle()
+    clock.advance(minutes=1)
+    dispatcher.run_until_idle()
+    card = notices(factory, draft_id)[0]
+    assert card.done and card.first_tried_at == first_try
+    assert marks == [
+        NoticeMark(f"notice:{card.id}", None),
+        NoticeMark(f"notice:{card.id}", first_try),
+    ]
+
+
+def test_a_notice_left_by_a_crashed_dispatcher_is_looked_for_before_it_is_sent(
+    factory, clock, notifier, make_dispatcher
+):
+    marks = marking(notifier)
+    dispatcher = make_dispatcher(dry("x"))
+    draft_id = submit(factory, clock, channels=("x",))
+    crashed_at = clock.now
+    with factory.begin() as session:  # claimed, then the process died mid-send
+        notices_db.claim_due(session, ["slack"], crashed_at, crashed_at + dispatcher.lease, 50)
+    clock.now = crashed_at + dispatcher.lease
+    dispatcher.run_until_idle()
+    card = notices(factory, draft_id)[0]
+    assert card.done and card.attempts == 0
+    assert marks == [NoticeMark(f"notice:{card.id}", crashed_at)]
+
+
 def test_card_shows_a_result_recorded_while_the_card_was_being_updated(
     factory, clock, notifier, make_dispatcher
 ):
@@ -622,7 +670,9 @@ def test_two_dispatchers_deliver_each_notice_once(factory, clock, make_dispatche
     notifier = FakeNotifier()
     both_in = threading.Barrier(2, timeout=1)
 
-    def post_card(draft):  # wait (briefly) for a second dispatcher to arrive with the same card
+    def post_card(
+        draft, notice=None
+    ):  # wait (briefly) for a second dispatcher to arrive with the same card
         notifier._record("post_card", draft)
         with contextlib.suppress(threading.BrokenBarrierError):
             both_in.wait()

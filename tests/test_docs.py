@@ -31,11 +31,20 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views_push": set(),
     "views_publish": set(),
     "conversations_open": {"im:write"},
+    "conversations_history": {"im:history", "channels:history", "groups:history"},
     "users_info": {"users:read"},
     "files_info": {"files:read"},
     "auth_test": set(),
 }
-EXPECTED_BOT_SCOPES = {"commands", "chat:write", "files:read"}
+EXPECTED_BOT_SCOPES = {
+    "commands",
+    "chat:write",
+    "files:read",
+    "im:write",
+    "im:history",
+    "channels:history",
+    "groups:history",
+}
 
 
 # -- helpers ------------------------------------------------------------------------------------

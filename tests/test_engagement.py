@@ -20,10 +20,11 @@ from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import select, update
 
 from bot import db, engagement, register, roles, workflow
-from bot.engagement_notices import EngagementView
+from bot.engagement_notices import EngagementView, deliver_due
 from bot.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
 from bot.messages import CATALOGUES, JA, Messages
 from bot.models import Engagement, RegisterEntry
+from bot.notifier import NoticeMark, RetryLater
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import (
@@ -276,14 +277,14 @@ class RecordingNotifier:
     def __init__(self):
         self.sent = []
 
-    def post_engagement_card(self, item):
+    def post_engagement_card(self, item, notice=None):
         self.sent.append(("card", item.id, item.status))
         return [(f"D{a}", f"1.{item.id}") for a in item.approvers]
 
     def update_engagement_card(self, item):
         self.sent.append(("update", item.id, item.status))
 
-    def tell_requester(self, item, kind):
+    def tell_requester(self, item, kind, notice=None):
         self.sent.append((kind, item.id, item.status))
 
 
@@ -331,6 +332,28 @@ def entries(factory) -> list[RegisterEntry]:
 def state(factory, engagement_id) -> Engagement:
     with factory() as session:
         return session.get(Engagement, engagement_id)
+
+
+def test_an_engagement_notice_tried_before_says_since_when_so_it_is_looked_for(core):
+    """A card or DM that failed may have been delivered all the same (no answer came back)."""
+    marks = []
+
+    class Unanswered(RecordingNotifier):
+        def post_engagement_card(self, item, notice=None):
+            marks.append(notice)
+            if len(marks) == 1:
+                raise RetryLater("Slack did not answer")
+            return super().post_engagement_card(item, notice)
+
+    clock, notifier = Clock(), Unanswered()
+    ask(core)
+    deliver_due(core, notifier, clock)
+    first_try = clock.now
+    clock.now += timedelta(minutes=1)
+    deliver_due(core, notifier, clock)
+    assert marks[0].key.startswith("engagement_notice:") and marks[0].tried_since is None
+    assert marks[1] == NoticeMark(marks[0].key, first_try)
+    assert [kind for kind, *_ in notifier.sent] == ["card", "requested"]
 
 
 def test_nothing_is_performed_before_the_chief_approves(core):

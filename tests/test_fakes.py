@@ -434,3 +434,71 @@ def test_hosted_file_requires_bot_token(fake: FakeSlack) -> None:
     assert anonymous.headers["Content-Type"].startswith("text/html")
     info = WebClient(base_url=fake.base_url, token=TOKEN).files_info(file=file_obj["id"])
     assert info["file"]["size"] == len(b"\x89PNG fake")
+
+
+def test_history_pages_newest_first_between_oldest_and_latest(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.base_url, token=TOKEN)
+    posted = [client.chat_postMessage(channel="U5", text=f"m{i}")["ts"] for i in range(7)]
+    assert [m["ts"] for m in fake.messages("U5")] == posted == sorted(posted, key=float)
+    seen, cursor = [], None
+    while True:
+        page = client.conversations_history(
+            channel="DU5", oldest=posted[1], latest=posted[6], limit=2, cursor=cursor
+        )
+        seen += [m["text"] for m in page["messages"]]
+        if not page["has_more"]:
+            assert "response_metadata" not in page
+            break
+        cursor = page["response_metadata"]["next_cursor"]
+    assert seen == ["m5", "m4", "m3", "m2"]  # oldest and latest themselves excluded
+    both = client.conversations_history(
+        channel="DU5", oldest=posted[1], latest=posted[2], inclusive=True
+    )
+    assert [m["text"] for m in both["messages"]] == ["m2", "m1"]
+    assert client.conversations_history(channel="DU9")["messages"] == []
+    with pytest.raises(SlackApiError) as excinfo:
+        client.conversations_history(channel="#general")
+    assert excinfo.value.response["error"] == "channel_not_found"
+
+
+def test_history_gives_metadata_only_when_asked(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.base_url, token=TOKEN)
+    metadata = {"event_type": "thing_done", "event_payload": {"id": "7"}}
+    client.chat_postMessage(channel="C1", text="x", metadata=metadata)
+    fake.add_message("C1", "planted", ts="1600000000.000001")
+    plain = client.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in plain] == ["x", "planted"]
+    assert all("metadata" not in m for m in plain)
+    (full, _) = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert full["metadata"] == metadata
+    client.chat_update(channel="C1", ts=full["ts"], text="y")
+    assert fake.messages("C1")[1]["text"] == "y"  # updated in place, metadata kept
+    assert fake.messages("C1")[1]["metadata"] == metadata
+
+
+def test_history_needs_the_scope_of_the_conversation(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.base_url, token=TOKEN)
+    fake.missing_scopes |= {"groups:history", "im:write"}
+    assert client.conversations_history(channel="C1")["ok"]
+    for call in (
+        lambda: client.conversations_history(channel="G1"),
+        lambda: client.conversations_open(users="U1"),
+    ):
+        with pytest.raises(SlackApiError) as excinfo:
+            call()
+        assert excinfo.value.response["error"] == "missing_scope"
+    assert excinfo.value.response["needed"] == "im:write"
+
+
+def test_fail_after_work_makes_the_message_then_loses_the_answer(fake: FakeSlack) -> None:
+    client = WebClient(base_url=fake.base_url, token=TOKEN, timeout=0.5, retry_handlers=[])
+    fake.fail_after_work("chat.postMessage", hold=1.5)
+    with pytest.raises(TimeoutError):
+        client.chat_postMessage(channel="U1", text="late")
+    fake.fail_after_work("chat.postMessage", status=502)
+    with pytest.raises(SlackApiError) as excinfo:
+        client.chat_postMessage(channel="U1", text="failed")
+    assert excinfo.value.response.status_code == 502
+    assert [m["text"] for m in fake.messages("U1")] == ["late", "failed"]
+    assert client.chat_postMessage(channel="U1", text="fine")["ok"]
+    assert len(fake.messages("U1")) == 3

@@ -16,10 +16,11 @@ from bot.engagement_notices import EngagementView
 from bot.engagement_targets import KINDS, PLATFORM_OF
 from bot.messages import Messages
 from bot.models import REJECTED
-from bot.notifier import RetryLater
+from bot.notifier import NoticeMark, RetryLater
 from bot.services import Services
 from handlers.slack.blocks import mention
 from handlers.slack.commands import not_operator_text
+from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import (
     APPROVE,
     REJECT,
@@ -159,15 +160,6 @@ def register(app, services: Services) -> None:
         decide_clicked(body, action, client, respond, approve=False)
 
 
-def _retry_later(error: SlackApiError) -> RetryLater:
-    """As handlers/slack/notifier.py does (private there): Slack's refusal, retried later."""
-    retry_after = error.response.headers.get("Retry-After") if error.response else None
-    if isinstance(retry_after, list):
-        retry_after = retry_after[0] if retry_after else None
-    reason = error.response.get("error") if error.response else "unknown"
-    return RetryLater(f"Slack said {reason}", float(retry_after) if retry_after else None)
-
-
 class SlackEngagementNotifier:
     """Implements bot.engagement_notices.EngagementNotifier with the Slack Web API."""
 
@@ -177,13 +169,17 @@ class SlackEngagementNotifier:
         msg: Messages,
         dry_run: tuple[str, ...] = (),
         approval_channel: str = "",
+        installation: str = "",
     ):
         self.client = client
         self.msg = msg
         self.dry_run = dry_run
         self.approval_channel = approval_channel
+        self.poster = NoticePoster(client, installation)  # new messages: marked, found again
 
-    def post_engagement_card(self, item: EngagementView) -> list[tuple[str, str]]:
+    def post_engagement_card(
+        self, item: EngagementView, notice: NoticeMark | None = None
+    ) -> list[tuple[str, str]]:
         if not item.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
         text, blocks = engagement_card(self.msg, item, self.dry_run)
@@ -191,13 +187,11 @@ class SlackEngagementNotifier:
         extra = (self.approval_channel,) if self.approval_channel else ()
         for channel in (*item.approvers, *extra):
             try:
-                reply = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
-            except SlackApiError as error:
+                refs.append(self.poster.post(channel, notice, text=text, blocks=blocks))
+            except RetryLater as error:
                 if not refs:
-                    raise _retry_later(error) from None
+                    raise
                 log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
-                continue
-            refs.append((reply["channel"], reply["ts"]))
         return refs
 
     def update_engagement_card(self, item: EngagementView) -> None:
@@ -206,11 +200,10 @@ class SlackEngagementNotifier:
             try:
                 self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
             except SlackApiError as error:
-                raise _retry_later(error) from None
+                raise retry_later(error) from None
 
-    def tell_requester(self, item: EngagementView, kind: str) -> None:
+    def tell_requester(
+        self, item: EngagementView, kind: str, notice: NoticeMark | None = None
+    ) -> None:
         text = requester_message(self.msg, item, kind)
-        try:
-            self.client.chat_postMessage(channel=item.requester_id, text=text)
-        except SlackApiError as error:
-            raise _retry_later(error) from None
+        self.poster.post(item.requester_id, notice, text=text)

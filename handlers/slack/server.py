@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from waitress import create_server, wasyncore
 
 from bot.foreground import Foreground
+from bot.installation import current_installation_id
 from bot.services import Services
 from handlers import slack
 from handlers.slack.http import MAX_BODY_BYTES, events_app
@@ -76,7 +77,12 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
 
 
 def notifier(services: Services, client: WebClient) -> SlackNotifier:
-    return SlackNotifier(client, services.msg, services.settings.approval_channel)
+    return SlackNotifier(
+        client,
+        services.msg,
+        services.settings.approval_channel,
+        current_installation_id(services.session_factory),  # what the notices it posts carry
+    )
 
 
 class HttpServer:

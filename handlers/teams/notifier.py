@@ -26,7 +26,9 @@ class TeamsNotifier:
 
     # -- bot.notifier.Notifier ------------------------------------------------------------------
 
-    def post_card(self, draft: DraftSnapshot) -> list[tuple[str, str]]:
+    def post_card(self, draft: DraftSnapshot, notice=None) -> list[tuple[str, str]]:
+        # `notice` (bot.notifier.NoticeMark) is not used: a proactive message is not found
+        # again in Teams, so one left unanswered may be sent twice.
         if not draft.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
@@ -68,21 +70,21 @@ class TeamsNotifier:
             reference = address.get("reference") or self.proactive.reference_for(conversation_id)
             self.proactive.update(reference, activity_id, content)
 
-    def tell_author(self, draft: DraftSnapshot, kind: str) -> None:
+    def tell_author(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         known = self._addresses()
         msg = self._msg(known, draft.author_id)
         self._send(
             known, draft.author_id, chat_cards.author_card(msg, draft, kind, self._name_of(known))
         )
 
-    def tell_approvers(self, draft: DraftSnapshot, kind: str) -> None:
+    def tell_approvers(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         known = self._addresses()
         for approver in draft.approvers:
             msg = self._msg(known, approver)
             content = chat_cards.approver_card(msg, draft, kind, self._name_of(known))
             self._send(known, approver, content)
 
-    def remind(self, user_id: str, waiting: list[DraftSnapshot]) -> None:
+    def remind(self, user_id: str, waiting: list[DraftSnapshot], notice=None) -> None:
         known = self._addresses()
         content = chat_cards.reminder_card(self._msg(known, user_id), waiting, self._name_of(known))
         self._send(known, user_id, content)
@@ -92,7 +94,7 @@ class TeamsNotifier:
         content = chat_cards.review_card(self._msg(known, user_id), items, self._name_of(known))
         self._send(known, user_id, content)
 
-    def ask_rotation(self, user_id: str, items: list[RotationItem]) -> None:
+    def ask_rotation(self, user_id: str, items: list[RotationItem], notice=None) -> None:
         known = self._addresses()
         self._send(known, user_id, chat_cards.rotation_card(self._msg(known, user_id), items))
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -65,6 +67,8 @@ class _Fault:
     status: int
     retry_after: int | None
     error: str | None
+    after_work: bool = False  # the call does its work (a message is made), then answers badly
+    hold: float = 0.0  # with after_work: answer this late (the client has given up: a timeout)
 
 
 @dataclass
@@ -110,7 +114,12 @@ def _parse_params(query: dict[str, str], raw_body: bytes, content_type: str) -> 
 class FakeSlack(FakeServer[Call]):
     """Fake Slack Web API on 127.0.0.1; point `WebClient(base_url=fake.base_url)` at it."""
 
-    def __init__(self, token: str = "xoxb-test-token", app_token: str | None = None) -> None:
+    def __init__(
+        self,
+        token: str = "xoxb-test-token",
+        app_token: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self.token = token
         #: The app-level token (xapp-…) that `apps.connections.open` accepts; None: no Socket Mode.
@@ -118,8 +127,12 @@ class FakeSlack(FakeServer[Call]):
         #: What `apps.connections.open` answers as `url` (e.g. a `FakeSocketMode().url`).
         self.socket_mode_url: str | None = None
         self._files: dict[str, tuple[dict[str, Any], bytes]] = {}
-        self._ts_counter = itertools.count(100, 100)
+        self._clock = clock  # message ts are its time, as Slack's are the time they were made
+        self._last_ts = 0  # microseconds: each new ts is later than the last
         self._id_counter = itertools.count(1)
+        #: The bot scopes the app lacks: a method needing one answers `missing_scope`.
+        self.missing_scopes: set[str] = set()
+        self._history: dict[str, list[dict[str, Any]]] = {}  # conversation → messages, oldest first
 
     @property
     def base_url(self) -> str:
@@ -178,6 +191,37 @@ class FakeSlack(FakeServer[Call]):
         `{"ok": false, "error": error or "fake_error"}`.
         """
         self._add_fault(method, _Fault(status=status, retry_after=retry_after, error=error), times)
+
+    def fail_after_work(
+        self, method: str, times: int = 1, status: int = 500, hold: float = 0.0
+    ) -> None:
+        """Make the next `times` calls of `method` do their work, then fail to answer well.
+
+        The work is done first (`chat.postMessage` makes the message, as Slack may before its
+        answer is lost). Then with `hold` seconds the answer comes that late, after a client
+        with a shorter timeout has given up (a timeout); without, HTTP `status` (a 5xx) with a
+        plain-text body.
+        """
+        fault = _Fault(status=status, retry_after=None, error=None, after_work=True, hold=hold)
+        self._add_fault(method, fault, times)
+
+    # ------------------------------------------------------------------ message history
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """The messages in a conversation (a user id: the bot's DM with them), oldest first."""
+        with self._lock:
+            return [dict(m) for m in self._history.get(_conversation(channel), [])]
+
+    def add_message(
+        self, channel: str, text: str = "", ts: str | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        """Put a message in a conversation's history as if posted (at `ts`, default now)."""
+        with self._lock:
+            message = _message({"text": text, **fields}, ts or self._next_ts())
+            history = self._history.setdefault(_conversation(channel), [])
+            history.append(message)
+            history.sort(key=lambda m: _micros(m["ts"]))
+            return dict(message)
 
     # ------------------------------------------------------------------ extra endpoints
 
@@ -249,7 +293,10 @@ class FakeSlack(FakeServer[Call]):
         with self._lock:
             fault = self._take_fault(method)
             wait = self._delay(method)
-            if fault is not None:
+            if fault is not None and fault.after_work and authorized:
+                done = _json_answer(self._api_response(method, params))
+                answer, wait = (done, fault.hold) if fault.hold else (_fault_answer(fault), wait)
+            elif fault is not None:
                 answer = _fault_answer(fault)
             elif method == RESPONSE_URL:
                 answer = _json_answer({"ok": True})
@@ -301,8 +348,8 @@ class FakeSlack(FakeServer[Call]):
         return {"ok": True, "url": self.socket_mode_url}
 
     def _next_ts(self) -> str:
-        n = next(self._ts_counter)
-        return f"{1700000000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        self._last_ts = max(int(self._clock() * 1_000_000), self._last_ts + 1)
+        return _ts(self._last_ts)
 
     def _api_response(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """Build the success answer for `method` (called with the lock held)."""
@@ -322,12 +369,16 @@ class FakeSlack(FakeServer[Call]):
                 return {"ok": False, "error": "channel_not_found"}
             if not any(params.get(k) for k in ("text", "blocks", "attachments")):
                 return {"ok": False, "error": "no_text"}
-            if channel[:1] in ("U", "W"):
-                channel = "D" + channel
+            channel = _conversation(channel)
             ts = self._next_ts()
-            return {"ok": True, "channel": channel, "ts": ts, "message": _message(params, ts)}
+            message = _message(params, ts)
+            self._history.setdefault(channel, []).append(message)
+            return {"ok": True, "channel": channel, "ts": ts, "message": dict(message)}
         if method == "chat.update":
             ts = params.get("ts")
+            for message in self._history.get(params.get("channel", ""), []):
+                if message["ts"] == ts:
+                    message.update(_message({**message, **params}, ts))
             return {
                 "ok": True,
                 "channel": params.get("channel"),
@@ -337,7 +388,11 @@ class FakeSlack(FakeServer[Call]):
             }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
+        if method == "conversations.history":
+            return self._conversation_history(params)
         if method == "conversations.open":
+            if "im:write" in self.missing_scopes:
+                return _missing_scope("im:write")
             users = params.get("users")
             if isinstance(users, str):
                 users = [u for u in users.split(",") if u.strip()]
@@ -372,6 +427,45 @@ class FakeSlack(FakeServer[Call]):
                 return {"ok": False, "error": "file_not_found"}
             return {"ok": True, "file": dict(entry[0])}
         return {"ok": True}
+
+    def _conversation_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As Slack: newest first, after `oldest` and before `latest` (both included with
+        `inclusive`), `limit` at a time (default 100, at most 999) with a `next_cursor`;
+        metadata only with `include_all_metadata`."""
+        channel = params.get("channel", "")
+        scope = _HISTORY_SCOPES.get(channel[:1])
+        if scope is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if scope in self.missing_scopes:
+            return _missing_scope(scope)
+        inclusive = _truthy(params.get("inclusive"))
+        oldest = _micros(str(params.get("oldest") or "0"))
+        latest = _micros(str(params["latest"])) if params.get("latest") else None
+        cursor = _from_cursor(params.get("cursor"))
+        limit = min(max(int(params.get("limit") or 100), 1), 999)
+        found = [
+            m
+            for m in reversed(self._history.get(channel, []))
+            if (_micros(m["ts"]) >= oldest if inclusive else _micros(m["ts"]) > oldest)
+            and (
+                latest is None
+                or (_micros(m["ts"]) <= latest if inclusive else _micros(m["ts"]) < latest)
+            )
+            and (cursor is None or _micros(m["ts"]) <= cursor)
+        ]
+        page, rest = found[:limit], found[limit:]
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        answer: dict[str, Any] = {
+            "ok": True,
+            "messages": [
+                {k: v for k, v in m.items() if with_metadata or k != "metadata"} for m in page
+            ],
+            "has_more": bool(rest),
+            "pin_count": 0,
+        }
+        if rest:
+            answer["response_metadata"] = {"next_cursor": _to_cursor(_micros(rest[0]["ts"]))}
+        return answer
 
     def _view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         submitted = params.get("view")
@@ -425,6 +519,42 @@ def _message(params: dict[str, Any], ts: str | None) -> dict[str, Any]:
         if key in params:
             message[key] = params[key]
     return message
+
+
+# The scope conversations.history needs for each kind of conversation, by its id's first letter.
+_HISTORY_SCOPES = {"D": "im:history", "C": "channels:history", "G": "groups:history"}
+
+
+def _conversation(channel: str) -> str:
+    """Where a message to `channel` goes: a user id means the bot's DM with them."""
+    return "D" + channel if channel[:1] in ("U", "W") else channel
+
+
+def _micros(ts: str) -> int:
+    seconds, _, fraction = ts.partition(".")
+    return int(seconds) * 1_000_000 + int((fraction + "000000")[:6])
+
+
+def _ts(micros: int) -> str:
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def _to_cursor(micros: int) -> str:
+    return base64.b64encode(f"next_ts:{micros}".encode()).decode()
+
+
+def _from_cursor(cursor: Any) -> int | None:
+    if not cursor:
+        return None
+    return int(base64.b64decode(str(cursor)).decode().partition(":")[2])
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _missing_scope(scope: str) -> dict[str, Any]:
+    return {"ok": False, "error": "missing_scope", "needed": scope, "provided": "chat:write"}
 
 
 def _fault_answer(fault: _Fault) -> _Answer:
