@@ -206,6 +206,7 @@ class Publication(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     payload: Mapped[dict] = mapped_column(JSON)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     remote_id: Mapped[str | None] = mapped_column(Text)
@@ -215,6 +216,18 @@ class Publication(Base):
     updated_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="publications")
+
+
+class Worker(Base):
+    """A running dispatcher, heard from every few seconds: its claims are taken over once silent."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
 
 
 class CardMessage(Base):
@@ -240,6 +253,7 @@ class Notice(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -407,6 +421,7 @@ class Engagement(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker performing it
     remote_id: Mapped[str | None] = mapped_column(Text)
     result_url: Mapped[str | None] = mapped_column(Text)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -427,5 +442,6 @@ class EngagementNotice(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -18,9 +18,17 @@ ALARM_AFTER = 10  # failures after which each further one is logged as an error
 
 
 def claim_due(
-    session: Session, platforms: Collection[str], now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    platforms: Collection[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    holder: str | None = None,
 ) -> dict[int, list[Row]]:
     """Take due notices of drafts written on `platforms` until `lease_until`; each draft's, in order.
+
+    They are marked with `holder` (this worker): should it go silent, they are due again at once
+    (`bot.workers.take_over_silent`) rather than at `lease_until`.
 
     A draft's notice is taken only with every earlier one still owed, so a second dispatcher
     neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are
@@ -62,7 +70,7 @@ def claim_due(
         session.execute(
             update(Notice)
             .where(Notice.id.in_([n.id for run in runs.values() for n in run]))
-            .values(due_at=lease_until)
+            .values(due_at=lease_until, claimed_by=holder)
             .execution_options(synchronize_session=False)
         )
     return runs

@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, and_, select, update
+from sqlalchemy import Row, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import register
+from bot import register, workers
 from bot.models import (
     CARD_UPDATE,
     FAILED,
@@ -51,14 +51,31 @@ class Claim:
         return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
 
 
-def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-    """Take up to `limit` due publications, and ones a crashed worker left mid-send, for a lease.
+def claim_due(
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    holder: str | None = None,
+    silent_after: timedelta = workers.DEFAULT_TIMEOUT,
+) -> list[Claim]:
+    """Take up to `limit` due publications, and ones a crashed worker left mid-send, for `holder`.
+
+    A publication left mid-send is taken over once its holder has been silent for
+    `silent_after` (it stopped beating: it died), or else once its lease has run out (a live
+    worker that is slow, or a claim with no holder).
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the queue without waiting
     on each other; SQLite serialises writers. The queued ones are read in the order of
     `ix_publications_status_due_at`.
     """
-    abandoned = _claimable(Publication.status == SENDING, Publication.claimed_at < now - lease)
+    abandoned = _claimable(
+        Publication.status == SENDING,
+        or_(
+            Publication.claimed_at < now - lease,
+            workers.silent(Publication.claimed_by, now, silent_after, holder),
+        ),
+    )
     rows = session.execute(abandoned.limit(limit)).all()
     if len(rows) < limit:
         queued = _claimable(Publication.status == QUEUED, Publication.due_at <= now)
@@ -70,7 +87,11 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> 
             update(Publication)
             .where(Publication.id.in_([row.id for row in rows]))
             .values(
-                status=SENDING, attempts=Publication.attempts + 1, claimed_at=now, updated_at=now
+                status=SENDING,
+                attempts=Publication.attempts + 1,
+                claimed_at=now,
+                claimed_by=holder,
+                updated_at=now,
             )
             .execution_options(synchronize_session=False)
         )
