@@ -3,6 +3,7 @@ slow worker's only after its lease; on both databases, for publications and enga
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
 from bot import engagement, notices, outbox, workers, workflow
+from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.drafts import DraftInput
 from bot.engagement_targets import parse
@@ -98,6 +100,26 @@ def test_a_publication_held_by_a_dead_worker_is_taken_over_after_the_timeout(fac
     with factory() as session:
         row = session.execute(select(Publication)).scalar_one()
     assert (row.status, row.remote_id, row.attempts) == (PUBLISHED, "2", 2)
+
+
+def test_several_workers_taking_over_at_once_take_a_dead_workers_claim_once(factory, clock):
+    approved_publication(factory, clock)
+    dead = heartbeat(factory, clock)
+    assert len(claim(factory, clock, dead)) == 1
+    clock.at(21)
+    takers = [heartbeat(factory, clock) for _ in range(4)]
+    start, taken = threading.Barrier(len(takers)), []
+
+    def take(worker):
+        start.wait()
+        taken.extend(claim(factory, clock, worker))
+
+    threads = [threading.Thread(target=take, args=(w,)) for w in takers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [(c.attempt, c.recovering) for c in taken] == [(2, True)]
 
 
 def test_a_publication_held_by_a_live_slow_worker_waits_for_the_lease(factory, clock):
@@ -293,3 +315,10 @@ def test_an_engagement_held_by_a_live_slow_worker_waits_for_the_lease(factory, c
     slow.beat()
     perform(factory, clock, other, performer)
     assert performer.lookups == [("share", FB_POST)] and len(performer.calls) == 1
+
+
+def test_the_heartbeat_timeout_is_a_setting_of_at_least_two_seconds():
+    assert Settings.from_env({}).heartbeat_timeout_seconds == 20
+    assert Settings.from_env({"SNSBOT_HEARTBEAT_TIMEOUT_SECONDS": "45"}).problems() == []
+    refused = Settings.from_env({"SNSBOT_HEARTBEAT_TIMEOUT_SECONDS": "1"}).problems()
+    assert refused == ["SNSBOT_HEARTBEAT_TIMEOUT_SECONDS must be 2 seconds or more."]
