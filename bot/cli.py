@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot import db, engagement, feed, groups, moderation, oversight, register, roles
+from bot import db, engagement, feed, groups, moderation, oversight, register, roles, workers
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -48,6 +48,12 @@ def assemble(
     `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
     """
     services = build_services(settings, clock=clock, migrate=migrate)
+    heartbeat = workers.Heartbeat(
+        services.session_factory,
+        clock,
+        timeout=timedelta(seconds=settings.heartbeat_timeout_seconds),
+        give_way=services.foreground.give_way,
+    )
     notifiers, app, periodic, fetch_file = {}, None, (), None
     if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
         from handlers.slack import server
@@ -60,7 +66,7 @@ def assemble(
     if slack:
         notifiers["slack"] = server.notifier(services, client)
         app = server.create_bolt_app(services, client)
-        periodic = _periodic_tasks(settings, services, client, clock)
+        periodic = _periodic_tasks(settings, services, client, clock, heartbeat)
     front_end = None
     if teams is not None:
         from handlers.teams import server as teams_server
@@ -80,12 +86,15 @@ def assemble(
         reminder_after=timedelta(hours=settings.reminder_after_hours),
         periodic=periodic,
         give_way=services.foreground.give_way,
+        heartbeat=heartbeat,
     )
     services.wake = dispatcher.wake
     return Runtime(services, app, dispatcher, front_end)
 
 
-def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tuple:
+def _periodic_tasks(
+    settings: Settings, services: Services, client, clock, heartbeat: workers.Heartbeat
+) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
     from bot.installation import current_installation_id
     from handlers.slack.engagement import SlackEngagementNotifier
@@ -106,7 +115,12 @@ def _periodic_tasks(settings: Settings, services: Services, client, clock) -> tu
     )
     tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
         lambda: engagement.perform_due(
-            services.session_factory, performers, engage_notifier, services.msg, clock
+            services.session_factory,
+            performers,
+            engage_notifier,
+            services.msg,
+            clock,
+            heartbeat=heartbeat,
         )
     )
     inboxes = moderation.build_inboxes(settings, services.msg)

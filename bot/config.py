@@ -59,6 +59,7 @@ class Settings:
     policy_url: str = ""
     blog_footer: str = ""
     publish_lease_seconds: int = 300
+    heartbeat_timeout_seconds: int = 20
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
@@ -106,6 +107,7 @@ class Settings:
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
+            heartbeat_timeout_seconds=_int(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
             reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
@@ -149,6 +151,8 @@ class Settings:
                 found.append(f"{key} must hold Slack user ids such as U0123ABCD (found '{user}').")
         if self.publish_lease_seconds < 1:
             found.append("SNSBOT_PUBLISH_LEASE_SECONDS must be a positive number of seconds.")
+        if self.heartbeat_timeout_seconds < 2:
+            found.append("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS must be 2 seconds or more.")
         if self.schedule_lead_minutes < 0:
             found.append("SNSBOT_SCHEDULE_LEAD_MINUTES must be 0 or more minutes.")
         if self.reminder_after_hours < 1:

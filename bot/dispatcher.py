@@ -20,6 +20,7 @@ from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE, ReminderLog
 from bot.notifier import NoticeMark, Notifier
 from bot.snapshot import DraftSnapshot, take, take_many
+from bot.workers import Heartbeat
 from bot.workflow import EXPIRED_FOR_CHIEF
 from publishers.base import Image, PermanentError, Publisher, TransientError
 
@@ -45,6 +46,11 @@ class Dispatcher:
     Publications are claimed a few at a time into a thread pool, one task per channel; their
     results are written several to a transaction. Notices are claimed and sent a batch at a time.
 
+    While it runs, its heartbeat (`bot.workers.Heartbeat`) says it is alive: a publication it holds is
+    taken over by another only when its lease runs out, but one held by a worker whose
+    heartbeat stopped (killed, crashed) is taken over once that worker has been silent for the
+    heartbeat's timeout.
+
     Publications are anyone's to take; a draft's notices are delivered only by a dispatcher that
     has a notifier for the chat platform the draft was written on (Slack, Teams…), so two
     processes for two front ends share one database.
@@ -67,6 +73,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
         give_way: Callable[[], None] = lambda: None,
+        heartbeat: Heartbeat | None = None,
     ):
         self.session_factory = session_factory
         self.publishers = publishers
@@ -83,6 +90,7 @@ class Dispatcher:
         self.poll_seconds = poll_seconds
         self.workers = workers
         self.give_way = give_way  # before each piece of work: requests this process answers first
+        self.heartbeat = heartbeat or Heartbeat(session_factory, clock, give_way=give_way)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         self._sending = 0  # claimed and not yet attempted
         self._in_flight = 0  # claimed and not yet recorded
@@ -94,6 +102,7 @@ class Dispatcher:
         self._housekeeping_wakeup = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._timers: list[threading.Timer] = []
 
     @property
     def dry_run_channels(self) -> tuple[str, ...]:
@@ -111,6 +120,16 @@ class Dispatcher:
         self._notice_wakeup.set()
 
     def start(self) -> None:
+        self.heartbeat.start()
+        # Once a predecessor killed just before this start has been silent long enough, the
+        # time-driven loop (it performs engagements) looks again rather than a round later.
+        catch_up = threading.Timer(
+            self.heartbeat.timeout.total_seconds() + self.heartbeat.interval + 1,
+            self._housekeeping_wakeup.set,
+        )
+        catch_up.daemon = True
+        catch_up.start()
+        self._timers = [catch_up]
         for name, step, event, seconds in (
             ("dispatch-publications", self.publish_due, self._publish_wakeup, None),
             ("dispatch-notices", self._deliver_gathered, self._notice_wakeup, None),
@@ -123,11 +142,16 @@ class Dispatcher:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is in hand; then the worker row goes, unless a loop is still at work."""
         self._stopping.set()
+        for timer in self._timers:
+            timer.cancel()
         self.wake()
         for thread in self._threads:
             thread.join(timeout)
         self._pool.shutdown(wait=True)
+        finished = not any(thread.is_alive() for thread in self._threads)
+        self.heartbeat.stop(retire_row=finished)
 
     def _loop(self, step: Callable[[], int], event: threading.Event, slow: str | None) -> None:
         while not self._stopping.is_set():
@@ -161,7 +185,14 @@ class Dispatcher:
         if capacity <= 0:
             return 0
         with self.session_factory.begin() as session:
-            claims = outbox.claim_due(session, self.clock(), self.lease, capacity)
+            claims = outbox.claim_due(
+                session,
+                self.clock(),
+                self.lease,
+                capacity,
+                self.heartbeat.holder,
+                self.heartbeat.timeout,
+            )
         with self._lock:
             self._sending += len(claims)
             self._in_flight += len(claims)
@@ -289,7 +320,9 @@ class Dispatcher:
         now = self.clock()
         lease_until = now + self.lease
         with self.session_factory.begin() as session:
-            runs = notices.claim_due(session, self.notifiers, now, lease_until, limit)
+            runs = notices.claim_due(
+                session, self.notifiers, now, lease_until, limit, self.heartbeat.holder
+            )
         if not runs:
             return 0
         with self.session_factory() as session:
@@ -457,6 +490,14 @@ class Dispatcher:
 
     def run_until_idle(self, timeout: float = 30.0) -> None:
         """Work until nothing is due or in flight (or `timeout`): notices in a thread beside."""
+        beating_here = self.heartbeat.start()
+        try:
+            self._run_until_idle(timeout)
+        finally:
+            if beating_here:
+                self.heartbeat.stop(retire_row=not self.busy)
+
+    def _run_until_idle(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         publishing = threading.Event()
         publishing.set()

@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import register, roles, workflow
+from bot import register, roles, workers, workflow
 from bot.engagement_notices import (
     CARD,
     CARD_UPDATE,
@@ -220,24 +220,45 @@ def perform_due(
     *,
     lease: timedelta = LEASE,
     limit: int = 10,
+    heartbeat: workers.Heartbeat | None = None,
 ) -> int:
-    """Perform each approved engagement once, then deliver the chat messages owed; work done."""
+    """Perform each approved engagement once, then deliver the chat messages owed; work done.
+
+    With `heartbeat` (this process's), claims name it, and one left by a worker whose heartbeat
+    stopped is taken over after its timeout instead of the whole lease.
+    """
     worked = 0
-    for engagement_id, attempt, recovering in _claim_due(session_factory, clock(), lease, limit):
+    holder = heartbeat.holder if heartbeat else None
+    silent_after = heartbeat.timeout if heartbeat else workers.DEFAULT_TIMEOUT
+    claims = _claim_due(session_factory, clock(), lease, limit, holder, silent_after)
+    for engagement_id, attempt, recovering in claims:
         _perform(session_factory, performers, msg, clock, engagement_id, attempt, recovering)
         worked += 1
-    return worked + deliver_due(session_factory, notifier, clock)
+    return worked + deliver_due(session_factory, notifier, clock, holder=holder)
 
 
-def _claim_due(factory, now: datetime, lease: timedelta, limit: int) -> list[tuple[int, int, bool]]:
-    """Claim due approved engagements (and ones a crashed worker left mid-call), one by one."""
+def _claim_due(
+    factory, now: datetime, lease: timedelta, limit: int, holder: str | None,
+    silent_after: timedelta,
+) -> list[tuple[int, int, bool]]:  # fmt: skip
+    """Claim due approved engagements (and ones a crashed worker left mid-call), one by one.
+
+    One left mid-call is taken over when its holder has been silent for `silent_after` or,
+    failing that, when its lease has run out.
+    """
     with factory() as session:
         rows = session.execute(
             select(Engagement.id, Engagement.status, Engagement.attempts)
             .where(
                 or_(
                     and_(Engagement.status == APPROVED, Engagement.due_at <= now),
-                    and_(Engagement.status == SENDING, Engagement.claimed_at < now - lease),
+                    and_(
+                        Engagement.status == SENDING,
+                        or_(
+                            Engagement.claimed_at < now - lease,
+                            workers.silent(Engagement.claimed_by, now, silent_after, holder),
+                        ),
+                    ),
                 )
             )
             .order_by(Engagement.due_at, Engagement.id)
@@ -253,7 +274,7 @@ def _claim_due(factory, now: datetime, lease: timedelta, limit: int) -> list[tup
                     Engagement.status == status,
                     Engagement.attempts == attempts,
                 )
-                .values(status=SENDING, attempts=attempts + 1, claimed_at=now)
+                .values(status=SENDING, attempts=attempts + 1, claimed_at=now, claimed_by=holder)
             ).rowcount
         if won == 1:
             claimed.append((engagement_id, attempts + 1, status == SENDING))

@@ -109,8 +109,13 @@ def deliver_due(
     notifier: EngagementNotifier,
     clock: Callable[[], datetime],
     limit: int = 50,
+    holder: str | None = None,
 ) -> int:
-    """Deliver owed messages in order; an engagement's later notices wait for its earlier ones."""
+    """Deliver owed messages in order; an engagement's later notices wait for its earlier ones.
+
+    A notice taken is marked with `holder` (this worker), so that it is due again at once
+    should this worker go silent (`bot.workers.take_over_silent`).
+    """
     now = clock()
     with session_factory() as session:
         due = session.execute(
@@ -128,7 +133,7 @@ def deliver_due(
     for notice_id, engagement_id, due_at, first_tried_at in due:
         if engagement_id in blocked:
             continue
-        if due_at > now or not _claim(session_factory, notice_id, due_at, now):
+        if due_at > now or not _claim(session_factory, notice_id, due_at, now, holder):
             blocked.add(engagement_id)
             continue
         mark = notices.mark("engagement_notice", notice_id, first_tried_at)
@@ -139,7 +144,9 @@ def deliver_due(
     return delivered
 
 
-def _claim(factory: sessionmaker[Session], notice_id: int, due_at: datetime, now) -> bool:
+def _claim(
+    factory: sessionmaker[Session], notice_id: int, due_at: datetime, now, holder: str | None
+) -> bool:
     """Take a notice for one lease, so a second worker does not send it too."""
     with factory.begin() as session:
         taken = session.execute(
@@ -151,6 +158,7 @@ def _claim(factory: sessionmaker[Session], notice_id: int, due_at: datetime, now
             )
             .values(
                 due_at=now + LEASE,
+                claimed_by=holder,
                 first_tried_at=func.coalesce(
                     EngagementNotice.first_tried_at, literal(now, UTCDateTime())
                 ),

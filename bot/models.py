@@ -219,6 +219,7 @@ class Publication(Base):
     # When the first attempt began (kept across re-claims): find-again only adopts a post made
     # after it, so an older post with the same text is never taken for this one.
     first_claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     payload: Mapped[dict] = mapped_column(JSON)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     remote_id: Mapped[str | None] = mapped_column(Text)
@@ -228,6 +229,18 @@ class Publication(Base):
     updated_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="publications")
+
+
+class Worker(Base):
+    """A running dispatcher, heard from every few seconds: its claims are taken over once silent."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
 
 
 class CardMessage(Base):
@@ -253,6 +266,7 @@ class Notice(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since
@@ -422,6 +436,7 @@ class Engagement(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker performing it
     remote_id: Mapped[str | None] = mapped_column(Text)
     result_url: Mapped[str | None] = mapped_column(Text)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -442,6 +457,7 @@ class EngagementNotice(Base):
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since

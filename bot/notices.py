@@ -19,12 +19,19 @@ ALARM_AFTER = 10  # failures after which each further one is logged as an error
 
 
 def claim_due(
-    session: Session, platforms: Collection[str], now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    platforms: Collection[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    holder: str | None = None,
 ) -> dict[int, list[Row]]:
     """Take due notices of drafts written on `platforms` until `lease_until`; each draft's, in order.
 
     Each row has the notice's `first_tried_at` as it was before this claim: None when no
     attempt was ever begun, else an earlier one may have delivered it (see `mark`).
+    They are marked with `holder` (this worker): should it go silent, they are due again at once
+    (`bot.workers.take_over_silent`) rather than at `lease_until`.
 
     A draft's notice is taken only with every earlier one still owed, so a second dispatcher
     neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are
@@ -68,6 +75,7 @@ def claim_due(
             .where(Notice.id.in_([n.id for run in runs.values() for n in run]))
             .values(
                 due_at=lease_until,
+                claimed_by=holder,
                 first_tried_at=func.coalesce(Notice.first_tried_at, literal(now, UTCDateTime())),
             )
             .execution_options(synchronize_session=False)

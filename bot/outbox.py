@@ -6,10 +6,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, and_, func, literal, select, update
+from sqlalchemy import Row, Select, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import register
+from bot import register, workers
 from bot.models import (
     CARD_UPDATE,
     FAILED,
@@ -53,14 +53,31 @@ class Claim:
         return cls(row.id, post, tuple(row.images or ()), row.attempts + 1, row.status == SENDING)
 
 
-def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
-    """Take up to `limit` due publications, and ones a crashed worker left mid-send, for a lease.
+def claim_due(
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    holder: str | None = None,
+    silent_after: timedelta = workers.DEFAULT_TIMEOUT,
+) -> list[Claim]:
+    """Take up to `limit` due publications, and ones a crashed worker left mid-send, for `holder`.
+
+    A publication left mid-send is taken over once its holder has been silent for
+    `silent_after` (it stopped beating: it died), or else once its lease has run out (a live
+    worker that is slow, or a claim with no holder).
 
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several workers share the queue without waiting
     on each other; SQLite serialises writers. The queued ones are read in the order of
     `ix_publications_status_due_at`.
     """
-    abandoned = _claimable(Publication.status == SENDING, Publication.claimed_at < now - lease)
+    abandoned = _claimable(
+        Publication.status == SENDING,
+        or_(
+            Publication.claimed_at < now - lease,
+            workers.silent(Publication.claimed_by, now, silent_after, holder),
+        ),
+    )
     rows = session.execute(abandoned.limit(limit)).all()
     if len(rows) < limit:
         queued = _claimable(Publication.status == QUEUED, Publication.due_at <= now)
@@ -78,6 +95,7 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int) -> 
                 first_claimed_at=func.coalesce(
                     Publication.first_claimed_at, literal(now, Publication.first_claimed_at.type)
                 ),
+                claimed_by=holder,
                 updated_at=now,
             )
             .execution_options(synchronize_session=False)
