@@ -101,6 +101,7 @@ def register(app, services: Services) -> None:
             errors = {block: msg(key) for block, key in problems.items()}
             return ack(response_action="errors", errors=errors)
         user_id = body["user"]["id"]
+        refusal = None
         try:
             with services.session_factory.begin() as session:
                 if roles.role_of(session, user_id) is None:
@@ -109,24 +110,29 @@ def register(app, services: Services) -> None:
                         category=form.category, now=services.clock(),
                     )  # fmt: skip
                     refusal = not_operator_text(services, session)
-                    return ack(response_action="errors", errors={TARGET: refusal})
-                engagement.request(
-                    session,
-                    requester_id=user_id,
-                    kind=kind,
-                    target=form.target,
-                    category=form.category,
-                    official_confirmed=form.official_confirmed,
-                    now=services.clock(),
-                    submission=_submission(view),
-                )
+                else:
+                    _store_request(session, user_id, kind, form, view)
         except IntegrityError:  # the same submission, delivered twice at once: stored once
             return ack()
         except SQLAlchemyError:
             logger.exception("could not store an engagement request")
             return ack(response_action="errors", errors={TARGET: msg("error.save_failed")})
+        if refusal is not None:  # answered once the refusal is recorded
+            return ack(response_action="errors", errors={TARGET: refusal})
         ack()
         services.wake()
+
+    def _store_request(session, user_id, kind, form, view) -> None:
+        engagement.request(
+            session,
+            requester_id=user_id,
+            kind=kind,
+            target=form.target,
+            category=form.category,
+            official_confirmed=form.official_confirmed,
+            now=services.clock(),
+            submission=_submission(view),
+        )
 
     def decide_clicked(body, action, client, respond, approve: bool) -> None:
         value = str(action.get("value") or "")

@@ -54,16 +54,16 @@ def register(app, services: Services) -> None:
             ) | unreadable(values)
             if errors:
                 return ack(response_action="errors", errors=slack_errors(errors, msg))
-            with services.session_factory.begin() as session:
+            with services.session_factory.begin() as session:  # committed before the answer
                 if roles.role_of(session, user_id) is None:
                     if meta.get("mode") in (RESUBMIT, EDIT) and isinstance(meta.get("draft"), int):
                         workflow.refuse(session, draft_id=meta["draft"], actor=user_id,
                                         attempted=meta["mode"], now=services.clock())  # fmt: skip
-                    refusal = not_operator_text(services, session)
-                    return ack(response_action="errors", errors={ids.BODY: refusal})
-                session.add(Submission(key=_submission_key(view), at=services.clock()))
-                session.flush()  # a repeat of this very delivery stops here
-                problem = _store(session, meta, user_id, content)
+                    problem = not_operator_text(services, session)
+                else:
+                    session.add(Submission(key=_submission_key(view), at=services.clock()))
+                    session.flush()  # a repeat of this very delivery stops here
+                    problem = _store(session, meta, user_id, content)
         except IntegrityError:
             return ack()  # the same submission, delivered again: it is already stored
         except SQLAlchemyError:
