@@ -54,6 +54,23 @@ def approvers(session: Session, platform: str = "slack") -> tuple[str, ...]:
     return tuple(u for u in (chief, *acting) if u)
 
 
+def deciders(session: Session, author: str, platform: str = "slack") -> tuple[str, ...]:
+    """Who may decide a request by `author` now: never its author (separation of duties).
+
+    The chief's own requests are decided by the deputies (代決), whether the chief is away or
+    not; anyone else's by the approvers of the moment but the author.
+    """
+    chief = chief_id(session, platform)
+    if author and author == chief:
+        return tuple(d for d in deputies(session, platform) if d != author)
+    return tuple(u for u in approvers(session, platform) if u != author)
+
+
+def excluded_as_author(session: Session, author: str, platform: str = "slack") -> bool:
+    """True when `author` could decide requests, but not this one because it is their own."""
+    return author == chief_id(session, platform) or author in deputies(session, platform)
+
+
 def set_away(
     session: Session, user_id: str, away: bool, *, now: datetime, platform: str = "slack"
 ) -> bool:

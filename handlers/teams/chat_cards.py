@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Messages
 from bot.models import FAILED
-from bot.oversight import ReviewItem, RotationItem
+from bot.oversight import ENGAGEMENT, ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot
 from handlers.teams import ids
 from handlers.teams.approval_card import previews, publication_lines
@@ -75,9 +75,27 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
     """The deputy's decisions for the chief to confirm (後閲), each with 確認しました."""
     body = [text(msg("review.header", count=len(items)), weight="bolder")]
     for item in items[:LIST_LIMIT]:
-        line = msg("review.line", id=item.draft_id, decision=msg(f"decision.{item.outcome}"),
-                   who=name_of(item.decided_by), when=msg.time(item.decided_at))  # fmt: skip
-        button = execute(msg, "button.review_ack", ids.REVIEW_ACK, {"decision": item.decision_id})
+        who, when = name_of(item.decided_by), msg.time(item.decided_at)
+        if item.subject == ENGAGEMENT:
+            line = msg(
+                "review.line_engagement",
+                id=item.draft_id,
+                kind=msg(f"engage.kind.{item.kind}"),
+                decision=msg(f"engage.decision.{item.outcome}"),
+                who=who,
+                when=when,
+            )
+            data = {"engagement": item.decision_id}
+        else:
+            line = msg(
+                "review.line",
+                id=item.draft_id,
+                decision=msg(f"decision.{item.outcome}"),
+                who=who,
+                when=when,
+            )
+            data = {"decision": item.decision_id}  # fmt: skip
+        button = execute(msg, "button.review_ack", ids.REVIEW_ACK, data)
         body.append(_line_with_button(line, button))
     return card(body)
 
