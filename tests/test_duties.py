@@ -15,11 +15,14 @@ from sqlalchemy import func, select
 
 from bot import drafts, engagement, oversight, register, revisions, roles, workflow
 from bot.engagement_targets import parse
+from bot.messages import Messages
 from bot.models import Decision, Draft, Engagement, Publication, RegisterEntry
 from bot.snapshot import take
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import CATEGORY, OFFICIAL, TARGET
+from handlers.slack.home import Home, home_view
+from handlers.slack.oversight import reviewed_subject
 from publishers.engage import build_performers
 
 DEPUTY = OPERATOR2
@@ -362,3 +365,21 @@ def test_the_chief_approving_their_own_draft_is_refused_and_it_waits(app):
     with app.services.session_factory() as session:
         assert session.get(Draft, 1).status == "pending"
         assert session.execute(select(func.count(Publication.id))).scalar_one() == 0
+
+
+def test_the_chiefs_home_tab_lists_deputy_decisions_with_their_review_buttons():
+
+    items = [
+        oversight.ReviewItem(7, 3, "approved", DEPUTY, NOW),
+        oversight.ReviewItem(5, 5, "rejected", DEPUTY, LATER, "engagement", "retweet"),
+    ]
+    view = json.dumps(
+        home_view(Messages("ja"), Home(is_chief=True, reviews=items)), ensure_ascii=False
+    )
+    assert "後閲" in view and "依頼 #5（リツイート）却下" in view
+    assert '"value": "7"' in view and '"value": "engagement:5"' in view
+    assert "後閲" not in json.dumps(home_view(Messages("ja"), Home(is_chief=False, reviews=items)))
+    assert reviewed_subject("7") == ("draft", 7)
+    assert reviewed_subject("engagement:5") == ("engagement", 5)
+    for bad in ("", "x:5", "engagement:", "engagement:٥", "1" * 13, "draft:5"):
+        assert reviewed_subject(bad) == ("draft", 0)
