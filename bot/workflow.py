@@ -156,6 +156,14 @@ def may_decide(
     return user_id in roles.deciders(session, author, platform)
 
 
+def may_edit(session: Session, user_id: str, draft: Draft) -> bool:
+    """Who may amend a pending draft: the approvers of the moment, and whoever may decide it
+    (a deputy deciding the chief's own draft)."""
+    return may_decide(session, user_id, draft.platform) or may_decide(
+        session, user_id, draft.platform, author=draft.author_id
+    )
+
+
 def own_request(session: Session, actor: str, author: str, platform: str) -> bool:
     """True when `actor` would be refused only because the request is their own."""
     return actor == author and roles.excluded_as_author(session, actor, platform)

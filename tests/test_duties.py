@@ -383,3 +383,17 @@ def test_the_chiefs_home_tab_lists_deputy_decisions_with_their_review_buttons():
     assert reviewed_subject("engagement:5") == ("engagement", 5)
     for bad in ("", "x:5", "engagement:", "engagement:٥", "1" * 13, "draft:5"):
         assert reviewed_subject(bad) == ("draft", 0)
+
+
+def test_the_deputy_who_decides_the_chiefs_draft_may_also_amend_it(factory):
+    name_deputy(factory)  # the chief is present
+    amended = drafts.DraftInput(body="市民活動フェア（会場変更）のお知らせ", channels=("x", "blog"))
+    by_operator, by_chief = submit(factory, OPERATOR), submit(factory, CHIEF)
+    with factory.begin() as session:
+        refused = revisions.edit_by_chief(
+            session, draft_id=by_operator, actor=DEPUTY, content=amended, now=LATER
+        )
+        done = revisions.edit_by_chief(
+            session, draft_id=by_chief, actor=DEPUTY, content=amended, now=LATER
+        )
+    assert (refused.result, done.result) == (workflow.REFUSED, workflow.DONE)
