@@ -65,10 +65,14 @@ class Routing:
 def routing(session: Session, author: str, platform: str) -> Routing:
     """Separation of duties: the card goes to those who may decide, never to the author alone
     unless nobody else can (the card then says the request waits)."""
-    deciders = roles.deciders(session, author, platform)
-    chief = roles.chief_id(session, platform)
+    return route_for(roles.deciding(session, platform), author)
+
+
+def route_for(now_deciding: roles.Deciding, author: str) -> Routing:
+    deciders = now_deciding.deciders(author)
+    chief = now_deciding.chief
     recipients = deciders or ((chief,) if chief else ())
-    return Routing(recipients, deciders, roles.excluded_as_author(session, author, platform))
+    return Routing(recipients, deciders, now_deciding.excluded(author))
 
 
 def take(
@@ -109,13 +113,15 @@ def take_many(
             )
         )
     }
-    routes = {
-        key: routing(session, *key) for key in {(d.author_id, d.platform) for d in drafts_read}
-    }
+    deciding = {p: roles.deciding(session, p) for p in {d.platform for d in drafts_read}}
     return {
         d.id: _snapshot(
-            d, dry_run_channels, now, routes[d.author_id, d.platform], (d.id, d.revision) in acting
-        )
+            d,
+            dry_run_channels,
+            now,
+            route_for(deciding[d.platform], d.author_id),
+            (d.id, d.revision) in acting,
+        )  # fmt: skip
         for d in drafts_read
     }
 
