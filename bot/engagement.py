@@ -25,7 +25,7 @@ from bot.engagement_notices import (
 )
 from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
 from bot.messages import Messages
-from bot.models import APPROVED, FAILED, PENDING, REJECTED, SENDING, Engagement
+from bot.models import APPROVED, CHIEF, FAILED, PENDING, REJECTED, SENDING, Engagement
 from publishers.base import PermanentError, Published, TransientError
 
 log = logging.getLogger(__name__)
@@ -127,15 +127,17 @@ def request(
 
 
 def refuse(
-    session: Session, *, item: Engagement, actor: str, attempted: str, now: datetime
-) -> EngagementOutcome:
-    """Record a click by someone not allowed to make it."""
+    session: Session, *, item: Engagement, actor: str, attempted: str, now: datetime,
+    own: bool = False,
+) -> EngagementOutcome:  # fmt: skip
+    """Record a click by someone not allowed to make it (`own`: the requester deciding it)."""
     role = roles.role_of(session, actor, item.chat) or "none"
+    details = {"rule": "separation_of_duties"} if own else {}
     register.append(
         session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
-        role=role, **record(item),
+        role=role, **details, **record(item),
     )  # fmt: skip
-    return EngagementOutcome(workflow.REFUSED, item.id)
+    return EngagementOutcome(workflow.OWN_REQUEST if own else workflow.REFUSED, item.id)
 
 
 def refuse_request(
@@ -156,14 +158,22 @@ def decide(
     item = session.get(Engagement, engagement_id)
     if item is None:
         return EngagementOutcome(workflow.NOT_FOUND, engagement_id)
-    if not workflow.may_decide(session, actor, item.chat):
+    if not workflow.may_decide(session, actor, item.chat, author=item.requester_id):
         attempted = "approve" if approve else "reject"
-        return refuse(session, item=item, actor=actor, attempted=attempted, now=now)
+        own = workflow.own_request(session, actor, item.requester_id, item.chat)
+        return refuse(session, item=item, actor=actor, attempted=attempted, now=now, own=own)
     status = APPROVED if approve else REJECTED
+    acting = roles.role_of(session, actor, item.chat) != CHIEF  # the deputy decided (代決)
     won = session.execute(
         update(Engagement)
         .where(Engagement.id == engagement_id, Engagement.status == PENDING)
-        .values(status=status, decided_by=actor, decided_at=now, due_at=now if approve else None)
+        .values(
+            status=status,
+            decided_by=actor,
+            decided_at=now,
+            due_at=now if approve else None,
+            acting=acting,
+        )  # fmt: skip
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(item)
@@ -171,7 +181,9 @@ def decide(
         return EngagementOutcome(
             workflow.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
         )
-    register.append(session, at=now, actor=actor, action=f"engagement_{status}", **record(item))
+    register.append(
+        session, at=now, actor=actor, action=f"engagement_{status}", acting=acting, **record(item)
+    )
     add_notice(session, engagement_id, CARD_UPDATE, now)
     if not approve:
         add_notice(session, engagement_id, RESULT, now)

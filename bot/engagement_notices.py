@@ -10,9 +10,10 @@ from typing import Protocol
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices, roles
+from bot import notices
 from bot.models import Engagement, EngagementNotice, UTCDateTime
 from bot.notifier import NoticeMark
+from bot.snapshot import routing
 
 # Notice kinds: the chief's card, its refresh, the requester's receipt and result.
 CARD, CARD_UPDATE, REQUESTED, RESULT = "card", "card_update", "requested", "result"
@@ -42,8 +43,11 @@ class EngagementView:
     result_url: str | None
     dry_run: bool
     error: str | None
-    approvers: tuple[str, ...]
+    approvers: tuple[str, ...]  # who gets the card
     card_refs: tuple[tuple[str, str], ...]
+    acting: bool = False  # decided by the deputy (代決)
+    deciders: tuple[str, ...] = ()  # who may decide it now: never its requester
+    requester_excluded: bool = False  # the requester would decide it, were it not their own
 
 
 class EngagementNotifier(Protocol):
@@ -68,6 +72,7 @@ class EngagementNotifier(Protocol):
 
 def view(session: Session, item: Engagement) -> EngagementView:
     """Snapshot one engagement for rendering."""
+    route = routing(session, item.requester_id, item.chat)  # separation of duties, 代決
     return EngagementView(
         id=item.id,
         chat=item.chat,
@@ -88,8 +93,11 @@ def view(session: Session, item: Engagement) -> EngagementView:
         result_url=item.result_url,
         dry_run=item.dry_run,
         error=item.error,
-        approvers=roles.approvers(session, item.chat),  # with the deputy while the chief is away
+        approvers=route.recipients,
         card_refs=tuple((str(c), str(t)) for c, t in item.card_refs or ()),
+        acting=bool(item.acting),
+        deciders=route.deciders,
+        requester_excluded=route.author_excluded,
     )
 
 

@@ -433,6 +433,8 @@ class Engagement(Base):
     created_at: Mapped[datetime]
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)  # decided by the deputy (代決)
+    reviewed_at: Mapped[datetime | None]  # the chief's later review (後閲) of a deputy decision
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     claimed_at: Mapped[datetime | None]

@@ -9,18 +9,26 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register, roles
-from bot.models import CHIEF, Decision, RotationTask
+from bot.models import APPROVED, CHIEF, REJECTED, Decision, Engagement, RotationTask
+
+DRAFT, ENGAGEMENT = "draft", "engagement"  # what a deputy decided: a draft or an engagement
 
 
 @dataclass(frozen=True)
 class ReviewItem:
-    """A decision the deputy took while the chief was away, awaiting the chief's review."""
+    """A decision the deputy took while the chief was away, awaiting the chief's review.
+
+    For a draft, `decision_id` is the decision and `draft_id` the draft; for an engagement
+    (`subject` ENGAGEMENT), both are the engagement's id and `kind` says follow, retweet…
+    """
 
     decision_id: int
     draft_id: int
     outcome: str
     decided_by: str
     decided_at: datetime
+    subject: str = DRAFT
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,12 +42,29 @@ class RotationItem:
 
 
 def unreviewed(session: Session) -> list[ReviewItem]:
-    rows = session.execute(
+    """Every deputy decision (代決) on a draft or an engagement not yet reviewed, oldest first."""
+    decisions = session.execute(
         select(Decision)
         .where(Decision.acting.is_(True), Decision.reviewed_at.is_(None))
         .order_by(Decision.id)
     ).scalars()
-    return [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in rows]
+    items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in decisions]
+    engagements = session.execute(
+        select(Engagement)
+        .where(Engagement.acting.is_(True), Engagement.reviewed_at.is_(None))
+        .order_by(Engagement.id)
+    ).scalars()
+    items += [
+        ReviewItem(
+            e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at, ENGAGEMENT, e.kind
+        )  # fmt: skip
+        for e in engagements
+    ]
+    return sorted(items, key=lambda item: item.decided_at)
+
+
+def _engagement_outcome(item: Engagement) -> str:
+    return REJECTED if item.status == REJECTED else APPROVED
 
 
 def _is_chief(session: Session, user_id: str, platform: str) -> bool:
@@ -47,12 +72,20 @@ def _is_chief(session: Session, user_id: str, platform: str) -> bool:
 
 
 def mark_reviewed(
-    session: Session, decision_id: int, *, actor: str, now: datetime, platform: str = "slack"
+    session: Session,
+    decision_id: int,
+    *,
+    actor: str,
+    now: datetime,
+    platform: str = "slack",
+    subject: str = DRAFT,
 ) -> bool | None:
     """The chief confirms a deputy decision (確認しました); None when the actor is not the chief."""
     if not _is_chief(session, actor, platform):
         register.append(session, at=now, actor=actor, action="refused", attempted="review")
         return None
+    if subject == ENGAGEMENT:
+        return _mark_engagement_reviewed(session, decision_id, actor, now)
     done = session.execute(
         update(Decision)
         .where(
@@ -72,6 +105,27 @@ def mark_reviewed(
             decision=decision.outcome,
             deputy=decision.decided_by,
         )
+    return bool(done)
+
+
+def _mark_engagement_reviewed(session: Session, engagement_id: int, actor: str, now) -> bool:
+    done = session.execute(
+        update(Engagement)
+        .where(
+            Engagement.id == engagement_id,
+            Engagement.acting.is_(True),
+            Engagement.reviewed_at.is_(None),
+        )
+        .values(reviewed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done:
+        item = session.get(Engagement, engagement_id)
+        register.append(
+            session, at=now, actor=actor, action="reviewed", engagement=item.id, kind=item.kind,
+            platform=item.platform, target=item.target, decision=_engagement_outcome(item),
+            deputy=item.decided_by,
+        )  # fmt: skip
     return bool(done)
 
 

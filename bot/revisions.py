@@ -27,7 +27,7 @@ from bot.workflow import (
     Outcome,
     add_notice,
     content_record,
-    may_decide,
+    may_edit,
     refuse,
     revision_row,
 )
@@ -109,7 +109,7 @@ def edit_by_chief(
     draft = session.get(Draft, draft_id, with_for_update=True)
     if draft is None:
         return Outcome(NOT_FOUND, draft_id)
-    if not may_decide(session, actor, draft.platform):
+    if not may_edit(session, actor, draft):
         return refuse(session, draft_id=draft_id, actor=actor, attempted="edit", now=now)
     if draft.status != PENDING:
         return Outcome(NOTHING_TO_DO, draft_id, status=draft.status)

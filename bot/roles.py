@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -47,11 +48,52 @@ def deputies(session: Session, platform: str = "slack") -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class Deciding:
+    """Who decides on one chat platform now: the chief, their absence, the deputies."""
+
+    chief: str | None
+    away: bool
+    deputies: tuple[str, ...]
+
+    def approvers(self) -> tuple[str, ...]:
+        """The chief, and the deputies while the chief is away (代決)."""
+        return tuple(u for u in (self.chief, *(self.deputies if self.away else ())) if u)
+
+    def deciders(self, author: str) -> tuple[str, ...]:
+        """Who may decide a request by `author`: never its author (separation of duties).
+
+        The chief's own requests are decided by the deputies (代決), whether the chief is away
+        or not; anyone else's by the approvers of the moment but the author.
+        """
+        if author and author == self.chief:
+            return tuple(d for d in self.deputies if d != author)
+        return tuple(u for u in self.approvers() if u != author)
+
+    def excluded(self, author: str) -> bool:
+        """True when `author` could decide requests, but not this one: it is their own."""
+        return bool(author) and (author == self.chief or author in self.deputies)
+
+
+def deciding(session: Session, platform: str = "slack") -> Deciding:
+    chief = chief_id(session, platform)
+    away = chief_is_away(session, platform)
+    return Deciding(chief, away, tuple(deputies(session, platform)))
+
+
 def approvers(session: Session, platform: str = "slack") -> tuple[str, ...]:
     """Who may decide now: the chief, and the deputies while the chief is away (代決)."""
-    chief = chief_id(session, platform)
-    acting = deputies(session, platform) if chief_is_away(session, platform) else []
-    return tuple(u for u in (chief, *acting) if u)
+    return deciding(session, platform).approvers()
+
+
+def deciders(session: Session, author: str, platform: str = "slack") -> tuple[str, ...]:
+    """Who may decide a request by `author` now (Deciding.deciders)."""
+    return deciding(session, platform).deciders(author)
+
+
+def excluded_as_author(session: Session, author: str, platform: str = "slack") -> bool:
+    """True when `author` could decide requests, but not this one because it is their own."""
+    return deciding(session, platform).excluded(author)
 
 
 def set_away(

@@ -43,12 +43,36 @@ class DraftSnapshot:
     reject_reason: str | None
     publications: tuple[PublicationView, ...]
     dry_run_channels: tuple[str, ...]
-    approvers: tuple[str, ...]
+    approvers: tuple[str, ...]  # who gets the card (and the approvers' notices)
     card_refs: tuple[tuple[str, str, int], ...]  # (channel, message id, revision shown)
     taken_at: datetime
     previous: drafts.DraftInput | None = None  # the revision before this one, if any
     revised_by: str = ""  # who wrote the current revision
     acting: bool = False  # decided by the deputy while the chief was away (代決)
+    deciders: tuple[str, ...] = ()  # who may decide it now: never its author
+    author_excluded: bool = False  # the author would decide it, were it not their own
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who gets a request's card, who may decide it, and whether its author was left out."""
+
+    recipients: tuple[str, ...]  # the deciders; the chief alone when nobody may decide yet
+    deciders: tuple[str, ...]
+    author_excluded: bool
+
+
+def routing(session: Session, author: str, platform: str) -> Routing:
+    """Separation of duties: the card goes to those who may decide, never to the author alone
+    unless nobody else can (the card then says the request waits)."""
+    return route_for(roles.deciding(session, platform), author)
+
+
+def route_for(now_deciding: roles.Deciding, author: str) -> Routing:
+    deciders = now_deciding.deciders(author)
+    chief = now_deciding.chief
+    recipients = deciders or ((chief,) if chief else ())
+    return Routing(recipients, deciders, now_deciding.excluded(author))
 
 
 def take(
@@ -60,8 +84,8 @@ def take(
             Decision.draft_id == draft.id, Decision.revision == draft.revision
         )
     ).scalar()
-    approvers = roles.approvers(session, draft.platform)
-    return _snapshot(draft, dry_run_channels, now, approvers, bool(acting))
+    route = routing(session, draft.author_id, draft.platform)
+    return _snapshot(draft, dry_run_channels, now, route, bool(acting))
 
 
 def take_many(
@@ -89,11 +113,15 @@ def take_many(
             )
         )
     }
-    approvers = {p: roles.approvers(session, p) for p in {d.platform for d in drafts_read}}
+    deciding = {p: roles.deciding(session, p) for p in {d.platform for d in drafts_read}}
     return {
         d.id: _snapshot(
-            d, dry_run_channels, now, approvers[d.platform], (d.id, d.revision) in acting
-        )
+            d,
+            dry_run_channels,
+            now,
+            route_for(deciding[d.platform], d.author_id),
+            (d.id, d.revision) in acting,
+        )  # fmt: skip
         for d in drafts_read
     }
 
@@ -102,7 +130,7 @@ def _snapshot(
     draft: Draft,
     dry_run_channels: tuple[str, ...],
     now: datetime,
-    approvers: tuple[str, ...],
+    route: Routing,
     acting: bool,
 ) -> DraftSnapshot:
     content = content_of(draft.current)
@@ -125,8 +153,10 @@ def _snapshot(
         reject_reason=draft.reject_reason,
         publications=tuple(_publication_view(p) for p in publications),
         dry_run_channels=dry_run_channels,
-        approvers=approvers,
+        approvers=route.recipients,
         acting=acting,
+        deciders=route.deciders,
+        author_excluded=route.author_excluded,
         card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])

@@ -51,6 +51,8 @@ def refusal(outcome: workflow.Outcome) -> Wording | None:
     """Why an attempt did not go through (None: it did)."""
     if outcome.result == workflow.REFUSED:
         return "refuse.not_chief", {}
+    if outcome.result == workflow.OWN_REQUEST:
+        return "refuse.own_request", {"id": outcome.draft_id}
     if outcome.result == workflow.TOO_LATE:
         return "refuse.too_late", {"id": outcome.draft_id}
     if outcome.result == workflow.STALE:

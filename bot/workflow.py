@@ -41,7 +41,7 @@ DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE, TOO_LATE = (
     "stale",
     "too_late",
 )
-
+OWN_REQUEST = "own_request"  # refused: the author of a request never decides it
 
 EXPIRED_FOR_CHIEF = "expired_chief"  # notice kind: the chief hears of an expiry too
 
@@ -144,16 +144,44 @@ def content_record(c: drafts.DraftInput) -> dict:
     }
 
 
-def may_decide(session: Session, user_id: str, platform: str = "slack") -> bool:
-    """The chief decides (policy §3, §5); a deputy only while the chief is away (代決)."""
-    return user_id in roles.approvers(session, platform)
+def may_decide(
+    session: Session, user_id: str, platform: str = "slack", author: str | None = None
+) -> bool:
+    """The chief decides (policy §3, §5); a deputy only while the chief is away (代決).
+
+    Given the request's `author`: never the author, and the chief's own requests go to the
+    deputies (roles.deciders).
+    """
+    if author is None:
+        return user_id in roles.approvers(session, platform)
+    return user_id in roles.deciders(session, author, platform)
+
+
+def may_edit(session: Session, user_id: str, draft: Draft) -> bool:
+    """Who may amend a pending draft: the approvers of the moment, and whoever may decide it
+    (a deputy deciding the chief's own draft)."""
+    return may_decide(session, user_id, draft.platform) or may_decide(
+        session, user_id, draft.platform, author=draft.author_id
+    )
+
+
+def own_request(session: Session, actor: str, author: str, platform: str) -> bool:
+    """True when `actor` would be refused only because the request is their own."""
+    return actor == author and roles.excluded_as_author(session, actor, platform)
 
 
 def refuse(
-    session: Session, *, draft_id: int, actor: str, attempted: str, now: datetime
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    attempted: str,
+    now: datetime,
+    own: bool = False,
 ) -> Outcome:
-    """Record a click by someone not allowed to make it."""
+    """Record a click by someone not allowed to make it (`own`: the author deciding their own)."""
     role = roles.role_of(session, actor) or "none"
+    details = {"rule": "separation_of_duties"} if own else {}
     register.append(
         session,
         at=now,
@@ -162,8 +190,19 @@ def refuse(
         draft_id=draft_id,
         attempted=attempted,
         role=role,
+        **details,
     )
-    return Outcome(REFUSED, draft_id)
+    return Outcome(OWN_REQUEST if own else REFUSED, draft_id)
+
+
+def refusal_to_decide(
+    session: Session, draft: Draft, actor: str, attempted: str, now: datetime
+) -> Outcome | None:
+    """Refuse (and record) a decision `actor` may not take on `draft`; None when they may."""
+    if may_decide(session, actor, draft.platform, author=draft.author_id):
+        return None
+    own = own_request(session, actor, draft.author_id, draft.platform)
+    return refuse(session, draft_id=draft.id, actor=actor, attempted=attempted, now=now, own=own)
 
 
 def decide(
@@ -186,14 +225,9 @@ def decide(
     draft = session.get(Draft, draft_id)
     if draft is None:
         return Outcome(NOT_FOUND, draft_id)
-    if not may_decide(session, actor, draft.platform):
-        return refuse(
-            session,
-            draft_id=draft_id,
-            actor=actor,
-            attempted="approve" if approve else "reject",
-            now=now,
-        )
+    refused = refusal_to_decide(session, draft, actor, "approve" if approve else "reject", now)
+    if refused is not None:
+        return refused
     current_now = approve and draft.status == PENDING and revision in (None, draft.revision)
     if current_now and too_late(draft.current.publish_at, now, lead):
         expire(session, draft, now)

@@ -65,17 +65,10 @@ def register(app, services: Services, after_ack: Callable[..., None]) -> None:
             draft = session.get(Draft, draft_id)
             if draft is None:
                 problem = outcome_text(msg, workflow.Outcome(workflow.NOT_FOUND, draft_id))
-            elif not workflow.may_decide(session, user_id, draft.platform):
-                problem = outcome_text(
-                    msg,
-                    workflow.refuse(
-                        session,
-                        draft_id=draft_id,
-                        actor=user_id,
-                        attempted="reject",
-                        now=services.clock(),
-                    ),
-                )
+            elif refused := workflow.refusal_to_decide(
+                session, draft, user_id, "reject", services.clock()
+            ):
+                problem = outcome_text(msg, refused)
             elif draft.status != PENDING:
                 problem = outcome_text(
                     msg,

@@ -44,6 +44,8 @@ def approval_card(msg: Messages, draft: DraftSnapshot) -> tuple[str, list[dict]]
     if draft.revision > 1:
         blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=revised_line(msg, draft))]))
     if draft.status == PENDING:
+        if line := own_request_line(msg, draft):
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=line)]))
         blocks.append(
             ActionsBlock(
                 block_id=f"{ids.CARD_ACTIONS_BLOCK}:{draft.revision}",
@@ -72,6 +74,15 @@ def superseded_card(msg: Messages, draft: DraftSnapshot, revision: int) -> tuple
         HeaderBlock(text=msg("card.header", id=draft.id, revision=revision)).to_dict(),
         SectionBlock(text=text).to_dict(),
     ]
+
+
+def own_request_line(msg: Messages, draft: DraftSnapshot) -> str | None:
+    """Separation of duties: who decides a request its author may not, or that it waits."""
+    if not draft.author_excluded:
+        return None
+    if not draft.deciders:
+        return msg("card.own_request_waiting")
+    return msg("card.own_request", who="、".join(mention(u) for u in draft.deciders))
 
 
 def revised_line(msg: Messages, draft: DraftSnapshot) -> str:

@@ -58,6 +58,8 @@ def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
     """What the clicker should read about a click that did not go through (None: nothing)."""
     if outcome.result == workflow.REFUSED:
         return msg("refuse.not_chief")
+    if outcome.result == workflow.OWN_REQUEST:
+        return msg("engage.refuse.own_request", id=outcome.engagement_id)
     if outcome.result == workflow.NOT_FOUND:
         return msg("engage.refuse.not_found", id=outcome.engagement_id)
     if outcome.result == workflow.ALREADY_DECIDED:

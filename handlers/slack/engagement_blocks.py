@@ -173,6 +173,8 @@ def engagement_card(
     if item.status == PENDING:
         if item.platform in dry_run:
             blocks.append(_context(msg("engage.dry_run", kind=kind)))
+        if line := own_request_line(msg, item):
+            blocks.append(_context(line))
         blocks.append(
             ActionsBlock(
                 block_id=ACTIONS_BLOCK,
@@ -183,7 +185,7 @@ def engagement_card(
             )
         )
     else:
-        who = mention(item.decided_by or "")
+        who = decider(msg, item)
         when = msg.time(item.decided_at) if item.decided_at else ""
         key = "engage.card.rejected" if item.status == REJECTED else "engage.card.approved"
         blocks += [DividerBlock(), SectionBlock(text=msg(key, who=who, when=when))]
@@ -194,18 +196,35 @@ def engagement_card(
     return fallback, [b.to_dict() for b in blocks]
 
 
+def own_request_line(msg: Messages, item: EngagementView) -> str | None:
+    """Separation of duties: who decides a request its requester may not, or that it waits."""
+    if not item.requester_excluded:
+        return None
+    if not item.deciders:
+        return msg("engage.card.own_request_waiting")
+    return msg("engage.card.own_request", who="、".join(mention(u) for u in item.deciders))
+
+
+def decider(msg: Messages, item: EngagementView) -> str:
+    """Who decided, marked （代決） when the deputy decided for the chief."""
+    return mention(item.decided_by or "") + (msg("card.acting") if item.acting else "")
+
+
 def requester_message(msg: Messages, item: EngagementView, kind: str) -> str:
     """The requester's DM: the receipt, or the result (rejected, done or failed)."""
     values = {"kind": _kind(msg, item.kind), "id": item.id, "target": esc(target_label(item))}
     if kind == "requested":
         return msg("engage.dm.requested", **values)
     if item.status == REJECTED:
-        return msg("engage.dm.rejected", who=mention(item.decided_by or ""), **values)
+        return msg("engage.dm.rejected", who=decider(msg, item), **values)
+    acting = (
+        "\n" + msg("engage.dm.acting", who=mention(item.decided_by or "")) if item.acting else ""
+    )
     if item.status == DONE:
         head = msg("engage.dm.dry_run" if item.dry_run else "engage.dm.done", **values)
-        return head + "\n" + result_line(msg, item)
+        return head + "\n" + result_line(msg, item) + acting
     if item.status == FAILED:
-        return msg("engage.dm.failed", error=esc(item.error or ""), **values)
+        return msg("engage.dm.failed", error=esc(item.error or ""), **values) + acting
     return result_line(msg, item)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import dashboard, engagement, groups, roles
+from bot import dashboard, engagement, groups, oversight, roles
 from bot.models import CHIEF
 from bot.services import Services
 from bot.snapshot import take_many
@@ -43,12 +43,14 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
         latest = [(p.channel, p.url, p.draft_id) for p in dashboard.latest_publications(session)]
         registered = [(g.name, g.contact, g.site) for g in groups.all_groups(session)]
         allowed = engagement.allow_list(session, limit=30)
+        reviews = oversight.unreviewed(session) if role == CHIEF else []
     home = Home(
         is_chief=role == CHIEF,
         sections=sections,
         latest=latest,
         groups=registered,
         allowed=allowed,
+        reviews=reviews,
     )
     view = home_view(services.msg, home)
     client.views_publish(user_id=user_id, view=view)

@@ -20,8 +20,10 @@ from bot.snapshot import DraftSnapshot
 from handlers.slack import ids
 from handlers.slack.blocks import button, esc, link_target, mention, publication_line, shorten
 from handlers.slack.engagement_blocks import allow_list_blocks
+from handlers.slack.oversight import review_message
 
 PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
+REVIEW_LIMIT = 10  # deputy decisions listed on the Home tab; all come in `/sns away off`
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Home:
     latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
     groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
     allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
+    reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
 
 
 TITLES = {
@@ -138,6 +141,13 @@ def home_view(msg: Messages, home: Home) -> dict:
         if not section.drafts:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("home.none"))]))
         blocks.extend(_pager(msg, section))
+        blocks.append(DividerBlock())
+    if home.is_chief and home.reviews:
+        blocks.append(SectionBlock(text=f"*{msg('home.review')}*"))
+        blocks.extend(review_message(msg, home.reviews[:REVIEW_LIMIT])[1][1:])
+        if len(home.reviews) > REVIEW_LIMIT:
+            more = msg("home.more", count=len(home.reviews) - REVIEW_LIMIT)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
         blocks.append(DividerBlock())
     if home.is_chief:
         listed = [

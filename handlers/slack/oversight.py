@@ -21,16 +21,35 @@ def review_message(msg: Messages, items: list[ReviewItem]) -> tuple[str, list[di
     text = msg("review.header", count=len(items))
     blocks = [SectionBlock(text=text)]
     for item in items[:LIST_LIMIT]:
-        line = msg(
-            "review.line",
-            id=item.draft_id,
-            decision=msg(f"decision.{item.outcome}"),
-            who=mention(item.decided_by),
-            when=msg.time(item.decided_at),
-        )
-        accessory = button(msg, ids.REVIEW_ACK, "button.review_ack", str(item.decision_id))
-        blocks.append(SectionBlock(text=line, accessory=accessory))
+        accessory = button(msg, ids.REVIEW_ACK, "button.review_ack", review_value(item))
+        blocks.append(SectionBlock(text=review_line(msg, item), accessory=accessory))
     return text, [b.to_dict() for b in blocks]
+
+
+def review_line(msg: Messages, item: ReviewItem) -> str:
+    """One deputy decision: a draft's, or an engagement's (follow, retweet, like, share)."""
+    who, when = mention(item.decided_by), msg.time(item.decided_at)
+    if item.subject == oversight.ENGAGEMENT:
+        return msg("review.line_engagement", id=item.draft_id, kind=msg(f"engage.kind.{item.kind}"),
+                   decision=msg(f"engage.decision.{item.outcome}"), who=who, when=when)  # fmt: skip
+    return msg("review.line", id=item.draft_id, decision=msg(f"decision.{item.outcome}"),
+               who=who, when=when)  # fmt: skip
+
+
+def review_value(item: ReviewItem) -> str:
+    """The 確認しました button's value: `12` for a draft's decision, `engagement:12` otherwise."""
+    if item.subject == oversight.ENGAGEMENT:
+        return f"{oversight.ENGAGEMENT}:{item.decision_id}"
+    return str(item.decision_id)
+
+
+def reviewed_subject(value: str) -> tuple[str, int]:
+    """(subject, id) from a 確認しました value; id 0 when the value is not one."""
+    subject, _, number = value.rpartition(":")
+    digits = number.isascii() and number.isdigit() and len(number) <= 12
+    if subject not in ("", oversight.ENGAGEMENT) or not digits:
+        return oversight.DRAFT, 0
+    return subject or oversight.DRAFT, int(number)
 
 
 def rotation_message(msg: Messages, items: list[RotationItem]) -> tuple[str, list[dict]]:
@@ -74,12 +93,11 @@ def register(app, services: Services) -> None:
     @guarded
     def review_acknowledged(ack, body, action, client, respond):
         ack()
-        value = str(action.get("value") or "")
+        subject, number = reviewed_subject(str(action.get("value") or ""))
         with services.session_factory.begin() as session:
             done = oversight.mark_reviewed(
-                session, int(value) if value.isascii() and value.isdigit() else 0, actor=body["user"]["id"],
-                now=services.clock(),
-            )  # fmt: skip
+                session, number, actor=body["user"]["id"], now=services.clock(), subject=subject
+            )
         if done is None:
             return tell(body, client, respond, msg("refuse.not_chief_only"))
         tell(body, client, respond, msg("review.done" if done else "review.already"))

@@ -29,7 +29,7 @@ def register(app, services: Services, after_ack: Callable[..., None]) -> None:
             allowed = (
                 user_id == draft.author_id
                 if mode == RESUBMIT
-                else workflow.may_decide(session, user_id, draft.platform)
+                else workflow.may_edit(session, user_id, draft)
             )
             if not allowed:
                 workflow.refuse(

@@ -51,7 +51,7 @@ def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str
         return text_answer(msg("refuse.not_found", id=draft_id))
     snapshot = take(session, draft, services.dry_run_channels, services.clock())
     mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
-    approver = workflow.may_decide(session, user.id, PLATFORM)
+    approver = workflow.may_decide(session, user.id, PLATFORM, author=draft.author_id)
     content = approval_card.approval_card(
         msg, snapshot, name_of, approver_mris=mris, for_approver=approver
     )
@@ -92,7 +92,7 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
     problem = wording.refusal(outcome)
     if problem is None or repeat:  # a double click shows the decided card, not an error
         return _card_for(services, session, user, msg, name_of, draft_id)
-    if outcome.result in (workflow.REFUSED, workflow.NOT_FOUND):
+    if outcome.result in (workflow.REFUSED, workflow.OWN_REQUEST, workflow.NOT_FOUND):
         return text_answer(plain_say(msg, problem, name_of))
     return _card_for(services, session, user, msg, name_of, draft_id,
                      plain_say(msg, problem, name_of))  # fmt: skip
@@ -127,8 +127,11 @@ def _change(services, session, msg, name_of, user, data, change, texts: dict) ->
 
 
 def review_ack(services, session, user, msg, name_of, data) -> dict:
-    done = oversight.mark_reviewed(session, _int(data.get("decision")) or 0, actor=user.id,
-                                   now=services.clock(), platform=PLATFORM)  # fmt: skip
+    engagement = _int(data.get("engagement"))
+    subject = oversight.DRAFT if engagement is None else oversight.ENGAGEMENT
+    number = (_int(data.get("decision")) if engagement is None else engagement) or 0
+    done = oversight.mark_reviewed(session, number, actor=user.id, now=services.clock(),
+                                   platform=PLATFORM, subject=subject)  # fmt: skip
     if done is None:
         return text_answer(msg("refuse.not_chief_only"))
     return text_answer(msg("review.done" if done else "review.already"))

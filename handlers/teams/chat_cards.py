@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.messages import Messages
 from bot.models import FAILED
-from bot.oversight import ReviewItem, RotationItem
+from bot.oversight import ENGAGEMENT, ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot
 from handlers.teams import ids
 from handlers.teams.approval_card import previews, publication_lines
@@ -75,10 +75,18 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
     """The deputy's decisions for the chief to confirm (後閲), each with 確認しました."""
     body = [text(msg("review.header", count=len(items)), weight="bolder")]
     for item in items[:LIST_LIMIT]:
-        line = rich(msg, "review.line", {"id": item.draft_id,
-                    "decision": msg(f"decision.{item.outcome}"), "who": name_of(item.decided_by),
-                    "when": msg.time(item.decided_at)})  # fmt: skip
-        button = execute(msg, "button.review_ack", ids.REVIEW_ACK, {"decision": item.decision_id})
+        values = {"id": item.draft_id, "who": name_of(item.decided_by),
+                  "when": msg.time(item.decided_at)}  # fmt: skip
+        if item.subject == ENGAGEMENT:
+            values |= {"kind": msg(f"engage.kind.{item.kind}"),
+                       "decision": msg(f"engage.decision.{item.outcome}")}  # fmt: skip
+            line = rich(msg, "review.line_engagement", values)
+            data = {"engagement": item.decision_id}
+        else:
+            values["decision"] = msg(f"decision.{item.outcome}")
+            line = rich(msg, "review.line", values)
+            data = {"decision": item.decision_id}
+        button = execute(msg, "button.review_ack", ids.REVIEW_ACK, data)
         body.append(_line_with_button(line, button))
     return card(body)
 
