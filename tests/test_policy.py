@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, running_app
 from drafting import card_button, click, draft_values
 from sqlalchemy import select
 
-from bot import groups, roles
+from bot import drafts, groups, roles
 from bot.cli import main
+from bot.drafts import DraftInput
 from bot.models import Decision, Publication, RegisterEntry, RotationTask
+
+NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
 DEPUTY = OPERATOR2
 
@@ -172,6 +176,40 @@ def test_group_request_needs_a_registered_group_with_its_date_and_draft(
     with app.services.session_factory.begin() as session:
         assert groups.remove(session, "和光みどりの会", actor="cli", now=app.services.clock())
     assert [e.details["group"] for e in entries(app, "group_removed")] == ["和光みどりの会"]
+
+
+GROUP_FIELDS = {"source": "group_request", "url": "https://midori.example.jp/event",
+                "group_date": "2026-11-20", "group_draft": "みどりの会からの原稿です"}  # fmt: skip
+
+
+def test_with_no_group_registered_a_group_request_is_refused_inline(app):
+    """Found as a bug: with no registered group at all, any typed group was accepted (§5(4))."""
+    app.slack.command(OPERATOR, "")
+    form = app.fake.wait_for("views.open")[0].params["view"]
+    group = next(b for b in form["blocks"] if b["block_id"] == "group")
+    assert "snsbot groups add" in group["hint"]["text"] and "まだない" in group["hint"]["text"]
+    for typed in ("和光みどりの会", ""):
+        values = draft_values(**GROUP_FIELDS, group=typed)
+        answer = app.slack.view_submission(OPERATOR, "draft_submit", values).json()
+        assert answer["response_action"] == "errors"
+        assert "登録団体がまだ 1 つもない" in answer["errors"]["group"]
+        assert "`snsbot groups add 団体名`" in answer["errors"]["group"]
+    assert not entries(app, "submitted")
+    assert not any(c.params["channel"] == CHIEF for c in app.fake.calls("chat.postMessage"))
+
+
+def test_group_requests_are_checked_against_the_roster_in_the_database(factory):
+    """The same core check for every front end: `groups.names` read, then `drafts.validate`."""
+    content = DraftInput(body="お知らせ", channels=("x",), group_name="和光みどりの会",
+                         **GROUP_FIELDS)  # fmt: skip
+    with factory() as session:
+        registered = groups.names(session)
+    errors = drafts.validate(content, ("x",), NOW, groups=registered)
+    assert errors == {"group": ("error.group_none_registered", {})}
+    with factory.begin() as session:
+        groups.add(session, "和光みどりの会", contact="", site="", actor="cli", now=NOW)
+    with factory() as session:
+        assert drafts.validate(content, ("x",), NOW, groups=groups.names(session)) == {}
 
 
 def test_blog_footer_is_appended_to_blog_posts(settings, fake_slack):
