@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, running_app
@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from bot import drafts, groups, roles
 from bot.cli import main
+from bot.dispatcher import Dispatcher
 from bot.drafts import DraftInput
+from bot.messages import Messages
 from bot.models import Decision, Publication, RegisterEntry, RotationTask
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
@@ -123,6 +125,35 @@ def test_a_roster_change_opens_rotation_tasks_and_the_chief_marks_each(
     assert len(entries(app, "rotated")) == 4
     app.runtime.dispatcher.housekeeping()  # nothing left: no new DM
     assert len([c for c in app.fake.calls("chat.postMessage") if "方針 6" in c.params["text"]]) == 1
+
+
+class RotationNotifier:
+    """Records what the chief is told of credential changes."""
+
+    def __init__(self):
+        self.asked: list[tuple[str, list[str]]] = []
+
+    def ask_rotation(self, user_id: str, items) -> None:
+        self.asked.append((user_id, [item.account for item in items]))
+
+
+def test_new_rotation_tasks_are_told_once_however_many_processes_look(factory):
+    """Found as a bug: a second process's housekeeping sent the same list again as the daily
+    reminder, a moment after the first one announced the new tasks."""
+    at = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)  # a Friday, 12:00 in Japan: reminders are due
+    with factory.begin() as session:
+        roles.set_role(session, OPERATOR2, roles.NONE, actor="cli", now=at)
+    told = RotationNotifier()
+    processes = [Dispatcher(factory, {}, {"slack": told}, Messages("ja"), lambda: at,
+                            reminder_at=time(9, 30)) for _ in range(2)]  # fmt: skip
+    for dispatcher in processes:
+        dispatcher.housekeeping()
+    assert told.asked == [(CHIEF, ["x", "facebook", "blog", "slack"])]
+    later = at + timedelta(days=3)  # the next business day: reminded again, once
+    for dispatcher in processes:
+        dispatcher.clock = lambda: later
+        dispatcher.housekeeping()
+    assert len(told.asked) == 2
 
 
 def test_adding_an_operator_opens_no_rotation_task(app):
