@@ -433,15 +433,17 @@ def _check_roster(session, platform: str, chief: str, operators: tuple[str, ...]
     fix = "The settings only fill an empty roster once; the roster in the database counts now."
     checks = []
     if found.chief_differs:
-        held, change = (
-            (f"the chief on the {platform} roster is {found.chief}",
-             f"set {chief_key}={found.chief} (or empty it)")
-            if found.chief
-            else (f"the {platform} roster has no chief", f"empty {chief_key}")
-        )  # fmt: skip
-        checks.append((False, f"{chief_key} is {chief}, but {held}: {change}, or make them chief "
-                              f"with `snsbot roles set {chief} chief{_platform_flag(platform)}`. "
-                              f"{fix}"))  # fmt: skip
+        may_empty = platform == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
+        make = f"`snsbot roles set {chief} chief{_platform_flag(platform)}`"
+        if found.chief:
+            change = f"set {chief_key}={found.chief}" + (" (or empty it)" if may_empty else "")
+            checks.append((False, f"{chief_key} is {chief}, but the chief on the {platform} "
+                                  f"roster is {found.chief}: {change}, or make {chief} chief "
+                                  f"with {make}. {fix}"))  # fmt: skip
+        else:
+            change = f", or empty {chief_key}" if may_empty else ""
+            checks.append((False, f"{chief_key} is {chief}, but the {platform} roster has no "
+                                  f"chief: make {chief} chief with {make}{change}. {fix}"))  # fmt: skip
     if found.not_on_roster:
         ids = ", ".join(found.not_on_roster)
         checks.append((False, f"{operators_key} lists {ids}, who have no role on the {platform} "

@@ -135,8 +135,8 @@ def test_teams_roster_settings_are_checked_against_the_teams_roster(env, capsys,
     teams_chief, teams_operator = "29:teams-chief-1", "29:teams-operator-1"
     with factory.begin() as session:
         roles.bootstrap(session, teams_chief, (teams_operator,), utc_now(), "teams")
-        roles.set_role(session, teams_operator, "none", actor="cli", now=utc_now(),
-                       platform="teams")  # fmt: skip
+        for user in (teams_operator, teams_chief):
+            roles.set_role(session, user, "none", actor="cli", now=utc_now(), platform="teams")
     env.setenv("SNSBOT_TEAMS_CHIEF", teams_chief)
     env.setenv("SNSBOT_TEAMS_OPERATORS", teams_operator)
     code = main(["doctor", "--teams"])
@@ -146,5 +146,11 @@ def test_teams_roster_settings_are_checked_against_the_teams_roster(env, capsys,
         line.startswith(f"✗ SNSBOT_TEAMS_OPERATORS lists {teams_operator}, who have no role on "
                         "the teams roster")
         and "`snsbot roles set <user> operator --platform teams`" in line
+        for line in lines
+    ), lines  # fmt: skip
+    assert any(
+        line.startswith(f"✗ SNSBOT_TEAMS_CHIEF is {teams_chief}, but the teams roster has no "
+                        f"chief: make {teams_chief} chief with `snsbot roles set {teams_chief} "
+                        "chief --platform teams`. ")
         for line in lines
     ), lines  # fmt: skip
