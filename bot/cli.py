@@ -466,6 +466,81 @@ def _check_teams() -> list[tuple[bool, str]]:
     return problems or [(True, f"Teams settings present (app {teams.app_id})")]
 
 
+def _check_roster(session, platform: str, chief: str, operators: tuple[str, ...],
+                  keys: tuple[str, str]) -> list[tuple[bool, str]]:  # fmt: skip
+    """The roster settings against the roster in the database, which alone counts once seeded."""
+    chief_key, operators_key = keys
+    found = roles.compare_with_settings(session, chief, operators, platform)
+    if not found.seeded:
+        named = ", ".join(u for u in (chief, *operators) if u) or "nobody (neither is set)"
+        return [(True, f"{platform} roster: empty so far; the first snsbot command fills it once "
+                       f"from {chief_key} and {operators_key}: {named}")]  # fmt: skip
+    fix = "The settings only fill an empty roster once; the roster in the database counts now."
+    checks = []
+    if found.chief_differs:
+        may_empty = platform == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
+        make = f"`snsbot roles set {chief} chief{_platform_flag(platform)}`"
+        if found.chief:
+            change = f"set {chief_key}={found.chief}" + (" (or empty it)" if may_empty else "")
+            checks.append((False, f"{chief_key} is {chief}, but the chief on the {platform} "
+                                  f"roster is {found.chief}: {change}, or make {chief} chief "
+                                  f"with {make}. {fix}"))  # fmt: skip
+        else:
+            change = f", or empty {chief_key}" if may_empty else ""
+            checks.append((False, f"{chief_key} is {chief}, but the {platform} roster has no "
+                                  f"chief: make {chief} chief with {make}{change}. {fix}"))  # fmt: skip
+    if found.not_on_roster:
+        ids = ", ".join(found.not_on_roster)
+        checks.append((False, f"{operators_key} lists {ids}, who have no role on the {platform} "
+                              f"roster (removed, or listed after it was filled): take them out "
+                              f"of {operators_key}, or add each with `snsbot roles set <user> "
+                              f"operator{_platform_flag(platform)}`. {fix}"))  # fmt: skip
+    if found.not_listed:
+        ids = ", ".join(found.not_listed)
+        checks.append((False, f"{ids} are operators on the {platform} roster but not in "
+                              f"{operators_key}: add them to {operators_key}, or empty it. "
+                              f"{fix}"))  # fmt: skip
+    roster = f"{platform} roster: chief {found.chief or '(none)'}"
+    return checks or [(True, f"{roster}; it agrees with {chief_key} and {operators_key}")]
+
+
+def _platform_flag(platform: str) -> str:
+    return "" if platform == "slack" else f" --platform {platform}"
+
+
+def _roster_checks(settings: Settings, teams: bool, engine) -> list[tuple[bool, str]]:
+    """The roster settings of the front end being checked against that front end's roster."""
+    with db.make_session_factory(engine)() as session:
+        if not teams:
+            return _check_roster(session, "slack", settings.chief, settings.operators,
+                                 ("SNSBOT_CHIEF", "SNSBOT_OPERATORS"))  # fmt: skip
+        from handlers.teams.settings import TeamsSettings
+
+        seed = TeamsSettings.from_env()
+        return _check_roster(session, "teams", seed.chief, seed.operators,
+                             ("SNSBOT_TEAMS_CHIEF", "SNSBOT_TEAMS_OPERATORS"))  # fmt: skip
+
+
+def _check_database(settings: Settings) -> tuple[list[tuple[bool, str]], object]:
+    """The database's migration state; the engine too when it is up to date."""
+    try:
+        engine = db.make_engine(settings.database_url)
+        current, head = db.migration_state(engine)
+    except Exception as error:
+        return [
+            (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
+        ], None
+    if current != head:
+        engine.dispose()
+        return [
+            (
+                False,
+                f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`",
+            )
+        ], None
+    return [(True, f"database {_safe_url(settings.database_url)} at migration {head}")], engine
+
+
 def cmd_doctor(args) -> int:
     settings = load_settings()
     checks: list[tuple[bool, str]] = []
@@ -480,24 +555,11 @@ def cmd_doctor(args) -> int:
         if not slack_problems:
             mode = "Socket Mode" if socket_mode else "HTTP mode"
             checks.append((True, f"Slack settings present ({mode})"))
-    try:
-        engine = db.make_engine(settings.database_url)
-        current, head = db.migration_state(engine)
-        if current == head:
-            checks.append(
-                (True, f"database {_safe_url(settings.database_url)} at migration {head}")
-            )
-        else:
-            checks.append(
-                (
-                    False,
-                    f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`",
-                )
-            )
-    except Exception as error:
-        checks.append(
-            (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
-        )
+    database_checks, engine = _check_database(settings)
+    checks += database_checks
+    if engine is not None:  # migrated: the roster can be read
+        checks += _roster_checks(settings, args.teams, engine)
+        engine.dispose()
     if settings.slack_bot_token:
         checks.append(_check_slack_token(settings))
     checks += _check_channels(settings)

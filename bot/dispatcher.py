@@ -13,6 +13,7 @@ from datetime import time as time_of_day
 from functools import partial
 
 from sqlalchemy import Row, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import notices, outbox, oversight, register, roles, schedule
@@ -462,12 +463,21 @@ class Dispatcher:
                 schedule.release_reminder(self.session_factory, kind, day)
 
     def _remind_rotations(self, now: datetime) -> None:
-        """Tell the chief of new credential-rotation tasks, and again each business day."""
-        with self.session_factory.begin() as session:
-            fresh = oversight.claim_unannounced_rotations(session)
-            items = oversight.open_rotations(session)
-            chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
+        """Tell the chief of new credential-rotation tasks, and again each business day.
+
+        Telling of new tasks counts as today's reminder, in the same transaction, so that another
+        process's housekeeping does not send the same list again a moment later.
+        """
         day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        try:
+            with self.session_factory.begin() as session:
+                fresh = oversight.claim_unannounced_rotations(session)
+                items = oversight.open_rotations(session)
+                chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
+                for platform in chiefs if fresh and day else ():
+                    schedule.note_reminder(session, f"rotation:{platform}", day, now)
+        except IntegrityError:  # another process noted today's reminder at the same moment
+            return
         if not items:
             return
         for platform, chief in chiefs.items():

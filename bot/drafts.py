@@ -150,11 +150,13 @@ def validate(
     offered: tuple[str, ...],
     now: datetime,
     lead: timedelta = timedelta(0),
-    groups: tuple[str, ...] = (),
+    *,
+    groups: tuple[str, ...],
 ) -> dict[str, tuple]:
     """Problems keyed by the form field; each is (message key, format arguments).
 
-    `groups` is the roster of registered groups: a group request must name one of them.
+    `groups` is the roster of registered groups (`groups.names`): a group request must name one
+    of them, always; with none registered no group request can be sent (policy §5(4)).
     """
     errors: dict[str, tuple] = {}
     if not draft.body:
@@ -176,9 +178,11 @@ def validate(
             errors["url"] = ("error.url_invalid", {})
     elif draft.source in SOURCES_NEEDING_URL:
         errors["url"] = ("error.url_required", {})
-    if draft.source == "group_request" and not draft.group_name:
+    if draft.source == "group_request" and not groups:
+        errors["group"] = ("error.group_none_registered", {})
+    elif draft.source == "group_request" and not draft.group_name:
         errors["group"] = ("error.group_required", {})
-    elif draft.source == "group_request" and groups and draft.group_name not in groups:
+    elif draft.source == "group_request" and draft.group_name not in groups:
         errors["group"] = ("error.group_unregistered", {})
     elif len(draft.group_name) > GROUP_MAX_CHARS:
         errors["group"] = ("error.too_long", {"max": GROUP_MAX_CHARS})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,11 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.models import CHIEF, DEPUTY, ROLES, Member, RotationTask
+from bot.models import CHIEF, DEPUTY, OPERATOR, ROLES, Member, RegisterEntry, RotationTask
+
+log = logging.getLogger(__name__)
 
 ROTATED_ACCOUNTS = ("x", "facebook", "blog", "slack")
 
 NONE = "none"  # `roles set <user> none` removes someone from the roster
+BOOTSTRAP = "bootstrap"  # the actor of the one seeding of an empty roster from the environment
+ROLE_CHANGED = "role_changed"  # the register's action for every roster change
 
 
 def role_of(session: Session, user_id: str, platform: str = "slack") -> str | None:
@@ -112,16 +117,24 @@ def set_away(
     return True
 
 
-def open_rotation_tasks(session: Session, reason: str, now: datetime) -> None:
-    """Policy §6: after a roster change every password and token must change; one task each."""
+def open_rotation_tasks(
+    session: Session, reason: str, now: datetime, *, actor: str, platform: str = "slack"
+) -> None:
+    """Policy §6: after a roster change every password and token must change; one task each.
+
+    The register records it (`rotation_opened`): the change, and the tasks it opened (an
+    account whose task is still open from an earlier change keeps that one task).
+    """
     open_accounts = set(
         session.execute(
             select(RotationTask.account).where(RotationTask.done_at.is_(None))
         ).scalars()
     )
-    for account in ROTATED_ACCOUNTS:
-        if account not in open_accounts:
-            session.add(RotationTask(account=account, reason=reason, opened_at=now))
+    opened = [account for account in ROTATED_ACCOUNTS if account not in open_accounts]
+    for account in opened:
+        session.add(RotationTask(account=account, reason=reason, opened_at=now))
+    register.append(session, at=now, actor=actor, action="rotation_opened", reason=reason,
+                    accounts=list(ROTATED_ACCOUNTS), opened=opened, platform=platform)  # fmt: skip
 
 
 def members(session: Session, platform: str = "slack") -> list[Member]:
@@ -137,7 +150,9 @@ def set_role(
 ) -> bool:
     """Give `user_id` a role (or `none` to remove them); True when something changed.
 
-    There is one chief: naming a new chief makes the previous one an operator.
+    There is one chief: naming a new chief makes the previous one an operator. Removing someone,
+    changing a role or replacing the chief opens the credential-rotation tasks (policy §6);
+    adding someone new, or the seeding from the environment, does not.
     """
     if role not in (*ROLES, NONE):
         raise ValueError(f"role must be one of {', '.join((*ROLES, NONE))}")
@@ -147,22 +162,9 @@ def set_role(
     before = member.role if member else NONE
     if before == role:
         return False
+    demoted = []
     if role == CHIEF:
-        for other in session.execute(
-            select(Member).where(Member.platform == platform, Member.role == CHIEF)
-        ).scalars():
-            if other.user_id != user_id:
-                other.role, other.updated_at = "operator", now
-                register.append(
-                    session,
-                    at=now,
-                    actor=actor,
-                    action="role_changed",
-                    user=other.user_id,
-                    before=CHIEF,
-                    after="operator",
-                    platform=platform,
-                )
+        demoted = _demote_other_chiefs(session, user_id, actor=actor, now=now, platform=platform)
     if role == NONE:
         session.delete(member)
     elif member is None:
@@ -171,32 +173,106 @@ def set_role(
         )
     else:
         member.role, member.updated_at = role, now
-    register.append(
-        session,
-        at=now,
-        actor=actor,
-        action="role_changed",
-        user=user_id,
-        before=before,
-        after=role,
-        platform=platform,
-    )
-    if before != NONE and actor != "bootstrap":  # someone left or changed role (policy §6)
-        open_rotation_tasks(session, f"{user_id}: {before} → {role}", now)
+    _record(session, user_id, before, role, actor=actor, now=now, platform=platform)
+    if actor != BOOTSTRAP and (before != NONE or demoted):  # someone left or changed (§6)
+        changes = [f"{u}: {CHIEF} → {OPERATOR}" for u in demoted] + [
+            f"{user_id}: {before} → {role}"
+        ]
+        open_rotation_tasks(session, ", ".join(changes), now, actor=actor, platform=platform)
     return True
+
+
+def _demote_other_chiefs(
+    session: Session, user_id: str, *, actor: str, now: datetime, platform: str
+) -> list[str]:
+    """Before `user_id` becomes chief: the previous chief becomes an operator."""
+    demoted = []
+    for other in session.execute(
+        select(Member).where(Member.platform == platform, Member.role == CHIEF)
+    ).scalars():
+        if other.user_id != user_id:
+            other.role, other.updated_at = OPERATOR, now
+            _record(session, other.user_id, CHIEF, OPERATOR, actor=actor, now=now,
+                    platform=platform)  # fmt: skip
+            demoted.append(other.user_id)
+    return demoted
+
+
+def _record(session: Session, user_id: str, before: str, after: str, *, actor: str,
+            now: datetime, platform: str) -> None:  # fmt: skip
+    register.append(session, at=now, actor=actor, action=ROLE_CHANGED, user=user_id,
+                    before=before, after=after, platform=platform)  # fmt: skip
+
+
+def ever_had_members(session: Session, platform: str = "slack") -> bool:
+    """True once anyone has had a role on this front end: the register keeps every role change."""
+    if session.execute(select(Member.id).where(Member.platform == platform).limit(1)).first():
+        return True
+    entry = RegisterEntry
+    return (
+        session.execute(
+            select(entry.id)
+            .where(entry.action == ROLE_CHANGED, entry.details["platform"].as_string() == platform)
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def bootstrap(
     session: Session, chief: str, operators: tuple[str, ...], now: datetime, platform: str = "slack"
-) -> None:
-    """Seed the roster from the environment; roles already in the database are kept.
+) -> bool:
+    """Seed a roster nobody has ever been on from the environment; True when it did.
 
-    Processes starting together queue on the register's head row first, so the second one
-    sees what the first seeded instead of inserting it again.
+    The environment seeds each front end's roster once, while the register holds no role change
+    of that front end. After that the roster in the database is the only truth: nobody removed
+    comes back and a changed setting changes nothing (`snsbot doctor` says where they differ).
+    Processes starting together queue on the register's head row first, so the second one sees
+    what the first seeded instead of seeding again.
     """
+    if not chief and not operators:
+        return False
     register.lock(session)
-    if chief and chief_id(session, platform) is None:
-        set_role(session, chief, CHIEF, actor="bootstrap", now=now, platform=platform)
+    if ever_had_members(session, platform):
+        return False
+    if chief:
+        set_role(session, chief, CHIEF, actor=BOOTSTRAP, now=now, platform=platform)
     for user_id in operators:
         if role_of(session, user_id, platform) is None:
-            set_role(session, user_id, "operator", actor="bootstrap", now=now, platform=platform)
+            set_role(session, user_id, OPERATOR, actor=BOOTSTRAP, now=now, platform=platform)
+    log.info("seeded the %s roster from the environment (once; the database rules from now on)",
+             platform)  # fmt: skip
+    return True
+
+
+@dataclass(frozen=True)
+class SeedCheck:
+    """How the environment's roster settings compare with the roster in the database."""
+
+    seeded: bool  # someone has had a role here: the settings no longer change the roster
+    chief: str | None  # the roster's chief
+    chief_differs: bool  # the settings name a chief the roster does not have
+    not_on_roster: tuple[str, ...]  # listed operators who have no role
+    not_listed: tuple[str, ...]  # the roster's operators the list leaves out (when it lists any)
+
+    @property
+    def agrees(self) -> bool:
+        return not (self.chief_differs or self.not_on_roster or self.not_listed)
+
+
+def compare_with_settings(
+    session: Session, chief: str, operators: tuple[str, ...], platform: str = "slack"
+) -> SeedCheck:
+    """What `snsbot doctor` reports: where the roster settings and the roster disagree."""
+    roster = {m.user_id: m.role for m in members(session, platform)}
+    current = chief_id(session, platform)
+    listed = (chief, *operators) if operators else ()
+    return SeedCheck(
+        seeded=ever_had_members(session, platform),
+        chief=current,
+        chief_differs=bool(chief) and chief != current,
+        not_on_roster=tuple(u for u in dict.fromkeys(operators) if u not in roster),
+        not_listed=tuple(
+            u for u, r in roster.items() if listed and r == OPERATOR and u not in listed
+        ),
+    )

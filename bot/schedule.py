@@ -121,6 +121,13 @@ def claim_reminder(session_factory, kind: str, day: str, now: datetime) -> bool:
     return True
 
 
+def note_reminder(session: Session, kind: str, day: str, now: datetime) -> None:
+    """In the caller's transaction: today's reminder of `kind` counts as sent (unless it was)."""
+    sent = select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
+    if session.execute(sent).first() is None:
+        session.add(ReminderLog(kind=kind, day=day, sent_at=now))
+
+
 def release_reminder(session_factory, kind: str, day: str) -> None:
     """Forget a claimed reminder that could not be sent, so it is tried again."""
     with session_factory.begin() as session:

@@ -290,7 +290,9 @@ def longest_content(body_char: str = "あ") -> DraftInput:
         ),
     )
     assert len(content.body) == drafts.BODY_MAX_CHARS
-    assert drafts.validate(content, ("x", "facebook", "blog"), NOW) == {}
+    assert (
+        drafts.validate(content, ("x", "facebook", "blog"), NOW, groups=(content.group_name,)) == {}
+    )
     return content
 
 
@@ -405,7 +407,7 @@ def test_card_limits_hold_for_text_that_grows_when_escaped(msg):
 def test_card_fields_hold_a_url_of_the_maximum_length(msg):
     """Found as a bug: a 2000-character URL overflowed its card field (Slack allows 2000)."""
     content = DraftInput(body="お知らせ", channels=("facebook",), url=LONGEST_URL)
-    assert drafts.validate(content, ("facebook",), NOW) == {}
+    assert drafts.validate(content, ("facebook",), NOW, groups=()) == {}
     _, card = cards.approval_card(msg, snapshot(content))
     assert_within_slack_limits(card)
 

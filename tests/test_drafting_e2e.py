@@ -10,10 +10,17 @@ from conftest import CHIEF, OPERATOR, STRANGER
 from drafting import click, draft_values
 from sqlalchemy import func, select
 
+from bot import groups
 from bot.models import Draft
 
 FUTURE = int(time.time()) + 3600
 PAST = int(time.time()) - 60
+
+
+def register_group(app, name: str = "和光こども食堂") -> None:
+    """A registered group (policy §5(4)): a group request must name one."""
+    with app.services.session_factory.begin() as session:
+        groups.add(session, name, contact="", site="", actor="cli", now=app.services.clock())
 
 
 def drafts_stored(app) -> int:
@@ -39,6 +46,7 @@ def drafts_stored(app) -> int:
     ],
 )
 def test_each_invalid_field_is_named_inline_in_japanese(app, fields, block_id, words):
+    register_group(app)
     response = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(**fields))
     assert response.status_code == 200
     answer = response.json()
@@ -65,6 +73,7 @@ def test_each_invalid_field_is_named_inline_in_japanese(app, fields, block_id, w
     ],
 )
 def test_valid_drafts_are_accepted(app, fields):
+    register_group(app)
     response = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(**fields))
     assert response.status_code == 200 and response.text == ""
     assert drafts_stored(app) == 1

@@ -17,6 +17,7 @@ LONG_URL = "https://example.jp/" + "a" * 81  # 100 characters; X counts any URL 
 assert len(LONG_URL) == 100
 
 
+GROUPS = ("和光みどりの会",)  # the registered groups (policy §5(4))
 GROUP_PAPERS = {"group_date": "2026-11-20", "group_draft": "団体から届いた原稿"}
 
 
@@ -28,7 +29,7 @@ def draft(**fields) -> DraftInput:
 
 def errors_of(d: DraftInput, offered=OFFERED, now=NOW) -> dict[str, str]:
     """validate() reduced to {field: message key}."""
-    return {name: key for name, (key, _args) in validate(d, offered, now).items()}
+    return {name: key for name, (key, _args) in validate(d, offered, now, groups=GROUPS).items()}
 
 
 VALID = [
@@ -56,7 +57,7 @@ VALID = [
 
 @pytest.mark.parametrize("d", VALID)
 def test_valid_drafts_have_no_errors(d):
-    assert validate(d, OFFERED, NOW) == {}
+    assert validate(d, OFFERED, NOW, groups=GROUPS) == {}
 
 
 INVALID = [
@@ -132,8 +133,22 @@ def test_channel_offered_elsewhere_but_not_now_is_refused():
     }
 
 
+@pytest.mark.parametrize("group_name", ["和光みどりの会", "どこかの会", ""])
+def test_with_no_group_registered_no_group_request_passes(group_name):
+    """Found as a bug: with an empty roster of groups any typed group was accepted (§5(4))."""
+    d = draft(source="group_request", url=URL, group_name=group_name, **GROUP_PAPERS)
+    assert validate(d, OFFERED, NOW, groups=()) == {"group": ("error.group_none_registered", {})}
+
+
+def test_with_no_group_registered_other_sources_pass():
+    assert validate(draft(), OFFERED, NOW, groups=()) == {}
+    assert validate(draft(source="hp_update", url=URL), OFFERED, NOW, groups=()) == {}
+
+
 def test_x_too_long_reports_weight_and_max():
-    key, args = validate(draft(body="あ" * 141, channels=("x",)), OFFERED, NOW)["body"]
+    key, args = validate(draft(body="あ" * 141, channels=("x",)), OFFERED, NOW, groups=GROUPS)[
+        "body"
+    ]
     assert key == "error.x_too_long"
     assert args == {"weight": 282, "max": 280}
 
@@ -248,7 +263,7 @@ class _Html(HTMLParser):
 )
 def test_blog_link_is_one_well_formed_href(url):
     d = draft(body="お知らせ", url=url, channels=("blog",))
-    assert validate(d, OFFERED, NOW) == {}
+    assert validate(d, OFFERED, NOW, groups=GROUPS) == {}
     parsed = _Html(payloads(d, 1, 1)["blog"]["content"])
     assert parsed.hrefs == [url]
 
@@ -257,7 +272,7 @@ def test_blog_link_with_quotes_in_the_url_is_refused_or_kept_inside_the_href():
     """Found as a bug: the URL went into href="..." unescaped, and validate() accepted '"'."""
     url = 'https://example.jp/a"onmouseover="alert(1)'
     d = draft(url=url, channels=("blog",))
-    if validate(d, OFFERED, NOW):
+    if validate(d, OFFERED, NOW, groups=GROUPS):
         return  # refusing such a URL is a fine answer
     assert _Html(payloads(d, 1, 1)["blog"]["content"]).hrefs == [url]
 

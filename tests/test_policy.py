@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, running_app
 from drafting import card_button, click, draft_values
 from sqlalchemy import select
 
-from bot import groups, roles
+from bot import drafts, groups, roles
 from bot.cli import main
+from bot.dispatcher import Dispatcher
+from bot.drafts import DraftInput
+from bot.messages import Messages
 from bot.models import Decision, Publication, RegisterEntry, RotationTask
+
+NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
 DEPUTY = OPERATOR2
 
@@ -121,6 +127,35 @@ def test_a_roster_change_opens_rotation_tasks_and_the_chief_marks_each(
     assert len([c for c in app.fake.calls("chat.postMessage") if "方針 6" in c.params["text"]]) == 1
 
 
+class RotationNotifier:
+    """Records what the chief is told of credential changes."""
+
+    def __init__(self):
+        self.asked: list[tuple[str, list[str]]] = []
+
+    def ask_rotation(self, user_id: str, items) -> None:
+        self.asked.append((user_id, [item.account for item in items]))
+
+
+def test_new_rotation_tasks_are_told_once_however_many_processes_look(factory):
+    """Found as a bug: a second process's housekeeping sent the same list again as the daily
+    reminder, a moment after the first one announced the new tasks."""
+    at = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)  # a Friday, 12:00 in Japan: reminders are due
+    with factory.begin() as session:
+        roles.set_role(session, OPERATOR2, roles.NONE, actor="cli", now=at)
+    told = RotationNotifier()
+    processes = [Dispatcher(factory, {}, {"slack": told}, Messages("ja"), lambda: at,
+                            reminder_at=time(9, 30)) for _ in range(2)]  # fmt: skip
+    for dispatcher in processes:
+        dispatcher.housekeeping()
+    assert told.asked == [(CHIEF, ["x", "facebook", "blog", "slack"])]
+    later = at + timedelta(days=3)  # the next business day: reminded again, once
+    for dispatcher in processes:
+        dispatcher.clock = lambda: later
+        dispatcher.housekeeping()
+    assert len(told.asked) == 2
+
+
 def test_adding_an_operator_opens_no_rotation_task(app):
     with app.services.session_factory.begin() as session:
         roles.set_role(session, "UNEWCOMER", "operator", actor="cli", now=app.services.clock())
@@ -172,6 +207,40 @@ def test_group_request_needs_a_registered_group_with_its_date_and_draft(
     with app.services.session_factory.begin() as session:
         assert groups.remove(session, "和光みどりの会", actor="cli", now=app.services.clock())
     assert [e.details["group"] for e in entries(app, "group_removed")] == ["和光みどりの会"]
+
+
+GROUP_FIELDS = {"source": "group_request", "url": "https://midori.example.jp/event",
+                "group_date": "2026-11-20", "group_draft": "みどりの会からの原稿です"}  # fmt: skip
+
+
+def test_with_no_group_registered_a_group_request_is_refused_inline(app):
+    """Found as a bug: with no registered group at all, any typed group was accepted (§5(4))."""
+    app.slack.command(OPERATOR, "")
+    form = app.fake.wait_for("views.open")[0].params["view"]
+    group = next(b for b in form["blocks"] if b["block_id"] == "group")
+    assert "snsbot groups add" in group["hint"]["text"] and "まだない" in group["hint"]["text"]
+    for typed in ("和光みどりの会", ""):
+        values = draft_values(**GROUP_FIELDS, group=typed)
+        answer = app.slack.view_submission(OPERATOR, "draft_submit", values).json()
+        assert answer["response_action"] == "errors"
+        assert "登録団体がまだ 1 つもない" in answer["errors"]["group"]
+        assert "`snsbot groups add 団体名`" in answer["errors"]["group"]
+    assert not entries(app, "submitted")
+    assert not any(c.params["channel"] == CHIEF for c in app.fake.calls("chat.postMessage"))
+
+
+def test_group_requests_are_checked_against_the_roster_in_the_database(factory):
+    """The same core check for every front end: `groups.names` read, then `drafts.validate`."""
+    content = DraftInput(body="お知らせ", channels=("x",), group_name="和光みどりの会",
+                         **GROUP_FIELDS)  # fmt: skip
+    with factory() as session:
+        registered = groups.names(session)
+    errors = drafts.validate(content, ("x",), NOW, groups=registered)
+    assert errors == {"group": ("error.group_none_registered", {})}
+    with factory.begin() as session:
+        groups.add(session, "和光みどりの会", contact="", site="", actor="cli", now=NOW)
+    with factory() as session:
+        assert drafts.validate(content, ("x",), NOW, groups=groups.names(session)) == {}
 
 
 def test_blog_footer_is_appended_to_blog_posts(settings, fake_slack):

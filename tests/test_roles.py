@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import db, register, roles
+from bot import db, oversight, register, roles
 from bot.cli import main
 from bot.models import CHIEF, OPERATOR, RegisterEntry
 
@@ -78,15 +78,16 @@ def test_later_bootstrap_keeps_the_existing_chief_and_roles(factory):
     assert len(role_changes(factory)) == changes  # nothing changed, nothing recorded
 
 
-def test_bootstrap_adds_new_operators_only(factory):
+def test_after_the_seeding_new_operators_come_from_the_roster_commands_only(factory):
     bootstrap(factory, BOSS, (OP1,))
     bootstrap(factory, BOSS, (OP1, OP2), now=NOW + timedelta(days=1))
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR}  # the settings seed an empty roster
+    set_role(factory, OP2, OPERATOR, now=NOW + timedelta(days=1))
     assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR, OP2: OPERATOR}
     assert [c[1] for c in role_changes(factory)].count(OP1) == 1
 
 
 def test_bootstrap_does_not_demote_a_chief_listed_as_operator(factory):
-    bootstrap(factory, BOSS, ())
     bootstrap(factory, BOSS, (BOSS, OP1))
     assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR}
 
@@ -149,6 +150,143 @@ def test_roles_are_per_platform(factory):
         assert roles.role_of(session, "29:teams-user") is None
 
 
+# -- the environment seeds an empty roster once (found as a bug: removed people came back) -----
+
+
+def test_a_removed_operator_stays_removed(factory):
+    bootstrap(factory, BOSS, (OP1, OP2))
+    set_role(factory, OP1, roles.NONE)
+    bootstrap(factory, BOSS, (OP1, OP2), now=NOW + timedelta(days=1))  # the next process
+    assert roster(factory) == {BOSS: CHIEF, OP2: OPERATOR}
+    assert role_changes(factory)[-1] == ("cli", OP1, OPERATOR, "none")
+
+
+def test_a_removed_chief_stays_removed(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    set_role(factory, BOSS, roles.NONE)
+    bootstrap(factory, BOSS, (OP1,), now=NOW + timedelta(days=1))
+    assert roster(factory) == {OP1: OPERATOR}
+    with factory() as session:
+        assert roles.chief_id(session) is None
+
+
+def test_a_roster_emptied_by_hand_is_not_seeded_again(factory):
+    """Never seeded and everyone removed look alike in `members`: the register tells them apart."""
+    bootstrap(factory, BOSS, (OP1,))
+    set_role(factory, OP1, roles.NONE)
+    set_role(factory, BOSS, roles.NONE)
+    with factory() as session:
+        assert roles.ever_had_members(session) is True
+    with factory.begin() as session:
+        assert roles.bootstrap(session, BOSS, (OP1,), NOW + timedelta(days=1)) is False
+    assert roster(factory) == {}
+
+
+def test_a_roster_filled_by_hand_is_never_seeded(factory):
+    set_role(factory, OP1, OPERATOR)
+    set_role(factory, OP1, roles.NONE)
+    bootstrap(factory, BOSS, (OP2,))
+    assert roster(factory) == {}
+
+
+def test_each_front_end_is_seeded_once_on_its_own(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    teams_op = "29:teams-operator"
+    with factory.begin() as session:
+        assert roles.bootstrap(session, "29:teams-chief", (teams_op,), NOW, "teams") is True
+        roles.set_role(session, teams_op, roles.NONE, actor="cli", now=NOW, platform="teams")
+    with factory.begin() as session:
+        assert roles.bootstrap(session, "29:teams-chief", (teams_op,), NOW, "teams") is False
+        assert roles.role_of(session, teams_op, "teams") is None
+        assert roles.chief_id(session, "teams") == "29:teams-chief"
+    assert roster(factory) == {BOSS: CHIEF, OP1: OPERATOR}
+
+
+def test_the_settings_are_compared_with_the_roster(factory):
+    with factory() as session:
+        assert roles.compare_with_settings(session, BOSS, (OP1,)).seeded is False
+    bootstrap(factory, BOSS, (OP1, OP2))
+    with factory() as session:
+        assert roles.compare_with_settings(session, BOSS, (OP1, OP2)).agrees
+    set_role(factory, OP2, roles.NONE)
+    set_role(factory, NEW_BOSS, CHIEF)
+    set_role(factory, "UOP00003", OPERATOR)
+    with factory() as session:
+        found = roles.compare_with_settings(session, BOSS, (OP1, OP2))
+    assert found.seeded and not found.agrees
+    assert (found.chief, found.chief_differs) == (NEW_BOSS, True)
+    assert found.not_on_roster == (OP2,)
+    assert found.not_listed == ("UOP00003",)  # BOSS, now an operator, is named in the settings
+
+
+# -- credential changes (policy §6) ----------------------------------------------------------
+
+
+def open_tasks(factory) -> dict[str, str]:
+    with factory() as session:
+        return {item.account: item.reason for item in oversight.open_rotations(session)}
+
+
+def rotation_entries(factory) -> list[dict]:
+    with factory() as session:
+        rows = session.execute(
+            select(RegisterEntry)
+            .where(RegisterEntry.action == "rotation_opened")
+            .order_by(RegisterEntry.seq)
+        ).scalars()
+        return [{"actor": e.actor, **e.details} for e in rows]
+
+
+ALL_ACCOUNTS = ["x", "facebook", "blog", "slack"]
+
+
+@pytest.mark.parametrize(
+    ("user", "role", "reason"),
+    [
+        pytest.param(NEW_BOSS, CHIEF, f"{BOSS}: chief → operator, {NEW_BOSS}: none → chief",
+                     id="a new chief from outside"),
+        pytest.param(OP1, CHIEF, f"{BOSS}: chief → operator, {OP1}: operator → chief",
+                     id="an operator becomes chief"),
+        pytest.param(BOSS, OPERATOR, f"{BOSS}: chief → operator", id="the chief steps down"),
+        pytest.param(BOSS, roles.NONE, f"{BOSS}: chief → none", id="the chief leaves"),
+        pytest.param(OP1, roles.NONE, f"{OP1}: operator → none", id="an operator leaves"),
+        pytest.param(OP1, "deputy", f"{OP1}: operator → deputy", id="a role changes"),
+    ],
+)  # fmt: skip
+def test_every_change_of_the_chief_removal_or_role_change_opens_the_tasks(
+    factory, user, role, reason
+):
+    bootstrap(factory, BOSS, (OP1,))
+    assert open_tasks(factory) == {}
+    set_role(factory, user, role, actor="UADMIN01")
+    assert open_tasks(factory) == dict.fromkeys(ALL_ACCOUNTS, reason)
+    assert rotation_entries(factory) == [
+        {"actor": "UADMIN01", "reason": reason, "accounts": ALL_ACCOUNTS,
+         "opened": ALL_ACCOUNTS, "platform": "slack"}
+    ]  # fmt: skip
+    with factory() as session:
+        assert register.verify(session) == []
+
+
+def test_adding_someone_or_the_seeding_opens_no_task(factory):
+    bootstrap(factory, BOSS, (OP1,))
+    set_role(factory, OP2, OPERATOR)
+    set_role(factory, "UDEPUTY1", "deputy")
+    assert open_tasks(factory) == {} and rotation_entries(factory) == []
+
+
+def test_a_change_while_tasks_are_open_keeps_one_task_per_account(factory):
+    bootstrap(factory, BOSS, (OP1, OP2))
+    set_role(factory, OP1, roles.NONE)
+    with factory.begin() as session:
+        task = oversight.open_rotations(session)[0]
+        oversight.mark_rotated(session, task.task_id, actor=BOSS, now=NOW)
+    set_role(factory, OP2, roles.NONE)
+    assert len(open_tasks(factory)) == 4
+    assert open_tasks(factory)[task.account] == f"{OP2}: operator → none"
+    assert [e["opened"] for e in rotation_entries(factory)] == [ALL_ACCOUNTS, [task.account]]
+
+
 # -- the CLI ---------------------------------------------------------------------------------
 
 
@@ -189,3 +327,35 @@ def test_cli_bootstraps_from_the_environment(factory, cli_env, monkeypatch, caps
     assert main(["roles", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert f"{BOSS}\tchief" in lines and f"{OP1}\toperator" in lines and f"{OP2}\toperator" in lines
+
+
+def test_cli_a_removed_operator_does_not_come_back(factory, cli_env, monkeypatch, capsys):
+    """Found as a bug: every snsbot command added SNSBOT_OPERATORS back to the roster."""
+    monkeypatch.setenv("SNSBOT_CHIEF", BOSS)
+    monkeypatch.setenv("SNSBOT_OPERATORS", f"{OP1},{OP2}")
+    assert main(["roles", "list"]) == 0  # the first command seeds the empty roster
+    assert main(["roles", "set", OP1, "none"]) == 0
+    assert main(["roles", "set", BOSS, "none"]) == 0
+    capsys.readouterr()
+    assert main(["roles", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{OP2}\toperator"]
+    assert main(["audit", "verify"]) == 0
+    assert [c for c in role_changes(factory) if c[0] == "bootstrap"] == [
+        ("bootstrap", BOSS, "none", CHIEF),
+        ("bootstrap", OP1, "none", OPERATOR),
+        ("bootstrap", OP2, "none", OPERATOR),
+    ]
+
+
+def test_cli_replacing_the_chief_opens_the_credential_tasks(factory, cli_env, monkeypatch, capsys):
+    """Found as a bug: `roles set <new> chief` demoted the old chief and opened no task (§6)."""
+    monkeypatch.setenv("SNSBOT_CHIEF", BOSS)
+    assert main(["roles", "set", NEW_BOSS, "chief"]) == 0
+    assert main(["credentials", "status"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{NEW_BOSS} is now chief"
+    assert [line.split("\t")[0] for line in lines[1:]] == ["x", "facebook", "blog", "slack"]
+    assert all(f"{BOSS}: chief → operator, {NEW_BOSS}: none → chief" in x for x in lines[1:])
+    assert [e["actor"] for e in rotation_entries(factory)] == ["cli"]
+    assert main(["roles", "list"]) == 0  # SNSBOT_CHIEF does not take the chair back
+    assert f"{NEW_BOSS}\tchief" in capsys.readouterr().out.splitlines()

@@ -50,7 +50,11 @@ def register(app, services: Services) -> None:
             with services.session_factory() as session:
                 registered = groups.names(session)
             errors = drafts.validate(
-                content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
+                content,
+                CHANNELS,
+                services.clock(),
+                services.settings.schedule_lead,
+                groups=registered,
             ) | unreadable(values)
             if errors:
                 return ack(response_action="errors", errors=slack_errors(errors, msg))

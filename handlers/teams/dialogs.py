@@ -84,7 +84,7 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         registered = groups.names(session)
     msg = messages_for(user.locale, services.settings.locale)
     errors = drafts.validate(
-        content, CHANNELS, services.clock(), services.settings.schedule_lead, registered
+        content, CHANNELS, services.clock(), services.settings.schedule_lead, groups=registered
     )
     errors.update(problems)
     if errors:

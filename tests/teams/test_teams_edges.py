@@ -309,3 +309,21 @@ def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
     assert answer["value"] == Messages("ja")("error.internal"), answer
     with teams.services.session_factory() as session:
         assert session.get(Draft, draft_id).status == "pending"
+
+
+def test_a_teams_operator_removed_stays_removed_after_a_restart(settings, connector):
+    """Found as a bug: each start added SNSBOT_TEAMS_OPERATORS back to the Teams roster."""
+    from bot import roles
+
+    seed = teams_settings(connector)
+    with running_teams(settings, seed, connector) as first:
+        factory, now = first.services.session_factory, first.services.clock()
+    with factory.begin() as session:
+        assert roles.role_of(session, OPERATOR.aad, "teams") == "operator"
+        roles.set_role(session, OPERATOR.aad, roles.NONE, actor="cli", now=now, platform="teams")
+    with running_teams(settings, seed, connector) as again:
+        with again.services.session_factory() as session:
+            assert roles.role_of(session, OPERATOR.aad, "teams") is None
+            assert roles.chief_id(session, "teams") == CHIEF.aad
+        answer = again.client.invoke(OPERATOR, "task/fetch", {"data": {"verb": "open_draft"}})
+        assert "運用者として登録されていません" in json.dumps(answer, ensure_ascii=False)

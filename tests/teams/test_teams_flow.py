@@ -193,6 +193,26 @@ def test_invalid_input_shows_the_form_again_with_the_value_kept(teams):
         assert session.query(Draft).count() == 0
 
 
+def test_with_no_group_registered_a_group_request_shows_the_form_again(teams):
+    """Found as a bug: with no registered group at all, any typed group was accepted (§5(4))."""
+    form = teams.client.open_form(OPERATOR)
+    at = next(i for i, e in enumerate(form["body"]) if e.get("id") == "group")
+    assert "snsbot groups add" in form["body"][at + 1]["text"]
+    answer = teams.client.submit_form(
+        OPERATOR, form, body="みどりの会のお知らせ", url="https://midori.example.jp/event",
+        source="group_request", group="和光みどりの会", group_date="2026-11-20",
+        group_draft="みどりの会からの原稿です",
+    )  # fmt: skip
+    body = answer["task"]["value"]["card"]["content"]["body"]
+    at = next(i for i, e in enumerate(body) if e.get("id") == "group")
+    assert body[at]["value"] == "和光みどりの会"
+    error = body[at + 2]
+    assert error.get("color") == "attention"
+    assert "登録団体がまだ 1 つもない" in error["text"] and "snsbot groups add" in error["text"]
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 0
+
+
 def test_the_same_form_submitted_twice_is_one_draft(teams):
     form = teams.client.open_form(OPERATOR)
     first = teams.client.submit_form(OPERATOR, form, body="一度だけ")
