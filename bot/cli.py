@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
-from bot import db, engagement, feed, groups, moderation, oversight, register, roles
+from bot import db, dbcheck, engagement, feed, groups, moderation, oversight, register, roles
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -47,6 +47,7 @@ def assemble(
     `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
     """
     services = build_services(settings, clock=clock, migrate=migrate)
+    dbcheck.check_writable(services.engine)  # say so now, not at the first decision
     notifiers, app, periodic, fetch_file = {}, None, (), None
     if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
         from handlers.slack import server
@@ -421,6 +422,22 @@ def _check_teams() -> list[tuple[bool, str]]:
     return problems or [(True, f"Teams settings present (app {teams.app_id})")]
 
 
+def _check_database(url: str) -> tuple[bool, str]:
+    try:
+        engine = db.make_engine(url)
+        current, head = db.migration_state(engine)
+        if current != head:
+            return False, (
+                f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`"
+            )
+        dbcheck.check_writable(engine)
+    except dbcheck.DatabaseUnusable as error:
+        return False, str(error)
+    except Exception as error:
+        return False, dbcheck.explain(error, url)
+    return True, f"database {_safe_url(url)} at migration {head}, writable"
+
+
 def cmd_doctor(args) -> int:
     settings = load_settings()
     checks: list[tuple[bool, str]] = []
@@ -435,24 +452,7 @@ def cmd_doctor(args) -> int:
         if not slack_problems:
             mode = "Socket Mode" if socket_mode else "HTTP mode"
             checks.append((True, f"Slack settings present ({mode})"))
-    try:
-        engine = db.make_engine(settings.database_url)
-        current, head = db.migration_state(engine)
-        if current == head:
-            checks.append(
-                (True, f"database {_safe_url(settings.database_url)} at migration {head}")
-            )
-        else:
-            checks.append(
-                (
-                    False,
-                    f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`",
-                )
-            )
-    except Exception as error:
-        checks.append(
-            (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
-        )
+    checks.append(_check_database(settings.database_url))
     if settings.slack_bot_token:
         checks.append(_check_slack_token(settings))
     checks += _check_channels(settings)
@@ -556,10 +556,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print(README_HINT, file=sys.stderr)
         return 2
-    except OperationalError as error:
-        print(
-            f"snsbot cannot reach the database ({type(error.orig).__name__}). "
-            "Check DATABASE_URL and that the server is running.",
-            file=sys.stderr,
-        )
+    except dbcheck.DatabaseUnusable as error:
+        print(f"snsbot {error}", file=sys.stderr)
+        return 1
+    except DatabaseError as error:
+        if not dbcheck.is_unusable(error):
+            raise
+        print(f"snsbot {dbcheck.explain(error, load_settings().database_url)}", file=sys.stderr)
         return 1

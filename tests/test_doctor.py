@@ -75,3 +75,16 @@ def test_a_token_of_the_wrong_account_is_a_cross(env, capsys, database_url):
     assert code == 1
     assert any(line.startswith("✗ X:") and "@someone_else" in line for line in lines)
     assert not any(X_ENV["X_API_SECRET"] in line for line in lines)
+
+
+def test_a_read_only_or_missing_database_says_what_is_wrong(env, capsys, tmp_path):
+    path = tmp_path / "copy.db"
+    db.upgrade(db.make_engine(f"sqlite:///{path}"))
+    env.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
+    code, lines = doctor(capsys)
+    assert code == 1
+    assert f"✗ cannot use the database: the SQLite file {path} is read-only" in "\n".join(lines)
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/gone/snsbot.db")
+    code, lines = doctor(capsys)
+    assert code == 1
+    assert f"the directory {tmp_path}/gone does not exist" in "\n".join(lines)
