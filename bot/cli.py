@@ -190,9 +190,13 @@ def _run_teams(args) -> int:
         from handlers.teams.settings import TeamsSettings
     except ImportError:
         raise ConfigError(["Teams support is not installed: pip install -e '.[teams]'"]) from None
-    socket_mode = not args.http and bool(load_settings().slack_app_token)
-    settings = _settings_or_exit(socket_mode if args.slack else None)
+    socket_mode = not args.http and bool(load_settings().slack_app_token)  # reads .env too
     teams = TeamsSettings.from_env()
+    refusal = teams.anonymous_refusal(args.host)
+    if refusal:  # first of all: a production install switched to test mode must not serve
+        log.error("snsbot cannot start: %s", refusal)
+        return 2
+    settings = _settings_or_exit(socket_mode if args.slack else None)
     if teams.problems():
         raise ConfigError(teams.problems())
     runtime = assemble(settings, slack=args.slack, teams=teams)
@@ -419,6 +423,8 @@ def _check_teams() -> list[tuple[bool, str]]:
         problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
     if teams.anonymous:
         problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
+        if teams.anonymous_refusal():
+            problems.append((False, f"`snsbot run --teams` refuses: {teams.anonymous_refusal()}"))
     return problems or [(True, f"Teams settings present (app {teams.app_id})")]
 
 
