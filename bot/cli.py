@@ -197,8 +197,9 @@ def _run_teams(args) -> int:
         log.error("snsbot cannot start: %s", refusal)
         return 2
     settings = _settings_or_exit(socket_mode if args.slack else None)
-    if teams.problems():
-        raise ConfigError(teams.problems())
+    problems = teams.problems() + [p for p in [teams_server.service_url_problem(teams)] if p]
+    if problems:
+        raise ConfigError(problems)
     runtime = assemble(settings, slack=args.slack, teams=teams)
     _check_accounts_in_background(runtime)
     if not args.no_worker:
@@ -418,9 +419,11 @@ def _check_teams() -> list[tuple[bool, str]]:
     teams = TeamsSettings.from_env()
     problems = [(False, p) for p in teams.problems()]
     try:
-        import microsoft_agents.hosting.aiohttp  # noqa: F401
+        from handlers.teams.server import service_url_problem
     except ImportError:
         problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
+    else:
+        problems += [(False, p) for p in [service_url_problem(teams)] if p]
     if teams.anonymous:
         problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
         if teams.anonymous_refusal():

@@ -62,6 +62,17 @@ def service_url_check(settings: TeamsSettings) -> OutboundHostValidator:
     return LoopbackServiceUrls() if settings.anonymous else OutboundHostValidator(enabled=True)
 
 
+def service_url_problem(settings: TeamsSettings) -> str | None:
+    """Why SNSBOT_TEAMS_SERVICE_URL (where new chats are opened) would never be called."""
+    if service_url_check(settings).is_allowed(settings.service_url):
+        return None
+    allowed = "a loopback address" if settings.anonymous else "a Microsoft Bot Connector host"
+    return (
+        f"SNSBOT_TEAMS_SERVICE_URL={settings.service_url} is not {allowed}: the outbound host "
+        "check refuses it, so no chat could be opened there."
+    )
+
+
 def refuse(reason: str) -> ConfigError:
     log.error("snsbot cannot start: %s", reason)
     return ConfigError([reason])

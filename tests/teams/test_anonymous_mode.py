@@ -104,6 +104,20 @@ def test_assembly_refuses_anonymous_mode_beside_credentials_or_off_loopback(
     assert TeamsSettings(anonymous=True, tenant_id="t").anonymous_refusal("::1") is None
 
 
+def test_run_teams_refuses_a_service_url_the_check_refuses(tmp_path, connector):
+    env = clean_env(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path}/snsbot.db",
+        SNSBOT_TEAMS_CHIEF=CHIEF.aad,
+        SNSBOT_TEAMS_SERVICE_URL="http://10.1.2.3/",
+        **ANONYMOUS,
+    )
+    refused, code, stderr = start_teams(tmp_path, env)
+    assert refused and code == 2, stderr
+    assert "SNSBOT_TEAMS_SERVICE_URL=http://10.1.2.3/ is not a loopback address" in stderr
+    assert "Traceback" not in stderr
+
+
 def test_the_outbound_host_check_is_on_in_every_mode(connector):
     anonymous = teams_server.service_url_check(teams_settings(connector))
     assert anonymous.enabled and anonymous.is_allowed(connector.base_url)
