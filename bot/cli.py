@@ -14,9 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError
 
-from bot import db, engagement, feed, groups, moderation, oversight, register, roles, workers
+from bot import (
+    db,
+    dbcheck,
+    engagement,
+    feed,
+    groups,
+    moderation,
+    oversight,
+    register,
+    roles,
+    workers,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.dispatcher import Dispatcher
 from bot.messages import JST
@@ -48,6 +59,7 @@ def assemble(
     `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
     """
     services = build_services(settings, clock=clock, migrate=migrate)
+    dbcheck.check_writable(services.engine)  # say so now, not at the first decision
     heartbeat = workers.Heartbeat(
         services.session_factory,
         clock,
@@ -206,11 +218,16 @@ def _run_teams(args) -> int:
         from handlers.teams.settings import TeamsSettings
     except ImportError:
         raise ConfigError(["Teams support is not installed: pip install -e '.[teams]'"]) from None
-    socket_mode = not args.http and bool(load_settings().slack_app_token)
-    settings = _settings_or_exit(socket_mode if args.slack else None)
+    socket_mode = not args.http and bool(load_settings().slack_app_token)  # reads .env too
     teams = TeamsSettings.from_env()
-    if teams.problems():
-        raise ConfigError(teams.problems())
+    refusal = teams.anonymous_refusal(args.host)
+    if refusal:  # first of all: a production install switched to test mode must not serve
+        log.error("snsbot cannot start: %s", refusal)
+        return 2
+    settings = _settings_or_exit(socket_mode if args.slack else None)
+    problems = teams.problems() + [p for p in [teams_server.service_url_problem(teams)] if p]
+    if problems:
+        raise ConfigError(problems)
     runtime = assemble(settings, slack=args.slack, teams=teams)
     _check_accounts_in_background(runtime)
     if not args.no_worker:
@@ -458,11 +475,15 @@ def _check_teams() -> list[tuple[bool, str]]:
     teams = TeamsSettings.from_env()
     problems = [(False, p) for p in teams.problems()]
     try:
-        import microsoft_agents.hosting.aiohttp  # noqa: F401
+        from handlers.teams.server import service_url_problem
     except ImportError:
         problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
+    else:
+        problems += [(False, p) for p in [service_url_problem(teams)] if p]
     if teams.anonymous:
         problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
+        if teams.anonymous_refusal():
+            problems.append((False, f"`snsbot run --teams` refuses: {teams.anonymous_refusal()}"))
     return problems or [(True, f"Teams settings present (app {teams.app_id})")]
 
 
@@ -522,23 +543,31 @@ def _roster_checks(settings: Settings, teams: bool, engine) -> list[tuple[bool, 
 
 
 def _check_database(settings: Settings) -> tuple[list[tuple[bool, str]], object]:
-    """The database's migration state; the engine too when it is up to date."""
+    """The database's migration state and whether it can be written; the engine when usable."""
+    url = settings.database_url
+    engine = None
     try:
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(url)
         current, head = db.migration_state(engine)
+        if current != head:
+            engine.dispose()
+            return [
+                (
+                    False,
+                    f"database is at migration {current}, code needs {head}: "
+                    "run `snsbot db upgrade`",
+                )
+            ], None
+        dbcheck.check_writable(engine)
+    except dbcheck.DatabaseUnusable as error:
+        if engine is not None:
+            engine.dispose()
+        return [(False, str(error))], None
     except Exception as error:
-        return [
-            (False, f"cannot open the database ({type(error).__name__}): check DATABASE_URL")
-        ], None
-    if current != head:
-        engine.dispose()
-        return [
-            (
-                False,
-                f"database is at migration {current}, code needs {head}: run `snsbot db upgrade`",
-            )
-        ], None
-    return [(True, f"database {_safe_url(settings.database_url)} at migration {head}")], engine
+        if engine is not None:
+            engine.dispose()
+        return [(False, dbcheck.explain(error, url))], None
+    return [(True, f"database {_safe_url(url)} at migration {head}, writable")], engine
 
 
 def cmd_doctor(args) -> int:
@@ -674,10 +703,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print(README_HINT, file=sys.stderr)
         return 2
-    except OperationalError as error:
-        print(
-            f"snsbot cannot reach the database ({type(error.orig).__name__}). "
-            "Check DATABASE_URL and that the server is running.",
-            file=sys.stderr,
-        )
+    except dbcheck.DatabaseUnusable as error:
+        print(f"snsbot {error}", file=sys.stderr)
+        return 1
+    except DatabaseError as error:
+        if not dbcheck.is_unusable(error):
+            raise
+        print(f"snsbot {dbcheck.explain(error, load_settings().database_url)}", file=sys.stderr)
         return 1

@@ -101,6 +101,9 @@ def settings(database_url, fake_slack) -> Settings:
         database_url=database_url,
         chief=CHIEF,
         operators=(OPERATOR, OPERATOR2),
+        # No time-driven messages on the wall clock (reminders, the register's daily head line):
+        # a test that wants them sets the dispatcher's `reminder_at` and drives its clock.
+        reminder_time="off",
     )
 
 

@@ -154,3 +154,16 @@ def test_teams_roster_settings_are_checked_against_the_teams_roster(env, capsys,
                         "chief --platform teams`. ")
         for line in lines
     ), lines  # fmt: skip
+
+
+def test_a_read_only_or_missing_database_says_what_is_wrong(env, capsys, tmp_path):
+    path = tmp_path / "copy.db"
+    db.upgrade(db.make_engine(f"sqlite:///{path}"))
+    env.setenv("DATABASE_URL", f"sqlite:///file:{path}?mode=ro&uri=true")
+    code, lines = doctor(capsys)
+    assert code == 1
+    assert f"✗ cannot use the database: the SQLite file {path} is read-only" in "\n".join(lines)
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/gone/snsbot.db")
+    code, lines = doctor(capsys)
+    assert code == 1
+    assert f"the directory {tmp_path}/gone does not exist" in "\n".join(lines)

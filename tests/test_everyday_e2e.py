@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
 
 import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, running_app
@@ -273,6 +274,7 @@ def test_one_reminder_a_business_day_listing_waiting_drafts(app):
     submit(app, body="待っている下書き")
     dispatcher = app.runtime.dispatcher
     dispatcher.stop()  # drive the time-driven step by hand, at a chosen time
+    dispatcher.reminder_at = time_of_day(9, 30)  # the default SNSBOT_REMINDER_TIME
     monday = next_monday_morning(app.services.clock())
     dispatcher.clock = lambda: monday
     dispatcher.housekeeping()
@@ -300,6 +302,7 @@ def test_one_reminder_a_business_day_listing_waiting_drafts(app):
 def test_no_reminder_when_nothing_waits(app):
     dispatcher = app.runtime.dispatcher
     dispatcher.stop()  # drive the time-driven step by hand, at a chosen time
+    dispatcher.reminder_at = time_of_day(9, 30)  # the default SNSBOT_REMINDER_TIME
     monday = next_monday_morning(app.services.clock())
     dispatcher.clock = lambda: monday
     dispatcher.housekeeping()

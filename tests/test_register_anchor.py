@@ -299,7 +299,7 @@ def head_lines(fake) -> list:
 def test_the_chief_gets_the_head_once_a_business_day_as_a_slack_dm(settings, fake_slack):
     """Signed end to end: a draft submitted over HTTP, the line at the fake Slack in the
     chief's DM, the head it shows checked with --expect-head, and the key marks written."""
-    with running_app(replace(settings, register_key=KEY), fake_slack) as app:
+    with running_app(replace(settings, register_key=KEY, reminder_time="09:30"), fake_slack) as app:
         response = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(body="告知"))
         assert response.status_code == 200 and response.text == ""
         app.fake.wait_for("chat.postMessage", where=lambda c: "決裁依頼" in c.params["text"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,12 +21,6 @@ from handlers.slack.delivery import EVENT_TYPE
 from handlers.slack.engagement import SlackEngagementNotifier
 
 TIMEOUT = 1.0  # the notifier's Web API timeout in these tests: the fake holds answers longer
-
-
-@pytest.fixture
-def settings(settings):
-    """No time-driven messages (the register's daily head line): these tests count messages."""
-    return dataclasses.replace(settings, reminder_time="off")
 
 
 def submit_draft(app) -> None:

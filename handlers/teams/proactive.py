@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import aiohttp
 from microsoft_agents.activity import (
@@ -31,8 +32,18 @@ def message(content: dict) -> Activity:
 class Proactive:
     """Sends cards to 1:1 chats through the Bot Connector; every failure becomes RetryLater."""
 
-    def __init__(self, adapter, app_id: str, loop, *, service_url: str, tenant_id: str = ""):
+    def __init__(
+        self,
+        adapter,
+        app_id: str,
+        loop,
+        *,
+        service_url: str,
+        allowed: Callable[[str], bool],
+        tenant_id: str = "",
+    ):
         self.adapter = adapter
+        self.allowed = allowed  # the same check as incoming activities' serviceUrl
         self.app_id = app_id
         self.loop = loop
         self.service_url = service_url
@@ -41,14 +52,23 @@ class Proactive:
 
     def new_conversation(self, user_id: str) -> dict:
         """Open a 1:1 chat with someone the bot has not talked to yet; its reference."""
+        self._check(self.service_url)
         return self._run(self._create(user_id))
 
     def send(self, reference: dict, content: dict) -> str:
         """Post a card into a conversation; the new message's id."""
+        self._check(reference.get("serviceUrl"))
         return self._run(self._send(reference, content))
 
     def update(self, reference: dict, activity_id: str, content: dict) -> None:
+        self._check(reference.get("serviceUrl"))
         self._run(self._update(reference, activity_id, content))
+
+    def _check(self, service_url) -> None:
+        """Nothing is sent to an address the outbound check refuses (e.g. one stored earlier)."""
+        if not service_url or not self.allowed(service_url):
+            log.error("Teams: not calling %r, which the outbound host check refuses", service_url)
+            raise RetryLater("the Teams service URL is not allowed by the outbound host check")
 
     def reference_for(self, conversation_id: str) -> dict:
         """A reference for a conversation known only by its id (the configured service URL)."""

@@ -19,14 +19,17 @@ from microsoft_agents.hosting.core import (
 from pydantic import ValidationError
 
 from bot import roles
+from bot.config import ConfigError
 from bot.services import Services
 from handlers.teams.bot import SnsAgent
 from handlers.teams.ids import PLATFORM
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.proactive import Proactive
-from handlers.teams.settings import TeamsSettings
+from handlers.teams.settings import TeamsSettings, is_loopback_host, is_loopback_url
 
 log = logging.getLogger(__name__)
+
+ANONYMOUS = web.AppKey("snsbot_teams_anonymous", bool)  # served only on loopback when True
 
 
 @dataclass
@@ -44,6 +47,37 @@ class LocalTokenProvider(AnonymousTokenProvider):
         return "anonymous-local"
 
 
+class LoopbackServiceUrls(OutboundHostValidator):
+    """Anonymous mode's outbound check: only a Bot Connector on this machine may be called."""
+
+    def __init__(self):
+        super().__init__(enabled=True, include_default_microsoft_hosts=False)
+
+    def is_allowed(self, url) -> bool:
+        return is_loopback_url(str(url))
+
+
+def service_url_check(settings: TeamsSettings) -> OutboundHostValidator:
+    """Which serviceUrl the bot may call, in every mode: Microsoft's hosts, or loopback only."""
+    return LoopbackServiceUrls() if settings.anonymous else OutboundHostValidator(enabled=True)
+
+
+def service_url_problem(settings: TeamsSettings) -> str | None:
+    """Why SNSBOT_TEAMS_SERVICE_URL (where new chats are opened) would never be called."""
+    if service_url_check(settings).is_allowed(settings.service_url):
+        return None
+    allowed = "a loopback address" if settings.anonymous else "a Microsoft Bot Connector host"
+    return (
+        f"SNSBOT_TEAMS_SERVICE_URL={settings.service_url} is not {allowed}: the outbound host "
+        "check refuses it, so no chat could be opened there."
+    )
+
+
+def refuse(reason: str) -> ConfigError:
+    log.error("snsbot cannot start: %s", reason)
+    return ConfigError([reason])
+
+
 def connections_for(settings: TeamsSettings):
     """The SDK's connection manager: MSAL with the app's credentials, or anonymous for tests."""
     if settings.anonymous:
@@ -59,16 +93,22 @@ def connections_for(settings: TeamsSettings):
 
 def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     """Wire the Teams front end to the core: agent, adapter, notifier, web app."""
+    refusal = settings.anonymous_refusal()
+    if refusal:
+        raise refuse(refusal)
+    if settings.anonymous:
+        log.warning("Teams anonymous mode: requests without a token are let in (local tests only)")
     with services.session_factory.begin() as session:
         roles.bootstrap(session, settings.chief, settings.operators, services.clock(), PLATFORM)
     connections = connections_for(settings)
-    # Outgoing calls go to the serviceUrl an activity names: only to Microsoft's hosts for real.
-    guard = None if settings.anonymous else OutboundHostValidator(enabled=True)
+    # Outgoing calls go to the serviceUrl an activity names: an activity naming another is
+    # refused (401) before anything is called; the proactive sends check their address too.
+    guard = service_url_check(settings)
     adapter = CloudAdapter(connection_manager=connections, host_validator=guard)
     adapter.on_turn_error = _on_turn_error
     agent = SnsAgent(services)
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
-                          tenant_id=settings.tenant_id)  # fmt: skip
+                          tenant_id=settings.tenant_id, allowed=guard.is_allowed)  # fmt: skip
     notifier = TeamsNotifier(proactive, services.session_factory, services.clock,
                              services.settings.locale)  # fmt: skip
 
@@ -98,6 +138,7 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
         proactive.loop = asyncio.get_running_loop()  # the notifier sends from other threads
 
     web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[ANONYMOUS] = settings.anonymous
     web_app["agent_configuration"] = connections.get_default_connection_configuration()
     web_app.router.add_post("/api/messages", messages)
     web_app.router.add_get("/healthz", healthz)
@@ -114,6 +155,10 @@ class TeamsServer:
     """Serves the Teams web app on its own thread and event loop (stoppable, for tests too)."""
 
     def __init__(self, web_app: web.Application, host: str = "127.0.0.1", port: int = 3978):
+        if web_app.get(ANONYMOUS) and not is_loopback_host(host):
+            raise refuse(
+                f"the Teams endpoint in anonymous mode may listen on loopback only, not {host}"
+            )
         self.web_app, self.host, self.port = web_app, host, port
         self._loop = asyncio.new_event_loop()
         self._runner: web.AppRunner | None = None

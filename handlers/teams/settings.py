@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
@@ -17,6 +19,34 @@ KEYS = (  # every key read here (the SDK reads more CONNECTIONS__… keys itself
     "SNSBOT_TEAMS_OPERATORS",
     "SNSBOT_TEAMS_SERVICE_URL",
 )
+# What identifies the bot to Microsoft: set, they mean production (the tenant id alone does not).
+CREDENTIALS = ("CLIENTID", "CLIENTSECRET", "CERTPFXFILE", "CERTKEYFILE", "FEDERATEDCLIENTID")
+
+
+def is_loopback_host(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    host = (host or "").strip().strip("[]").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_url(url: str) -> bool:
+    """An http(s) address on this machine, without user info (anonymous mode's connector)."""
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and not parts.username
+        and not parts.password
+        and is_loopback_host(host)
+    )
 
 
 def _flag(value: str | None) -> bool:
@@ -68,6 +98,33 @@ class TeamsSettings:
         if not self.chief:
             found.append("SNSBOT_TEAMS_CHIEF is not set (the chief's Entra object id).")
         return found
+
+    def credentials(self) -> list[str]:
+        """The names of the Teams credentials that are set."""
+        named = {"CLIENTID": self.app_id, "CLIENTSECRET": self.client_secret}
+        return [
+            PREFIX + key
+            for key in CREDENTIALS
+            if named.get(key) or str(self.sdk_environment.get(PREFIX + key, "")).strip()
+        ]
+
+    def anonymous_refusal(self, host: str | None = None) -> str | None:
+        """Why anonymous mode must not start (with these credentials, or listening on `host`)."""
+        if not self.anonymous:
+            return None
+        reasons = []
+        if self.credentials():
+            reasons.append(f"the Teams credentials are set ({', '.join(self.credentials())})")
+        if host is not None and not is_loopback_host(host):
+            reasons.append(f"the Teams endpoint would listen on {host or 'every address'}, "
+                           "not on loopback (127.0.0.1)")  # fmt: skip
+        if not reasons:
+            return None
+        return (
+            f"{PREFIX}ANONYMOUS_ALLOWED is on (no token is checked: whoever reaches the port "
+            f"can act as anyone) while {' and '.join(reasons)}. Anonymous mode is for local "
+            "tests on 127.0.0.1 only: remove ANONYMOUS_ALLOWED from these settings."
+        )
 
     def secrets(self) -> list[str]:
         return [s for s in (self.client_secret,) if s]
