@@ -58,7 +58,7 @@ def assemble(
 
     `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
     """
-    services = build_services(settings, clock=clock, migrate=migrate)
+    services = build_services(settings, clock=clock, migrate=migrate, writing=True)
     dbcheck.check_writable(services.engine)  # say so now, not at the first decision
     heartbeat = workers.Heartbeat(
         services.session_factory,

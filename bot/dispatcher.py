@@ -41,6 +41,10 @@ NOTICE_GATHER_SECONDS = 0.05  # after a part batch, notices gather this long for
 HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run make one more
 
 
+# How far back a reminder looks for itself before it is sent (a try may have been left unanswered).
+REMINDER_LOOKBACK = timedelta(days=1)
+
+
 class Dispatcher:
     """Runs three loops: publications, notices and time-driven rules.
 
@@ -412,7 +416,8 @@ class Dispatcher:
             self._remind_on(platform, notifier, day, now)
 
     def _remind_on(self, platform: str, notifier: Notifier, day: str, now: datetime) -> None:
-        """The chief of one chat platform hears of that platform's drafts still waiting."""
+        """Whoever gets a waiting draft's card (the chief; the deputies for the chief's own draft
+        or while the chief is away) hears of that platform's drafts still waiting, once a day."""
         kind = f"waiting:{platform}"
         with self.session_factory() as session:
             already = session.execute(
@@ -427,14 +432,21 @@ class Dispatcher:
             ]
         if not chief or not schedule.claim_reminder(self.session_factory, kind, day, now):
             return
-        if not waiting:
-            return  # nothing waits: nothing is sent today
-        try:
+        by_person: dict[str, list] = {}
+        for draft in waiting:  # nothing waits: nothing is sent today
+            for user_id in draft.approvers or (chief,):
+                by_person.setdefault(user_id, []).append(draft)
+        since = now - REMINDER_LOOKBACK  # an earlier try today may have delivered it unanswered
+        for user_id, drafts in by_person.items():
             # Marked: a reminder Slack made but left unanswered is found, not sent again.
-            notifier.remind(chief, waiting, notice=NoticeMark(f"reminder:{kind}:{day}"))
-        except Exception:
-            log.exception("today's reminder could not be sent; trying again later")
-            schedule.release_reminder(self.session_factory, kind, day)
+            mark = NoticeMark(f"reminder:{kind}:{day}" + ("" if user_id == chief else f":{user_id}"),
+                              since)  # fmt: skip
+            try:
+                notifier.remind(user_id, drafts, notice=mark)
+            except Exception:
+                log.exception("today's reminder could not be sent; trying again later")
+                schedule.release_reminder(self.session_factory, kind, day)
+                return
 
     def _announce_register_head(self, now: datetime) -> None:
         """Each business day, the chief of each chat platform gets the register's head in a DM:
@@ -488,7 +500,11 @@ class Dispatcher:
                 day and schedule.claim_reminder(self.session_factory, kind, day, now)
             ):
                 continue
-            mark = NoticeMark(f"reminder:{kind}:{now.isoformat() if fresh else day}")
+            # The same key on every try: new tasks by the newest task, the daily one by its day.
+            newest = max(item.task_id for item in items)
+            mark = NoticeMark(
+                f"reminder:{kind}:{f'task-{newest}' if fresh else day}", now - REMINDER_LOOKBACK
+            )
             try:
                 self.notifiers[platform].ask_rotation(chief, items, notice=mark)
             except Exception:

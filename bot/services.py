@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db, roles
+from bot import db, register, roles
 from bot.config import Settings
 from bot.foreground import Foreground
 from bot.messages import Messages
@@ -49,9 +49,16 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, clock: Callable[[], datetime] = utc_now, migrate: bool = True
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    migrate: bool = True,
+    writing: bool = False,
 ) -> Services:
-    """Connect the database (migrating it), seed the roster and choose the publishers."""
+    """Connect the database (migrating it), seed the roster and choose the publishers.
+
+    `writing` (the bot and its worker): refuse to start with a register key the register was
+    not written with, rather than failing at the first decision."""
     engine = db.make_engine(settings.database_url)
     if migrate:
         db.upgrade(engine)
@@ -63,6 +70,9 @@ def build_services(
     except IntegrityError:  # another process seeded the roster at the same moment
         with session_factory.begin() as session:
             roles.bootstrap(session, settings.chief, settings.operators, clock())
+    if writing:
+        with session_factory() as session:
+            register.check_key(session, settings.register_key)
     msg = Messages(settings.locale)
     return Services(
         settings=settings,

@@ -261,6 +261,8 @@ def teams_cards(msg: Messages) -> dict[str, dict]:
             built[f"author {kind} {n}"] = chat_cards.author_card(msg, draft, kind, name_of)
         built[f"approvers {n}"] = chat_cards.approver_card(msg, draft, "expired", name_of)
         built[f"status {n}"] = chat_cards.status_card(msg, [draft])
+    own = snapshot(platform="teams", author_id=CHIEF, author_excluded=True, deciders=("UDEPUTY1",))
+    built["approval own request"] = approval_card.approval_card(msg, own, name_of)  # names decider
     built["reminder"] = chat_cards.reminder_card(msg, snapshots(), name_of)
     built["review"] = chat_cards.review_card(msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)],
                                              name_of)  # fmt: skip

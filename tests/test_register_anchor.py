@@ -357,3 +357,46 @@ def test_the_head_line_goes_to_the_chief_of_each_platform_in_english_too(plain):
     expected = f"Approval register: {last.seq} entries, last hash {last.hash}\n"
     assert [(u, t.split("(")[0]) for u, t in notifiers["slack"].told] == [(CHIEF, expected)]
     assert [(u, t.split("(")[0]) for u, t in notifiers["teams"].told] == [(teams_chief, expected)]
+
+
+# -- a process without the key, or with another, must not write (found in review) -------------
+
+
+def test_a_process_without_the_key_or_with_another_cannot_write_after_keyed_entries(
+    engine, keyed, plain
+):
+    """Found in review: one command run without the key wrote an unmarked entry after marked
+    ones, and `audit verify` failed from then on although nobody had tampered with anything."""
+    append(keyed, 2)
+    with pytest.raises(register.RegisterKeyError, match="set SNSBOT_REGISTER_KEY"):
+        append(plain, 1, first=3)
+    with pytest.raises(register.RegisterKeyError, match="not the key"):
+        append(db.make_session_factory(engine, OTHER_KEY), 1, first=3)
+    assert len(entries(plain)) == 2
+    append(keyed, 1, first=3)
+    assert check(keyed).problems == []
+
+
+def test_the_cli_without_the_key_says_so_in_one_line_and_writes_nothing(
+    cli_env, monkeypatch, capsys, plain
+):
+    monkeypatch.setenv("SNSBOT_REGISTER_KEY", KEY)
+    assert main(["roles", "set", OPERATOR, "operator"]) == 0
+    written = len(entries(plain))
+    monkeypatch.delenv("SNSBOT_REGISTER_KEY")
+    capsys.readouterr()
+    assert main(["roles", "set", "UOPER009", "operator"]) == 2  # a setting to fix
+    err = capsys.readouterr().err
+    assert "set SNSBOT_REGISTER_KEY" in err and "Traceback" not in err
+    assert len(entries(plain)) == written
+    assert main(["audit", "verify"]) == 0  # reading needs no key
+
+
+def test_the_bot_refuses_to_start_with_a_key_the_register_was_not_written_with(keyed, database_url):
+    from bot.services import build_services
+
+    append(keyed, 1)
+    settings = config.Settings(database_url=database_url, register_key=OTHER_KEY)
+    with pytest.raises(register.RegisterKeyError, match="not the key"):
+        build_services(settings, writing=True)
+    build_services(config.Settings(database_url=database_url, register_key=KEY), writing=True)

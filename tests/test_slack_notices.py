@@ -250,3 +250,41 @@ def test_a_reminder_slack_made_but_never_answered_is_not_sent_twice(fake_slack_a
     notifier.ask_rotation(CHIEF, [], NoticeMark("reminder:rotation:slack:2026-05-01"))
     assert len(fake.messages(CHIEF)) == 2
     assert len(fake.calls("chat.postMessage")) == 2
+
+
+DEPUTY = "UDEPUTY1"
+
+
+def test_one_approver_slack_refuses_does_not_keep_the_engagement_card_from_the_next(
+    fake_slack_api,
+):
+    """Found in review: the first approver's failure ended the loop, so with the chief's own
+    request going to the deputies, a later deputy could never get the card."""
+    fake = fake_slack_api
+    client = WebClient(token=TOKEN, base_url=fake.base_url)
+    notifier = SlackEngagementNotifier(client, Messages("ja"), installation="abc123")
+    fake.fail_next("chat.postMessage", status=200, retry_after=None, error="user_not_found")
+    refs = notifier.post_engagement_card(
+        engagement_item(approvers=(CHIEF, DEPUTY)), NoticeMark("engagement_notice:5")
+    )
+    (card,) = fake.messages(DEPUTY)
+    assert refs == [(f"D{DEPUTY}", card["ts"])]
+
+
+def test_one_approver_slack_refuses_does_not_keep_the_draft_card_from_the_next(
+    fake_slack_api, monkeypatch
+):
+    import types
+
+    from handlers.slack import notifier as slack_notifier
+
+    fake = fake_slack_api
+    monkeypatch.setattr(slack_notifier, "approval_card", lambda msg, draft: ("決裁依頼", []))
+    notifier = slack_notifier.SlackNotifier(
+        WebClient(token=TOKEN, base_url=fake.base_url), Messages("ja"), installation="abc123"
+    )
+    fake.fail_next("chat.postMessage", status=200, retry_after=None, error="user_not_found")
+    draft = types.SimpleNamespace(id=9, approvers=(CHIEF, DEPUTY))
+    refs = notifier.post_card(draft, NoticeMark("notice:9"))
+    (card,) = fake.messages(DEPUTY)
+    assert refs == [(f"D{DEPUTY}", card["ts"])]

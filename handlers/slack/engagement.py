@@ -192,14 +192,17 @@ class SlackEngagementNotifier:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
         text, blocks = engagement_card(self.msg, item, self.dry_run)
         refs: list[tuple[str, str]] = []
+        failures: list[tuple[str, RetryLater]] = []
         extra = (self.approval_channel,) if self.approval_channel else ()
-        for channel in (*item.approvers, *extra):
+        for channel in (*item.approvers, *extra):  # one failure keeps it from no one else
             try:
                 refs.append(self.poster.post(channel, notice, text=text, blocks=blocks))
             except RetryLater as error:
-                if not refs:
-                    raise
-                log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
+                failures.append((channel, error))
+        if failures and not refs:
+            raise failures[0][1]
+        for channel, error in failures:
+            log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
         return refs
 
     def update_engagement_card(self, item: EngagementView) -> None:

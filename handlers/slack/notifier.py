@@ -40,13 +40,15 @@ class SlackNotifier:
         if not draft.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
         text, blocks = approval_card(self.msg, draft)
-        refs = []
-        try:
-            for user_id in draft.approvers:
+        refs, failures = [], []
+        for user_id in draft.approvers:  # one approver's failure does not keep it from the others
+            try:
                 refs.append(self.poster.post(user_id, notice, text=text, blocks=blocks))
-        except RetryLater as error:
-            if not refs:
-                raise
+            except RetryLater as error:
+                failures.append(error)
+        if failures and not refs:
+            raise failures[0]
+        for error in failures:
             log.error("card %s reached only some approvers: %s", draft.id, error)
         if self.approval_channel:
             try:

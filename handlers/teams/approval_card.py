@@ -113,9 +113,11 @@ def approval_card(
             actions.insert(0, execute(msg, "button.retry", ids.RETRY, data))
         return card(body, actions)  # no refresh: the decided card is the same for everyone
     if draft.author_excluded:  # separation of duties: who decides instead, or that it waits
-        who = "、".join(name_of(u) for u in draft.deciders)
-        line = msg("card.own_request", who=who) if who else msg("card.own_request_waiting")
-        body.append(text(card_markdown(line), isSubtle=True))
+        who = "、".join(name_of(u) for u in draft.deciders)  # people's names: TextRuns only
+        if who:
+            body.append(rich(msg, "card.own_request", {"who": who}, {"isSubtle": True}))
+        else:
+            body.append(text(card_markdown(msg("card.own_request_waiting")), isSubtle=True))
     refresh = {
         "action": {"type": "Action.Execute", "verb": ids.REFRESH, "data": data},
         "userIds": list(approver_mris),
