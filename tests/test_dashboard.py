@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from conftest import CHIEF, OPERATOR, OPERATOR2
 from sqlalchemy import update
 
-from bot import dashboard, drafts, register, revisions, workflow
+from bot import dashboard, drafts, outbox, register, register_export, revisions, workflow
 from bot.models import FAILED, PUBLISHED, Publication
+from publishers.base import Published
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
@@ -73,17 +74,33 @@ def test_empty_lists_have_one_empty_page(factory):
         assert dashboard.latest_publications(session) == []
 
 
+def record_results(factory, *, url: str | None = None, error: str | None = None) -> None:
+    """Every due publication published at `url`, or failed with `error`, as the dispatcher
+    records them: in the tables and in the register, which the export reads."""
+    at = NOW + timedelta(hours=1)
+    with factory.begin() as session:
+        claims = outbox.claim_due(session, at, timedelta(minutes=5), 50)
+    outcomes = [
+        outbox.published(c, Published(f"id-{c.post.channel}", url), False, at)
+        if url
+        else outbox.failed(c, error, at)
+        for c in claims
+    ]
+    with factory.begin() as session:
+        outbox.record(session, outcomes, at)
+
+
 def test_export_reads_drafts_in_batches_and_keeps_every_revision_in_order(factory, monkeypatch):
-    monkeypatch.setattr(register, "EXPORT_BATCH", 2)
+    monkeypatch.setattr(register_export, "EXPORT_BATCH", 2)
     ids = [submit(factory, OPERATOR if i % 2 else OPERATOR2) for i in range(5)]
     decide(factory, ids[0])
-    set_publications(factory, ids[0], status=PUBLISHED, published_at=NOW, url="https://x/1")
+    record_results(factory, url="https://x/1")
     decide(factory, ids[1], approve=False)
     with factory.begin() as session:  # a second revision of the rejected draft, pending
         content = drafts.DraftInput(body="日付を直しました", channels=("x",))
         revisions.resubmit(session, draft_id=ids[1], actor=OPERATOR, content=content, now=NOW)
     decide(factory, ids[3])
-    set_publications(factory, ids[3], status=FAILED, error="接続できません")
+    record_results(factory, error="接続できません")
     out = io.StringIO()
     with factory() as session:
         register.write_csv(register.export_rows(session), out)

@@ -28,6 +28,7 @@ def free_port() -> int:
 def clean_env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SNSBOT_", "X_"))}
     env.pop("DATABASE_URL", None)
+    env["SNSBOT_REMINDER_TIME"] = "off"  # no time-driven messages on the wall clock
     env.update(extra)
     return env
 

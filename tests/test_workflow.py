@@ -10,6 +10,7 @@ from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
 from sqlalchemy import func, select, update
 
 from bot import drafts, workflow
+from bot.installation import installation_id
 from bot.models import (
     APPROVED,
     FAILED,
@@ -159,7 +160,9 @@ def test_approve_by_chief_writes_decision_and_outbox_in_one_go(factory):
         decision = session.execute(select(Decision)).scalar_one()
         assert (decision.draft_id, decision.revision, decision.outcome) == (draft_id, 1, APPROVED)
         assert (decision.decided_by, decision.decided_at) == (CHIEF, LATER)
-    expected = drafts.payloads(content(x_text="フェアです"), draft_id, 1)
+    with factory() as session:  # the blog slug holds this database's installation id
+        installation = installation_id(session, LATER)
+    expected = drafts.payloads(content(x_text="フェアです"), draft_id, 1, installation=installation)
     pubs = publications(factory)
     assert sorted(p.channel for p in pubs) == ["blog", "facebook", "x"]
     for p in pubs:
