@@ -479,7 +479,7 @@ def profile(
     """One dispatcher in this process, every thread under cProfile; prints the hot spots."""
     from dataclasses import replace
 
-    from bot.cli import assemble
+    from bot.app import assemble
     from bot.config import Settings
 
     with tempfile.TemporaryDirectory(prefix="snsbot-bench-") as tmp, FakeSlack(TOKEN) as fake:

@@ -21,7 +21,7 @@ from fakes.wordpress import FakeWordPress
 from fakes.x_api import TWEETS, FakeX
 from slack_signing import SignedSlackClient
 
-from bot.cli import assemble
+from bot.app import assemble
 from bot.config import Settings
 from handlers.slack.server import HttpServer
 

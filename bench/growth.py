@@ -18,8 +18,9 @@ from benchlib import CHIEF, TOKEN, table
 from sqlalchemy.orm import Session
 
 from bot import dashboard, db, register, roles, workflow
+from bot.app import build_services
 from bot.config import Settings
-from bot.services import build_services, utc_now
+from bot.services import utc_now
 from handlers.slack.commands import open_drafts
 from handlers.slack.events import publish_home
 from handlers.slack.home import status_line

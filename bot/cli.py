@@ -1,288 +1,40 @@
-"""The `snsbot` command line and the composition root that wires the Slack front end to the core."""
+"""The `snsbot` command line: argparse and one small function per command."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
+import os
 import re
 import secrets
-import signal
 import sys
-import threading
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from bot import (
-    db,
-    dbcheck,
-    engagement,
-    feed,
-    groups,
-    moderation,
-    oversight,
-    register,
-    roles,
-    workers,
-)
-from bot.config import ConfigError, Settings, load_settings
-from bot.dispatcher import Dispatcher
+from bot import app, db, dbcheck, doctor, groups, oversight, register, roles, serve
+from bot.config import ConfigError, load_settings
 from bot.messages import JST
 from bot.models import ROLES
-from bot.services import Services, build_services, quiet_secret_loggers, utc_now
-
-log = logging.getLogger("snsbot")
+from bot.services import open_database, quiet_secret_loggers, utc_now
 
 README_HINT = "See README.md, section 'Configuration'."
 PLATFORMS = ("slack", "teams")  # the chat front ends people can be on
 PREFIX_HINT = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 
-@dataclass
-class Runtime:
-    """Everything one process runs: the core services, its chat front ends and the dispatcher."""
-
-    services: Services
-    app: object  # the Bolt app (None when this process does not serve Slack)
-    dispatcher: Dispatcher
-    teams: object = None  # handlers.teams.server.TeamsFrontEnd, when this process serves Teams
-
-
-def assemble(
-    settings: Settings, *, clock=utc_now, migrate: bool = True, slack: bool = True, teams=None
-) -> Runtime:
-    """The composition root: core services + the chat front ends + the dispatcher.
-
-    `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
-    """
-    services = build_services(settings, clock=clock, migrate=migrate, writing=True)
-    dbcheck.check_writable(services.engine)  # say so now, not at the first decision
-    heartbeat = workers.Heartbeat(
-        services.session_factory,
-        clock,
-        timeout=timedelta(seconds=settings.heartbeat_timeout_seconds),
-        give_way=services.foreground.give_way,
-    )
-    notifiers, app, periodic, fetch_file = {}, None, (), None
-    if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
-        from handlers.slack import server
-        from handlers.slack.files import SlackFiles
-
-        client = server.web_client(services)
-        fetch_file = SlackFiles(
-            client, settings.slack_bot_token, services.msg, settings.slack_api_url
-        ).fetch
-    if slack:
-        notifiers["slack"] = server.notifier(services, client)
-        app = server.create_bolt_app(services, client)
-        periodic = _periodic_tasks(settings, services, client, clock, heartbeat)
-    front_end = None
-    if teams is not None:
-        from handlers.teams import server as teams_server
-
-        front_end = teams_server.build(services, teams)
-        notifiers["teams"] = front_end.notifier
-    dispatcher = Dispatcher(
-        services.session_factory,
-        services.publishers,
-        notifiers,
-        services.msg,
-        clock,
-        fetch_file=fetch_file,
-        lease=timedelta(seconds=settings.publish_lease_seconds),
-        schedule_lead=settings.schedule_lead,
-        reminder_at=settings.reminder_at,
-        reminder_after=timedelta(hours=settings.reminder_after_hours),
-        periodic=periodic,
-        give_way=services.foreground.give_way,
-        heartbeat=heartbeat,
-    )
-    services.wake = dispatcher.wake
-    return Runtime(services, app, dispatcher, front_end)
-
-
-def _periodic_tasks(
-    settings: Settings, services: Services, client, clock, heartbeat: workers.Heartbeat
-) -> tuple:
-    """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
-    from bot.installation import current_installation_id
-    from handlers.slack.engagement import SlackEngagementNotifier
-    from handlers.slack.feed import SlackFeedNotifier
-    from handlers.slack.moderation import SlackModerationNotifier
-    from publishers.engage import build_performers
-
-    notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
-    hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
-    tasks = [hp_feed.tick] if hp_feed else []
-    performers = build_performers(settings, services.msg)
-    engage_notifier = SlackEngagementNotifier(
-        client,
-        services.msg,
-        tuple(name for name, p in performers.items() if getattr(p, "dry_run", False)),
-        settings.approval_channel,
-        current_installation_id(services.session_factory),
-    )
-    tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
-        lambda: engagement.perform_due(
-            services.session_factory,
-            performers,
-            engage_notifier,
-            services.msg,
-            clock,
-            heartbeat=heartbeat,
-        )
-    )
-    inboxes = moderation.build_inboxes(settings, services.msg)
-    if inboxes:
-        inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)
-        tasks.append(
-            lambda: moderation.poll_once(
-                services.session_factory, inboxes, inbox_notifier, services.msg, clock
-            )
-        )
-    return tuple(tasks)
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "(unparseable DATABASE_URL)"
-
-
-def _settings_or_exit(socket_mode: bool | None = None) -> Settings:
-    settings = load_settings()
-    problems = settings.problems()
-    if socket_mode is not None:
-        problems += settings.slack_problems(socket_mode)
-    if problems:
-        raise ConfigError(problems)
-    return settings
-
-
-# -- commands ---------------------------------------------------------------------------------
-
-
-def _check_accounts_in_background(runtime: Runtime) -> None:
-    from bot.identity import check_and_report
-
-    threading.Thread(
-        target=check_and_report,
-        args=(runtime.services, runtime.dispatcher.notifiers),
-        name="identity-check",
-        daemon=True,
-    ).start()
-
-
-def cmd_run(args) -> int:
-    if args.teams:
-        return _run_teams(args)
-    socket_mode = not args.http and bool(load_settings().slack_app_token)
-    settings = _settings_or_exit(socket_mode)
-    runtime = assemble(settings)
-    _check_accounts_in_background(runtime)
-    if not args.no_worker:
-        runtime.dispatcher.start()
-    _serve_slack(runtime, settings, socket_mode, args.host, args.port or 3000)
-    runtime.dispatcher.stop()
-    return 0
-
-
-def _serve_slack(runtime: Runtime, settings: Settings, socket_mode: bool, host, port) -> None:
-    from handlers.slack import server
-
-    if socket_mode:
-        log.info("starting in Socket Mode")
-        server.serve_socket_mode(runtime.app, settings.slack_app_token, runtime.services.foreground)
-        return
-    http = server.HttpServer(
-        runtime.app,
-        settings.slack_signing_secret,
-        host=host,
-        port=port,
-        foreground=runtime.services.foreground,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: http.stop())
-    log.info("serving POST /slack/events and GET /healthz on http://%s:%s", host, http.port)
-    with contextlib.suppress(KeyboardInterrupt):
-        http.serve_forever()
-
-
-def _run_teams(args) -> int:
-    """`snsbot run --teams`: serve Teams (and Slack too with `--slack`) from one process."""
-    try:
-        from handlers.teams import server as teams_server
-        from handlers.teams.settings import TeamsSettings
-    except ImportError:
-        raise ConfigError(["Teams support is not installed: pip install -e '.[teams]'"]) from None
-    socket_mode = not args.http and bool(load_settings().slack_app_token)  # reads .env too
-    teams = TeamsSettings.from_env()
-    refusal = teams.anonymous_refusal(args.host)
-    if refusal:  # first of all: a production install switched to test mode must not serve
-        log.error("snsbot cannot start: %s", refusal)
-        return 2
-    settings = _settings_or_exit(socket_mode if args.slack else None)
-    problems = teams.problems() + [p for p in [teams_server.service_url_problem(teams)] if p]
-    if problems:
-        raise ConfigError(problems)
-    runtime = assemble(settings, slack=args.slack, teams=teams)
-    _check_accounts_in_background(runtime)
-    if not args.no_worker:
-        runtime.dispatcher.start()
-    server = teams_server.TeamsServer(runtime.teams.web_app, args.host, args.port or 3978).start()
-    log.info("serving Teams (the Bot Connector's endpoint and /healthz) on http://%s:%s",
-             args.host, server.port)  # fmt: skip
-    if args.slack:
-        _serve_slack(runtime, settings, socket_mode, args.host, args.slack_port)
-    else:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-    runtime.dispatcher.stop()  # first: its notices still use the Teams server's event loop
-    server.stop()
-    return 0
-
-
-def cmd_worker(args) -> int:
-    settings = _settings_or_exit()
-    if not settings.slack_bot_token:
-        raise ConfigError(settings.slack_problems(socket_mode=True)[:1])
-    runtime = assemble(settings)
-    _check_accounts_in_background(runtime)
-    if args.once:
-        runtime.dispatcher.run_until_idle(timeout=args.timeout)
-        return 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runtime.dispatcher.start()
-    log.info("worker running; Ctrl-C to stop")
-    with contextlib.suppress(KeyboardInterrupt):
-        stop.wait()
-    runtime.dispatcher.stop()
-    return 0
-
-
 def cmd_teams_package(args) -> int:
     """Write the Teams app package (the zip a Teams administrator uploads)."""
-    import os
-    from pathlib import Path
-
-    from handlers.teams.package import write_package
-    from handlers.teams.settings import PREFIX
-
-    app_id = args.app_id or os.environ.get(PREFIX + "CLIENTID", "")
+    app_id = args.app_id or os.environ.get(PREFIX_HINT + "CLIENTID", "")
     if not app_id:
         load_settings()  # reads .env into the environment
-        app_id = os.environ.get(PREFIX + "CLIENTID", "")
+        app_id = os.environ.get(PREFIX_HINT + "CLIENTID", "")
     out = Path(args.out)
     if out.suffix != ".zip":
         out.mkdir(parents=True, exist_ok=True)
     try:
-        path = write_package(out, app_id, version=args.version)
+        path = app.write_teams_package(out, app_id, version=args.version)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -291,16 +43,14 @@ def cmd_teams_package(args) -> int:
 
 
 def cmd_db_upgrade(args) -> int:
-    settings = _settings_or_exit()
+    settings = serve.settings_or_exit()
     db.upgrade(db.make_engine(settings.database_url))
-    print(f"database at {_safe_url(settings.database_url)} is up to date")
+    print(f"database at {doctor.safe_url(settings.database_url)} is up to date")
     return 0
 
 
 def _session_factory():
-    settings = _settings_or_exit()
-    services = build_services(settings)
-    return services.session_factory
+    return open_database(serve.settings_or_exit())[1]  # the roster seeded, as every command
 
 
 def cmd_roles_list(args) -> int:
@@ -382,10 +132,8 @@ def cmd_audit_export(args) -> int:
     with _session_factory()() as session:
         sys.stdout.reconfigure(encoding="utf-8", newline="")
         if args.entries:
-            rows, columns = (
-                register.entry_rows(session, args.since, args.until),
-                register.ENTRY_COLUMNS,
-            )
+            rows = register.entry_rows(session, args.since, args.until)
+            columns = register.ENTRY_COLUMNS
         else:
             rows, columns = register.export_rows(session, args.since, args.until), None
         register.write_csv(rows, sys.stdout, columns)
@@ -432,172 +180,11 @@ def _head(value: str) -> str:
     return value.strip()
 
 
-def _check_slack_token(settings: Settings) -> tuple[bool, str]:
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
-
-    try:
-        who = WebClient(
-            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
-        ).auth_test()
-    except SlackApiError as error:
-        return (
-            False,
-            f"Slack rejected SLACK_BOT_TOKEN ({error.response.get('error')}): copy it again",
-        )
-    except Exception as error:
-        return False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})"
-    return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
-
-
-def _check_channels(settings: Settings) -> list[tuple[bool, str]]:
-    from bot.messages import Messages
-    from publishers.registry import build_publishers
-
-    checks = []
-    for channel, publisher in build_publishers(settings, Messages("en")).items():
-        missing = settings.missing_credentials(channel)
-        if settings.dry_run:
-            checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
-        elif missing:
-            checks.append(
-                (True, f"{channel}: dry run, because these are not set: {', '.join(missing)}")
-            )
-        else:
-            problem = publisher.verify_account()
-            checks.append((problem is None, problem if problem else f"{channel}: account verified"))
-    return checks
-
-
-def _check_teams() -> list[tuple[bool, str]]:
-    from handlers.teams.settings import TeamsSettings  # no SDK import: works without the extra
-
-    teams = TeamsSettings.from_env()
-    problems = [(False, p) for p in teams.problems()]
-    try:
-        from handlers.teams.server import service_url_problem
-    except ImportError:
-        problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
-    else:
-        problems += [(False, p) for p in [service_url_problem(teams)] if p]
-    if teams.anonymous:
-        problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
-        if teams.anonymous_refusal():
-            problems.append((False, f"`snsbot run --teams` refuses: {teams.anonymous_refusal()}"))
-    return problems or [(True, f"Teams settings present (app {teams.app_id})")]
-
-
-def _check_roster(session, platform: str, chief: str, operators: tuple[str, ...],
-                  keys: tuple[str, str]) -> list[tuple[bool, str]]:  # fmt: skip
-    """The roster settings against the roster in the database, which alone counts once seeded."""
-    chief_key, operators_key = keys
-    found = roles.compare_with_settings(session, chief, operators, platform)
-    if not found.seeded:
-        named = ", ".join(u for u in (chief, *operators) if u) or "nobody (neither is set)"
-        return [(True, f"{platform} roster: empty so far; the first snsbot command fills it once "
-                       f"from {chief_key} and {operators_key}: {named}")]  # fmt: skip
-    fix = "The settings only fill an empty roster once; the roster in the database counts now."
-    checks = []
-    if found.chief_differs:
-        may_empty = platform == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
-        make = f"`snsbot roles set {chief} chief{_platform_flag(platform)}`"
-        if found.chief:
-            change = f"set {chief_key}={found.chief}" + (" (or empty it)" if may_empty else "")
-            checks.append((False, f"{chief_key} is {chief}, but the chief on the {platform} "
-                                  f"roster is {found.chief}: {change}, or make {chief} chief "
-                                  f"with {make}. {fix}"))  # fmt: skip
-        else:
-            change = f", or empty {chief_key}" if may_empty else ""
-            checks.append((False, f"{chief_key} is {chief}, but the {platform} roster has no "
-                                  f"chief: make {chief} chief with {make}{change}. {fix}"))  # fmt: skip
-    if found.not_on_roster:
-        ids = ", ".join(found.not_on_roster)
-        checks.append((False, f"{operators_key} lists {ids}, who have no role on the {platform} "
-                              f"roster (removed, or listed after it was filled): take them out "
-                              f"of {operators_key}, or add each with `snsbot roles set <user> "
-                              f"operator{_platform_flag(platform)}`. {fix}"))  # fmt: skip
-    if found.not_listed:
-        ids = ", ".join(found.not_listed)
-        checks.append((False, f"{ids} are operators on the {platform} roster but not in "
-                              f"{operators_key}: add them to {operators_key}, or empty it. "
-                              f"{fix}"))  # fmt: skip
-    roster = f"{platform} roster: chief {found.chief or '(none)'}"
-    return checks or [(True, f"{roster}; it agrees with {chief_key} and {operators_key}")]
-
-
-def _platform_flag(platform: str) -> str:
-    return "" if platform == "slack" else f" --platform {platform}"
-
-
-def _roster_checks(settings: Settings, teams: bool, engine) -> list[tuple[bool, str]]:
-    """The roster settings of the front end being checked against that front end's roster."""
-    with db.make_session_factory(engine)() as session:
-        if not teams:
-            return _check_roster(session, "slack", settings.chief, settings.operators,
-                                 ("SNSBOT_CHIEF", "SNSBOT_OPERATORS"))  # fmt: skip
-        from handlers.teams.settings import TeamsSettings
-
-        seed = TeamsSettings.from_env()
-        return _check_roster(session, "teams", seed.chief, seed.operators,
-                             ("SNSBOT_TEAMS_CHIEF", "SNSBOT_TEAMS_OPERATORS"))  # fmt: skip
-
-
-def _check_database(settings: Settings) -> tuple[list[tuple[bool, str]], object]:
-    """The database's migration state and whether it can be written; the engine when usable."""
-    url = settings.database_url
-    engine = None
-    try:
-        engine = db.make_engine(url)
-        current, head = db.migration_state(engine)
-        if current != head:
-            engine.dispose()
-            return [
-                (
-                    False,
-                    f"database is at migration {current}, code needs {head}: "
-                    "run `snsbot db upgrade`",
-                )
-            ], None
-        dbcheck.check_writable(engine)
-    except dbcheck.DatabaseUnusable as error:
-        if engine is not None:
-            engine.dispose()
-        return [(False, str(error))], None
-    except Exception as error:
-        if engine is not None:
-            engine.dispose()
-        return [(False, dbcheck.explain(error, url))], None
-    return [(True, f"database {_safe_url(url)} at migration {head}, writable")], engine
-
-
 def cmd_doctor(args) -> int:
-    settings = load_settings()
-    checks: list[tuple[bool, str]] = []
-    for problem in settings.problems():
-        checks.append((False, problem))
-    if args.teams:
-        checks += _check_teams()
-    else:
-        socket_mode = bool(settings.slack_app_token)
-        slack_problems = settings.slack_problems(socket_mode)
-        checks += [(False, p) for p in slack_problems]
-        if not slack_problems:
-            mode = "Socket Mode" if socket_mode else "HTTP mode"
-            checks.append((True, f"Slack settings present ({mode})"))
-    database_checks, engine = _check_database(settings)
-    checks += database_checks
-    if engine is not None:  # migrated: the roster can be read
-        checks += _roster_checks(settings, args.teams, engine)
-        engine.dispose()
-    if settings.slack_bot_token:
-        checks.append(_check_slack_token(settings))
-    checks += _check_channels(settings)
+    checks = doctor.run_checks(load_settings(), args.teams, app.doctor_probes())
     for ok, line in checks:
         print(f"{'✓' if ok else '✗'} {line}")
     return 0 if all(ok for ok, _ in checks) else 1
-
-
-# -- parser -----------------------------------------------------------------------------------
 
 
 def parser() -> argparse.ArgumentParser:
@@ -612,12 +199,12 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (see README)")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=serve.cmd_run)
 
     worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
     worker.add_argument("--once", action="store_true", help="work until idle, then exit")
     worker.add_argument("--timeout", type=float, default=120.0)
-    worker.set_defaults(func=cmd_worker)
+    worker.set_defaults(func=serve.cmd_worker)
 
     doctor = sub.add_parser("doctor", help="check every setting and credential")
     doctor.add_argument(

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import moderation_store as store
 from bot import register, roles
-from bot.config import Settings
 from bot.messages import Messages
 from bot.models import CHIEF, ModerationItem, ModerationPoll
 from publishers.base import PermanentError, TransientError
@@ -76,26 +75,6 @@ class ModerationNotifier(Protocol):
 
 def category_text(number: int | None) -> str:
     return CATEGORIES[number - 1] if number in range(1, len(CATEGORIES) + 1) else ""
-
-
-def build_inboxes(settings: Settings, msg: Messages) -> dict[str, Inbox]:
-    """An inbox per channel with credentials; none in dry-run mode or without a channel to show."""
-    if settings.dry_run or not settings.moderation_channel:
-        return {}
-    inboxes: dict[str, Inbox] = {}
-    if not settings.missing_credentials("x"):
-        from publishers.x_inbox import XInbox
-
-        inboxes["x"] = XInbox(settings, msg)
-    if not settings.missing_credentials("facebook"):
-        from publishers.facebook_inbox import FacebookInbox
-
-        inboxes["facebook"] = FacebookInbox(settings, msg)
-    if settings.blog_kind == "wordpress" and not settings.missing_credentials("blog"):
-        from publishers.wordpress_inbox import WordPressInbox
-
-        inboxes["blog"] = WordPressInbox(settings, msg)
-    return inboxes
 
 
 # -- collecting ------------------------------------------------------------------------------

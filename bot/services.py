@@ -1,4 +1,4 @@
-"""The core's services, built once from the settings: database, publishers, messages, clock."""
+"""The core's services: database, publishers, moderation inboxes, messages, clock (built in bot.app)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.foreground import Foreground
 from bot.messages import Messages
 from publishers.base import Publisher
-from publishers.registry import build_publishers
+from publishers.inbox import Inbox
 
 
 def quiet_secret_loggers() -> None:
@@ -40,6 +40,7 @@ class Services:
     publishers: dict[str, Publisher]
     msg: Messages
     clock: Callable[[], datetime] = utc_now
+    inboxes: dict[str, Inbox] = field(default_factory=dict)  # moderation (policy §11)
     wake: Callable[[], None] = field(default=lambda: None)
     foreground: Foreground = field(default_factory=Foreground)
 
@@ -48,14 +49,14 @@ class Services:
         return tuple(name for name, p in self.publishers.items() if p.dry_run)
 
 
-def build_services(
+def open_database(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utc_now,
     migrate: bool = True,
     writing: bool = False,
-) -> Services:
-    """Connect the database (migrating it), seed the roster and choose the publishers.
+) -> tuple[Engine, sessionmaker[Session]]:
+    """Connect the database (migrating it) and seed the roster from the settings once.
 
     `writing` (the bot and its worker): refuse to start with a register key the register was
     not written with, rather than failing at the first decision."""
@@ -73,12 +74,4 @@ def build_services(
     if writing:
         with session_factory() as session:
             register.check_key(session, settings.register_key)
-    msg = Messages(settings.locale)
-    return Services(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        publishers=build_publishers(settings, msg),
-        msg=msg,
-        clock=clock,
-    )
+    return engine, session_factory

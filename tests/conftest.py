@@ -16,7 +16,7 @@ from slack_signing import SignedSlackClient
 from sqlalchemy.engine import make_url
 
 from bot import db, roles
-from bot.cli import Runtime, assemble
+from bot.app import Runtime, assemble
 from bot.config import Settings
 
 TOKEN = "xoxb-test-token"

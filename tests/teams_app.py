@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fakes.bot_connector import FakeBotConnector
 from teams_client import CHIEF, OPERATOR, TENANT, TeamsClient
 
-from bot.cli import Runtime, assemble
+from bot.app import Runtime, assemble
 from bot.config import Settings
 from handlers.teams.server import TeamsServer
 from handlers.teams.settings import TeamsSettings

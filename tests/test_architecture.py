@@ -62,10 +62,87 @@ def test_there_are_modules_to_check():
 @pytest.mark.parametrize("path", modules("bot"), ids=rel)
 def test_core_knows_nothing_of_slack_or_handlers(path):
     bad = [(name, level) for name, level in imports(path) if top(name) in CHAT | {"handlers"}]
-    if rel(path) == "bot/cli.py":
-        # The composition root may reach the Slack front end, lazily, inside functions.
+    if rel(path) == COMPOSITION_ROOT:
+        # The composition root may reach the front ends, lazily, inside functions.
         bad = [(name, module_level) for name, module_level in bad if module_level]
     assert bad == [], f"{rel(path)} imports {bad}"
+
+
+# -- one composition root ---------------------------------------------------------------------
+
+COMPOSITION_ROOT = "bot/app.py"
+ENTRY_POINTS = {"bot/cli.py", "bot/serve.py", "bot/__main__.py"}  # reach adapters via bot.app
+PORTS = ("publishers.base", "publishers.inbox")  # interfaces, not adapters
+ADAPTER_EXCEPTIONS = {
+    # Slack's file download shares the publishers' HTTP timeout and their list of network
+    # errors (what counts as "try again later"): helpers, no publisher is built from them.
+    ("handlers/slack/files.py", "publishers.http"),
+}
+
+
+def imported_names(path: Path) -> set[str]:
+    """Every module an import names, at any depth; `from a import b` names a and a.b."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def concrete_adapter(name: str, importer: str) -> bool:
+    """A front end's module or a concrete publisher, which only the composition root builds."""
+    front_end = top(name) == "handlers" and not importer.startswith("handlers/")
+    port = name == "publishers" or any(name == p or name.startswith(f"{p}.") for p in PORTS)
+    publisher = top(name) == "publishers" and not port
+    excepted = any(
+        importer == who and (name == what or name.startswith(f"{what}."))
+        for who, what in ADAPTER_EXCEPTIONS
+    )
+    return (front_end or publisher) and not excepted
+
+
+@pytest.mark.parametrize("path", modules("bot", "handlers"), ids=rel)
+def test_only_the_composition_root_imports_front_ends_and_concrete_publishers(path):
+    """handlers.* and publishers.x, .registry, .engage, *_inbox…: imported by bot/app.py alone,
+    at module level or inside a function; everyone else receives what it builds."""
+    if rel(path) == COMPOSITION_ROOT:
+        return
+    bad = sorted(n for n in imported_names(path) if concrete_adapter(n, rel(path)))
+    assert bad == [], f"{rel(path)} imports {bad}: build it in {COMPOSITION_ROOT}, hand it in"
+
+
+@pytest.mark.parametrize("path", modules("bot", "handlers", "publishers"), ids=rel)
+def test_only_the_entry_points_import_the_composition_root(path):
+    """The core never reaches the adapters through bot.app: only the commands start from it."""
+    names = imported_names(path)
+    if rel(path) in ENTRY_POINTS | {COMPOSITION_ROOT}:
+        return
+    assert not names & {"bot.app"}, f"{rel(path)} imports the composition root"
+
+
+def test_the_entry_points_reach_the_adapters_only_through_the_composition_root():
+    for entry in sorted(ENTRY_POINTS):
+        names = imported_names(ROOT / entry)
+        assert not [n for n in names if concrete_adapter(n, entry)], entry
+    assert "bot.app" in imported_names(ROOT / "bot/serve.py") | imported_names(ROOT / "bot/cli.py")
+
+
+def test_the_composition_root_builds_nothing_when_imported():
+    """No import-time I/O, no singletons: at module level bot/app.py only defines things."""
+    tree = ast.parse((ROOT / COMPOSITION_ROOT).read_text(encoding="utf-8"))
+    for node in tree.body[1:]:  # after the docstring
+        definition = isinstance(
+            node, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.ClassDef | ast.AnnAssign
+        )
+        logger = (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "logging.getLogger"
+        )
+        assert definition or logger, f"{COMPOSITION_ROOT}:{node.lineno} runs at import"
 
 
 @pytest.mark.parametrize("path", modules("handlers"), ids=rel)

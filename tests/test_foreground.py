@@ -73,7 +73,7 @@ def test_requests_answered_on_many_threads_are_all_counted():
 
 
 def test_the_dispatcher_gives_way_to_the_requests_of_its_own_process(settings):
-    from bot.cli import assemble
+    from bot.app import assemble
 
     runtime = assemble(settings)
     try:

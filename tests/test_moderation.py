@@ -28,6 +28,7 @@ from platforms import with_platforms
 from sqlalchemy import select
 
 from bot import db, moderation, register, roles
+from bot.app import build_inboxes
 from bot.config import Settings
 from bot.messages import CATALOGUES, Messages
 from bot.models import ModerationItem, ModerationPoll, RegisterEntry
@@ -297,11 +298,11 @@ def test_inboxes_exist_only_for_real_channels_with_a_moderation_channel():
         wordpress_app_password="p",
     )
     msg = Messages("ja")
-    assert set(moderation.build_inboxes(full, msg)) == {"x", "facebook", "blog"}
-    assert moderation.build_inboxes(replace(full, dry_run=True), msg) == {}
-    assert moderation.build_inboxes(replace(full, moderation_channel=""), msg) == {}
+    assert set(build_inboxes(full, msg)) == {"x", "facebook", "blog"}
+    assert build_inboxes(replace(full, dry_run=True), msg) == {}
+    assert build_inboxes(replace(full, moderation_channel=""), msg) == {}
     atompub = replace(full, blog_kind="atompub", facebook_page_token="")
-    assert set(moderation.build_inboxes(atompub, msg)) == {"x"}
+    assert set(build_inboxes(atompub, msg)) == {"x"}
 
 
 # -- the card, without Slack -----------------------------------------------------------------
@@ -416,7 +417,7 @@ def live(settings, fake_slack, platforms):
 
 def poll_live(app, at: datetime) -> int:
     services = app.services
-    inboxes = moderation.build_inboxes(services.settings, services.msg)
+    inboxes = services.inboxes  # the clients the chief's clicks act through
     notifier = SlackModerationNotifier(server.web_client(services), services.msg, CHANNEL)
     return moderation.poll_once(
         services.session_factory, inboxes, notifier, services.msg, lambda: at
@@ -616,6 +617,22 @@ REPLY_OR_DM = (
     "conversations",
 )
 REPLY_OR_DM_METHODS = {"create_direct_message", "send_direct_message", "reply", "create_reply"}
+
+
+def test_the_chiefs_click_acts_through_the_inboxes_the_composition_root_built(live, platforms):
+    """The inbox clients are built once (bot/app.py) and handed in: no listener builds its own."""
+    x, graph, blog = platforms
+    app = live
+    post = graph.add_post("和光市民まつりのお知らせ")
+    spam = graph.add_comment(post["id"], "激安セール開催中", "9001", "Spam Shop")
+    assert poll_live(app, datetime.now(UTC)) == 1
+    handed_in = RecordingInbox("facebook", [])
+    app.services.inboxes["facebook"] = handed_in
+
+    press(app, CHIEF, card(app, "激安セール"), HIDE, category=5)
+    updated(app, card(app, "激安セール"), "非表示")
+    assert handed_in.calls == [(HIDE, spam)]
+    assert spam in graph.comments and not [c for c in graph.calls() if c.method != "GET"]
 
 
 @pytest.mark.parametrize("path", modules("bot", "publishers"), ids=rel)

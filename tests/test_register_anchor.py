@@ -393,7 +393,7 @@ def test_the_cli_without_the_key_says_so_in_one_line_and_writes_nothing(
 
 
 def test_the_bot_refuses_to_start_with_a_key_the_register_was_not_written_with(keyed, database_url):
-    from bot.services import build_services
+    from bot.app import build_services
 
     append(keyed, 1)
     settings = config.Settings(database_url=database_url, register_key=OTHER_KEY)

@@ -39,8 +39,9 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_signing import FORM, JSON, SignedSlackClient, sign
 from sqlalchemy import MetaData, func, select, update
 
-from bot import cli, db, engagement, moderation, register, roles, workflow
-from bot.cli import assemble
+from bot import db, engagement, moderation, register, roles, workflow
+from bot import serve as serving
+from bot.app import assemble, serve_socket_mode, slack_http_server
 from bot.drafts import DraftInput
 from bot.engagement import APPROVED_STATES
 from bot.engagement_targets import parse
@@ -282,7 +283,10 @@ def test_socket_mode_and_http_serve_the_same_app_with_the_same_checks(settings, 
 def test_the_bolt_app_checks_no_signature_itself_so_only_the_edge_may_serve_http():
     """Bolt's own verification is off (the edge does it): snsbot must not serve Bolt directly."""
     assert "request_verification_enabled=False" in inspect.getsource(server.create_bolt_app)
-    run, serve = inspect.getsource(cli.cmd_run), inspect.getsource(cli._serve_slack)
+    run = inspect.getsource(serving.cmd_run)
+    serve = "".join(
+        inspect.getsource(f) for f in (serving._serve_slack, slack_http_server, serve_socket_mode)
+    )
     assert "_serve_slack(runtime" in run  # `snsbot run`, also `run --teams --slack`
     assert re.search(r"server\.HttpServer\(\s*runtime\.app", serve)
     assert "serve_socket_mode(runtime.app" in serve
@@ -675,7 +679,7 @@ def comment_card(inbox) -> tuple[int, str, str, object]:
     author, token = str(900000 + number), f"宣伝です {number}-{time.monotonic_ns()}"
     comment = graph.add_comment(post_id, token, author, "Spam Shop")
     services = app.services
-    inboxes = moderation.build_inboxes(services.settings, services.msg)
+    inboxes = services.inboxes
     notifier = SlackModerationNotifier(
         server.web_client(services), services.msg, MODERATION_CHANNEL
     )

@@ -26,7 +26,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_signing import SignedSlackClient
 
-from bot.cli import Runtime, assemble
+from bot.app import Runtime, assemble
 from handlers.slack.server import socket_mode_handler
 
 APP_TOKEN = "xapp-1-test"

@@ -78,13 +78,7 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
 
 
 def register(app, services: Services) -> None:
-    """Attach the moderation listeners; platform clients are built at the first click."""
-    inboxes: dict = {}
-
-    def platform_inboxes() -> dict:
-        if not inboxes:
-            inboxes.update(moderation.build_inboxes(services.settings, services.msg))
-        return inboxes
+    """Attach the moderation listeners; they act through the inboxes in `services`."""
 
     def clicked(action_name: str):
         def listener(ack, body, action, client, respond):
@@ -95,7 +89,7 @@ def register(app, services: Services) -> None:
             try:
                 outcome = moderation.decide(
                     services.session_factory,
-                    platform_inboxes(),
+                    services.inboxes,
                     item_id=int(value),
                     actor=body["user"]["id"],
                     action=action_name,

@@ -16,7 +16,7 @@ from teams_app import teams_settings
 from teams_client import CHIEF, OPERATOR, TeamsClient
 from test_run import clean_env, free_port
 
-from bot.cli import assemble
+from bot.app import assemble
 from bot.config import ConfigError
 from bot.models import Draft
 from bot.notifier import RetryLater

@@ -1,0 +1,240 @@
+"""The composition root: builds every adapter once and hands it to the core and the front ends."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot import dbcheck, doctor, engagement, feed, moderation, workers
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.messages import Messages
+from bot.services import Services, open_database, utc_now
+from publishers.inbox import Inbox
+from publishers.registry import build_publishers
+
+log = logging.getLogger("snsbot")
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs: the core services, its chat front ends and the dispatcher."""
+
+    services: Services
+    app: object  # the Bolt app (None when this process does not serve Slack)
+    dispatcher: Dispatcher
+    teams: object = None  # handlers.teams.server.TeamsFrontEnd, when this process serves Teams
+
+
+def build_services(
+    settings: Settings, *, clock=utc_now, migrate: bool = True, writing: bool = False
+) -> Services:
+    """The database (migrated, roster seeded), the publishers and the moderation inboxes."""
+    engine, session_factory = open_database(settings, clock=clock, migrate=migrate, writing=writing)
+    msg = Messages(settings.locale)
+    return Services(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        publishers=build_publishers(settings, msg),
+        msg=msg,
+        clock=clock,
+        inboxes=build_inboxes(settings, msg),
+    )
+
+
+def build_inboxes(settings: Settings, msg: Messages) -> dict[str, Inbox]:
+    """An inbox per channel with credentials; none in dry-run mode or without a channel to show."""
+    if settings.dry_run or not settings.moderation_channel:
+        return {}
+    inboxes: dict[str, Inbox] = {}
+    if not settings.missing_credentials("x"):
+        from publishers.x_inbox import XInbox
+
+        inboxes["x"] = XInbox(settings, msg)
+    if not settings.missing_credentials("facebook"):
+        from publishers.facebook_inbox import FacebookInbox
+
+        inboxes["facebook"] = FacebookInbox(settings, msg)
+    if settings.blog_kind == "wordpress" and not settings.missing_credentials("blog"):
+        from publishers.wordpress_inbox import WordPressInbox
+
+        inboxes["blog"] = WordPressInbox(settings, msg)
+    return inboxes
+
+
+def assemble(
+    settings: Settings, *, clock=utc_now, migrate: bool = True, slack: bool = True, teams=None
+) -> Runtime:
+    """The core services + the chat front ends + the dispatcher, each built once.
+
+    `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
+    """
+    services = build_services(settings, clock=clock, migrate=migrate, writing=True)
+    dbcheck.check_writable(services.engine)  # say so now, not at the first decision
+    heartbeat = workers.Heartbeat(
+        services.session_factory,
+        clock,
+        timeout=timedelta(seconds=settings.heartbeat_timeout_seconds),
+        give_way=services.foreground.give_way,
+    )
+    notifiers, app, periodic, fetch_file = {}, None, (), None
+    if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
+        from handlers.slack import server
+        from handlers.slack.files import SlackFiles
+
+        client = server.web_client(services)
+        fetch_file = SlackFiles(
+            client, settings.slack_bot_token, services.msg, settings.slack_api_url
+        ).fetch
+    if slack:
+        notifiers["slack"] = server.notifier(services, client)
+        app = server.create_bolt_app(services, client)
+        periodic = _periodic_tasks(settings, services, client, clock, heartbeat)
+    front_end = None
+    if teams is not None:
+        from handlers.teams import server as teams_server
+
+        front_end = teams_server.build(services, teams)
+        notifiers["teams"] = front_end.notifier
+    dispatcher = Dispatcher(
+        services.session_factory,
+        services.publishers,
+        notifiers,
+        services.msg,
+        clock,
+        fetch_file=fetch_file,
+        lease=timedelta(seconds=settings.publish_lease_seconds),
+        schedule_lead=settings.schedule_lead,
+        reminder_at=settings.reminder_at,
+        reminder_after=timedelta(hours=settings.reminder_after_hours),
+        periodic=periodic,
+        give_way=services.foreground.give_way,
+        heartbeat=heartbeat,
+    )
+    services.wake = dispatcher.wake
+    return Runtime(services, app, dispatcher, front_end)
+
+
+def _periodic_tasks(
+    settings: Settings, services: Services, client, clock, heartbeat: workers.Heartbeat
+) -> tuple:
+    """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
+    from bot.installation import current_installation_id
+    from handlers.slack.engagement import SlackEngagementNotifier
+    from handlers.slack.feed import SlackFeedNotifier
+    from handlers.slack.moderation import SlackModerationNotifier
+    from publishers.engage import build_performers
+
+    notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
+    hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
+    tasks = [hp_feed.tick] if hp_feed else []
+    performers = build_performers(settings, services.msg)
+    engage_notifier = SlackEngagementNotifier(
+        client,
+        services.msg,
+        tuple(name for name, p in performers.items() if getattr(p, "dry_run", False)),
+        settings.approval_channel,
+        current_installation_id(services.session_factory),
+    )
+    tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
+        lambda: engagement.perform_due(
+            services.session_factory,
+            performers,
+            engage_notifier,
+            services.msg,
+            clock,
+            heartbeat=heartbeat,
+        )
+    )
+    inboxes = services.inboxes  # the same clients the chief's clicks act through
+    if inboxes:
+        inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)
+        tasks.append(
+            lambda: moderation.poll_once(
+                services.session_factory, inboxes, inbox_notifier, services.msg, clock
+            )
+        )
+    return tuple(tasks)
+
+
+# -- the servers the serve loops (bot/serve.py) run ---------------------------------------------
+
+
+def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int):
+    """The Slack HTTP server: signatures checked at the edge, then the Bolt app."""
+    from handlers.slack import server
+
+    return server.HttpServer(
+        runtime.app,
+        settings.slack_signing_secret,
+        host=host,
+        port=port,
+        foreground=runtime.services.foreground,
+    )
+
+
+def serve_socket_mode(runtime: Runtime, settings: Settings) -> None:
+    """Serve Slack over Socket Mode until the process is stopped."""
+    from handlers.slack import server
+
+    server.serve_socket_mode(runtime.app, settings.slack_app_token, runtime.services.foreground)
+
+
+def load_teams_support() -> None:
+    """Import the Teams front end now: ImportError when the Teams extra is not installed."""
+    import handlers.teams.server  # noqa: F401
+
+
+def teams_settings():
+    """The Teams settings (handlers.teams.settings.TeamsSettings) from the environment."""
+    from handlers.teams.settings import TeamsSettings  # no SDK import: works without the extra
+
+    return TeamsSettings.from_env()
+
+
+def teams_service_url_problem(teams) -> str | None:
+    """What is wrong with the Teams service URL; ImportError without the Teams extra."""
+    from handlers.teams.server import service_url_problem
+
+    return service_url_problem(teams)
+
+
+def teams_server(runtime: Runtime, host: str, port: int):
+    """The Teams endpoint, started on its own thread."""
+    from handlers.teams.server import TeamsServer
+
+    return TeamsServer(runtime.teams.web_app, host, port).start()
+
+
+def write_teams_package(out, app_id: str, version: str | None):
+    """Write the Teams app package (the zip a Teams administrator uploads); its path."""
+    from handlers.teams.package import write_package
+
+    return write_package(out, app_id, version=version)
+
+
+# -- what `snsbot doctor` asks the adapters -----------------------------------------------------
+
+
+def slack_identity(settings: Settings) -> dict:
+    """Slack's auth.test for SLACK_BOT_TOKEN; doctor.SlackRefused when Slack rejects it."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    try:
+        return client.auth_test()
+    except SlackApiError as error:
+        raise doctor.SlackRefused(error.response.get("error")) from None
+
+
+def doctor_probes() -> doctor.Probes:
+    """The adapters `snsbot doctor` checks, built here like every other adapter."""
+    return doctor.Probes(
+        slack_identity=slack_identity,
+        publishers=lambda settings: build_publishers(settings, Messages("en")),
+        teams_settings=teams_settings,
+        teams_service_url_problem=teams_service_url_problem,
+    )

@@ -1,0 +1,187 @@
+"""`snsbot doctor`: every setting, the database, the roster and each account, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from bot import db, dbcheck, roles
+from bot.config import Settings
+
+Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
+
+
+class SlackRefused(Exception):
+    """Slack answered and rejected the token; `code` is Slack's error code."""
+
+    def __init__(self, code: str | None):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Probes:
+    """The adapters doctor asks, built by the composition root (bot.app.doctor_probes)."""
+
+    slack_identity: Callable[[Settings], dict]  # auth.test; SlackRefused when Slack says no
+    publishers: Callable[[Settings], dict]  # channel name -> publisher
+    teams_settings: Callable[[], object]  # the Teams settings from the environment
+    teams_service_url_problem: Callable[[object], str | None]  # ImportError without the SDK
+
+
+def safe_url(url: str) -> str:
+    """A database URL with its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable DATABASE_URL)"
+
+
+def _check_slack_token(settings: Settings, probes: Probes) -> Check:
+    try:
+        who = probes.slack_identity(settings)
+    except SlackRefused as error:
+        return False, f"Slack rejected SLACK_BOT_TOKEN ({error.code}): copy it again"
+    except Exception as error:
+        return False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+    return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
+
+
+def _check_channels(settings: Settings, probes: Probes) -> list[Check]:
+    checks = []
+    for channel, publisher in probes.publishers(settings).items():
+        missing = settings.missing_credentials(channel)
+        if settings.dry_run:
+            checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
+        elif missing:
+            checks.append(
+                (True, f"{channel}: dry run, because these are not set: {', '.join(missing)}")
+            )
+        else:
+            problem = publisher.verify_account()
+            checks.append((problem is None, problem if problem else f"{channel}: account verified"))
+    return checks
+
+
+def _check_teams(probes: Probes) -> list[Check]:
+    teams = probes.teams_settings()
+    problems = [(False, p) for p in teams.problems()]
+    try:
+        url_problem = probes.teams_service_url_problem(teams)
+    except ImportError:
+        problems.append((False, "the Teams SDK is not installed: pip install -e '.[teams]'"))
+    else:
+        problems += [(False, p) for p in [url_problem] if p]
+    if teams.anonymous:
+        problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
+        if teams.anonymous_refusal():
+            problems.append((False, f"`snsbot run --teams` refuses: {teams.anonymous_refusal()}"))
+    return problems or [(True, f"Teams settings present (app {teams.app_id})")]
+
+
+def _check_roster(session, platform: str, chief: str, operators: tuple[str, ...],
+                  keys: tuple[str, str]) -> list[Check]:  # fmt: skip
+    """The roster settings against the roster in the database, which alone counts once seeded."""
+    chief_key, operators_key = keys
+    found = roles.compare_with_settings(session, chief, operators, platform)
+    if not found.seeded:
+        named = ", ".join(u for u in (chief, *operators) if u) or "nobody (neither is set)"
+        return [(True, f"{platform} roster: empty so far; the first snsbot command fills it once "
+                       f"from {chief_key} and {operators_key}: {named}")]  # fmt: skip
+    fix = "The settings only fill an empty roster once; the roster in the database counts now."
+    checks = []
+    if found.chief_differs:
+        may_empty = platform == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
+        make = f"`snsbot roles set {chief} chief{_platform_flag(platform)}`"
+        if found.chief:
+            change = f"set {chief_key}={found.chief}" + (" (or empty it)" if may_empty else "")
+            checks.append((False, f"{chief_key} is {chief}, but the chief on the {platform} "
+                                  f"roster is {found.chief}: {change}, or make {chief} chief "
+                                  f"with {make}. {fix}"))  # fmt: skip
+        else:
+            change = f", or empty {chief_key}" if may_empty else ""
+            checks.append((False, f"{chief_key} is {chief}, but the {platform} roster has no "
+                                  f"chief: make {chief} chief with {make}{change}. {fix}"))  # fmt: skip
+    if found.not_on_roster:
+        ids = ", ".join(found.not_on_roster)
+        checks.append((False, f"{operators_key} lists {ids}, who have no role on the {platform} "
+                              f"roster (removed, or listed after it was filled): take them out "
+                              f"of {operators_key}, or add each with `snsbot roles set <user> "
+                              f"operator{_platform_flag(platform)}`. {fix}"))  # fmt: skip
+    if found.not_listed:
+        ids = ", ".join(found.not_listed)
+        checks.append((False, f"{ids} are operators on the {platform} roster but not in "
+                              f"{operators_key}: add them to {operators_key}, or empty it. "
+                              f"{fix}"))  # fmt: skip
+    roster = f"{platform} roster: chief {found.chief or '(none)'}"
+    return checks or [(True, f"{roster}; it agrees with {chief_key} and {operators_key}")]
+
+
+def _platform_flag(platform: str) -> str:
+    return "" if platform == "slack" else f" --platform {platform}"
+
+
+def _roster_checks(settings: Settings, teams: bool, engine, probes: Probes) -> list[Check]:
+    """The roster settings of the front end being checked against that front end's roster."""
+    with db.make_session_factory(engine)() as session:
+        if not teams:
+            return _check_roster(session, "slack", settings.chief, settings.operators,
+                                 ("SNSBOT_CHIEF", "SNSBOT_OPERATORS"))  # fmt: skip
+        seed = probes.teams_settings()
+        return _check_roster(session, "teams", seed.chief, seed.operators,
+                             ("SNSBOT_TEAMS_CHIEF", "SNSBOT_TEAMS_OPERATORS"))  # fmt: skip
+
+
+def _check_database(settings: Settings) -> tuple[list[Check], object]:
+    """The database's migration state and whether it can be written; the engine when usable."""
+    url = settings.database_url
+    engine = None
+    try:
+        engine = db.make_engine(url)
+        current, head = db.migration_state(engine)
+        if current != head:
+            engine.dispose()
+            return [
+                (
+                    False,
+                    f"database is at migration {current}, code needs {head}: "
+                    "run `snsbot db upgrade`",
+                )
+            ], None
+        dbcheck.check_writable(engine)
+    except dbcheck.DatabaseUnusable as error:
+        if engine is not None:
+            engine.dispose()
+        return [(False, str(error))], None
+    except Exception as error:
+        if engine is not None:
+            engine.dispose()
+        return [(False, dbcheck.explain(error, url))], None
+    return [(True, f"database {safe_url(url)} at migration {head}, writable")], engine
+
+
+def run_checks(settings: Settings, teams: bool, probes: Probes) -> list[Check]:
+    """Every check `snsbot doctor` makes (`teams`: the Teams settings, not Slack's), in order."""
+    checks: list[Check] = []
+    for problem in settings.problems():
+        checks.append((False, problem))
+    if teams:
+        checks += _check_teams(probes)
+    else:
+        socket_mode = bool(settings.slack_app_token)
+        slack_problems = settings.slack_problems(socket_mode)
+        checks += [(False, p) for p in slack_problems]
+        if not slack_problems:
+            mode = "Socket Mode" if socket_mode else "HTTP mode"
+            checks.append((True, f"Slack settings present ({mode})"))
+    database_checks, engine = _check_database(settings)
+    checks += database_checks
+    if engine is not None:  # migrated: the roster can be read
+        checks += _roster_checks(settings, teams, engine, probes)
+        engine.dispose()
+    if settings.slack_bot_token:
+        checks.append(_check_slack_token(settings, probes))
+    checks += _check_channels(settings, probes)
+    return checks
