@@ -6,7 +6,6 @@ from bot import dashboard, engagement, groups, oversight, roles
 from bot.models import CHIEF
 from bot.services import Services
 from bot.snapshot import take_many
-from handlers.slack import ids
 from handlers.slack.home import (
     FAILED_LIST,
     MINE_LIST,
@@ -16,6 +15,7 @@ from handlers.slack.home import (
     Section,
     home_view,
 )
+from handlers.slack.wiring import SERVICES
 
 
 def publish_home(services: Services, client, user_id: str, pages: dict | None = None) -> None:
@@ -56,15 +56,13 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
     client.views_publish(user_id=user_id, view=view)
 
 
-def register(app, services: Services) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event, client):
-        if event.get("tab") == "home":
-            publish_home(services, client, event["user"])
+def home_opened(event, client, context):
+    if event.get("tab") == "home":
+        publish_home(context[SERVICES], client, event["user"])
 
-    @app.action(ids.HOME_PAGE)
-    def page_turned(ack, body, action, client):
-        ack()
-        name, _, number = str(action.get("value") or "").partition(":")
-        page = int(number) if number.isascii() and number.isdigit() else 0
-        publish_home(services, client, body["user"]["id"], {name: page})
+
+def page_turned(ack, body, action, client, context):
+    ack()
+    name, _, number = str(action.get("value") or "").partition(":")
+    page = int(number) if number.isascii() and number.isdigit() else 0
+    publish_home(context[SERVICES], client, body["user"]["id"], {name: page})

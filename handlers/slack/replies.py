@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import workflow
+from bot import roles, workflow
 from bot.messages import Messages
 from bot.wording import refusal
-from handlers.slack.blocks import say
+from handlers.slack.blocks import mention, say
+from handlers.slack.wiring import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,20 @@ def act_on_draft(services, body, action, client, respond, change, texts: dict[st
         services.wake()
 
 
+def not_operator_text(services, session) -> str:
+    """Why someone who is not on the roster cannot do this, and whom to ask."""
+    chief = roles.chief_id(session)
+    if not chief:
+        return services.msg("refuse.no_chief")
+    return services.msg("refuse.not_operator", chief=mention(chief))
+
+
+def _told_failure(listener, error: Exception, kwargs: dict, msg: Messages) -> None:
+    log.exception("%s failed", listener.__name__)
+    key = "error.db_busy" if isinstance(error, SQLAlchemyError) else "error.internal"
+    tell(kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"), msg(key))
+
+
 def answer_failures(msg: Messages):
     """Decorate a button listener (after its ack) so that any failure is logged and the clicker
     is told in plain words: try again later (database) or an internal error (anything else)."""
@@ -102,13 +117,21 @@ def answer_failures(msg: Messages):
             try:
                 return listener(**kwargs)
             except Exception as error:
-                log.exception("%s failed", listener.__name__)
-                key = "error.db_busy" if isinstance(error, SQLAlchemyError) else "error.internal"
-                tell(
-                    kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"), msg(key)
-                )
-                return None
+                return _told_failure(listener, error, kwargs, msg)
 
         return guarded
 
     return decorate
+
+
+def guarded(listener):
+    """`answer_failures` for a listener that takes `context`: the messages come from there."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def run(**kwargs):
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            return _told_failure(listener, error, kwargs, kwargs["context"][SERVICES].msg)
+
+    return run
