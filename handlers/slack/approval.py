@@ -15,7 +15,7 @@ from handlers.slack.blocks import metadata
 from handlers.slack.forms import state_values, text_input, view_metadata
 from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import (
-    act_on_draft,
+    act_after_ack,
     draft_id_of,
     guarded,
     not_operator_text,
@@ -140,22 +140,20 @@ def reject_submitted(ack, body, view, logger, context):
 @guarded
 def retry_clicked(ack, body, action, client, respond, context):
     ack()
-    context[AFTER_ACK](act_on_draft, services=context[SERVICES], body=body, action=action,
-                       client=client, respond=respond, change=workflow.retry_failed, texts={
+    act_after_ack(context, workflow.retry_failed, {
         workflow.DONE: "retry.queued",
         workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
         workflow.REFUSED: "refuse.not_author_or_chief",
-    })  # fmt: skip
+    }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 
 @guarded
 def cancel_clicked(ack, body, action, client, respond, context):
     ack()
-    context[AFTER_ACK](act_on_draft, services=context[SERVICES], body=body, action=action,
-                       client=client, respond=respond, change=schedule.cancel_scheduled, texts={
+    act_after_ack(context, schedule.cancel_scheduled, {
         workflow.DONE: "cancel.done",
         workflow.NOTHING_TO_DO: "cancel.nothing",
-    })  # fmt: skip
+    }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 
 @guarded

@@ -10,8 +10,8 @@ from bot.snapshot import content_of
 from handlers.slack import ids
 from handlers.slack.forms import draft_from_state
 from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text
-from handlers.slack.replies import act_on_draft, draft_id_of, guarded, tell
-from handlers.slack.wiring import AFTER_ACK, SERVICES
+from handlers.slack.replies import act_after_ack, draft_id_of, guarded, tell
+from handlers.slack.wiring import SERVICES
 
 
 def open_revision_modal(services: Services, body, action, client, respond, mode: str) -> None:
@@ -65,12 +65,11 @@ def resubmit_clicked(ack, body, action, client, respond, context):
 @guarded
 def withdraw_clicked(ack, body, action, client, respond, context):
     ack()
-    context[AFTER_ACK](act_on_draft, services=context[SERVICES], body=body, action=action,
-                       client=client, respond=respond, change=revisions.withdraw, texts={
+    act_after_ack(context, revisions.withdraw, {
         workflow.DONE: "withdraw.done",
         workflow.REFUSED: "refuse.not_author",
         workflow.NOTHING_TO_DO: "refuse.not_pending",
-    })  # fmt: skip
+    }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 
 def counter_typed(ack, body, client, logger, context):
