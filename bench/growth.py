@@ -21,8 +21,8 @@ from bot import dashboard, db, register, roles, workflow
 from bot.config import Settings
 from bot.services import build_services, utc_now
 from handlers.slack.commands import open_drafts
-from handlers.slack.events import publish_home
-from handlers.slack.home import status_line
+from handlers.slack.home import publish_home
+from handlers.slack.home_blocks import status_line
 
 AUTHOR = seed.AUTHORS[0]
 GOAL = 2.0  # largest size at most this many times slower than the smallest

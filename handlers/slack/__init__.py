@@ -7,8 +7,8 @@ from handlers.slack import (
     drafting,
     engagement,
     engagement_blocks,
-    events,
     feed,
+    home,
     ids,
     moderation,
     moderation_blocks,
@@ -46,8 +46,8 @@ def register(app, services) -> None:
     app.action(ids.REVIEW_ACK)(oversight.review_acknowledged)
     app.action(ids.ROTATION_DONE)(oversight.rotation_done)
 
-    app.event("app_home_opened")(events.home_opened)
-    app.action(ids.HOME_PAGE)(events.page_turned)
+    app.event("app_home_opened")(home.home_opened)
+    app.action(ids.HOME_PAGE)(home.page_turned)
 
     app.action(feed.FEED_DRAFT)(feed.feed_draft_clicked)
     app.action(crosspost.CROSS_POST)(crosspost.cross_post_clicked)

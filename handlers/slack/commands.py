@@ -8,7 +8,7 @@ from bot.snapshot import DraftSnapshot, take_many
 from handlers.slack import engagement
 from handlers.slack.blocks import esc
 from handlers.slack.drafting import open_draft_modal
-from handlers.slack.home import status_line
+from handlers.slack.home_blocks import status_line
 from handlers.slack.oversight import away_command, review_message
 from handlers.slack.replies import not_operator_text
 from handlers.slack.wiring import SERVICES
