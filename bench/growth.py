@@ -22,8 +22,8 @@ from bot.app import build_services
 from bot.config import Settings
 from bot.services import utc_now
 from handlers.slack.commands import open_drafts
-from handlers.slack.events import publish_home
-from handlers.slack.home import status_line
+from handlers.slack.home import publish_home
+from handlers.slack.home_blocks import status_line
 
 AUTHOR = seed.AUTHORS[0]
 GOAL = 2.0  # largest size at most this many times slower than the smallest

@@ -733,7 +733,7 @@ def test_the_live_x_counter_counts_a_lone_surrogate_rather_than_failing(app):
 
 @pytest.mark.parametrize("digit", ["２", "٢", "२", "²"])
 def test_every_id_read_from_a_value_is_ascii_digits_only(digit):
-    from handlers.slack.actions import revision_of
+    from handlers.slack.approval import revision_of
     from handlers.slack.engagement import ENGAGEMENT_ID
     from handlers.slack.feed import ENTRY_ID
     from handlers.slack.moderation import ITEM_ID

@@ -21,7 +21,7 @@ from bot.snapshot import take
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import CATEGORY, OFFICIAL, TARGET
-from handlers.slack.home import Home, home_view
+from handlers.slack.home_blocks import Home, home_view
 from handlers.slack.oversight import reviewed_subject
 from publishers.engage import build_performers
 

@@ -28,7 +28,8 @@ from bot.moderation import Outcome
 from bot.moderation_store import ItemView
 from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot, PublicationView
-from handlers.slack import cards, engagement_blocks, feed, home, modals, moderation_blocks
+from handlers.slack import cards, engagement_blocks, feed, modals, moderation_blocks
+from handlers.slack import home_blocks as home
 from handlers.slack import moderation as slack_moderation
 from handlers.slack import oversight as slack_oversight
 

@@ -19,12 +19,8 @@ from bot.models import REJECTED
 from bot.notifier import NoticeMark, RetryLater
 from bot.services import Services
 from handlers.slack.blocks import mention
-from handlers.slack.commands import not_operator_text
 from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import (
-    APPROVE,
-    REJECT,
-    SUBMIT,
     TARGET,
     allow_list_blocks,
     engagement_card,
@@ -32,7 +28,8 @@ from handlers.slack.engagement_blocks import (
     read_form,
     requester_message,
 )
-from handlers.slack.replies import tell
+from handlers.slack.replies import not_operator_text, tell
+from handlers.slack.wiring import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -89,83 +86,83 @@ def _kind_of(view: dict) -> str | None:
     return kind if kind in KINDS else None
 
 
-def register(app, services: Services) -> None:
+def engagement_submitted(ack, body, view, logger, context):
+    services = context[SERVICES]
     msg = services.msg
+    kind = _kind_of(view)
+    if kind is None:
+        return ack(response_action="errors", errors={TARGET: msg("error.internal")})
+    state = view.get("state")
+    form, problems = read_form(kind, state.get("values") if isinstance(state, dict) else {})
+    if problems:
+        errors = {block: msg(key) for block, key in problems.items()}
+        return ack(response_action="errors", errors=errors)
+    user_id = body["user"]["id"]
+    refusal = None
+    try:
+        with services.session_factory.begin() as session:
+            if roles.role_of(session, user_id) is None:
+                engagement.refuse_request(
+                    session, actor=user_id, kind=kind, target=form.target,
+                    category=form.category, now=services.clock(),
+                )  # fmt: skip
+                refusal = not_operator_text(services, session)
+            else:
+                _store_request(services, session, user_id, kind, form, view)
+    except IntegrityError:  # the same submission, delivered twice at once: stored once
+        return ack()
+    except SQLAlchemyError:
+        logger.exception("could not store an engagement request")
+        return ack(response_action="errors", errors={TARGET: msg("error.save_failed")})
+    if refusal is not None:  # answered once the refusal is recorded
+        return ack(response_action="errors", errors={TARGET: refusal})
+    ack()
+    services.wake()
 
-    @app.view(SUBMIT)
-    def engagement_submitted(ack, body, view, logger):
-        kind = _kind_of(view)
-        if kind is None:
-            return ack(response_action="errors", errors={TARGET: msg("error.internal")})
-        state = view.get("state")
-        form, problems = read_form(kind, state.get("values") if isinstance(state, dict) else {})
-        if problems:
-            errors = {block: msg(key) for block, key in problems.items()}
-            return ack(response_action="errors", errors=errors)
-        user_id = body["user"]["id"]
-        refusal = None
-        try:
-            with services.session_factory.begin() as session:
-                if roles.role_of(session, user_id) is None:
-                    engagement.refuse_request(
-                        session, actor=user_id, kind=kind, target=form.target,
-                        category=form.category, now=services.clock(),
-                    )  # fmt: skip
-                    refusal = not_operator_text(services, session)
-                else:
-                    _store_request(session, user_id, kind, form, view)
-        except IntegrityError:  # the same submission, delivered twice at once: stored once
-            return ack()
-        except SQLAlchemyError:
-            logger.exception("could not store an engagement request")
-            return ack(response_action="errors", errors={TARGET: msg("error.save_failed")})
-        if refusal is not None:  # answered once the refusal is recorded
-            return ack(response_action="errors", errors={TARGET: refusal})
-        ack()
-        services.wake()
 
-    def _store_request(session, user_id, kind, form, view) -> None:
-        engagement.request(
-            session,
-            requester_id=user_id,
-            kind=kind,
-            target=form.target,
-            category=form.category,
-            official_confirmed=form.official_confirmed,
-            now=services.clock(),
-            submission=_submission(view),
-        )
+def _store_request(services: Services, session, user_id, kind, form, view) -> None:
+    engagement.request(
+        session,
+        requester_id=user_id,
+        kind=kind,
+        target=form.target,
+        category=form.category,
+        official_confirmed=form.official_confirmed,
+        now=services.clock(),
+        submission=_submission(view),
+    )
 
-    def decide_clicked(body, action, client, respond, approve: bool) -> None:
-        value = str(action.get("value") or "")
-        if not ENGAGEMENT_ID.fullmatch(value):
-            return tell(body, client, respond, msg("error.internal"))
-        try:
-            with services.session_factory.begin() as session:
-                outcome = engagement.decide(
-                    session,
-                    engagement_id=int(value),
-                    actor=body["user"]["id"],
-                    approve=approve,
-                    now=services.clock(),
-                )
-        except SQLAlchemyError:
-            log.exception("could not record an engagement decision")
-            return tell(body, client, respond, msg("error.internal"))
-        problem = outcome_text(msg, outcome)
-        if problem:
-            tell(body, client, respond, problem)
-        services.wake()
 
-    @app.action(APPROVE)
-    def engagement_approve_clicked(ack, body, action, client, respond):
-        ack()
-        decide_clicked(body, action, client, respond, approve=True)
+def decide_clicked(services: Services, body, action, client, respond, approve: bool) -> None:
+    msg, value = services.msg, str(action.get("value") or "")
+    if not ENGAGEMENT_ID.fullmatch(value):
+        return tell(body, client, respond, msg("error.internal"))
+    try:
+        with services.session_factory.begin() as session:
+            outcome = engagement.decide(
+                session,
+                engagement_id=int(value),
+                actor=body["user"]["id"],
+                approve=approve,
+                now=services.clock(),
+            )
+    except SQLAlchemyError:
+        log.exception("could not record an engagement decision")
+        return tell(body, client, respond, msg("error.internal"))
+    problem = outcome_text(msg, outcome)
+    if problem:
+        tell(body, client, respond, problem)
+    services.wake()
 
-    @app.action(REJECT)
-    def engagement_reject_clicked(ack, body, action, client, respond):
-        ack()
-        decide_clicked(body, action, client, respond, approve=False)
+
+def engagement_approve_clicked(ack, body, action, client, respond, context):
+    ack()
+    decide_clicked(context[SERVICES], body, action, client, respond, approve=True)
+
+
+def engagement_reject_clicked(ack, body, action, client, respond, context):
+    ack()
+    decide_clicked(context[SERVICES], body, action, client, respond, approve=False)
 
 
 class SlackEngagementNotifier:

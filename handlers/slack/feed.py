@@ -15,10 +15,10 @@ from bot.drafts import DraftInput
 from bot.feed import FeedItem
 from bot.messages import Messages
 from bot.notifier import RetryLater
-from bot.services import Services
 from handlers.slack.blocks import button, esc, link_target
-from handlers.slack.commands import not_operator_text, open_draft_modal
-from handlers.slack.replies import tell
+from handlers.slack.drafting import open_draft_modal
+from handlers.slack.replies import not_operator_text, tell
+from handlers.slack.wiring import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -71,20 +71,15 @@ class SlackFeedNotifier:
             raise RetryLater(f"HP update {item.id} reached nobody")
 
 
-def register(app, services: Services) -> None:
-    msg = services.msg
-
-    @app.action(FEED_DRAFT)
-    def feed_draft_clicked(ack, body, action, client, respond):
-        ack()
-        value = str(action.get("value") or "")
-        with services.session_factory() as session:
-            if roles.role_of(session, body["user"]["id"]) is None:
-                return tell(body, client, respond, not_operator_text(services, session))
-            entry = feed.item(session, int(value)) if ENTRY_ID.fullmatch(value) else None
-        if entry is None:
-            return tell(body, client, respond, msg("feed.not_found"))
-        initial = DraftInput(
-            body=entry.title, channels=CHANNELS, source="hp_update", url=entry.link
-        )
-        open_draft_modal(services, client, body["trigger_id"], initial=initial)
+def feed_draft_clicked(ack, body, action, client, respond, context):
+    ack()
+    services = context[SERVICES]
+    value = str(action.get("value") or "")
+    with services.session_factory() as session:
+        if roles.role_of(session, body["user"]["id"]) is None:
+            return tell(body, client, respond, not_operator_text(services, session))
+        entry = feed.item(session, int(value)) if ENTRY_ID.fullmatch(value) else None
+    if entry is None:
+        return tell(body, client, respond, services.msg("feed.not_found"))
+    initial = DraftInput(body=entry.title, channels=CHANNELS, source="hp_update", url=entry.link)
+    open_draft_modal(services, client, body["trigger_id"], initial=initial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import UTC, datetime
 
@@ -22,6 +23,16 @@ def state_values(view: dict) -> dict:
     state = view.get("state") if isinstance(view, dict) else None
     values = state.get("values") if isinstance(state, dict) else None
     return values if isinstance(values, dict) else {}
+
+
+def view_metadata(view: dict) -> dict:
+    """A view's private_metadata as a dict, or {} when it is not one."""
+    raw = view.get("private_metadata")
+    try:
+        value = json.loads(raw if isinstance(raw, str) and raw else "{}")
+    except (ValueError, RecursionError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _element(values: dict, block_id: str) -> dict:

@@ -10,15 +10,14 @@ from slack_sdk import WebClient
 from bot import moderation
 from bot.messages import Messages
 from bot.moderation import ItemView, Outcome
-from bot.services import Services
 from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (
     ACTION_IDS,
-    CATEGORY,
     chosen_category,
     moderation_card,
 )
 from handlers.slack.replies import tell
+from handlers.slack.wiring import SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -77,45 +76,39 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     return None
 
 
-def register(app, services: Services) -> None:
-    """Attach the moderation listeners; they act through the inboxes in `services`."""
+ACTION_NAMES = {action_id: name for name, action_id in ACTION_IDS.items()}
 
-    def clicked(action_name: str):
-        def listener(ack, body, action, client, respond):
-            ack()
-            msg, value = services.msg, str(action.get("value") or "")
-            if not ITEM_ID.fullmatch(value):
-                return tell(body, client, respond, msg("error.internal"))
-            try:
-                outcome = moderation.decide(
-                    services.session_factory,
-                    services.inboxes,
-                    item_id=int(value),
-                    actor=body["user"]["id"],
-                    action=action_name,
-                    category=chosen_category((body.get("state") or {}).get("values")),
-                    now=services.clock(),
-                )
-            except Exception:  # e.g. the database is down: say so rather than stay silent
-                log.exception("moderation %s on item %s failed", action_name, value)
-                return tell(body, client, respond, msg("error.internal"))
-            problem = outcome_text(msg, outcome, action_name)
-            if problem:
-                tell(body, client, respond, problem)
-            if outcome.result == moderation.DONE:
-                notifier = SlackModerationNotifier(
-                    client, msg, services.settings.moderation_channel
-                )
-                try:
-                    notifier.update_item(outcome.item)
-                except Exception:
-                    log.exception("moderation card %s not updated", outcome.item.id)
 
-        return listener
+def moderation_clicked(ack, body, action, client, respond, context):
+    """One of the card's buttons (dismiss, hide, delete, block): which one is its action id."""
+    ack()
+    services, action_name = context[SERVICES], ACTION_NAMES[action["action_id"]]
+    msg, value = services.msg, str(action.get("value") or "")
+    if not ITEM_ID.fullmatch(value):
+        return tell(body, client, respond, msg("error.internal"))
+    try:
+        outcome = moderation.decide(
+            services.session_factory,
+            services.inboxes,  # built once by the composition root
+            item_id=int(value),
+            actor=body["user"]["id"],
+            action=action_name,
+            category=chosen_category((body.get("state") or {}).get("values")),
+            now=services.clock(),
+        )
+    except Exception:  # e.g. the database is down: say so rather than stay silent
+        log.exception("moderation %s on item %s failed", action_name, value)
+        return tell(body, client, respond, msg("error.internal"))
+    problem = outcome_text(msg, outcome, action_name)
+    if problem:
+        tell(body, client, respond, problem)
+    if outcome.result == moderation.DONE:
+        notifier = SlackModerationNotifier(client, msg, services.settings.moderation_channel)
+        try:
+            notifier.update_item(outcome.item)
+        except Exception:
+            log.exception("moderation card %s not updated", outcome.item.id)
 
-    @app.action(CATEGORY)
-    def category_chosen(ack):
-        ack()  # the choice stays on the card; the action button reads it from `state`
 
-    for action_name, action_id in ACTION_IDS.items():
-        app.action(action_id)(clicked(action_name))
+def category_chosen(ack):
+    ack()  # the choice stays on the card; the action button reads it from `state`

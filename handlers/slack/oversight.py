@@ -11,7 +11,8 @@ from bot.oversight import ReviewItem, RotationItem
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import button, esc, mention
-from handlers.slack.replies import answer_failures, tell
+from handlers.slack.replies import guarded, tell
+from handlers.slack.wiring import SERVICES
 
 LIST_LIMIT = 40  # items shown in one DM (each is one block)
 
@@ -85,40 +86,38 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
     return msg("away.off", count=len(items)), items
 
 
-def register(app, services: Services) -> None:
+@guarded
+def review_acknowledged(ack, body, action, client, respond, context):
+    ack()
+    services = context[SERVICES]
     msg = services.msg
-    guarded = answer_failures(msg)
+    subject, number = reviewed_subject(str(action.get("value") or ""))
+    with services.session_factory.begin() as session:
+        done = oversight.mark_reviewed(
+            session, number, actor=body["user"]["id"], now=services.clock(), subject=subject
+        )
+    if done is None:
+        return tell(body, client, respond, msg("refuse.not_chief_only"))
+    tell(body, client, respond, msg("review.done" if done else "review.already"))
 
-    @app.action(ids.REVIEW_ACK)
-    @guarded
-    def review_acknowledged(ack, body, action, client, respond):
-        ack()
-        subject, number = reviewed_subject(str(action.get("value") or ""))
-        with services.session_factory.begin() as session:
-            done = oversight.mark_reviewed(
-                session, number, actor=body["user"]["id"], now=services.clock(), subject=subject
-            )
-        if done is None:
-            return tell(body, client, respond, msg("refuse.not_chief_only"))
-        tell(body, client, respond, msg("review.done" if done else "review.already"))
 
-    @app.action(ids.ROTATION_DONE)
-    @guarded
-    def rotation_done(ack, body, action, client, respond):
-        ack()
-        value = str(action.get("value") or "")
-        with services.session_factory.begin() as session:
-            if roles.role_of(session, body["user"]["id"]) != CHIEF:
-                account = None
-                oversight.mark_rotated(session, 0, actor=body["user"]["id"], now=services.clock())
-            else:
-                account = oversight.mark_rotated(
-                    session, int(value) if value.isascii() and value.isdigit() else 0, actor=body["user"]["id"],
-                    now=services.clock(),
-                )  # fmt: skip
-        if account is None:
-            return tell(body, client, respond, msg("rotation.not_done"))
-        tell(body, client, respond, _reverify(services, client, account))
+@guarded
+def rotation_done(ack, body, action, client, respond, context):
+    ack()
+    services = context[SERVICES]
+    value = str(action.get("value") or "")
+    with services.session_factory.begin() as session:
+        if roles.role_of(session, body["user"]["id"]) != CHIEF:
+            account = None
+            oversight.mark_rotated(session, 0, actor=body["user"]["id"], now=services.clock())
+        else:
+            account = oversight.mark_rotated(
+                session, int(value) if value.isascii() and value.isdigit() else 0, actor=body["user"]["id"],
+                now=services.clock(),
+            )  # fmt: skip
+    if account is None:
+        return tell(body, client, respond, services.msg("rotation.not_done"))
+    tell(body, client, respond, _reverify(services, client, account))
 
 
 def _reverify(services: Services, client, account: str) -> str:

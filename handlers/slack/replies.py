@@ -11,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import workflow
+from bot import roles, workflow
 from bot.messages import Messages
 from bot.wording import refusal
-from handlers.slack.blocks import say
+from handlers.slack.blocks import mention, say
+from handlers.slack.wiring import AFTER_ACK, SERVICES
 
 log = logging.getLogger(__name__)
 
@@ -92,23 +93,44 @@ def act_on_draft(services, body, action, client, respond, change, texts: dict[st
         services.wake()
 
 
+def not_operator_text(services, session) -> str:
+    """Why someone who is not on the roster cannot do this, and whom to ask."""
+    chief = roles.chief_id(session)
+    if not chief:
+        return services.msg("refuse.no_chief")
+    return services.msg("refuse.not_operator", chief=mention(chief))
+
+
+def _guard(listener, msg_of: Callable[[dict], Messages]):
+    """`listener`, but any failure is logged and told to the clicker in `msg_of(kwargs)`."""
+
+    @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
+    def run(**kwargs):
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            log.exception("%s failed", listener.__name__)
+            key = "error.db_busy" if isinstance(error, SQLAlchemyError) else "error.internal"
+            msg = msg_of(kwargs)
+            tell(kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"), msg(key))
+            return None
+
+    return run
+
+
 def answer_failures(msg: Messages):
     """Decorate a button listener (after its ack) so that any failure is logged and the clicker
     is told in plain words: try again later (database) or an internal error (anything else)."""
+    return lambda listener: _guard(listener, lambda kwargs: msg)
 
-    def decorate(listener):
-        @functools.wraps(listener)  # Bolt reads the wrapped listener's argument names
-        def guarded(**kwargs):
-            try:
-                return listener(**kwargs)
-            except Exception as error:
-                log.exception("%s failed", listener.__name__)
-                key = "error.db_busy" if isinstance(error, SQLAlchemyError) else "error.internal"
-                tell(
-                    kwargs.get("body") or {}, kwargs.get("client"), kwargs.get("respond"), msg(key)
-                )
-                return None
 
-        return guarded
+def guarded(listener):
+    """`answer_failures` for a listener that takes `context`: the messages come from there."""
+    return _guard(listener, lambda kwargs: kwargs["context"][SERVICES].msg)
 
-    return decorate
+
+def act_after_ack(context, change, texts: dict[str, str], **click) -> None:
+    """`act_on_draft` for this click, once acked, on the after-ack threads."""
+    context[AFTER_ACK](
+        act_on_draft, services=context[SERVICES], change=change, texts=texts, **click
+    )

@@ -1,0 +1,168 @@
+"""Pure builders of the App Home tab: pending, scheduled and failed posts; own drafts; latest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.messages import Messages
+from bot.models import FAILED, PENDING
+from bot.snapshot import DraftSnapshot
+from handlers.slack import ids
+from handlers.slack.blocks import button, esc, link_target, mention, publication_line, shorten
+from handlers.slack.engagement_blocks import allow_list_blocks
+from handlers.slack.oversight import review_message
+
+PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
+REVIEW_LIMIT = 10  # deputy decisions listed on the Home tab; all come in `/sns away off`
+
+
+@dataclass(frozen=True)
+class Section:
+    """One paged list of the dashboard."""
+
+    name: str
+    drafts: list[DraftSnapshot]
+    page: int = 0
+    pages: int = 1
+
+
+@dataclass(frozen=True)
+class Home:
+    """Everything the Home tab shows one person."""
+
+    is_chief: bool
+    sections: list[Section] = field(default_factory=list)
+    latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
+    groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
+    allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
+    reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
+
+
+TITLES = {
+    PENDING_LIST: "home.pending",
+    SCHEDULED_LIST: "home.scheduled",
+    FAILED_LIST: "home.failures",
+    MINE_LIST: "home.mine",
+}
+
+
+def status_line(msg: Messages, draft: DraftSnapshot) -> str:
+    excerpt = esc(shorten(draft.content.body.replace("\n", " "), 60, msg))
+    line = msg("status.line", id=draft.id, state=msg(f"state.{draft.status}"), excerpt=excerpt)
+    if draft.publications:
+        line += "\n" + "\n".join(
+            "    " + publication_line(msg, p, draft) for p in draft.publications
+        )
+    return line
+
+
+def _item(msg: Messages, section: str, draft: DraftSnapshot) -> list:
+    value = str(draft.id)
+    if section == MINE_LIST:
+        text = status_line(msg, draft)
+    else:
+        excerpt = esc(shorten(draft.content.body.replace("\n", " "), 150, msg))
+        text = (
+            f"*#{draft.id}* {mention(draft.author_id)} {msg('source.' + draft.content.source)}\n"
+            + excerpt
+        )
+        if section != PENDING_LIST:
+            text += "\n" + "\n".join(publication_line(msg, p, draft) for p in draft.publications)
+    buttons = {
+        PENDING_LIST: [
+            button(msg, ids.APPROVE, "button.approve", value, "primary"),
+            button(msg, ids.REJECT, "button.reject", value, "danger"),
+            button(msg, ids.EDIT, "button.edit", value),
+        ],
+        SCHEDULED_LIST: [button(msg, ids.CANCEL, "button.cancel", value, "danger")],
+        FAILED_LIST: [
+            button(
+                msg,
+                ids.RETRY,
+                "button.retry",
+                f"{value}:{','.join(p.channel for p in draft.publications if p.status == FAILED)}",
+            )
+        ],
+        MINE_LIST: (
+            [button(msg, ids.WITHDRAW, "button.withdraw", value)] if draft.status == PENDING else []
+        ),
+    }[section]
+    blocks = [SectionBlock(text=text[:2900])]
+    if buttons:
+        buttons.append(button(msg, ids.SHOW_FULL, "button.full_text", value))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"{ids.CARD_ACTIONS_BLOCK}:{draft.revision}:{section}:{draft.id}",
+                elements=buttons,
+            )
+        )
+    return blocks
+
+
+def _pager(msg: Messages, section: Section) -> list:
+    if section.pages <= 1:
+        return []
+    elements = []
+    if section.page > 0:
+        elements.append(
+            button(msg, ids.HOME_PAGE, "home.prev", f"{section.name}:{section.page - 1}")
+        )
+    if section.page + 1 < section.pages:
+        elements.append(
+            button(msg, ids.HOME_PAGE, "home.next", f"{section.name}:{section.page + 1}")
+        )
+    page = msg("home.page", page=section.page + 1, pages=section.pages)
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=page)]),
+        ActionsBlock(block_id=f"home_pager:{section.name}", elements=elements),
+    ]
+
+
+def home_view(msg: Messages, home: Home) -> dict:
+    """The Home tab (at most 100 blocks: every list is paged)."""
+    blocks: list = [
+        HeaderBlock(text=msg("home.title")),
+        ActionsBlock(elements=[button(msg, ids.NEW_DRAFT, "home.new_draft", "new", "primary")]),
+    ]
+    for section in home.sections:
+        blocks.append(SectionBlock(text=f"*{msg(TITLES[section.name])}*"))
+        for draft in section.drafts:
+            blocks.extend(_item(msg, section.name, draft))
+        if not section.drafts:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("home.none"))]))
+        blocks.extend(_pager(msg, section))
+        blocks.append(DividerBlock())
+    if home.is_chief and home.reviews:
+        blocks.append(SectionBlock(text=f"*{msg('home.review')}*"))
+        blocks.extend(review_message(msg, home.reviews[:REVIEW_LIMIT])[1][1:])
+        if len(home.reviews) > REVIEW_LIMIT:
+            more = msg("home.more", count=len(home.reviews) - REVIEW_LIMIT)
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+        blocks.append(DividerBlock())
+    if home.is_chief:
+        listed = [
+            f"• {esc(name)}"
+            + (f"（{esc(contact)}）" if contact else "")
+            + (f" {esc(site)}" if site else "")
+            for name, contact, site in home.groups
+        ]
+        blocks.append(SectionBlock(text=f"*{msg('home.groups')}*"))
+        blocks.append(SectionBlock(text="\n".join(listed)[:2900] if listed else msg("home.none")))
+    blocks.extend(allow_list_blocks(msg, home.allowed))
+    lines = [
+        f"#{draft_id} {msg('channel.' + channel)}: " + (f"<{link_target(url)}>" if url else "—")
+        for channel, url, draft_id in home.latest
+    ]
+    blocks.append(SectionBlock(text=f"*{msg('home.latest')}*"))
+    blocks.append(SectionBlock(text="\n".join(lines)[:2900] if lines else msg("home.none")))
+    return View(type="home", blocks=blocks[:100]).to_dict()
