@@ -13,9 +13,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from bot import csvfile, db
-from bot.config import ConfigError
 from bot.models import RegisterEntry, RegisterHead
 from bot.register_export import EXPORT_COLUMNS, export_rows
+from bot.register_key import check_key, key_mark
 
 __all__ = ["EXPORT_COLUMNS", "export_rows"]  # the per-draft export, built from the entries
 
@@ -42,12 +42,6 @@ def _digest(
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def key_mark(key: str, digest: str) -> str:
-    """The entry's HMAC: proves the entry (and, through its hash, all before it) was written
-    by someone holding the key."""
-    return hmac.new(key.encode("utf-8"), digest.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 class Line(NamedTuple):
@@ -124,38 +118,6 @@ def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
     session.connection().execute(insert(RegisterEntry.__table__), rows)
     session.execute(update(RegisterHead).where(RegisterHead.id == 1).values(hash=prev_hash))
     return [RegisterEntry(**row) for row in rows]
-
-
-class RegisterKeyError(ConfigError):
-    """The register is keyed, and this process has no key or another one: it must not write."""
-
-
-def check_key(session: Session, key: str | None, last_seq: int | None = None) -> None:
-    """Refuse to write with no key, or the wrong one, after a keyed entry: such an entry would
-    make `snsbot audit verify` fail from then on, although nobody tampered with anything."""
-    if last_seq is None:
-        last_seq = head_of(session)[0]
-    if last_seq <= 0:
-        return
-    last = session.execute(
-        select(RegisterEntry.hash, RegisterEntry.mac).where(RegisterEntry.seq == last_seq)
-    ).one_or_none()
-    if last is None or last.mac is None:
-        return
-    if not key:
-        raise RegisterKeyError(
-            [
-                "the approval register is keyed: set SNSBOT_REGISTER_KEY (the key the register "
-                "was written with) for every snsbot process, CLI commands included"
-            ]
-        )
-    if not hmac.compare_digest(key_mark(key, last.hash), last.mac):
-        raise RegisterKeyError(
-            [
-                "SNSBOT_REGISTER_KEY is not the key the approval register was written with: "
-                "set the key kept when it was made (`snsbot audit key` makes a new one only once)"
-            ]
-        )
 
 
 def head_of(session: Session) -> tuple[int, str]:

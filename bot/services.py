@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db, register, roles
+from bot import db, register_key, roles
 from bot.config import Settings
 from bot.foreground import Foreground
 from bot.messages import Messages
@@ -73,5 +73,5 @@ def open_database(
             roles.bootstrap(session, settings.chief, settings.operators, clock())
     if writing:
         with session_factory() as session:
-            register.check_key(session, settings.register_key)
+            register_key.check_key(session, settings.register_key)
     return engine, session_factory

@@ -13,7 +13,7 @@ from drafting import draft_values
 from sqlalchemy import select, text
 from test_everyday_e2e import next_monday_morning
 
-from bot import config, db, register, roles
+from bot import config, db, register, register_key, roles
 from bot.cli import main
 from bot.dispatcher import Dispatcher
 from bot.messages import Messages
@@ -368,9 +368,9 @@ def test_a_process_without_the_key_or_with_another_cannot_write_after_keyed_entr
     """Found in review: one command run without the key wrote an unmarked entry after marked
     ones, and `audit verify` failed from then on although nobody had tampered with anything."""
     append(keyed, 2)
-    with pytest.raises(register.RegisterKeyError, match="set SNSBOT_REGISTER_KEY"):
+    with pytest.raises(register_key.RegisterKeyError, match="set SNSBOT_REGISTER_KEY"):
         append(plain, 1, first=3)
-    with pytest.raises(register.RegisterKeyError, match="not the key"):
+    with pytest.raises(register_key.RegisterKeyError, match="not the key"):
         append(db.make_session_factory(engine, OTHER_KEY), 1, first=3)
     assert len(entries(plain)) == 2
     append(keyed, 1, first=3)
@@ -397,6 +397,6 @@ def test_the_bot_refuses_to_start_with_a_key_the_register_was_not_written_with(k
 
     append(keyed, 1)
     settings = config.Settings(database_url=database_url, register_key=OTHER_KEY)
-    with pytest.raises(register.RegisterKeyError, match="not the key"):
+    with pytest.raises(register_key.RegisterKeyError, match="not the key"):
         build_services(settings, writing=True)
     build_services(config.Settings(database_url=database_url, register_key=KEY), writing=True)
