@@ -109,15 +109,15 @@ def _periodic_tasks(
 ) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
     from bot.installation import current_installation_id
+    from bot.networks import build_inboxes, build_performers
     from handlers.slack.engagement import SlackEngagementNotifier
     from handlers.slack.feed import SlackFeedNotifier
     from handlers.slack.moderation import SlackModerationNotifier
-    from publishers.engage import build_performers
 
     notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
     hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
     tasks = [hp_feed.tick] if hp_feed else []
-    performers = build_performers(settings, services.msg)
+    performers = build_performers(settings)
     engage_notifier = SlackEngagementNotifier(
         client,
         services.msg,
@@ -135,7 +135,7 @@ def _periodic_tasks(
             heartbeat=heartbeat,
         )
     )
-    inboxes = moderation.build_inboxes(settings, services.msg)
+    inboxes = build_inboxes(settings)
     if inboxes:
         inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)
         tasks.append(
@@ -452,10 +452,10 @@ def _check_slack_token(settings: Settings) -> tuple[bool, str]:
 
 def _check_channels(settings: Settings) -> list[tuple[bool, str]]:
     from bot.messages import Messages
-    from publishers.registry import build_publishers
+    from bot.networks import build_publishers
 
     checks = []
-    for channel, publisher in build_publishers(settings, Messages("en")).items():
+    for channel, publisher in build_publishers(settings).items():
         missing = settings.missing_credentials(channel)
         if settings.dry_run:
             checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
@@ -465,7 +465,8 @@ def _check_channels(settings: Settings) -> list[tuple[bool, str]]:
             )
         else:
             problem = publisher.verify_account()
-            checks.append((problem is None, problem if problem else f"{channel}: account verified"))
+            said = problem.render(Messages("en")) if problem else f"{channel}: account verified"
+            checks.append((problem is None, said))
     return checks
 
 

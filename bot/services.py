@@ -15,8 +15,8 @@ from bot import db, roles
 from bot.config import Settings
 from bot.foreground import Foreground
 from bot.messages import Messages
-from publishers.base import Publisher
-from publishers.registry import build_publishers
+from bot.networks import build_publishers
+from bot.ports import Publisher
 
 
 def quiet_secret_loggers() -> None:
@@ -68,7 +68,7 @@ def build_services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        publishers=build_publishers(settings, msg),
+        publishers=build_publishers(settings),
         msg=msg,
         clock=clock,
     )

@@ -30,8 +30,8 @@ from bot.models import (
     RegisterEntry,
 )
 from bot.notifier import NoticeMark, RetryLater
+from bot.ports import PermanentError, Post, Published, TransientError
 from bot.snapshot import DraftSnapshot
-from publishers.base import PermanentError, Post, Published, TransientError
 from publishers.dryrun import DryRunPublisher
 
 START = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)

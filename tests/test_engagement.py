@@ -24,7 +24,9 @@ from bot.engagement_notices import EngagementView, deliver_due
 from bot.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
 from bot.messages import CATALOGUES, JA, Messages
 from bot.models import Engagement, RegisterEntry
+from bot.networks import build_performers
 from bot.notifier import NoticeMark, RetryLater
+from bot.ports import PermanentError, Published, TransientError
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import (
@@ -37,8 +39,6 @@ from handlers.slack.engagement_blocks import (
     engagement_modal,
     read_form,
 )
-from publishers.base import PermanentError, Published, TransientError
-from publishers.engage import build_performers
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
@@ -504,7 +504,7 @@ class Worker:
     def __init__(self, app):
         services = app.services
         self.app = app
-        self.performers = build_performers(services.settings, services.msg)
+        self.performers = build_performers(services.settings)
         self.notifier = SlackEngagementNotifier(
             server.web_client(services), services.msg, services.dry_run_channels
         )

@@ -39,7 +39,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_signing import FORM, JSON, SignedSlackClient, sign
 from sqlalchemy import MetaData, func, select, update
 
-from bot import cli, db, engagement, moderation, register, roles, workflow
+from bot import cli, db, engagement, moderation, networks, register, roles, workflow
 from bot.cli import assemble
 from bot.drafts import DraftInput
 from bot.engagement import APPROVED_STATES
@@ -55,14 +55,14 @@ from bot.models import (
     RegisterEntry,
     Revision,
 )
+from bot.networks import build_performers
+from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from bot.services import utc_now
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.moderation import SlackModerationNotifier
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label
 from handlers.slack.server import HttpServer
-from publishers.engage import build_performers
-from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
 
 DEPUTY = "UDEPUTY01"
 
@@ -562,7 +562,7 @@ def deliver_engagement_cards(app) -> None:
     """What the dispatcher's engagement poller does: post the cards and notices owed."""
     services = app.services
     notifier = SlackEngagementNotifier(server.web_client(services), services.msg)
-    performers = build_performers(services.settings, services.msg)
+    performers = build_performers(services.settings)
     engagement.perform_due(
         services.session_factory, performers, notifier, services.msg, services.clock
     )
@@ -675,7 +675,7 @@ def comment_card(inbox) -> tuple[int, str, str, object]:
     author, token = str(900000 + number), f"宣伝です {number}-{time.monotonic_ns()}"
     comment = graph.add_comment(post_id, token, author, "Spam Shop")
     services = app.services
-    inboxes = moderation.build_inboxes(services.settings, services.msg)
+    inboxes = networks.build_inboxes(services.settings)
     notifier = SlackModerationNotifier(
         server.web_client(services), services.msg, MODERATION_CHANNEL
     )

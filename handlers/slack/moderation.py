@@ -7,7 +7,7 @@ import re
 
 from slack_sdk import WebClient
 
-from bot import moderation
+from bot import moderation, networks
 from bot.messages import Messages
 from bot.moderation import ItemView, Outcome
 from bot.services import Services
@@ -83,7 +83,7 @@ def register(app, services: Services) -> None:
 
     def platform_inboxes() -> dict:
         if not inboxes:
-            inboxes.update(moderation.build_inboxes(services.settings, services.msg))
+            inboxes.update(networks.build_inboxes(services.settings))
         return inboxes
 
     def clicked(action_name: str):
@@ -101,6 +101,7 @@ def register(app, services: Services) -> None:
                     action=action_name,
                     category=chosen_category((body.get("state") or {}).get("values")),
                     now=services.clock(),
+                    msg=services.msg,
                 )
             except Exception:  # e.g. the database is down: say so rather than stay silent
                 log.exception("moderation %s on item %s failed", action_name, value)
