@@ -84,6 +84,33 @@ def test_publishers_know_nothing_of_chat_or_handlers(path):
     assert bad == [], f"{rel(path)} imports {bad}"
 
 
+def core_imports(path: Path) -> list[str]:
+    """Every module of the core (`bot`, `bot.…`) the file imports, `from bot import x` as bot.x."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if top(alias.name) == "bot"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "bot":
+            found += [f"bot.{alias.name}" for alias in node.names]
+        elif (
+            isinstance(node, ast.ImportFrom) and node.level == 0 and top(node.module or "") == "bot"
+        ):
+            found.append(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", modules("publishers"), ids=rel)
+def test_publishers_import_nothing_of_the_core_but_the_ports(path):
+    bad = [name for name in core_imports(path) if name != "bot.ports"]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+def test_the_ports_import_no_adapter_and_no_other_core_module():
+    ports = ROOT / "bot" / "ports.py"
+    bad = [name for name, _ in imports(ports) if top(name) in CHAT | {"handlers", "publishers"}]
+    assert bad + core_imports(ports) == [], f"bot/ports.py imports {bad + core_imports(ports)}"
+
+
 @pytest.mark.parametrize("path", modules("publishers"), ids=rel)
 def test_no_direct_message_endpoint_in_any_publisher(path):
     source = path.read_text(encoding="utf-8").lower()
