@@ -12,7 +12,7 @@ import tweepy
 from platforms import said
 
 from bot.messages import Messages
-from bot.ports import PermanentError, TransientError
+from bot.ports import PermanentError, Text, TransientError
 from publishers.http import (
     BLOG_REFUSALS,
     DETAIL_MAX,
@@ -206,3 +206,14 @@ def test_a_secret_is_blanked_before_the_cut():
 
 def test_redact_ignores_empty_secrets():
     assert redact("token abc", ["", "abc"]) == "token ***"
+
+
+def test_errors_and_account_problems_carry_keys_and_values_not_words():
+    error = status_error(400, BLOG_REFUSALS, detail="words")
+    assert (error.key, dict(error.values)) == ("pub.error.blog_rejected", {"detail": "words"})
+    assert str(error) == "pub.error.blog_rejected"  # no language: the core renders it
+    problem = Text("identity.failed", {"channel": Text("channel.blog"), "detail": "HTTP 401"})
+    for locale in ("ja", "en"):
+        msg = Messages(locale)
+        expected = msg("identity.failed", channel=msg("channel.blog"), detail="HTTP 401")
+        assert problem.render(msg) == expected
