@@ -55,5 +55,7 @@ def recheck(services: Services, account: str, msg: Messages) -> str:
         return msg("rotation.unchecked", account=name)
     problem = publisher.verify_account()
     if problem:
-        return msg("rotation.check_failed", account=name, problem=problem.render(msg))
+        # The problem in the installation's language, as it was stored and logged at start.
+        said = problem.render(services.msg)
+        return msg("rotation.check_failed", account=name, problem=said)
     return msg("rotation.checked", account=name)
