@@ -314,11 +314,11 @@ def decide(factory, engagement_id, actor=CHIEF, approve=True):
         )
 
 
-def run(factory, performer, notifier, clock=None, rounds=20):
+def run(factory, performer, notifier, clock=None, rounds=20, locale="ja"):
     clock = clock or Clock()
     for _ in range(rounds):
         if not engagement.perform_due(
-            factory, {performer.platform: performer}, notifier, Messages("ja"), clock
+            factory, {performer.platform: performer}, notifier, Messages(locale), clock
         ):
             return
     raise AssertionError("perform_due did not become idle")
@@ -443,6 +443,25 @@ def test_a_transient_failure_is_retried_later_and_a_permanent_one_reported(core)
     assert (item.status, item.error) == ("failed", "X が受け付けませんでした")
     assert ("result", second, "failed") in notifier.sent
     assert entries(core)[-1].action == "engagement_failed"
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_performers_error_key_is_stored_in_the_installations_language(core, locale):
+    msg, clock = Messages(locale), Clock()
+    performer = RecordingPerformer(errors=[TransientError("pub.reason.rate_limited")])
+    engagement_id = ask(core)
+    decide(core, engagement_id)
+    run(core, performer, RecordingNotifier(), clock, locale=locale)
+    item = state(core, engagement_id)
+    assert (item.status, item.error) == ("approved", msg("pub.reason.rate_limited"))
+
+    refused = PermanentError("engage.error.x_no_user", {"handle": "nobody"})
+    second = ask(core, "retweet", TWEET)
+    decide(core, second)
+    run(core, RecordingPerformer(errors=[refused]), RecordingNotifier(), clock, locale=locale)
+    expected = msg("engage.error.x_no_user", handle="nobody")
+    assert state(core, second).error == expected
+    assert entries(core)[-1].details["error"] == expected
 
 
 def test_a_crashed_worker_is_recovered_by_looking_up_not_by_sharing_again(core):

@@ -153,7 +153,7 @@ def poll(factory, inboxes, notifier, at=T0) -> int:
     return moderation.poll_once(factory, inboxes, notifier, Messages("ja"), lambda: at)
 
 
-def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0):
+def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0, locale="ja"):
     return moderation.decide(
         factory,
         inboxes,
@@ -162,7 +162,7 @@ def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at
         action=action,
         category=category,
         now=at,
-        msg=Messages("ja"),
+        msg=Messages(locale),
     )
 
 
@@ -264,6 +264,16 @@ def test_dismiss_records_no_problem_without_a_category(factory, one_item):
     (entry,) = entries(factory, "moderated")
     assert (entry.details["decision"], entry.details["label"]) == (DISMISS, "問題なし")
     assert entry.details["category"] is None and one_item["facebook"].calls == []
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_inboxs_error_key_is_stored_in_the_installations_language(factory, one_item, locale):
+    expected = Messages(locale)("moderation.error.not_done")
+    one_item["facebook"].fail = PermanentError("moderation.error.not_done")
+    outcome = decide(factory, one_item, action=DELETE, locale=locale)
+    assert (outcome.result, outcome.detail) == (moderation.FAILED, expected)
+    with factory() as session:
+        assert session.get(ModerationItem, outcome.item.id).error == expected
 
 
 def test_an_action_the_platform_lacks_is_refused(factory):
