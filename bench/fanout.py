@@ -187,7 +187,8 @@ def main() -> int:
         for name, publisher in publishers.items():  # as `snsbot run` does at start
             problem = None if publisher.dry_run else publisher.verify_account()
             if publisher.dry_run or problem:
-                raise SystemExit(f"{name} is not a real, verified publisher: {problem}")
+                said = problem.render(runtime.services.msg) if problem else "dry run"
+                raise SystemExit(f"{name} is not a real, verified publisher: {said}")
         log = PostLog()
         log.watch(x, "_handle", "x", "/2/tweets")
         log.watch(graph, "_handle", "facebook", "/feed")

@@ -10,9 +10,8 @@ from bot import dbcheck, doctor, engagement, feed, moderation, workers
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Messages
+from bot.networks import build_inboxes, build_performers, build_publishers
 from bot.services import Services, open_database, utc_now
-from publishers.inbox import Inbox
-from publishers.registry import build_publishers
 
 log = logging.getLogger("snsbot")
 
@@ -37,31 +36,11 @@ def build_services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
-        publishers=build_publishers(settings, msg),
+        publishers=build_publishers(settings),
         msg=msg,
         clock=clock,
-        inboxes=build_inboxes(settings, msg),
+        inboxes=build_inboxes(settings),
     )
-
-
-def build_inboxes(settings: Settings, msg: Messages) -> dict[str, Inbox]:
-    """An inbox per channel with credentials; none in dry-run mode or without a channel to show."""
-    if settings.dry_run or not settings.moderation_channel:
-        return {}
-    inboxes: dict[str, Inbox] = {}
-    if not settings.missing_credentials("x"):
-        from publishers.x_inbox import XInbox
-
-        inboxes["x"] = XInbox(settings, msg)
-    if not settings.missing_credentials("facebook"):
-        from publishers.facebook_inbox import FacebookInbox
-
-        inboxes["facebook"] = FacebookInbox(settings, msg)
-    if settings.blog_kind == "wordpress" and not settings.missing_credentials("blog"):
-        from publishers.wordpress_inbox import WordPressInbox
-
-        inboxes["blog"] = WordPressInbox(settings, msg)
-    return inboxes
 
 
 def assemble(
@@ -125,12 +104,11 @@ def _periodic_tasks(
     from handlers.slack.engagement import SlackEngagementNotifier
     from handlers.slack.feed import SlackFeedNotifier
     from handlers.slack.moderation import SlackModerationNotifier
-    from publishers.engage import build_performers
 
     notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
     hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
     tasks = [hp_feed.tick] if hp_feed else []
-    performers = build_performers(settings, services.msg)
+    performers = build_performers(settings)
     engage_notifier = SlackEngagementNotifier(
         client,
         services.msg,
@@ -234,7 +212,7 @@ def doctor_probes() -> doctor.Probes:
     """The adapters `snsbot doctor` checks, built here like every other adapter."""
     return doctor.Probes(
         slack_identity=slack_identity,
-        publishers=lambda settings: build_publishers(settings, Messages("en")),
+        publishers=build_publishers,
         teams_settings=teams_settings,
         teams_service_url_problem=teams_service_url_problem,
     )

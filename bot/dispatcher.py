@@ -20,10 +20,10 @@ from bot import notices, outbox, oversight, register, roles, schedule
 from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE, ReminderLog
 from bot.notifier import NoticeMark, Notifier
+from bot.ports import Image, PermanentError, Publisher, TransientError, unexpected
 from bot.snapshot import DraftSnapshot, take, take_many
 from bot.workers import Heartbeat
 from bot.workflow import EXPIRED_FOR_CHIEF
-from publishers.base import Image, PermanentError, Publisher, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -235,10 +235,10 @@ class Dispatcher:
         except TransientError as error:
             return self._transient(claim, error)
         except PermanentError as error:
-            return outbox.failed(claim, error.user_message, self.clock())
+            return outbox.failed(claim, error.render(self.msg), self.clock())
         except Exception as error:
             log.exception("publisher %s raised unexpectedly", post.channel)
-            return self._transient(claim, TransientError(type(error).__name__))
+            return self._transient(claim, unexpected(error))
         return outbox.published(claim, result, publisher.dry_run, self.clock())
 
     def _transient(self, claim: outbox.Claim, error: TransientError) -> outbox.Outcome:
@@ -246,13 +246,14 @@ class Dispatcher:
         if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
             return outbox.failed(claim, self.msg("pub.error.gave_up"), now)
         due_at = outbox.retry_at(error, now, backoff(claim.attempt))
-        log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, error, due_at)
-        return outbox.retried(claim, error, due_at, now)
+        reason = error.render(self.msg)
+        log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, reason, due_at)
+        return outbox.retried(claim, reason, due_at, now)
 
     def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
         """The draft's images, fetched from the chat platform just before they are posted."""
         if self.fetch_file is None:
-            raise PermanentError(self.msg("pub.error.unavailable"))
+            raise PermanentError("pub.error.unavailable")
         return tuple(
             Image(
                 name=meta.get("name", ""),

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 
 from bot import db, dbcheck, roles
 from bot.config import Settings
+from bot.messages import Messages
 
 Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
 
@@ -61,7 +62,8 @@ def _check_channels(settings: Settings, probes: Probes) -> list[Check]:
             )
         else:
             problem = publisher.verify_account()
-            checks.append((problem is None, problem if problem else f"{channel}: account verified"))
+            said = problem.render(Messages("en")) if problem else f"{channel}: account verified"
+            checks.append((problem is None, said))
     return checks
 
 

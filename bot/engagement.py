@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,26 +25,13 @@ from bot.engagement_notices import (
 from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
 from bot.messages import Messages
 from bot.models import APPROVED, CHIEF, FAILED, PENDING, REJECTED, SENDING, Engagement
-from publishers.base import PermanentError, Published, TransientError
+from bot.ports import Performer, PermanentError, TransientError, unexpected
 
 log = logging.getLogger(__name__)
 
 DONE = "done"  # performed on the platform
 APPROVED_STATES = (APPROVED, SENDING, DONE, FAILED)  # the chief said yes: on the allow-list
 MAX_ATTEMPTS = 5
-
-
-class Performer(Protocol):
-    """Performs engagements on one platform; raises TransientError or PermanentError."""
-
-    platform: str
-    dry_run: bool
-
-    def perform(self, kind: str, target: str) -> Published:
-        """Follow, retweet, like or share `target`; where the result can be seen."""
-
-    def look_up(self, kind: str, target: str) -> Published | None:
-        """After a crash mid-call: the result if it is already there (None: perform again)."""
 
 
 @dataclass(frozen=True)
@@ -307,10 +293,10 @@ def _perform(factory, performers, msg: Messages, clock, engagement_id, attempt, 
     except TransientError as error:
         _finish(factory, msg, clock, engagement_id, attempt, transient=error)
     except PermanentError as error:
-        _finish(factory, msg, clock, engagement_id, attempt, failed=error.user_message)
+        _finish(factory, msg, clock, engagement_id, attempt, failed=error.render(msg))
     except Exception as error:
         log.exception("engagement %s on %s raised unexpectedly", kind, platform)
-        transient = TransientError(type(error).__name__)
+        transient = unexpected(error)
         _finish(factory, msg, clock, engagement_id, attempt, transient=transient)
     else:
         _finish(factory, msg, clock, engagement_id, attempt, done=result, dry=performer.dry_run)
@@ -333,9 +319,9 @@ def _finish(factory, msg, clock, engagement_id, attempt, *, done=None, dry=False
                 remote_id=done.remote_id, url=done.url, dry_run=dry, **record(item),
             )  # fmt: skip
         elif transient is not None and attempt < MAX_ATTEMPTS:
-            item.status, item.error = APPROVED, str(transient)
+            item.status, item.error = APPROVED, transient.render(msg)
             item.due_at = max(transient.retry_at or now, now + backoff(attempt, 5.0, 900.0))
-            log.warning("engagement %s: transient failure (%s)", engagement_id, transient)
+            log.warning("engagement %s: transient failure (%s)", engagement_id, item.error)
             add_notice(session, engagement_id, CARD_UPDATE, now)
             return
         else:

@@ -19,7 +19,8 @@ def check_accounts(services: Services) -> dict[str, str | None]:
         if publisher.dry_run:
             continue
         try:
-            results[channel] = publisher.verify_account()
+            problem = publisher.verify_account()
+            results[channel] = problem.render(services.msg) if problem else None
         except Exception as error:  # a publisher bug must not stop the bot from starting
             log.exception("identity check of %s failed", channel)
             results[channel] = services.msg(
@@ -54,5 +55,7 @@ def recheck(services: Services, account: str, msg: Messages) -> str:
         return msg("rotation.unchecked", account=name)
     problem = publisher.verify_account()
     if problem:
-        return msg("rotation.check_failed", account=name, problem=problem)
+        # The problem in the installation's language, as it was stored and logged at start.
+        said = problem.render(services.msg)
+        return msg("rotation.check_failed", account=name, problem=said)
     return msg("rotation.checked", account=name)

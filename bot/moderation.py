@@ -15,8 +15,7 @@ from bot import moderation_store as store
 from bot import register, roles
 from bot.messages import Messages
 from bot.models import CHIEF, ModerationItem, ModerationPoll
-from publishers.base import PermanentError, TransientError
-from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item
+from bot.ports import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item, NetworkError
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +99,14 @@ def poll_once(
         try:
             items = inbox.fetch(since)
         except Exception as error:  # one platform failing must not stop the others
-            if isinstance(error, TransientError | PermanentError):
-                log.warning("moderation inbox %s could not be read: %s", name, error)
+            reason = _reason(error, msg)
+            if isinstance(error, NetworkError):
+                log.warning("moderation inbox %s could not be read: %s", name, reason)
             else:
                 log.exception("moderation inbox %s failed", name)
             with session_factory.begin() as session:
                 poll = session.get(ModerationPoll, name)
-                poll.last_error = str(error)
+                poll.last_error = reason
                 retry_at = getattr(error, "retry_at", None)
                 if retry_at is not None and retry_at > poll.next_at:
                     poll.next_at = retry_at
@@ -147,6 +147,7 @@ def decide(
     category: int | None,
     now: datetime,
     platform: str = "slack",
+    msg: Messages,
 ) -> Outcome:
     """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
 
@@ -195,16 +196,22 @@ def decide(
     try:
         _perform(inbox, action, item)
     except Exception as error:
-        released = _release(session_factory, item_id, str(error))
-        if not isinstance(error, TransientError | PermanentError):
+        reason = _reason(error, msg)
+        released = _release(session_factory, item_id, reason)
+        if not isinstance(error, NetworkError):
             raise
-        log.warning("moderation %s of item %s failed: %s", action, item_id, error)
-        return Outcome(FAILED, released, str(error))
+        log.warning("moderation %s of item %s failed: %s", action, item_id, reason)
+        return Outcome(FAILED, released, reason)
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
         row.status = DECIDED
         _record_decision(session, row, actor, now)
         return Outcome(DONE, view(row))
+
+
+def _reason(error: Exception, msg: Messages) -> str:
+    """What went wrong, as stored: a network's error in the installation's language."""
+    return error.render(msg) if isinstance(error, NetworkError) else str(error)
 
 
 def _release(session_factory: sessionmaker[Session], item_id: int, error: str) -> ItemView:

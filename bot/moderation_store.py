@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.models import ModerationItem, ModerationPoll
-from publishers.inbox import ACTIONS, DISMISS, Item
+from bot.ports import ACTIONS, DISMISS, Item
 
 NEW, ACTING, DECIDED = "new", "acting", "decided"  # an item's states
 FIRST_LOOKBACK = timedelta(days=7)  # how far back the first poll of a platform reads

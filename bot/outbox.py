@@ -22,8 +22,8 @@ from bot.models import (
     Publication,
     Revision,
 )
+from bot.ports import Post, Published, TransientError
 from bot.workflow import add_notice
-from publishers.base import Post, Published, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +164,10 @@ def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> 
     )
 
 
-def retried(claim: Claim, error: TransientError, due_at: datetime, now: datetime) -> Outcome:
-    """A transient failure: queued again for `due_at`."""
-    changes = {"status": QUEUED, "error": str(error), "due_at": due_at, "updated_at": now}
+def retried(claim: Claim, reason: str, due_at: datetime, now: datetime) -> Outcome:
+    """A transient failure (`reason` as the installation's language words it): queued again for
+    `due_at`."""
+    changes = {"status": QUEUED, "error": reason, "due_at": due_at, "updated_at": now}
     return Outcome(claim, changes)
 
 

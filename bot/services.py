@@ -15,8 +15,7 @@ from bot import db, register_key, roles
 from bot.config import Settings
 from bot.foreground import Foreground
 from bot.messages import Messages
-from publishers.base import Publisher
-from publishers.inbox import Inbox
+from bot.ports import Inbox, Publisher
 
 
 def quiet_secret_loggers() -> None:

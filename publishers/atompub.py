@@ -6,15 +6,14 @@ import base64
 import hashlib
 import secrets
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NoReturn
 from urllib.parse import urlsplit
 
 import requests
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import PermanentError, Post, Published, TransientError, made_in_window
+from bot.ports import PermanentError, Post, Published, Text, TransientError, made_in_window
 from publishers.http import (
     BLOG_REFUSALS,
     TIMEOUT,
@@ -57,29 +56,37 @@ def entry_xml(post: Post, author: str) -> bytes:
     return ET.tostring(entry, encoding="utf-8", xml_declaration=True)
 
 
+@dataclass(frozen=True)
+class AtomPubConfig:
+    """What AtomPubPublisher needs: the collection, the user and its API key."""
+
+    endpoint: str
+    user: str
+    api_key: str = field(repr=False)
+
+
 class AtomPubPublisher:
     """Posts entries to one AtomPub collection (ATOMPUB_ENDPOINT) as ATOMPUB_USER."""
 
     name = "blog"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT, session=None):
-        self._collection = settings.atompub_endpoint.rstrip("/")
-        self._user = settings.atompub_user
-        self._key = settings.atompub_api_key
-        self._msg = msg
-        self._http = HttpClient(msg, timeout=timeout, session=session)
+    def __init__(self, config: AtomPubConfig, *, timeout=TIMEOUT, session=None):
+        self._collection = config.endpoint.rstrip("/")
+        self._user = config.user
+        self._key = config.api_key
+        self._http = HttpClient(timeout=timeout, session=session)
 
     def preview(self, post: Post) -> str:
         return f"{post.payload['title']}\n\n{post.payload['content']}"
 
     def publish(self, post: Post) -> Published:
         if post.images:
-            raise PermanentError(self._msg("pub.error.blog_no_images"))
+            raise PermanentError("pub.error.blog_no_images")
         when = _aware(post.publish_at) if post.publish_at else None
         if when is not None and when > utc_now():
             # Hatena's API cannot schedule (a future <updated> is only a date): wait for the time.
-            raise TransientError(self._msg("pub.reason.scheduled"), when)
+            raise TransientError("pub.reason.scheduled", retry_at=when)
         # Look first: a retry after an unanswered request must not post a second copy.
         found = self.find(post)
         if found is not None:
@@ -94,7 +101,7 @@ class AtomPubPublisher:
         has_entry = entry is not None
         member = response.headers.get("Location") or (_link(entry, "edit") if has_entry else None)
         if not member:
-            raise TransientError(self._msg("pub.reason.server_error"))
+            raise TransientError("pub.reason.server_error")
         return Published(remote_id=member, url=_link(entry, "alternate") if has_entry else None)
 
     def find(self, post: Post) -> Published | None:
@@ -114,19 +121,20 @@ class AtomPubPublisher:
                 return Published(remote_id=member, url=alternate or None)
         return None
 
-    def verify_account(self) -> str | None:
+    def verify_account(self) -> Text | None:
         """GET the service document (`…/atom` for `…/atom/entry`) with the WSSE credentials."""
-        channel = self._msg("channel.blog")
+        channel = Text("channel.blog")
         url = self._collection
         if url.endswith("/entry"):
             url = url[: -len("/entry")]
         try:
             response = self._send("GET", url)
         except TransientError as error:
-            return self._msg("identity.failed", channel=channel, detail=str(error))
+            return Text("identity.failed", {"channel": channel, "detail": error.text})
         if response.status_code == 200:
             return None
-        return self._msg("identity.failed", channel=channel, detail=f"HTTP {response.status_code}")
+        detail = f"HTTP {response.status_code}"
+        return Text("identity.failed", {"channel": channel, "detail": detail})
 
     # ------------------------------------------------------------------ HTTP
 
@@ -139,7 +147,7 @@ class AtomPubPublisher:
         # The server's words as short plain text (never the API key); else the HTTP status.
         detail = clean_detail(response.text, [self._key], markup=True) or f"HTTP {status}"
         retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
-        raise status_error(self._msg, status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
+        raise status_error(status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
 
 
 def _parse(body: bytes) -> ET.Element | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from publishers.base import Post, Published
+from bot.ports import Post, Published
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import threading
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import PermanentError, Post, Published, TransientError
-from publishers.facebook import FacebookPublisher
-from publishers.x import XPublisher, mapped_errors
+from bot.ports import PermanentError, Post, Published, TransientError
+from publishers.facebook import FacebookConfig, FacebookPublisher
+from publishers.x import XConfig, XPublisher, mapped_errors
 
-PLATFORMS = ("x", "facebook")
 SHARE_LOOKBACK = 25  # Page posts searched for a share that a crashed worker may have made
 
 
@@ -28,7 +25,7 @@ class _AccountCheck:
                 return
         problem = self._verify()
         if problem:
-            raise TransientError(problem)
+            raise TransientError(problem.key, problem.values)
         with self._lock:
             self._verified = True
 
@@ -39,20 +36,19 @@ class XEngager:
     platform = "x"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages) -> None:
-        self.settings = settings
-        self.msg = msg
-        publisher = XPublisher(settings, msg)  # tweepy client with the X_API_URL adapter mounted
+    def __init__(self, config: XConfig) -> None:
+        self.config = config
+        publisher = XPublisher(config)  # tweepy client with the X_API_URL adapter mounted
         self.client = publisher.client
         self._account = _AccountCheck(publisher.verify_account)
 
     def perform(self, kind: str, target: str) -> Published:
         self._account.require()
-        with mapped_errors(self.msg, self.settings.secrets(), engaging=True):
+        with mapped_errors(self.config.secrets, engaging=True):
             if kind == "follow":
                 user = self.client.get_user(username=target, user_auth=True).data
                 if user is None:
-                    raise PermanentError(self.msg("engage.error.x_no_user", handle=target))
+                    raise PermanentError("engage.error.x_no_user", {"handle": target})
                 self.client.follow_user(user.id, user_auth=True)
                 return Published(remote_id=str(user.id), url=f"https://x.com/{user.username}")
             if kind == "retweet":
@@ -60,7 +56,7 @@ class XEngager:
             elif kind == "like":
                 self.client.like(target, user_auth=True)
             else:
-                raise PermanentError(self.msg("pub.error.unavailable"))
+                raise PermanentError("pub.error.unavailable")
         return Published(remote_id=str(target), url=f"https://x.com/i/web/status/{target}")
 
     def look_up(self, kind: str, target: str) -> Published | None:
@@ -73,16 +69,15 @@ class FacebookSharer:
     platform = "facebook"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages, **kwargs) -> None:
+    def __init__(self, config: FacebookConfig, **kwargs) -> None:
         # The Page's publisher posts the share and makes the look-up's Graph request.
-        self._fb = FacebookPublisher(settings, msg, **kwargs)
-        self._page = settings.facebook_page_id
-        self._msg = msg
+        self._fb = FacebookPublisher(config, **kwargs)
+        self._page = config.page_id
         self._account = _AccountCheck(self._fb.verify_account)
 
     def perform(self, kind: str, target: str) -> Published:
         if kind != "share":
-            raise PermanentError(self._msg("pub.error.unavailable"))
+            raise PermanentError("pub.error.unavailable")
         self._account.require()
         share = Post(draft_id=0, revision=0, channel="facebook", payload={"link": target})
         return self._fb.publish(share)
@@ -113,19 +108,3 @@ class DryRunPerformer:
 
     def look_up(self, kind: str, target: str) -> Published | None:
         return None
-
-
-def build_performers(settings: Settings, msg: Messages) -> dict:
-    """A performer per platform: real when its credentials are set, else a dry-run one."""
-    performers: dict = {}
-    for platform in PLATFORMS:
-        missing = settings.missing_credentials(platform)
-        if settings.dry_run:
-            performers[platform] = DryRunPerformer(platform, "SNSBOT_DRY_RUN=1")
-        elif missing:
-            performers[platform] = DryRunPerformer(platform, f"not set: {', '.join(missing)}")
-        elif platform == "x":
-            performers[platform] = XEngager(settings, msg)
-        else:
-            performers[platform] = FacebookSharer(settings, msg)
-    return performers

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import requests
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import (
+from bot.ports import (
     Image,
+    NetworkError,
     PermanentError,
     Post,
     Published,
+    Text,
     TransientError,
     made_in_window,
     window_start,
@@ -41,6 +42,15 @@ DUPLICATE_CODE = 506
 _USAGE_FIELDS = ("call_count", "total_cputime", "total_time")
 
 
+@dataclass(frozen=True)
+class FacebookConfig:
+    """What FacebookPublisher needs: the Graph API base, the Page and its Page access token."""
+
+    graph_url: str
+    page_id: str
+    page_token: str = field(repr=False)
+
+
 class _Duplicate(PermanentError):
     """Graph refused the post as a repeat of the Page's latest one (code 506)."""
 
@@ -51,12 +61,11 @@ class FacebookPublisher:
     name = "facebook"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT, session=None):
-        self._graph = settings.facebook_graph_url.rstrip("/")
-        self._page = settings.facebook_page_id
-        self._token = settings.facebook_page_token
-        self._msg = msg
-        self._http = HttpClient(msg, timeout=timeout, session=session)
+    def __init__(self, config: FacebookConfig, *, timeout=TIMEOUT, session=None):
+        self._graph = config.graph_url.rstrip("/")
+        self._page = config.page_id
+        self._token = config.page_token
+        self._http = HttpClient(timeout=timeout, session=session)
 
     def preview(self, post: Post) -> str:
         return _text(post)
@@ -87,20 +96,16 @@ class FacebookPublisher:
                 return Published(remote_id=str(item["id"]), url=url)
         return None
 
-    def verify_account(self) -> str | None:
+    def verify_account(self) -> Text | None:
         try:
             body = self.call("GET", "me", params={"fields": "id,name"})
-        except PermanentError as exc:
-            return self._msg("identity.failed", channel="Facebook", detail=exc.user_message)
-        except TransientError as exc:
-            reason = str(exc).rstrip(";")
-            return self._msg("identity.failed", channel="Facebook", detail=reason)
+        except NetworkError as exc:
+            return Text("identity.failed", {"channel": "Facebook", "detail": exc.text})
         actual = str(body.get("id") or "?")
         if actual == self._page:
             return None
-        return self._msg(
-            "identity.mismatch", channel="Facebook", expected=self._page, actual=actual
-        )
+        values = {"channel": "Facebook", "expected": self._page, "actual": actual}
+        return Text("identity.mismatch", values)
 
     # ------------------------------------------------------------------ internals
 
@@ -140,9 +145,9 @@ class FacebookPublisher:
             requests.exceptions.MissingSchema,
             requests.exceptions.InvalidSchema,
         ):
-            raise PermanentError(self._msg("pub.error.not_found")) from None
+            raise PermanentError("pub.error.not_found") from None
         except requests.RequestException:
-            raise TransientError(self._msg("pub.reason.connection")) from None
+            raise TransientError("pub.reason.connection") from None
         try:
             body = resp.json()
         except ValueError:
@@ -150,28 +155,28 @@ class FacebookPublisher:
         error = body.get("error") if isinstance(body, dict) else None
         if resp.status_code < 400 and error is None:
             if not isinstance(body, dict):
-                raise PermanentError(self._msg("pub.error.unknown"))
+                raise PermanentError("pub.error.unknown")
             return body
         raise self._error(resp, error if isinstance(error, dict) else {})
 
     def _error(self, resp: requests.Response, error: dict) -> Exception:
         code, status = _int(error.get("code")), resp.status_code
         if code in TOKEN_CODES:
-            return PermanentError(self._msg("pub.error.fb_token"))
+            return PermanentError("pub.error.fb_token")
         if code == BLOCKED_CODE:
-            return PermanentError(self._msg("pub.error.fb_blocked"))
+            return PermanentError("pub.error.fb_blocked")
         if code in PERMISSION_CODES:
-            return PermanentError(self._msg("pub.error.fb_permission"))
+            return PermanentError("pub.error.fb_permission")
         if code in THROTTLE_CODES or status == 429:
-            return TransientError(self._msg("pub.reason.rate_limited"), self._retry_at(resp))
+            return TransientError("pub.reason.rate_limited", retry_at=self._retry_at(resp))
         if status >= 500 or code in SERVER_CODES or error.get("is_transient") is True:
-            return TransientError(self._msg("pub.reason.server_error"), self._retry_at(resp))
+            return TransientError("pub.reason.server_error", retry_at=self._retry_at(resp))
         if status == 404 and not error:
-            return PermanentError(self._msg("pub.error.not_found"))
+            return PermanentError("pub.error.not_found")
         if code == DUPLICATE_CODE:
-            return _Duplicate(self._msg("pub.error.fb_duplicate"))
+            return _Duplicate("pub.error.fb_duplicate")
         detail = clean_detail(error.get("message"), [self._token]) or f"HTTP {status}"
-        return PermanentError(self._msg("pub.error.fb_rejected", detail=detail))
+        return PermanentError("pub.error.fb_rejected", {"detail": detail})
 
     def _retry_at(self, resp: requests.Response) -> datetime | None:
         """When to try again: the Page's regain time, Retry-After, or a fixed wait at 100%."""
@@ -189,7 +194,7 @@ class FacebookPublisher:
     def _id(self, body: dict) -> str:
         value = body.get("id")
         if not isinstance(value, str | int) or not str(value):
-            raise PermanentError(self._msg("pub.error.unknown"))
+            raise PermanentError("pub.error.unknown")
         return str(value)
 
 

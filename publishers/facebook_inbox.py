@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import PermanentError
-from publishers.facebook import FacebookPublisher, permalink
-from publishers.inbox import BLOCK, COMMENT, DELETE, HIDE, REPLY, Item, clip, parse_time
+from bot.ports import BLOCK, COMMENT, DELETE, HIDE, REPLY, Item, PermanentError
+from publishers.facebook import FacebookConfig, FacebookPublisher, permalink
+from publishers.inbox import clip, parse_time
 
 RECENT_POSTS = 10  # the Page's latest posts whose comments are read
 COMMENTS_PER_POST = 50
@@ -29,14 +27,11 @@ class FacebookInbox:
     name = "facebook"
     poll_minutes = POLL_MINUTES
 
-    def __init__(
-        self, settings: Settings, msg: Messages, *, publisher: FacebookPublisher | None = None
-    ):
+    def __init__(self, config: FacebookConfig, *, publisher: FacebookPublisher | None = None):
         # The publisher's one-request helper maps Graph errors to ours and keeps the token in
         # a header; the inbox reuses it rather than repeat it.
-        self._fb = publisher or FacebookPublisher(settings, msg)
-        self._page = settings.facebook_page_id
-        self._msg = msg
+        self._fb = publisher or FacebookPublisher(config)
+        self._page = config.page_id
 
     def fetch(self, since: datetime) -> list[Item]:
         params = {"fields": FEED_FIELDS, "limit": RECENT_POSTS}
@@ -61,7 +56,7 @@ class FacebookInbox:
         data = {"user": json.dumps([item.author_id])}
         answer = self._fb.call("POST", f"{self._page}/blocked", data=data)
         if answer.get(item.author_id) is not True:
-            raise PermanentError(self._msg("moderation.error.not_done"))
+            raise PermanentError("moderation.error.not_done")
 
     def _item(self, comment) -> Item | None:
         if not isinstance(comment, dict) or not comment.get("id"):
@@ -91,4 +86,4 @@ class FacebookInbox:
 
     def _expect_success(self, answer: dict) -> None:
         if answer.get("success") is not True:
-            raise PermanentError(self._msg("moderation.error.not_done"))
+            raise PermanentError("moderation.error.not_done")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from publishers.base import Post, Published, Publisher, TransientError
+from bot.ports import Post, Published, Publisher, Text, TransientError
 
 RECHECK_SECONDS = 300
 
@@ -20,10 +20,10 @@ class IdentityGuard:
         self._clock = clock
         self._lock = threading.Lock()
         self._verified = False
-        self._problem: str | None = None
+        self._problem: Text | None = None
         self._checked_at: float | None = None
 
-    def verify_account(self) -> str | None:
+    def verify_account(self) -> Text | None:
         """Check now; the answer is kept (a failure is checked again after a few minutes)."""
         problem = self.inner.verify_account()
         with self._lock:
@@ -32,7 +32,7 @@ class IdentityGuard:
         return problem
 
     @property
-    def problem(self) -> str | None:
+    def problem(self) -> Text | None:
         return self._problem
 
     def _require(self) -> None:
@@ -44,7 +44,7 @@ class IdentityGuard:
         if not known:
             problem = self.verify_account()
         if problem:
-            raise TransientError(problem)
+            raise TransientError(problem.key, problem.values)
 
     def preview(self, post: Post) -> str:
         return self.inner.preview(post)

@@ -12,8 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import requests
 
-from bot.messages import Messages
-from publishers.base import PermanentError, TransientError
+from bot.ports import PermanentError, TransientError
 
 TIMEOUT = (5, 30)  # connect, read (seconds)
 DETAIL_MAX = 200  # characters of a platform's own words kept in an error message
@@ -62,7 +61,7 @@ def network_reason(error: BaseException | None) -> str | None:
 
 
 @contextlib.contextmanager
-def network_errors(msg: Messages, *wrappers: type[Exception]) -> Iterator[None]:
+def network_errors(*wrappers: type[Exception]) -> Iterator[None]:
     """Turn timeouts and refused connections into TransientError with a plain reason.
 
     `wrappers` are a client library's errors (e.g. tweepy's) that may carry such a failure as
@@ -74,20 +73,19 @@ def network_errors(msg: Messages, *wrappers: type[Exception]) -> Iterator[None]:
         reason = network_reason(error)
         if reason is None:
             raise
-        raise TransientError(msg(reason)) from None
+        raise TransientError(reason) from None
 
 
 class HttpClient:
     """One platform's requests: a session, a timeout, and network failures as TransientError."""
 
-    def __init__(self, msg: Messages, *, timeout=TIMEOUT, session: requests.Session | None = None):
-        self._msg = msg
+    def __init__(self, *, timeout=TIMEOUT, session: requests.Session | None = None):
         self._timeout = timeout
         self._session = session or requests.Session()
 
     def send(self, method: str, url: str, **kwargs) -> requests.Response:
         """The answer whatever its status; a timeout or refused connection raises TransientError."""
-        with network_errors(self._msg):
+        with network_errors():
             return self._session.request(method, url, timeout=self._timeout, **kwargs)
 
 
@@ -116,7 +114,6 @@ BLOG_REFUSALS = Refusals(
 
 
 def status_error(
-    msg: Messages,
     status: int,
     refusals: Refusals,
     *,
@@ -131,11 +128,11 @@ def status_error(
     "pub.error.image") fill in the key's text.
     """
     if status == 429:
-        return TransientError(msg("pub.reason.rate_limited"), retry_at)
+        return TransientError("pub.reason.rate_limited", retry_at=retry_at)
     if status >= 500:
-        return TransientError(msg("pub.reason.server_error"), retry_at)
+        return TransientError("pub.reason.server_error", retry_at=retry_at)
     if status == 408 and refusals.retry_timeout:
-        return TransientError(msg("pub.reason.timeout"), retry_at)
+        return TransientError("pub.reason.timeout", retry_at=retry_at)
     if status == 401:
         key = refusals.auth
     elif status == 403:
@@ -144,7 +141,7 @@ def status_error(
         key = refusals.not_found
     else:
         key = refusals.rejected
-    return PermanentError(msg(key, detail=detail, **values))
+    return PermanentError(key, {"detail": detail, **values})
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

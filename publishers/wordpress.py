@@ -5,20 +5,20 @@ from __future__ import annotations
 import html
 import mimetypes
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
 import requests
 from requests.auth import HTTPBasicAuth
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import (
+from bot.ports import (
     Image,
+    NetworkError,
     PermanentError,
     Post,
     Published,
+    Text,
     TransientError,
     made_in_window,
 )
@@ -41,18 +41,26 @@ PUBLISHING_ROLES = frozenset({"administrator", "editor", "author"})
 UPLOAD_REFUSALS = replace(BLOG_REFUSALS, rejected="pub.error.image")  # name the image refused
 
 
+@dataclass(frozen=True)
+class WordPressConfig:
+    """What WordPressPublisher needs: the site, the user and its Application Password."""
+
+    url: str
+    user: str
+    app_password: str = field(repr=False)
+
+
 class WordPressPublisher:
     """Posts to one WordPress site as WORDPRESS_USER, authenticated with an Application Password."""
 
     name = "blog"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT, session=None):
-        self._site = settings.wordpress_url.rstrip("/")
-        self._auth = HTTPBasicAuth(settings.wordpress_user, settings.wordpress_app_password)
-        self._secret = settings.wordpress_app_password
-        self._msg = msg
-        self._http = HttpClient(msg, timeout=timeout, session=session)
+    def __init__(self, config: WordPressConfig, *, timeout=TIMEOUT, session=None):
+        self._site = config.url.rstrip("/")
+        self._auth = HTTPBasicAuth(config.user, config.app_password)
+        self._secret = config.app_password
+        self._http = HttpClient(timeout=timeout, session=session)
         self._root: str | None = None  # discovered once, on first use
 
     def preview(self, post: Post) -> str:
@@ -85,7 +93,7 @@ class WordPressPublisher:
             body["date_gmt"] = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         created = self.call("POST", POSTS, json=body)
         if not isinstance(created, dict) or "id" not in created:
-            raise TransientError(self._msg("pub.reason.server_error"))
+            raise TransientError("pub.reason.server_error")
         return Published(remote_id=str(created["id"]), url=created.get("link"))
 
     def find(self, post: Post) -> Published | None:
@@ -103,16 +111,16 @@ class WordPressPublisher:
                 return Published(remote_id=str(item["id"]), url=item.get("link"))
         return None
 
-    def verify_account(self) -> str | None:
-        channel = self._msg("channel.blog")
+    def verify_account(self) -> Text | None:
+        channel = Text("channel.blog")
         try:
             response = self._send("GET", ME, params={"context": "edit"})
-        except (TransientError, PermanentError) as error:
-            return self._msg("identity.failed", channel=channel, detail=str(error))
+        except NetworkError as error:
+            return Text("identity.failed", {"channel": channel, "detail": error.text})
         if response.status_code != 200:
             code = _error(response)[0]
             detail = f"HTTP {response.status_code} {code}".strip()
-            return self._msg("identity.failed", channel=channel, detail=detail)
+            return Text("identity.failed", {"channel": channel, "detail": detail})
         user = _json(response)
         user = user if isinstance(user, dict) else {}
         roles = [str(r) for r in user.get("roles") or []]
@@ -121,9 +129,8 @@ class WordPressPublisher:
             return None
         name = user.get("slug") or user.get("name") or "?"
         actual = f"{name} ({', '.join(roles) or '-'})"
-        return self._msg(
-            "identity.mismatch", channel=channel, expected="publish_posts", actual=actual
-        )
+        values = {"channel": channel, "expected": "publish_posts", "actual": actual}
+        return Text("identity.mismatch", values)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -137,7 +144,7 @@ class WordPressPublisher:
         media = self.call("POST", MEDIA, data=image.data, headers=headers, image=image)
         if not isinstance(media, dict) or "id" not in media or not media.get("source_url"):
             detail = "no media id in the answer"
-            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
+            raise PermanentError("pub.error.image", {"name": image.name, "detail": detail})
         return media
 
     def call(self, method: str, route: str, *, image: Image | None = None, **kwargs):
@@ -164,7 +171,7 @@ class WordPressPublisher:
             else:  # neither answered JSON: the site is down, locked, or not a WordPress
                 if response.status_code in (401, 403, 429) or response.status_code >= 500:
                     self._fail(response)
-                raise PermanentError(self._msg("pub.error.not_found"))
+                raise PermanentError("pub.error.not_found")
         return self._root
 
     def _fail(self, response: requests.Response, image: Image | None = None) -> NoReturn:
@@ -174,12 +181,12 @@ class WordPressPublisher:
         detail = clean_detail(message, [self._secret], markup=True) or f"HTTP {status}"
         retry_at = retry_at_from_retry_after(response.headers.get("Retry-After"))
         if image is None:
-            raise status_error(self._msg, status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
+            raise status_error(status, BLOG_REFUSALS, retry_at=retry_at, detail=detail)
         if code.startswith("rest_upload") and status != 429:
             # e.g. a file type the site refuses (WordPress answers these with 500)
-            raise PermanentError(self._msg("pub.error.image", name=image.name, detail=detail))
+            raise PermanentError("pub.error.image", {"name": image.name, "detail": detail})
         raise status_error(
-            self._msg, status, UPLOAD_REFUSALS, retry_at=retry_at, detail=detail, name=image.name
+            status, UPLOAD_REFUSALS, retry_at=retry_at, detail=detail, name=image.name
         )
 
 

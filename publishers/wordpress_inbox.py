@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import PermanentError
-from publishers.inbox import COMMENT, DELETE, REPLY, Item, parse_time, plain_text
-from publishers.wordpress import WordPressPublisher
+from bot.ports import COMMENT, DELETE, REPLY, Item, PermanentError
+from publishers.inbox import parse_time, plain_text
+from publishers.wordpress import WordPressConfig, WordPressPublisher
 
 COMMENTS = "wp/v2/comments"
 PER_PAGE = 50
@@ -24,13 +22,10 @@ class WordPressInbox:
     name = "blog"
     poll_minutes = POLL_MINUTES
 
-    def __init__(
-        self, settings: Settings, msg: Messages, *, publisher: WordPressPublisher | None = None
-    ):
+    def __init__(self, config: WordPressConfig, *, publisher: WordPressPublisher | None = None):
         # The publisher finds the API root (`/wp-json/` or `?rest_route=`), authenticates with
         # the Application Password and maps WordPress's errors to ours; the inbox reuses it.
-        self._wp = publisher or WordPressPublisher(settings, msg)
-        self._msg = msg
+        self._wp = publisher or WordPressPublisher(config)
 
     def fetch(self, since: datetime) -> list[Item]:
         after = (since - AFTER_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -53,7 +48,7 @@ class WordPressInbox:
         """Move the comment to the trash (WordPress keeps it 30 days; it can be restored)."""
         answer = self._wp.call("DELETE", f"{COMMENTS}/{item.remote_id}")
         if not isinstance(answer, dict) or answer.get("status") != "trash":
-            raise PermanentError(self._msg("moderation.error.not_done"))
+            raise PermanentError("moderation.error.not_done")
 
     def _item(self, comment) -> Item | None:
         if not isinstance(comment, dict) or "id" not in comment:

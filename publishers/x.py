@@ -7,7 +7,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -17,13 +17,12 @@ from requests.adapters import HTTPAdapter
 from requests.utils import should_bypass_proxies
 from twitter_text import extract_urls
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import (
+from bot.ports import (
     Image,
     PermanentError,
     Post,
     Published,
+    Text,
     TransientError,
     made_in_window,
     window_start,
@@ -53,6 +52,21 @@ UPLOADING = replace(POSTING, rejected="pub.error.image")
 ENGAGING = Refusals(
     auth="pub.error.x_auth", forbidden="engage.error.x_refused", rejected="engage.error.x_refused"
 )
+
+
+@dataclass(frozen=True)
+class XConfig:
+    """What XPublisher needs: the API host, the account's keys and its @name."""
+
+    api_url: str
+    api_key: str = field(repr=False)
+    api_secret: str = field(repr=False)
+    access_token: str = field(repr=False)
+    access_token_secret: str = field(repr=False)
+    username: str
+    #: Every secret to blank out of the platform's words (the installation's, not only X's).
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
 
 _STATUS_ERRORS = {
     400: tweepy.BadRequest,
@@ -95,21 +109,15 @@ class XPublisher:
     name = "x"
     dry_run = False
 
-    def __init__(self, settings: Settings, msg: Messages, *, timeout=TIMEOUT) -> None:
-        self.settings = settings
-        self.msg = msg
-        keys = (
-            settings.x_api_key,
-            settings.x_api_secret,
-            settings.x_access_token,
-            settings.x_access_token_secret,
-        )
+    def __init__(self, config: XConfig, *, timeout=TIMEOUT) -> None:
+        self.config = config
+        keys = (config.api_key, config.api_secret, config.access_token, config.access_token_secret)
         self._auth = tweepy.OAuth1UserHandler(*keys).apply_auth()
         self.client = tweepy.Client(
             consumer_key=keys[0], consumer_secret=keys[1], access_token=keys[2],
             access_token_secret=keys[3],
         )  # fmt: skip
-        adapter = _ToConfiguredHost(settings.x_api_url, timeout, self._auth)
+        adapter = _ToConfiguredHost(config.api_url, timeout, self._auth)
         for host in X_HOSTS:
             self.client.session.mount(host, adapter)
         self._user_id: str | None = None
@@ -144,25 +152,20 @@ class XPublisher:
                 return self._published(tweet.id)
         return None
 
-    def verify_account(self) -> str | None:
+    def verify_account(self) -> Text | None:
         try:
             user = self.client.get_me(user_auth=True).data
         except tweepy.Unauthorized:
-            return self.msg("identity.failed", channel="X", detail=self.msg("identity.reason.auth"))
+            return _identity_failed(Text("identity.reason.auth"))
         except tweepy.HTTPException as error:
-            detail = f"HTTP {error.response.status_code} {_detail(error, self.settings.secrets())}"
-            return self.msg("identity.failed", channel="X", detail=detail)
+            detail = f"HTTP {error.response.status_code} {_detail(error, self.config.secrets)}"
+            return _identity_failed(detail)
         except (requests.RequestException, tweepy.TweepyException) as error:
-            reason = network_reason(error) or "pub.reason.connection"
-            return self.msg("identity.failed", channel="X", detail=self.msg(reason))
-        expected = self.settings.x_username
+            return _identity_failed(Text(network_reason(error) or "pub.reason.connection"))
+        expected = self.config.username
         if user.username.lower() != expected.lower():
-            return self.msg(
-                "identity.mismatch",
-                channel="X",
-                expected=f"@{expected}",
-                actual=f"@{user.username}",
-            )
+            values = {"channel": "X", "expected": f"@{expected}", "actual": f"@{user.username}"}
+            return Text("identity.mismatch", values)
         self._user_id = str(user.id)
         return None
 
@@ -171,7 +174,7 @@ class XPublisher:
         if self._user_id is None:
             problem = self.verify_account()
             if problem:
-                raise TransientError(problem)
+                raise TransientError(problem.key, problem.values)
         return self._user_id
 
     def _upload(self, image: Image) -> str:
@@ -193,46 +196,50 @@ class XPublisher:
         return str(response.json()["data"]["id"])
 
     def _mapped_errors(self, image: str | None = None) -> contextlib.AbstractContextManager[None]:
-        return mapped_errors(self.msg, self.settings.secrets(), image=image)
+        return mapped_errors(self.config.secrets, image=image)
 
     def _published(self, tweet_id) -> Published:
-        url = f"https://x.com/{self.settings.x_username}/status/{tweet_id}"
+        url = f"https://x.com/{self.config.username}/status/{tweet_id}"
         return Published(remote_id=str(tweet_id), url=url)
 
 
 @contextlib.contextmanager
 def mapped_errors(
-    msg: Messages, secrets: list[str], *, image: str | None = None, engaging: bool = False
+    secrets: tuple[str, ...], *, image: str | None = None, engaging: bool = False
 ) -> Iterator[None]:
     """Turn tweepy's and requests' errors into ours, with messages free of secrets.
 
     `image` names an image being uploaded; `engaging` words the refusals for a follow, retweet
     or like (engage.py), whose rate limit is waited out to the 15-minute window's reset.
     """
-    with network_errors(msg, tweepy.TweepyException):
+    with network_errors(tweepy.TweepyException):
         try:
             yield
         except tweepy.HTTPException as error:
-            raise _refusal(msg, error, secrets, image, engaging) from None
+            raise _refusal(error, secrets, image, engaging) from None
 
 
-def _refusal(msg, error: tweepy.HTTPException, secrets, image, engaging) -> Exception:
+def _refusal(error: tweepy.HTTPException, secrets, image, engaging) -> Exception:
     status, headers = error.response.status_code, error.response.headers
     detail = _detail(error, secrets)
     retry_at = None  # X's reset headers speak of its rate limits only
     if engaging:
         if status == 429:
             retry_at = retry_at_from_epoch(headers.get("x-rate-limit-reset"))
-        return status_error(msg, status, ENGAGING, retry_at=retry_at, detail=detail)
+        return status_error(status, ENGAGING, retry_at=retry_at, detail=detail)
     if status == 403 and "duplicate content" in detail.lower():
-        return PermanentError(msg("pub.error.x_duplicate"))
+        return PermanentError("pub.error.x_duplicate")
     if status == 429:
         retry_at = _retry_at(headers)
     refusals = POSTING if image is None else UPLOADING
-    return status_error(msg, status, refusals, retry_at=retry_at, detail=detail, name=image)
+    return status_error(status, refusals, retry_at=retry_at, detail=detail, name=image)
 
 
-def _detail(error: tweepy.HTTPException, secrets: list[str]) -> str:
+def _identity_failed(detail) -> Text:
+    return Text("identity.failed", {"channel": "X", "detail": detail})
+
+
+def _detail(error: tweepy.HTTPException, secrets) -> str:
     """X's own words for the refusal, shortened, with any secret blanked out."""
     detail = "; ".join(str(m) for m in error.api_messages) or error.response.reason or ""
     return redact(detail, secrets)[:DETAIL_MAX]

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.config import Settings
-from bot.messages import Messages
-from publishers.base import PermanentError
-from publishers.inbox import HIDE, MENTION, REPLY, Item, clip
-from publishers.x import XPublisher, mapped_errors
+from bot.ports import HIDE, MENTION, REPLY, Item, PermanentError
+from publishers.inbox import clip
+from publishers.x import XConfig, XPublisher, mapped_errors
 
 MAX_RESULTS = 100  # per request (X allows 5 to 100)
 POLL_MINUTES = 15  # X's smallest plans allow one mentions request per 15 minutes
@@ -24,15 +22,14 @@ class XInbox:
     name = "x"
     poll_minutes = POLL_MINUTES
 
-    def __init__(self, settings: Settings, msg: Messages, *, publisher: XPublisher | None = None):
+    def __init__(self, config: XConfig, *, publisher: XPublisher | None = None):
         # The publisher's tweepy client already sends X's hosts to X_API_URL, re-signed.
-        self._x = publisher or XPublisher(settings, msg)
-        self._msg = msg
-        self._secrets = settings.secrets()
+        self._x = publisher or XPublisher(config)
+        self._secrets = config.secrets
 
     def fetch(self, since: datetime) -> list[Item]:
         me = self._x.account_id()  # refuses to read another account's mentions
-        with mapped_errors(self._msg, self._secrets):
+        with mapped_errors(self._secrets):
             response = self._x.client.get_users_mentions(
                 me,
                 start_time=since,
@@ -67,8 +64,8 @@ class XInbox:
         return items
 
     def hide(self, item: Item) -> None:
-        with mapped_errors(self._msg, self._secrets):
+        with mapped_errors(self._secrets):
             response = self._x.client.hide_reply(item.remote_id, user_auth=True)
         data = getattr(response, "data", None) or {}
         if data.get("hidden") is not True:
-            raise PermanentError(self._msg("moderation.error.not_done"))
+            raise PermanentError("moderation.error.not_done")

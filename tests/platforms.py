@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.drafts import blog_slug
+from bot.messages import Messages
 from bot.models import Installation
+from bot.ports import NetworkError
 
 
 def with_platforms(settings: Settings, x_keys: tuple, x=None, graph=None, blog=None, **extra):
@@ -46,3 +48,11 @@ def expected_slug(session_factory, draft_id: int, revision: int = 1) -> str:
         installation = session.scalar(select(Installation.installation_id))
     assert installation, "the database has no installation id"
     return blog_slug(installation, draft_id, revision)
+
+
+def said(what, locale: str = "ja") -> str | None:
+    """A network error's (or a Text's) words as an installation in `locale` stores them."""
+    if what is None:
+        return None
+    text = what.text if isinstance(what, NetworkError) else what
+    return text.render(Messages(locale))

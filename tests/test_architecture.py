@@ -74,7 +74,10 @@ def test_core_knows_nothing_of_slack_or_handlers(path):
 
 COMPOSITION_ROOT = "bot/app.py"
 ENTRY_POINTS = {"bot/cli.py", "bot/serve.py", "bot/__main__.py"}  # reach adapters via bot.app
-PORTS = ("publishers.base", "publishers.inbox")  # interfaces, not adapters
+# The network half of the composition root: builds each publisher, performer and inbox from the
+# settings; bot/app.py alone calls it.
+NETWORK_BUILDERS = "bot/networks.py"
+PORTS = ("publishers.inbox",)  # text helpers every inbox shares; the interfaces are in bot.ports
 ADAPTER_EXCEPTIONS = {
     # Slack's file download shares the publishers' HTTP timeout and their list of network
     # errors (what counts as "try again later"): helpers, no publisher is built from them.
@@ -110,7 +113,7 @@ def concrete_adapter(name: str, importer: str) -> bool:
 def test_only_the_composition_root_imports_front_ends_and_concrete_publishers(path):
     """handlers.* and publishers.x, .registry, .engage, *_inbox…: imported by bot/app.py alone,
     at module level or inside a function; everyone else receives what it builds."""
-    if rel(path) == COMPOSITION_ROOT:
+    if rel(path) in (COMPOSITION_ROOT, NETWORK_BUILDERS):
         return
     bad = sorted(n for n in imported_names(path) if concrete_adapter(n, rel(path)))
     assert bad == [], f"{rel(path)} imports {bad}: build it in {COMPOSITION_ROOT}, hand it in"
@@ -123,6 +126,8 @@ def test_only_the_entry_points_import_the_composition_root(path):
     if rel(path) in ENTRY_POINTS | {COMPOSITION_ROOT}:
         return
     assert not names & {"bot.app"}, f"{rel(path)} imports the composition root"
+    if rel(path) != COMPOSITION_ROOT:
+        assert not names & {"bot.networks"}, f"{rel(path)} builds network adapters itself"
 
 
 def test_the_entry_points_reach_the_adapters_only_through_the_composition_root():
@@ -161,6 +166,33 @@ def test_each_front_end_stands_alone(path):
 def test_publishers_know_nothing_of_chat_or_handlers(path):
     bad = [name for name, _ in imports(path) if top(name) in CHAT | {"handlers"}]
     assert bad == [], f"{rel(path)} imports {bad}"
+
+
+def core_imports(path: Path) -> list[str]:
+    """Every module of the core (`bot`, `bot.…`) the file imports, `from bot import x` as bot.x."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if top(alias.name) == "bot"]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "bot":
+            found += [f"bot.{alias.name}" for alias in node.names]
+        elif (
+            isinstance(node, ast.ImportFrom) and node.level == 0 and top(node.module or "") == "bot"
+        ):
+            found.append(node.module)
+    return found
+
+
+@pytest.mark.parametrize("path", modules("publishers"), ids=rel)
+def test_publishers_import_nothing_of_the_core_but_the_ports(path):
+    bad = [name for name in core_imports(path) if name != "bot.ports"]
+    assert bad == [], f"{rel(path)} imports {bad}"
+
+
+def test_the_ports_import_no_adapter_and_no_other_core_module():
+    ports = ROOT / "bot" / "ports.py"
+    bad = [name for name, _ in imports(ports) if top(name) in CHAT | {"handlers", "publishers"}]
+    assert bad + core_imports(ports) == [], f"bot/ports.py imports {bad + core_imports(ports)}"
 
 
 @pytest.mark.parametrize("path", modules("publishers"), ids=rel)

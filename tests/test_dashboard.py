@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from bot import dashboard, drafts, outbox, register, register_export, revisions, workflow
 from bot.models import FAILED, PUBLISHED, Publication
-from publishers.base import Published
+from bot.ports import Published
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 

@@ -30,8 +30,8 @@ from bot.models import (
     RegisterEntry,
 )
 from bot.notifier import NoticeMark, RetryLater
+from bot.ports import PermanentError, Post, Published, TransientError
 from bot.snapshot import DraftSnapshot
-from publishers.base import PermanentError, Post, Published, TransientError
 from publishers.dryrun import DryRunPublisher
 
 START = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
@@ -176,9 +176,9 @@ def notifier() -> FakeNotifier:
 def make_dispatcher(factory, notifier, clock):
     made: list[Dispatcher] = []
 
-    def make(publishers: dict, **kwargs) -> Dispatcher:
+    def make(publishers: dict, msg: Messages = MSG, **kwargs) -> Dispatcher:
         dispatcher = Dispatcher(
-            factory, publishers, {"slack": kwargs.pop("notifier", notifier)}, MSG, clock, **kwargs
+            factory, publishers, {"slack": kwargs.pop("notifier", notifier)}, msg, clock, **kwargs
         )
         made.append(dispatcher)
         return dispatcher
@@ -349,6 +349,28 @@ def test_transient_error_requeues_at_retry_at_then_publishes(
     assert (p.status, p.attempts, p.error) == (PUBLISHED, 2, None)
     assert x.count(draft_id) == 1
     assert notifier.told() == [(draft_id, "submitted"), (draft_id, "results")]
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_publishers_error_key_is_stored_in_the_installations_language(
+    factory, clock, notifier, make_dispatcher, locale
+):
+    msg = Messages(locale)
+    image = {"name": "poster.png", "detail": "HTTP 415"}
+    x = ScriptedPublisher(
+        "x", TransientError("pub.reason.rate_limited"), PermanentError("pub.error.image", image)
+    )
+    dispatcher = make_dispatcher({"x": x}, msg=msg)
+    draft_id = approved(factory, clock, dispatcher, channels=("x",))
+    dispatcher.run_until_idle()
+    assert pubs(factory, draft_id)["x"].error == msg("pub.reason.rate_limited")
+
+    clock.advance(hours=1)
+    dispatcher.run_until_idle()
+    failed = pubs(factory, draft_id)["x"]
+    assert (failed.status, failed.error) == (FAILED, msg("pub.error.image", **image))
+    (entry,) = actions(factory, "publish_failed")
+    assert entry.details["error"] == msg("pub.error.image", **image)
 
 
 def test_transient_error_without_retry_at_backs_off(factory, clock, notifier, make_dispatcher):

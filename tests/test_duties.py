@@ -17,13 +17,13 @@ from bot import drafts, engagement, oversight, register, revisions, roles, workf
 from bot.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import Decision, Draft, Engagement, Publication, RegisterEntry
+from bot.networks import build_performers
 from bot.snapshot import take
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import CATEGORY, OFFICIAL, TARGET
 from handlers.slack.home_blocks import Home, home_view
 from handlers.slack.oversight import reviewed_subject
-from publishers.engage import build_performers
 
 DEPUTY = OPERATOR2
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
@@ -256,7 +256,7 @@ def deliver_engagements(app) -> None:
     notifier = SlackEngagementNotifier(
         server.web_client(services), services.msg, services.dry_run_channels
     )
-    performers = build_performers(services.settings, services.msg)
+    performers = build_performers(services.settings)
     engagement.perform_due(
         services.session_factory, performers, notifier, services.msg, services.clock
     )

@@ -24,7 +24,9 @@ from bot.engagement_notices import EngagementView, deliver_due
 from bot.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
 from bot.messages import CATALOGUES, JA, Messages
 from bot.models import Engagement, RegisterEntry
+from bot.networks import build_performers
 from bot.notifier import NoticeMark, RetryLater
+from bot.ports import PermanentError, Published, TransientError
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import (
@@ -37,8 +39,6 @@ from handlers.slack.engagement_blocks import (
     engagement_modal,
     read_form,
 )
-from publishers.base import PermanentError, Published, TransientError
-from publishers.engage import build_performers
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
@@ -314,11 +314,11 @@ def decide(factory, engagement_id, actor=CHIEF, approve=True):
         )
 
 
-def run(factory, performer, notifier, clock=None, rounds=20):
+def run(factory, performer, notifier, clock=None, rounds=20, locale="ja"):
     clock = clock or Clock()
     for _ in range(rounds):
         if not engagement.perform_due(
-            factory, {performer.platform: performer}, notifier, Messages("ja"), clock
+            factory, {performer.platform: performer}, notifier, Messages(locale), clock
         ):
             return
     raise AssertionError("perform_due did not become idle")
@@ -445,6 +445,25 @@ def test_a_transient_failure_is_retried_later_and_a_permanent_one_reported(core)
     assert entries(core)[-1].action == "engagement_failed"
 
 
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_a_performers_error_key_is_stored_in_the_installations_language(core, locale):
+    msg, clock = Messages(locale), Clock()
+    performer = RecordingPerformer(errors=[TransientError("pub.reason.rate_limited")])
+    engagement_id = ask(core)
+    decide(core, engagement_id)
+    run(core, performer, RecordingNotifier(), clock, locale=locale)
+    item = state(core, engagement_id)
+    assert (item.status, item.error) == ("approved", msg("pub.reason.rate_limited"))
+
+    refused = PermanentError("engage.error.x_no_user", {"handle": "nobody"})
+    second = ask(core, "retweet", TWEET)
+    decide(core, second)
+    run(core, RecordingPerformer(errors=[refused]), RecordingNotifier(), clock, locale=locale)
+    expected = msg("engage.error.x_no_user", handle="nobody")
+    assert state(core, second).error == expected
+    assert entries(core)[-1].details["error"] == expected
+
+
 def test_a_crashed_worker_is_recovered_by_looking_up_not_by_sharing_again(core):
     engagement_id = ask(core, "share", FB_POST)
     decide(core, engagement_id)
@@ -504,7 +523,7 @@ class Worker:
     def __init__(self, app):
         services = app.services
         self.app = app
-        self.performers = build_performers(services.settings, services.msg)
+        self.performers = build_performers(services.settings)
         self.notifier = SlackEngagementNotifier(
             server.web_client(services), services.msg, services.dry_run_channels
         )

@@ -31,10 +31,10 @@ from bot import register
 from bot.identity import check_accounts
 from bot.messages import Messages
 from bot.models import Decision, Draft, Notice, Publication, RegisterEntry, Revision
+from bot.networks import build_publishers, facebook_config, wordpress_config, x_config
 from bot.services import utc_now
 from publishers.facebook import FacebookPublisher
 from publishers.guard import IdentityGuard
-from publishers.registry import build_publishers
 from publishers.wordpress import WordPressPublisher
 from publishers.x import XPublisher
 
@@ -168,12 +168,12 @@ def test_server_errors_are_retried_with_backoff(live, platforms):
 
 def short_timeout_publishers(app) -> None:
     """Real publishers with a 1-second read timeout, so that a silent platform is quick to test."""
-    settings, msg = app.services.settings, app.services.msg
+    settings = app.services.settings
     app.services.publishers.update(
         {
-            "x": IdentityGuard(XPublisher(settings, msg, timeout=(2, 1))),
-            "facebook": IdentityGuard(FacebookPublisher(settings, msg, timeout=(2, 1))),
-            "blog": IdentityGuard(WordPressPublisher(settings, msg, timeout=(2, 1))),
+            "x": IdentityGuard(XPublisher(x_config(settings), timeout=(2, 1))),
+            "facebook": IdentityGuard(FacebookPublisher(facebook_config(settings), timeout=(2, 1))),
+            "blog": IdentityGuard(WordPressPublisher(wordpress_config(settings), timeout=(2, 1))),
         }
     )
     assert check_accounts(app.services) == {"x": None, "facebook": None, "blog": None}
@@ -223,7 +223,7 @@ def test_connection_refused_is_retried_until_the_platform_is_back(live, platform
     card_showing(live, *(f"⏳ {name}: {reason}" for name in NAMES.values()))
     assert count(live, Publication, Publication.status == "failed") == 0
     with platform_fakes() as back:  # the platforms come back (at new addresses)
-        publishers = build_publishers(back.settings(settings), live.services.msg)
+        publishers = build_publishers(back.settings(settings))
         live.services.publishers.update(publishers)
         assert check_accounts(live.services) == {"x": None, "facebook": None, "blog": None}
         jump_past_retries(live, 20)

@@ -29,8 +29,9 @@ from bot.dispatcher import Dispatcher
 from bot.drafts import DraftInput, payloads
 from bot.messages import Messages
 from bot.models import PUBLISHED, QUEUED, Installation, Publication
+from bot.networks import atompub_config, facebook_config, wordpress_config, x_config
+from bot.ports import CLOCK_SKEW, Post
 from publishers.atompub import AtomPubPublisher
-from publishers.base import CLOCK_SKEW, Post
 from publishers.facebook import FacebookPublisher
 from publishers.wordpress import WordPressPublisher
 from publishers.x import XPublisher
@@ -64,10 +65,15 @@ def clock() -> Clock:
 def dispatch(factory, settings, clock) -> Iterator:
     """`dispatch(channel)`: a dispatcher with that channel's real publisher (short timeouts)."""
     made: list[Dispatcher] = []
-    kinds = {"x": XPublisher, "facebook": FacebookPublisher, "blog": WordPressPublisher}
+    kinds = {
+        "x": (XPublisher, x_config),
+        "facebook": (FacebookPublisher, facebook_config),
+        "blog": (WordPressPublisher, wordpress_config),
+    }
 
     def make(channel: str) -> Dispatcher:
-        publisher = kinds[channel](settings, MSG, timeout=QUICK)
+        kind, config = kinds[channel]
+        publisher = kind(config(settings), timeout=QUICK)
         dispatcher = Dispatcher(
             factory, {channel: publisher}, {"slack": FakeNotifier()}, MSG, clock
         )
@@ -146,7 +152,7 @@ def test_facebook_an_older_post_with_the_same_text_is_not_taken_for_one_never_ma
 
 
 def facebook(settings) -> FacebookPublisher:
-    return FacebookPublisher(settings, MSG, timeout=QUICK)
+    return FacebookPublisher(facebook_config(settings), timeout=QUICK)
 
 
 def fb_post(since: datetime | None, link: str | None = NEW_LINK) -> Post:
@@ -228,7 +234,7 @@ def test_x_find_skips_a_tweet_stamped_before_the_window(platforms, settings):
     now = datetime.now(UTC)
     platforms.x.add_tweet(f"{BODY} {NEW_LINK}", created_at=now - timedelta(hours=1))
     post = Post(1, 1, "x", {"text": f"{BODY} {NEW_LINK}"}, since=now)
-    publisher = XPublisher(settings, MSG)
+    publisher = XPublisher(x_config(settings))
     assert publisher.find(post) is None
     mine = platforms.x.add_tweet(f"{BODY} {NEW_LINK}", created_at=now)
     assert publisher.find(post).remote_id == mine
@@ -296,7 +302,7 @@ def test_wordpress_find_skips_a_post_with_the_slug_dated_before_the_first_attemp
     blog, settings = platforms.blog, platforms.settings(Settings())
     now = datetime.now(UTC)
     old = blog.add_post("snsbot-abcdef0123-7-1", "古い投稿", now - timedelta(hours=1))
-    publisher = WordPressPublisher(settings, MSG)
+    publisher = WordPressPublisher(wordpress_config(settings))
     assert publisher.find(wp_post(now)) is None
     assert publisher.find(wp_post(None)).remote_id == str(old["id"])  # no window, no check
     assert publisher.find(wp_post(now - timedelta(hours=1))).remote_id == str(old["id"])
@@ -305,7 +311,7 @@ def test_wordpress_find_skips_a_post_with_the_slug_dated_before_the_first_attemp
 def test_wordpress_title_is_sent_as_text_not_html(platforms):
     blog, settings = platforms.blog, platforms.settings(Settings())
     title = '<script>alert("x")</script> & <b>相談会</b>'
-    WordPressPublisher(settings, MSG).publish(wp_post(None, title=title))
+    WordPressPublisher(wordpress_config(settings)).publish(wp_post(None, title=title))
     [made] = blog.posts.values()
     assert made["title"]["raw"] == html.escape(title)
     assert "<" not in made["title"]["rendered"]  # WordPress shows the title unescaped
@@ -335,7 +341,7 @@ def atom(fake: FakeAtomPub) -> AtomPubPublisher:
         atompub_user=fake.user,
         atompub_api_key=fake.api_key,
     )
-    return AtomPubPublisher(settings, MSG)
+    return AtomPubPublisher(atompub_config(settings))
 
 
 def test_atompub_find_skips_an_entry_with_the_custom_url_published_before_the_window(atompub):

@@ -17,7 +17,7 @@ from bot.drafts import DraftInput
 from bot.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import PUBLISHED, SENDING, Engagement, Publication, Worker
-from publishers.base import Published
+from bot.ports import Published
 
 START = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=300)  # the default SNSBOT_PUBLISH_LEASE_SECONDS

@@ -27,18 +27,27 @@ from fakes.slack_api import RESPONSE_URL
 from platforms import with_platforms
 from sqlalchemy import select
 
-from bot import db, moderation, register, roles
-from bot.app import build_inboxes
+from bot import db, moderation, networks, register, roles
 from bot.config import Settings
 from bot.messages import CATALOGUES, Messages
 from bot.models import ModerationItem, ModerationPoll, RegisterEntry
 from bot.moderation import CATEGORIES
+from bot.ports import (
+    BLOCK,
+    COMMENT,
+    DELETE,
+    DISMISS,
+    HIDE,
+    MENTION,
+    REPLY,
+    Item,
+    PermanentError,
+    TransientError,
+)
 from handlers.slack import server
 from handlers.slack.moderation import SlackModerationNotifier
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label, chosen_category
 from handlers.slack.moderation_blocks import moderation_card as card_blocks
-from publishers.base import PermanentError, TransientError
-from publishers.inbox import BLOCK, COMMENT, DELETE, DISMISS, HIDE, MENTION, REPLY, Item
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = ROOT.parent / "shared" / "policy" / "wako-sns-policy.ja.txt"
@@ -144,9 +153,16 @@ def poll(factory, inboxes, notifier, at=T0) -> int:
     return moderation.poll_once(factory, inboxes, notifier, Messages("ja"), lambda: at)
 
 
-def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0):
+def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0, locale="ja"):
     return moderation.decide(
-        factory, inboxes, item_id=item_id, actor=actor, action=action, category=category, now=at
+        factory,
+        inboxes,
+        item_id=item_id,
+        actor=actor,
+        action=action,
+        category=category,
+        now=at,
+        msg=Messages(locale),
     )
 
 
@@ -182,7 +198,7 @@ def test_a_card_slack_refused_is_posted_at_the_next_poll_and_only_then(factory):
 
 def test_a_failing_platform_waits_for_its_reset_and_does_not_stop_the_others(factory):
     broken, fine = RecordingInbox("x", [item("1")]), RecordingInbox("blog", [item("9")])
-    broken.fail = TransientError("rate limited", T0 + timedelta(hours=1))
+    broken.fail = TransientError("rate limited", retry_at=T0 + timedelta(hours=1))
     notifier = RecordingNotifier()
     assert poll(factory, {"x": broken, "blog": fine}, notifier) == 1
     with factory() as session:
@@ -250,6 +266,16 @@ def test_dismiss_records_no_problem_without_a_category(factory, one_item):
     assert entry.details["category"] is None and one_item["facebook"].calls == []
 
 
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_inboxs_error_key_is_stored_in_the_installations_language(factory, one_item, locale):
+    expected = Messages(locale)("moderation.error.not_done")
+    one_item["facebook"].fail = PermanentError("moderation.error.not_done")
+    outcome = decide(factory, one_item, action=DELETE, locale=locale)
+    assert (outcome.result, outcome.detail) == (moderation.FAILED, expected)
+    with factory() as session:
+        assert session.get(ModerationItem, outcome.item.id).error == expected
+
+
 def test_an_action_the_platform_lacks_is_refused(factory):
     inbox = RecordingInbox("blog", [item("w1", COMMENT, (DELETE,))])
     poll(factory, {"blog": inbox}, RecordingNotifier())
@@ -297,12 +323,11 @@ def test_inboxes_exist_only_for_real_channels_with_a_moderation_channel():
         wordpress_user="u",
         wordpress_app_password="p",
     )
-    msg = Messages("ja")
-    assert set(build_inboxes(full, msg)) == {"x", "facebook", "blog"}
-    assert build_inboxes(replace(full, dry_run=True), msg) == {}
-    assert build_inboxes(replace(full, moderation_channel=""), msg) == {}
+    assert set(networks.build_inboxes(full)) == {"x", "facebook", "blog"}
+    assert networks.build_inboxes(replace(full, dry_run=True)) == {}
+    assert networks.build_inboxes(replace(full, moderation_channel="")) == {}
     atompub = replace(full, blog_kind="atompub", facebook_page_token="")
-    assert set(build_inboxes(atompub, msg)) == {"x"}
+    assert set(networks.build_inboxes(atompub)) == {"x"}
 
 
 # -- the card, without Slack -----------------------------------------------------------------

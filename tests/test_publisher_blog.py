@@ -21,13 +21,15 @@ from fakes.wordpress import (
     json_answer,
     tiny_png,
 )
+from platforms import said
 
 import publishers.atompub as atompub_module
 import publishers.wordpress as wordpress_module
 from bot.config import Settings
 from bot.messages import JST, Messages
+from bot.networks import atompub_config, wordpress_config
+from bot.ports import Image, PermanentError, Post, TransientError
 from publishers.atompub import ATOM, HATENA, AtomPubPublisher, wsse
-from publishers.base import Image, PermanentError, Post, TransientError
 from publishers.wordpress import WordPressPublisher
 
 MSG = Messages("ja")
@@ -50,12 +52,12 @@ def closed_port() -> int:
         return s.getsockname()[1]
 
 
-def clean(error: BaseException) -> str:
+def clean(error: BaseException, locale: str = "ja") -> str:
     """The error's text, checked to hold no secret and no server address."""
-    text = " ".join([str(error), repr(error), getattr(error, "user_message", "")])
+    text = " ".join([str(error), repr(error), said(error) or ""])
     assert not any(secret in text for secret in SECRETS), text
     assert "127.0.0.1" not in text
-    return str(error)
+    return said(error, locale)
 
 
 def check_no_forbidden_calls(fake) -> None:
@@ -80,7 +82,7 @@ def make_wp(fake, *, password=fw.APP_PASSWORD, url=None, timeout=(2, 2), locale=
         wordpress_user=fw.USER,
         wordpress_app_password=password,
     )
-    return WordPressPublisher(settings, Messages(locale), timeout=timeout)
+    return WordPressPublisher(wordpress_config(settings), timeout=timeout)
 
 
 def test_wp_publish_looks_up_the_slug_then_posts_exactly_the_contract(wp):
@@ -276,7 +278,7 @@ def test_wp_a_refused_lookup_stops_the_publish(wp, answer, key):
 def test_wp_real_permission_answers(role, password, key):
     with FakeWordPress(role=role) as fake, pytest.raises(PermanentError) as caught:
         make_wp(fake, password=password, locale="en").publish(post())
-    assert clean(caught.value) == Messages("en")(key)
+    assert clean(caught.value, "en") == Messages("en")(key)
     assert password not in str(caught.value)
 
 
@@ -324,7 +326,7 @@ def test_wp_find_hit_miss_and_a_server_that_ignores_the_filter(wp):
 )
 def test_wp_verify_account_needs_publish_posts(role, problem):
     with FakeWordPress(role=role) as fake:
-        result = make_wp(fake).verify_account()
+        result = said(make_wp(fake).verify_account())
         [me] = fake.calls(fw.ME)
     assert me.query == {"context": "edit"}
     if problem is None:
@@ -340,9 +342,9 @@ def test_wp_verify_account_needs_publish_posts(role, problem):
 
 
 def test_wp_verify_account_failures(wp):
-    result = make_wp(wp, password="nope").verify_account()
+    result = said(make_wp(wp, password="nope").verify_account())
     assert result == MSG("identity.failed", channel="ブログ", detail="HTTP 401 incorrect_password")
-    refused = make_wp(None, url=f"http://127.0.0.1:{closed_port()}").verify_account()
+    refused = said(make_wp(None, url=f"http://127.0.0.1:{closed_port()}").verify_account())
     assert refused == MSG("identity.failed", channel="ブログ", detail=MSG("pub.reason.connection"))
     assert fw.APP_PASSWORD not in result + refused
 
@@ -364,7 +366,7 @@ def make_atom(fake, *, key=fa.API_KEY, url=None, timeout=(2, 2), locale="ja"):
         atompub_user=fa.USER,
         atompub_api_key=key,
     )
-    return AtomPubPublisher(settings, Messages(locale), timeout=timeout)
+    return AtomPubPublisher(atompub_config(settings), timeout=timeout)
 
 
 def test_wsse_digest_is_base64_sha1_of_nonce_created_key():
@@ -439,7 +441,7 @@ def test_atom_wrong_api_key_is_an_auth_error_without_the_key(hatena):
 def test_atom_images_are_refused_before_any_request(hatena):
     with pytest.raises(PermanentError) as caught:
         make_atom(hatena).publish(post(images=[PNG]))
-    assert caught.value.user_message == MSG("pub.error.blog_no_images")
+    assert said(caught.value) == MSG("pub.error.blog_no_images")
     assert hatena.calls() == []
 
 
@@ -485,17 +487,17 @@ def test_atom_find_cannot_match_on_a_server_without_custom_urls():
 
 
 def test_atom_verify_account(hatena):
-    assert make_atom(hatena).verify_account() is None
+    assert said(make_atom(hatena).verify_account()) is None
     assert hatena.calls()[-1].endpoint == fa.SERVICE
-    failed = make_atom(hatena, key="bad").verify_account()
+    failed = said(make_atom(hatena, key="bad").verify_account())
     assert failed == MSG("identity.failed", channel="ブログ", detail="HTTP 401")
     hatena.fail_next(fa.SERVICE, text_answer(403, "Forbidden"))
-    assert make_atom(hatena).verify_account() == MSG(
+    assert said(make_atom(hatena).verify_account()) == MSG(
         "identity.failed", channel="ブログ", detail="HTTP 403"
     )
-    refused = make_atom(
-        None, url=f"http://127.0.0.1:{closed_port()}/u/b/atom/entry"
-    ).verify_account()
+    refused = said(
+        make_atom(None, url=f"http://127.0.0.1:{closed_port()}/u/b/atom/entry").verify_account()
+    )
     assert refused == MSG("identity.failed", channel="ブログ", detail=MSG("pub.reason.connection"))
 
 

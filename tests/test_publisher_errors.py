@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import pytest
 import requests
 import tweepy
+from platforms import said
 
 from bot.messages import Messages
-from publishers.base import PermanentError, TransientError
+from bot.ports import PermanentError, Text, TransientError
 from publishers.http import (
     BLOG_REFUSALS,
     DETAIL_MAX,
@@ -56,23 +57,23 @@ STATUSES = [
 
 @pytest.mark.parametrize(("refusals", "status", "kind", "message", "timed"), STATUSES)
 def test_each_status_maps_to_one_error(refusals, status, kind, message, timed):
-    error = status_error(MSG, status, refusals, retry_at=WHEN, detail="words")
+    error = status_error(status, refusals, retry_at=WHEN, detail="words")
     assert type(error) is kind
-    assert str(error) == message
+    assert said(error) == message
     if kind is TransientError:
         assert error.retry_at == (WHEN if timed else None)
 
 
 def test_extra_values_fill_in_the_key_text():
     refusals = replace(BLOG_REFUSALS, rejected="pub.error.image")
-    error = status_error(MSG, 415, refusals, detail="type refused", name="poster.png")
-    assert error.user_message == MSG("pub.error.image", name="poster.png", detail="type refused")
+    error = status_error(415, refusals, detail="type refused", name="poster.png")
+    assert said(error) == MSG("pub.error.image", name="poster.png", detail="type refused")
 
 
 def test_english_texts_come_from_the_english_catalogue():
     english = Messages("en")
-    error = status_error(english, 401, BLOG_REFUSALS)
-    assert error.user_message == english("pub.error.blog_auth")
+    error = status_error(401, BLOG_REFUSALS)
+    assert said(error, "en") == english("pub.error.blog_auth")
 
 
 # ---------------------------------------------------------------------- network failures
@@ -112,29 +113,29 @@ def test_network_reason_looks_through_wrapping_errors(error, key):
 
 
 def test_network_errors_turn_failures_into_transient_errors():
-    with pytest.raises(TransientError) as caught, network_errors(MSG):
+    with pytest.raises(TransientError) as caught, network_errors():
         raise requests.ReadTimeout("read timed out: " + SECRET)
-    assert str(caught.value) == MSG("pub.reason.timeout")
+    assert said(caught.value) == MSG("pub.reason.timeout")
     assert caught.value.retry_at is None
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
 
 def test_network_errors_pass_other_errors_through_unchanged():
     refused = requests.exceptions.MissingSchema("no scheme")
-    with pytest.raises(requests.exceptions.MissingSchema) as caught, network_errors(MSG):
+    with pytest.raises(requests.exceptions.MissingSchema) as caught, network_errors():
         raise refused
     assert caught.value is refused
-    with pytest.raises(PermanentError), network_errors(MSG):
+    with pytest.raises(PermanentError), network_errors():
         raise PermanentError("refused")
 
 
 def test_network_errors_look_inside_the_wrappers_named():
     timeout = wrapped(requests.ReadTimeout(), cause=True)
-    with pytest.raises(tweepy.TweepyException), network_errors(MSG):
+    with pytest.raises(tweepy.TweepyException), network_errors():
         raise timeout  # not named: passes through
-    with pytest.raises(TransientError) as caught, network_errors(MSG, tweepy.TweepyException):
+    with pytest.raises(TransientError) as caught, network_errors(tweepy.TweepyException):
         raise timeout
-    assert str(caught.value) == MSG("pub.reason.timeout")
+    assert said(caught.value) == MSG("pub.reason.timeout")
 
 
 # ---------------------------------------------------------------------- HttpClient
@@ -158,18 +159,18 @@ class SilentSession:
 
 
 def test_a_refused_connection_is_a_transient_error():
-    client = HttpClient(MSG, timeout=(1, 1))
+    client = HttpClient(timeout=(1, 1))
     with pytest.raises(TransientError) as caught:
         client.send("GET", f"http://127.0.0.1:{closed_port()}/")
-    assert str(caught.value) == MSG("pub.reason.connection")
+    assert said(caught.value) == MSG("pub.reason.connection")
     assert "127.0.0.1" not in str(caught.value)
 
 
 def test_the_client_sends_with_its_timeout():
     session = SilentSession()
     with pytest.raises(TransientError) as caught:
-        HttpClient(MSG, timeout=(2, 3), session=session).send("POST", "https://example.jp/x")
-    assert str(caught.value) == MSG("pub.reason.timeout")
+        HttpClient(timeout=(2, 3), session=session).send("POST", "https://example.jp/x")
+    assert said(caught.value) == MSG("pub.reason.timeout")
     assert session.timeouts == [(2, 3)]
 
 
@@ -205,3 +206,14 @@ def test_a_secret_is_blanked_before_the_cut():
 
 def test_redact_ignores_empty_secrets():
     assert redact("token abc", ["", "abc"]) == "token ***"
+
+
+def test_errors_and_account_problems_carry_keys_and_values_not_words():
+    error = status_error(400, BLOG_REFUSALS, detail="words")
+    assert (error.key, dict(error.values)) == ("pub.error.blog_rejected", {"detail": "words"})
+    assert str(error) == "pub.error.blog_rejected"  # no language: the core renders it
+    problem = Text("identity.failed", {"channel": Text("channel.blog"), "detail": "HTTP 401"})
+    for locale in ("ja", "en"):
+        msg = Messages(locale)
+        expected = msg("identity.failed", channel=msg("channel.blog"), detail="HTTP 401")
+        assert problem.render(msg) == expected

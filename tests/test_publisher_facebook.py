@@ -23,11 +23,13 @@ from fakes.graph_api import (
     app_usage,
     buc_usage,
 )
+from platforms import said
 
 import publishers.facebook as facebook_module
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post, TransientError
+from bot.networks import facebook_config
+from bot.ports import Image, PermanentError, Post, TransientError
 from publishers.facebook import FacebookPublisher, permalink
 from publishers.http import utc_now
 
@@ -56,7 +58,7 @@ def make(graph: FakeGraph, *, token=PAGE_TOKEN, url=None, timeout=(2, 2), locale
         facebook_page_token=token,
         facebook_graph_url=url or graph.base_url,
     )
-    return FacebookPublisher(settings, Messages(locale), timeout=timeout)
+    return FacebookPublisher(facebook_config(settings), timeout=timeout)
 
 
 def post(message="市民活動フェアを開催します。", link=LINK, images=()) -> Post:
@@ -70,7 +72,7 @@ def post(message="市民活動フェアを開催します。", link=LINK, images
 
 
 def no_token(exc: BaseException) -> None:
-    for text in (str(exc), repr(exc), getattr(exc, "user_message", "")):
+    for text in (str(exc), repr(exc), said(exc) or ""):
         assert PAGE_TOKEN not in text
         assert "127.0.0.1" not in text
 
@@ -218,7 +220,7 @@ def test_graph_errors_map_to_the_right_class_and_message(
 
     exc = caught.value
     assert type(exc) in (PermanentError, TransientError) or code == 506
-    assert (exc.user_message if kind is PermanentError else str(exc)) == text
+    assert (said(exc)) == text
     if kind is TransientError:
         assert exc.retry_at is None  # no usage headers
     no_token(exc)
@@ -228,7 +230,7 @@ def test_graph_errors_map_to_the_right_class_and_message(
 def test_a_wrong_token_is_refused_by_the_fake_and_reported_as_token_error(graph):
     with pytest.raises(PermanentError) as caught:
         make(graph, token="EAAGsomeOtherToken").publish(post())
-    assert caught.value.user_message == TOKEN_MSG
+    assert said(caught.value) == TOKEN_MSG
 
 
 @pytest.mark.parametrize(
@@ -246,21 +248,21 @@ def test_a_long_error_message_is_trimmed(graph):
     graph.fail_next(FEED, code=100, message="(#100) " + "x" * 1000)
     with pytest.raises(PermanentError) as caught:
         make(graph).publish(post())
-    assert len(caught.value.user_message) < 300
-    assert "…" in caught.value.user_message
+    assert len(said(caught.value)) < 300
+    assert "…" in said(caught.value)
 
 
 def test_messages_follow_the_locale(graph):
     graph.fail_next(FEED, code=368)
     with pytest.raises(PermanentError) as caught:
         make(graph, locale="en").publish(post())
-    assert caught.value.user_message == Messages("en")("pub.error.fb_blocked")
+    assert said(caught.value, "en") == Messages("en")("pub.error.fb_blocked")
 
 
 def test_wrong_graph_url_is_not_found(graph):
     with pytest.raises(PermanentError) as caught:
         make(graph, url=graph.root_url + "/nothing-here").publish(post())
-    assert caught.value.user_message == MSG("pub.error.not_found")
+    assert said(caught.value) == MSG("pub.error.not_found")
 
 
 # ---------------------------------------------------------------------- retry times
@@ -340,7 +342,7 @@ def test_a_slow_reply_is_a_transient_timeout(graph):
     graph.delay(FEED, 1.0)
     with pytest.raises(TransientError) as caught:
         make(graph, timeout=(2, 0.2)).publish(post())
-    assert str(caught.value) == MSG("pub.reason.timeout")
+    assert said(caught.value) == MSG("pub.reason.timeout")
     no_token(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
@@ -354,11 +356,11 @@ def test_a_refused_connection_is_transient():
         facebook_page_token=PAGE_TOKEN,
         facebook_graph_url=f"http://127.0.0.1:{port}/{VERSION}",
     )
-    publisher = FacebookPublisher(settings, MSG, timeout=(1, 1))
+    publisher = FacebookPublisher(facebook_config(settings), timeout=(1, 1))
     for action in (publisher.publish, publisher.find):
         with pytest.raises(TransientError) as caught:
             action(post())
-        assert str(caught.value) == MSG("pub.reason.connection")
+        assert said(caught.value) == MSG("pub.reason.connection")
         no_token(caught.value)
 
 
@@ -419,7 +421,7 @@ def test_a_duplicate_refusal_after_a_lost_answer_returns_the_existing_post(graph
 
 
 def test_verify_account_accepts_the_page_token(graph):
-    assert make(graph).verify_account() is None
+    assert said(make(graph).verify_account()) is None
     [call] = graph.calls(ME)
     assert call.query == {"fields": "id,name"}
     assert call.headers["authorization"] == f"Bearer {PAGE_TOKEN}"
@@ -428,7 +430,7 @@ def test_verify_account_accepts_the_page_token(graph):
 @pytest.mark.parametrize("other", [USER_ID, "200000000000001"])
 def test_verify_account_rejects_a_user_token_or_another_page(graph, other):
     graph.me = {"id": other, "name": "Someone"}
-    assert make(graph).verify_account() == MSG(
+    assert said(make(graph).verify_account()) == MSG(
         "identity.mismatch", channel="Facebook", expected=PAGE_ID, actual=other
     )
 
@@ -443,14 +445,14 @@ def test_verify_account_rejects_a_user_token_or_another_page(graph, other):
 )
 def test_verify_account_reports_failures_plainly(graph, fault, detail):
     graph.fail_next(ME, **fault)
-    result = make(graph).verify_account()
+    result = said(make(graph).verify_account())
     assert result == MSG("identity.failed", channel="Facebook", detail=detail)
     assert PAGE_TOKEN not in result
 
 
 def test_verify_account_reports_a_timeout(graph):
     graph.delay(ME, 1.0)
-    result = make(graph, timeout=(2, 0.2)).verify_account()
+    result = said(make(graph, timeout=(2, 0.2)).verify_account())
     assert result == MSG("identity.failed", channel="Facebook", detail=MSG("pub.reason.timeout"))
 
 

@@ -24,10 +24,12 @@ from fakes.x_api import (
     invalid_request,
     rate_limit_headers,
 )
+from platforms import said
 
 from bot.config import Settings
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post, Published, TransientError
+from bot.networks import x_config
+from bot.ports import Image, PermanentError, Post, Published, TransientError
 from publishers.x import XPublisher
 
 KEY, KEY_SECRET = "ck-TESTCONSUMERKEY", "cs-TESTCONSUMERSECRET"
@@ -62,7 +64,7 @@ def fake() -> Iterator[FakeX]:
 
 @pytest.fixture
 def publisher(fake) -> XPublisher:
-    return XPublisher(make_settings(fake.url), msg)
+    return XPublisher(x_config(make_settings(fake.url)))
 
 
 def assert_no_secret(text: str) -> None:
@@ -126,10 +128,10 @@ def test_every_request_carries_a_valid_oauth1_signature(fake, publisher):
 
 
 def test_a_wrong_key_is_refused_by_the_fake(fake):
-    wrong = XPublisher(replace(make_settings(fake.url), x_api_key="ck-OTHER"), msg)
+    wrong = XPublisher(x_config(replace(make_settings(fake.url), x_api_key="ck-OTHER")))
     with pytest.raises(PermanentError) as caught:
         wrong.publish(make_post("鍵が違う"))
-    assert caught.value.user_message == msg("pub.error.x_auth")
+    assert said(caught.value) == msg("pub.error.x_auth")
     assert fake.calls(TWEETS)[0].status == 401
 
 
@@ -137,7 +139,7 @@ def test_the_same_text_twice_is_a_permanent_duplicate_error(fake, publisher):
     publisher.publish(make_post("同じ文面"))
     with pytest.raises(PermanentError) as caught:
         publisher.publish(make_post("同じ文面"))
-    assert caught.value.user_message == msg("pub.error.x_duplicate")
+    assert said(caught.value) == msg("pub.error.x_duplicate")
 
 
 # --------------------------------------------------------------------------- faults
@@ -202,7 +204,7 @@ def test_faults_map_to_our_errors(
         publisher.publish(make_post("障害のテスト https://wako.example.jp/", images))
 
     error = caught.value
-    text = error.user_message if isinstance(error, PermanentError) else str(error)
+    text = said(error)
     assert text == message
     assert JAPANESE.search(text)
     assert_no_secret(text)
@@ -214,12 +216,12 @@ def test_faults_map_to_our_errors(
 
 
 def test_a_slow_answer_is_a_timeout_and_the_tweet_can_then_be_found(fake):
-    publisher = XPublisher(make_settings(fake.url), msg, timeout=(2, 0.3))
+    publisher = XPublisher(x_config(make_settings(fake.url)), timeout=(2, 0.3))
     fake.delay(TWEETS, 1.5)  # X posts the tweet, but the answer comes too late
 
     with pytest.raises(TransientError) as caught:
         publisher.publish(make_post("遅い応答"))
-    assert str(caught.value) == msg("pub.reason.timeout")
+    assert said(caught.value) == msg("pub.reason.timeout")
 
     fake.delay(TWEETS, 0)
     found = publisher.find(make_post("遅い応答"))
@@ -230,14 +232,14 @@ def test_a_closed_port_is_a_connection_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    publisher = XPublisher(make_settings(f"http://127.0.0.1:{port}"), msg, timeout=(1, 1))
+    publisher = XPublisher(x_config(make_settings(f"http://127.0.0.1:{port}")), timeout=(1, 1))
 
     with pytest.raises(TransientError) as caught:
         publisher.publish(make_post("つながらない"))
-    assert str(caught.value) == msg("pub.reason.connection")
+    assert said(caught.value) == msg("pub.reason.connection")
     with pytest.raises(TransientError):
         publisher.find(make_post("つながらない"))
-    assert publisher.verify_account() == msg(
+    assert said(publisher.verify_account()) == msg(
         "identity.failed", channel="X", detail=msg("pub.reason.connection")
     )
 
@@ -298,12 +300,12 @@ def test_find_maps_errors_too(fake, publisher):
 
 @pytest.mark.parametrize("configured", ["wakokyodo", "WakoKyodo"])
 def test_verify_account_ok(fake, configured):
-    assert XPublisher(make_settings(fake.url, configured), msg).verify_account() is None
+    assert XPublisher(x_config(make_settings(fake.url, configured))).verify_account() is None
 
 
 def test_verify_account_mismatch(fake):
     fake.username = "someone_else"
-    problem = XPublisher(make_settings(fake.url), msg).verify_account()
+    problem = said(XPublisher(x_config(make_settings(fake.url))).verify_account())
     assert problem == msg(
         "identity.mismatch", channel="X", expected="@wakokyodo", actual="@someone_else"
     )
@@ -312,7 +314,7 @@ def test_verify_account_mismatch(fake):
 @pytest.mark.parametrize("status", [403, 429, 503])
 def test_verify_account_failures_name_the_status_without_secrets(fake, publisher, status):
     fake.fail_next(USERS_ME, status=status)
-    problem = publisher.verify_account()
+    problem = said(publisher.verify_account())
     assert problem is not None and problem.startswith("X: 認証情報を確認できませんでした（HTTP ")
     assert f"HTTP {status}" in problem
     assert_no_secret(problem)
@@ -320,7 +322,7 @@ def test_verify_account_failures_name_the_status_without_secrets(fake, publisher
 
 def test_verify_account_rejected_keys_are_named_plainly(fake, publisher):
     fake.fail_next(USERS_ME, status=401)
-    problem = publisher.verify_account()
+    problem = said(publisher.verify_account())
     assert problem == msg("identity.failed", channel="X", detail=msg("identity.reason.auth"))
 
 
@@ -358,5 +360,5 @@ def test_a_gif_is_refused_by_the_one_shot_upload_with_a_clear_message(fake, publ
     gif = Image("anime.gif", "image/gif", b"GIF89a" + b"\0" * 16)
     with pytest.raises(PermanentError) as caught:
         publisher.publish(make_post("GIF つき", (gif,)))
-    assert caught.value.user_message.startswith("画像 anime.gif を投稿できませんでした（")
+    assert said(caught.value).startswith("画像 anime.gif を投稿できませんでした（")
     assert fake.calls(TWEETS) == []

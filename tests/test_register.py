@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from bot import csvfile, db, drafts, outbox, register, revisions, roles, schedule, workflow
 from bot.cli import main
 from bot.models import Decision, Draft, Publication, RegisterEntry
-from publishers.base import Published
+from bot.ports import Published
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 

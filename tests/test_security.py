@@ -56,14 +56,14 @@ from bot.models import (
     RegisterEntry,
     Revision,
 )
+from bot.networks import build_performers
+from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from bot.services import utc_now
 from handlers.slack import server
 from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.moderation import SlackModerationNotifier
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label
 from handlers.slack.server import HttpServer
-from publishers.engage import build_performers
-from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
 
 DEPUTY = "UDEPUTY01"
 
@@ -566,7 +566,7 @@ def deliver_engagement_cards(app) -> None:
     """What the dispatcher's engagement poller does: post the cards and notices owed."""
     services = app.services
     notifier = SlackEngagementNotifier(server.web_client(services), services.msg)
-    performers = build_performers(services.settings, services.msg)
+    performers = build_performers(services.settings)
     engagement.perform_due(
         services.session_factory, performers, notifier, services.msg, services.clock
     )

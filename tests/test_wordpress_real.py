@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from fakes.wordpress import tiny_png
+from platforms import said
 
 from bot.config import Settings
 from bot.drafts import blog_slug
 from bot.installation import new_installation_id
 from bot.messages import Messages
-from publishers.base import Image, PermanentError, Post
+from bot.networks import wordpress_config
+from bot.ports import Image, PermanentError, Post
 from publishers.wordpress import WordPressPublisher
 
 URL = os.environ.get("SNSBOT_TEST_WORDPRESS_URL", "").rstrip("/")
@@ -39,7 +41,7 @@ def publisher() -> WordPressPublisher:
         wordpress_user=USER,
         wordpress_app_password=PASSWORD,
     )
-    return WordPressPublisher(settings, Messages("ja"))
+    return WordPressPublisher(wordpress_config(settings))
 
 
 def unique_post(**changes) -> Post:
@@ -66,7 +68,7 @@ def fetch(remote_id: str) -> dict:
 
 
 def test_the_application_password_may_publish(publisher):
-    assert publisher.verify_account() is None
+    assert said(publisher.verify_account()) is None
 
 
 def test_a_wrong_password_is_reported_without_it(publisher):
@@ -76,11 +78,11 @@ def test_a_wrong_password_is_reported_without_it(publisher):
         wordpress_user=USER,
         wordpress_app_password="x" * 24,
     )
-    wrong = WordPressPublisher(settings, Messages("ja"))
+    wrong = WordPressPublisher(wordpress_config(settings))
     with pytest.raises(PermanentError) as caught:
         wrong.publish(unique_post())
-    assert caught.value.user_message == Messages("ja")("pub.error.blog_auth")
-    problem = wrong.verify_account()
+    assert said(caught.value) == Messages("ja")("pub.error.blog_auth")
+    problem = said(wrong.verify_account())
     assert problem is not None and problem.startswith(
         "ブログ: 認証情報を確認できませんでした（HTTP 401"
     )

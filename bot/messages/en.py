@@ -102,6 +102,7 @@ EN: dict[str, str] = {
     "pub.reason.timeout": "no answer in time",
     "pub.reason.connection": "could not connect",
     "pub.reason.scheduled": "the scheduled time has not come",
+    "pub.reason.unexpected": "{name}",
     "pub.error.blog_no_images": "Blog: images cannot be posted to this blog (AtomPub). Remove them and submit again.",
     "pub.error.x_duplicate": "X: the same text was already posted. Change the wording a little and submit again.",
     "pub.error.x_auth": "X: authentication failed (key or access token invalid). Ask the administrator to set the X keys again.",

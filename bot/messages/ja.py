@@ -106,6 +106,7 @@ JA: dict[str, str] = {
     "pub.reason.timeout": "応答がなかったため",
     "pub.reason.connection": "接続できなかったため",
     "pub.reason.scheduled": "予約の時刻になっていないため",
+    "pub.reason.unexpected": "{name}",
     "pub.error.blog_no_images": "ブログ: このブログ（AtomPub）には画像を投稿できません。画像を外して出し直してください。",
     "pub.error.x_duplicate": "X: 同じ内容の投稿が既にあるため投稿できませんでした。文面を少し変えて出し直してください。",
     "pub.error.x_auth": "X: 認証に失敗しました（キーまたはアクセストークンが無効です）。管理者に X のキーとトークンの再設定を依頼してください。",

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.messages import Messages
-from publishers.base import PermanentError, TransientError
+from bot.ports import PermanentError, TransientError
 from publishers.http import TIMEOUT, network_errors
 
 SLACK_FILE_HOSTS = ("files.slack.com",)
@@ -32,7 +32,7 @@ class SlackFiles:
         self.hosts = (*SLACK_FILE_HOSTS, urlsplit(api_url).hostname or "")
 
     def _refuse(self, name: str, detail: str) -> PermanentError:
-        return PermanentError(self.msg("pub.error.image", name=name, detail=detail))
+        return PermanentError("pub.error.image", {"name": name, "detail": detail})
 
     def fetch(self, file: dict) -> bytes:
         name = str(file.get("name", ""))[:100]
@@ -41,18 +41,18 @@ class SlackFiles:
         except SlackApiError as error:
             if error.response.get("error") in ("file_not_found", "file_deleted"):
                 raise self._refuse(name, "file_not_found") from None
-            raise TransientError(self.msg("pub.reason.server_error")) from None
+            raise TransientError("pub.reason.server_error") from None
         url = info.get("url_private_download") or info.get("url_private") or ""
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or parts.hostname not in self.hosts:
             raise self._refuse(name, "not a Slack file URL")
-        with network_errors(self.msg):
+        with network_errors():
             response = requests.get(
                 url, headers={"Authorization": f"Bearer {self.token}"}, timeout=TIMEOUT, stream=True
             )
             data = response.raw.read(MAX_DOWNLOAD_BYTES + 1, decode_content=True)
         if response.status_code >= 500:
-            raise TransientError(self.msg("pub.reason.server_error"))
+            raise TransientError("pub.reason.server_error")
         if response.status_code != 200 or len(data) > MAX_DOWNLOAD_BYTES:
             raise self._refuse(name, f"HTTP {response.status_code}")
         mimetype = info.get("mimetype", "")

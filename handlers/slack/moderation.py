@@ -95,6 +95,7 @@ def moderation_clicked(ack, body, action, client, respond, context):
             action=action_name,
             category=chosen_category((body.get("state") or {}).get("values")),
             now=services.clock(),
+            msg=services.msg,
         )
     except Exception:  # e.g. the database is down: say so rather than stay silent
         log.exception("moderation %s on item %s failed", action_name, value)

@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import (
 
 from bot.messages import Messages
 from bot.moderation import CATEGORIES, DECIDED, ItemView, category_text
+from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from handlers.slack.blocks import esc, link_target, preview, shorten
-from publishers.inbox import BLOCK, DELETE, DISMISS, HIDE
 
 # Action ids. There is no reply button, and never will be (policy §9).
 CATEGORY = "moderation_category"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from publishers.base import PermanentError, Post, Published, TransientError
+from bot.ports import PermanentError, Post, Published, TransientError
 
 
 class ControlledPublisher:

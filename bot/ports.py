@@ -1,0 +1,209 @@
+"""The interfaces the core uses to reach the networks: publishers, inboxes, performers, their errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+#: How much earlier than `Post.since` (our clock) a post may be stamped (the network's clock)
+#: and still be taken for this one by find().
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+# -- words for people -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """Words for people as a message key and its values; the core renders them in a language.
+
+    A value may itself be a Text (rendered first, in the same language). A key the catalogue
+    does not have is shown as it is (words an adapter already had in hand).
+    """
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, catalogue: Callable[..., str]) -> str:
+        """The words in the catalogue's language (`catalogue(key, **values)`)."""
+        values = {
+            name: value.render(catalogue) if isinstance(value, Text) else value
+            for name, value in self.values.items()
+        }
+        try:
+            return catalogue(self.key, **values)
+        except KeyError as missing:
+            if missing.args != (self.key,):
+                raise  # the key's text names a value that was not given
+            return self.key
+
+
+class NetworkError(Exception):
+    """A network call that did not succeed; `text` says why, as a message key and values."""
+
+    def __init__(self, key: str, values: Mapping[str, Any] | None = None):
+        super().__init__(key)
+        self.text = Text(key, dict(values or {}))
+
+    @property
+    def key(self) -> str:
+        return self.text.key
+
+    @property
+    def values(self) -> Mapping[str, Any]:
+        return self.text.values
+
+    def render(self, catalogue: Callable[..., str]) -> str:
+        """Why, in the catalogue's language."""
+        return self.text.render(catalogue)
+
+
+class TransientError(NetworkError):
+    """Try again later (at `retry_at` when the network said when)."""
+
+    def __init__(
+        self, key: str, values: Mapping[str, Any] | None = None, retry_at: datetime | None = None
+    ):
+        super().__init__(key, values)
+        self.retry_at = retry_at
+
+
+class PermanentError(NetworkError):
+    """Retrying will not help; the rendered text tells the author what to do."""
+
+
+#: The key of a failure the network code did not foresee; its one value `name` is the error's
+#: class name (as stored before errors carried keys).
+UNEXPECTED = "pub.reason.unexpected"
+
+
+def unexpected(error: BaseException) -> TransientError:
+    """An unforeseen exception as a transient failure named by its class."""
+    return TransientError(UNEXPECTED, {"name": type(error).__name__})
+
+
+# -- publishing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image attached to a draft, already downloaded from the chat front end."""
+
+    name: str
+    mimetype: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Post:
+    """One approved revision as one channel will receive it."""
+
+    draft_id: int
+    revision: int
+    channel: str
+    payload: dict
+    images: tuple[Image, ...] = field(default_factory=tuple)
+    publish_at: datetime | None = None
+    #: When the publication's first attempt began: find() adopts only posts made since then
+    #: (less CLOCK_SKEW). None outside the outbox (no window is known).
+    since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the post now lives on the network."""
+
+    remote_id: str
+    url: str | None = None
+
+
+def window_start(post: Post) -> datetime | None:
+    """The earliest creation time find() accepts for this post, or None when there is no window."""
+    return post.since - CLOCK_SKEW if post.since is not None else None
+
+
+def made_in_window(created: datetime | None, post: Post) -> bool:
+    """Whether a post stamped `created` (aware) may be this one: always without a window, and
+    never when the time is unknown while there is one."""
+    start = window_start(post)
+    if start is None:
+        return True
+    return created is not None and created >= start
+
+
+class Publisher(Protocol):
+    """One channel (X, Facebook, the blog, or a dry run)."""
+
+    name: str
+    dry_run: bool
+
+    def preview(self, post: Post) -> str:
+        """The text the approval card shows for this channel."""
+
+    def publish(self, post: Post) -> Published:
+        """Post it; raise TransientError or PermanentError on failure."""
+
+    def find(self, post: Post) -> Published | None:
+        """Look the post up on the network (after a crash mid-send); None when absent.
+
+        Only a post carrying everything this one carries and made since `post.since` counts:
+        when in doubt, None (posting again beats recording someone else's post as ours)."""
+
+    def verify_account(self) -> Text | None:
+        """None when the credentials belong to the configured account, else what is wrong."""
+
+
+# -- engagement (policy §7, §8) ---------------------------------------------------------------
+
+
+class Performer(Protocol):
+    """Performs engagements on one network; raises TransientError or PermanentError."""
+
+    platform: str
+    dry_run: bool
+
+    def perform(self, kind: str, target: str) -> Published:
+        """Follow, retweet, like or share `target`; where the result can be seen."""
+
+    def look_up(self, kind: str, target: str) -> Published | None:
+        """After a crash mid-call: the result if it is already there (None: perform again)."""
+
+
+# -- moderation inbox (policy §11) ------------------------------------------------------------
+
+# What the chief may do with an item. There is deliberately no "reply" (policy §9) and no
+# private message (policy §10); blocking exists only here, behind a §11 category.
+DISMISS, HIDE, DELETE, BLOCK = "dismiss", "hide", "delete", "block"
+ACTIONS = (DISMISS, HIDE, DELETE, BLOCK)
+
+# Kinds of item.
+MENTION, REPLY, COMMENT = "mention", "reply", "comment"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A mention, reply or comment by someone else on one of the center's accounts."""
+
+    remote_id: str
+    kind: str
+    author: str  # display name or handle, as the network shows it ("" when hidden from us)
+    author_id: str  # the network's id for the author ("" when unknown: no block possible)
+    text: str
+    url: str
+    posted_at: datetime
+    actions: tuple[str, ...]  # besides DISMISS, what this network can do with this item
+
+
+class Inbox(Protocol):
+    """One network's inbox; action methods raise TransientError or PermanentError on failure."""
+
+    name: str  # the channel name: x, facebook, blog
+    poll_minutes: int  # how often fetch() may be called (rate limits)
+
+    def fetch(self, since: datetime) -> list[Item]:
+        """Items posted at or after `since` (the inbox may return a few older ones)."""
+
+    # Each inbox also has the methods named in its items' `actions`: hide(item), delete(item)
+    # and block(item). block() must only be reached through bot.moderation.decide().
