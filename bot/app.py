@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import dbcheck, doctor, engagement, feed, moderation, workers
+from bot import dbcheck, doctor, feed, moderation, workers
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Messages
@@ -58,7 +58,8 @@ def assemble(
         timeout=timedelta(seconds=settings.heartbeat_timeout_seconds),
         give_way=services.foreground.give_way,
     )
-    notifiers, app, periodic, fetch_file = {}, None, (), None
+    notifiers, app, fetch_file = {}, None, None
+    performers = build_performers(settings)  # follows, retweets, likes, shares (§7, §8)
     if slack or settings.slack_bot_token:  # Slack drafts' images come from Slack, whoever posts
         from handlers.slack import server
         from handlers.slack.files import SlackFiles
@@ -68,9 +69,8 @@ def assemble(
             client, settings.slack_bot_token, services.msg, settings.slack_api_url
         ).fetch
     if slack:
-        notifiers["slack"] = server.notifier(services, client)
+        notifiers["slack"] = server.notifier(services, client, _dry_run(performers))
         app = server.create_bolt_app(services, client)
-        periodic = _periodic_tasks(settings, services, client, clock, heartbeat)
     front_end = None
     if teams is not None:
         from handlers.teams import server as teams_server
@@ -84,11 +84,12 @@ def assemble(
         services.msg,
         clock,
         fetch_file=fetch_file,
+        performers=performers,
         lease=timedelta(seconds=settings.publish_lease_seconds),
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
-        periodic=periodic,
+        periodic=_periodic_tasks(settings, services, clock, tuple(notifiers)),
         give_way=services.foreground.give_way,
         heartbeat=heartbeat,
     )
@@ -96,44 +97,23 @@ def assemble(
     return Runtime(services, app, dispatcher, front_end)
 
 
-def _periodic_tasks(
-    settings: Settings, services: Services, client, clock, heartbeat: workers.Heartbeat
-) -> tuple:
-    """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due."""
-    from bot.installation import current_installation_id
-    from handlers.slack.engagement import SlackEngagementNotifier
-    from handlers.slack.feed import SlackFeedNotifier
-    from handlers.slack.moderation import SlackModerationNotifier
+def _dry_run(performers: dict) -> tuple[str, ...]:
+    return tuple(name for name, p in performers.items() if getattr(p, "dry_run", False))
 
-    notifier = SlackFeedNotifier(client, services.msg, settings.hp_feed_channel)
-    hp_feed = feed.watcher(settings, services.session_factory, notifier, services.msg, clock)
+
+def _periodic_tasks(settings: Settings, services: Services, clock, front_ends: tuple) -> tuple:
+    """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due.
+
+    What they find is owed as notices on each of `front_ends`, which the dispatcher delivers.
+    """
+    if not front_ends:
+        return ()
+    factory, msg = services.session_factory, services.msg
+    hp_feed = feed.watcher(settings, factory, msg, clock, front_ends)
     tasks = [hp_feed.tick] if hp_feed else []
-    performers = build_performers(settings)
-    engage_notifier = SlackEngagementNotifier(
-        client,
-        services.msg,
-        tuple(name for name, p in performers.items() if getattr(p, "dry_run", False)),
-        settings.approval_channel,
-        current_installation_id(services.session_factory),
-    )
-    tasks.append(  # approved follows, retweets, likes and shares (policy §7, §8)
-        lambda: engagement.perform_due(
-            services.session_factory,
-            performers,
-            engage_notifier,
-            services.msg,
-            clock,
-            heartbeat=heartbeat,
-        )
-    )
     inboxes = services.inboxes  # the same clients the chief's clicks act through
     if inboxes:
-        inbox_notifier = SlackModerationNotifier(client, services.msg, settings.moderation_channel)
-        tasks.append(
-            lambda: moderation.poll_once(
-                services.session_factory, inboxes, inbox_notifier, services.msg, clock
-            )
-        )
+        tasks.append(lambda: moderation.poll_once(factory, inboxes, msg, clock, front_ends))
     return tuple(tasks)
 
 

@@ -16,23 +16,26 @@ from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices, outbox, oversight, register, roles, schedule
+from bot import deliveries, notices, outbox, oversight, performing, register, roles, schedule
 from bot.messages import Messages
-from bot.models import CARD, CARD_UPDATE, ReminderLog
-from bot.notifier import NoticeMark, Notifier
-from bot.ports import Image, PermanentError, Publisher, TransientError, unexpected
-from bot.snapshot import DraftSnapshot, take, take_many
+from bot.models import ReminderLog
+from bot.outbox import backoff
+from bot.ports import (
+    Image,
+    NoticeMark,
+    Notifier,
+    Performer,
+    PermanentError,
+    Publisher,
+    TransientError,
+    unexpected,
+)
+from bot.snapshot import take
 from bot.workers import Heartbeat
-from bot.workflow import EXPIRED_FOR_CHIEF
 
 log = logging.getLogger(__name__)
 
 MAX_PUBLISH_ATTEMPTS = 8
-
-
-def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
-    """5 s, 10 s, 20 s … up to 15 minutes."""
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
 
 
 NOTICE_BACKOFF = partial(backoff, base=2.0, cap=600.0)  # 2 s, 4 s … up to 10 minutes
@@ -70,6 +73,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         *,
         fetch_file: Callable[[dict], bytes] | None = None,
+        performers: dict[str, Performer] | None = None,
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
@@ -86,6 +90,7 @@ class Dispatcher:
         self.msg = msg
         self.clock = clock
         self.fetch_file = fetch_file
+        self.performers = performers or {}  # network → who follows, retweets, likes, shares
         self.schedule_lead = schedule_lead
         self.reminder_at = reminder_at
         self.reminder_after = reminder_after
@@ -99,7 +104,8 @@ class Dispatcher:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         self._sending = 0  # claimed and not yet attempted
         self._in_flight = 0  # claimed and not yet recorded
-        self._finished: list[outbox.Outcome | None] = []  # None: the attempt itself failed
+        # How attempts ended (publications, engagements); None: the attempt itself failed.
+        self._finished: list[outbox.Outcome | performing.Performed | None] = []
         self._lock = threading.Lock()
         self._recording = threading.Lock()
         self._publish_wakeup = threading.Event()
@@ -180,24 +186,23 @@ class Dispatcher:
     # -- publications ------------------------------------------------------------------------
 
     def publish_due(self) -> int:
-        """Claim due publications (and ones a crashed worker left mid-send) and start them.
+        """Claim due actions (publications, then engagements; and ones a crashed worker left
+        mid-call) and start them.
 
-        As many as there are free publishing threads, while at most one pool's worth of
-        results waits to be written: posts are never far ahead of what the database knows.
+        As many as there are free threads, while at most one pool's worth of results waits to
+        be written: posts are never far ahead of what the database knows.
         """
         with self._lock:
             capacity = min(self.workers - self._sending, 2 * self.workers - self._in_flight)
         if capacity <= 0:
             return 0
+        now, holder, silent_after = self.clock(), self.heartbeat.holder, self.heartbeat.timeout
         with self.session_factory.begin() as session:
-            claims = outbox.claim_due(
-                session,
-                self.clock(),
-                self.lease,
-                capacity,
-                self.heartbeat.holder,
-                self.heartbeat.timeout,
-            )
+            claims = outbox.claim_due(session, now, self.lease, capacity, holder, silent_after)
+            if len(claims) < capacity:
+                claims += performing.claim_due(
+                    session, now, self.lease, capacity - len(claims), holder, silent_after
+                )
         with self._lock:
             self._sending += len(claims)
             self._in_flight += len(claims)
@@ -205,15 +210,16 @@ class Dispatcher:
             self._pool.submit(self._publish, claim)
         return len(claims)
 
-    def _publish(self, claim: outbox.Claim) -> None:
+    def _publish(self, claim: outbox.Claim | performing.EngagementClaim) -> None:
         outcome = None
         self.give_way()
         try:
-            outcome = self._attempt(claim)
+            if isinstance(claim, performing.EngagementClaim):
+                outcome = performing.attempt(claim, self.performers, self.msg)
+            else:
+                outcome = self._attempt(claim)
         except Exception:
-            log.exception(
-                "publication %s could not be processed; it will be retried", claim.publication_id
-            )
+            log.exception("%s could not be processed; it will be retried", claim)
         with self._lock:
             self._sending -= 1
             self._finished.append(outcome)
@@ -286,22 +292,24 @@ class Dispatcher:
                 if not self._finished:
                     return
 
-    def _record(self, finished: list[outbox.Outcome]) -> None:
+    def _record(self, finished: list[outbox.Outcome | performing.Performed]) -> None:
         """One transaction for all; if it fails, one each. What is not written is retried."""
         if not finished:
             return
+        published = [o for o in finished if isinstance(o, outbox.Outcome)]
+        performed = [o for o in finished if isinstance(o, performing.Performed)]
         try:
             with self.session_factory.begin() as session:
-                outbox.record(session, finished, self.clock())
+                if published:
+                    outbox.record(session, published, self.clock())
+                if performed:
+                    performing.record(session, performed, self.msg, self.clock())
         except Exception:
             if len(finished) > 1:
                 for outcome in finished:
                     self._record([outcome])
                 return
-            log.exception(
-                "publication %s: its result could not be written; it will be retried",
-                finished[0].claim.publication_id,
-            )
+            log.exception("%s: its result could not be written; retried", finished[0].claim)
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -318,10 +326,11 @@ class Dispatcher:
         return delivered
 
     def deliver_due(self, limit: int = NOTICE_BATCH) -> int:
-        """Deliver owed chat messages in order; a draft's later notices wait for its earlier ones.
+        """Deliver owed chat messages in order; a subject's later notices wait for its earlier ones.
 
-        The due notices are claimed together and their drafts read together; each draft's are
-        then sent in order, with one snapshot of it taken after the claim.
+        The due notices are claimed together and their subjects (drafts, engagements, moderation
+        items, HP entries) read together; each subject's are then sent in order, with one
+        snapshot of it taken after the claim.
         """
         now = self.clock()
         lease_until = now + self.lease
@@ -332,63 +341,49 @@ class Dispatcher:
         if not runs:
             return 0
         with self.session_factory() as session:
-            snapshots = take_many(session, list(runs), self.dry_run_channels, self.clock())
+            snapshots = deliveries.read(session, list(runs), self.dry_run_channels, self.clock())
         return sum(
-            self._deliver(snapshots[draft_id], run, lease_until, now)
-            for draft_id, run in runs.items()
+            self._deliver(subject, snapshots.get(subject), run, lease_until, now)
+            for subject, run in runs.items()
         )
 
     def _deliver(
-        self, snapshot: DraftSnapshot, run: list[Row], lease_until: datetime, now: datetime
+        self, subject: notices.Subject, snapshot, run: list[Row], lease_until: datetime, now
     ) -> int:
-        """Send one draft's claimed notices in order, up to the first that fails; record them."""
-        notifier = self.notifiers[snapshot.platform]
+        """Send one subject's claimed notices in order, up to the first that fails; record them."""
         sent: list[int] = []
         cards: list[tuple[str, str]] = []
         failure: tuple[int, Exception] | None = None
+        if snapshot is None:  # its subject is gone: nothing left to say
+            log.warning("notices %s: %s %s no longer exists", [n.id for n in run], *subject)
+            sent = [n.id for n in run]
+            run = []
         for notice in run:
             if self.clock() >= lease_until - self.lease / 2:
                 break  # the lease runs short: the rest go in the next round
             self.give_way()
             try:
                 mark = notices.mark("notice", notice.id, notice.first_tried_at)
-                refs = self._send(notifier, snapshot, notice.kind, mark)
+                notifier = self.notifiers[notice.front_end]
+                refs = deliveries.send(
+                    notifier, notice.front_end, subject[0], snapshot, notice.kind, mark
+                )
             except Exception as error:
                 failure = (notice.id, error)
                 break
             sent.append(notice.id)
             if refs:  # a card just posted: a card update after it in this run updates it
                 cards += refs
-                shown = tuple((channel, ts, snapshot.revision) for channel, ts in refs)
-                snapshot = replace(snapshot, card_refs=snapshot.card_refs + shown)
+                snapshot = deliveries.with_cards(subject[0], snapshot, refs)
         unsent = [n.id for n in run[len(sent) + (1 if failure else 0) :]]
+        revision = deliveries.revision_shown(subject[0], snapshot) if cards else 1
         with self.session_factory.begin() as session:
-            notices.mark_sent(session, sent, snapshot.id, snapshot.revision, cards)
+            notices.mark_sent(session, sent, subject, revision, cards)
             if failure:
                 notices.put_off(session, *failure, self.clock(), NOTICE_BACKOFF)
             if unsent:
                 notices.release(session, unsent, lease_until, now)
         return len(sent)
-
-    @staticmethod
-    def _send(
-        notifier: Notifier, snapshot: DraftSnapshot, kind: str, mark: NoticeMark
-    ) -> list[tuple[str, str]]:
-        """One notice through the draft's chat front end; a new card's (channel, id) pairs.
-
-        Each new message carries `mark`, so an attempt Slack made but never answered is found
-        again rather than sent twice; a card update edits in place and needs none.
-        """
-        if kind == CARD:
-            return notifier.post_card(snapshot, notice=mark)
-        if kind == CARD_UPDATE:
-            if snapshot.card_refs:
-                notifier.update_card(snapshot)
-        elif kind == EXPIRED_FOR_CHIEF:
-            notifier.tell_approvers(snapshot, "expired", notice=mark)
-        else:
-            notifier.tell_author(snapshot, kind, notice=mark)
-        return []
 
     # -- time-driven rules -----------------------------------------------------------------
 

@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from bot import register, roles, workers, workflow
-from bot.engagement_notices import (
+from bot import notices, register, roles, workflow
+from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
+from bot.engagement_view import REQUESTED, RESULT
+from bot.models import (
+    APPROVED,
     CARD,
     CARD_UPDATE,
-    LEASE,
-    REQUESTED,
-    RESULT,
-    EngagementNotifier,
-    add_notice,
-    backoff,
-    deliver_due,
+    CHIEF,
+    ENGAGEMENT,
+    FAILED,
+    PENDING,
+    REJECTED,
+    SENDING,
+    Engagement,
 )
-from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
-from bot.messages import Messages
-from bot.models import APPROVED, CHIEF, FAILED, PENDING, REJECTED, SENDING, Engagement
-from bot.ports import Performer, PermanentError, TransientError, unexpected
 
 log = logging.getLogger(__name__)
 
 DONE = "done"  # performed on the platform
 APPROVED_STATES = (APPROVED, SENDING, DONE, FAILED)  # the chief said yes: on the allow-list
 MAX_ATTEMPTS = 5
+LEASE = timedelta(minutes=5)  # a claim never finished is taken over after this
+
+
+def add_notice(session: Session, item: Engagement, kind: str, now: datetime) -> None:
+    """Owe a chat message about an engagement, delivered by the front end it was asked on."""
+    notices.owe(session, ENGAGEMENT, item.id, item.chat, kind, now)
 
 
 @dataclass(frozen=True)
@@ -100,15 +104,15 @@ def request(
         chat=chat, requester_id=requester_id, kind=kind, platform=PLATFORM_OF[kind],
         target=target.value, target_url=target.url, account=target.account, category=category,
         official_confirmed=True, status=PENDING, created_at=now, attempts=0, dry_run=False,
-        card_refs=[], submission=submission or None,
+        submission=submission or None,
     )  # fmt: skip
     session.add(item)
     session.flush()
     register.append(
         session, at=now, actor=requester_id, action="engagement_requested", **record(item)
     )
-    add_notice(session, item.id, CARD, now)
-    add_notice(session, item.id, REQUESTED, now)
+    add_notice(session, item, CARD, now)
+    add_notice(session, item, REQUESTED, now)
     return item
 
 
@@ -170,9 +174,9 @@ def decide(
     register.append(
         session, at=now, actor=actor, action=f"engagement_{status}", acting=acting, **record(item)
     )
-    add_notice(session, engagement_id, CARD_UPDATE, now)
+    add_notice(session, item, CARD_UPDATE, now)
     if not approve:
-        add_notice(session, engagement_id, RESULT, now)
+        add_notice(session, item, RESULT, now)
     return EngagementOutcome(workflow.DONE, engagement_id, status, actor, now)
 
 
@@ -204,131 +208,3 @@ def allow_list(session: Session, limit: int = 500) -> list[AllowedTarget]:
             kinds = tuple(k for k in KINDS if k in (*seen.kinds, item.kind))
             found[key] = replace(seen, kinds=kinds)
     return list(found.values())
-
-
-# -- performing ------------------------------------------------------------------------------
-
-
-def perform_due(
-    session_factory: sessionmaker[Session],
-    performers: dict[str, Performer],
-    notifier: EngagementNotifier,
-    msg: Messages,
-    clock: Callable[[], datetime],
-    *,
-    lease: timedelta = LEASE,
-    limit: int = 10,
-    heartbeat: workers.Heartbeat | None = None,
-) -> int:
-    """Perform each approved engagement once, then deliver the chat messages owed; work done.
-
-    With `heartbeat` (this process's), claims name it, and one left by a worker whose heartbeat
-    stopped is taken over after its timeout instead of the whole lease.
-    """
-    worked = 0
-    holder = heartbeat.holder if heartbeat else None
-    silent_after = heartbeat.timeout if heartbeat else workers.DEFAULT_TIMEOUT
-    claims = _claim_due(session_factory, clock(), lease, limit, holder, silent_after)
-    for engagement_id, attempt, recovering in claims:
-        _perform(session_factory, performers, msg, clock, engagement_id, attempt, recovering)
-        worked += 1
-    return worked + deliver_due(session_factory, notifier, clock, holder=holder)
-
-
-def _claim_due(
-    factory, now: datetime, lease: timedelta, limit: int, holder: str | None,
-    silent_after: timedelta,
-) -> list[tuple[int, int, bool]]:  # fmt: skip
-    """Claim due approved engagements (and ones a crashed worker left mid-call), one by one.
-
-    One left mid-call is taken over when its holder has been silent for `silent_after` or,
-    failing that, when its lease has run out.
-    """
-    with factory() as session:
-        rows = session.execute(
-            select(Engagement.id, Engagement.status, Engagement.attempts)
-            .where(
-                or_(
-                    and_(Engagement.status == APPROVED, Engagement.due_at <= now),
-                    and_(
-                        Engagement.status == SENDING,
-                        or_(
-                            Engagement.claimed_at < now - lease,
-                            workers.silent(Engagement.claimed_by, now, silent_after, holder),
-                        ),
-                    ),
-                )
-            )
-            .order_by(Engagement.due_at, Engagement.id)
-            .limit(limit)
-        ).all()
-    claimed = []
-    for engagement_id, status, attempts in rows:
-        with factory.begin() as session:
-            won = session.execute(
-                update(Engagement)
-                .where(
-                    Engagement.id == engagement_id,
-                    Engagement.status == status,
-                    Engagement.attempts == attempts,
-                )
-                .values(status=SENDING, attempts=attempts + 1, claimed_at=now, claimed_by=holder)
-            ).rowcount
-        if won == 1:
-            claimed.append((engagement_id, attempts + 1, status == SENDING))
-    return claimed
-
-
-def _perform(factory, performers, msg: Messages, clock, engagement_id, attempt, recovering):
-    with factory() as session:
-        item = session.get(Engagement, engagement_id)
-        kind, platform, target = item.kind, item.platform, item.target
-    performer = performers.get(platform)
-    if performer is None:
-        failed = msg("pub.error.unavailable")
-        return _finish(factory, msg, clock, engagement_id, attempt, failed=failed)
-    try:
-        found = performer.look_up(kind, target) if recovering else None
-        result = found or performer.perform(kind, target)
-    except TransientError as error:
-        _finish(factory, msg, clock, engagement_id, attempt, transient=error)
-    except PermanentError as error:
-        _finish(factory, msg, clock, engagement_id, attempt, failed=error.render(msg))
-    except Exception as error:
-        log.exception("engagement %s on %s raised unexpectedly", kind, platform)
-        transient = unexpected(error)
-        _finish(factory, msg, clock, engagement_id, attempt, transient=transient)
-    else:
-        _finish(factory, msg, clock, engagement_id, attempt, done=result, dry=performer.dry_run)
-
-
-def _finish(factory, msg, clock, engagement_id, attempt, *, done=None, dry=False, transient=None,
-            failed=None) -> None:  # fmt: skip
-    """Write the outcome of one attempt, unless another worker has since taken it over."""
-    now = clock()
-    with factory.begin() as session:
-        item = session.get(Engagement, engagement_id, with_for_update=True)
-        if item.status != SENDING or item.attempts != attempt:
-            log.warning("engagement %s was taken over; dropping a stale result", engagement_id)
-            return
-        if done is not None:
-            item.status, item.remote_id, item.result_url = DONE, done.remote_id, done.url
-            item.dry_run, item.done_at, item.error = dry, now, None
-            register.append(
-                session, at=now, actor="snsbot", action="engagement_done",
-                remote_id=done.remote_id, url=done.url, dry_run=dry, **record(item),
-            )  # fmt: skip
-        elif transient is not None and attempt < MAX_ATTEMPTS:
-            item.status, item.error = APPROVED, transient.render(msg)
-            item.due_at = max(transient.retry_at or now, now + backoff(attempt, 5.0, 900.0))
-            log.warning("engagement %s: transient failure (%s)", engagement_id, item.error)
-            add_notice(session, engagement_id, CARD_UPDATE, now)
-            return
-        else:
-            item.status, item.error = FAILED, failed or msg("pub.error.gave_up")
-            register.append(
-                session, at=now, actor="snsbot", action="engagement_failed", error=item.error,
-                attempts=attempt, **record(item),
-            )  # fmt: skip
-        add_notice(session, engagement_id, CARD_UPDATE, now)
-        add_notice(session, engagement_id, RESULT, now)

@@ -6,22 +6,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import requests
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import roles
+from bot import notices
 from bot.config import Settings
 from bot.feedsource import Entry, FeedError, FeedFetcher, Fetched, HttpFeedFetcher, parse
 from bot.messages import Messages
-from bot.models import FeedEntry, FeedState
+from bot.models import FEED_ENTRY, FeedEntry, FeedState
 
 log = logging.getLogger(__name__)
 
 DUE, ANNOUNCED, SKIPPED = "due", "announced", "skipped"  # FeedEntry.state
+ANNOUNCE = "announce"  # the notice owed about an entry
 FIRST_POLL_DAYS = 3  # a new feed's first poll announces only entries this recent ...
 FIRST_POLL_MAX = 3  # ... and at most this many; older ones are recorded as seen, silently
 MAX_PER_POLL = 10  # a later poll with more unseen entries (a site move) announces the newest
@@ -35,13 +35,6 @@ class FeedItem:
     title: str
     link: str
     published_at: datetime | None
-
-
-class FeedNotifier(Protocol):
-    """How the watcher tells staff about an HP update; raise to have it retried next poll."""
-
-    def announce(self, item: FeedItem, members: tuple[str, ...]) -> None:
-        """Announce `item` (in the feed channel, or by DM to each of `members`)."""
 
 
 def build_fetcher(settings: Settings) -> HttpFeedFetcher | None:
@@ -90,49 +83,38 @@ def _remember(session: Session, url: str, fetched: Fetched, entries: list[Entry]
     )
 
 
-def _set_state(session_factory: sessionmaker[Session], entry_id: int, old: str, new: str, now):
+def _owe_announcements(session_factory, front_ends: tuple[str, ...], now: datetime) -> int:
+    """Each due entry becomes announced, owing a notice on each front end, in one transaction:
+    the notice outbox delivers it (and retries it) once."""
     with session_factory.begin() as session:
-        changed = session.execute(
-            update(FeedEntry)
-            .where(FeedEntry.id == entry_id, FeedEntry.state == old)
-            .values(state=new, announced_at=now if new == ANNOUNCED else None)
-        )
-    return changed.rowcount == 1
-
-
-def _announce_due(session_factory, notifier: FeedNotifier, now: datetime) -> int:
-    with session_factory() as session:
         due = session.execute(
-            select(FeedEntry)
+            select(FeedEntry.id)
             .where(FeedEntry.state == DUE)
             .order_by(FeedEntry.published_at.is_(None), FeedEntry.published_at, FeedEntry.id)
-        ).scalars()
-        items = [FeedItem(e.id, e.title, e.link, e.published_at) for e in due]
-        members = tuple(m.user_id for m in roles.members(session))
-    announced = 0
-    for item in items:
-        if not _set_state(session_factory, item.id, DUE, ANNOUNCED, now):
-            continue  # another process took it
-        try:
-            notifier.announce(item, members)
-        except Exception:
-            log.exception(
-                "HP feed entry %s could not be announced; trying at the next poll", item.id
+            .with_for_update(skip_locked=True)
+        ).scalars().all()
+        for entry_id in due:
+            for front_end in front_ends:
+                notices.owe(session, FEED_ENTRY, entry_id, front_end, ANNOUNCE, now)
+        if due:
+            session.execute(
+                update(FeedEntry)
+                .where(FeedEntry.id.in_(due))
+                .values(state=ANNOUNCED, announced_at=now)
+                .execution_options(synchronize_session=False)
             )
-            _set_state(session_factory, item.id, ANNOUNCED, DUE, now)
-            break
-        announced += 1
-    return announced
+    return len(due)
 
 
 def poll_once(
     session_factory: sessionmaker[Session],
     fetcher: FeedFetcher,
-    notifier: FeedNotifier,
     msg: Messages,
     clock: Callable[[], datetime],
+    front_ends: tuple[str, ...] = ("slack",),
 ) -> int:
-    """Check the feed once, remember new entries and announce the due ones; how many announced."""
+    """Check the feed once, remember new entries and owe an announcement of each due one on
+    each of `front_ends`; how many entries are to be announced."""
     now, url = clock(), fetcher.url
     with session_factory() as session:
         state = session.execute(select(FeedState).where(FeedState.url == url)).scalar_one_or_none()
@@ -152,7 +134,7 @@ def poll_once(
                     _remember(session, url, fetched, entries, now)
             except IntegrityError:
                 log.info("HP feed: another process recorded these entries first")
-    return _announce_due(session_factory, notifier, now)
+    return _owe_announcements(session_factory, front_ends, now)
 
 
 def item(session: Session, entry_id: int) -> FeedItem | None:
@@ -164,8 +146,8 @@ def item(session: Session, entry_id: int) -> FeedItem | None:
 class FeedWatcher:
     """Runs `poll_once` at most every `every`; the dispatcher's housekeeping calls `tick`."""
 
-    def __init__(self, session_factory, fetcher, notifier, msg, clock, every: timedelta):
-        self.args = (session_factory, fetcher, notifier, msg, clock)
+    def __init__(self, session_factory, fetcher, msg, clock, every: timedelta, front_ends):
+        self.args = (session_factory, fetcher, msg, clock, front_ends)
         self.clock, self.every = clock, every
         self._next: datetime | None = None
 
@@ -181,8 +163,12 @@ class FeedWatcher:
             return 0
 
 
-def watcher(settings: Settings, session_factory, notifier, msg, clock) -> FeedWatcher | None:
+def watcher(
+    settings: Settings, session_factory, msg, clock, front_ends: tuple[str, ...] = ("slack",)
+) -> FeedWatcher | None:
     """The feed watcher for these settings, or None when SNSBOT_HP_FEED_URL is not set."""
     fetcher = build_fetcher(settings)
     every = timedelta(minutes=max(1, settings.hp_feed_minutes))
-    return FeedWatcher(session_factory, fetcher, notifier, msg, clock, every) if fetcher else None
+    if fetcher is None:
+        return None
+    return FeedWatcher(session_factory, fetcher, msg, clock, every, front_ends)

@@ -6,7 +6,7 @@ import logging
 
 from bot import roles
 from bot.messages import Messages
-from bot.notifier import Notifier
+from bot.ports import Notifier
 from bot.services import Services
 
 log = logging.getLogger(__name__)

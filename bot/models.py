@@ -41,6 +41,10 @@ QUEUED, SENDING, PUBLISHED, FAILED, CANCELLED = (
 )
 OPEN_PUBLICATION_STATES = (QUEUED, SENDING)
 
+# What a notice or a card is about: the kinds of request the chief decides, and HP entries.
+DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY = "draft", "engagement", "moderation", "feed"
+SUBJECTS = (DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY)
+
 # Notice kinds (chat messages the dispatcher owes someone).
 CARD, CARD_UPDATE, SUBMITTED, REJECTED_NOTICE, RESULTS = (
     "card",
@@ -145,7 +149,11 @@ class Draft(Base):
     publications: Mapped[list[Publication]] = relationship(
         back_populates="draft", order_by="Publication.id"
     )
-    card_messages: Mapped[list[CardMessage]] = relationship(order_by="CardMessage.id")
+    card_messages: Mapped[list[CardMessage]] = relationship(
+        primaryjoin="and_(CardMessage.subject == 'draft', foreign(CardMessage.subject_id) == Draft.id)",
+        order_by="CardMessage.id",
+        viewonly=True,
+    )
 
     @property
     def current(self) -> Revision:
@@ -244,24 +252,31 @@ class Worker(Base):
 
 
 class CardMessage(Base):
-    """Where an approval card was posted, so it can be updated in place."""
+    """Where a card about a subject (a draft, an engagement, a moderation item) was posted, so it
+    can be updated in place."""
 
     __tablename__ = "card_messages"
+    __table_args__ = (Index("ix_card_messages_subject", "subject", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    subject: Mapped[str] = mapped_column(String(16), default=DRAFT)  # see SUBJECTS
+    subject_id: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=1)  # the draft revision it shows
     channel: Mapped[str] = mapped_column(String(255))  # Slack channel, Teams conversation
     ts: Mapped[str] = mapped_column(String(255))  # Slack message ts, Teams activity id
 
 
 class Notice(Base):
-    """A chat message owed to someone, written in the same transaction as the change it reports."""
+    """A chat message owed to someone about one subject, written in the same transaction as the
+    change it reports; the chat front end named delivers it."""
 
     __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_subject", "subject", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(16), default=DRAFT)  # see SUBJECTS
+    subject_id: Mapped[int] = mapped_column(Integer)
+    front_end: Mapped[str] = mapped_column(String(16))  # slack, teams
     kind: Mapped[str] = mapped_column(String(16))
     done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -399,8 +414,6 @@ class ModerationItem(Base):
     action: Mapped[str | None] = mapped_column(String(16))  # dismiss, hide, delete, block
     category: Mapped[int | None] = mapped_column(Integer)  # 1-15, policy §11
     error: Mapped[str | None] = mapped_column(Text)  # the last failed action's reason
-    card_channel: Mapped[str | None] = mapped_column(String(64))
-    card_ts: Mapped[str | None] = mapped_column(String(64))
 
 
 class ModerationPoll(Base):
@@ -444,22 +457,4 @@ class Engagement(Base):
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
     error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None]
-    card_refs: Mapped[list] = mapped_column(JSON, default=list)  # [[channel, message id], …]
     submission: Mapped[str | None] = mapped_column(String(160), unique=True)  # chat form, once
-
-
-class EngagementNotice(Base):
-    """A chat message owed about an engagement: the chief's card, its update, the requester's DM."""
-
-    __tablename__ = "engagement_notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    engagement_id: Mapped[int] = mapped_column(ForeignKey("engagements.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(32))  # the worker sending it
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    first_tried_at: Mapped[datetime | None]  # first claimed for sending: it may be delivered since

@@ -6,15 +6,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import moderation_store as store
-from bot import register, roles
+from bot import notices, register, roles
 from bot.messages import Messages
-from bot.models import CHIEF, ModerationItem, ModerationPoll
+from bot.models import CARD_UPDATE, CHIEF, MODERATION, ModerationItem, ModerationPoll
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item, NetworkError
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,6 @@ ALREADY_DECIDED, BUSY, NOT_FOUND, UNAVAILABLE, FAILED = (
     "failed",
 )
 ACTING_LEASE = timedelta(minutes=5)  # a platform call that never finished may be tried again
-CARDS_PER_POLL = 20
 
 
 @dataclass(frozen=True)
@@ -60,16 +58,6 @@ class Outcome:
     result: str
     item: ItemView | None = None
     detail: str = ""
-
-
-class ModerationNotifier(Protocol):
-    """Implemented by each chat front end. Raise to have the card posted at the next poll."""
-
-    def post_item(self, item: ItemView) -> tuple[str, str]:
-        """Post the item's card to the moderation channel; return (channel, message id)."""
-
-    def update_item(self, item: ItemView) -> None:
-        """Re-render the item's card in place (its decision, no buttons once decided)."""
 
 
 def category_text(number: int | None) -> str:
@@ -82,14 +70,13 @@ def category_text(number: int | None) -> str:
 def poll_once(
     session_factory: sessionmaker[Session],
     inboxes: dict[str, Inbox],
-    notifier: ModerationNotifier,
     msg: Messages,
     clock: Callable[[], datetime],
+    front_ends: tuple[str, ...] = ("slack",),
 ) -> int:
-    """Read each inbox that is due, keep the items never seen, post a card for each new one.
-
-    Returns how many cards were posted. Cards Slack refused are posted at a later call.
-    """
+    """Read each inbox that is due, keep the items never seen, and owe a card for each new one
+    on each of `front_ends` (the notice outbox delivers it, and retries it). How many were new."""
+    new = 0
     for name, inbox in inboxes.items():
         now = clock()
         with session_factory.begin() as session:
@@ -112,26 +99,10 @@ def poll_once(
                     poll.next_at = retry_at
             continue
         with session_factory.begin() as session:
-            store.store(session, name, items, msg("moderation.unknown_author"), now)
+            unknown = msg("moderation.unknown_author")
+            new += store.store(session, name, items, unknown, now, front_ends)
             session.get(ModerationPoll, name).last_error = None
-    return _post_cards(session_factory, notifier)
-
-
-def _post_cards(session_factory: sessionmaker[Session], notifier: ModerationNotifier) -> int:
-    with session_factory() as session:
-        waiting = store.waiting_cards(session, CARDS_PER_POLL)
-    posted = 0
-    for item in waiting:
-        try:
-            channel, ts = notifier.post_item(item)
-        except Exception:
-            log.exception("moderation card %s not posted; trying again at the next poll", item.id)
-            break
-        with session_factory.begin() as session:
-            row = session.get(ModerationItem, item.id)
-            row.card_channel, row.card_ts = channel, ts
-        posted += 1
-    return posted
+    return new
 
 
 # -- deciding --------------------------------------------------------------------------------
@@ -152,7 +123,8 @@ def decide(
     """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
 
     Hide, delete and block need one of the 15 categories. The item is claimed first (two
-    clicks act once), the platform is called outside any transaction, then it is recorded.
+    clicks act once), the platform is called outside any transaction, then it is recorded with
+    a refresh of its card owed on `platform` (the clicker's front end) in the same transaction.
     """
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
@@ -190,7 +162,7 @@ def decide(
         if won != 1:
             return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, view(row))
         if action == DISMISS:
-            _record_decision(session, row, actor, now)
+            _record_decision(session, row, actor, now, platform)
             return Outcome(DONE, view(row))
         item = store.as_item(row)
     try:
@@ -205,7 +177,7 @@ def decide(
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
         row.status = DECIDED
-        _record_decision(session, row, actor, now)
+        _record_decision(session, row, actor, now, platform)
         return Outcome(DONE, view(row))
 
 
@@ -232,7 +204,10 @@ def _perform(inbox: Inbox, action: str, item: Item) -> None:
         inbox.block(item)
 
 
-def _record_decision(session: Session, row: ModerationItem, actor: str, now: datetime) -> None:
+def _record_decision(
+    session: Session, row: ModerationItem, actor: str, now: datetime, front_end: str
+) -> None:
+    notices.owe(session, MODERATION, row.id, front_end, CARD_UPDATE, now)
     _record(
         session,
         row,

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.models import ModerationItem, ModerationPoll
+from bot import notices
+from bot.models import CARD, MODERATION, ModerationItem, ModerationPoll
+from bot.notices import card_refs
 from bot.ports import ACTIONS, DISMISS, Item
 
 NEW, ACTING, DECIDED = "new", "acting", "decided"  # an item's states
@@ -34,11 +36,11 @@ class ItemView:
     decided_at: datetime | None
     action: str | None
     category: int | None
-    card_channel: str | None
-    card_ts: str | None
+    card_refs: tuple[tuple[str, str], ...] = ()  # where its card was posted
 
 
-def view(row: ModerationItem) -> ItemView:
+def view(row: ModerationItem, session: Session | None = None) -> ItemView:
+    """The item as shown; with `session`, also where its card is (to update it)."""
     return ItemView(
         id=row.id,
         platform=row.platform,
@@ -53,8 +55,7 @@ def view(row: ModerationItem) -> ItemView:
         decided_at=row.decided_at,
         action=row.action,
         category=row.category,
-        card_channel=row.card_channel,
-        card_ts=row.card_ts,
+        card_refs=card_refs(session, MODERATION, row.id) if session is not None else (),
     )
 
 
@@ -73,8 +74,17 @@ def claim_poll(session: Session, platform: str, minutes: int, now: datetime) -> 
     return now - FIRST_LOOKBACK if newest is None else newest - OVERLAP
 
 
-def store(session: Session, platform: str, items: list[Item], unknown: str, now: datetime) -> None:
-    """Insert the items not seen before; one already stored is skipped (never shown twice)."""
+def store(
+    session: Session,
+    platform: str,
+    items: list[Item],
+    unknown: str,
+    now: datetime,
+    front_ends: tuple[str, ...] = ("slack",),
+) -> int:
+    """Insert the items not seen before, each owing its card on `front_ends`; one already stored
+    is skipped (never shown twice). How many were new."""
+    new = 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for item in items:
         values = dict(
@@ -90,22 +100,17 @@ def store(session: Session, platform: str, items: list[Item], unknown: str, now:
             fetched_at=now,
             status=NEW,
         )
-        session.execute(
+        inserted = session.execute(
             dialect.insert(ModerationItem)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["platform", "remote_id"])
-        )
-
-
-def waiting_cards(session: Session, limit: int) -> list[ItemView]:
-    """New items whose card is not posted yet, oldest first."""
-    rows = session.execute(
-        select(ModerationItem)
-        .where(ModerationItem.card_ts.is_(None), ModerationItem.status == NEW)
-        .order_by(ModerationItem.posted_at, ModerationItem.id)
-        .limit(limit)
-    ).scalars()
-    return [view(row) for row in rows]
+            .returning(ModerationItem.id)
+        ).scalar()
+        if inserted is not None:
+            new += 1
+            for front_end in front_ends:
+                notices.owe(session, MODERATION, inserted, front_end, CARD, now)
+    return new
 
 
 def as_item(row: ModerationItem) -> Item:

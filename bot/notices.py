@@ -1,4 +1,4 @@
-"""Owed chat notices: claiming the due ones in order, and recording how their delivery went."""
+"""The notice outbox: chat messages owed about any subject, claimed in order, and how each went."""
 
 from __future__ import annotations
 
@@ -7,51 +7,91 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from itertools import takewhile
 
-from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy import Row, func, literal, select, tuple_, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.models import CardMessage, Draft, Notice, UTCDateTime
-from bot.notifier import NoticeMark
+from bot.models import CARD_UPDATE, CardMessage, Notice, UTCDateTime
+from bot.ports import NoticeMark
 
 log = logging.getLogger(__name__)
 
 ALARM_AFTER = 10  # failures after which each further one is logged as an error
 
+Subject = tuple[str, int]  # (what it is about: bot.models.SUBJECTS, its id)
+
+
+def owe(
+    session: Session, subject: str, subject_id: int, front_end: str, kind: str, now: datetime
+) -> None:
+    """Owe a chat message, in the caller's transaction; a card refresh already owed and not yet
+    taken is not queued twice."""
+    if kind == CARD_UPDATE:
+        # Locked (PostgreSQL) so a dispatcher cannot take it, and snapshot the subject, before
+        # this transaction's change is committed: it would show the card without it.
+        already = session.execute(
+            select(Notice.id)
+            .where(
+                Notice.subject == subject,
+                Notice.subject_id == subject_id,
+                Notice.front_end == front_end,
+                Notice.kind == CARD_UPDATE,
+                Notice.done.is_(False),
+                Notice.attempts == 0,
+                Notice.due_at <= now,  # not yet taken by a dispatcher, which snapshots on taking
+            )
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if already:
+            return
+    session.add(
+        Notice(
+            subject=subject, subject_id=subject_id, front_end=front_end, kind=kind,
+            due_at=now, created_at=now,
+        )  # fmt: skip
+    )
+
 
 def claim_due(
     session: Session,
-    platforms: Collection[str],
+    front_ends: Collection[str],
     now: datetime,
     lease_until: datetime,
     limit: int,
     holder: str | None = None,
-) -> dict[int, list[Row]]:
-    """Take due notices of drafts written on `platforms` until `lease_until`; each draft's, in order.
+) -> dict[Subject, list[Row]]:
+    """Take due notices for `front_ends` until `lease_until`; each subject's, in order.
 
     Each row has the notice's `first_tried_at` as it was before this claim: None when no
     attempt was ever begun, else an earlier one may have delivered it (see `mark`).
     They are marked with `holder` (this worker): should it go silent, they are due again at once
     (`bot.workers.take_over_silent`) rather than at `lease_until`.
 
-    A draft's notice is taken only with every earlier one still owed, so a second dispatcher
+    A subject's notice is taken only with every earlier one still owed, so a second dispatcher
     neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are
     skipped, not waited for: another dispatcher is taking them, or a publication's result is
     deciding whether it can ride on a card update not yet sent.
     """
     held = aliased(Notice)
-    # A draft with a notice owed but not due (being sent, or waiting to be tried again) waits
+    # A subject with a notice owed but not due (being sent, or waiting to be tried again) waits
     # for it: notices are claimed, put off and given back oldest first, so a later one of that
-    # draft is never the one held. One pass over the notices owed (a hashed NOT IN), however
+    # subject is never the one held. One pass over the notices owed (a hashed NOT IN), however
     # far behind the delivery is.
-    waiting = select(held.draft_id).where(held.done.is_(False), held.due_at > now)
+    waiting = select(held.subject, held.subject_id).where(held.done.is_(False), held.due_at > now)
     due = session.execute(
-        select(Notice.id, Notice.draft_id, Notice.kind, Notice.first_tried_at)
-        .join(Draft, Draft.id == Notice.draft_id)
+        select(
+            Notice.id,
+            Notice.subject,
+            Notice.subject_id,
+            Notice.front_end,
+            Notice.kind,
+            Notice.first_tried_at,
+        )
         .where(
             Notice.done.is_(False),
             Notice.due_at <= now,
-            Draft.platform.in_(list(platforms)),
-            Notice.draft_id.not_in(waiting),
+            Notice.front_end.in_(list(front_ends)),
+            tuple_(Notice.subject, Notice.subject_id).not_in(waiting),
         )
         .order_by(Notice.id)
         .limit(limit)
@@ -60,9 +100,9 @@ def claim_due(
     if not due:
         return {}
     owed = session.execute(  # to find the ones skipped
-        select(Notice.draft_id, Notice.id)
+        select(Notice.subject, Notice.subject_id, Notice.id)
         .where(
-            Notice.draft_id.in_({n.draft_id for n in due}),
+            Notice.subject_id.in_({n.subject_id for n in due}),
             Notice.done.is_(False),
             Notice.id <= due[-1].id,
         )
@@ -88,28 +128,29 @@ def mark(prefix: str, notice_id: int, first_tried_at: datetime | None) -> Notice
     return NoticeMark(f"{prefix}:{notice_id}", first_tried_at)
 
 
-def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[int, list[Row]]:
-    """Each draft's due notices that are its oldest owed ones, in order, up to the first gap.
+def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[Subject, list[Row]]:
+    """Each subject's due notices that are its oldest owed ones, in order, up to the first gap.
 
-    Both lists are oldest first; `owed` holds (draft, notice id) of every notice still owed.
+    Both lists are oldest first; `owed` holds (subject, subject id, notice id) of every notice
+    still owed.
     """
-    owed_by_draft: dict[int, list[int]] = {}
-    for draft_id, notice_id in owed:
-        owed_by_draft.setdefault(draft_id, []).append(notice_id)
-    due_by_draft: dict[int, list[Row]] = {}
+    owed_by_subject: dict[Subject, list[int]] = {}
+    for subject, subject_id, notice_id in owed:
+        owed_by_subject.setdefault((subject, subject_id), []).append(notice_id)
+    due_by_subject: dict[Subject, list[Row]] = {}
     for notice in due:
-        due_by_draft.setdefault(notice.draft_id, []).append(notice)
+        due_by_subject.setdefault((notice.subject, notice.subject_id), []).append(notice)
     runs = {}
-    for draft_id, notices in due_by_draft.items():
-        pairs = zip(notices, owed_by_draft[draft_id], strict=False)
+    for subject, notices in due_by_subject.items():
+        pairs = zip(notices, owed_by_subject[subject], strict=False)
         run = [notice for notice, _ in takewhile(lambda pair: pair[0].id == pair[1], pairs)]
         if run:
-            runs[draft_id] = run
+            runs[subject] = run
     return runs
 
 
 def mark_sent(
-    session: Session, notice_ids: list[int], draft_id: int, revision: int, cards: list
+    session: Session, notice_ids: list[int], subject: Subject, revision: int, cards: list
 ) -> None:
     """Delivered: done, and where each new card went (channel, message id), to update it later."""
     if notice_ids:
@@ -120,11 +161,27 @@ def mark_sent(
             .execution_options(synchronize_session=False)
         )
     for channel, ts in cards:
-        session.add(CardMessage(draft_id=draft_id, revision=revision, channel=channel, ts=ts))
+        session.add(
+            CardMessage(
+                subject=subject[0], subject_id=subject[1], revision=revision, channel=channel, ts=ts
+            )
+        )
+
+
+def card_refs(session: Session, subject: str, subject_id: int) -> tuple[tuple[str, str], ...]:
+    """Where cards about one subject (not a draft: its refs carry a revision) were posted."""
+    return tuple(
+        (channel, ts)
+        for channel, ts in session.execute(
+            select(CardMessage.channel, CardMessage.ts)
+            .where(CardMessage.subject == subject, CardMessage.subject_id == subject_id)
+            .order_by(CardMessage.id)
+        )
+    )
 
 
 def release(session: Session, notice_ids: list[int], lease_until: datetime, now: datetime) -> None:
-    """Give back claimed notices not sent: due again, after their draft's earlier ones."""
+    """Give back claimed notices not sent: due again, after their subject's earlier ones."""
     session.execute(
         update(Notice)
         .where(Notice.id.in_(notice_ids), Notice.due_at == lease_until, Notice.done.is_(False))
@@ -139,13 +196,9 @@ def put_off(
     error: Exception,
     now: datetime,
     backoff: Callable[[int], timedelta],
-    model: type = Notice,
 ) -> None:
-    """Try again later (after `backoff(failures so far)`), never giving up: none is dropped.
-
-    `model` is the outbox table: draft notices, or engagement notices (same columns).
-    """
-    notice = session.get(model, notice_id)
+    """Try again later (after `backoff(failures so far)`), never giving up: none is dropped."""
+    notice = session.get(Notice, notice_id)
     notice.attempts += 1
     notice.last_error = f"{type(error).__name__}: {error}"[:500]
     wait = backoff(notice.attempts)

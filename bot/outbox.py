@@ -28,6 +28,24 @@ from bot.workflow import add_notice
 log = logging.getLogger(__name__)
 
 
+def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
+    """How long after a failed attempt to try again: 5 s, 10 s, 20 s … up to 15 minutes."""
+    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
+
+
+def abandoned(model, now: datetime, lease: timedelta, silent_after: timedelta, holder):
+    """Rows of an outbox table (publications, engagements) left mid-call: taken over once their
+    holder has been silent for `silent_after` (it died), or else once the lease has run out (a
+    live worker that is slow, or a claim with no holder)."""
+    return and_(
+        model.status == SENDING,
+        or_(
+            model.claimed_at < now - lease,
+            workers.silent(model.claimed_by, now, silent_after, holder),
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class Claim:
     """A publication a dispatcher has taken: what to post, and which attempt this is."""
@@ -71,14 +89,8 @@ def claim_due(
     on each other; SQLite serialises writers. The queued ones are read in the order of
     `ix_publications_status_due_at`.
     """
-    abandoned = _claimable(
-        Publication.status == SENDING,
-        or_(
-            Publication.claimed_at < now - lease,
-            workers.silent(Publication.claimed_by, now, silent_after, holder),
-        ),
-    )
-    rows = session.execute(abandoned.limit(limit)).all()
+    left = _claimable(abandoned(Publication, now, lease, silent_after, holder))
+    rows = session.execute(left.limit(limit)).all()
     if len(rows) < limit:
         queued = _claimable(Publication.status == QUEUED, Publication.due_at <= now)
         rows += session.execute(
@@ -191,14 +203,14 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Out
     only until the commit that follows.
     """
     draft_ids = sorted({o.claim.post.draft_id for o in outcomes})
-    results_sent = dict(
-        session.execute(
-            select(Draft.id, Draft.results_sent)
-            .where(Draft.id.in_(draft_ids))
-            .order_by(Draft.id)
-            .with_for_update()
-        ).all()
-    )
+    drafts_read = session.execute(
+        select(Draft.id, Draft.results_sent, Draft.platform)
+        .where(Draft.id.in_(draft_ids))
+        .order_by(Draft.id)
+        .with_for_update()
+    ).all()
+    results_sent = {d.id: d.results_sent for d in drafts_read}
+    front_end = {d.id: d.platform for d in drafts_read}
     written = [o for o in outcomes if _write(session, o)]
     revisions = sorted({(o.claim.post.draft_id, o.claim.post.revision) for o in written})
     open_now = _open_publications(session, [d for d, _ in revisions])
@@ -206,7 +218,7 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Out
         still_open = open_now.get((draft_id, revision), [])
         # A channel still queued and due is next in line; its own result updates the card.
         if not any(status == QUEUED and due_at <= now for status, due_at in still_open):
-            add_notice(session, draft_id, CARD_UPDATE, now)
+            add_notice(session, draft_id, CARD_UPDATE, now, front_end[draft_id])
         if not still_open and not results_sent[draft_id]:
             results_sent[draft_id] = True
             session.execute(
@@ -215,7 +227,7 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Out
                 .values(results_sent=True)
                 .execution_options(synchronize_session=False)
             )
-            add_notice(session, draft_id, RESULTS, now)
+            add_notice(session, draft_id, RESULTS, now, front_end[draft_id])
     register.append_all(session, [o.line for o in written if o.line is not None])
     return written
 

@@ -1,11 +1,18 @@
-"""The interfaces the core uses to reach the networks: publishers, inboxes, performers, their errors."""
+"""The interfaces the core uses to reach the outside: publishers, inboxes, performers, notifiers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # the views the front ends render; the core builds them
+    from bot.engagement_view import EngagementView
+    from bot.feed import FeedItem
+    from bot.moderation_store import ItemView
+    from bot.oversight import ReviewItem, RotationItem
+    from bot.snapshot import DraftSnapshot
 
 #: How much earlier than `Post.since` (our clock) a post may be stamped (the network's clock)
 #: and still be taken for this one by find().
@@ -207,3 +214,86 @@ class Inbox(Protocol):
 
     # Each inbox also has the methods named in its items' `actions`: hide(item), delete(item)
     # and block(item). block() must only be reached through bot.moderation.decide().
+
+
+# -- the chat front ends (Slack, Teams) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeMark:
+    """Which owed notice a message delivers; the front end stores it with the message.
+
+    `key` is unique within this installation ("notice:42"). `tried_since` is when an earlier
+    attempt began (None on the first): that attempt may have delivered the message although no
+    answer came back, so the front end looks for a message carrying `key` before sending again.
+    """
+
+    key: str
+    tried_since: datetime | None = None
+
+
+class RetryLater(Exception):
+    """A notice could not be delivered now; `retry_after` seconds when the platform said."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+Refs = list[tuple[str, str]]  # where new cards went: (channel or conversation, message id)
+
+
+class Notifier(Protocol):
+    """Every message the bot owes a person, for every kind of request; each front end implements
+    all of it. Raise to be retried later. A method taking `notice` marks each message with it
+    and, after an earlier attempt, takes a message that carries it for this one."""
+
+    def post_card(self, draft: DraftSnapshot, notice: NoticeMark | None = None) -> Refs:
+        """The draft's approval card to its approvers."""
+
+    def update_card(self, draft: DraftSnapshot) -> None:
+        """Re-render at every `draft.card_refs` (older revisions: superseded)."""
+
+    def tell_author(self, draft: DraftSnapshot, kind: str, notice: NoticeMark | None = None):
+        """submitted, rejected, results, edited, withdrawn, expired, cancelled."""
+
+    def tell_approvers(self, draft: DraftSnapshot, kind: str, notice: NoticeMark | None = None):
+        """About a draft they were to decide: expired."""
+
+    def post_engagement_card(
+        self, item: EngagementView, notice: NoticeMark | None = None
+    ) -> Refs:
+        """A follow/retweet/like/share request's card to its approvers."""
+
+    def update_engagement_card(self, item: EngagementView) -> None:
+        """Re-render at every `item.card_refs`."""
+
+    def tell_requester(self, item: EngagementView, kind: str, notice: NoticeMark | None = None):
+        """requested, or result (rejected, done or failed)."""
+
+    def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> Refs:
+        """A moderation item's card (§11) to whoever decides it."""
+
+    def update_item(self, item: ItemView) -> None:
+        """Re-render at every `item.card_refs` (the decision; no buttons once decided)."""
+
+    def announce(
+        self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
+    ) -> None:
+        """A new HP entry (§5(2)), in the feed channel or to each of `members`."""
+
+    def remind(
+        self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None
+    ) -> None:
+        """The business-day reminder: the drafts waiting for a decision."""
+
+    def ask_review(self, user_id: str, items: list[ReviewItem]) -> None:
+        """The deputy's decisions for the returning chief to confirm (後閲)."""
+
+    def ask_rotation(
+        self, user_id: str, items: list[RotationItem], notice: NoticeMark | None = None
+    ) -> None:
+        """The accounts whose credentials must change (§6)."""
+
+    def tell_user(self, user_id: str, text: str) -> None:
+        """A short plain text to anyone (e.g. the register's head to the chief)."""

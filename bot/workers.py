@@ -13,13 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.models import EngagementNotice, Notice, Worker
+from bot.models import Notice, Worker
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = timedelta(seconds=20)
 BEATS_PER_TIMEOUT = 4  # a beat every timeout / 4: three in a row may be late or lost
-NOTICE_TABLES = (Notice, EngagementNotice)  # chat notices: their lease is their due time
 
 
 def silent(
@@ -65,13 +64,12 @@ def take_over_silent(session: Session, now: datetime, timeout: timedelta) -> lis
     gone = list(session.execute(select(Worker.id).where(Worker.beat_at < now - timeout)).scalars())
     if not gone:
         return []
-    for table in NOTICE_TABLES:
-        session.execute(
-            update(table)
-            .where(table.claimed_by.in_(gone), table.done.is_(False))
-            .values(due_at=now, claimed_by=None)
-            .execution_options(synchronize_session=False)
-        )
+    session.execute(  # a chat notice's lease is its due time
+        update(Notice)
+        .where(Notice.claimed_by.in_(gone), Notice.done.is_(False))
+        .values(due_at=now, claimed_by=None)
+        .execution_options(synchronize_session=False)
+    )
     session.execute(delete(Worker).where(Worker.id.in_(gone), Worker.beat_at < now - timeout))
     log.warning("workers %s went silent; what they held is taken over", ", ".join(gone))
     return gone

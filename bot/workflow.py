@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import drafts, register, roles
+from bot import drafts, notices, register, roles
 from bot.installation import installation_id
 from bot.models import (
     APPROVED,
     CARD,
     CARD_UPDATE,
     CHIEF,
+    DRAFT,
     EXPIRED,
     EXPIRED_NOTICE,
     FAILED,
@@ -25,7 +26,6 @@ from bot.models import (
     SUBMITTED,
     Decision,
     Draft,
-    Notice,
     Publication,
     Revision,
 )
@@ -58,26 +58,13 @@ class Outcome:
     channels: tuple[str, ...] = ()
 
 
-def add_notice(session: Session, draft_id: int, kind: str, now: datetime) -> None:
-    """Owe someone a chat message; a pending card refresh already owed is not queued twice."""
-    if kind == CARD_UPDATE:
-        # Locked (PostgreSQL) so a dispatcher cannot take it, and snapshot the draft, before
-        # this transaction's change is committed: it would show the card without it.
-        already = session.execute(
-            select(Notice.id)
-            .where(
-                Notice.draft_id == draft_id,
-                Notice.kind == CARD_UPDATE,
-                Notice.done.is_(False),
-                Notice.attempts == 0,
-                Notice.due_at <= now,  # not yet taken by a dispatcher, which snapshots on taking
-            )
-            .limit(1)
-            .with_for_update()
-        ).first()
-        if already:
-            return
-    session.add(Notice(draft_id=draft_id, kind=kind, due_at=now, created_at=now))
+def add_notice(
+    session: Session, draft_id: int, kind: str, now: datetime, front_end: str | None = None
+) -> None:
+    """Owe a chat message about a draft, delivered by the front end it was written on."""
+    if front_end is None:
+        front_end = session.execute(select(Draft.platform).where(Draft.id == draft_id)).scalar_one()
+    notices.owe(session, DRAFT, draft_id, front_end, kind, now)
 
 
 def submit(

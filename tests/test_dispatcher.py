@@ -29,8 +29,7 @@ from bot.models import (
     Publication,
     RegisterEntry,
 )
-from bot.notifier import NoticeMark, RetryLater
-from bot.ports import PermanentError, Post, Published, TransientError
+from bot.ports import NoticeMark, PermanentError, Post, Published, RetryLater, TransientError
 from bot.snapshot import DraftSnapshot
 from publishers.dryrun import DryRunPublisher
 
@@ -240,7 +239,7 @@ def notices(factory, draft_id) -> list[Notice]:
     with factory() as session:
         return list(
             session.execute(
-                select(Notice).where(Notice.draft_id == draft_id).order_by(Notice.id)
+                select(Notice).where(Notice.subject_id == draft_id).order_by(Notice.id)
             ).scalars()
         )
 
@@ -814,8 +813,12 @@ def test_a_stale_result_is_dropped_and_the_others_in_its_batch_are_written(
 
 
 def test_unbroken_runs_stop_at_a_notice_another_holds():
-    row = namedtuple("row", "id draft_id kind")
-    due = [row(1, 10, "card"), row(3, 10, "submitted"), row(2, 20, "card"), row(5, 20, "x")]
-    owed = [(10, 1), (20, 2), (10, 3), (20, 4), (20, 5)]  # 4: skipped, another holds it
-    assert notices_db.unbroken_runs(due, owed) == {10: due[:2], 20: [due[2]]}
-    assert notices_db.unbroken_runs([row(3, 10, "submitted")], [(10, 1), (10, 3)]) == {}
+    row = namedtuple("row", "id subject subject_id kind")
+    d, e = "draft", "engagement"
+    due = [row(1, d, 10, "card"), row(3, d, 10, "submitted"), row(2, d, 20, "card"),
+           row(5, d, 20, "x"), row(6, e, 10, "card")]  # fmt: skip
+    owed = [(d, 10, 1), (d, 20, 2), (d, 10, 3), (d, 20, 4), (d, 20, 5), (e, 10, 6)]  # 4: held
+    assert notices_db.unbroken_runs(due, owed) == {
+        (d, 10): due[:2], (d, 20): [due[2]], (e, 10): [due[4]]
+    }
+    assert notices_db.unbroken_runs([row(3, d, 10, "submitted")], [(d, 10, 1), (d, 10, 3)]) == {}

@@ -19,16 +19,13 @@ from platforms import with_platforms
 from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import select, update
 
-from bot import db, engagement, register, roles, workflow
-from bot.engagement_notices import EngagementView, deliver_due
+from bot import db, engagement, notices, register, roles, workflow
+from bot.dispatcher import Dispatcher
 from bot.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
+from bot.engagement_view import EngagementView
 from bot.messages import CATALOGUES, JA, Messages
-from bot.models import Engagement, RegisterEntry
-from bot.networks import build_performers
-from bot.notifier import NoticeMark, RetryLater
-from bot.ports import PermanentError, Published, TransientError
-from handlers.slack import server
-from handlers.slack.engagement import SlackEngagementNotifier
+from bot.models import ENGAGEMENT, Engagement, RegisterEntry
+from bot.ports import NoticeMark, PermanentError, Published, RetryLater, TransientError
 from handlers.slack.engagement_blocks import (
     CATEGORY,
     OFFICIAL,
@@ -314,14 +311,33 @@ def decide(factory, engagement_id, actor=CHIEF, approve=True):
         )
 
 
-def run(factory, performer, notifier, clock=None, rounds=20, locale="ja"):
-    clock = clock or Clock()
-    for _ in range(rounds):
-        if not engagement.perform_due(
-            factory, {performer.platform: performer}, notifier, Messages(locale), clock
-        ):
-            return
-    raise AssertionError("perform_due did not become idle")
+def dispatcher(factory, notifier, clock, performers=None, locale="ja") -> Dispatcher:
+    """The one dispatcher loop: it performs engagements and delivers their notices."""
+    return Dispatcher(
+        factory, {}, {"slack": notifier}, Messages(locale), clock, performers=performers, workers=2
+    )
+
+
+def run(factory, performer, notifier, clock=None, locale="ja"):
+    """Work until nothing is due: perform what is approved, deliver what is owed."""
+    worker = dispatcher(factory, notifier, clock or Clock(), {performer.platform: performer}, locale)
+    try:
+        worker.run_until_idle()
+    finally:
+        worker.stop()
+
+
+def deliver_due(factory, notifier, clock) -> int:
+    worker = dispatcher(factory, notifier, clock)
+    try:
+        return worker.deliver_due()
+    finally:
+        worker.stop()
+
+
+def cards_of(factory, engagement_id) -> tuple:
+    with factory() as session:
+        return notices.card_refs(session, ENGAGEMENT, engagement_id)
 
 
 def entries(factory) -> list[RegisterEntry]:
@@ -351,7 +367,7 @@ def test_an_engagement_notice_tried_before_says_since_when_so_it_is_looked_for(c
     first_try = clock.now
     clock.now += timedelta(minutes=1)
     deliver_due(core, notifier, clock)
-    assert marks[0].key.startswith("engagement_notice:") and marks[0].tried_since is None
+    assert marks[0].key.startswith("notice:") and marks[0].tried_since is None
     assert marks[1] == NoticeMark(marks[0].key, first_try)
     assert [kind for kind, *_ in notifier.sent] == ["card", "requested"]
 
@@ -365,7 +381,7 @@ def test_nothing_is_performed_before_the_chief_approves(core):
         ("card", engagement_id, "pending"),
         ("requested", engagement_id, "pending"),
     ]
-    assert state(core, engagement_id).card_refs == [[f"D{CHIEF}", f"1.{engagement_id}"]]
+    assert cards_of(core, engagement_id) == ((f"D{CHIEF}", f"1.{engagement_id}"),)
 
 
 def test_double_approval_and_racing_workers_perform_once(core):
@@ -518,23 +534,16 @@ def live_app(settings, fake_slack, platforms):
 
 
 class Worker:
-    """perform_due as the dispatcher will run it: real performers, the Slack notifier."""
+    """The running app's own dispatcher performs engagements and delivers their notices."""
 
     def __init__(self, app):
-        services = app.services
         self.app = app
-        self.performers = build_performers(services.settings)
-        self.notifier = SlackEngagementNotifier(
-            server.web_client(services), services.msg, services.dry_run_channels
-        )
+        self.performers = app.runtime.dispatcher.performers
 
     def run_until(self, done, timeout=10.0):
-        services, deadline = self.app.services, time.monotonic() + timeout
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            engagement.perform_due(
-                services.session_factory, self.performers, self.notifier, services.msg,
-                services.clock,
-            )  # fmt: skip
+            self.app.runtime.dispatcher.wake()
             if done():
                 return
             time.sleep(0.05)

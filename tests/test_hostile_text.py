@@ -21,7 +21,7 @@ from bot import moderation
 from bot.config import CHANNELS
 from bot.drafts import DraftInput
 from bot.engagement import AllowedTarget
-from bot.engagement_notices import EngagementView
+from bot.engagement_view import EngagementView
 from bot.feed import FeedItem
 from bot.messages import Messages
 from bot.moderation import Outcome

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.installation import current_installation_id
 from bot.messages import Messages
 from bot.models import CardMessage, Notice
-from bot.notifier import NoticeMark, RetryLater
+from bot.ports import NoticeMark, RetryLater
 from handlers.slack.delivery import EVENT_TYPE
 from handlers.slack.engagement import SlackEngagementNotifier
 
@@ -178,7 +178,7 @@ def fake_slack_api():
 
 
 def engagement_item(approvers=(CHIEF,)):
-    from bot.engagement_notices import EngagementView
+    from bot.engagement_view import EngagementView
 
     return EngagementView(
         id=7,

@@ -74,7 +74,7 @@ def entries(factory, action=None) -> list[RegisterEntry]:
 def _notice_kinds(session, draft_id) -> list[str]:
     return list(
         session.execute(
-            select(Notice.kind).where(Notice.draft_id == draft_id).order_by(Notice.id)
+            select(Notice.kind).where(Notice.subject_id == draft_id).order_by(Notice.id)
         ).scalars()
     )
 

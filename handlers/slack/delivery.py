@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
-from bot.notifier import NoticeMark, RetryLater
+from bot.ports import NoticeMark, RetryLater
 
 log = logging.getLogger(__name__)
 

@@ -6,27 +6,20 @@ import json
 import logging
 import re
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot import engagement, roles, workflow
 from bot.engagement import EngagementOutcome
-from bot.engagement_notices import EngagementView
 from bot.engagement_targets import KINDS, PLATFORM_OF
 from bot.messages import Messages
 from bot.models import REJECTED
-from bot.notifier import NoticeMark, RetryLater
 from bot.services import Services
 from handlers.slack.blocks import mention
-from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import (
     TARGET,
     allow_list_blocks,
-    engagement_card,
     engagement_modal,
     read_form,
-    requester_message,
 )
 from handlers.slack.replies import not_operator_text, tell
 from handlers.slack.wiring import SERVICES
@@ -36,7 +29,7 @@ log = logging.getLogger(__name__)
 ENGAGEMENT_COMMANDS = KINDS  # `/sns follow|retweet|like|share <target>`
 ENGAGEMENT_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 
-__all__ = ["ENGAGEMENT_COMMANDS", "SlackEngagementNotifier", "allow_list_blocks", "open_modal"]
+__all__ = ["ENGAGEMENT_COMMANDS", "allow_list_blocks", "open_modal"]
 
 
 def open_modal(services: Services, ack, client, respond, command: dict, kind: str, text: str):
@@ -163,55 +156,3 @@ def engagement_approve_clicked(ack, body, action, client, respond, context):
 def engagement_reject_clicked(ack, body, action, client, respond, context):
     ack()
     decide_clicked(context[SERVICES], body, action, client, respond, approve=False)
-
-
-class SlackEngagementNotifier:
-    """Implements bot.engagement_notices.EngagementNotifier with the Slack Web API."""
-
-    def __init__(
-        self,
-        client: WebClient,
-        msg: Messages,
-        dry_run: tuple[str, ...] = (),
-        approval_channel: str = "",
-        installation: str = "",
-    ):
-        self.client = client
-        self.msg = msg
-        self.dry_run = dry_run
-        self.approval_channel = approval_channel
-        self.poster = NoticePoster(client, installation)  # new messages: marked, found again
-
-    def post_engagement_card(
-        self, item: EngagementView, notice: NoticeMark | None = None
-    ) -> list[tuple[str, str]]:
-        if not item.approvers:
-            raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
-        text, blocks = engagement_card(self.msg, item, self.dry_run)
-        refs: list[tuple[str, str]] = []
-        failures: list[tuple[str, RetryLater]] = []
-        extra = (self.approval_channel,) if self.approval_channel else ()
-        for channel in (*item.approvers, *extra):  # one failure keeps it from no one else
-            try:
-                refs.append(self.poster.post(channel, notice, text=text, blocks=blocks))
-            except RetryLater as error:
-                failures.append((channel, error))
-        if failures and not refs:
-            raise failures[0][1]
-        for channel, error in failures:
-            log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
-        return refs
-
-    def update_engagement_card(self, item: EngagementView) -> None:
-        text, blocks = engagement_card(self.msg, item, self.dry_run)
-        for channel, ts in item.card_refs:
-            try:
-                self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-            except SlackApiError as error:
-                raise retry_later(error) from None
-
-    def tell_requester(
-        self, item: EngagementView, kind: str, notice: NoticeMark | None = None
-    ) -> None:
-        text = requester_message(self.msg, item, kind)
-        self.poster.post(item.requester_id, notice, text=text)

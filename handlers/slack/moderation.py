@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_sdk import WebClient
-
 from bot import moderation
 from bot.messages import Messages
-from bot.moderation import ItemView, Outcome
+from bot.moderation import Outcome
 from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (
     ACTION_IDS,
     chosen_category,
-    moderation_card,
 )
 from handlers.slack.replies import tell
 from handlers.slack.wiring import SERVICES
@@ -22,30 +19,6 @@ from handlers.slack.wiring import SERVICES
 log = logging.getLogger(__name__)
 
 ITEM_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
-
-
-class SlackModerationNotifier:
-    """Implements bot.moderation.ModerationNotifier with the Slack Web API."""
-
-    def __init__(self, client: WebClient, msg: Messages, channel: str):
-        self.client = client
-        self.msg = msg
-        self.channel = channel
-
-    def post_item(self, item: ItemView) -> tuple[str, str]:
-        if not self.channel:
-            raise RuntimeError("SNSBOT_MODERATION_CHANNEL is not set")
-        text, blocks = moderation_card(self.msg, item)
-        reply = self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks)
-        return reply["channel"], reply["ts"]
-
-    def update_item(self, item: ItemView) -> None:
-        if not (item.card_channel and item.card_ts):
-            return
-        text, blocks = moderation_card(self.msg, item)
-        self.client.chat_update(
-            channel=item.card_channel, ts=item.card_ts, text=text, blocks=blocks
-        )
 
 
 def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
@@ -103,12 +76,7 @@ def moderation_clicked(ack, body, action, client, respond, context):
     problem = outcome_text(msg, outcome, action_name)
     if problem:
         tell(body, client, respond, problem)
-    if outcome.result == moderation.DONE:
-        notifier = SlackModerationNotifier(client, msg, services.settings.moderation_channel)
-        try:
-            notifier.update_item(outcome.item)
-        except Exception:
-            log.exception("moderation card %s not updated", outcome.item.id)
+    services.wake()  # a decision owes the card's refresh
 
 
 def category_chosen(ack):

@@ -1,4 +1,4 @@
-"""The Slack notifier: posts and updates approval cards and direct-messages authors."""
+"""The Slack notifier: every card and message the bot owes a person, through the Web API."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.engagement_view import EngagementView
+from bot.feed import FeedItem
 from bot.messages import Messages
-from bot.notifier import NoticeMark, RetryLater
+from bot.moderation_store import ItemView
+from bot.ports import NoticeMark, Refs, RetryLater
 from bot.snapshot import DraftSnapshot
 from handlers.slack.cards import (
     approval_card,
@@ -18,20 +21,34 @@ from handlers.slack.cards import (
     superseded_card,
 )
 from handlers.slack.delivery import NoticePoster, retry_later
+from handlers.slack.engagement_blocks import engagement_card, requester_message
+from handlers.slack.feed_blocks import feed_announcement
+from handlers.slack.moderation_blocks import moderation_card
 from handlers.slack.oversight import review_message, rotation_message
 
 log = logging.getLogger(__name__)
 
 
 class SlackNotifier:
-    """Implements bot.notifier.Notifier with the Slack Web API."""
+    """Implements bot.ports.Notifier with the Slack Web API."""
 
     def __init__(
-        self, client: WebClient, msg: Messages, approval_channel: str = "", installation: str = ""
+        self,
+        client: WebClient,
+        msg: Messages,
+        approval_channel: str = "",
+        installation: str = "",
+        *,
+        dry_run: tuple[str, ...] = (),
+        moderation_channel: str = "",
+        feed_channel: str = "",
     ):
         self.client = client
         self.msg = msg
         self.approval_channel = approval_channel
+        self.dry_run = dry_run  # networks engagements are only pretended on (no credentials)
+        self.moderation_channel = moderation_channel
+        self.feed_channel = feed_channel
         self.poster = NoticePoster(client, installation)  # new messages: marked, found again
 
     def post_card(
@@ -81,6 +98,69 @@ class SlackNotifier:
         text, blocks = approver_message(self.msg, draft, kind)
         for user_id in draft.approvers:  # on a retry, those already told are found, not told again
             self.poster.post(user_id, notice, text=text, blocks=blocks)
+
+    # -- engagements (policy §7, §8) ------------------------------------------------------------
+
+    def post_engagement_card(self, item: EngagementView, notice: NoticeMark | None = None) -> Refs:
+        if not item.approvers:
+            raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
+        text, blocks = engagement_card(self.msg, item, self.dry_run)
+        refs: Refs = []
+        failures: list[tuple[str, RetryLater]] = []
+        extra = (self.approval_channel,) if self.approval_channel else ()
+        for channel in (*item.approvers, *extra):  # one failure keeps it from no one else
+            try:
+                refs.append(self.poster.post(channel, notice, text=text, blocks=blocks))
+            except RetryLater as error:
+                failures.append((channel, error))
+        if failures and not refs:
+            raise failures[0][1]
+        for channel, error in failures:
+            log.error("engagement card %s did not reach %s: %s", item.id, channel, error)
+        return refs
+
+    def update_engagement_card(self, item: EngagementView) -> None:
+        text, blocks = engagement_card(self.msg, item, self.dry_run)
+        for channel, ts in item.card_refs:
+            self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def tell_requester(
+        self, item: EngagementView, kind: str, notice: NoticeMark | None = None
+    ) -> None:
+        self.poster.post(item.requester_id, notice, text=requester_message(self.msg, item, kind))
+
+    # -- the moderation inbox (policy §11) and the HP feed (§5(2)) ------------------------------
+
+    def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> Refs:
+        if not self.moderation_channel:
+            raise RetryLater("SNSBOT_MODERATION_CHANNEL is not set")
+        text, blocks = moderation_card(self.msg, item)
+        return [self.poster.post(self.moderation_channel, notice, text=text, blocks=blocks)]
+
+    def update_item(self, item: ItemView) -> None:
+        text, blocks = moderation_card(self.msg, item)
+        for channel, ts in item.card_refs:
+            self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def announce(
+        self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
+    ) -> None:
+        """In the feed channel, or a DM to each member; raise when it reached nobody."""
+        text, blocks = feed_announcement(self.msg, item)
+        targets = (self.feed_channel,) if self.feed_channel else members
+        if not targets:
+            raise RetryLater("nobody to tell: set SNSBOT_HP_FEED_CHANNEL or register the staff")
+        reached = 0
+        for target in targets:  # on a retry, those already told are found, not told again
+            try:
+                self.poster.post(target, notice, text=text, blocks=blocks)
+                reached += 1
+            except RetryLater as error:
+                log.error("HP update %s not announced to %s: %s", item.id, target, error)
+        if not reached:
+            raise RetryLater(f"HP update {item.id} reached nobody")
+
+    # -- people ---------------------------------------------------------------------------------
 
     def remind(
         self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None

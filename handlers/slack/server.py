@@ -76,12 +76,19 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
     return app
 
 
-def notifier(services: Services, client: WebClient) -> SlackNotifier:
+def notifier(
+    services: Services, client: WebClient, dry_run: tuple[str, ...] = ()
+) -> SlackNotifier:
+    """The Slack notifier; `dry_run` names the networks engagements are only pretended on."""
+    settings = services.settings
     return SlackNotifier(
         client,
         services.msg,
-        services.settings.approval_channel,
+        settings.approval_channel,
         current_installation_id(services.session_factory),  # what the notices it posts carry
+        dry_run=dry_run,
+        moderation_channel=settings.moderation_channel,
+        feed_channel=settings.hp_feed_channel,
     )
 
 

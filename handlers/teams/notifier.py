@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot import addresses
-from bot.notifier import RetryLater
 from bot.oversight import ReviewItem, RotationItem
+from bot.ports import RetryLater
 from bot.snapshot import DraftSnapshot
 from handlers.teams import approval_card, cards, chat_cards
 from handlers.teams.ids import PLATFORM
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class TeamsNotifier:
-    """Implements bot.notifier.Notifier for drafts written in Teams."""
+    """Implements bot.ports.Notifier for drafts written in Teams."""
 
     def __init__(self, proactive, session_factory, clock, default_locale: str = "ja"):
         self.proactive = proactive
@@ -24,10 +24,10 @@ class TeamsNotifier:
         self.clock = clock
         self.default_locale = default_locale
 
-    # -- bot.notifier.Notifier ------------------------------------------------------------------
+    # -- bot.ports.Notifier ------------------------------------------------------------------
 
     def post_card(self, draft: DraftSnapshot, notice=None) -> list[tuple[str, str]]:
-        # `notice` (bot.notifier.NoticeMark) is not used: a proactive message is not found
+        # `notice` (bot.ports.NoticeMark) is not used: a proactive message is not found
         # again in Teams, so one left unanswered may be sent twice.
         if not draft.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")

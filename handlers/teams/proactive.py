@@ -15,7 +15,7 @@ from microsoft_agents.activity import (
     ConversationReference,
 )
 
-from bot.notifier import RetryLater
+from bot.ports import RetryLater
 from handlers.teams.cards import CARD_TYPE
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from test_run import clean_env, free_port
 from bot.app import assemble
 from bot.config import ConfigError
 from bot.models import Draft
-from bot.notifier import RetryLater
+from bot.ports import RetryLater
 from handlers.teams.settings import PREFIX, TeamsSettings
 
 pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '.[teams]'")
