@@ -6,7 +6,6 @@ import contextlib
 import itertools
 import json
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import CHIEF, OPERATOR, STRANGER
@@ -23,17 +22,13 @@ from security_setup import (
     chief_away,
     reply,
 )
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot import engagement, moderation, roles
 from bot.engagement import APPROVED_STATES
 from bot.engagement_targets import parse
-from bot.models import Engagement, ModerationItem, RegisterEntry
-from bot.networks import build_performers
+from bot.models import Engagement, ModerationItem, ModerationPoll, RegisterEntry
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE
-from handlers.slack import server
-from handlers.slack.engagement import SlackEngagementNotifier
-from handlers.slack.moderation import SlackModerationNotifier
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label
 
 app = app_with_deputy  # this module's own running app, shared by its tests
@@ -60,13 +55,8 @@ def new_engagement(services) -> int:
 
 
 def deliver_engagement_cards(app) -> None:
-    """What the dispatcher's engagement poller does: post the cards and notices owed."""
-    services = app.services
-    notifier = SlackEngagementNotifier(server.web_client(services), services.msg)
-    performers = build_performers(services.settings)
-    engagement.perform_due(
-        services.session_factory, performers, notifier, services.msg, services.clock
-    )
+    """The running app's dispatcher posts the cards and notices owed: look now."""
+    app.runtime.dispatcher.wake()
 
 
 def engagement_card(app, user: str, engagement_id: int):
@@ -177,16 +167,20 @@ def comment_card(inbox) -> tuple[int, str, str, object]:
     comment = graph.add_comment(post_id, token, author, "Spam Shop")
     services = app.services
     inboxes = services.inboxes
-    notifier = SlackModerationNotifier(
-        server.web_client(services), services.msg, MODERATION_CHANNEL
-    )
-    due = datetime.now(UTC) + timedelta(hours=number)  # every poll of the test is due
-    moderation.poll_once(services.session_factory, inboxes, notifier, services.msg, lambda: due)
-    (card,) = [
-        c for c in app.fake.calls("chat.postMessage")
-        if c.params["channel"] == MODERATION_CHANNEL and token in json.dumps(
-            c.params["blocks"], ensure_ascii=False)
-    ]  # fmt: skip
+    with services.session_factory.begin() as session:  # every poll of the test is due
+        session.execute(update(ModerationPoll).values(next_at=services.clock()))
+    moderation.poll_once(services.session_factory, inboxes, services.msg, services.clock)
+    app.runtime.dispatcher.wake()  # it delivers the card owed
+
+    def cards():
+        return [
+            c for c in app.fake.calls("chat.postMessage")
+            if c.params["channel"] == MODERATION_CHANNEL and token in json.dumps(
+                c.params["blocks"], ensure_ascii=False)
+        ]  # fmt: skip
+
+    wait_until(cards, 10, "the moderation card")
+    (card,) = cards()
     return int(card_button(card, ACTION_IDS[DISMISS])["value"]), comment, author, card
 
 

@@ -17,10 +17,7 @@ from bot import drafts, engagement, oversight, register, revisions, roles, workf
 from bot.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import Decision, Draft, Engagement, Publication, RegisterEntry
-from bot.networks import build_performers
 from bot.snapshot import take
-from handlers.slack import server
-from handlers.slack.engagement import SlackEngagementNotifier
 from handlers.slack.engagement_blocks import CATEGORY, OFFICIAL, TARGET
 from handlers.slack.home_blocks import Home, home_view
 from handlers.slack.oversight import reviewed_subject
@@ -251,15 +248,8 @@ def card_to(app, user: str, action_id: str = "approve"):
 
 
 def deliver_engagements(app) -> None:
-    """What the dispatcher's engagement poller does: perform, post the cards and notices owed."""
-    services = app.services
-    notifier = SlackEngagementNotifier(
-        server.web_client(services), services.msg, services.dry_run_channels
-    )
-    performers = build_performers(services.settings)
-    engagement.perform_due(
-        services.session_factory, performers, notifier, services.msg, services.clock
-    )
+    """The running app's dispatcher performs and posts the cards and notices owed: look now."""
+    app.runtime.dispatcher.wake()
 
 
 def until(app, predicate, what: str):

@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 
 from bot import db, feed, roles
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.feedsource import HttpFeedFetcher
 from bot.messages import JA, Messages
 from bot.models import FeedEntry, FeedState
-from handlers.slack.feed import FEED_DRAFT, SlackFeedNotifier, feed_announcement
+from handlers.slack.feed_blocks import FEED_DRAFT, feed_announcement
+from handlers.slack.notifier import SlackNotifier
 
 NOW = datetime(2026, 5, 20, 3, 0, tzinfo=UTC)
 MSG = Messages("ja")
@@ -41,7 +43,7 @@ class RecordingNotifier:
         self.announced: list[tuple[feed.FeedItem, tuple[str, ...]]] = []
         self.failures = 0
 
-    def announce(self, item, members):
+    def announce(self, item, members, notice=None):
         if self.failures:
             self.failures -= 1
             raise RuntimeError("chat is down")
@@ -74,7 +76,14 @@ def serve(site: FakeHomepage, fmt: str, pages: list[Page]) -> None:
 
 
 def poll(sessions, site, notifier, clock=lambda: NOW) -> int:
-    return feed.poll_once(sessions, HttpFeedFetcher(site.url), notifier, MSG, clock)
+    """Check the feed, then deliver the announcements owed (the dispatcher's notice loop):
+    how many were announced."""
+    feed.poll_once(sessions, HttpFeedFetcher(site.url), MSG, clock)
+    dispatcher = Dispatcher(sessions, {}, {"slack": notifier}, MSG, clock)
+    try:
+        return dispatcher.deliver_due()
+    finally:
+        dispatcher.stop()
 
 
 def count(sessions, model) -> int:
@@ -147,7 +156,7 @@ def test_after_a_restart_nothing_is_announced_again(
         later = NOW + timedelta(minutes=15)
         fetcher = HttpFeedFetcher(site.url)
         factory = db.make_session_factory(engine)
-        assert feed.poll_once(factory, fetcher, notifier, MSG, lambda: later) == 0
+        assert feed.poll_once(factory, fetcher, MSG, lambda: later) == 0
     finally:
         engine.dispose()
     assert notifier.announced == []
@@ -168,7 +177,7 @@ def test_a_broken_site_is_logged_and_nothing_is_announced(sessions, site, caplog
     )
     notifier = RecordingNotifier()
     with caplog.at_level(logging.WARNING, logger="bot.feed"):
-        assert feed.poll_once(sessions, fetcher, notifier, MSG, lambda: NOW) == 0
+        assert feed.poll_once(sessions, fetcher, MSG, lambda: NOW) == 0
     assert notifier.announced == [] and count(sessions, FeedEntry) == 0
     assert count(sessions, FeedState) == 0  # no validators kept: the next poll starts afresh
     assert any("HP feed" in r.getMessage() for r in caplog.records)
@@ -178,32 +187,34 @@ def test_a_broken_site_is_logged_and_nothing_is_announced(sessions, site, caplog
     assert poll(sessions, site, notifier) == 1
 
 
-def test_an_announcement_that_fails_is_retried_at_the_next_poll(sessions, site, caplog):
+def test_an_announcement_that_fails_is_retried_later_and_holds_up_no_other(sessions, site, caplog):
     serve(site, "rss", [page(1, 40)])
     poll(sessions, site, RecordingNotifier())
     serve(site, "rss", [page(3, 0), page(2, 0.1), page(1, 40)])
     notifier = RecordingNotifier()
     notifier.failures = 1
-    assert poll(sessions, site, notifier) == 0
-    assert "could not be announced" in caplog.text
-    assert poll(sessions, site, notifier) == 2  # a 304, but two announcements are still owed
+    assert poll(sessions, site, notifier) == 1  # the first failed; the second went out
+    assert "announce notice" in caplog.text and "chat is down" in caplog.text
+    assert poll(sessions, site, notifier) == 0  # the failed one waits for its backoff
+    retry = NOW + timedelta(seconds=2)
+    assert poll(sessions, site, notifier, lambda: retry) == 1  # a 304, but it is still owed
     assert site.requests[-1].status == 304
-    assert notifier.titles == [page(2, 0).title, page(3, 0).title]
-    assert poll(sessions, site, notifier) == 0
+    assert notifier.titles == [page(3, 0).title, page(2, 0).title]
+    assert poll(sessions, site, notifier, lambda: retry) == 0
 
 
 def test_watcher_polls_at_most_every_interval(sessions, site):
     serve(site, "rss", [page(1, 0)])
     now = [NOW]
     settings = Settings(hp_feed_url=site.url, hp_feed_minutes=15)
-    watcher = feed.watcher(settings, sessions, RecordingNotifier(), MSG, lambda: now[0])
+    watcher = feed.watcher(settings, sessions, MSG, lambda: now[0])
     ticks = []
     for minutes in (0, 5, 15):
         now[0] = NOW + timedelta(minutes=minutes)
         ticks.append(watcher.tick())
     assert ticks == [1, 0, 0]
     assert len(site.requests) == 2
-    assert feed.watcher(Settings(), sessions, RecordingNotifier(), MSG, lambda: NOW) is None
+    assert feed.watcher(Settings(), sessions, MSG, lambda: NOW) is None
 
 
 def test_feed_settings_are_read_and_checked():
@@ -238,7 +249,7 @@ def test_announcement_has_the_title_the_link_and_the_draft_button():
 def test_slack_notifier_posts_in_the_channel_or_dms_everyone(fake_slack, channel):
     client = WebClient(token="xoxb-test-token", base_url=fake_slack.base_url)
     item = feed.FeedItem(1, "お知らせ", "https://example.jp/n/1", None)
-    SlackFeedNotifier(client, MSG, channel).announce(item, (CHIEF, OPERATOR))
+    SlackNotifier(client, MSG, feed_channel=channel).announce(item, (CHIEF, OPERATOR))
     posts = fake_slack.calls("chat.postMessage")
     assert [c.params["channel"] for c in posts] == ([channel] if channel else [CHIEF, OPERATOR])
 
@@ -246,13 +257,9 @@ def test_slack_notifier_posts_in_the_channel_or_dms_everyone(fake_slack, channel
 def test_hp_update_end_to_end_from_the_feed_to_the_approval_card(app, site):
     now = datetime.now(UTC)
     serve(site, "rss", [page(1, 0.1, now)])
-    notifier = SlackFeedNotifier(app.runtime.dispatcher.notifiers["slack"].client, app.services.msg)
-    assert (
-        feed.poll_once(
-            app.services.session_factory, HttpFeedFetcher(site.url), notifier, MSG, lambda: now
-        )
-        == 1
-    )
+    fetcher = HttpFeedFetcher(site.url)
+    assert feed.poll_once(app.services.session_factory, fetcher, MSG, lambda: now) == 1
+    app.runtime.dispatcher.wake()  # it delivers the announcements owed
     announced = app.fake.wait_for(
         "chat.postMessage", where=lambda c: c.params["channel"] == OPERATOR
     )[0]
@@ -293,6 +300,7 @@ def test_the_running_bot_polls_the_feed_from_its_time_driven_loop(settings, fake
     with running_app(replace(settings, hp_feed_url=site.url), fake_slack) as app:
         app.runtime.dispatcher.stop()  # drive the loop by hand
         app.runtime.dispatcher.housekeeping()
+        app.runtime.dispatcher.deliver_due()
         announced = app.fake.wait_for(
             "chat.postMessage", where=lambda c: "センターHPが更新されました" in c.params["text"]
         )

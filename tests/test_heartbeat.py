@@ -198,13 +198,13 @@ def claim_notices(factory, clock, worker: workers.Heartbeat) -> dict:
 def test_chat_notices_held_by_a_dead_worker_are_due_again_after_the_timeout(factory, clock):
     draft_id = submitted_draft(factory, clock)  # owes the chief a card, the author a receipt
     dead, alive = heartbeat(factory, clock), heartbeat(factory, clock)
-    assert [n.kind for n in claim_notices(factory, clock, dead)[draft_id]] == ["card", "submitted"]
+    assert [n.kind for n in claim_notices(factory, clock, dead)[("draft", draft_id)]] == ["card", "submitted"]
     clock.at(19)
     alive.beat()
     assert claim_notices(factory, clock, alive) == {}
     clock.at(21)
     alive.beat()  # a live worker's beat takes over from the silent one
-    assert [n.kind for n in claim_notices(factory, clock, alive)[draft_id]] == ["card", "submitted"]
+    assert [n.kind for n in claim_notices(factory, clock, alive)[("draft", draft_id)]] == ["card", "submitted"]
     with factory() as session:
         assert session.execute(select(Worker.id)).scalars().all() == [alive.worker.id]
 
@@ -219,7 +219,7 @@ def test_chat_notices_held_by_a_live_slow_worker_wait_for_the_lease(factory, clo
         other.beat()
         assert claim_notices(factory, clock, other) == {}
     clock.at(301)
-    assert list(claim_notices(factory, clock, other)) == [draft_id]
+    assert list(claim_notices(factory, clock, other)) == [("draft", draft_id)]
 
 
 def test_a_worker_silent_so_long_its_row_was_deleted_writes_it_again(factory, clock):
@@ -280,10 +280,14 @@ def engagement_held_by(factory, clock, holder: workers.Heartbeat) -> int:
 
 
 def perform(factory, clock, worker: workers.Heartbeat, performer: Performer) -> None:
+    """One round of the dispatcher's action loop, as `worker`, until what it took is recorded."""
     worker.beat()
-    engagement.perform_due(
-        factory, {"facebook": performer}, Notifier(), Messages("ja"), clock, heartbeat=worker
-    )
+    dispatcher = Dispatcher(
+        factory, {}, {"slack": Notifier()}, Messages("ja"), clock,
+        performers={"facebook": performer}, heartbeat=worker,
+    )  # fmt: skip
+    dispatcher.publish_due()
+    dispatcher.stop()  # waits for the attempt and its record
 
 
 def test_an_engagement_held_by_a_dead_worker_is_taken_over_after_the_timeout(factory, clock):

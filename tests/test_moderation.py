@@ -25,12 +25,14 @@ from fakes.moderation_fakes import (
 )
 from fakes.slack_api import RESPONSE_URL
 from platforms import with_platforms
-from sqlalchemy import select
+from processes import wait_until
+from sqlalchemy import func, select
 
 from bot import db, moderation, networks, register, roles
 from bot.config import Settings
+from bot.dispatcher import Dispatcher
 from bot.messages import CATALOGUES, Messages
-from bot.models import ModerationItem, ModerationPoll, RegisterEntry
+from bot.models import MODERATION, ModerationItem, ModerationPoll, Notice, RegisterEntry
 from bot.moderation import CATEGORIES
 from bot.ports import (
     BLOCK,
@@ -44,8 +46,6 @@ from bot.ports import (
     PermanentError,
     TransientError,
 )
-from handlers.slack import server
-from handlers.slack.moderation import SlackModerationNotifier
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label, chosen_category
 from handlers.slack.moderation_blocks import moderation_card as card_blocks
 
@@ -129,11 +129,11 @@ class RecordingNotifier:
     def __init__(self):
         self.posted, self.fail = [], False
 
-    def post_item(self, view):
+    def post_item(self, view, notice=None):
         if self.fail:
             raise RuntimeError("Slack is down")
         self.posted.append(view)
-        return CHANNEL, f"{len(self.posted)}.000"
+        return [(CHANNEL, f"{len(self.posted)}.000")]
 
     def update_item(self, view):
         pass
@@ -150,7 +150,14 @@ def factory(database_url):
 
 
 def poll(factory, inboxes, notifier, at=T0) -> int:
-    return moderation.poll_once(factory, inboxes, notifier, Messages("ja"), lambda: at)
+    """Read the inboxes due at `at`, then deliver the cards owed (the dispatcher's notice loop):
+    how many cards were posted."""
+    moderation.poll_once(factory, inboxes, Messages("ja"), lambda: at)
+    dispatcher = Dispatcher(factory, {}, {"slack": notifier}, Messages("ja"), lambda: at)
+    try:
+        return dispatcher.deliver_due()
+    finally:
+        dispatcher.stop()
 
 
 def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0, locale="ja"):
@@ -187,12 +194,13 @@ def test_each_item_is_stored_and_shown_once_however_often_it_is_read(factory):
     assert [v.actions for v in notifier.posted] == [(DISMISS, HIDE, DELETE, BLOCK), (DISMISS,)]
 
 
-def test_a_card_slack_refused_is_posted_at_the_next_poll_and_only_then(factory):
+def test_a_card_slack_refused_is_posted_when_tried_again_and_only_then(factory):
     inbox, notifier = RecordingInbox("facebook", [item("c1")]), RecordingNotifier()
     notifier.fail = True
     assert poll(factory, {"facebook": inbox}, notifier) == 0
     notifier.fail = False
-    assert poll(factory, {"facebook": inbox}, notifier) == 1
+    assert poll(factory, {"facebook": inbox}, notifier) == 0  # it waits for its backoff
+    assert poll(factory, {"facebook": inbox}, notifier, T0 + timedelta(seconds=2)) == 1
     assert poll(factory, {"facebook": inbox}, notifier, T0 + timedelta(hours=1)) == 0
 
 
@@ -348,8 +356,7 @@ def view(actions, status=moderation.NEW, **extra) -> moderation.ItemView:
         decided_at=None,
         action=None,
         category=None,
-        card_channel=CHANNEL,
-        card_ts="1.0",
+        card_refs=((CHANNEL, "1.0"),),
     )
     values.update(extra)
     return moderation.ItemView(**values)
@@ -441,12 +448,22 @@ def live(settings, fake_slack, platforms):
 
 
 def poll_live(app, at: datetime) -> int:
+    """Read the inboxes due at `at`; the app's dispatcher posts the cards owed: how many."""
     services = app.services
     inboxes = services.inboxes  # the clients the chief's clicks act through
-    notifier = SlackModerationNotifier(server.web_client(services), services.msg, CHANNEL)
-    return moderation.poll_once(
-        services.session_factory, inboxes, notifier, services.msg, lambda: at
-    )
+    new = moderation.poll_once(services.session_factory, inboxes, services.msg, lambda: at)
+    app.runtime.dispatcher.wake()
+
+    def owed() -> int:
+        with services.session_factory() as session:
+            return session.execute(
+                select(func.count())
+                .select_from(Notice)
+                .where(Notice.subject == MODERATION, Notice.done.is_(False))
+            ).scalar_one()
+
+    wait_until(lambda: owed() == 0, 10, "the moderation cards")
+    return new
 
 
 def card(app, fragment: str):
