@@ -36,6 +36,7 @@ class ItemView:
     category: int | None
     card_channel: str | None
     card_ts: str | None
+    card_refs: tuple[tuple[str, str], ...] = ()  # where its card is: (conversation, message id)
 
 
 def view(row: ModerationItem) -> ItemView:
@@ -55,6 +56,7 @@ def view(row: ModerationItem) -> ItemView:
         category=row.category,
         card_channel=row.card_channel,
         card_ts=row.card_ts,
+        card_refs=((row.card_channel, row.card_ts),) if row.card_channel and row.card_ts else (),
     )
 
 
