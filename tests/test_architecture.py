@@ -162,6 +162,57 @@ def test_each_front_end_stands_alone(path):
     assert bad == [], f"{rel(path)} imports {bad}"
 
 
+# The notifier protocols the core calls (bot.notifier.Notifier and the ones not yet merged in).
+NOTIFIER_PROTOCOLS = (
+    ("bot.notifier", "Notifier"),
+    ("bot.engagement_notices", "EngagementNotifier"),
+    ("bot.moderation", "ModerationNotifier"),
+    ("bot.feed", "FeedNotifier"),
+)
+WHOLE_NOTIFIER = {"teams": "TeamsNotifier"}  # front ends whose one class implements them all
+
+
+def protocol_methods() -> dict[str, list[str]]:
+    """Every method of the notifier protocols: its name → its parameter names (after self)."""
+    found = {}
+    for module, name in NOTIFIER_PROTOCOLS:
+        protocol = getattr(importlib.import_module(module), name)
+        for method, function in vars(protocol).items():
+            if callable(function) and not method.startswith("_"):
+                code = function.__code__
+                found[method] = list(code.co_varnames[1 : code.co_argcount])
+    return found
+
+
+def notifier_classes(front_end: str) -> dict[str, dict[str, list[str]]]:
+    """The front end's *Notifier classes: class → method → its parameter names (after self)."""
+    found = {}
+    for path in modules(f"handlers/{front_end}"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Notifier"):
+                found[node.name] = {
+                    f.name: [a.arg for a in f.args.args[1:] + f.args.kwonlyargs]
+                    for f in node.body
+                    if isinstance(f, ast.FunctionDef)
+                }
+    return found
+
+
+@pytest.mark.parametrize("front_end", ["slack", "teams"])
+def test_every_front_end_implements_the_whole_notifier(front_end):
+    """Each front end answers every method the core may call, with the protocol's parameters;
+    Teams in one class (TeamsNotifier)."""
+    classes = notifier_classes(front_end)
+    assert classes, f"handlers/{front_end} has no notifier"
+    if front_end in WHOLE_NOTIFIER:
+        classes = {WHOLE_NOTIFIER[front_end]: classes[WHOLE_NOTIFIER[front_end]]}
+    for method, parameters in protocol_methods().items():
+        implementations = [c[method] for c in classes.values() if method in c]
+        assert implementations, f"no notifier of handlers/{front_end} implements {method}"
+        missing = [p for p in parameters if p not in implementations[0]]
+        assert missing == [], f"handlers/{front_end}: {method} lacks {missing}"
+
+
 @pytest.mark.parametrize("path", modules("publishers"), ids=rel)
 def test_publishers_know_nothing_of_chat_or_handlers(path):
     bad = [name for name, _ in imports(path) if top(name) in CHAT | {"handlers"}]
