@@ -87,12 +87,16 @@ def _owe_announcements(session_factory, front_ends: tuple[str, ...], now: dateti
     """Each due entry becomes announced, owing a notice on each front end, in one transaction:
     the notice outbox delivers it (and retries it) once."""
     with session_factory.begin() as session:
-        due = session.execute(
-            select(FeedEntry.id)
-            .where(FeedEntry.state == DUE)
-            .order_by(FeedEntry.published_at.is_(None), FeedEntry.published_at, FeedEntry.id)
-            .with_for_update(skip_locked=True)
-        ).scalars().all()
+        due = (
+            session.execute(
+                select(FeedEntry.id)
+                .where(FeedEntry.state == DUE)
+                .order_by(FeedEntry.published_at.is_(None), FeedEntry.published_at, FeedEntry.id)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
         for entry_id in due:
             for front_end in front_ends:
                 notices.owe(session, FEED_ENTRY, entry_id, front_end, ANNOUNCE, now)

@@ -46,8 +46,12 @@ def owe(
             return
     session.add(
         Notice(
-            subject=subject, subject_id=subject_id, front_end=front_end, kind=kind,
-            due_at=now, created_at=now,
+            subject=subject,
+            subject_id=subject_id,
+            front_end=front_end,
+            kind=kind,
+            due_at=now,
+            created_at=now,
         )  # fmt: skip
     )
 

@@ -260,9 +260,7 @@ class Notifier(Protocol):
     def tell_approvers(self, draft: DraftSnapshot, kind: str, notice: NoticeMark | None = None):
         """About a draft they were to decide: expired."""
 
-    def post_engagement_card(
-        self, item: EngagementView, notice: NoticeMark | None = None
-    ) -> Refs:
+    def post_engagement_card(self, item: EngagementView, notice: NoticeMark | None = None) -> Refs:
         """A follow/retweet/like/share request's card to its approvers."""
 
     def update_engagement_card(self, item: EngagementView) -> None:

@@ -819,6 +819,8 @@ def test_unbroken_runs_stop_at_a_notice_another_holds():
            row(5, d, 20, "x"), row(6, e, 10, "card")]  # fmt: skip
     owed = [(d, 10, 1), (d, 20, 2), (d, 10, 3), (d, 20, 4), (d, 20, 5), (e, 10, 6)]  # 4: held
     assert notices_db.unbroken_runs(due, owed) == {
-        (d, 10): due[:2], (d, 20): [due[2]], (e, 10): [due[4]]
+        (d, 10): due[:2],
+        (d, 20): [due[2]],
+        (e, 10): [due[4]],
     }
     assert notices_db.unbroken_runs([row(3, d, 10, "submitted")], [(d, 10, 1), (d, 10, 3)]) == {}

@@ -198,13 +198,19 @@ def claim_notices(factory, clock, worker: workers.Heartbeat) -> dict:
 def test_chat_notices_held_by_a_dead_worker_are_due_again_after_the_timeout(factory, clock):
     draft_id = submitted_draft(factory, clock)  # owes the chief a card, the author a receipt
     dead, alive = heartbeat(factory, clock), heartbeat(factory, clock)
-    assert [n.kind for n in claim_notices(factory, clock, dead)[("draft", draft_id)]] == ["card", "submitted"]
+    assert [n.kind for n in claim_notices(factory, clock, dead)[("draft", draft_id)]] == [
+        "card",
+        "submitted",
+    ]
     clock.at(19)
     alive.beat()
     assert claim_notices(factory, clock, alive) == {}
     clock.at(21)
     alive.beat()  # a live worker's beat takes over from the silent one
-    assert [n.kind for n in claim_notices(factory, clock, alive)[("draft", draft_id)]] == ["card", "submitted"]
+    assert [n.kind for n in claim_notices(factory, clock, alive)[("draft", draft_id)]] == [
+        "card",
+        "submitted",
+    ]
     with factory() as session:
         assert session.execute(select(Worker.id)).scalars().all() == [alive.worker.id]
 

@@ -28,7 +28,7 @@ from bot.moderation import Outcome
 from bot.moderation_store import ItemView
 from bot.oversight import ReviewItem, RotationItem
 from bot.snapshot import DraftSnapshot, PublicationView
-from handlers.slack import cards, engagement_blocks, feed, modals, moderation_blocks
+from handlers.slack import cards, engagement_blocks, feed_blocks, modals, moderation_blocks
 from handlers.slack import home_blocks as home
 from handlers.slack import moderation as slack_moderation
 from handlers.slack import oversight as slack_oversight
@@ -108,7 +108,7 @@ def moderation_items() -> list[ItemView]:
     item = ItemView(
         id=3, platform="facebook", kind="comment", author=HOSTILE, text=HOSTILE, url=HOSTILE_URL,
         posted_at=NOW, actions=("dismiss", "hide", "delete"), status="open", decided_by=None,
-        decided_at=None, action=None, category=None, card_channel=None, card_ts=None,
+        decided_at=None, action=None, category=None, card_refs=(),
     )  # fmt: skip
     return [item, replace(item, status="decided", decided_by=CHIEF, decided_at=NOW,
                           action="hide", category=5)]  # fmt: skip
@@ -146,7 +146,7 @@ def slack_messages(msg: Messages) -> dict[str, object]:
     allowed = [AllowedTarget("x", HOSTILE, HOSTILE_URL, "civic_group", ("follow",), NOW, CHIEF)]
     built["allow list"] = engagement_blocks.allow_list_blocks(msg, allowed)
     built["engagement modal"] = engagement_blocks.engagement_modal(msg, "follow", HOSTILE, True)
-    built["feed"] = feed.feed_announcement(msg, FeedItem(4, HOSTILE, HOSTILE_URL, NOW))
+    built["feed"] = feed_blocks.feed_announcement(msg, FeedItem(4, HOSTILE, HOSTILE_URL, NOW))
     sections = [home.Section(name, snapshots()) for name in
                 (home.PENDING_LIST, home.SCHEDULED_LIST, home.FAILED_LIST, home.MINE_LIST)]  # fmt: skip
     built["home"] = home.home_view(msg, home.Home(
@@ -225,7 +225,7 @@ def test_the_top_level_text_of_every_card_shows_the_words_escaped():
     assert ESCAPED in fallback
     fallback, _ = engagement_blocks.engagement_card(msg, engagement())
     assert ESCAPED in fallback
-    text, _ = feed.feed_announcement(msg, FeedItem(4, HOSTILE, HOSTILE_URL, NOW))
+    text, _ = feed_blocks.feed_announcement(msg, FeedItem(4, HOSTILE, HOSTILE_URL, NOW))
     assert ESCAPED in text and "&lt;!channel&gt;|見せかけ&gt;" in text
 
 
@@ -270,6 +270,32 @@ def teams_cards(msg: Messages) -> dict[str, dict]:
     built["rotation"] = chat_cards.rotation_card(msg, [RotationItem(1, "x", HOSTILE + NAME, NOW)])
     errors = {"body": "本文が長すぎます", "url": "URL"}
     built["form"] = form_card.draft_form(msg, initial=content(), groups=(HOSTILE,), errors=errors)
+    built.update(teams_request_cards(msg, name_of))
+    return built
+
+
+def teams_request_cards(msg: Messages, name_of) -> dict[str, dict]:
+    """The Teams cards of engagement requests, moderation items and HP updates."""
+    from handlers.teams import engagement_card, feed_card, moderation_card
+
+    built: dict[str, dict] = {}
+    for item in engagements():
+        item = replace(item, chat="teams", acting=True, requester_excluded=True,
+                       deciders=(CHIEF,))  # fmt: skip
+        name = f"{item.kind} {item.status}"
+        built[f"engagement card {name}"] = engagement_card.engagement_card(
+            msg, item, name_of, ("x",)
+        )
+        built[f"engagement problem {name}"] = engagement_card.with_problem(
+            built[f"engagement card {name}"], HOSTILE + NAME
+        )
+        for kind in ("requested", "result"):
+            built[f"engagement dm {kind} {name}"] = engagement_card.requester_card(
+                msg, item, kind, name_of
+            )
+    for item in moderation_items():
+        built[f"moderation {item.status}"] = moderation_card.moderation_card(msg, item, name_of)
+    built["feed"] = feed_card.feed_card(msg, FeedItem(4, HOSTILE + NAME, HOSTILE_URL, NOW))
     return built
 
 
@@ -325,6 +351,32 @@ def test_teams_shows_peoples_words_and_names_exactly_as_typed():
     assert any(HOSTILE + NAME in run for run in text_runs(built["with error 0"]))
     runs = built["author results 1"]["body"][1]["inlines"]
     assert not any(r.get("selectAction") for r in runs)  # a URL with `<|>` is no link: text
+
+
+def test_teams_request_cards_show_peoples_words_exactly_and_link_only_plain_addresses():
+    pytest.importorskip("microsoft_agents.activity", reason="pip install -e '.[teams]'")
+    built = teams_cards(Messages("ja"))
+    assert "@" + HOSTILE in text_runs(built["engagement card follow pending"])  # the target
+    assert NAME in text_runs(built["engagement card follow pending"])  # requester, deciders
+    assert any(HOSTILE in run for run in text_runs(built["engagement dm result follow failed"]))
+    assert HOSTILE in text_runs(built["moderation open"])  # the author and the text
+    assert HOSTILE_URL in text_runs(built["moderation open"])  # not a link: shown as text
+    assert any(HOSTILE + NAME in run for run in text_runs(built["feed"]))
+    links = json.dumps(built, ensure_ascii=False)
+    assert '"url": "https://example.jp/?a=1&b=<!channel>' not in links  # no link with `<|>`
+
+
+def test_teams_moderation_refusals_name_people_as_plain_text():
+    pytest.importorskip("microsoft_agents.activity", reason="pip install -e '.[teams]'")
+    from handlers.teams.moderation_card import outcome_text
+
+    msg, decided = Messages("ja"), moderation_items()[1]
+    already = outcome_text(
+        msg, Outcome(moderation.ALREADY_DECIDED, decided), "hide", lambda u: NAME
+    )
+    assert NAME in already and "<@" not in already
+    failed = outcome_text(msg, Outcome(moderation.FAILED, decided, HOSTILE), "hide", str)
+    assert failed.endswith(HOSTILE)  # a plain-text message: the words as they came
 
 
 def test_a_teams_link_from_the_catalogue_is_a_text_run_that_opens_the_url():

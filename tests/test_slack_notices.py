@@ -18,7 +18,7 @@ from bot.messages import Messages
 from bot.models import CardMessage, Notice
 from bot.ports import NoticeMark, RetryLater
 from handlers.slack.delivery import EVENT_TYPE
-from handlers.slack.engagement import SlackEngagementNotifier
+from handlers.slack.notifier import SlackNotifier
 
 TIMEOUT = 1.0  # the notifier's Web API timeout in these tests: the fake holds answers longer
 
@@ -208,7 +208,7 @@ def engagement_item(approvers=(CHIEF,)):
 def test_engagement_card_and_requester_dm_are_found_again(fake_slack_api):
     fake = fake_slack_api
     client = WebClient(token=TOKEN, base_url=fake.base_url, timeout=TIMEOUT)
-    notifier = SlackEngagementNotifier(client, Messages("ja"), installation="abc123")
+    notifier = SlackNotifier(client, Messages("ja"), installation="abc123")
     fake.fail_after_work("chat.postMessage", hold=TIMEOUT + 2)
     refs = notifier.post_engagement_card(engagement_item(), NoticeMark("engagement_notice:1"))
     (card,) = fake.messages(CHIEF)
@@ -228,7 +228,7 @@ def test_engagement_card_and_requester_dm_are_found_again(fake_slack_api):
 def test_a_first_attempt_posts_without_looking(fake_slack_api):
     fake = fake_slack_api
     client = WebClient(token=TOKEN, base_url=fake.base_url)
-    notifier = SlackEngagementNotifier(client, Messages("ja"), installation="abc123")
+    notifier = SlackNotifier(client, Messages("ja"), installation="abc123")
     notifier.tell_requester(engagement_item(), "requested", NoticeMark("engagement_notice:3"))
     assert fake.calls("conversations.history") == [] and fake.calls("conversations.open") == []
     (dm,) = fake.messages(OPERATOR)
@@ -262,7 +262,7 @@ def test_one_approver_slack_refuses_does_not_keep_the_engagement_card_from_the_n
     request going to the deputies, a later deputy could never get the card."""
     fake = fake_slack_api
     client = WebClient(token=TOKEN, base_url=fake.base_url)
-    notifier = SlackEngagementNotifier(client, Messages("ja"), installation="abc123")
+    notifier = SlackNotifier(client, Messages("ja"), installation="abc123")
     fake.fail_next("chat.postMessage", status=200, retry_after=None, error="user_not_found")
     refs = notifier.post_engagement_card(
         engagement_item(approvers=(CHIEF, DEPUTY)), NoticeMark("engagement_notice:5")

@@ -76,9 +76,7 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
     return app
 
 
-def notifier(
-    services: Services, client: WebClient, dry_run: tuple[str, ...] = ()
-) -> SlackNotifier:
+def notifier(services: Services, client: WebClient, dry_run: tuple[str, ...] = ()) -> SlackNotifier:
     """The Slack notifier; `dry_run` names the networks engagements are only pretended on."""
     settings = services.settings
     return SlackNotifier(

@@ -1,4 +1,4 @@
-"""Card buttons (Action.Execute): approve, reject, refresh, retry, withdraw, review, rotation."""
+"""Card buttons (Action.Execute): drafts, 後閲, rotation; engagements and moderation routed on."""
 
 from __future__ import annotations
 
@@ -6,23 +6,13 @@ from bot import drafts, identity, oversight, revisions, wording, workflow
 from bot.models import Draft
 from bot.services import Services
 from bot.snapshot import take
-from handlers.teams import approval_card, cards, ids, people
+from handlers.teams import approval_card, ids, people, request_actions
+from handlers.teams.cards import card_answer, text_answer
+from handlers.teams.forms import whole_number
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import messages_for, plain_say
 
-MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
-
-
-def card_answer(content: dict) -> dict:
-    return {"statusCode": 200, "type": cards.CARD_TYPE, "value": content}
-
-
-def text_answer(text: str) -> dict:
-    return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
-
-
-def _int(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+_int = whole_number
 
 
 def execute(services: Services, activity) -> dict:
@@ -31,15 +21,19 @@ def execute(services: Services, activity) -> dict:
     action = value.get("action") if isinstance(value.get("action"), dict) else {}
     verb = action.get("verb")
     data = action.get("data") if isinstance(action.get("data"), dict) else {}
+    moderating = request_actions.MODERATION_ACTIONS.get(verb)
     with services.session_factory.begin() as session:
         user = people.identify(session, activity)
         people.remember(session, user, activity, services.clock())
         msg = messages_for(user.locale, services.settings.locale)
-        name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
-        handler = HANDLERS.get(verb)
-        if handler is None:
-            return text_answer(msg("error.internal"))
-        answer = handler(services, session, user, msg, name_of, data)
+        if moderating is None:
+            name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+            handler = HANDLERS.get(verb)
+            if handler is None:
+                return text_answer(msg("error.internal"))
+            answer = handler(services, session, user, msg, name_of, data)
+    if moderating is not None:  # moderation.decide opens its own transactions, calls the network
+        return request_actions.moderate(services, user, msg, data, moderating)
     if verb in WAKES:
         services.wake()  # after the commit: the dispatcher reads committed rows only
     return answer
@@ -145,7 +139,7 @@ def rotation_done(services, session, user, msg, name_of, data) -> dict:
     return text_answer(identity.recheck(services, account, msg))
 
 
-WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW)
+WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, *request_actions.ENGAGEMENT_HANDLERS)
 HANDLERS = {
     ids.REFRESH: refresh,
     ids.APPROVE: lambda *args: decide(*args, approve=True),
@@ -154,4 +148,5 @@ HANDLERS = {
     ids.WITHDRAW: withdraw,
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
+    **request_actions.ENGAGEMENT_HANDLERS,
 }

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from bot.messages import Messages
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 PREVIEW_CHARS = 900  # per channel on the card; the whole text is one click away
 LIST_LIMIT = 20  # drafts or tasks listed in one message; the rest are counted
@@ -23,6 +24,16 @@ def card(body: list, actions: list | None = None, refresh: dict | None = None) -
     return content
 
 
+def card_answer(content: dict) -> dict:
+    """The answer to a card button (Action.Execute) that shows `content` in place of the card."""
+    return {"statusCode": 200, "type": CARD_TYPE, "value": content}
+
+
+def text_answer(text: str) -> dict:
+    """The answer to a card button that leaves the card as it is and shows a short message."""
+    return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
+
+
 def attachment(content: dict) -> dict:
     return {"contentType": CARD_TYPE, "content": content}
 
@@ -35,6 +46,18 @@ def literal(value: str, **style) -> dict:
     """People's own text, shown exactly: a TextRun is never read as markdown (a TextBlock is,
     and Teams clients disagree on backslash escapes)."""
     return {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": value, **style}]}
+
+
+def run(value: str, url: str | None = None, **style) -> dict:
+    """One TextRun (never read as markdown), opening `url` when it is a plain web address."""
+    element = {"type": "TextRun", "text": value, **style}
+    if url and url.startswith(("https://", "http://")) and not any(c in url for c in "<>| \n"):
+        element["selectAction"] = {"type": "Action.OpenUrl", "url": url}
+    return element
+
+
+def runs(*inlines: dict, **style) -> dict:
+    return {"type": "RichTextBlock", "inlines": [i for i in inlines if i["text"]], **style}
 
 
 def error_text(value: str) -> dict:

@@ -8,13 +8,13 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot import drafts, groups, revisions, roles, workflow
+from bot import drafts, feed, groups, revisions, roles, workflow
 from bot.config import CHANNELS
 from bot.models import Draft, Submission
 from bot.services import Services
 from bot.snapshot import content_of, take
 from handlers.teams import approval_card, cards, form_card, ids, people
-from handlers.teams.forms import draft_from_data
+from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import messages_for, plain
 
@@ -55,6 +55,12 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
             )
         initial = drafts.DraftInput(body=drafts.clean_input(prefill)[:10000], channels=CHANNELS)
         meta = {"nonce": uuid.uuid4().hex}
+        if verb == ids.FEED_DRAFT:  # an HP update's 下書きを作成: its title and link filled in
+            entry = _feed_entry(session, data)
+            if entry is None:
+                return cards.close_dialog(msg("feed.not_found"))
+            initial = drafts.DraftInput(body=entry.title, channels=CHANNELS, source="hp_update",
+                                        url=entry.link)  # fmt: skip
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))
@@ -65,6 +71,11 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
+
+
+def _feed_entry(session, data: dict):
+    entry_id = whole_number(data.get("entry"))
+    return feed.item(session, entry_id) if entry_id is not None else None
 
 
 def message_text(value: dict) -> str:

@@ -13,6 +13,11 @@ DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 TIME = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 
 
+def whole_number(value) -> int | None:
+    """An id sent back in a card's data: a JSON integer, nothing else (not a bool, not "7")."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
     """The form's values as a DraftInput, and problems only Teams' separate date and time have."""
 

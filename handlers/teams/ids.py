@@ -42,3 +42,19 @@ REASON = "reason"
 SHOW_FULL = "show_full"  # the full text in a dialog (task/fetch)
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy's decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+
+# Follows, retweets, likes and shares (policy §7, §8): the approvers' card (Slack's action ids).
+ENGAGEMENT_APPROVE = "engagement_approve"
+ENGAGEMENT_REJECT = "engagement_reject"
+
+# The moderation inbox (policy §11): the chief's card; the verb names the action (Slack's ids).
+MODERATION_VERBS = {
+    "dismiss": "moderation_dismiss",
+    "hide": "moderation_hide",
+    "delete": "moderation_delete",
+    "block": "moderation_block",
+}
+MODERATION_CATEGORY = "moderation_category"  # the card's Input.ChoiceSet of the 15 categories
+
+# The HP feed (policy §5(2)): the announcement's button opens the draft form pre-filled.
+FEED_DRAFT = "feed_draft"

@@ -1,34 +1,48 @@
-"""The Teams notifier: approval cards in the approvers' 1:1 chats, updated in place, and DMs."""
+"""The Teams notifier: every card and message the core owes, in people's 1:1 chats with the bot."""
 
 from __future__ import annotations
 
 import logging
 
-from bot import addresses
+from bot import addresses, roles
+from bot.engagement_view import EngagementView
+from bot.feed import FeedItem
+from bot.moderation_store import ItemView
 from bot.oversight import ReviewItem, RotationItem
-from bot.ports import RetryLater
+from bot.ports import NoticeMark, RetryLater
 from bot.snapshot import DraftSnapshot
-from handlers.teams import approval_card, cards, chat_cards
+from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
 from handlers.teams.ids import PLATFORM
+from handlers.teams.moderation_card import moderation_card
 from handlers.teams.text import messages_for
 
 log = logging.getLogger(__name__)
 
 
 class TeamsNotifier:
-    """Implements bot.ports.Notifier for drafts written in Teams."""
+    """Implements bot.ports.Notifier (drafts, engagements, moderation, the HP feed) in Teams.
 
-    def __init__(self, proactive, session_factory, clock, default_locale: str = "ja"):
+    `notice` is not used: a proactive message is not found again in Teams, so one left
+    unanswered may be sent twice.
+    """
+
+    def __init__(
+        self,
+        proactive,
+        session_factory,
+        clock,
+        default_locale: str = "ja",
+        dry_run_networks: tuple[str, ...] = (),
+    ):
         self.proactive = proactive
         self.session_factory = session_factory
         self.clock = clock
         self.default_locale = default_locale
+        self.dry_run_networks = dry_run_networks  # engagements only pretended on these networks
 
     # -- bot.ports.Notifier ------------------------------------------------------------------
 
     def post_card(self, draft: DraftSnapshot, notice=None) -> list[tuple[str, str]]:
-        # `notice` (bot.ports.NoticeMark) is not used: a proactive message is not found
-        # again in Teams, so one left unanswered may be sent twice.
         if not draft.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
@@ -102,6 +116,63 @@ class TeamsNotifier:
         known = self._addresses()
         self._send(known, user_id, cards.card([cards.text(text)]))
 
+    # -- follows, retweets, likes and shares (policy §7, §8) -----------------------------------
+
+    def post_engagement_card(
+        self, item: EngagementView, notice: NoticeMark | None = None
+    ) -> list[tuple[str, str]]:
+        if not item.approvers:
+            raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
+        known = self._addresses()
+        return self._send_each(known, item.approvers, lambda msg, name_of: (
+            engagement_card.engagement_card(msg, item, name_of, self.dry_run_networks)
+        ), f"engagement card {item.id}")  # fmt: skip
+
+    def update_engagement_card(self, item: EngagementView) -> None:
+        self._update_each(item.card_refs, lambda msg, name_of: (
+            engagement_card.engagement_card(msg, item, name_of, self.dry_run_networks)
+        ))  # fmt: skip
+
+    def tell_requester(
+        self, item: EngagementView, kind: str, notice: NoticeMark | None = None
+    ) -> None:
+        known = self._addresses()
+        msg = self._msg(known, item.requester_id)
+        content = engagement_card.requester_card(msg, item, kind, self._name_of(known))
+        self._send(known, item.requester_id, content)
+
+    # -- the moderation inbox (policy §11): the Teams chief's 1:1 chat ------------------------
+
+    def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
+        with self.session_factory() as session:
+            chief = roles.chief_id(session, PLATFORM)
+        if not chief:
+            raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
+        known = self._addresses()
+        return self._send_each(known, (chief,), lambda msg, name_of: (
+            moderation_card(msg, item, name_of)
+        ), f"moderation card {item.id}")  # fmt: skip
+
+    def update_item(self, item: ItemView) -> None:
+        self._update_each(item.card_refs, lambda msg, name_of: moderation_card(msg, item, name_of))
+
+    # -- the HP feed (policy §5(2)) ------------------------------------------------------------
+
+    def announce(
+        self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
+    ) -> None:
+        if not members:
+            raise RetryLater("nobody to tell: no Teams member is registered")
+        known, reached = self._addresses(), 0
+        for member in members:  # one failure keeps it from no one else
+            try:
+                self._send(known, member, feed_card.feed_card(self._msg(known, member), item))
+                reached += 1
+            except RetryLater as error:
+                log.error("HP update %s not announced to %s: %s", item.id, member, error)
+        if not reached:
+            raise RetryLater(f"HP update {item.id} reached nobody")
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _addresses(self) -> dict[str, dict]:
@@ -126,5 +197,34 @@ class TeamsNotifier:
         known[user_id] = {"reference": reference}
         return reference
 
-    def _send(self, known: dict, user_id: str, content: dict) -> None:
-        self.proactive.send(self._reference(known, user_id), content)
+    def _send(self, known: dict, user_id: str, content: dict) -> str:
+        return self.proactive.send(self._reference(known, user_id), content)
+
+    def _send_each(self, known: dict, people, build, what: str) -> list[tuple[str, str]]:
+        """A card to each person's 1:1 chat, in their language; where each went."""
+        refs, failures = [], []
+        for user_id in people:  # one failure keeps it from no one else
+            content = build(self._msg(known, user_id), self._name_of(known))
+            try:
+                reference = self._reference(known, user_id)
+                refs.append(
+                    (reference["conversation"]["id"], self.proactive.send(reference, content))
+                )
+            except RetryLater as error:
+                failures.append(error)
+                log.error("%s did not reach %s: %s", what, user_id, error)
+        if failures and not refs:
+            raise failures[0]
+        return refs
+
+    def _update_each(self, card_refs, build) -> None:
+        """Re-render a card in place wherever it was sent, in each reader's language."""
+        known = self._addresses()
+        by_conversation = {
+            a["reference"]["conversation"]["id"]: a for a in known.values() if a.get("reference")
+        }
+        for conversation_id, activity_id in card_refs:
+            address = by_conversation.get(conversation_id, {})
+            msg = messages_for(address.get("locale"), self.default_locale)
+            reference = address.get("reference") or self.proactive.reference_for(conversation_id)
+            self.proactive.update(reference, activity_id, build(msg, self._name_of(known)))

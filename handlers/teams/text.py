@@ -16,6 +16,7 @@ MARKUP = re.compile(
     r"|(?<![\w*\\])\*(?P<bold>[^*\n]*[^*\n\\])\*(?![\w*])"
 )
 SLOT = re.compile("\x00(\\w+)\x00")
+SLOTTED_MENTION = re.compile("<@(\x00\\w+\x00)>")
 
 
 def messages_for(locale: str | None, default: str = "ja") -> Messages:
@@ -50,7 +51,7 @@ def _entities(text: str) -> str:
 def _slotted(msg: Messages, key: str, words: dict) -> str:
     """The catalogue text with a marker where each value goes (a URL is put in at once)."""
     slots = {name: value if name == "url" else f"\x00{name}\x00" for name, value in words.items()}
-    return msg(key, **slots)
+    return SLOTTED_MENTION.sub(r"\1", msg(key, **slots))  # `<@{who}>`: the name given
 
 
 def _runs(part: str, words: dict, style: dict) -> list[dict]:

@@ -64,3 +64,12 @@ def test_the_launcher_opens_the_form_in_a_dialog():
         "verb": "open_draft",
     }
     assert "form" in json.dumps(launcher)
+
+
+def test_every_teams_card_is_valid_adaptive_cards_1_5():
+    from adaptive_cards import problems
+    from test_hostile_text import teams_cards
+
+    for language in ("ja", "en"):
+        for name, content in teams_cards(Messages(language)).items():
+            assert problems(content) == [], (language, name)

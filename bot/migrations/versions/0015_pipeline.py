@@ -23,9 +23,7 @@ down_revision = "0014_duties"
 branch_labels = None
 depends_on = None
 
-NOTICE_COLUMNS = (
-    "kind, done, attempts, due_at, claimed_by, last_error, created_at, first_tried_at"
-)
+NOTICE_COLUMNS = "kind, done, attempts, due_at, claimed_by, last_error, created_at, first_tried_at"
 
 
 def _notices_table(name: str) -> None:
@@ -136,8 +134,11 @@ def upgrade() -> None:
         for channel, ts in _refs(refs):
             bind.execute(
                 cards.insert().values(
-                    subject="engagement", subject_id=engagement_id, revision=1,
-                    channel=str(channel), ts=str(ts),
+                    subject="engagement",
+                    subject_id=engagement_id,
+                    revision=1,
+                    channel=str(channel),
+                    ts=str(ts),
                 )  # fmt: skip
             )
     for item_id, channel, ts in bind.execute(
