@@ -12,37 +12,26 @@ from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from functools import partial
 
-from sqlalchemy import Row, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices, outbox, oversight, register, roles, schedule
+from bot import notices, outbox, publishing, schedule
 from bot.messages import Messages
-from bot.models import CARD, CARD_UPDATE, ReminderLog
+from bot.models import CARD, CARD_UPDATE
 from bot.notifier import NoticeMark, Notifier
-from bot.ports import Image, PermanentError, Publisher, TransientError, unexpected
-from bot.snapshot import DraftSnapshot, take, take_many
+from bot.ports import Publisher
+from bot.publishing import backoff
+from bot.reminders import DailyMessages
+from bot.snapshot import DraftSnapshot, take_many
 from bot.workers import Heartbeat
 from bot.workflow import EXPIRED_FOR_CHIEF
 
 log = logging.getLogger(__name__)
 
-MAX_PUBLISH_ATTEMPTS = 8
-
-
-def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
-    """5 s, 10 s, 20 s … up to 15 minutes."""
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
-
-
 NOTICE_BACKOFF = partial(backoff, base=2.0, cap=600.0)  # 2 s, 4 s … up to 10 minutes
 NOTICE_BATCH = 50
 NOTICE_GATHER_SECONDS = 0.05  # after a part batch, notices gather this long for the next
 HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run make one more
-
-
-# How far back a reminder looks for itself before it is sent (a try may have been left unanswered).
-REMINDER_LOOKBACK = timedelta(days=1)
 
 
 class Dispatcher:
@@ -87,8 +76,7 @@ class Dispatcher:
         self.clock = clock
         self.fetch_file = fetch_file
         self.schedule_lead = schedule_lead
-        self.reminder_at = reminder_at
-        self.reminder_after = reminder_after
+        self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease
@@ -108,6 +96,15 @@ class Dispatcher:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._timers: list[threading.Timer] = []
+
+    @property
+    def reminder_at(self) -> time_of_day | None:
+        """From when on (Japan time) each business day's messages go out; None: never."""
+        return self.daily.reminder_at
+
+    @reminder_at.setter
+    def reminder_at(self, at: time_of_day | None) -> None:
+        self.daily.reminder_at = at
 
     @property
     def dry_run_channels(self) -> tuple[str, ...]:
@@ -209,7 +206,9 @@ class Dispatcher:
         outcome = None
         self.give_way()
         try:
-            outcome = self._attempt(claim)
+            outcome = publishing.attempt(
+                claim, self.publishers, self.msg, self.clock, self.fetch_file
+            )
         except Exception:
             log.exception(
                 "publication %s could not be processed; it will be retried", claim.publication_id
@@ -218,50 +217,6 @@ class Dispatcher:
             self._sending -= 1
             self._finished.append(outcome)
         self._record_finished()
-
-    def _attempt(self, claim: outbox.Claim) -> outbox.Outcome:
-        """Post once (or find the post an earlier attempt made); how it ended."""
-        post = claim.post
-        publisher = self.publishers.get(post.channel)
-        if publisher is None:
-            return outbox.failed(claim, self.msg("pub.error.unavailable"), self.clock())
-        try:
-            if claim.images and not publisher.dry_run:
-                post = replace(post, images=self._download(claim.images))
-            # Look first after a crash or any earlier failed attempt: an unanswered request may
-            # still have posted.
-            found = publisher.find(post) if claim.recovering or claim.attempt > 1 else None
-            result = found or publisher.publish(post)
-        except TransientError as error:
-            return self._transient(claim, error)
-        except PermanentError as error:
-            return outbox.failed(claim, error.render(self.msg), self.clock())
-        except Exception as error:
-            log.exception("publisher %s raised unexpectedly", post.channel)
-            return self._transient(claim, unexpected(error))
-        return outbox.published(claim, result, publisher.dry_run, self.clock())
-
-    def _transient(self, claim: outbox.Claim, error: TransientError) -> outbox.Outcome:
-        now = self.clock()
-        if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
-            return outbox.failed(claim, self.msg("pub.error.gave_up"), now)
-        due_at = outbox.retry_at(error, now, backoff(claim.attempt))
-        reason = error.render(self.msg)
-        log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, reason, due_at)
-        return outbox.retried(claim, reason, due_at, now)
-
-    def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
-        """The draft's images, fetched from the chat platform just before they are posted."""
-        if self.fetch_file is None:
-            raise PermanentError("pub.error.unavailable")
-        return tuple(
-            Image(
-                name=meta.get("name", ""),
-                mimetype=meta.get("mimetype", ""),
-                data=self.fetch_file(meta),
-            )
-            for meta in attachments
-        )
 
     def _record_finished(self) -> None:
         """Write every finished attempt, several in one transaction; one task writes at a time.
@@ -399,119 +354,13 @@ class Dispatcher:
             expired = schedule.expire_overdue(session, now, self.schedule_lead)
         if expired:
             self._wake_delivery()  # the chief is owed a notice of each
-        self._remind(now)
-        self._remind_rotations(now)
-        self._announce_register_head(now)
+        self.daily.send_due(now, self.dry_run_channels)
         for tick in self.periodic:
             try:
                 tick()
             except Exception:
                 log.exception("a periodic task failed; it runs again next time")
         return 0  # never busy-loop: this step runs every `housekeeping_seconds`
-
-    def _remind(self, now: datetime) -> None:
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        if day is None:
-            return
-        for platform, notifier in self.notifiers.items():
-            self._remind_on(platform, notifier, day, now)
-
-    def _remind_on(self, platform: str, notifier: Notifier, day: str, now: datetime) -> None:
-        """Whoever gets a waiting draft's card (the chief; the deputies for the chief's own draft
-        or while the chief is away) hears of that platform's drafts still waiting, once a day."""
-        kind = f"waiting:{platform}"
-        with self.session_factory() as session:
-            already = session.execute(
-                select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
-            ).first()
-            if already:
-                return
-            chief = roles.chief_id(session, platform)
-            waiting = [
-                take(session, d, self.dry_run_channels, now)
-                for d in schedule.waiting_drafts(session, now, self.reminder_after, platform)
-            ]
-        if not chief or not schedule.claim_reminder(self.session_factory, kind, day, now):
-            return
-        by_person: dict[str, list] = {}
-        for draft in waiting:  # nothing waits: nothing is sent today
-            for user_id in draft.approvers or (chief,):
-                by_person.setdefault(user_id, []).append(draft)
-        since = now - REMINDER_LOOKBACK  # an earlier try today may have delivered it unanswered
-        for user_id, drafts in by_person.items():
-            # Marked: a reminder Slack made but left unanswered is found, not sent again.
-            mark = NoticeMark(f"reminder:{kind}:{day}" + ("" if user_id == chief else f":{user_id}"),
-                              since)  # fmt: skip
-            try:
-                notifier.remind(user_id, drafts, notice=mark)
-            except Exception:
-                log.exception("today's reminder could not be sent; trying again later")
-                schedule.release_reminder(self.session_factory, kind, day)
-                return
-
-    def _announce_register_head(self, now: datetime) -> None:
-        """Each business day, the chief of each chat platform gets the register's head in a DM:
-        a copy outside the database that `snsbot audit verify --expect-head` checks against."""
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        if day is None:
-            return
-        for platform, notifier in self.notifiers.items():
-            kind = f"register_head:{platform}"
-            with self.session_factory() as session:
-                if session.execute(
-                    select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
-                ).first():
-                    continue
-                chief = roles.chief_id(session, platform)
-                count, head = register.head_of(session)
-            if not chief or not count:
-                continue
-            if not schedule.claim_reminder(self.session_factory, kind, day, now):
-                continue
-            text = self.msg("register.head", count=count, hash=head, short=head[:16])
-            try:
-                notifier.tell_user(chief, text)
-            except Exception:
-                log.exception("today's register head could not be sent; trying again later")
-                schedule.release_reminder(self.session_factory, kind, day)
-
-    def _remind_rotations(self, now: datetime) -> None:
-        """Tell the chief of new credential-rotation tasks, and again each business day.
-
-        Telling of new tasks counts as today's reminder, in the same transaction, so that another
-        process's housekeeping does not send the same list again a moment later.
-        """
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        try:
-            with self.session_factory.begin() as session:
-                fresh = oversight.claim_unannounced_rotations(session)
-                items = oversight.open_rotations(session)
-                chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
-                for platform in chiefs if fresh and day else ():
-                    schedule.note_reminder(session, f"rotation:{platform}", day, now)
-        except IntegrityError:  # another process noted today's reminder at the same moment
-            return
-        if not items:
-            return
-        for platform, chief in chiefs.items():
-            kind = f"rotation:{platform}"
-            if not chief:
-                continue
-            if not fresh and not (
-                day and schedule.claim_reminder(self.session_factory, kind, day, now)
-            ):
-                continue
-            # The same key on every try: new tasks by the newest task, the daily one by its day.
-            newest = max(item.task_id for item in items)
-            mark = NoticeMark(
-                f"reminder:{kind}:{f'task-{newest}' if fresh else day}", now - REMINDER_LOOKBACK
-            )
-            try:
-                self.notifiers[platform].ask_rotation(chief, items, notice=mark)
-            except Exception:
-                log.exception("could not tell the chief about credential rotation; trying later")
-                if day and not fresh:
-                    schedule.release_reminder(self.session_factory, kind, day)
 
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 

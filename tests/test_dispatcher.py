@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from bot import db, drafts, outbox, register, roles, workflow
 from bot import notices as notices_db
-from bot.dispatcher import MAX_PUBLISH_ATTEMPTS, Dispatcher, backoff
+from bot.dispatcher import Dispatcher
 from bot.messages import Messages
 from bot.models import (
     CARD_UPDATE,
@@ -31,6 +31,7 @@ from bot.models import (
 )
 from bot.notifier import NoticeMark, RetryLater
 from bot.ports import PermanentError, Post, Published, TransientError
+from bot.publishing import MAX_PUBLISH_ATTEMPTS, backoff
 from bot.snapshot import DraftSnapshot
 from publishers.dryrun import DryRunPublisher
 
