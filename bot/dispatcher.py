@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
@@ -15,12 +14,12 @@ from functools import partial
 from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices, outbox, publishing, schedule
+from bot import idle, notices, schedule
 from bot.messages import Messages
 from bot.models import CARD, CARD_UPDATE
 from bot.notifier import NoticeMark, Notifier
 from bot.ports import Publisher
-from bot.publishing import backoff
+from bot.publishing import Publications, backoff
 from bot.reminders import DailyMessages
 from bot.snapshot import DraftSnapshot, take_many
 from bot.workers import Heartbeat
@@ -35,10 +34,8 @@ HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run m
 
 
 class Dispatcher:
-    """Runs three loops: publications, notices and time-driven rules.
-
-    Publications are claimed a few at a time into a thread pool, one task per channel; their
-    results are written several to a transaction. Notices are claimed and sent a batch at a time.
+    """Runs three loops: publications in parallel (`bot.publishing`), notices a batch at a time,
+    and time-driven rules (among them the business-day messages of `bot.reminders`).
 
     While it runs, its heartbeat (`bot.workers.Heartbeat`) says it is alive: a publication it holds is
     taken over by another only when its lease runs out, but one held by a worker whose
@@ -74,22 +71,26 @@ class Dispatcher:
         self.notifiers = notifiers  # chat platform → its notifier; a draft's notices go home
         self.msg = msg
         self.clock = clock
-        self.fetch_file = fetch_file
         self.schedule_lead = schedule_lead
         self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease
         self.poll_seconds = poll_seconds
-        self.workers = workers
         self.give_way = give_way  # before each piece of work: requests this process answers first
         self.heartbeat = heartbeat or Heartbeat(session_factory, clock, give_way=give_way)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
-        self._sending = 0  # claimed and not yet attempted
-        self._in_flight = 0  # claimed and not yet recorded
-        self._finished: list[outbox.Outcome | None] = []  # None: the attempt itself failed
-        self._lock = threading.Lock()
-        self._recording = threading.Lock()
+        self.publications = Publications(
+            session_factory,
+            publishers,
+            msg,
+            lambda: self.clock(),  # the dispatcher's clock, whichever it is now
+            self.heartbeat,
+            fetch_file=fetch_file,
+            lease=lease,
+            workers=workers,
+            give_way=give_way,
+            recorded=self._wake_delivery,
+        )
         self._publish_wakeup = threading.Event()
         self._notice_wakeup = threading.Event()
         self._housekeeping_wakeup = threading.Event()
@@ -98,8 +99,7 @@ class Dispatcher:
         self._timers: list[threading.Timer] = []
 
     @property
-    def reminder_at(self) -> time_of_day | None:
-        """From when on (Japan time) each business day's messages go out; None: never."""
+    def reminder_at(self) -> time_of_day | None:  # from when on each business day's messages go
         return self.daily.reminder_at
 
     @reminder_at.setter
@@ -151,7 +151,7 @@ class Dispatcher:
         self.wake()
         for thread in self._threads:
             thread.join(timeout)
-        self._pool.shutdown(wait=True)
+        self.publications.shutdown()
         finished = not any(thread.is_alive() for thread in self._threads)
         self.heartbeat.stop(retire_row=finished)
 
@@ -171,92 +171,11 @@ class Dispatcher:
 
     @property
     def busy(self) -> bool:
-        with self._lock:
-            return self._in_flight > 0
-
-    # -- publications ------------------------------------------------------------------------
+        return self.publications.busy
 
     def publish_due(self) -> int:
-        """Claim due publications (and ones a crashed worker left mid-send) and start them.
-
-        As many as there are free publishing threads, while at most one pool's worth of
-        results waits to be written: posts are never far ahead of what the database knows.
-        """
-        with self._lock:
-            capacity = min(self.workers - self._sending, 2 * self.workers - self._in_flight)
-        if capacity <= 0:
-            return 0
-        with self.session_factory.begin() as session:
-            claims = outbox.claim_due(
-                session,
-                self.clock(),
-                self.lease,
-                capacity,
-                self.heartbeat.holder,
-                self.heartbeat.timeout,
-            )
-        with self._lock:
-            self._sending += len(claims)
-            self._in_flight += len(claims)
-        for claim in claims:
-            self._pool.submit(self._publish, claim)
-        return len(claims)
-
-    def _publish(self, claim: outbox.Claim) -> None:
-        outcome = None
-        self.give_way()
-        try:
-            outcome = publishing.attempt(
-                claim, self.publishers, self.msg, self.clock, self.fetch_file
-            )
-        except Exception:
-            log.exception(
-                "publication %s could not be processed; it will be retried", claim.publication_id
-            )
-        with self._lock:
-            self._sending -= 1
-            self._finished.append(outcome)
-        self._record_finished()
-
-    def _record_finished(self) -> None:
-        """Write every finished attempt, several in one transaction; one task writes at a time.
-
-        A task that finds another writing leaves its outcome to that one, which looks again
-        after letting go.
-        """
-        while self._recording.acquire(blocking=False):
-            try:
-                while True:
-                    with self._lock:
-                        finished, self._finished = self._finished, []
-                    if not finished:
-                        break
-                    self._record([outcome for outcome in finished if outcome is not None])
-                    with self._lock:
-                        self._in_flight -= len(finished)
-                    self._wake_delivery()  # results owe notices and free pool places
-            finally:
-                self._recording.release()
-            with self._lock:
-                if not self._finished:
-                    return
-
-    def _record(self, finished: list[outbox.Outcome]) -> None:
-        """One transaction for all; if it fails, one each. What is not written is retried."""
-        if not finished:
-            return
-        try:
-            with self.session_factory.begin() as session:
-                outbox.record(session, finished, self.clock())
-        except Exception:
-            if len(finished) > 1:
-                for outcome in finished:
-                    self._record([outcome])
-                return
-            log.exception(
-                "publication %s: its result could not be written; it will be retried",
-                finished[0].claim.publication_id,
-            )
+        """Claim due publications (and ones a crashed worker left mid-send) and start them."""
+        return self.publications.publish_due()
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -368,56 +287,14 @@ class Dispatcher:
         """Work until nothing is due or in flight (or `timeout`): notices in a thread beside."""
         beating_here = self.heartbeat.start()
         try:
-            self._run_until_idle(timeout)
+            idle.run_until_idle(
+                publish=self.publish_due,
+                busy=lambda: self.busy,
+                deliver=self._deliver_gathered,
+                publish_wakeup=self._publish_wakeup,
+                notice_wakeup=self._notice_wakeup,
+                timeout=timeout,
+            )
         finally:
             if beating_here:
                 self.heartbeat.stop(retire_row=not self.busy)
-
-    def _run_until_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        publishing = threading.Event()
-        publishing.set()
-        ended: list[BaseException | None] = []  # how delivering ended: None when idle
-        delivering = threading.Thread(
-            target=self._deliver_until_idle,
-            args=(publishing, deadline, ended),
-            name="dispatch-notices-once",
-        )
-        delivering.start()
-        try:
-            idle = self._publish_until_idle(deadline)
-        finally:
-            publishing.clear()
-            self._notice_wakeup.set()
-            delivering.join(max(0.0, deadline - time.monotonic()) + 5)
-        if ended and ended[0] is not None:
-            raise ended[0]
-        if not idle or ended != [None]:
-            raise TimeoutError("dispatcher did not become idle")
-
-    def _publish_until_idle(self, deadline: float) -> bool:
-        while time.monotonic() < deadline:
-            was_busy = self.busy  # read first: a task finishing during the step owes notices
-            worked = self.publish_due()
-            if not worked and not was_busy:
-                return True
-            if not worked:
-                self._publish_wakeup.wait(0.02)
-                self._publish_wakeup.clear()
-        return False
-
-    def _deliver_until_idle(
-        self, publishing: threading.Event, deadline: float, ended: list[BaseException | None]
-    ) -> None:
-        try:
-            while time.monotonic() < deadline:
-                still_publishing = publishing.is_set()  # read first: the last results owe notices
-                if self._deliver_gathered():
-                    continue
-                if not still_publishing:
-                    ended.append(None)
-                    return
-                self._notice_wakeup.wait(0.02)
-                self._notice_wakeup.clear()
-        except BaseException as error:  # handed to run_until_idle's caller
-            ended.append(error)

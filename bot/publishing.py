@@ -1,15 +1,21 @@
-"""One attempt at one publication: post, or find the post an earlier attempt made."""
+"""Publishing in parallel: one attempt at each publication (post, or find the post an earlier
+attempt made), a few at a time in a thread pool, the results written several to a transaction."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import outbox
 from bot.messages import Messages
 from bot.ports import Image, PermanentError, Publisher, TransientError, unexpected
+from bot.workers import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +82,128 @@ def download(
         )
         for meta in attachments
     )
+
+
+class Publications:
+    """Due publications claimed a few at a time into a thread pool, one task per channel; their
+    results written several to a transaction, never far behind the posts."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        publishers: Mapping[str, Publisher],
+        msg: Messages,
+        clock: Callable[[], datetime],
+        heartbeat: Heartbeat,
+        *,
+        fetch_file: Callable[[dict], bytes] | None,
+        lease: timedelta,
+        workers: int,
+        give_way: Callable[[], None],
+        recorded: Callable[[], None],
+    ):
+        self.session_factory = session_factory
+        self.publishers = publishers
+        self.msg = msg
+        self.clock = clock
+        self.heartbeat = heartbeat
+        self.fetch_file = fetch_file
+        self.lease = lease
+        self.workers = workers
+        self.give_way = give_way  # before each attempt: requests this process answers first
+        self.recorded = recorded  # after results are written: they owe notices
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
+        self._sending = 0  # claimed and not yet attempted
+        self._in_flight = 0  # claimed and not yet recorded
+        self._finished: list[outbox.Outcome | None] = []  # None: the attempt itself failed
+        self._lock = threading.Lock()
+        self._recording = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._in_flight > 0
+
+    def shutdown(self) -> None:
+        """Finish the attempts in hand and write their results."""
+        self._pool.shutdown(wait=True)
+
+    def publish_due(self) -> int:
+        """Claim due publications (and ones a crashed worker left mid-send) and start them.
+
+        As many as there are free publishing threads, while at most one pool's worth of
+        results waits to be written: posts are never far ahead of what the database knows.
+        """
+        with self._lock:
+            capacity = min(self.workers - self._sending, 2 * self.workers - self._in_flight)
+        if capacity <= 0:
+            return 0
+        with self.session_factory.begin() as session:
+            claims = outbox.claim_due(
+                session,
+                self.clock(),
+                self.lease,
+                capacity,
+                self.heartbeat.holder,
+                self.heartbeat.timeout,
+            )
+        with self._lock:
+            self._sending += len(claims)
+            self._in_flight += len(claims)
+        for claim in claims:
+            self._pool.submit(self._publish, claim)
+        return len(claims)
+
+    def _publish(self, claim: outbox.Claim) -> None:
+        outcome = None
+        self.give_way()
+        try:
+            outcome = attempt(claim, self.publishers, self.msg, self.clock, self.fetch_file)
+        except Exception:
+            log.exception(
+                "publication %s could not be processed; it will be retried", claim.publication_id
+            )
+        with self._lock:
+            self._sending -= 1
+            self._finished.append(outcome)
+        self._record_finished()
+
+    def _record_finished(self) -> None:
+        """Write every finished attempt, several in one transaction; one task writes at a time.
+
+        A task that finds another writing leaves its outcome to that one, which looks again
+        after letting go.
+        """
+        while self._recording.acquire(blocking=False):
+            try:
+                while True:
+                    with self._lock:
+                        finished, self._finished = self._finished, []
+                    if not finished:
+                        break
+                    self._record([outcome for outcome in finished if outcome is not None])
+                    with self._lock:
+                        self._in_flight -= len(finished)
+                    self.recorded()  # results owe notices and free pool places
+            finally:
+                self._recording.release()
+            with self._lock:
+                if not self._finished:
+                    return
+
+    def _record(self, finished: list[outbox.Outcome]) -> None:
+        """One transaction for all; if it fails, one each. What is not written is retried."""
+        if not finished:
+            return
+        try:
+            with self.session_factory.begin() as session:
+                outbox.record(session, finished, self.clock())
+        except Exception:
+            if len(finished) > 1:
+                for outcome in finished:
+                    self._record([outcome])
+                return
+            log.exception(
+                "publication %s: its result could not be written; it will be retried",
+                finished[0].claim.publication_id,
+            )
