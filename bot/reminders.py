@@ -66,12 +66,10 @@ class DailyMessages:
 
         def look(session: Session) -> tuple[str, list[DraftSnapshot]] | None:
             chief = roles.chief_id(session, platform)
+            if not chief:
+                return None
             waiting = schedule.waiting_drafts(session, now, self.reminder_after, platform)
-            return (
-                (chief, [take(session, d, dry_run_channels, now) for d in waiting])
-                if chief
-                else None
-            )
+            return chief, [take(session, d, dry_run_channels, now) for d in waiting]
 
         def send(found: tuple[str, list[DraftSnapshot]]) -> None:
             chief, waiting = found
