@@ -203,7 +203,7 @@ def main() -> int:
         submitter = SignedSlackClient(events, SECRET, slack)
         print(
             f"database: {url.split('@')[-1]}; {channels} channels, each answering after "
-            f"{args.delay:.2f} s; dispatcher pool {runtime.dispatcher.workers} threads"
+            f"{args.delay:.2f} s; dispatcher pool {runtime.dispatcher.actions.workers} threads"
         )
         try:
             rows, singles = [], []

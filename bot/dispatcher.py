@@ -6,37 +6,22 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 from functools import partial
 
-from sqlalchemy import Row, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import deliveries, notices, outbox, oversight, performing, register, roles, schedule
+from bot import deliveries, idle, notices, schedule
 from bot.messages import Messages
-from bot.models import ReminderLog
 from bot.outbox import backoff
-from bot.ports import (
-    Image,
-    NoticeMark,
-    Notifier,
-    Performer,
-    PermanentError,
-    Publisher,
-    TransientError,
-    unexpected,
-)
-from bot.snapshot import take
+from bot.ports import Notifier, Performer, Publisher
+from bot.publishing import Actions
+from bot.reminders import DailyMessages
 from bot.workers import Heartbeat
 
 log = logging.getLogger(__name__)
-
-MAX_PUBLISH_ATTEMPTS = 8
-
 
 NOTICE_BACKOFF = partial(backoff, base=2.0, cap=600.0)  # 2 s, 4 s … up to 10 minutes
 NOTICE_BATCH = 50
@@ -44,24 +29,20 @@ NOTICE_GATHER_SECONDS = 0.05  # after a part batch, notices gather this long for
 HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run make one more
 
 
-# How far back a reminder looks for itself before it is sent (a try may have been left unanswered).
-REMINDER_LOOKBACK = timedelta(days=1)
-
-
 class Dispatcher:
-    """Runs three loops: publications, notices and time-driven rules.
+    """Runs three loops for every kind of request (drafts, engagements, moderation items):
+    actions in parallel (`bot.publishing`: publications and engagements), notices a batch at a
+    time (`bot.deliveries` says what each is), and time-driven rules (pollers, expiry, the
+    business-day messages of `bot.reminders`).
 
-    Publications are claimed a few at a time into a thread pool, one task per channel; their
-    results are written several to a transaction. Notices are claimed and sent a batch at a time.
-
-    While it runs, its heartbeat (`bot.workers.Heartbeat`) says it is alive: a publication it holds is
-    taken over by another only when its lease runs out, but one held by a worker whose
+    While it runs, its heartbeat (`bot.workers.Heartbeat`) says it is alive: an action it holds
+    is taken over by another only when its lease runs out, but one held by a worker whose
     heartbeat stopped (killed, crashed) is taken over once that worker has been silent for the
     heartbeat's timeout.
 
-    Publications are anyone's to take; a draft's notices are delivered only by a dispatcher that
-    has a notifier for the chat platform the draft was written on (Slack, Teams…), so two
-    processes for two front ends share one database.
+    Actions are anyone's to take; a notice is delivered only by a dispatcher that has a
+    notifier for the front end it is addressed to (Slack, Teams), so two processes for two
+    front ends share one database.
     """
 
     def __init__(
@@ -89,31 +70,41 @@ class Dispatcher:
         self.notifiers = notifiers  # chat platform → its notifier; a draft's notices go home
         self.msg = msg
         self.clock = clock
-        self.fetch_file = fetch_file
-        self.performers = performers or {}  # network → who follows, retweets, likes, shares
         self.schedule_lead = schedule_lead
-        self.reminder_at = reminder_at
-        self.reminder_after = reminder_after
+        self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease
         self.poll_seconds = poll_seconds
-        self.workers = workers
         self.give_way = give_way  # before each piece of work: requests this process answers first
         self.heartbeat = heartbeat or Heartbeat(session_factory, clock, give_way=give_way)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
-        self._sending = 0  # claimed and not yet attempted
-        self._in_flight = 0  # claimed and not yet recorded
-        # How attempts ended (publications, engagements); None: the attempt itself failed.
-        self._finished: list[outbox.Outcome | performing.Performed | None] = []
-        self._lock = threading.Lock()
-        self._recording = threading.Lock()
+        self.actions = Actions(
+            session_factory,
+            publishers,
+            msg,
+            lambda: self.clock(),  # the dispatcher's clock, whichever it is now
+            self.heartbeat,
+            fetch_file=fetch_file,
+            performers=performers or {},
+            lease=lease,
+            workers=workers,
+            give_way=give_way,
+            recorded=self._wake_delivery,
+        )
         self._publish_wakeup = threading.Event()
         self._notice_wakeup = threading.Event()
         self._housekeeping_wakeup = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._timers: list[threading.Timer] = []
+
+    @property
+    def reminder_at(self) -> time_of_day | None:  # from when on each business day's messages go
+        return self.daily.reminder_at
+
+    @reminder_at.setter
+    def reminder_at(self, at: time_of_day | None) -> None:
+        self.daily.reminder_at = at
 
     @property
     def dry_run_channels(self) -> tuple[str, ...]:
@@ -133,10 +124,10 @@ class Dispatcher:
     def start(self) -> None:
         self.heartbeat.start()
         # Once a predecessor killed just before this start has been silent long enough, the
-        # time-driven loop (it performs engagements) looks again rather than a round later.
+        # action and notice loops look again for what it held rather than a round later.
         catch_up = threading.Timer(
             self.heartbeat.timeout.total_seconds() + self.heartbeat.interval + 1,
-            self._housekeeping_wakeup.set,
+            self._wake_delivery,
         )
         catch_up.daemon = True
         catch_up.start()
@@ -160,7 +151,7 @@ class Dispatcher:
         self.wake()
         for thread in self._threads:
             thread.join(timeout)
-        self._pool.shutdown(wait=True)
+        self.actions.shutdown()
         finished = not any(thread.is_alive() for thread in self._threads)
         self.heartbeat.stop(retire_row=finished)
 
@@ -180,136 +171,11 @@ class Dispatcher:
 
     @property
     def busy(self) -> bool:
-        with self._lock:
-            return self._in_flight > 0
-
-    # -- publications ------------------------------------------------------------------------
+        return self.actions.busy
 
     def publish_due(self) -> int:
-        """Claim due actions (publications, then engagements; and ones a crashed worker left
-        mid-call) and start them.
-
-        As many as there are free threads, while at most one pool's worth of results waits to
-        be written: posts are never far ahead of what the database knows.
-        """
-        with self._lock:
-            capacity = min(self.workers - self._sending, 2 * self.workers - self._in_flight)
-        if capacity <= 0:
-            return 0
-        now, holder, silent_after = self.clock(), self.heartbeat.holder, self.heartbeat.timeout
-        with self.session_factory.begin() as session:
-            claims = outbox.claim_due(session, now, self.lease, capacity, holder, silent_after)
-            if len(claims) < capacity:
-                claims += performing.claim_due(
-                    session, now, self.lease, capacity - len(claims), holder, silent_after
-                )
-        with self._lock:
-            self._sending += len(claims)
-            self._in_flight += len(claims)
-        for claim in claims:
-            self._pool.submit(self._publish, claim)
-        return len(claims)
-
-    def _publish(self, claim: outbox.Claim | performing.EngagementClaim) -> None:
-        outcome = None
-        self.give_way()
-        try:
-            if isinstance(claim, performing.EngagementClaim):
-                outcome = performing.attempt(claim, self.performers, self.msg)
-            else:
-                outcome = self._attempt(claim)
-        except Exception:
-            log.exception("%s could not be processed; it will be retried", claim)
-        with self._lock:
-            self._sending -= 1
-            self._finished.append(outcome)
-        self._record_finished()
-
-    def _attempt(self, claim: outbox.Claim) -> outbox.Outcome:
-        """Post once (or find the post an earlier attempt made); how it ended."""
-        post = claim.post
-        publisher = self.publishers.get(post.channel)
-        if publisher is None:
-            return outbox.failed(claim, self.msg("pub.error.unavailable"), self.clock())
-        try:
-            if claim.images and not publisher.dry_run:
-                post = replace(post, images=self._download(claim.images))
-            # Look first after a crash or any earlier failed attempt: an unanswered request may
-            # still have posted.
-            found = publisher.find(post) if claim.recovering or claim.attempt > 1 else None
-            result = found or publisher.publish(post)
-        except TransientError as error:
-            return self._transient(claim, error)
-        except PermanentError as error:
-            return outbox.failed(claim, error.render(self.msg), self.clock())
-        except Exception as error:
-            log.exception("publisher %s raised unexpectedly", post.channel)
-            return self._transient(claim, unexpected(error))
-        return outbox.published(claim, result, publisher.dry_run, self.clock())
-
-    def _transient(self, claim: outbox.Claim, error: TransientError) -> outbox.Outcome:
-        now = self.clock()
-        if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
-            return outbox.failed(claim, self.msg("pub.error.gave_up"), now)
-        due_at = outbox.retry_at(error, now, backoff(claim.attempt))
-        reason = error.render(self.msg)
-        log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, reason, due_at)
-        return outbox.retried(claim, reason, due_at, now)
-
-    def _download(self, attachments: tuple[dict, ...]) -> tuple[Image, ...]:
-        """The draft's images, fetched from the chat platform just before they are posted."""
-        if self.fetch_file is None:
-            raise PermanentError("pub.error.unavailable")
-        return tuple(
-            Image(
-                name=meta.get("name", ""),
-                mimetype=meta.get("mimetype", ""),
-                data=self.fetch_file(meta),
-            )
-            for meta in attachments
-        )
-
-    def _record_finished(self) -> None:
-        """Write every finished attempt, several in one transaction; one task writes at a time.
-
-        A task that finds another writing leaves its outcome to that one, which looks again
-        after letting go.
-        """
-        while self._recording.acquire(blocking=False):
-            try:
-                while True:
-                    with self._lock:
-                        finished, self._finished = self._finished, []
-                    if not finished:
-                        break
-                    self._record([outcome for outcome in finished if outcome is not None])
-                    with self._lock:
-                        self._in_flight -= len(finished)
-                    self._wake_delivery()  # results owe notices and free pool places
-            finally:
-                self._recording.release()
-            with self._lock:
-                if not self._finished:
-                    return
-
-    def _record(self, finished: list[outbox.Outcome | performing.Performed]) -> None:
-        """One transaction for all; if it fails, one each. What is not written is retried."""
-        if not finished:
-            return
-        published = [o for o in finished if isinstance(o, outbox.Outcome)]
-        performed = [o for o in finished if isinstance(o, performing.Performed)]
-        try:
-            with self.session_factory.begin() as session:
-                if published:
-                    outbox.record(session, published, self.clock())
-                if performed:
-                    performing.record(session, performed, self.msg, self.clock())
-        except Exception:
-            if len(finished) > 1:
-                for outcome in finished:
-                    self._record([outcome])
-                return
-            log.exception("%s: its result could not be written; retried", finished[0].claim)
+        """Claim due publications (and ones a crashed worker left mid-send) and start them."""
+        return self.actions.publish_due()
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -394,9 +260,7 @@ class Dispatcher:
             expired = schedule.expire_overdue(session, now, self.schedule_lead)
         if expired:
             self._wake_delivery()  # the chief is owed a notice of each
-        self._remind(now)
-        self._remind_rotations(now)
-        self._announce_register_head(now)
+        self.daily.send_due(now, self.dry_run_channels)
         for tick in self.periodic:
             try:
                 tick()
@@ -404,166 +268,20 @@ class Dispatcher:
                 log.exception("a periodic task failed; it runs again next time")
         return 0  # never busy-loop: this step runs every `housekeeping_seconds`
 
-    def _remind(self, now: datetime) -> None:
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        if day is None:
-            return
-        for platform, notifier in self.notifiers.items():
-            self._remind_on(platform, notifier, day, now)
-
-    def _remind_on(self, platform: str, notifier: Notifier, day: str, now: datetime) -> None:
-        """Whoever gets a waiting draft's card (the chief; the deputies for the chief's own draft
-        or while the chief is away) hears of that platform's drafts still waiting, once a day."""
-        kind = f"waiting:{platform}"
-        with self.session_factory() as session:
-            already = session.execute(
-                select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
-            ).first()
-            if already:
-                return
-            chief = roles.chief_id(session, platform)
-            waiting = [
-                take(session, d, self.dry_run_channels, now)
-                for d in schedule.waiting_drafts(session, now, self.reminder_after, platform)
-            ]
-        if not chief or not schedule.claim_reminder(self.session_factory, kind, day, now):
-            return
-        by_person: dict[str, list] = {}
-        for draft in waiting:  # nothing waits: nothing is sent today
-            for user_id in draft.approvers or (chief,):
-                by_person.setdefault(user_id, []).append(draft)
-        since = now - REMINDER_LOOKBACK  # an earlier try today may have delivered it unanswered
-        for user_id, drafts in by_person.items():
-            # Marked: a reminder Slack made but left unanswered is found, not sent again.
-            mark = NoticeMark(f"reminder:{kind}:{day}" + ("" if user_id == chief else f":{user_id}"),
-                              since)  # fmt: skip
-            try:
-                notifier.remind(user_id, drafts, notice=mark)
-            except Exception:
-                log.exception("today's reminder could not be sent; trying again later")
-                schedule.release_reminder(self.session_factory, kind, day)
-                return
-
-    def _announce_register_head(self, now: datetime) -> None:
-        """Each business day, the chief of each chat platform gets the register's head in a DM:
-        a copy outside the database that `snsbot audit verify --expect-head` checks against."""
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        if day is None:
-            return
-        for platform, notifier in self.notifiers.items():
-            kind = f"register_head:{platform}"
-            with self.session_factory() as session:
-                if session.execute(
-                    select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
-                ).first():
-                    continue
-                chief = roles.chief_id(session, platform)
-                count, head = register.head_of(session)
-            if not chief or not count:
-                continue
-            if not schedule.claim_reminder(self.session_factory, kind, day, now):
-                continue
-            text = self.msg("register.head", count=count, hash=head, short=head[:16])
-            try:
-                notifier.tell_user(chief, text)
-            except Exception:
-                log.exception("today's register head could not be sent; trying again later")
-                schedule.release_reminder(self.session_factory, kind, day)
-
-    def _remind_rotations(self, now: datetime) -> None:
-        """Tell the chief of new credential-rotation tasks, and again each business day.
-
-        Telling of new tasks counts as today's reminder, in the same transaction, so that another
-        process's housekeeping does not send the same list again a moment later.
-        """
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
-        try:
-            with self.session_factory.begin() as session:
-                fresh = oversight.claim_unannounced_rotations(session)
-                items = oversight.open_rotations(session)
-                chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
-                for platform in chiefs if fresh and day else ():
-                    schedule.note_reminder(session, f"rotation:{platform}", day, now)
-        except IntegrityError:  # another process noted today's reminder at the same moment
-            return
-        if not items:
-            return
-        for platform, chief in chiefs.items():
-            kind = f"rotation:{platform}"
-            if not chief:
-                continue
-            if not fresh and not (
-                day and schedule.claim_reminder(self.session_factory, kind, day, now)
-            ):
-                continue
-            # The same key on every try: new tasks by the newest task, the daily one by its day.
-            newest = max(item.task_id for item in items)
-            mark = NoticeMark(
-                f"reminder:{kind}:{f'task-{newest}' if fresh else day}", now - REMINDER_LOOKBACK
-            )
-            try:
-                self.notifiers[platform].ask_rotation(chief, items, notice=mark)
-            except Exception:
-                log.exception("could not tell the chief about credential rotation; trying later")
-                if day and not fresh:
-                    schedule.release_reminder(self.session_factory, kind, day)
-
     # -- for tests and `snsbot worker --once` -------------------------------------------------
 
     def run_until_idle(self, timeout: float = 30.0) -> None:
         """Work until nothing is due or in flight (or `timeout`): notices in a thread beside."""
         beating_here = self.heartbeat.start()
         try:
-            self._run_until_idle(timeout)
+            idle.run_until_idle(
+                publish=self.publish_due,
+                busy=lambda: self.busy,
+                deliver=self._deliver_gathered,
+                publish_wakeup=self._publish_wakeup,
+                notice_wakeup=self._notice_wakeup,
+                timeout=timeout,
+            )
         finally:
             if beating_here:
                 self.heartbeat.stop(retire_row=not self.busy)
-
-    def _run_until_idle(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        publishing = threading.Event()
-        publishing.set()
-        ended: list[BaseException | None] = []  # how delivering ended: None when idle
-        delivering = threading.Thread(
-            target=self._deliver_until_idle,
-            args=(publishing, deadline, ended),
-            name="dispatch-notices-once",
-        )
-        delivering.start()
-        try:
-            idle = self._publish_until_idle(deadline)
-        finally:
-            publishing.clear()
-            self._notice_wakeup.set()
-            delivering.join(max(0.0, deadline - time.monotonic()) + 5)
-        if ended and ended[0] is not None:
-            raise ended[0]
-        if not idle or ended != [None]:
-            raise TimeoutError("dispatcher did not become idle")
-
-    def _publish_until_idle(self, deadline: float) -> bool:
-        while time.monotonic() < deadline:
-            was_busy = self.busy  # read first: a task finishing during the step owes notices
-            worked = self.publish_due()
-            if not worked and not was_busy:
-                return True
-            if not worked:
-                self._publish_wakeup.wait(0.02)
-                self._publish_wakeup.clear()
-        return False
-
-    def _deliver_until_idle(
-        self, publishing: threading.Event, deadline: float, ended: list[BaseException | None]
-    ) -> None:
-        try:
-            while time.monotonic() < deadline:
-                still_publishing = publishing.is_set()  # read first: the last results owe notices
-                if self._deliver_gathered():
-                    continue
-                if not still_publishing:
-                    ended.append(None)
-                    return
-                self._notice_wakeup.wait(0.02)
-                self._notice_wakeup.clear()
-        except BaseException as error:  # handed to run_until_idle's caller
-            ended.append(error)

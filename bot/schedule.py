@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +34,10 @@ from bot.workflow import (
     may_decide,
     refuse,
 )
+
+log = logging.getLogger(__name__)
+
+Found = TypeVar("Found")
 
 
 def expire_overdue(session: Session, now: datetime, lead: timedelta) -> int:
@@ -111,6 +118,39 @@ def waiting_drafts(
     )
 
 
+def send_once_today(
+    session_factory,
+    kind: str,
+    day: str,
+    now: datetime,
+    look: Callable[[Session], Found | None],
+    send: Callable[[Found], object],
+) -> None:
+    """Today's message of `kind`, sent by one process only and tried again until it goes.
+
+    Nothing happens when it was sent today already, or when `look` finds nothing to send (None);
+    otherwise today's message is claimed, sent with what `look` found, and forgotten again if
+    sending fails.
+    """
+    with session_factory() as session:
+        if reminded(session, kind, day):
+            return
+        found = look(session)
+    if found is None or not claim_reminder(session_factory, kind, day, now):
+        return
+    try:
+        send(found)
+    except Exception:
+        log.exception("today's %s message could not be sent; trying again later", kind)
+        release_reminder(session_factory, kind, day)
+
+
+def reminded(session: Session, kind: str, day: str) -> bool:
+    """Whether today's message of `kind` was sent (or is being sent)."""
+    sent = select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
+    return session.execute(sent).first() is not None
+
+
 def claim_reminder(session_factory, kind: str, day: str, now: datetime) -> bool:
     """Record that today's reminder is being sent; False when another process already did."""
     try:
@@ -123,8 +163,7 @@ def claim_reminder(session_factory, kind: str, day: str, now: datetime) -> bool:
 
 def note_reminder(session: Session, kind: str, day: str, now: datetime) -> None:
     """In the caller's transaction: today's reminder of `kind` counts as sent (unless it was)."""
-    sent = select(ReminderLog.id).where(ReminderLog.kind == kind, ReminderLog.day == day)
-    if session.execute(sent).first() is None:
+    if not reminded(session, kind, day):
         session.add(ReminderLog(kind=kind, day=day, sent_at=now))
 
 

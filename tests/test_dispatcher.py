@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from bot import db, drafts, outbox, register, roles, workflow
 from bot import notices as notices_db
-from bot.dispatcher import MAX_PUBLISH_ATTEMPTS, Dispatcher, backoff
+from bot.dispatcher import Dispatcher
 from bot.messages import Messages
 from bot.models import (
     CARD_UPDATE,
@@ -30,6 +30,7 @@ from bot.models import (
     RegisterEntry,
 )
 from bot.ports import NoticeMark, PermanentError, Post, Published, RetryLater, TransientError
+from bot.publishing import MAX_PUBLISH_ATTEMPTS, backoff
 from bot.snapshot import DraftSnapshot
 from publishers.dryrun import DryRunPublisher
 
