@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import oversight, register, roles, schedule
 from bot.messages import Messages
-from bot.notifier import NoticeMark, Notifier
+from bot.ports import NoticeMark, Notifier
 from bot.snapshot import DraftSnapshot, take
 
 log = logging.getLogger(__name__)

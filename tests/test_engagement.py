@@ -540,7 +540,7 @@ class Worker:
 
     def __init__(self, app):
         self.app = app
-        self.performers = app.runtime.dispatcher.performers
+        self.performers = app.runtime.dispatcher.actions.performers
 
     def run_until(self, done, timeout=10.0):
         deadline = time.monotonic() + timeout
