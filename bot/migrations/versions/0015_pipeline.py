@@ -6,8 +6,10 @@ was posted (drafts' `card_messages`, engagements' `card_refs`, moderation items'
 `card_channel`/`card_ts`) becomes rows of one `card_messages` table keyed the same way.
 
 Every row is kept: a draft notice keeps its id, an engagement notice gets the next ids in its
-original order (so each subject's notices are still delivered oldest first). Register entries
-are not touched, so the chain verifies as before.
+original order (so each subject's notices are still delivered oldest first), and a moderation
+item whose card was never posted is owed one. Register entries are not touched, so the chain
+verifies as before. Going down, notices about moderation items and HP entries go back to being
+owed by those rows' state.
 
 Revision ID: 0015_pipeline
 Revises: 0014_duties
@@ -105,6 +107,18 @@ def upgrade() -> None:
                 subject="engagement", subject_id=subject_id, front_end=front_end, **values
             )
         )
+    # A moderation item whose card was never posted was owed one by the next poll: now a notice.
+    for (item_id,) in bind.execute(
+        sa.text(
+            "SELECT id FROM moderation_items WHERE card_ts IS NULL AND status = 'new' ORDER BY id"
+        )
+    ).all():
+        bind.execute(
+            notices.insert().values(
+                subject="moderation", subject_id=item_id, front_end="slack", kind="card",
+                done=False, attempts=0, due_at=sa.func.now(), created_at=sa.func.now(),
+            )  # fmt: skip
+        )
     with op.batch_alter_table("engagement_notices") as batch:
         batch.drop_index("ix_engagement_notices_done")
         batch.drop_index("ix_engagement_notices_engagement_id")
@@ -197,7 +211,7 @@ def downgrade() -> None:
     with op.batch_alter_table("card_messages") as batch:
         batch.alter_column("subject_id", new_column_name="draft_id")
         batch.drop_column("subject")
-        batch.create_index("ix_card_messages_draft_id", ["draft_id"])
+    op.create_index("ix_card_messages_draft_id", "card_messages", ["draft_id"])
 
     op.create_table(
         "engagement_notices",
@@ -221,10 +235,15 @@ def downgrade() -> None:
         f"SELECT subject_id, {NOTICE_COLUMNS} FROM notices "
         "WHERE subject = 'engagement' ORDER BY id"
     )
+    # Before 0015 an HP entry not yet announced, or an item without a card, was owed by its state.
+    op.execute(
+        "UPDATE feed_entries SET state = 'due', announced_at = NULL WHERE id IN "
+        "(SELECT subject_id FROM notices WHERE subject = 'feed' AND NOT done)"
+    )
     op.execute("DELETE FROM notices WHERE subject <> 'draft'")
     op.drop_index("ix_notices_subject", table_name="notices")
     with op.batch_alter_table("notices") as batch:
         batch.alter_column("subject_id", new_column_name="draft_id")
         batch.drop_column("subject")
         batch.drop_column("front_end")
-        batch.create_index("ix_notices_draft_id", ["draft_id"])
+    op.create_index("ix_notices_draft_id", "notices", ["draft_id"])
