@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, db, dbcheck, doctor, groups, oversight, register, roles, serve
+from bot import app, db, dbcheck, doctor, register, serve
 from bot.config import ConfigError, load_settings
 from bot.messages import JST
 from bot.models import ROLES
+from bot.people import groups, oversight, roles
 from bot.services import open_database, quiet_secret_loggers, utc_now
 
 README_HINT = "See README.md, section 'Configuration'."
@@ -207,9 +208,7 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(func=serve.cmd_worker)
 
     doctor = sub.add_parser("doctor", help="check every setting and credential")
-    doctor.add_argument(
-        "--teams", action="store_true", help="check the Teams settings, not Slack's"
-    )
+    doctor.add_argument("--teams", action="store_true", help="check Teams, not Slack")
     doctor.set_defaults(func=cmd_doctor)
 
     package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")

@@ -10,11 +10,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import drafts
-from bot.drafts import DraftInput
+from bot.approval import drafts
+from bot.approval.drafts import DraftInput
+from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import CATALOGUES, Messages
 from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED
-from bot.snapshot import DraftSnapshot, PublicationView
 from handlers.slack import cards, ids, modals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,7 +280,7 @@ LANGUAGE_CATALOGUES = {"bot/messages/ja.py", "bot/messages/en.py"}  # only texts
 # Modules still over the limit until the rest of the re-layout lands (issue 12).
 TOO_LONG_TODAY = {
     "bot/models.py",
-    "bot/workflow.py",
+    "bot/approval/workflow.py",
     "publishers/facebook.py",
 }
 

@@ -24,8 +24,10 @@ from security_setup import (
 )
 from sqlalchemy import select, update
 
-from bot import register, roles, workflow
+from bot import register
+from bot.approval import workflow
 from bot.models import FAILED, Decision, Draft, Publication, RegisterEntry, Revision
+from bot.people import roles
 
 app = app_with_deputy  # this module's own running app, shared by its tests
 

@@ -24,10 +24,11 @@ from security_setup import (
 )
 from sqlalchemy import select, update
 
-from bot import engagement, moderation, roles
-from bot.engagement import APPROVED_STATES
-from bot.engagement_targets import parse
+from bot.approval import engagement, moderation
+from bot.approval.engagement import APPROVED_STATES
+from bot.features.engagement_targets import parse
 from bot.models import Engagement, ModerationItem, ModerationPoll, RegisterEntry
+from bot.people import roles
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label
 

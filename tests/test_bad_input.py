@@ -27,8 +27,9 @@ from processes import shared_app
 from slack_signing import FORM, JSON
 from sqlalchemy import func, select
 
-from bot import register, workflow
-from bot.drafts import DraftInput
+from bot import register
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
 from bot.models import Decision, Draft, Publication, RegisterEntry, Revision
 from handlers.slack import ids
 

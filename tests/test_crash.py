@@ -13,8 +13,9 @@ from conftest import CHIEF, OPERATOR, TOKEN
 from fakes.x_api import TWEETS, USERS_ME, FakeX
 from sqlalchemy import select
 
-from bot import db, workflow
-from bot.drafts import DraftInput
+from bot import db
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
 from bot.models import Publication
 from bot.services import utc_now
 

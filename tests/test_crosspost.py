@@ -9,11 +9,11 @@ from conftest import CHIEF, OPERATOR, STRANGER
 from drafting import card_button, click, draft_values
 from fakes.publisher import ControlledPublisher
 
-from bot import crosspost
-from bot.drafts import DraftInput, compose_x_text, x_weight
+from bot.approval.drafts import DraftInput, compose_x_text, x_weight
+from bot.approval.snapshot import DraftSnapshot, PublicationView
+from bot.features import crosspost
 from bot.messages import JA, Messages
 from bot.models import APPROVED, FAILED, PUBLISHED
-from bot.snapshot import DraftSnapshot, PublicationView
 from handlers.slack.cards import author_message
 from handlers.slack.crosspost import CROSS_POST
 

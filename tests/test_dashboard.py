@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from conftest import CHIEF, OPERATOR, OPERATOR2
 from sqlalchemy import update
 
-from bot import dashboard, drafts, outbox, register, register_export, revisions, workflow
+from bot import register, register_export
+from bot.approval import drafts, revisions, workflow
+from bot.delivery import outbox
+from bot.features import dashboard
 from bot.models import FAILED, PUBLISHED, Publication
 from bot.ports import Published
 

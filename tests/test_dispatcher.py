@@ -13,9 +13,13 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
-from bot import db, drafts, outbox, register, roles, workflow
-from bot import notices as notices_db
-from bot.dispatcher import Dispatcher
+from bot import db, register
+from bot.approval import drafts, workflow
+from bot.approval.snapshot import DraftSnapshot
+from bot.delivery import notices as notices_db
+from bot.delivery import outbox
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.publishing import MAX_PUBLISH_ATTEMPTS, backoff
 from bot.messages import Messages
 from bot.models import (
     CARD_UPDATE,
@@ -29,9 +33,8 @@ from bot.models import (
     Publication,
     RegisterEntry,
 )
+from bot.people import roles
 from bot.ports import NoticeMark, PermanentError, Post, Published, RetryLater, TransientError
-from bot.publishing import MAX_PUBLISH_ATTEMPTS, backoff
-from bot.snapshot import DraftSnapshot
 from publishers.dryrun import DryRunPublisher
 
 START = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli, config
-from bot.foreground import Foreground
+from bot.delivery.foreground import Foreground
 from handlers import slack
 from handlers.slack import ids
 

@@ -127,7 +127,7 @@ def test_roster_settings_that_disagree_with_the_roster_are_crosses(env, capsys):
 
 
 def test_teams_roster_settings_are_checked_against_the_teams_roster(env, capsys, database_url):
-    from bot import roles
+    from bot.people import roles
     from bot.services import utc_now
 
     db.upgrade(db.make_engine(database_url))

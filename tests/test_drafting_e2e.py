@@ -10,8 +10,8 @@ from conftest import CHIEF, OPERATOR, STRANGER
 from drafting import click, draft_values
 from sqlalchemy import func, select
 
-from bot import groups
 from bot.models import Draft
+from bot.people import groups
 
 FUTURE = int(time.time()) + 3600
 PAST = int(time.time()) - 60

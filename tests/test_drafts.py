@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.drafts import DraftInput, blog_title, compose_x_text, payloads, validate, x_weight
+from bot.approval.drafts import DraftInput, blog_title, compose_x_text, payloads, validate, x_weight
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 OFFERED = ("x", "facebook", "blog")

@@ -13,11 +13,13 @@ from processes import wait_until
 from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import func, select
 
-from bot import drafts, engagement, oversight, register, revisions, roles, workflow
-from bot.engagement_targets import parse
+from bot import register
+from bot.approval import drafts, engagement, revisions, workflow
+from bot.approval.snapshot import take
+from bot.features.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import Decision, Draft, Engagement, Publication, RegisterEntry
-from bot.snapshot import take
+from bot.people import oversight, roles
 from handlers.slack.engagement_blocks import CATEGORY, OFFICIAL, TARGET
 from handlers.slack.home_blocks import Home, home_view
 from handlers.slack.oversight import reviewed_subject

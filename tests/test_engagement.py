@@ -19,12 +19,15 @@ from platforms import with_platforms
 from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import select, update
 
-from bot import db, engagement, notices, register, roles, workflow
-from bot.dispatcher import Dispatcher
-from bot.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
-from bot.engagement_view import EngagementView
+from bot import db, register
+from bot.approval import engagement, workflow
+from bot.approval.engagement_view import EngagementView
+from bot.delivery import notices
+from bot.delivery.dispatcher import Dispatcher
+from bot.features.engagement_targets import CATEGORIES, ERROR_KEYS, KINDS, parse
 from bot.messages import CATALOGUES, JA, Messages
 from bot.models import ENGAGEMENT, Engagement, RegisterEntry
+from bot.people import roles
 from bot.ports import NoticeMark, PermanentError, Published, RetryLater, TransientError
 from handlers.slack.engagement_blocks import (
     CATEGORY,
@@ -803,7 +806,7 @@ def test_a_click_during_a_database_outage_is_answered_try_again(app, database_ur
 # -- consistency: never block anyone for following or sharing (policy §7, §8) ---------------
 
 # Only the moderation module may ban a Facebook user, with a §11 category.
-MODERATION_PATHS = ("bot/moderation.py",)
+MODERATION_PATHS = ("bot/approval/moderation.py",)
 BLOCK_CALLS = [
     re.compile(r"\b\w*(client|api|tweepy)\w*\.(un)?block\s*\(", re.IGNORECASE),  # tweepy Client
     re.compile(r"\.(create|destroy)_block\s*\("),  # tweepy API (v1.1)

@@ -230,8 +230,8 @@ def test_live_x_counter_updates_the_modal(app):
 
 
 def test_app_home_stays_under_100_blocks_with_1000_drafts_and_pages(app):
-    from bot import workflow
-    from bot.drafts import DraftInput
+    from bot.approval import workflow
+    from bot.approval.drafts import DraftInput
 
     app.runtime.dispatcher.stop()  # the 1,000 cards are beside the point here
     with app.services.session_factory.begin() as session:

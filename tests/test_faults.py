@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot import register
-from bot.identity import check_accounts
+from bot.features.identity import check_accounts
 from bot.messages import Messages
 from bot.models import Decision, Draft, Notice, Publication, RegisterEntry, Revision
 from bot.networks import build_publishers, facebook_config, wordpress_config, x_config

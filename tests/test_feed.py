@@ -13,12 +13,14 @@ from fakes.homepage import FakeHomepage, Page, atom, rss
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot import db, feed, roles
+from bot import db
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
-from bot.feedsource import HttpFeedFetcher
+from bot.delivery.dispatcher import Dispatcher
+from bot.features import feed
+from bot.features.feedsource import HttpFeedFetcher
 from bot.messages import JA, Messages
 from bot.models import FeedEntry, FeedState
+from bot.people import roles
 from handlers.slack.feed_blocks import FEED_DRAFT, feed_announcement
 from handlers.slack.notifier import SlackNotifier
 
@@ -176,7 +178,7 @@ def test_a_broken_site_is_logged_and_nothing_is_announced(sessions, site, caplog
         site.url if breakage != "connection refused" else "http://127.0.0.1:9/"
     )
     notifier = RecordingNotifier()
-    with caplog.at_level(logging.WARNING, logger="bot.feed"):
+    with caplog.at_level(logging.WARNING, logger="bot.features.feed"):
         assert feed.poll_once(sessions, fetcher, MSG, lambda: NOW) == 0
     assert notifier.announced == [] and count(sessions, FeedEntry) == 0
     assert count(sessions, FeedState) == 0  # no validators kept: the next poll starts afresh

@@ -11,7 +11,7 @@ from drafting import draft_values
 from fakes import wordpress
 from processes import platform_fakes
 
-from bot.identity import check_accounts
+from bot.features.identity import check_accounts
 
 
 class Recorder:

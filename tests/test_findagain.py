@@ -23,10 +23,10 @@ from processes import platform_fakes
 from sqlalchemy import select, update
 from test_dispatcher import Clock, FakeNotifier
 
-from bot import workflow
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput, payloads
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
-from bot.drafts import DraftInput, payloads
+from bot.delivery.dispatcher import Dispatcher
 from bot.messages import Messages
 from bot.models import PUBLISHED, QUEUED, Installation, Publication
 from bot.networks import atompub_config, facebook_config, wordpress_config, x_config
@@ -383,7 +383,8 @@ def test_upgrading_keeps_a_window_no_later_than_the_first_attempt(database_url, 
     decision (the first attempt came after it), not at the latest claim."""
     from alembic import command
 
-    from bot import db, roles
+    from bot import db
+    from bot.people import roles
 
     engine = db.make_engine(database_url)
     factory = db.make_session_factory(engine)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.foreground import LOOK_AGAIN_SECONDS, Foreground
+from bot.delivery.foreground import LOOK_AGAIN_SECONDS, Foreground
 
 
 class Pauses(list):

@@ -10,11 +10,12 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
-from bot import engagement, notices, outbox, workers, workflow
+from bot.approval import engagement, workflow
+from bot.approval.drafts import DraftInput
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
-from bot.drafts import DraftInput
-from bot.engagement_targets import parse
+from bot.delivery import notices, outbox, workers
+from bot.delivery.dispatcher import Dispatcher
+from bot.features.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import PUBLISHED, SENDING, Engagement, Publication, Worker
 from bot.ports import Published

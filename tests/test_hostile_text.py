@@ -17,17 +17,17 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from drafting import draft_values
 
-from bot import moderation
+from bot.approval import moderation
+from bot.approval.drafts import DraftInput
+from bot.approval.engagement import AllowedTarget
+from bot.approval.engagement_view import EngagementView
+from bot.approval.moderation import Outcome
+from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.config import CHANNELS
-from bot.drafts import DraftInput
-from bot.engagement import AllowedTarget
-from bot.engagement_view import EngagementView
-from bot.feed import FeedItem
+from bot.features.feed import FeedItem
+from bot.features.moderation_store import ItemView
 from bot.messages import Messages
-from bot.moderation import Outcome
-from bot.moderation_store import ItemView
-from bot.oversight import ReviewItem, RotationItem
-from bot.snapshot import DraftSnapshot, PublicationView
+from bot.people.oversight import ReviewItem, RotationItem
 from handlers.slack import cards, engagement_blocks, feed_blocks, modals, moderation_blocks
 from handlers.slack import home_blocks as home
 from handlers.slack import moderation as slack_moderation

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.approval.drafts import CATEGORIES, SOURCES
 from bot.config import CHANNELS
-from bot.drafts import CATEGORIES, SOURCES
 from bot.messages import CATALOGUES, EN, JA, Messages
 from bot.models import APPROVED, PENDING, REJECTED, WITHDRAWN
 

@@ -9,11 +9,14 @@ from alembic import command
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select
 
-from bot import db, engagement, notices, register, roles, workflow
-from bot.drafts import DraftInput
-from bot.engagement_targets import parse
+from bot import db, register
+from bot.approval import engagement, workflow
+from bot.approval.drafts import DraftInput
+from bot.delivery import notices
+from bot.features.engagement_targets import parse
+from bot.features.moderation_store import store
 from bot.models import ENGAGEMENT, MODERATION, CardMessage, Notice
-from bot.moderation_store import store
+from bot.people import roles
 from bot.ports import REPLY, Item
 
 NOW = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
@@ -25,7 +28,10 @@ def populate(factory) -> None:
     with factory.begin() as session:
         roles.bootstrap(session, CHIEF, (OPERATOR,), NOW)
         draft = workflow.submit(
-            session, author_id=OPERATOR, content=DraftInput(body="市民まつり", channels=("x",)), now=NOW
+            session,
+            author_id=OPERATOR,
+            content=DraftInput(body="市民まつり", channels=("x",)),
+            now=NOW,
         )
         asked = engagement.request(
             session, requester_id=OPERATOR, kind="follow", target=parse("follow", "@wako")[0],

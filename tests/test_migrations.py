@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bot import addresses, db
+from bot import db
 from bot.models import Base
+from bot.people import addresses
 from bot.services import utc_now
 
 

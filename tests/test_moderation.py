@@ -28,12 +28,14 @@ from platforms import with_platforms
 from processes import wait_until
 from sqlalchemy import func, select
 
-from bot import db, moderation, networks, register, roles
+from bot import db, networks, register
+from bot.approval import moderation
+from bot.approval.moderation import CATEGORIES
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from bot.messages import CATALOGUES, Messages
 from bot.models import MODERATION, ModerationItem, ModerationPoll, Notice, RegisterEntry
-from bot.moderation import CATEGORIES
+from bot.people import roles
 from bot.ports import (
     BLOCK,
     COMMENT,
@@ -703,5 +705,5 @@ def test_blocking_is_reachable_only_through_a_moderation_decision():
         for node in ast.walk(ast.parse(text))
         if isinstance(node, ast.Attribute) and node.attr in ("block", "block_user", "create_block")
     )
-    assert callers == ["bot/moderation.py"]  # in decide(), after the category check
+    assert callers == ["bot/approval/moderation.py"]  # in decide(), after the category check
     assert not hasattr(tweepy.Client, "block")  # X: no block API at all

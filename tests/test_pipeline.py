@@ -9,10 +9,11 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import func, inspect, select
 
-from bot import engagement, moderation, moderation_store, workflow
-from bot.dispatcher import Dispatcher
-from bot.drafts import DraftInput
-from bot.engagement_targets import parse
+from bot.approval import engagement, moderation, workflow
+from bot.approval.drafts import DraftInput
+from bot.delivery.dispatcher import Dispatcher
+from bot.features import moderation_store
+from bot.features.engagement_targets import parse
 from bot.messages import Messages
 from bot.models import DRAFT, ENGAGEMENT, MODERATION, CardMessage, Notice
 from bot.ports import REPLY, Item, Published

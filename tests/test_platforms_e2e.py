@@ -62,7 +62,7 @@ def test_approval_posts_once_on_every_platform_and_dms_the_links(live_app, platf
 
 
 def test_a_token_of_another_account_never_posts_and_the_chief_is_told(live_app, platforms):
-    from bot.identity import check_and_report
+    from bot.features.identity import check_and_report
 
     x, _, _ = platforms
     x.username = "someone_else"

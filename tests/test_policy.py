@@ -11,12 +11,13 @@ from conftest import CHIEF, OPERATOR, OPERATOR2, running_app
 from drafting import card_button, click, draft_values
 from sqlalchemy import select
 
-from bot import drafts, groups, roles
+from bot.approval import drafts
+from bot.approval.drafts import DraftInput
 from bot.cli import main
-from bot.dispatcher import Dispatcher
-from bot.drafts import DraftInput
+from bot.delivery.dispatcher import Dispatcher
 from bot.messages import Messages
 from bot.models import Decision, Publication, RegisterEntry, RotationTask
+from bot.people import groups, roles
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 

@@ -11,9 +11,12 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, text
 
-from bot import csvfile, db, drafts, outbox, register, revisions, roles, schedule, workflow
+from bot import csvfile, db, register
+from bot.approval import drafts, revisions, schedule, workflow
 from bot.cli import main
+from bot.delivery import outbox
 from bot.models import Decision, Draft, Publication, RegisterEntry
+from bot.people import roles
 from bot.ports import Published
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)

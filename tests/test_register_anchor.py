@@ -13,11 +13,12 @@ from drafting import draft_values
 from sqlalchemy import select, text
 from test_everyday_e2e import next_monday_morning
 
-from bot import config, db, register, register_key, roles
+from bot import config, db, register, register_key
 from bot.cli import main
-from bot.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from bot.messages import Messages
 from bot.models import RegisterEntry
+from bot.people import roles
 from bot.register import _digest
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)

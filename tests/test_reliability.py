@@ -33,9 +33,11 @@ from slack_signing import SignedSlackClient, sign
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot import db, register, roles, workflow
-from bot.drafts import DraftInput
+from bot import db, register
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
 from bot.models import Decision, Draft, Publication, RegisterEntry, Revision
+from bot.people import roles
 from bot.services import utc_now
 
 RETRY_HEADERS = ({}, {"X-Slack-Retry-Num": "1"}, {"X-Slack-Retry-Num": "2"})

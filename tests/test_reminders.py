@@ -6,10 +6,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from conftest import CHIEF, OPERATOR, OPERATOR2
 
-from bot import roles, workflow
-from bot.dispatcher import Dispatcher
-from bot.drafts import DraftInput
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
+from bot.delivery.dispatcher import Dispatcher
 from bot.messages import Messages
+from bot.people import roles
 
 MONDAY = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)  # 10:00 in Japan, a business day
 WROTE = MONDAY - timedelta(days=3)  # waiting well over the 24 hours a reminder needs

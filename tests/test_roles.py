@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import db, oversight, register, roles
+from bot import db, register
 from bot.cli import main
 from bot.models import CHIEF, OPERATOR, RegisterEntry
+from bot.people import oversight, roles
 
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 BOSS, NEW_BOSS, OP1, OP2 = "UBOSS001", "UBOSS002", "UOP00001", "UOP00002"

@@ -190,8 +190,9 @@ def test_postgresql_problems_are_said_in_plain_words(tmp_path, fake_slack, chang
 def test_worker_process_publishes_what_the_bot_approved(tmp_path, fake_slack, database_url):
     from sqlalchemy import select
 
-    from bot import db, workflow
-    from bot.drafts import DraftInput
+    from bot import db
+    from bot.approval import workflow
+    from bot.approval.drafts import DraftInput
     from bot.models import Publication
     from bot.services import utc_now
 

@@ -15,10 +15,12 @@ from fakes import graph_api, wordpress
 from processes import platform_fakes, snsbot_env
 from sqlalchemy import MetaData, select
 
-from bot import db, roles, workflow
-from bot.drafts import DraftInput
-from bot.identity import check_accounts
+from bot import db
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
+from bot.features.identity import check_accounts
 from bot.models import Publication
+from bot.people import roles
 from bot.services import utc_now
 
 

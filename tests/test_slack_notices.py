@@ -178,7 +178,7 @@ def fake_slack_api():
 
 
 def engagement_item(approvers=(CHIEF,)):
-    from bot.engagement_view import EngagementView
+    from bot.approval.engagement_view import EngagementView
 
     return EngagementView(
         id=7,

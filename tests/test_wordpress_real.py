@@ -13,8 +13,8 @@ import requests
 from fakes.wordpress import tiny_png
 from platforms import said
 
+from bot.approval.drafts import blog_slug
 from bot.config import Settings
-from bot.drafts import blog_slug
 from bot.installation import new_installation_id
 from bot.messages import Messages
 from bot.networks import wordpress_config

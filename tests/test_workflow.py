@@ -9,7 +9,7 @@ import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
 from sqlalchemy import func, select, update
 
-from bot import drafts, workflow
+from bot.approval import drafts, workflow
 from bot.installation import installation_id
 from bot.models import (
     APPROVED,

@@ -115,8 +115,14 @@ def upgrade() -> None:
     ).all():
         bind.execute(
             notices.insert().values(
-                subject="moderation", subject_id=item_id, front_end="slack", kind="card",
-                done=False, attempts=0, due_at=sa.func.now(), created_at=sa.func.now(),
+                subject="moderation",
+                subject_id=item_id,
+                front_end="slack",
+                kind="card",
+                done=False,
+                attempts=0,
+                due_at=sa.func.now(),
+                created_at=sa.func.now(),
             )  # fmt: skip
         )
     with op.batch_alter_table("engagement_notices") as batch:

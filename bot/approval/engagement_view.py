@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.approval.snapshot import routing
+from bot.delivery.notices import card_refs
 from bot.models import ENGAGEMENT, Engagement
-from bot.notices import card_refs
-from bot.snapshot import routing
 
 # Notice kinds about an engagement besides the card and its refresh: the requester's receipt
 # and the result (rejected, done or failed).

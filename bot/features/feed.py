@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import notices
 from bot.config import Settings
-from bot.feedsource import Entry, FeedError, FeedFetcher, Fetched, HttpFeedFetcher, parse
+from bot.delivery import notices
+from bot.features.feedsource import Entry, FeedError, FeedFetcher, Fetched, HttpFeedFetcher, parse
 from bot.messages import Messages
 from bot.models import FEED_ENTRY, FeedEntry, FeedState
 

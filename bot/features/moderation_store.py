@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot import notices
+from bot.delivery import notices
+from bot.delivery.notices import card_refs
 from bot.models import CARD, MODERATION, ModerationItem, ModerationPoll
-from bot.notices import card_refs
 from bot.ports import ACTIONS, DISMISS, Item
 
 NEW, ACTING, DECIDED = "new", "acting", "decided"  # an item's states

@@ -69,7 +69,7 @@ def claim_due(
     Each row has the notice's `first_tried_at` as it was before this claim: None when no
     attempt was ever begun, else an earlier one may have delivered it (see `mark`).
     They are marked with `holder` (this worker): should it go silent, they are due again at once
-    (`bot.workers.take_over_silent`) rather than at `lease_until`.
+    (`bot.delivery.workers.take_over_silent`) rather than at `lease_until`.
 
     A subject's notice is taken only with every earlier one still owed, so a second dispatcher
     neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are

@@ -7,10 +7,13 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
-from bot import roles
-from bot.engagement_view import view as engagement_view
-from bot.feed import FeedItem
-from bot.feed import item as feed_item
+from bot.approval.engagement_view import view as engagement_view
+from bot.approval.snapshot import take_many
+from bot.approval.workflow import EXPIRED_FOR_CHIEF
+from bot.delivery.notices import Subject
+from bot.features.feed import FeedItem
+from bot.features.feed import item as feed_item
+from bot.features.moderation_store import view as moderation_view
 from bot.models import (
     CARD,
     CARD_UPDATE,
@@ -21,11 +24,8 @@ from bot.models import (
     Engagement,
     ModerationItem,
 )
-from bot.moderation_store import view as moderation_view
-from bot.notices import Subject
+from bot.people import roles
 from bot.ports import NoticeMark, Notifier, Refs
-from bot.snapshot import take_many
-from bot.workflow import EXPIRED_FOR_CHIEF
 
 
 @dataclass(frozen=True)

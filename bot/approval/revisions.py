@@ -8,19 +8,10 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot import drafts, register
-from bot.models import (
-    CARD,
-    CARD_UPDATE,
-    EDITED,
-    PENDING,
-    REJECTED,
-    SUBMITTED,
-    WITHDRAWN,
-    Draft,
-)
-from bot.snapshot import content_of
-from bot.workflow import (
+from bot import register
+from bot.approval import drafts
+from bot.approval.snapshot import content_of
+from bot.approval.workflow import (
     DONE,
     NOT_FOUND,
     NOTHING_TO_DO,
@@ -30,6 +21,16 @@ from bot.workflow import (
     may_edit,
     refuse,
     revision_row,
+)
+from bot.models import (
+    CARD,
+    CARD_UPDATE,
+    EDITED,
+    PENDING,
+    REJECTED,
+    SUBMITTED,
+    WITHDRAWN,
+    Draft,
 )
 
 FIELDS = (

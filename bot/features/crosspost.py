@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.approval.drafts import DraftInput
+from bot.approval.snapshot import DraftSnapshot
 from bot.config import CHANNELS
-from bot.drafts import DraftInput
 from bot.models import PUBLISHED
-from bot.snapshot import DraftSnapshot
 
 
 def published_url(draft: DraftSnapshot) -> str | None:

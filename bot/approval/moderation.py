@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import moderation_store as store
-from bot import notices, register, roles
+from bot import register
+from bot.delivery import notices
+from bot.features import moderation_store as store
 from bot.messages import Messages
 from bot.models import CARD_UPDATE, CHIEF, MODERATION, ModerationItem, ModerationPoll
+from bot.people import roles
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item, NetworkError
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import notices, register, roles, workflow
-from bot.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
-from bot.engagement_view import REQUESTED, RESULT
+from bot import register
+from bot.approval import workflow
+from bot.approval.engagement_view import REQUESTED, RESULT
+from bot.delivery import notices
+from bot.features.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
 from bot.models import (
     APPROVED,
     CARD,
@@ -24,6 +26,7 @@ from bot.models import (
     SENDING,
     Engagement,
 )
+from bot.people import roles
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,7 @@ def add_notice(session: Session, item: Engagement, kind: str, now: datetime) -> 
 
 @dataclass(frozen=True)
 class EngagementOutcome:
-    """What came of a click on an engagement card (results as in bot.workflow)."""
+    """What came of a click on an engagement card (results as in bot.approval.workflow)."""
 
     result: str
     engagement_id: int

@@ -13,13 +13,14 @@ from functools import partial
 from sqlalchemy import Row
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import deliveries, idle, notices, schedule
+from bot.approval import schedule
+from bot.delivery import deliveries, idle, notices
+from bot.delivery.outbox import backoff
+from bot.delivery.publishing import Actions
+from bot.delivery.reminders import DailyMessages
+from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
-from bot.outbox import backoff
 from bot.ports import Notifier, Performer, Publisher
-from bot.publishing import Actions
-from bot.reminders import DailyMessages
-from bot.workers import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,11 @@ HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run m
 
 class Dispatcher:
     """Runs three loops for every kind of request (drafts, engagements, moderation items):
-    actions in parallel (`bot.publishing`: publications and engagements), notices a batch at a
-    time (`bot.deliveries` says what each is), and time-driven rules (pollers, expiry, the
-    business-day messages of `bot.reminders`).
+    actions in parallel (`bot.delivery.publishing`: publications and engagements), notices a batch at a
+    time (`bot.delivery.deliveries` says what each is), and time-driven rules (pollers, expiry, the
+    business-day messages of `bot.delivery.reminders`).
 
-    While it runs, its heartbeat (`bot.workers.Heartbeat`) says it is alive: an action it holds
+    While it runs, its heartbeat (`bot.delivery.workers.Heartbeat`) says it is alive: an action it holds
     is taken over by another only when its lease runs out, but one held by a worker whose
     heartbeat stopped (killed, crashed) is taken over once that worker has been silent for the
     heartbeat's timeout.

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot import drafts, roles
+from bot.approval import drafts
 from bot.models import Decision, Draft, Publication, Revision
+from bot.people import roles
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import register, roles
+from bot import register
 from bot.models import APPROVED, CHIEF, REJECTED, Decision, Engagement, RotationTask
+from bot.people import roles
 
 DRAFT, ENGAGEMENT = "draft", "engagement"  # what a deputy decided: a draft or an engagement
 

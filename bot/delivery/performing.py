@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import engagement, outbox, register
-from bot.engagement import DONE, MAX_ATTEMPTS, add_notice
-from bot.engagement_view import RESULT
+from bot import register
+from bot.approval import engagement
+from bot.approval.engagement import DONE, MAX_ATTEMPTS, add_notice
+from bot.approval.engagement_view import RESULT
+from bot.delivery import outbox
 from bot.messages import Messages
 from bot.models import APPROVED, CARD_UPDATE, FAILED, SENDING, Engagement
 from bot.ports import Performer, PermanentError, Published, TransientError, unexpected
@@ -51,7 +53,7 @@ def claim_due(
     silent_after: timedelta,
 ) -> list[EngagementClaim]:
     """Take due approved engagements, and ones a crashed worker left mid-call, as the publication
-    outbox takes publications (`bot.outbox.claim_due`): the same lease and heartbeat rules."""
+    outbox takes publications (`bot.delivery.outbox.claim_due`): the same lease and heartbeat rules."""
     rows = session.execute(
         select(
             Engagement.id,

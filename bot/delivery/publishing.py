@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox, performing
+from bot.delivery import outbox, performing
+from bot.delivery.outbox import backoff
+from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
-from bot.outbox import backoff
 from bot.ports import Image, Performer, PermanentError, Publisher, TransientError, unexpected
-from bot.workers import Heartbeat
 
 log = logging.getLogger(__name__)
 

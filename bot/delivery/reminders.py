@@ -9,10 +9,12 @@ from datetime import time as time_of_day
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import oversight, register, roles, schedule
+from bot import register
+from bot.approval import schedule
+from bot.approval.snapshot import DraftSnapshot, take
 from bot.messages import Messages
+from bot.people import oversight, roles
 from bot.ports import NoticeMark, Notifier
-from bot.snapshot import DraftSnapshot, take
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import drafts, notices, register, roles
+from bot import register
+from bot.approval import drafts
+from bot.approval.snapshot import content_of
+from bot.delivery import notices
 from bot.installation import installation_id
 from bot.models import (
     APPROVED,
@@ -29,7 +32,7 @@ from bot.models import (
     Publication,
     Revision,
 )
-from bot.snapshot import content_of
+from bot.people import roles
 
 # What came of an attempt to act on a draft.
 DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE, TOO_LATE = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot import roles
 from bot.messages import Messages
+from bot.people import roles
 from bot.ports import Notifier
 from bot.services import Services
 

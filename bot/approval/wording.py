@@ -5,10 +5,10 @@ People are left as user ids under the value `who` (or `author`), for the front e
 
 from __future__ import annotations
 
-from bot import workflow
+from bot.approval import workflow
+from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import Messages
 from bot.models import APPROVED, CANCELLED, EXPIRED, FAILED, PUBLISHED, QUEUED, REJECTED, SENDING
-from bot.snapshot import DraftSnapshot, PublicationView
 
 Wording = tuple[str, dict]
 

@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, Select, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import register, workers
+from bot import register
+from bot.approval.workflow import add_notice
+from bot.delivery import workers
 from bot.models import (
     CARD_UPDATE,
     FAILED,
@@ -23,7 +25,6 @@ from bot.models import (
     Revision,
 )
 from bot.ports import Post, Published, TransientError
-from bot.workflow import add_notice
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import register
+from bot.approval.workflow import (
+    DONE,
+    NOT_FOUND,
+    NOTHING_TO_DO,
+    Outcome,
+    add_notice,
+    expire,
+    may_decide,
+    refuse,
+)
 from bot.messages import JST
 from bot.models import (
     CANCELLED,
@@ -23,16 +33,6 @@ from bot.models import (
     Publication,
     ReminderLog,
     Revision,
-)
-from bot.workflow import (
-    DONE,
-    NOT_FOUND,
-    NOTHING_TO_DO,
-    Outcome,
-    add_notice,
-    expire,
-    may_decide,
-    refuse,
 )
 
 log = logging.getLogger(__name__)
