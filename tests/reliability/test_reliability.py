@@ -5,7 +5,7 @@ Exactly one decision and one post per channel every time, and every author told 
 The crash test runs `SNSBOT_CRASH_TRIALS` trials (default 5). The issue's 50-trial run is a
 separate command (a few minutes):
 
-    SNSBOT_CRASH_TRIALS=50 .venv/bin/python -m pytest tests/test_reliability.py -k crash
+    SNSBOT_CRASH_TRIALS=50 .venv/bin/python -m pytest tests/reliability/test_reliability.py -k crash
 
 `SNSBOT_CRASH_SEED` picks the random kill points (default 6; printed on failure).
 """

@@ -89,7 +89,7 @@ def test_time_is_shown_in_japan_time(moment, shown):
 
 # -- keys the code uses ------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _literal_keys() -> list[tuple[str, str]]:

@@ -40,7 +40,7 @@ from handlers.slack.engagement_blocks import (
     read_form,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 X_KEYS = ("e2e-consumer-key", "e2e-consumer-secret", "99-e2e-access-token", "e2e-access-secret")
 FB_POST = "https://www.facebook.com/wakoshi.npo/posts/123456789"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 RUNS = {
     "ack_latency": ["--requests", "4", "--levels", "1,2", "--warmup", "2"],

@@ -13,7 +13,7 @@ from bot.delivery.foreground import Foreground
 from handlers import slack
 from handlers.slack import ids
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
 MANIFEST_TEXT = (ROOT / "app_manifest.yml").read_text(encoding="utf-8")
@@ -188,7 +188,7 @@ def registered_listeners() -> RecordingApp:
 def web_api_methods_called() -> set[str]:
     """Slack Web API methods (slack_sdk spelling, e.g. chat_postMessage) the code calls.
 
-    Only the Slack front end talks to Slack (tests/test_architecture.py keeps the core and the
+    Only the Slack front end talks to Slack (tests/consistency/test_architecture.py keeps the core and the
     publishers free of it; publishers' `client` objects are other platforms' SDKs).
     """
     found = set()

@@ -337,7 +337,7 @@ def test_no_dm_or_reply_endpoint_is_ever_called(fake, publisher):
     for call in fake.calls():
         assert "dm_" not in call.path and "/dm" not in call.path
         assert b"reply" not in call.raw_body and "reply" not in str(call.query)
-    source = Path(__file__).parents[1].joinpath("publishers", "x.py").read_text()
+    source = Path(__file__).parents[2].joinpath("publishers", "x.py").read_text()
     for word in ("dm_conversations", "direct_message", "in_reply_to", "reply_settings", "/dm"):
         assert word not in source
 

@@ -51,7 +51,7 @@ from bot.ports import (
 from handlers.slack.moderation_blocks import ACTION_IDS, category_label, chosen_category
 from handlers.slack.moderation_blocks import moderation_card as card_blocks
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT.parent / "shared" / "policy" / "wako-sns-policy.ja.txt"
 T0 = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
 CHANNEL = "CMODERATION"

@@ -17,7 +17,7 @@ from bot.messages import CATALOGUES, Messages
 from bot.models import APPROVED, FAILED, PENDING, PUBLISHED, QUEUED
 from handlers.slack import cards, ids, modals
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("bot", "handlers", "publishers")
 NOW = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 
