@@ -26,6 +26,8 @@ from fakes.graph_api import (
 from platforms import said
 
 import publishers.facebook as facebook_module
+import publishers.facebook_findagain as findagain_module
+import publishers.facebook_graph as graph_module
 from bot.config import Settings
 from bot.messages import Messages
 from bot.networks import facebook_config
@@ -459,8 +461,9 @@ def test_verify_account_reports_a_timeout(graph):
 # ---------------------------------------------------------------------- policy
 
 
-def test_the_module_names_no_reply_or_private_message_endpoint():
-    source = Path(facebook_module.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", [facebook_module, graph_module, findagain_module])
+def test_the_module_names_no_reply_or_private_message_endpoint(module):
+    source = Path(module.__file__).read_text(encoding="utf-8")
     for word in FORBIDDEN:
         assert f"/{word}" not in source and f'"{word}' not in source
     assert "access_token" not in source  # the token travels only in the Authorization header
