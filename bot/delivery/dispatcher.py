@@ -1,4 +1,4 @@
-"""The dispatcher: publishes queued publications in parallel and delivers owed chat notices."""
+"""The one dispatcher: acts for every kind of request (posts, follows…) and delivers notices."""
 
 from __future__ import annotations
 
@@ -32,11 +32,11 @@ HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run m
 
 class Dispatcher:
     """Runs three loops for every kind of request (drafts, engagements, moderation items):
-    actions in parallel (`bot.delivery.publishing`: publications and engagements), notices a batch at a
-    time (`bot.delivery.deliveries` says what each is), and time-driven rules (pollers, expiry, the
-    business-day messages of `bot.delivery.reminders`).
+    actions in parallel (`publishing`: publications and engagements), notices a batch at a time
+    (`deliveries` says what each is), and time-driven rules (pollers, expiry, the business-day
+    messages of `reminders`), all in `bot.delivery`.
 
-    While it runs, its heartbeat (`bot.delivery.workers.Heartbeat`) says it is alive: an action it holds
+    While it runs, its heartbeat (`workers.Heartbeat`) says it is alive: an action it holds
     is taken over by another only when its lease runs out, but one held by a worker whose
     heartbeat stopped (killed, crashed) is taken over once that worker has been silent for the
     heartbeat's timeout.

@@ -1,4 +1,4 @@
-"""Slack side of follows, retweets, likes and shares (policy §7, §8): form, decision, notifier."""
+"""Slack side of follows, retweets, likes and shares (policy §7, §8): the form and the decision."""
 
 from __future__ import annotations
 

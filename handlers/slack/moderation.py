@@ -1,4 +1,4 @@
-"""The moderation inbox on Slack: cards in SNSBOT_MODERATION_CHANNEL and the chief's clicks."""
+"""The moderation inbox on Slack: the chief's clicks on the cards in SNSBOT_MODERATION_CHANNEL."""
 
 from __future__ import annotations
 
