@@ -44,7 +44,7 @@ def _digest(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-class Line(NamedTuple):
+class Entry(NamedTuple):
     """One entry to append: when, who, what, about which draft and revision, and its details."""
 
     at: datetime
@@ -69,45 +69,45 @@ def append(
 
     The head row stays locked until the caller commits: append last, just before committing.
     """
-    return append_all(session, [Line(at, actor, action, draft_id, revision, details)])[0]
+    return append_all(session, [Entry(at, actor, action, draft_id, revision, details)])[0]
 
 
-def append_all(session: Session, lines: list[Line]) -> list[RegisterEntry]:
+def append_all(session: Session, entries: list[Entry]) -> list[RegisterEntry]:
     """Add entries in order, as `append` does, taking the head row once for all of them."""
-    if not lines:
+    if not entries:
         return []
     session.flush()  # the caller's pending rows are written before the head is locked
     head = session.execute(
         update(RegisterHead)
         .where(RegisterHead.id == 1)
-        .values(seq=RegisterHead.seq + len(lines))
+        .values(seq=RegisterHead.seq + len(entries))
         .returning(RegisterHead.seq, RegisterHead.hash)
     ).one()
-    seq, prev_hash, rows = head.seq - len(lines), head.hash, []
+    seq, prev_hash, rows = head.seq - len(entries), head.hash, []
     key = db.register_key(session)
     check_key(session, key, seq)
-    for line in lines:
-        seq, at = seq + 1, line.at.astimezone(UTC)
+    for entry in entries:
+        seq, at = seq + 1, entry.at.astimezone(UTC)
         digest = _digest(
             prev_hash,
             seq,
             at,
-            line.actor,
-            line.action,
-            line.draft_id,
-            line.revision,
-            line.details,
+            entry.actor,
+            entry.action,
+            entry.draft_id,
+            entry.revision,
+            entry.details,
             keyed=bool(key),
         )
         rows.append(
             {
                 "seq": seq,
                 "at": at,
-                "actor": line.actor,
-                "action": line.action,
-                "draft_id": line.draft_id,
-                "revision": line.revision,
-                "details": line.details,
+                "actor": entry.actor,
+                "action": entry.action,
+                "draft_id": entry.draft_id,
+                "revision": entry.revision,
+                "details": entry.details,
                 "prev_hash": prev_hash,
                 "hash": digest,
                 "mac": key_mark(key, digest) if key else None,

@@ -144,11 +144,11 @@ def _claimable(*conditions) -> Select:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one attempt ended: the publication's new columns and the register's line, if any."""
+    """How one attempt ended: the publication's new columns and its register entry, if any."""
 
     claim: Claim
     changes: dict
-    line: register.Line | None = None
+    entry: register.Entry | None = None  # what the register keeps of it
 
 
 def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> Outcome:
@@ -165,7 +165,7 @@ def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> 
             "error": None,
             "updated_at": now,
         },
-        _line(
+        _entry(
             now,
             "published",
             post,
@@ -187,13 +187,13 @@ def retried(claim: Claim, reason: str, due_at: datetime, now: datetime) -> Outco
 def failed(claim: Claim, error: str, now: datetime) -> Outcome:
     """Given up on, with the author's reason, and entered in the register."""
     changes = {"status": FAILED, "error": error, "updated_at": now}
-    line = _line(now, "publish_failed", claim.post, error=error, attempts=claim.attempt)
-    return Outcome(claim, changes, line)
+    entry = _entry(now, "publish_failed", claim.post, error=error, attempts=claim.attempt)
+    return Outcome(claim, changes, entry)
 
 
-def _line(now: datetime, action: str, post: Post, **details) -> register.Line:
+def _entry(now: datetime, action: str, post: Post, **details) -> register.Entry:
     details = {"channel": post.channel, **details}
-    return register.Line(now, "snsbot", action, post.draft_id, post.revision, details)
+    return register.Entry(now, "snsbot", action, post.draft_id, post.revision, details)
 
 
 def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Outcome]:
@@ -229,7 +229,7 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Out
                 .execution_options(synchronize_session=False)
             )
             add_notice(session, draft_id, RESULTS, now, front_end[draft_id])
-    register.append_all(session, [o.line for o in written if o.line is not None])
+    register.append_all(session, [o.entry for o in written if o.entry is not None])
     return written
 
 

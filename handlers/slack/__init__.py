@@ -19,7 +19,7 @@ from handlers.slack.replies import after_ack_runner
 from handlers.slack.wiring import ServicesInContext
 
 
-def register(app, services) -> None:
+def add_listeners(app, services) -> None:
     """Put the services in every request's context, then map each id to its listener."""
     # What a click changes, done after its ack, giving way to the acks still in hand.
     after_ack = after_ack_runner(services.msg, services.foreground.give_way)

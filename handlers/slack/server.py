@@ -72,7 +72,7 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
     def on_error(error, body, logger):
         logger.error("listener failed for %s", (body or {}).get("type"), exc_info=error)
 
-    slack.register(app, services)
+    slack.add_listeners(app, services)
     return app
 
 

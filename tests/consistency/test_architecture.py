@@ -337,7 +337,7 @@ def registered_slack_listeners() -> list[tuple[str, object, object]]:
         msg=Messages(), foreground=SimpleNamespace(give_way=lambda: None), settings=None
     )
     app = ListenerRecorder()
-    slack.register(app, services)
+    slack.add_listeners(app, services)
     return app.listeners
 
 

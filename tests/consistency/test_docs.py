@@ -181,7 +181,7 @@ class _Services:
 
 def registered_listeners() -> RecordingApp:
     app = RecordingApp()
-    slack.register(app, _Services())
+    slack.add_listeners(app, _Services())
     return app
 
 

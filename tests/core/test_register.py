@@ -158,8 +158,8 @@ def test_append_all_chains_several_entries_under_one_lock(factory):
         written = register.append_all(
             session,
             [
-                register.Line(NOW, "snsbot", "published", 7, 1, {"channel": "x"}),
-                register.Line(NOW, "snsbot", "publish_failed", 7, 1, {"channel": "blog"}),
+                register.Entry(NOW, "snsbot", "published", 7, 1, {"channel": "x"}),
+                register.Entry(NOW, "snsbot", "publish_failed", 7, 1, {"channel": "blog"}),
             ],
         )
     append(factory, 1, start=NOW + timedelta(hours=1))
