@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import deliveries, idle, notices, schedule
 from bot.messages import Messages
 from bot.outbox import backoff
-from bot.ports import Notifier, Performer, Publisher
+from bot.ports import Inbox, Notifier, Performer, Publisher
 from bot.publishing import Actions
 from bot.reminders import DailyMessages
 from bot.workers import Heartbeat
@@ -31,7 +31,7 @@ HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run m
 
 class Dispatcher:
     """Runs three loops for every kind of request (drafts, engagements, moderation items):
-    actions in parallel (`bot.publishing`: publications and engagements), notices a batch at a
+    actions in parallel (`bot.publishing`: publications, engagements, moderation actions), notices a batch at a
     time (`bot.deliveries` says what each is), and time-driven rules (pollers, expiry, the
     business-day messages of `bot.reminders`).
 
@@ -55,6 +55,7 @@ class Dispatcher:
         *,
         fetch_file: Callable[[dict], bytes] | None = None,
         performers: dict[str, Performer] | None = None,
+        inboxes: dict[str, Inbox] | None = None,
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
@@ -86,6 +87,7 @@ class Dispatcher:
             self.heartbeat,
             fetch_file=fetch_file,
             performers=performers or {},
+            inboxes=inboxes if inboxes is not None else {},
             lease=lease,
             workers=workers,
             give_way=give_way,
