@@ -88,6 +88,7 @@ def assemble(
         clock,
         fetch_file=fetch_file,
         performers=performers,
+        inboxes=services.inboxes,  # the chief's moderation decisions act through them (§11)
         lease=timedelta(seconds=settings.publish_lease_seconds),
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
@@ -114,7 +115,7 @@ def _periodic_tasks(settings: Settings, services: Services, clock, front_ends: t
     factory, msg = services.session_factory, services.msg
     hp_feed = feed.watcher(settings, factory, msg, clock, front_ends)
     tasks = [hp_feed.tick] if hp_feed else []
-    inboxes = services.inboxes  # the same clients the chief's clicks act through
+    inboxes = services.inboxes  # the same clients the chief's decisions act through
     if inboxes:
         tasks.append(lambda: moderation.poll_once(factory, inboxes, msg, clock, front_ends))
     return tuple(tasks)

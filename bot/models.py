@@ -414,6 +414,13 @@ class ModerationItem(Base):
     action: Mapped[str | None] = mapped_column(String(16))  # dismiss, hide, delete, block
     category: Mapped[int | None] = mapped_column(Integer)  # 1-15, policy §11
     error: Mapped[str | None] = mapped_column(Text)  # the last failed action's reason
+    front_end: Mapped[str | None] = mapped_column(String(16))  # where the decision was clicked
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # of the decided action
+    due_at: Mapped[datetime | None]  # when the action outbox tries it (status acting)
+    claimed_at: Mapped[datetime | None]  # set while a worker is calling the network
+    claimed_by: Mapped[str | None] = mapped_column(String(32))  # that worker
+    failed_by: Mapped[str | None] = mapped_column(String(64))  # told of the last failure
+    failed_action: Mapped[str | None] = mapped_column(String(16))  # what failed then
 
 
 class ModerationPoll(Base):

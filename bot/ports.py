@@ -275,6 +275,9 @@ class Notifier(Protocol):
     def update_item(self, item: ItemView) -> None:
         """Re-render at every `item.card_refs` (the decision; no buttons once decided)."""
 
+    def tell_decider(self, item: ItemView, kind: str, notice: NoticeMark | None = None):
+        """failed: the action `item.failed_by` decided did not go through (`item.error`)."""
+
     def announce(
         self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
     ) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import register
@@ -48,9 +48,9 @@ ALREADY_DECIDED, BUSY, NOT_FOUND, UNAVAILABLE, FAILED = (
     "busy",
     "not_found",
     "unavailable",
-    "failed",
+    "failed",  # also the kind of the notice that tells the decider
 )
-ACTING_LEASE = timedelta(minutes=5)  # a platform call that never finished may be tried again
+QUEUED = "queued"  # decided: the action outbox (bot.delivery.moderating) calls the network
 
 
 @dataclass(frozen=True)
@@ -88,14 +88,14 @@ def poll_once(
         try:
             items = inbox.fetch(since)
         except Exception as error:  # one platform failing must not stop the others
-            reason = _reason(error, msg)
+            why = reason(error, msg)
             if isinstance(error, NetworkError):
-                log.warning("moderation inbox %s could not be read: %s", name, reason)
+                log.warning("moderation inbox %s could not be read: %s", name, why)
             else:
                 log.exception("moderation inbox %s failed", name)
             with session_factory.begin() as session:
                 poll = session.get(ModerationPoll, name)
-                poll.last_error = reason
+                poll.last_error = why
                 retry_at = getattr(error, "retry_at", None)
                 if retry_at is not None and retry_at > poll.next_at:
                     poll.next_at = retry_at
@@ -124,9 +124,11 @@ def decide(
 ) -> Outcome:
     """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
 
-    Hide, delete and block need one of the 15 categories. The item is claimed first (two
-    clicks act once), the platform is called outside any transaction, then it is recorded with
-    a refresh of its card owed on `platform` (the clicker's front end) in the same transaction.
+    Hide, delete and block need one of the 15 categories. A dismissal is recorded at once; any
+    other action is claimed (two clicks act once) and queued for the action outbox
+    (`bot.delivery.moderating`), which calls the network: QUEUED, and the caller wakes the dispatcher.
+    Either way a refresh of the card is owed on `platform` (the clicker's front end) in the
+    same transaction. `msg` is kept for the front ends' calls; the outbox renders errors.
     """
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
@@ -140,16 +142,11 @@ def decide(
             return Outcome(NOT_SUPPORTED, view(row))
         if action != DISMISS and not category_text(category):
             return Outcome(NEED_CATEGORY, view(row))
-        inbox = inboxes.get(row.platform)
-        if action != DISMISS and inbox is None:  # its credentials were removed since
+        if action != DISMISS and inboxes.get(row.platform) is None:  # credentials removed since
             return Outcome(UNAVAILABLE, view(row))
-        claimable = or_(
-            ModerationItem.status == NEW,
-            (ModerationItem.status == ACTING) & (ModerationItem.decided_at < now - ACTING_LEASE),
-        )
         won = session.execute(
             update(ModerationItem)
-            .where(ModerationItem.id == item_id, claimable)
+            .where(ModerationItem.id == item_id, ModerationItem.status == NEW)
             .values(
                 status=DECIDED if action == DISMISS else ACTING,
                 decided_by=actor,
@@ -157,6 +154,11 @@ def decide(
                 action=action,
                 category=None if action == DISMISS else category,
                 error=None,
+                front_end=platform,
+                attempts=0,
+                due_at=now,
+                claimed_at=None,
+                claimed_by=None,
             )
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -164,40 +166,19 @@ def decide(
         if won != 1:
             return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, view(row))
         if action == DISMISS:
-            _record_decision(session, row, actor, now, platform)
+            record_decision(session, row, now)
             return Outcome(DONE, view(row))
-        item = store.as_item(row)
-    try:
-        _perform(inbox, action, item)
-    except Exception as error:
-        reason = _reason(error, msg)
-        released = _release(session_factory, item_id, reason)
-        if not isinstance(error, NetworkError):
-            raise
-        log.warning("moderation %s of item %s failed: %s", action, item_id, reason)
-        return Outcome(FAILED, released, reason)
-    with session_factory.begin() as session:
-        row = session.get(ModerationItem, item_id)
-        row.status = DECIDED
-        _record_decision(session, row, actor, now, platform)
-        return Outcome(DONE, view(row))
+        notices.owe(session, MODERATION, row.id, platform, CARD_UPDATE, now)  # 実行中
+        return Outcome(QUEUED, view(row))
 
 
-def _reason(error: Exception, msg: Messages) -> str:
+def reason(error: Exception, msg: Messages) -> str:
     """What went wrong, as stored: a network's error in the installation's language."""
     return error.render(msg) if isinstance(error, NetworkError) else str(error)
 
 
-def _release(session_factory: sessionmaker[Session], item_id: int, error: str) -> ItemView:
-    """Undo the claim of an item whose platform call failed, so that it can be tried again."""
-    with session_factory.begin() as session:
-        row = session.get(ModerationItem, item_id)
-        row.status, row.decided_by, row.decided_at = NEW, None, None
-        row.action, row.category, row.error = None, None, error or None
-        return view(row)
-
-
-def _perform(inbox: Inbox, action: str, item: Item) -> None:
+def perform(inbox: Inbox, action: str, item: Item) -> None:
+    """The network call of a decided action (the action outbox makes it)."""
     if action == HIDE:
         inbox.hide(item)
     elif action == DELETE:
@@ -206,14 +187,13 @@ def _perform(inbox: Inbox, action: str, item: Item) -> None:
         inbox.block(item)
 
 
-def _record_decision(
-    session: Session, row: ModerationItem, actor: str, now: datetime, front_end: str
-) -> None:
-    notices.owe(session, MODERATION, row.id, front_end, CARD_UPDATE, now)
+def record_decision(session: Session, row: ModerationItem, now: datetime) -> None:
+    """The decision is carried out (or was a dismissal): its card refreshed, the register told."""
+    notices.owe(session, MODERATION, row.id, row.front_end or "slack", CARD_UPDATE, now)
     _record(
         session,
         row,
-        actor,
+        row.decided_by,
         now,
         "moderated",
         decision=row.action,

@@ -94,8 +94,11 @@ def send(
     elif subject == MODERATION:
         if kind == CARD:
             return notifier.post_item(snapshot, notice=mark)
-        if snapshot.card_refs:
-            notifier.update_item(snapshot)
+        if kind == CARD_UPDATE:
+            if snapshot.card_refs:
+                notifier.update_item(snapshot)
+        else:
+            notifier.tell_decider(snapshot, kind, notice=mark)
     elif subject == FEED_ENTRY:
         notifier.announce(snapshot.item, snapshot.members.get(front_end, ()), notice=mark)
     return []

@@ -20,7 +20,7 @@ from bot.delivery.publishing import Actions
 from bot.delivery.reminders import DailyMessages
 from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
-from bot.ports import Notifier, Performer, Publisher
+from bot.ports import Inbox, Notifier, Performer, Publisher
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ HOUSEKEEPING_GAP_SECONDS = 0.5  # wakes within this long of a housekeeping run m
 
 class Dispatcher:
     """Runs three loops for every kind of request (drafts, engagements, moderation items):
-    actions in parallel (`publishing`: publications and engagements), notices a batch at a time
-    (`deliveries` says what each is), and time-driven rules (pollers, expiry, the business-day
-    messages of `reminders`), all in `bot.delivery`.
+    actions in parallel (`publishing`: publications, engagements, moderation actions), notices a
+    batch at a time (`deliveries` says what each is), and time-driven rules (pollers, expiry, the
+    business-day messages of `reminders`), all in `bot.delivery`.
 
     While it runs, its heartbeat (`workers.Heartbeat`) says it is alive: an action it holds
     is taken over by another only when its lease runs out, but one held by a worker whose
@@ -56,6 +56,7 @@ class Dispatcher:
         *,
         fetch_file: Callable[[dict], bytes] | None = None,
         performers: dict[str, Performer] | None = None,
+        inboxes: dict[str, Inbox] | None = None,
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
@@ -87,6 +88,7 @@ class Dispatcher:
             self.heartbeat,
             fetch_file=fetch_file,
             performers=performers or {},
+            inboxes=inboxes if inboxes is not None else {},
             lease=lease,
             workers=workers,
             give_way=give_way,

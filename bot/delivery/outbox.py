@@ -34,12 +34,15 @@ def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
 
 
-def abandoned(model, now: datetime, lease: timedelta, silent_after: timedelta, holder):
-    """Rows of an outbox table (publications, engagements) left mid-call: taken over once their
-    holder has been silent for `silent_after` (it died), or else once the lease has run out (a
-    live worker that is slow, or a claim with no holder)."""
+def abandoned(
+    model, now: datetime, lease: timedelta, silent_after: timedelta, holder, sending=None
+):
+    """Rows of an outbox table (publications, engagements, moderation items) left mid-call
+    (`sending`: status SENDING unless said otherwise): taken over once their holder has been
+    silent for `silent_after` (it died), or else once the lease has run out (a live worker that
+    is slow, or a claim with no holder)."""
     return and_(
-        model.status == SENDING,
+        model.status == SENDING if sending is None else sending,
         or_(
             model.claimed_at < now - lease,
             workers.silent(model.claimed_by, now, silent_after, holder),

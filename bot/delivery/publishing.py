@@ -1,6 +1,6 @@
 """The action outbox in parallel: one attempt at each publication (post, or find the post an
-earlier attempt made) and each engagement, a few at a time in a thread pool, the results written
-several to a transaction."""
+earlier attempt made), each engagement and each moderation action, a few at a time in a thread
+pool, the results written several to a transaction."""
 
 from __future__ import annotations
 
@@ -13,11 +13,19 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery import outbox, performing
+from bot.delivery import moderating, outbox, performing
 from bot.delivery.outbox import backoff
 from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
-from bot.ports import Image, Performer, PermanentError, Publisher, TransientError, unexpected
+from bot.ports import (
+    Image,
+    Inbox,
+    Performer,
+    PermanentError,
+    Publisher,
+    TransientError,
+    unexpected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +89,12 @@ def download(
     )
 
 
-Claim = outbox.Claim | performing.EngagementClaim
-Outcome = outbox.Outcome | performing.Performed
+Claim = outbox.Claim | performing.EngagementClaim | moderating.ModerationClaim
+Outcome = outbox.Outcome | performing.Performed | moderating.Acted
 
 
 class Actions:
-    """Due actions (a publication per channel, an engagement) claimed a few at a time into a
+    """Due actions (a publication per channel, an engagement, a moderation action) claimed a few at a time into a
     thread pool, one task each; their results written several to a transaction, never far
     behind the calls."""
 
@@ -100,6 +108,7 @@ class Actions:
         *,
         fetch_file: Callable[[dict], bytes] | None,
         performers: Mapping[str, Performer],
+        inboxes: Mapping[str, Inbox],
         lease: timedelta,
         workers: int,
         give_way: Callable[[], None],
@@ -112,6 +121,7 @@ class Actions:
         self.heartbeat = heartbeat
         self.fetch_file = fetch_file
         self.performers = performers  # network → who follows, retweets, likes, shares
+        self.inboxes = inboxes  # network → who hides, deletes, blocks (policy §11)
         self.lease = lease
         self.workers = workers
         self.give_way = give_way  # before each attempt: requests this process answers first
@@ -133,8 +143,8 @@ class Actions:
         self._pool.shutdown(wait=True)
 
     def publish_due(self) -> int:
-        """Claim due actions (publications, then engagements; and ones a crashed worker left
-        mid-call) and start them.
+        """Claim due actions (publications, then engagements, then moderation actions; and ones
+        a crashed worker left mid-call) and start them.
 
         As many as there are free threads, while at most one pool's worth of results waits to
         be written: posts are never far ahead of what the database knows.
@@ -152,6 +162,10 @@ class Actions:
                 claims += performing.claim_due(
                     session, now, self.lease, capacity - len(claims), holder, silent_after
                 )
+            if len(claims) < capacity:
+                claims += moderating.claim_due(
+                    session, now, self.lease, capacity - len(claims), holder, silent_after
+                )
         with self._lock:
             self._sending += len(claims)
             self._in_flight += len(claims)
@@ -165,6 +179,8 @@ class Actions:
         try:
             if isinstance(claim, performing.EngagementClaim):
                 outcome = performing.attempt(claim, self.performers, self.msg)
+            elif isinstance(claim, moderating.ModerationClaim):
+                outcome = moderating.attempt(claim, self.inboxes, self.msg)
             else:
                 outcome = attempt(claim, self.publishers, self.msg, self.clock, self.fetch_file)
         except Exception:
@@ -203,12 +219,15 @@ class Actions:
             return
         published = [o for o in finished if isinstance(o, outbox.Outcome)]
         performed = [o for o in finished if isinstance(o, performing.Performed)]
+        acted = [o for o in finished if isinstance(o, moderating.Acted)]
         try:
             with self.session_factory.begin() as session:
                 if published:
                     outbox.record(session, published, self.clock())
                 if performed:
                     performing.record(session, performed, self.msg, self.clock())
+                if acted:
+                    moderating.record(session, acted, self.msg, self.clock())
         except Exception:
             if len(finished) > 1:
                 for outcome in finished:

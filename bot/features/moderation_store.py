@@ -37,6 +37,9 @@ class ItemView:
     action: str | None
     category: int | None
     card_refs: tuple[tuple[str, str], ...] = ()  # where its card was posted
+    error: str | None = None  # why the last action failed
+    failed_by: str | None = None  # who decided it (and is told)
+    failed_action: str | None = None
 
 
 def view(row: ModerationItem, session: Session | None = None) -> ItemView:
@@ -56,6 +59,9 @@ def view(row: ModerationItem, session: Session | None = None) -> ItemView:
         action=row.action,
         category=row.category,
         card_refs=card_refs(session, MODERATION, row.id) if session is not None else (),
+        error=row.error,
+        failed_by=row.failed_by,
+        failed_action=row.failed_action,
     )
 
 

@@ -223,6 +223,8 @@ EN: dict[str, str] = {
     "moderation.confirm.no": "Cancel",
     "moderation.decided": "✅ {label}: <@{who}> ({when})",
     "moderation.decided_category": "✅ {label} ({category}): <@{who}> ({when})",
+    "moderation.acting": "⏳ In progress… {label}: <@{who}> ({when})",
+    "moderation.acting_category": "⏳ In progress… {label} ({category}): <@{who}> ({when})",
     "moderation.refuse.not_chief": "Only the chief can decide to remove posts or block accounts (policy 11). This attempt was recorded.",
     "moderation.refuse.need_category": "Before hiding, deleting or blocking, choose the prohibited category (one of the 15 of policy 11) on the card.",
     "moderation.refuse.not_supported": "{platform} does not offer this action.",

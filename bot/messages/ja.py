@@ -231,6 +231,8 @@ JA: dict[str, str] = {
     "moderation.confirm.no": "やめる",
     "moderation.decided": "✅ {label}: <@{who}>（{when}）",
     "moderation.decided_category": "✅ {label}（{category}）: <@{who}>（{when}）",
+    "moderation.acting": "⏳ 実行中…「{label}」: <@{who}>（{when}）",
+    "moderation.acting_category": "⏳ 実行中…「{label}」（{category}）: <@{who}>（{when}）",
     "moderation.refuse.not_chief": "投稿の削除やブロック（方針 11）を判断できるのは課長だけです。この操作は記録されました。",
     "moderation.refuse.need_category": "非表示・削除・ブロックの前に、該当する禁止事項（方針 11 の 15 項目）をカードで選んでください。",
     "moderation.refuse.not_supported": "{platform}ではこの操作はできません。",

@@ -25,7 +25,6 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     """What the clicker reads when the click did not go through (None: the card says it)."""
     item, result = outcome.item, outcome.result
     platform = msg(f"channel.{item.platform}") if item else ""
-    label = msg(f"moderation.action.{action}")
     if result == moderation.REFUSED:
         return msg("moderation.refuse.not_chief")
     if result == moderation.NEED_CATEGORY:
@@ -43,10 +42,7 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
         return msg("moderation.refuse.not_found")
     if result == moderation.UNAVAILABLE:
         return msg("moderation.refuse.unavailable", platform=platform)
-    if result == moderation.FAILED:
-        detail = esc(outcome.detail or "")
-        return msg("moderation.failed", platform=platform, label=label, detail=detail)
-    return None
+    return None  # done, or queued: the card's refresh shows it (実行中…, then the result)
 
 
 ACTION_NAMES = {action_id: name for name, action_id in ACTION_IDS.items()}
@@ -76,7 +72,7 @@ def moderation_clicked(ack, body, action, client, respond, context):
     problem = outcome_text(msg, outcome, action_name)
     if problem:
         tell(body, client, respond, problem)
-    services.wake()  # a decision owes the card's refresh
+    services.wake()  # a decision owes the card's refresh, and its action is queued
 
 
 def category_chosen(ack):

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.approval.moderation import CATEGORIES, DECIDED, ItemView, category_text
+from bot.approval.moderation import ACTING, CATEGORIES, DECIDED, ItemView, category_text
 from bot.messages import Messages
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from handlers.slack.blocks import esc, link_target, preview, shorten
@@ -38,7 +38,8 @@ def category_label(number: int) -> str:
 
 
 def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
-    """(fallback text, blocks): the category select and buttons only while undecided."""
+    """(fallback text, blocks): the category select and buttons only while undecided; once
+    decided, the decision (実行中… while the network is being asked)."""
     platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
     link = f"<{link_target(item.url)}|{msg('moderation.link')}>" if item.url else ""
     fields = [
@@ -53,7 +54,7 @@ def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
             + (f"\n{link}" if link else "")
         ),
     ]
-    if item.status == DECIDED:
+    if item.status in (DECIDED, ACTING):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=decided_line(msg, item))]))
     else:
         blocks.extend(_undecided(msg, item))
@@ -63,14 +64,22 @@ def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
 
 
 def decided_line(msg: Messages, item: ItemView) -> str:
+    key = "moderation.acting" if item.status == ACTING else "moderation.decided"
     label = msg(f"moderation.action.{item.action}")
     who, when = esc(item.decided_by or "?"), msg.time(item.decided_at) if item.decided_at else ""
     if item.category:
         category = category_label(item.category)
-        return msg(
-            "moderation.decided_category", label=label, category=category, who=who, when=when
-        )
-    return msg("moderation.decided", label=label, who=who, when=when)
+        return msg(f"{key}_category", label=label, category=category, who=who, when=when)
+    return msg(key, label=label, who=who, when=when)
+
+
+def failure_text(msg: Messages, item: ItemView) -> str:
+    """The decider's message when the network did not carry out the action."""
+    platform, label = (
+        msg(f"channel.{item.platform}"),
+        msg(f"moderation.action.{item.failed_action}"),
+    )
+    return msg("moderation.failed", platform=platform, label=label, detail=esc(item.error or ""))
 
 
 def _undecided(msg: Messages, item: ItemView) -> list:

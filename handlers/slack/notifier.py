@@ -23,7 +23,7 @@ from handlers.slack.cards import (
 from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import engagement_card, requester_message
 from handlers.slack.feed_blocks import feed_announcement
-from handlers.slack.moderation_blocks import moderation_card
+from handlers.slack.moderation_blocks import failure_text, moderation_card
 from handlers.slack.oversight import review_message, rotation_message
 
 log = logging.getLogger(__name__)
@@ -141,6 +141,9 @@ class SlackNotifier:
         text, blocks = moderation_card(self.msg, item)
         for channel, ts in item.card_refs:
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def tell_decider(self, item: ItemView, kind: str, notice: NoticeMark | None = None) -> None:
+        self.poster.post(item.failed_by, notice, text=failure_text(self.msg, item))
 
     def announce(
         self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None

@@ -34,7 +34,7 @@ def execute(services: Services, activity) -> dict:
             if handler is None:
                 return text_answer(msg("error.internal"))
             answer = handler(services, session, user, msg, name_of, data)
-    if moderating is not None:  # moderation.decide opens its own transactions, calls the network
+    if moderating is not None:  # moderation.decide opens its own transactions
         return request_actions.moderate(services, user, msg, data, moderating)
     if verb in WAKES:
         services.wake()  # after the commit: the dispatcher reads committed rows only

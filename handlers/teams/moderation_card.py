@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.approval import moderation
-from bot.approval.moderation import CATEGORIES, DECIDED, ItemView, Outcome, category_text
+from bot.approval.moderation import ACTING, CATEGORIES, DECIDED, ItemView, Outcome, category_text
 from bot.messages import Messages
 from bot.ports import BLOCK, DELETE, DISMISS
 from handlers.teams import ids
@@ -21,7 +21,8 @@ def category_label(number: int) -> str:
 
 
 def moderation_card(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
-    """The chief's card: the category choice and buttons only while undecided."""
+    """The chief's card: the category choice and buttons only while undecided; once decided,
+    the decision (実行中… while the network is being asked)."""
     platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
     bold = {"weight": "bolder"}
     body = [
@@ -37,7 +38,7 @@ def moderation_card(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
     if item.url:
         body.append(runs(run(msg("moderation.link"), item.url) if _is_link(item.url)
                          else run(item.url)))  # fmt: skip
-    if item.status == DECIDED:
+    if item.status in (DECIDED, ACTING):
         body.append(decided_line(msg, item, name_of))
         return card(body)
     if any(action != DISMISS for action in item.actions):
@@ -67,6 +68,7 @@ def _button(msg: Messages, item: ItemView, action: str) -> dict:
 
 
 def decided_line(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
+    key = "moderation.acting" if item.status == ACTING else "moderation.decided"
     words = {
         "label": msg(f"moderation.action.{item.action}"),
         "who": name_of(item.decided_by or "?"),
@@ -74,8 +76,15 @@ def decided_line(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
     }
     if item.category:
         words["category"] = category_label(item.category)
-        return rich(msg, "moderation.decided_category", words, separator=True)
-    return rich(msg, "moderation.decided", words, separator=True)
+        return rich(msg, f"{key}_category", words, separator=True)
+    return rich(msg, key, words, separator=True)
+
+
+def failure_card(msg: Messages, item: ItemView) -> dict:
+    """The decider's message when the network did not carry out the action."""
+    words = {"platform": msg(f"channel.{item.platform}"),
+             "label": msg(f"moderation.action.{item.failed_action}"), "detail": item.error or ""}  # fmt: skip
+    return card([rich(msg, "moderation.failed", words)])
 
 
 def chosen_category(data: dict) -> int | None:
@@ -88,7 +97,8 @@ def chosen_category(data: dict) -> int | None:
 
 
 def outcome_text(msg: Messages, outcome: Outcome, action: str, name_of: NameOf) -> str | None:
-    """What the clicker reads when the click did not go through, as plain text (None: done)."""
+    """What the clicker reads when the click did not go through, as plain text (None: done or
+    queued: the card shows it)."""
     item, result = outcome.item, outcome.result
     platform = msg(f"channel.{item.platform}") if item else ""
     if result == moderation.ALREADY_DECIDED:
@@ -96,10 +106,6 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str, name_of: NameOf) 
         words = {"who": name_of(item.decided_by or ""), "when": when,
                  "label": msg(f"moderation.action.{item.action}")}  # fmt: skip
         return plain(msg, "moderation.refuse.already", words)
-    if result == moderation.FAILED:
-        words = {"platform": platform, "label": msg(f"moderation.action.{action}"),
-                 "detail": outcome.detail or ""}  # fmt: skip
-        return plain(msg, "moderation.failed", words)
     keys = {
         moderation.REFUSED: "moderation.refuse.not_chief",
         moderation.NEED_CATEGORY: "moderation.refuse.need_category",

@@ -13,7 +13,7 @@ from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
 from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
 from handlers.teams.ids import PLATFORM
-from handlers.teams.moderation_card import moderation_card
+from handlers.teams.moderation_card import failure_card, moderation_card
 from handlers.teams.text import messages_for
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,10 @@ class TeamsNotifier:
 
     def update_item(self, item: ItemView) -> None:
         self._update_each(item.card_refs, lambda msg, name_of: moderation_card(msg, item, name_of))
+
+    def tell_decider(self, item: ItemView, kind: str, notice: NoticeMark | None = None) -> None:
+        known = self._addresses()
+        self._send(known, item.failed_by, failure_card(self._msg(known, item.failed_by), item))
 
     # -- the HP feed (policy §5(2)) ------------------------------------------------------------
 

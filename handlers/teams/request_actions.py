@@ -43,7 +43,8 @@ def decide_engagement(services, session, user, msg, name_of, data, approve: bool
 
 
 def moderate(services, user, msg, data, action: str) -> dict:
-    """One of the moderation card's actions; `moderation.decide` opens its own transactions."""
+    """One of the moderation card's actions; `moderation.decide` opens its own transactions.
+    A hide, delete or block is queued: the card comes back showing it 実行中…"""
     item_id = _int(data.get("item"))
     if item_id is None:
         return _text(msg("error.internal"))
@@ -62,6 +63,7 @@ def moderate(services, user, msg, data, action: str) -> dict:
     except Exception:  # e.g. the database is down: say so rather than stay silent
         log.exception("moderation %s on item %s failed", action, item_id)
         return _text(msg("error.internal"))
+    services.wake()  # a decision owes the card's refresh, and its action is queued
     with services.session_factory() as session:
         name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
         problem = outcome_text(msg, outcome, action, name_of)

@@ -163,7 +163,8 @@ def poll(factory, inboxes, notifier, at=T0) -> int:
 
 
 def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at=T0, locale="ja"):
-    return moderation.decide(
+    """The chief's click, then the dispatcher's action loop until idle: what came of it."""
+    outcome = moderation.decide(
         factory,
         inboxes,
         item_id=item_id,
@@ -173,6 +174,26 @@ def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at
         now=at,
         msg=Messages(locale),
     )
+    if outcome.result != moderation.QUEUED:
+        return outcome
+    return act(factory, inboxes, item_id, at, locale)
+
+
+def act(factory, inboxes, item_id=1, at=T0, locale="ja") -> moderation.Outcome:
+    """Run the action outbox at `at` until idle; the item's outcome from its final state."""
+    dispatcher = Dispatcher(factory, {}, {}, Messages(locale), lambda: at, inboxes=inboxes)
+    try:
+        dispatcher.run_until_idle()
+    finally:
+        dispatcher.stop()
+    with factory() as session:
+        row = session.get(ModerationItem, item_id)
+        shown = moderation.view(row)
+    if row.status == moderation.DECIDED:
+        return moderation.Outcome(moderation.DONE, shown)
+    if row.status == moderation.NEW:
+        return moderation.Outcome(moderation.FAILED, shown, row.error or "")
+    return moderation.Outcome(moderation.QUEUED, shown, row.error or "")  # to be tried again
 
 
 def entries(factory, action: str) -> list[RegisterEntry]:
@@ -305,12 +326,54 @@ def test_a_failed_platform_call_leaves_the_item_open_to_try_again(factory, one_i
     assert decide(factory, {}, item_id=99).result == moderation.NOT_FOUND
 
 
-def test_an_unexpected_error_releases_the_item_and_is_not_swallowed(factory, one_item):
+def test_an_unexpected_error_is_logged_and_tried_again_later(factory, one_item, caplog):
     one_item["facebook"].fail = RuntimeError("a bug")
-    with pytest.raises(RuntimeError):
-        decide(factory, one_item, action=HIDE)
+    outcome = decide(factory, one_item, action=HIDE)
+    assert outcome.result == moderation.QUEUED and outcome.item.status == moderation.ACTING
+    assert "raised unexpectedly" in caplog.text and "RuntimeError" in caplog.text
+    assert entries(factory, "moderated") == [] and one_item["facebook"].calls == []
     one_item["facebook"].fail = None
-    assert decide(factory, one_item, action=HIDE).result == moderation.DONE
+    assert act(factory, one_item, at=T0 + timedelta(seconds=1)).result == moderation.QUEUED
+    assert act(factory, one_item, at=T0 + timedelta(seconds=5)).result == moderation.DONE
+    assert one_item["facebook"].calls == [(HIDE, "c1")] and len(entries(factory, "moderated")) == 1
+
+
+def test_two_clicks_act_once(factory, one_item):
+    first = moderation.decide(factory, one_item, item_id=1, actor=CHIEF, action=DELETE,
+                              category=5, now=T0, msg=Messages("ja"))  # fmt: skip
+    second = moderation.decide(factory, one_item, item_id=1, actor=CHIEF, action=BLOCK,
+                               category=5, now=T0, msg=Messages("ja"))  # fmt: skip
+    assert (first.result, second.result) == (moderation.QUEUED, moderation.BUSY)
+    assert first.item.status == moderation.ACTING and one_item["facebook"].calls == []
+    assert act(factory, one_item).result == moderation.DONE
+    assert decide(factory, one_item, action=BLOCK).result == moderation.ALREADY_DECIDED
+    assert one_item["facebook"].calls == [(DELETE, "c1")]
+    assert [e.details["decision"] for e in entries(factory, "moderated")] == [DELETE]
+    with factory() as session:
+        owed = session.execute(
+            select(Notice.kind).where(Notice.subject == MODERATION).order_by(Notice.id)
+        ).scalars()
+        assert list(owed) == ["card", "card_update"]  # one refresh owed, not queued twice
+
+
+def test_a_failure_tells_the_decider_and_opens_the_card_again(factory, one_item):
+    one_item["facebook"].fail = PermanentError("moderation.error.not_done")
+    assert decide(factory, one_item, action=BLOCK, category=2).result == moderation.FAILED
+    with factory() as session:
+        row = session.get(ModerationItem, 1)
+        assert (row.status, row.decided_by, row.action, row.category) == (
+            moderation.NEW,
+            None,
+            None,
+            None,
+        )
+        assert (row.failed_by, row.failed_action) == (CHIEF, BLOCK)
+        owed = session.execute(
+            select(Notice.kind, Notice.front_end)
+            .where(Notice.subject == MODERATION, Notice.done.is_(False))
+            .order_by(Notice.id)
+        ).all()
+    assert [tuple(n) for n in owed] == [("card_update", "slack"), ("failed", "slack")]
 
 
 def test_a_platform_without_credentials_now_is_unavailable(factory, one_item):
@@ -581,7 +644,7 @@ def test_the_inbox_end_to_end_from_platforms_to_the_register(live, platforms):
 
     # The chief's decisions, each with a category: exactly one platform call each.
     press(app, CHIEF, fb_spam, BLOCK, category=5)
-    block_card = updated(app, fb_spam, "ブロック")
+    block_card = updated(app, fb_spam, "✅ ブロック")  # done, not 実行中…
     assert f"(5) {CATEGORIES[4]}" in json.dumps(block_card.params["blocks"], ensure_ascii=False)
     assert not [
         e
@@ -594,25 +657,25 @@ def test_the_inbox_end_to_end_from_platforms_to_the_register(live, platforms):
     assert ban.method == "POST" and ban.path.endswith(f"/{graph_api.PAGE_ID}/blocked")
 
     press(app, CHIEF, x_reply, HIDE, category=5)
-    updated(app, x_reply, "非表示")
+    updated(app, x_reply, "✅ 非表示")
     assert x.hidden == [reply_id] and len(x.calls(HIDDEN)) == 1
 
     press(app, CHIEF, fb_rude, DELETE, category=2)
-    updated(app, fb_rude, "削除")
+    updated(app, fb_rude, "✅ 削除")
     assert rude not in graph.comments
     assert [c.method for c in graph.calls() if c.path.endswith(f"/{rude}")] == ["DELETE"]
 
     press(app, CHIEF, fb_off, HIDE, category=14)
-    updated(app, fb_off, "非表示")
+    updated(app, fb_off, "✅ 非表示")
     hid = [c for c in graph.calls() if c.path.endswith(f"/{off}")]
     assert [(c.method, c.fields.get("is_hidden")) for c in hid] == [("POST", "true")]
 
     press(app, CHIEF, wp, DELETE, category=5)
-    updated(app, wp, "削除")
+    updated(app, wp, "✅ 削除")
     assert blog.comments[blog_comment]["status"] == "trash" and len(blog.calls(COMMENT_DELETE)) == 1
 
     press(app, CHIEF, x_mention, DISMISS)
-    updated(app, x_mention, "問題なし")
+    updated(app, x_mention, "✅ 問題なし")
 
     # A second click on a decided card changes nothing.
     press(app, CHIEF, fb_spam, BLOCK, category=5)
@@ -674,9 +737,53 @@ def test_the_chiefs_click_acts_through_the_inboxes_the_composition_root_built(li
     app.services.inboxes["facebook"] = handed_in
 
     press(app, CHIEF, card(app, "激安セール"), HIDE, category=5)
-    updated(app, card(app, "激安セール"), "非表示")
+    updated(app, card(app, "激安セール"), "✅ 非表示")
     assert handed_in.calls == [(HIDE, spam)]
     assert spam in graph.comments and not [c for c in graph.calls() if c.method != "GET"]
+
+
+def test_a_failed_action_comes_back_to_the_chief_as_a_message_and_the_cards_buttons(
+    live, platforms
+):
+    """The click queues the action (the card says 実行中…); the network refuses it: the chief is
+    told why, privately, and the card offers its buttons again."""
+    x, graph, blog = platforms
+    app = live
+    post = graph.add_post("和光市民まつりのお知らせ")
+    graph.add_comment(post["id"], "激安セール開催中", "9001", "Spam Shop")
+    assert poll_live(app, datetime.now(UTC)) == 1
+    refusing = RecordingInbox("facebook", [])
+    refusing.fail = PermanentError("moderation.error.not_done")
+    app.services.inboxes["facebook"] = refusing
+
+    spam = card(app, "激安セール")
+    press(app, CHIEF, spam, DELETE, category=5)
+    app.fake.wait_for(
+        "chat.postMessage",
+        where=lambda c: (
+            c.params["channel"] == CHIEF
+            and c.params.get("text")
+            == "Facebook ページで「削除」できませんでした: 相手のサービスが操作の完了を返しませんでした。"
+        ),
+    )
+    reopened = updated(app, spam, ACTION_IDS[DELETE])  # the buttons are back
+    assert "実行中" not in json.dumps(reopened.params["blocks"], ensure_ascii=False)
+    assert not told_any(app) and entries_of(app, "moderated") == []
+    with app.services.session_factory() as session:
+        assert (
+            session.get(ModerationItem, int(card_button(spam, ACTION_IDS[DELETE])["value"])).status
+            == moderation.NEW
+        )
+
+
+def told_any(app) -> list:
+    return [c for c in app.fake.calls(RESPONSE_URL) if c.params.get("response_type") == "ephemeral"]
+
+
+def entries_of(app, action: str) -> list:
+    with app.services.session_factory() as session:
+        query = select(RegisterEntry).where(RegisterEntry.action == action)
+        return list(session.execute(query).scalars())
 
 
 @pytest.mark.parametrize("path", modules("bot", "publishers"), ids=rel)
@@ -705,5 +812,5 @@ def test_blocking_is_reachable_only_through_a_moderation_decision():
         for node in ast.walk(ast.parse(text))
         if isinstance(node, ast.Attribute) and node.attr in ("block", "block_user", "create_block")
     )
-    assert callers == ["bot/approval/moderation.py"]  # in decide(), after the category check
+    assert callers == ["bot/approval/moderation.py"]  # perform(): a decision's queued action
     assert not hasattr(tweepy.Client, "block")  # X: no block API at all

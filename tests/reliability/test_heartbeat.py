@@ -1,5 +1,6 @@
 """Workers heartbeat: a dead worker's claim is taken over after the heartbeat timeout, a live
-slow worker's only after its lease; on both databases, for publications and engagements."""
+slow worker's only after its lease; on both databases, for publications, engagements and
+moderation actions."""
 
 from __future__ import annotations
 
@@ -10,15 +11,24 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
-from bot.approval import engagement, workflow
+from bot.approval import engagement, moderation, workflow
 from bot.approval.drafts import DraftInput
 from bot.config import Settings
 from bot.delivery import notices, outbox, workers
 from bot.delivery.dispatcher import Dispatcher
+from bot.features import moderation_store
 from bot.features.engagement_targets import parse
 from bot.messages import Messages
-from bot.models import PUBLISHED, SENDING, Engagement, Publication, Worker
-from bot.ports import Published
+from bot.models import (
+    PUBLISHED,
+    SENDING,
+    Engagement,
+    ModerationItem,
+    Publication,
+    RegisterEntry,
+    Worker,
+)
+from bot.ports import Item, Published
 
 START = datetime(2026, 5, 1, 3, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=300)  # the default SNSBOT_PUBLISH_LEASE_SECONDS
@@ -333,3 +343,86 @@ def test_the_heartbeat_timeout_is_a_setting_of_at_least_two_seconds():
     assert Settings.from_env({"SNSBOT_HEARTBEAT_TIMEOUT_SECONDS": "45"}).problems() == []
     refused = Settings.from_env({"SNSBOT_HEARTBEAT_TIMEOUT_SECONDS": "1"}).problems()
     assert refused == ["SNSBOT_HEARTBEAT_TIMEOUT_SECONDS must be 2 seconds or more."]
+
+
+# -- moderation actions (policy §11) -----------------------------------------------------------
+
+
+class Inbox:
+    """A Facebook Page's moderation inbox that records each call."""
+
+    poll_minutes = 5
+
+    def __init__(self):
+        self.calls: list[tuple[str, str]] = []
+
+    def fetch(self, since):
+        return []
+
+    def hide(self, item):
+        self.calls.append(("hide", item.remote_id))
+
+
+def moderation_held_by(factory, clock, holder: workers.Heartbeat, inbox: Inbox) -> int:
+    """A comment the chief decided to hide, claimed by `holder`, whose call never came back."""
+    comment = Item("c1", "comment", "あるユーザー", "A1", "ひどいコメント", FB_POST, clock(),
+                   ("hide",))  # fmt: skip
+    with factory.begin() as session:
+        moderation_store.store(session, "facebook", [comment], "（不明）", clock())
+        item_id = session.execute(select(ModerationItem.id)).scalar_one()
+    outcome = moderation.decide(
+        factory, {"facebook": inbox}, item_id=item_id, actor=CHIEF, action="hide", category=5,
+        now=clock(), msg=Messages("ja"),
+    )  # fmt: skip
+    assert outcome.result == moderation.QUEUED
+    with factory.begin() as session:
+        session.execute(
+            update(ModerationItem)
+            .where(ModerationItem.id == item_id)
+            .values(attempts=1, claimed_at=clock(), claimed_by=holder.holder)
+        )
+    return item_id
+
+
+def act(factory, clock, worker: workers.Heartbeat, inbox: Inbox) -> None:
+    """One round of the dispatcher's action loop, as `worker`, until what it took is recorded."""
+    worker.beat()
+    dispatcher = Dispatcher(
+        factory, {}, {}, Messages("ja"), clock, inboxes={"facebook": inbox}, heartbeat=worker
+    )
+    dispatcher.publish_due()
+    dispatcher.stop()  # waits for the attempt and its record
+
+
+def test_a_moderation_action_held_by_a_dead_worker_is_taken_over_after_the_timeout(factory, clock):
+    dead, inbox = heartbeat(factory, clock), Inbox()
+    item_id = moderation_held_by(factory, clock, dead, inbox)
+    alive = heartbeat(factory, clock)
+    clock.at(19)
+    act(factory, clock, alive, inbox)
+    assert inbox.calls == []
+    clock.at(21)
+    act(factory, clock, alive, inbox)
+    assert inbox.calls == [("hide", "c1")]  # hidden once: hiding again would change nothing
+    with factory() as session:
+        item = session.get(ModerationItem, item_id)
+        assert (item.status, item.attempts, item.decided_by) == ("decided", 2, CHIEF)
+        moderated = session.execute(
+            select(RegisterEntry).where(RegisterEntry.action == "moderated")
+        ).scalar_one()
+    assert moderated.details["decision"] == "hide" and moderated.actor == CHIEF
+
+
+def test_a_moderation_action_held_by_a_live_slow_worker_waits_for_the_lease(factory, clock):
+    slow, inbox = heartbeat(factory, clock), Inbox()
+    moderation_held_by(factory, clock, slow, inbox)
+    other = heartbeat(factory, clock)
+    for seconds in (10, 60, 299):
+        clock.at(seconds)
+        slow.beat()
+        act(factory, clock, other, inbox)
+        assert inbox.calls == []
+    clock.at(301)
+    slow.beat()
+    act(factory, clock, other, inbox)
+    assert inbox.calls == [("hide", "c1")]

@@ -233,8 +233,12 @@ def test_authorization_matrix_moderate(inbox, action, role, presence):
         assert app.slack.post_payload(payload).status_code == 200
         if role == "chief":
             app.fake.wait_for(
-                "chat.update", where=lambda c: c.params["ts"] == card.response["ts"]
-            )  # the card now shows the decision
+                "chat.update",
+                where=lambda c: (
+                    c.params["ts"] == card.response["ts"]
+                    and "✅" in json.dumps(c.params["blocks"], ensure_ascii=False)
+                ),
+            )  # the card now shows the decision, carried out (not 実行中…)
             assert item_status(app, item_id) == moderation.DECIDED
             assert moderation_register(app, item_id) == [
                 ("moderated", CHIEF, action, None, category)

@@ -111,7 +111,14 @@ def moderation_items() -> list[ItemView]:
         decided_at=None, action=None, category=None, card_refs=(),
     )  # fmt: skip
     return [item, replace(item, status="decided", decided_by=CHIEF, decided_at=NOW,
-                          action="hide", category=5)]  # fmt: skip
+                          action="hide", category=5),
+            replace(item, status="acting", decided_by=CHIEF, decided_at=NOW, action="delete",
+                    category=2)]  # fmt: skip
+
+
+def failed_item() -> ItemView:
+    """An item whose action the network refused, with the network's words as the reason."""
+    return replace(moderation_items()[0], error=HOSTILE, failed_by=CHIEF, failed_action="hide")
 
 
 # ---------------------------------------------------------------------- Slack
@@ -153,8 +160,7 @@ def slack_messages(msg: Messages) -> dict[str, object]:
         is_chief=True, sections=sections, latest=[("x", HOSTILE_URL, 7)],
         groups=[(HOSTILE, HOSTILE, HOSTILE)], allowed=allowed,
     ))  # fmt: skip
-    failed = Outcome(moderation.FAILED, moderation_items()[1], HOSTILE)
-    built["moderation failed"] = slack_moderation.outcome_text(msg, failed, "hide")
+    built["moderation failed"] = moderation_blocks.failure_text(msg, failed_item())
     built["moderation decided"] = slack_moderation.outcome_text(
         msg, Outcome(moderation.ALREADY_DECIDED, moderation_items()[1]), "hide"
     )
@@ -295,6 +301,7 @@ def teams_request_cards(msg: Messages, name_of) -> dict[str, dict]:
             )
     for item in moderation_items():
         built[f"moderation {item.status}"] = moderation_card.moderation_card(msg, item, name_of)
+    built["moderation failed"] = moderation_card.failure_card(msg, failed_item())
     built["feed"] = feed_card.feed_card(msg, FeedItem(4, HOSTILE + NAME, HOSTILE_URL, NOW))
     return built
 
@@ -375,8 +382,10 @@ def test_teams_moderation_refusals_name_people_as_plain_text():
         msg, Outcome(moderation.ALREADY_DECIDED, decided), "hide", lambda u: NAME
     )
     assert NAME in already and "<@" not in already
-    failed = outcome_text(msg, Outcome(moderation.FAILED, decided, HOSTILE), "hide", str)
-    assert failed.endswith(HOSTILE)  # a plain-text message: the words as they came
+    from handlers.teams.moderation_card import failure_card
+
+    failed = text_runs(failure_card(msg, failed_item()))
+    assert failed[-1] == HOSTILE  # a run of its own: the words as they came
 
 
 def test_a_teams_link_from_the_catalogue_is_a_text_run_that_opens_the_url():

@@ -212,6 +212,13 @@ def test_a_moderation_card_reaches_the_teams_chief_and_a_click_decides_through_t
     assert hidden["type"] == CARD and problems(hidden["value"]) == []
     assert "(5) 広告、宣伝" in text(hidden) and "課長 和光" in text(hidden)  # named, not a GUID
     assert "moderation_hide" not in text(hidden)  # decided: no buttons left
+    assert "実行中" in text(hidden)  # the dispatcher's action loop calls the network
+
+    def carried_out():
+        with teams.services.session_factory() as session:
+            return session.query(ModerationItem).one().status == "decided"
+
+    wait_until(carried_out, 10, "the hide carried out")
     again = teams.client.click(CHIEF, card, "moderation_delete", moderation_category="5")
     assert again["type"] == MESSAGE and "判断済み" in again["value"]
     assert inbox.calls == [(HIDE, "c1")]

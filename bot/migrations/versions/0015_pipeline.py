@@ -3,7 +3,8 @@
 Draft notices and engagement notices become rows of one `notices` table keyed by subject
 ("draft", "engagement", …) and addressed to the chat front end that delivers them; where a card
 was posted (drafts' `card_messages`, engagements' `card_refs`, moderation items'
-`card_channel`/`card_ts`) becomes rows of one `card_messages` table keyed the same way.
+`card_channel`/`card_ts`) becomes rows of one `card_messages` table keyed the same way. A
+moderation item gets the columns of the action outbox (attempts, due, claim), as engagements have.
 
 Every row is kept: a draft notice keeps its id, an engagement notice gets the next ids in its
 original order (so each subject's notices are still delivered oldest first), and a moderation
@@ -24,6 +25,20 @@ revision = "0015_pipeline"
 down_revision = "0014_duties"
 branch_labels = None
 depends_on = None
+
+
+def _moderation_outbox() -> tuple[sa.Column, ...]:
+    """A moderation decision's action waits in the action outbox like an engagement's."""
+    return (
+        sa.Column("front_end", sa.String(length=16), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claimed_by", sa.String(length=32), nullable=True),
+        sa.Column("failed_by", sa.String(length=64), nullable=True),
+        sa.Column("failed_action", sa.String(length=16), nullable=True),
+    )
+
 
 NOTICE_COLUMNS = "kind, done, attempts, due_at, claimed_by, last_error, created_at, first_tried_at"
 
@@ -182,11 +197,20 @@ def upgrade() -> None:
     with op.batch_alter_table("moderation_items") as batch:
         batch.drop_column("card_ts")
         batch.drop_column("card_channel")
+        for column in _moderation_outbox():
+            batch.add_column(column)
+    # An item left mid-call by the synchronous click of before is the action outbox's now.
+    op.execute(
+        "UPDATE moderation_items SET due_at = decided_at, front_end = 'slack' "
+        "WHERE status = 'acting'"
+    )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
     with op.batch_alter_table("moderation_items") as batch:
+        for column in reversed(_moderation_outbox()):
+            batch.drop_column(column.name)
         batch.add_column(sa.Column("card_channel", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("card_ts", sa.String(length=64), nullable=True))
     with op.batch_alter_table("engagements") as batch:
