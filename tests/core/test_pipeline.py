@@ -57,6 +57,21 @@ class EveryMessage:
         self.calls.append((f"tell_requester:{kind}", ENGAGEMENT, item.id))
 
 
+class Hides:
+    """The Page's comments: hiding one is the chief's §11 decision, performed by the dispatcher."""
+
+    name, poll_minutes = "facebook", 5
+
+    def __init__(self):
+        self.calls = []
+
+    def fetch(self, since):
+        return []
+
+    def hide(self, item):
+        self.calls.append(("hide", item.remote_id))
+
+
 class Follows:
     platform, dry_run = "x", False
 
@@ -73,12 +88,12 @@ class Follows:
 
 @pytest.fixture
 def dispatcher(factory):
-    notifier, follows = EveryMessage(), Follows()
+    notifier, follows, hides = EveryMessage(), Follows(), Hides()
     made = Dispatcher(
         factory, {"x": DryRunPublisher("x", "test")}, {"slack": notifier}, Messages("ja"),
-        lambda: NOW, performers={"x": follows},
+        lambda: NOW, performers={"x": follows}, inboxes={"facebook": hides},
     )  # fmt: skip
-    made.notifier, made.follows = notifier, follows
+    made.notifier, made.follows, made.hides = notifier, follows, hides
     yield made
     made.stop()
 
@@ -101,7 +116,7 @@ def test_one_notice_table_and_one_dispatcher_serve_drafts_engagements_and_modera
             session, requester_id=OPERATOR, kind="follow", target=parse("follow", "@wako")[0],
             category="civic_group", official_confirmed=True, now=NOW,
         )  # fmt: skip
-        comment = Item("c1", REPLY, "誰か", "a1", "宣伝です", "https://e.jp/", NOW, ())
+        comment = Item("c1", REPLY, "誰か", "a1", "宣伝です", "https://e.jp/", NOW, ("hide",))
         moderation_store.store(session, "facebook", [comment], "?", NOW)
         ids = {DRAFT: draft.id, ENGAGEMENT: follow.id, MODERATION: 1}
     # Every message owed, of every kind, waits in the one table ...
@@ -119,17 +134,19 @@ def test_one_notice_table_and_one_dispatcher_serve_drafts_engagements_and_modera
         cards = session.execute(select(CardMessage.subject, CardMessage.subject_id)).all()
     assert sorted(cards) == sorted(ids.items())
 
-    # The chief decides each; the one dispatcher acts (posts, follows) and refreshes each card.
+    # The chief decides each; the one dispatcher acts (posts, follows, hides) and refreshes each
+    # card, through the one action loop and the one notice loop.
     with factory.begin() as session:
         workflow.decide(session, draft_id=draft.id, actor=CHIEF, approve=True, now=NOW)
         engagement.decide(session, engagement_id=follow.id, actor=CHIEF, approve=True, now=NOW)
     assert moderation.decide(
-        factory, {}, item_id=1, actor=CHIEF, action="dismiss", category=None, now=NOW,
-        msg=Messages("ja"),
-    ).result == moderation.DONE  # fmt: skip
+        factory, {"facebook": dispatcher.hides}, item_id=1, actor=CHIEF, action="hide",
+        category=5, now=NOW, msg=Messages("ja"),
+    ).result == moderation.QUEUED  # fmt: skip
     calls.clear()
     dispatcher.run_until_idle()
     assert dispatcher.follows.calls == [("follow", "wako")]
+    assert dispatcher.hides.calls == [("hide", "c1")]
     refreshed = {(method, subject) for method, subject, _ in calls}
     assert {("update_card", DRAFT), ("update_engagement_card", ENGAGEMENT)} <= refreshed
     assert ("update_item", MODERATION) in refreshed
