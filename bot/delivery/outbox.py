@@ -146,7 +146,7 @@ def _claimable(*conditions) -> Select:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Attempted:
     """How one attempt ended: the publication's new columns and its register entry, if any."""
 
     claim: Claim
@@ -154,10 +154,10 @@ class Outcome:
     entry: register.Entry | None = None  # what the register keeps of it
 
 
-def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> Outcome:
+def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> Attempted:
     """The post is out (or was found out there): published, and entered in the register."""
     post = claim.post
-    return Outcome(
+    return Attempted(
         claim,
         {
             "status": PUBLISHED,
@@ -180,18 +180,18 @@ def published(claim: Claim, result: Published, dry_run: bool, now: datetime) -> 
     )
 
 
-def retried(claim: Claim, reason: str, due_at: datetime, now: datetime) -> Outcome:
+def retried(claim: Claim, reason: str, due_at: datetime, now: datetime) -> Attempted:
     """A transient failure (`reason` as the installation's language words it): queued again for
     `due_at`."""
     changes = {"status": QUEUED, "error": reason, "due_at": due_at, "updated_at": now}
-    return Outcome(claim, changes)
+    return Attempted(claim, changes)
 
 
-def failed(claim: Claim, error: str, now: datetime) -> Outcome:
+def failed(claim: Claim, error: str, now: datetime) -> Attempted:
     """Given up on, with the author's reason, and entered in the register."""
     changes = {"status": FAILED, "error": error, "updated_at": now}
     entry = _entry(now, "publish_failed", claim.post, error=error, attempts=claim.attempt)
-    return Outcome(claim, changes, entry)
+    return Attempted(claim, changes, entry)
 
 
 def _entry(now: datetime, action: str, post: Post, **details) -> register.Entry:
@@ -199,7 +199,7 @@ def _entry(now: datetime, action: str, post: Post, **details) -> register.Entry:
     return register.Entry(now, "snsbot", action, post.draft_id, post.revision, details)
 
 
-def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Outcome]:
+def record(session: Session, outcomes: list[Attempted], now: datetime) -> list[Attempted]:
     """Write outcomes in the caller's transaction; returns those written.
 
     An attempt another worker has since taken over is dropped. Drafts are locked in id order,
@@ -236,7 +236,7 @@ def record(session: Session, outcomes: list[Outcome], now: datetime) -> list[Out
     return written
 
 
-def _write(session: Session, outcome: Outcome) -> bool:
+def _write(session: Session, outcome: Attempted) -> bool:
     claim, publications = outcome.claim, Publication.__table__
     # Core on the transaction's connection: the ORM's update machinery cost twice the statement.
     taken = (

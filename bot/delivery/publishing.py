@@ -38,7 +38,7 @@ def attempt(
     msg: Messages,
     clock: Callable[[], datetime],
     fetch_file: Callable[[dict], bytes] | None,
-) -> outbox.Outcome:
+) -> outbox.Attempted:
     """Post once (or find the post an earlier attempt made); how it ended."""
     post = claim.post
     publisher = publishers.get(post.channel)
@@ -63,7 +63,7 @@ def attempt(
 
 def _transient(
     claim: outbox.Claim, error: TransientError, msg: Messages, clock: Callable[[], datetime]
-) -> outbox.Outcome:
+) -> outbox.Attempted:
     now = clock()
     if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
         return outbox.failed(claim, msg("pub.error.gave_up"), now)
@@ -90,7 +90,7 @@ def download(
 
 
 Claim = outbox.Claim | performing.EngagementClaim | moderating.ModerationClaim
-Outcome = outbox.Outcome | performing.Performed | moderating.Acted
+Finished = outbox.Attempted | performing.Performed | moderating.Acted
 
 
 class Actions:
@@ -129,7 +129,7 @@ class Actions:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish")
         self._sending = 0  # claimed and not yet attempted
         self._in_flight = 0  # claimed and not yet recorded
-        self._finished: list[Outcome | None] = []  # None: the attempt itself failed
+        self._finished: list[Finished | None] = []  # None: the attempt itself failed
         self._lock = threading.Lock()
         self._recording = threading.Lock()
 
@@ -213,11 +213,11 @@ class Actions:
                 if not self._finished:
                     return
 
-    def _record(self, finished: list[Outcome]) -> None:
+    def _record(self, finished: list[Finished]) -> None:
         """One transaction for all; if it fails, one each. What is not written is retried."""
         if not finished:
             return
-        published = [o for o in finished if isinstance(o, outbox.Outcome)]
+        published = [o for o in finished if isinstance(o, outbox.Attempted)]
         performed = [o for o in finished if isinstance(o, performing.Performed)]
         acted = [o for o in finished if isinstance(o, moderating.Acted)]
         try:
