@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import drafts, register
+from bot.deciding import DONE, NOT_FOUND, NOTHING_TO_DO, Outcome, may_edit, refuse
 from bot.models import (
     CARD,
     CARD_UPDATE,
@@ -20,17 +21,7 @@ from bot.models import (
     Draft,
 )
 from bot.snapshot import content_of
-from bot.workflow import (
-    DONE,
-    NOT_FOUND,
-    NOTHING_TO_DO,
-    Outcome,
-    add_notice,
-    content_record,
-    may_edit,
-    refuse,
-    revision_row,
-)
+from bot.workflow import add_notice, content_record, revision_row
 
 FIELDS = (
     "body",

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import register
+from bot.deciding import DONE, NOT_FOUND, NOTHING_TO_DO, Outcome, may_decide, refuse
 from bot.messages import JST
 from bot.models import (
     CANCELLED,
@@ -24,16 +25,7 @@ from bot.models import (
     ReminderLog,
     Revision,
 )
-from bot.workflow import (
-    DONE,
-    NOT_FOUND,
-    NOTHING_TO_DO,
-    Outcome,
-    add_notice,
-    expire,
-    may_decide,
-    refuse,
-)
+from bot.workflow import add_notice, expire
 
 log = logging.getLogger(__name__)
 

@@ -279,7 +279,6 @@ MAX_LINES = 300
 LANGUAGE_CATALOGUES = {"bot/messages/ja.py", "bot/messages/en.py"}  # only texts: as long as needed
 # Modules still over the limit until the rest of the re-layout lands (issue 12).
 TOO_LONG_TODAY = {
-    "bot/workflow.py",
     "publishers/facebook.py",
 }
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
-from bot import db, drafts, outbox, register, roles, workflow
+from bot import db, deciding, drafts, outbox, register, roles, workflow
 from bot import notices as notices_db
 from bot.dispatcher import Dispatcher
 from bot.messages import Messages
@@ -208,7 +208,7 @@ def approve(factory, clock, draft_id) -> None:
         outcome = workflow.decide(
             session, draft_id=draft_id, actor=CHIEF, approve=True, now=clock()
         )
-    assert outcome.result == workflow.DONE
+    assert outcome.result == deciding.DONE
 
 
 def approved(factory, clock, dispatcher, **kwargs) -> int:

@@ -33,7 +33,7 @@ from slack_signing import SignedSlackClient, sign
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot import db, register, roles, workflow
+from bot import db, deciding, register, roles, workflow
 from bot.drafts import DraftInput
 from bot.models import Decision, Draft, Publication, RegisterEntry, Revision
 from bot.services import utc_now
@@ -303,7 +303,7 @@ def _submit_and_approve(factory, n: int) -> tuple[int, str]:
         outcome = workflow.decide(
             session, draft_id=draft.id, actor=CHIEF, approve=True, now=utc_now()
         )
-    assert outcome.result == workflow.DONE, outcome
+    assert outcome.result == deciding.DONE, outcome
     return draft.id, body
 
 
