@@ -24,9 +24,10 @@ from benchlib import CHIEF, OPERATORS, TOKEN, table
 from fakes.slack_api import FakeSlack
 from sqlalchemy import event, func, select, text
 
-from bot import db, register, roles
+from bot import db, register
 from bot.config import CHANNELS
 from bot.models import OPEN_PUBLICATION_STATES, PUBLISHED, Notice, Publication, RegisterEntry
+from bot.people import roles
 from bot.services import utc_now
 
 GOAL = 200.0  # publications per second on one worker
@@ -42,7 +43,7 @@ socketserver.TCPServer.request_queue_size = 1024
 WORKER_PATCHED = """
 import os, sys, time
 if os.environ.get("BENCH_NO_NOTICES"):
-    from bot.dispatcher import Dispatcher
+    from bot.delivery.dispatcher import Dispatcher
     Dispatcher.deliver_due = lambda self, limit=50: 0
 latency = float(os.environ.get("BENCH_POST_LATENCY") or 0)
 if latency:

@@ -63,7 +63,7 @@ class PostLog:
 
 
 def settings_for(database_url: str, slack: FakeSlack, x: FakeX, graph: FakeGraph, blog) -> Settings:
-    """The settings tests/test_platforms_e2e.py uses: real publishers against the three fakes."""
+    """The settings tests/publishers/test_platforms_e2e.py uses: real publishers against the three fakes."""
     return replace(
         Settings(
             slack_bot_token=TOKEN,

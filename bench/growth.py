@@ -17,9 +17,12 @@ import seed
 from benchlib import CHIEF, TOKEN, table
 from sqlalchemy.orm import Session
 
-from bot import dashboard, db, register, roles, workflow
+from bot import db, register
 from bot.app import build_services
+from bot.approval import workflow
 from bot.config import Settings
+from bot.features import dashboard
+from bot.people import roles
 from bot.services import utc_now
 from handlers.slack.commands import open_drafts
 from handlers.slack.home import publish_home

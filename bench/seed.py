@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from benchlib import CHIEF
 from sqlalchemy import Engine, func, insert, select, text, update
 
-from bot import drafts, register, workflow
+from bot import register
+from bot.approval import drafts, workflow
 from bot.config import CHANNELS
 from bot.models import (
     APPROVED,

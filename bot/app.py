@@ -6,9 +6,12 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import dbcheck, doctor, feed, moderation, workers
+from bot import dbcheck, doctor
+from bot.approval import moderation
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
+from bot.delivery import workers
+from bot.delivery.dispatcher import Dispatcher
+from bot.features import feed
 from bot.messages import Messages
 from bot.networks import build_inboxes, build_performers, build_publishers
 from bot.services import Services, open_database, utc_now

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, db, dbcheck, doctor, groups, oversight, register, roles, serve
+from bot import app, db, dbcheck, doctor, register, serve
 from bot.config import ConfigError, load_settings
 from bot.messages import JST
 from bot.models import ROLES
+from bot.people import groups, oversight, roles
 from bot.services import open_database, quiet_secret_loggers, utc_now
 
 README_HINT = "See README.md, section 'Configuration'."

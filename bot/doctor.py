@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from bot import db, dbcheck, roles
+from bot import db, dbcheck
 from bot.config import Settings
 from bot.messages import Messages
+from bot.people import roles
 
 Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the views the front ends render; the core builds them
-    from bot.engagement_view import EngagementView
-    from bot.feed import FeedItem
-    from bot.moderation_store import ItemView
-    from bot.oversight import ReviewItem, RotationItem
-    from bot.snapshot import DraftSnapshot
+    from bot.approval.engagement_view import EngagementView
+    from bot.approval.snapshot import DraftSnapshot
+    from bot.features.feed import FeedItem
+    from bot.features.moderation_store import ItemView
+    from bot.people.oversight import ReviewItem, RotationItem
 
 #: How much earlier than `Post.since` (our clock) a post may be stamped (the network's clock)
 #: and still be taken for this one by find().
@@ -213,7 +213,7 @@ class Inbox(Protocol):
         """Items posted at or after `since` (the inbox may return a few older ones)."""
 
     # Each inbox also has the methods named in its items' `actions`: hide(item), delete(item)
-    # and block(item). block() must only be reached through bot.moderation.decide().
+    # and block(item). block() must only be reached through bot.approval.moderation.decide().
 
 
 # -- the chat front ends (Slack, Teams) ---------------------------------------------------------

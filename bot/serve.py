@@ -26,7 +26,7 @@ def settings_or_exit(socket_mode: bool | None = None) -> Settings:
 
 
 def _check_accounts_in_background(runtime: Runtime) -> None:
-    from bot.identity import check_and_report
+    from bot.features.identity import check_and_report
 
     threading.Thread(
         target=check_and_report,

@@ -11,10 +11,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db, register_key, roles
+from bot import db, register_key
 from bot.config import Settings
-from bot.foreground import Foreground
+from bot.delivery.foreground import Foreground
 from bot.messages import Messages
+from bot.people import roles
 from bot.ports import Inbox, Publisher
 
 

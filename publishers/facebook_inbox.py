@@ -52,7 +52,7 @@ class FacebookInbox:
         self._expect_success(self._fb.call("DELETE", item.remote_id))
 
     def block(self, item: Item) -> None:
-        """Ban the comment's author from the Page (policy §11 only: see bot.moderation)."""
+        """Ban the comment's author from the Page (policy §11 only: see bot.approval.moderation)."""
         data = {"user": json.dumps([item.author_id])}
         answer = self._fb.call("POST", f"{self._page}/blocked", data=data)
         if answer.get(item.author_id) is not True:

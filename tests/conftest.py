@@ -15,9 +15,10 @@ from fakes.slack_api import FakeSlack
 from slack_signing import SignedSlackClient
 from sqlalchemy.engine import make_url
 
-from bot import db, roles
+from bot import db
 from bot.app import Runtime, assemble
 from bot.config import Settings
+from bot.people import roles
 
 TOKEN = "xoxb-test-token"
 SECRET = "test-signing-secret"

@@ -7,8 +7,8 @@ from dataclasses import replace
 from fakes import graph_api, wordpress
 from sqlalchemy import select
 
+from bot.approval.drafts import blog_slug
 from bot.config import Settings
-from bot.drafts import blog_slug
 from bot.messages import Messages
 from bot.models import Installation
 from bot.ports import NetworkError

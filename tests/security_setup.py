@@ -10,8 +10,9 @@ from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
 from processes import shared_app
 from sqlalchemy import func, select
 
-from bot import roles, workflow
-from bot.drafts import DraftInput
+from bot.approval import workflow
+from bot.approval.drafts import DraftInput
+from bot.people import roles
 
 DEPUTY = "UDEPUTY01"
 

@@ -27,7 +27,7 @@ class Draft(Base):
     """A post awaiting, or past, the chief's decision; its text lives in revisions."""
 
     __tablename__ = "drafts"
-    __table_args__ = (  # the App Home lists, each in its own order (bot/dashboard.py)
+    __table_args__ = (  # the App Home lists, each in its own order (bot/features/dashboard.py)
         Index("ix_drafts_status_id", "status", "id"),
         Index("ix_drafts_author_id_id", "author_id", "id"),
     )

@@ -6,10 +6,11 @@ import re
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import deciding, drafts, roles, schedule, workflow
+from bot.approval import deciding, drafts, schedule, workflow
+from bot.approval.snapshot import take
 from bot.models import PENDING, Draft
+from bot.people import roles
 from bot.services import Services
-from bot.snapshot import take
 from handlers.slack import ids
 from handlers.slack.blocks import metadata
 from handlers.slack.forms import state_values, text_input, view_metadata

@@ -13,13 +13,13 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.drafts import (
+from bot.approval.drafts import (
     X_MAX_WEIGHT,
 )
+from bot.approval.snapshot import DraftSnapshot, PublicationView
+from bot.approval.wording import publication, shown
 from bot.messages import Messages
 from bot.models import PENDING
-from bot.snapshot import DraftSnapshot, PublicationView
-from bot.wording import publication, shown
 
 PREVIEW_CHARS = 900  # per channel on the card, escaped; the full text is behind "全文を見る"
 URL_DISPLAY_CHARS = 300
@@ -78,7 +78,7 @@ def options(values, label_key: str, msg: Messages, suffix: dict | None = None) -
 
 
 def say(msg: Messages, wording: tuple[str, dict]) -> str:
-    """A bot.wording (key, values) pair in Slack mrkdwn: people as mentions, text escaped, and
+    """A bot.approval.wording (key, values) pair in Slack mrkdwn: people as mentions, text escaped, and
     a URL made safe to stand in a link."""
     words = shown(msg, wording, person=mention, text=esc)
     if isinstance(words.get("url"), str):

@@ -11,11 +11,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.approval.revisions import body_diff, changed_fields
+from bot.approval.snapshot import DraftSnapshot
+from bot.approval.wording import decision
 from bot.messages import Messages
 from bot.models import APPROVED, FAILED, PENDING, QUEUED
-from bot.revisions import body_diff, changed_fields
-from bot.snapshot import DraftSnapshot
-from bot.wording import decision
 from handlers.slack import ids
 from handlers.slack.blocks import (
     button,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot import groups, roles, workflow
+from bot.approval import workflow
+from bot.approval.snapshot import DraftSnapshot, take_many
+from bot.people import groups, roles
 from bot.services import Services
-from bot.snapshot import DraftSnapshot, take_many
 from handlers.slack import engagement
 from handlers.slack.blocks import esc
 from handlers.slack.drafting import open_draft_modal

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock
 
-from bot import crosspost, roles
+from bot.approval.snapshot import DraftSnapshot, take
+from bot.features import crosspost
 from bot.messages import Messages
 from bot.models import Draft
-from bot.snapshot import DraftSnapshot, take
+from bot.people import roles
 from handlers.slack.blocks import button
 from handlers.slack.drafting import open_draft_modal
 from handlers.slack.replies import draft_id_of, not_operator_text, tell

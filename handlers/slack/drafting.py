@@ -6,10 +6,11 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot import deciding, drafts, groups, revisions, roles, workflow
+from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval.drafts import DraftInput
 from bot.config import CHANNELS
-from bot.drafts import DraftInput
 from bot.models import PENDING, Submission
+from bot.people import groups, roles
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.forms import (

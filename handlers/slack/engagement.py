@@ -8,11 +8,12 @@ import re
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot import deciding, engagement, roles
-from bot.engagement import EngagementOutcome
-from bot.engagement_targets import KINDS, PLATFORM_OF
+from bot.approval import deciding, engagement
+from bot.approval.engagement import EngagementOutcome
+from bot.features.engagement_targets import KINDS, PLATFORM_OF
 from bot.messages import Messages
 from bot.models import REJECTED
+from bot.people import roles
 from bot.services import Services
 from handlers.slack.blocks import mention
 from handlers.slack.engagement_blocks import (

@@ -19,9 +19,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.engagement import DONE, AllowedTarget
-from bot.engagement_targets import CATEGORIES, PLATFORM_OF, URL_MAX_CHARS, Target, clean, parse
-from bot.engagement_view import EngagementView
+from bot.approval.engagement import DONE, AllowedTarget
+from bot.approval.engagement_view import EngagementView
+from bot.features.engagement_targets import (
+    CATEGORIES,
+    PLATFORM_OF,
+    URL_MAX_CHARS,
+    Target,
+    clean,
+    parse,
+)
 from bot.messages import Messages
 from bot.models import APPROVED, FAILED, PENDING, REJECTED
 from handlers.slack.blocks import button, esc, link_target, mention, metadata

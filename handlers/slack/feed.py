@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot import feed, roles
+from bot.approval.drafts import DraftInput
 from bot.config import CHANNELS
-from bot.drafts import DraftInput
+from bot.features import feed
+from bot.people import roles
 from handlers.slack.drafting import open_draft_modal
 from handlers.slack.feed_blocks import FEED_DRAFT
 from handlers.slack.replies import not_operator_text, tell

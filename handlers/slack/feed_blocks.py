@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.feed import FeedItem
+from bot.features.feed import FeedItem
 from bot.messages import Messages
 from handlers.slack.blocks import button, esc, link_target
 

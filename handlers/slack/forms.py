@@ -6,7 +6,7 @@ import json
 import unicodedata
 from datetime import UTC, datetime
 
-from bot.drafts import DraftInput
+from bot.approval.drafts import DraftInput
 from bot.messages import Messages
 from handlers.slack import ids
 

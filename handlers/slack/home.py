@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot import dashboard, engagement, groups, oversight, roles
+from bot.approval import engagement
+from bot.approval.snapshot import take_many
+from bot.features import dashboard
 from bot.models import CHIEF
+from bot.people import groups, oversight, roles
 from bot.services import Services
-from bot.snapshot import take_many
 from handlers.slack.home_blocks import (
     FAILED_LIST,
     MINE_LIST,

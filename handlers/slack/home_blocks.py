@@ -14,9 +14,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.approval.snapshot import DraftSnapshot
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
-from bot.snapshot import DraftSnapshot
 from handlers.slack import ids
 from handlers.slack.blocks import button, esc, link_target, mention, publication_line, shorten
 from handlers.slack.engagement_blocks import allow_list_blocks

@@ -10,7 +10,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.foreground import Foreground
+from bot.delivery.foreground import Foreground
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ slack_sdk's model objects (validation and `to_dict` on every element) cost sever
 
 from __future__ import annotations
 
-from bot.drafts import (
+from bot.approval.drafts import (
     CATEGORIES,
     MAX_IMAGES,
     SOURCES,
@@ -15,8 +15,8 @@ from bot.drafts import (
     compose_x_text,
     x_weight,
 )
+from bot.approval.snapshot import DraftSnapshot
 from bot.messages import Messages
-from bot.snapshot import DraftSnapshot
 from handlers.slack import ids
 from handlers.slack.blocks import (
     chunks,

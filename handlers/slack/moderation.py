@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-from bot import moderation
+from bot.approval import moderation
+from bot.approval.moderation import Outcome
 from bot.messages import Messages
-from bot.moderation import Outcome
 from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (
     ACTION_IDS,

@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.approval.moderation import CATEGORIES, DECIDED, ItemView, category_text
 from bot.messages import Messages
-from bot.moderation import CATEGORIES, DECIDED, ItemView, category_text
 from bot.ports import BLOCK, DELETE, DISMISS, HIDE
 from handlers.slack.blocks import esc, link_target, preview, shorten
 

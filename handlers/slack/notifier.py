@@ -7,12 +7,12 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.engagement_view import EngagementView
-from bot.feed import FeedItem
+from bot.approval.engagement_view import EngagementView
+from bot.approval.snapshot import DraftSnapshot
+from bot.features.feed import FeedItem
+from bot.features.moderation_store import ItemView
 from bot.messages import Messages
-from bot.moderation_store import ItemView
 from bot.ports import NoticeMark, Refs, RetryLater
-from bot.snapshot import DraftSnapshot
 from handlers.slack.cards import (
     approval_card,
     approver_message,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
-from bot import identity, oversight, roles
+from bot.features import identity
 from bot.messages import Messages
 from bot.models import CHIEF
-from bot.oversight import ReviewItem, RotationItem
+from bot.people import oversight, roles
+from bot.people.oversight import ReviewItem, RotationItem
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import button, esc, mention

@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import deciding, roles
+from bot.approval import deciding
+from bot.approval.wording import refusal
 from bot.messages import Messages
-from bot.wording import refusal
+from bot.people import roles
 from handlers.slack.blocks import mention, say
 from handlers.slack.wiring import AFTER_ACK, SERVICES
 

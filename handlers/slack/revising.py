@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot import deciding, groups, revisions, roles
+from bot.approval import deciding, revisions
+from bot.approval.snapshot import content_of
 from bot.config import CHANNELS
 from bot.models import PENDING, REJECTED, Draft
+from bot.people import groups, roles
 from bot.services import Services
-from bot.snapshot import content_of
 from handlers.slack import ids
 from handlers.slack.forms import draft_from_state
 from handlers.slack.modals import EDIT, RESUBMIT, draft_modal, x_counter_text

@@ -16,7 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from waitress import create_server, wasyncore
 
-from bot.foreground import Foreground
+from bot.delivery.foreground import Foreground
 from bot.installation import current_installation_id
 from bot.services import Services
 from handlers import slack

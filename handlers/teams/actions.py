@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from bot import deciding, drafts, identity, oversight, revisions, wording, workflow
+from bot.approval import deciding, drafts, revisions, wording, workflow
+from bot.approval.snapshot import take
+from bot.features import identity
 from bot.models import Draft
+from bot.people import oversight
 from bot.services import Services
-from bot.snapshot import take
 from handlers.teams import approval_card, ids, people, request_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number

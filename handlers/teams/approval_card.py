@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.drafts import X_MAX_WEIGHT
+from bot.approval.drafts import X_MAX_WEIGHT
+from bot.approval.snapshot import DraftSnapshot
+from bot.approval.wording import decision, publication
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
-from bot.snapshot import DraftSnapshot
-from bot.wording import decision, publication
 from handlers.teams import ids
 from handlers.teams.cards import (
     PREVIEW_CHARS,

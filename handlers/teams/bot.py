@@ -8,9 +8,10 @@ import re
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
-from bot import roles, workflow
+from bot.approval import workflow
+from bot.approval.snapshot import take
+from bot.people import roles
 from bot.services import Services
-from bot.snapshot import take
 from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
 from handlers.teams.ids import PLATFORM
 from handlers.teams.text import card_markdown, messages_for, plain

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from bot.approval.snapshot import DraftSnapshot
 from bot.messages import Messages
 from bot.models import FAILED
-from bot.oversight import ENGAGEMENT, ReviewItem, RotationItem
-from bot.snapshot import DraftSnapshot
+from bot.people.oversight import ENGAGEMENT, ReviewItem, RotationItem
 from handlers.teams import ids
 from handlers.teams.approval_card import previews, publication_lines
 from handlers.teams.cards import (

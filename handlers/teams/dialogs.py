@@ -8,11 +8,13 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot import deciding, drafts, feed, groups, revisions, roles, workflow
+from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
+from bot.features import feed
 from bot.models import Draft, Submission
+from bot.people import groups, roles
 from bot.services import Services
-from bot.snapshot import content_of, take
 from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import PLATFORM

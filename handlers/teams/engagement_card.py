@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engagement import DONE
-from bot.engagement_view import EngagementView
+from bot.approval.engagement import DONE
+from bot.approval.engagement_view import EngagementView
 from bot.messages import Messages
 from bot.models import APPROVED, FAILED, PENDING, REJECTED
 from handlers.teams import ids

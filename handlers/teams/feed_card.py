@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.feed import FeedItem
+from bot.features.feed import FeedItem
 from bot.messages import Messages
 from handlers.teams import ids
 from handlers.teams.cards import card, dialog_button, run, runs, text

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.config import CHANNELS
-from bot.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.messages import JST, Messages
 from handlers.teams import ids
 from handlers.teams.cards import card, dialog_button, error_text, text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.drafts import DraftInput, clean_input
+from bot.approval.drafts import DraftInput, clean_input
 from bot.messages import JST
 from handlers.teams import ids
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import moderation
+from bot.approval import moderation
+from bot.approval.moderation import CATEGORIES, DECIDED, ItemView, Outcome, category_text
 from bot.messages import Messages
-from bot.moderation import CATEGORIES, DECIDED, ItemView, Outcome, category_text
 from bot.ports import BLOCK, DELETE, DISMISS
 from handlers.teams import ids
 from handlers.teams.cards import NameOf, card, execute, literal, run, runs, shorten, text

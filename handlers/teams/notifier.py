@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot import addresses, roles
-from bot.engagement_view import EngagementView
-from bot.feed import FeedItem
-from bot.moderation_store import ItemView
-from bot.oversight import ReviewItem, RotationItem
+from bot.approval.engagement_view import EngagementView
+from bot.approval.snapshot import DraftSnapshot
+from bot.features.feed import FeedItem
+from bot.features.moderation_store import ItemView
+from bot.people import addresses, roles
+from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
-from bot.snapshot import DraftSnapshot
 from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
 from handlers.teams.ids import PLATFORM
 from handlers.teams.moderation_card import moderation_card

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot import addresses, roles
+from bot.people import addresses, roles
 from handlers.teams.ids import PLATFORM
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot import deciding, engagement, moderation
-from bot.engagement_view import view
+from bot.approval import deciding, engagement, moderation
+from bot.approval.engagement_view import view
 from bot.models import REJECTED, Engagement
 from handlers.teams import engagement_card, ids, people
 from handlers.teams.cards import card_answer as _card

@@ -18,8 +18,8 @@ from microsoft_agents.hosting.core import (
 )
 from pydantic import ValidationError
 
-from bot import roles
 from bot.config import ConfigError
+from bot.people import roles
 from bot.services import Services
 from handlers.teams.bot import SnsAgent
 from handlers.teams.ids import PLATFORM

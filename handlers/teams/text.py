@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from bot.approval.wording import shown
 from bot.messages import Messages
-from bot.wording import shown
 
 SLACK_LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]*)>")
 SLACK_BOLD = re.compile(r"(?<![\w*\\])\*([^*\n]*[^*\n\\])\*(?![\w*])")
@@ -35,7 +35,7 @@ def card_markdown(text: str, name_of=lambda user_id: user_id) -> str:
 
 
 def say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_id) -> str:
-    """Render a bot.wording (key, values) pair: the catalogue's markup as card markdown, and
+    """Render a bot.approval.wording (key, values) pair: the catalogue's markup as card markdown, and
     the values (people's text among them) put in afterwards, untouched by that conversion."""
     key = wording[0]
     words = shown(msg, wording, person=name_of)
@@ -83,7 +83,7 @@ def rich(msg: Messages, key: str, words: dict, run_style: dict | None = None, **
 
 
 def rich_say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_id, **style):
-    """A bot.wording (key, values) pair as a RichTextBlock (see rich)."""
+    """A bot.approval.wording (key, values) pair as a RichTextBlock (see rich)."""
     return rich(msg, wording[0], shown(msg, wording, person=name_of), **style)
 
 
@@ -97,5 +97,5 @@ def plain(msg: Messages, key: str, words: dict) -> str:
 
 
 def plain_say(msg: Messages, wording: tuple[str, dict], name_of=lambda user_id: user_id) -> str:
-    """A bot.wording (key, values) pair as plain text (see plain)."""
+    """A bot.approval.wording (key, values) pair as plain text (see plain)."""
     return plain(msg, wording[0], shown(msg, wording, person=name_of))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.drafts import DraftInput
+from bot.approval.drafts import DraftInput
+from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import Messages
-from bot.snapshot import DraftSnapshot, PublicationView
 from handlers.teams import approval_card, chat_cards, form_card
 from handlers.teams.text import card_markdown, say
 

@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from teams_app import running_teams, teams_settings
 from teams_client import CHIEF, OPERATOR, TeamsClient
 
-from bot.drafts import BODY_MAX_CHARS, DraftInput
-from bot.foreground import Foreground
+from bot.approval.drafts import BODY_MAX_CHARS, DraftInput
+from bot.approval.snapshot import take
+from bot.delivery.foreground import Foreground
 from bot.messages import Messages
 from bot.models import Draft
-from bot.snapshot import take
 from handlers.teams import approval_card, cards, chat_cards
 from handlers.teams.settings import PREFIX, TeamsSettings
 
@@ -71,7 +71,7 @@ def test_malformed_activities_get_400_not_500(teams):
 
 
 def test_a_teams_request_is_in_hand_until_answered(teams):
-    """The dispatcher gives way to Teams invokes as to Slack requests (bot/foreground.py)."""
+    """The dispatcher gives way to Teams invokes as to Slack requests (bot/delivery/foreground.py)."""
     seen = []
 
     class Watched(Foreground):
@@ -98,7 +98,7 @@ def test_the_card_for_the_longest_allowed_draft_stays_under_teams_limit(teams):
         group_date="2026-11-01",
         group_draft="🎌" * BODY_MAX_CHARS,
     )
-    from bot import workflow
+    from bot.approval import workflow
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=longest,
@@ -183,7 +183,7 @@ def test_cli_writes_the_app_package_and_names_teams_roles(
 
 
 def test_one_process_serves_slack_and_teams(settings, fake_slack, connector):
-    from bot import workflow
+    from bot.approval import workflow
 
     with running_teams(settings, teams_settings(connector), connector, slack=True) as both:
         assert set(both.runtime.dispatcher.notifiers) == {"slack", "teams"}
@@ -277,7 +277,7 @@ def test_a_lone_surrogate_or_c1_in_the_teams_form_is_refused_beside_the_field(te
 
 @pytest.mark.parametrize("reason", ["理由\x7fです", "理由\x80です", "理由\ud800です"])
 def test_a_teams_reject_reason_with_del_c1_or_a_lone_surrogate_is_refused(teams, reason):
-    from bot import workflow
+    from bot.approval import workflow
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
@@ -293,7 +293,7 @@ def test_a_teams_reject_reason_with_del_c1_or_a_lone_surrogate_is_refused(teams,
 
 @pytest.mark.parametrize("form", ["fullwidth", "arabic", "text", "float", "bool"])
 def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
-    from bot import workflow
+    from bot.approval import workflow
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
@@ -313,7 +313,7 @@ def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
 
 def test_a_teams_operator_removed_stays_removed_after_a_restart(settings, connector):
     """Found as a bug: each start added SNSBOT_TEAMS_OPERATORS back to the Teams roster."""
-    from bot import roles
+    from bot.people import roles
 
     seed = teams_settings(connector)
     with running_teams(settings, seed, connector) as first:

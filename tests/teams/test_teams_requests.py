@@ -14,11 +14,13 @@ from adaptive_cards import problems
 from processes import wait_until
 from teams_client import CHIEF, OPERATOR, STRANGER, TeamsPerson, find_action
 
-from bot import engagement, moderation_store, roles
-from bot.engagement_targets import parse
-from bot.engagement_view import view
-from bot.feed import FeedItem
+from bot.approval import engagement
+from bot.approval.engagement_view import view
+from bot.features import moderation_store
+from bot.features.engagement_targets import parse
+from bot.features.feed import FeedItem
 from bot.models import Draft, Engagement, FeedEntry, ModerationItem, RegisterEntry
+from bot.people import roles
 from bot.ports import BLOCK, DELETE, HIDE, Item, RetryLater
 
 DEPUTY = TeamsPerson("0000de9u-0000-4000-8000-000000000005", "29:1deputy-mri", "代理 次郎")

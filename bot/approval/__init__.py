@@ -1,0 +1,1 @@
+"""What the chief decides: drafts, engagements and moderation items, one entry per action."""

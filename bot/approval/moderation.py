@@ -1,0 +1,242 @@
+"""Moderation inbox (policy §11): collect others' posts, and the chief's decision on each."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import register
+from bot.delivery import notices
+from bot.features import moderation_store as store
+from bot.messages import Messages
+from bot.models import CARD_UPDATE, CHIEF, MODERATION, ModerationItem, ModerationPoll
+from bot.people import roles
+from bot.ports import BLOCK, DELETE, DISMISS, HIDE, Inbox, Item, NetworkError
+
+log = logging.getLogger(__name__)
+
+NEW, ACTING, DECIDED = store.NEW, store.ACTING, store.DECIDED
+ItemView, view = store.ItemView, store.view
+
+# The 15 prohibited categories of policy §11, exactly as the policy words them; (n) is index+1.
+CATEGORIES = (
+    "法律、法令等に違反する内容、または違反するおそれがあるもの",
+    "特定の個人・団体等を誹謗中傷するもの",
+    "政治、宗教活動を目的とするもの",
+    "著作権、商標権、肖像権などセンターまたは第三者の知的所有権を侵害するもの",
+    "広告、宣伝、勧誘、営業活動、その他営利を目的とするもの",
+    "人種・思想・信条等の差別または差別を助長させるもの",
+    "公の秩序または善良の風俗に反するもの",
+    "虚偽や事実と異なる内容及び単なる風評や風評を助長させるもの",
+    "本人の承諾なく個人情報をも特定・開示・漏えいする等プライバシーを害するもの",
+    "他のユーザー、第三者等になりすますもの",
+    "有害なプログラム等",
+    "わいせつな表現などを含む不適切なもの",
+    "当センターの発信する内容の一部又は全部を改変するもの",
+    "当センターの発信する内容に関係ないもの",
+    "その他、市民活動推進課が不適切と判断した情報及びこれらの内容を含むリンク等",
+)
+
+DONE, REFUSED, NEED_CATEGORY, NOT_SUPPORTED = "done", "refused", "need_category", "not_supported"
+ALREADY_DECIDED, BUSY, NOT_FOUND, UNAVAILABLE, FAILED = (
+    "already_decided",
+    "busy",
+    "not_found",
+    "unavailable",
+    "failed",
+)
+ACTING_LEASE = timedelta(minutes=5)  # a platform call that never finished may be tried again
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What came of a click on a moderation card; `detail` is the platform's reason on failure."""
+
+    result: str
+    item: ItemView | None = None
+    detail: str = ""
+
+
+def category_text(number: int | None) -> str:
+    return CATEGORIES[number - 1] if number in range(1, len(CATEGORIES) + 1) else ""
+
+
+# -- collecting ------------------------------------------------------------------------------
+
+
+def poll_once(
+    session_factory: sessionmaker[Session],
+    inboxes: dict[str, Inbox],
+    msg: Messages,
+    clock: Callable[[], datetime],
+    front_ends: tuple[str, ...] = ("slack",),
+) -> int:
+    """Read each inbox that is due, keep the items never seen, and owe a card for each new one
+    on each of `front_ends` (the notice outbox delivers it, and retries it). How many were new."""
+    new = 0
+    for name, inbox in inboxes.items():
+        now = clock()
+        with session_factory.begin() as session:
+            since = store.claim_poll(session, name, inbox.poll_minutes, now)
+        if since is None:
+            continue
+        try:
+            items = inbox.fetch(since)
+        except Exception as error:  # one platform failing must not stop the others
+            reason = _reason(error, msg)
+            if isinstance(error, NetworkError):
+                log.warning("moderation inbox %s could not be read: %s", name, reason)
+            else:
+                log.exception("moderation inbox %s failed", name)
+            with session_factory.begin() as session:
+                poll = session.get(ModerationPoll, name)
+                poll.last_error = reason
+                retry_at = getattr(error, "retry_at", None)
+                if retry_at is not None and retry_at > poll.next_at:
+                    poll.next_at = retry_at
+            continue
+        with session_factory.begin() as session:
+            unknown = msg("moderation.unknown_author")
+            new += store.store(session, name, items, unknown, now, front_ends)
+            session.get(ModerationPoll, name).last_error = None
+    return new
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+def decide(
+    session_factory: sessionmaker[Session],
+    inboxes: dict[str, Inbox],
+    *,
+    item_id: int,
+    actor: str,
+    action: str,
+    category: int | None,
+    now: datetime,
+    platform: str = "slack",
+    msg: Messages,
+) -> Outcome:
+    """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
+
+    Hide, delete and block need one of the 15 categories. The item is claimed first (two
+    clicks act once), the platform is called outside any transaction, then it is recorded with
+    a refresh of its card owed on `platform` (the clicker's front end) in the same transaction.
+    """
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        if row is None:
+            return Outcome(NOT_FOUND)
+        role = roles.role_of(session, actor, platform)
+        if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
+            _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
+            return Outcome(REFUSED, view(row))
+        if action not in view(row).actions:
+            return Outcome(NOT_SUPPORTED, view(row))
+        if action != DISMISS and not category_text(category):
+            return Outcome(NEED_CATEGORY, view(row))
+        inbox = inboxes.get(row.platform)
+        if action != DISMISS and inbox is None:  # its credentials were removed since
+            return Outcome(UNAVAILABLE, view(row))
+        claimable = or_(
+            ModerationItem.status == NEW,
+            (ModerationItem.status == ACTING) & (ModerationItem.decided_at < now - ACTING_LEASE),
+        )
+        won = session.execute(
+            update(ModerationItem)
+            .where(ModerationItem.id == item_id, claimable)
+            .values(
+                status=DECIDED if action == DISMISS else ACTING,
+                decided_by=actor,
+                decided_at=now,
+                action=action,
+                category=None if action == DISMISS else category,
+                error=None,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.refresh(row)
+        if won != 1:
+            return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, view(row))
+        if action == DISMISS:
+            _record_decision(session, row, actor, now, platform)
+            return Outcome(DONE, view(row))
+        item = store.as_item(row)
+    try:
+        _perform(inbox, action, item)
+    except Exception as error:
+        reason = _reason(error, msg)
+        released = _release(session_factory, item_id, reason)
+        if not isinstance(error, NetworkError):
+            raise
+        log.warning("moderation %s of item %s failed: %s", action, item_id, reason)
+        return Outcome(FAILED, released, reason)
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        row.status = DECIDED
+        _record_decision(session, row, actor, now, platform)
+        return Outcome(DONE, view(row))
+
+
+def _reason(error: Exception, msg: Messages) -> str:
+    """What went wrong, as stored: a network's error in the installation's language."""
+    return error.render(msg) if isinstance(error, NetworkError) else str(error)
+
+
+def _release(session_factory: sessionmaker[Session], item_id: int, error: str) -> ItemView:
+    """Undo the claim of an item whose platform call failed, so that it can be tried again."""
+    with session_factory.begin() as session:
+        row = session.get(ModerationItem, item_id)
+        row.status, row.decided_by, row.decided_at = NEW, None, None
+        row.action, row.category, row.error = None, None, error or None
+        return view(row)
+
+
+def _perform(inbox: Inbox, action: str, item: Item) -> None:
+    if action == HIDE:
+        inbox.hide(item)
+    elif action == DELETE:
+        inbox.delete(item)
+    elif action == BLOCK:  # the one call of a block: a §11 decision of the chief, with a category
+        inbox.block(item)
+
+
+def _record_decision(
+    session: Session, row: ModerationItem, actor: str, now: datetime, front_end: str
+) -> None:
+    notices.owe(session, MODERATION, row.id, front_end, CARD_UPDATE, now)
+    _record(
+        session,
+        row,
+        actor,
+        now,
+        "moderated",
+        decision=row.action,
+        label=Messages("ja")(f"moderation.action.{row.action}"),  # the register is Japanese
+        category=row.category,
+        category_text=category_text(row.category),
+        text=row.text,
+    )
+
+
+def _record(
+    session: Session, row: ModerationItem, actor: str, now: datetime, action: str, **details
+) -> None:
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        platform=row.platform,
+        item=row.remote_id,
+        item_id=row.id,
+        kind=row.kind,
+        author=row.author,
+        url=row.url,
+        **details,
+    )

@@ -1,0 +1,1 @@
+"""The policy's features around the pipeline: targets, the HP feed, the inbox, dashboards."""

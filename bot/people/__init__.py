@@ -1,0 +1,1 @@
+"""Who is who: the roster and deputies, registered groups, chat addresses, oversight."""
