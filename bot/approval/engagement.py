@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.approval import workflow
+from bot.approval import deciding
 from bot.approval.engagement_view import REQUESTED, RESULT
 from bot.delivery import notices
 from bot.features.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
@@ -130,7 +130,7 @@ def refuse(
         session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
         role=role, **details, **record(item),
     )  # fmt: skip
-    return EngagementOutcome(workflow.OWN_REQUEST if own else workflow.REFUSED, item.id)
+    return EngagementOutcome(deciding.OWN_REQUEST if own else deciding.REFUSED, item.id)
 
 
 def refuse_request(
@@ -150,10 +150,10 @@ def decide(
     """Approve or reject in one conditional update: the first decision wins, later ones see it."""
     item = session.get(Engagement, engagement_id)
     if item is None:
-        return EngagementOutcome(workflow.NOT_FOUND, engagement_id)
-    if not workflow.may_decide(session, actor, item.chat, author=item.requester_id):
+        return EngagementOutcome(deciding.NOT_FOUND, engagement_id)
+    if not deciding.may_decide(session, actor, item.chat, author=item.requester_id):
         attempted = "approve" if approve else "reject"
-        own = workflow.own_request(session, actor, item.requester_id, item.chat)
+        own = deciding.own_request(session, actor, item.requester_id, item.chat)
         return refuse(session, item=item, actor=actor, attempted=attempted, now=now, own=own)
     status = APPROVED if approve else REJECTED
     acting = roles.role_of(session, actor, item.chat) != CHIEF  # the deputy decided (代決)
@@ -172,7 +172,7 @@ def decide(
     session.refresh(item)
     if won != 1:
         return EngagementOutcome(
-            workflow.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
+            deciding.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
         )
     register.append(
         session, at=now, actor=actor, action=f"engagement_{status}", acting=acting, **record(item)
@@ -180,7 +180,7 @@ def decide(
     add_notice(session, item, CARD_UPDATE, now)
     if not approve:
         add_notice(session, item, RESULT, now)
-    return EngagementOutcome(workflow.DONE, engagement_id, status, actor, now)
+    return EngagementOutcome(deciding.DONE, engagement_id, status, actor, now)
 
 
 def _account_url(item: Engagement) -> str:

@@ -10,18 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import register
 from bot.approval import drafts
+from bot.approval.deciding import DONE, NOT_FOUND, NOTHING_TO_DO, Outcome, may_edit, refuse
 from bot.approval.snapshot import content_of
-from bot.approval.workflow import (
-    DONE,
-    NOT_FOUND,
-    NOTHING_TO_DO,
-    Outcome,
-    add_notice,
-    content_record,
-    may_edit,
-    refuse,
-    revision_row,
-)
+from bot.approval.workflow import add_notice, content_record, revision_row
 from bot.models import (
     CARD,
     CARD_UPDATE,

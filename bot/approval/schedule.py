@@ -12,16 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.approval.workflow import (
-    DONE,
-    NOT_FOUND,
-    NOTHING_TO_DO,
-    Outcome,
-    add_notice,
-    expire,
-    may_decide,
-    refuse,
-)
+from bot.approval.deciding import DONE, NOT_FOUND, NOTHING_TO_DO, Outcome, may_decide, refuse
+from bot.approval.workflow import add_notice, expire
 from bot.messages import JST
 from bot.models import (
     CANCELLED,

@@ -5,7 +5,7 @@ People are left as user ids under the value `who` (or `author`), for the front e
 
 from __future__ import annotations
 
-from bot.approval import workflow
+from bot.approval import deciding
 from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import Messages
 from bot.models import APPROVED, CANCELLED, EXPIRED, FAILED, PUBLISHED, QUEUED, REJECTED, SENDING
@@ -47,19 +47,19 @@ def decision(draft: DraftSnapshot) -> Wording:
     return "card.withdrawn", values
 
 
-def refusal(outcome: workflow.Outcome) -> Wording | None:
+def refusal(outcome: deciding.Outcome) -> Wording | None:
     """Why an attempt did not go through (None: it did)."""
-    if outcome.result == workflow.REFUSED:
+    if outcome.result == deciding.REFUSED:
         return "refuse.not_chief", {}
-    if outcome.result == workflow.OWN_REQUEST:
+    if outcome.result == deciding.OWN_REQUEST:
         return "refuse.own_request", {"id": outcome.draft_id}
-    if outcome.result == workflow.TOO_LATE:
+    if outcome.result == deciding.TOO_LATE:
         return "refuse.too_late", {"id": outcome.draft_id}
-    if outcome.result == workflow.STALE:
+    if outcome.result == deciding.STALE:
         return "refuse.stale", {"id": outcome.draft_id}
-    if outcome.result == workflow.NOT_FOUND:
+    if outcome.result == deciding.NOT_FOUND:
         return "refuse.not_found", {"id": outcome.draft_id}
-    if outcome.result == workflow.ALREADY_DECIDED:
+    if outcome.result == deciding.ALREADY_DECIDED:
         return "refuse.already_decided", {
             "id": outcome.draft_id,
             "who": outcome.decided_by or "?",

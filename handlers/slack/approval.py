@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.approval import drafts, schedule, workflow
+from bot.approval import deciding, drafts, schedule, workflow
 from bot.approval.snapshot import take
 from bot.models import PENDING, Draft
 from bot.people import roles
@@ -68,14 +68,14 @@ def reject_problem(services: Services, session, draft_id: int, user_id: str) -> 
     msg = services.msg
     draft = session.get(Draft, draft_id)
     if draft is None:
-        return outcome_text(msg, workflow.Outcome(workflow.NOT_FOUND, draft_id))
-    if refused := workflow.refusal_to_decide(session, draft, user_id, "reject", services.clock()):
+        return outcome_text(msg, deciding.Outcome(deciding.NOT_FOUND, draft_id))
+    if refused := deciding.refusal_to_decide(session, draft, user_id, "reject", services.clock()):
         return outcome_text(msg, refused)
     if draft.status != PENDING:
         return outcome_text(
             msg,
-            workflow.Outcome(
-                workflow.ALREADY_DECIDED,
+            deciding.Outcome(
+                deciding.ALREADY_DECIDED,
                 draft_id,
                 status=draft.status,
                 decided_by=draft.decided_by,
@@ -142,9 +142,9 @@ def reject_submitted(ack, body, view, logger, context):
 def retry_clicked(ack, body, action, client, respond, context):
     ack()
     act_after_ack(context, workflow.retry_failed, {
-        workflow.DONE: "retry.queued",
-        workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
-        workflow.REFUSED: "refuse.not_author_or_chief",
+        deciding.DONE: "retry.queued",
+        deciding.NOTHING_TO_DO: "refuse.nothing_to_retry",
+        deciding.REFUSED: "refuse.not_author_or_chief",
     }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 
@@ -152,8 +152,8 @@ def retry_clicked(ack, body, action, client, respond, context):
 def cancel_clicked(ack, body, action, client, respond, context):
     ack()
     act_after_ack(context, schedule.cancel_scheduled, {
-        workflow.DONE: "cancel.done",
-        workflow.NOTHING_TO_DO: "cancel.nothing",
+        deciding.DONE: "cancel.done",
+        deciding.NOTHING_TO_DO: "cancel.nothing",
     }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 

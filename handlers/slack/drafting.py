@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.approval import drafts, revisions, workflow
+from bot.approval import deciding, drafts, revisions, workflow
 from bot.approval.drafts import DraftInput
 from bot.config import CHANNELS
 from bot.models import PENDING, Submission
@@ -88,7 +88,7 @@ def draft_submitted(ack, body, view, logger, context):
         with services.session_factory.begin() as session:  # committed before the answer
             if roles.role_of(session, user_id) is None:
                 if meta.get("mode") in (RESUBMIT, EDIT) and isinstance(meta.get("draft"), int):
-                    workflow.refuse(session, draft_id=meta["draft"], actor=user_id,
+                    deciding.refuse(session, draft_id=meta["draft"], actor=user_id,
                                     attempted=meta["mode"], now=services.clock())  # fmt: skip
                 problem = not_operator_text(services, session)
             else:
@@ -115,11 +115,11 @@ def store_draft(services: Services, session, meta: dict, user_id: str, content) 
         return None
     change = revisions.resubmit if mode == RESUBMIT else revisions.edit_by_chief
     outcome = change(session, draft_id=draft_id, actor=user_id, content=content, now=now)
-    if outcome.result == workflow.NOTHING_TO_DO:
+    if outcome.result == deciding.NOTHING_TO_DO:
         if mode == EDIT and outcome.status == PENDING:
             return msg("refuse.no_changes")
         key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
         return msg(key, id=draft_id)
-    if outcome.result == workflow.REFUSED:
+    if outcome.result == deciding.REFUSED:
         return msg("refuse.not_author" if mode == RESUBMIT else "refuse.not_chief")
     return outcome_text(msg, outcome)

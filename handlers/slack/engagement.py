@@ -8,7 +8,7 @@ import re
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.approval import engagement, workflow
+from bot.approval import deciding, engagement
 from bot.approval.engagement import EngagementOutcome
 from bot.features.engagement_targets import KINDS, PLATFORM_OF
 from bot.messages import Messages
@@ -47,13 +47,13 @@ def open_modal(services: Services, ack, client, respond, command: dict, kind: st
 
 def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
     """What the clicker should read about a click that did not go through (None: nothing)."""
-    if outcome.result == workflow.REFUSED:
+    if outcome.result == deciding.REFUSED:
         return msg("refuse.not_chief")
-    if outcome.result == workflow.OWN_REQUEST:
+    if outcome.result == deciding.OWN_REQUEST:
         return msg("engage.refuse.own_request", id=outcome.engagement_id)
-    if outcome.result == workflow.NOT_FOUND:
+    if outcome.result == deciding.NOT_FOUND:
         return msg("engage.refuse.not_found", id=outcome.engagement_id)
-    if outcome.result == workflow.ALREADY_DECIDED:
+    if outcome.result == deciding.ALREADY_DECIDED:
         return msg(
             "engage.refuse.already_decided",
             id=outcome.engagement_id,

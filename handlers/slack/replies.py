@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.approval import workflow
+from bot.approval import deciding
 from bot.approval.wording import refusal
 from bot.messages import Messages
 from bot.people import roles
@@ -59,7 +59,7 @@ def tell(body: dict, client: WebClient, respond, text: str) -> None:
         log.exception("could not tell %s: %s", body.get("user", {}).get("id"), text)
 
 
-def outcome_text(msg: Messages, outcome: workflow.Outcome) -> str | None:
+def outcome_text(msg: Messages, outcome: deciding.Outcome) -> str | None:
     """What the clicker should read about an attempt that did not go through (None: nothing)."""
     problem = refusal(outcome)
     return say(msg, problem) if problem else None
@@ -77,7 +77,7 @@ def draft_id_of(action: dict) -> int | None:
 def act_on_draft(services, body, action, client, respond, change, texts: dict[str, str]) -> None:
     """Run `change(session, draft_id=, actor=, now=)` for a click and tell the clicker the outcome.
 
-    `texts` maps an outcome (workflow.DONE, NOTHING_TO_DO, REFUSED…) to a message key; other
+    `texts` maps an outcome (deciding.DONE, NOTHING_TO_DO, REFUSED…) to a message key; other
     outcomes get the usual wording.
     """
     msg = services.msg
@@ -90,7 +90,7 @@ def act_on_draft(services, body, action, client, respond, change, texts: dict[st
     channels = "、".join(msg(f"channel.{c}") for c in outcome.channels)
     text = msg(key, id=draft_id, channels=channels) if key else outcome_text(msg, outcome)
     tell(body, client, respond, text)
-    if outcome.result == workflow.DONE:
+    if outcome.result == deciding.DONE:
         services.wake()
 
 

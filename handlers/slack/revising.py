@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.approval import revisions, workflow
+from bot.approval import deciding, revisions
 from bot.approval.snapshot import content_of
 from bot.config import CHANNELS
 from bot.models import PENDING, REJECTED, Draft
@@ -26,10 +26,10 @@ def open_revision_modal(services: Services, body, action, client, respond, mode:
         allowed = (
             user_id == draft.author_id
             if mode == RESUBMIT
-            else workflow.may_edit(session, user_id, draft)
+            else deciding.may_edit(session, user_id, draft)
         )
         if not allowed:
-            workflow.refuse(
+            deciding.refuse(
                 session, draft_id=draft_id, actor=user_id, attempted=mode, now=services.clock()
             )
             key = "refuse.not_author" if mode == RESUBMIT else "refuse.not_chief"
@@ -67,9 +67,9 @@ def resubmit_clicked(ack, body, action, client, respond, context):
 def withdraw_clicked(ack, body, action, client, respond, context):
     ack()
     act_after_ack(context, revisions.withdraw, {
-        workflow.DONE: "withdraw.done",
-        workflow.REFUSED: "refuse.not_author",
-        workflow.NOTHING_TO_DO: "refuse.not_pending",
+        deciding.DONE: "withdraw.done",
+        deciding.REFUSED: "refuse.not_author",
+        deciding.NOTHING_TO_DO: "refuse.not_pending",
     }, body=body, action=action, client=client, respond=respond)  # fmt: skip
 
 

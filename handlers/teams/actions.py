@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.approval import drafts, revisions, wording, workflow
+from bot.approval import deciding, drafts, revisions, wording, workflow
 from bot.approval.snapshot import take
 from bot.features import identity
 from bot.models import Draft
@@ -47,7 +47,7 @@ def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str
         return text_answer(msg("refuse.not_found", id=draft_id))
     snapshot = take(session, draft, services.dry_run_channels, services.clock())
     mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
-    approver = workflow.may_decide(session, user.id, PLATFORM, author=draft.author_id)
+    approver = deciding.may_decide(session, user.id, PLATFORM, author=draft.author_id)
     content = approval_card.approval_card(
         msg, snapshot, name_of, approver_mris=mris, for_approver=approver
     )
@@ -84,11 +84,11 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
         lead=services.settings.schedule_lead,
         blog_footer=services.settings.blog_footer,
     )
-    repeat = outcome.result == workflow.ALREADY_DECIDED and outcome.decided_by == user.id
+    repeat = outcome.result == deciding.ALREADY_DECIDED and outcome.decided_by == user.id
     problem = wording.refusal(outcome)
     if problem is None or repeat:  # a double click shows the decided card, not an error
         return _card_for(services, session, user, msg, name_of, draft_id)
-    if outcome.result in (workflow.REFUSED, workflow.OWN_REQUEST, workflow.NOT_FOUND):
+    if outcome.result in (deciding.REFUSED, deciding.OWN_REQUEST, deciding.NOT_FOUND):
         return text_answer(plain_say(msg, problem, name_of))
     return _card_for(services, session, user, msg, name_of, draft_id,
                      plain_say(msg, problem, name_of))  # fmt: skip
@@ -96,17 +96,17 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
 
 def retry(services, session, user, msg, name_of, data) -> dict:
     return _change(services, session, msg, name_of, user, data, workflow.retry_failed, {
-        workflow.DONE: "retry.queued",
-        workflow.NOTHING_TO_DO: "refuse.nothing_to_retry",
-        workflow.REFUSED: "refuse.not_author_or_chief",
+        deciding.DONE: "retry.queued",
+        deciding.NOTHING_TO_DO: "refuse.nothing_to_retry",
+        deciding.REFUSED: "refuse.not_author_or_chief",
     })  # fmt: skip
 
 
 def withdraw(services, session, user, msg, name_of, data) -> dict:
     return _change(services, session, msg, name_of, user, data, revisions.withdraw, {
-        workflow.DONE: "withdraw.done",
-        workflow.REFUSED: "refuse.not_author",
-        workflow.NOTHING_TO_DO: "refuse.not_pending",
+        deciding.DONE: "withdraw.done",
+        deciding.REFUSED: "refuse.not_author",
+        deciding.NOTHING_TO_DO: "refuse.not_pending",
     })  # fmt: skip
 
 

@@ -8,7 +8,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from bot.approval import drafts, revisions, workflow
+from bot.approval import deciding, drafts, revisions, workflow
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
@@ -107,7 +107,7 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         with services.session_factory.begin() as session:
             if roles.role_of(session, user.id, PLATFORM) is None:
                 if meta.get("mode") == ids.RESUBMIT and _draft_id(meta) is not None:
-                    workflow.refuse(session, draft_id=meta["draft"], actor=user.id,
+                    deciding.refuse(session, draft_id=meta["draft"], actor=user.id,
                                     attempted="resubmit", now=services.clock())  # fmt: skip
                 return cards.close_dialog(not_operator(services, session, msg))
             key = f"teams:{str(meta.get('nonce') or uuid.uuid4().hex)[:64]}"
@@ -135,11 +135,11 @@ def _store(services: Services, session, msg, meta: dict, user_id: str, content) 
     outcome = revisions.resubmit(
         session, draft_id=draft_id, actor=user_id, content=content, now=now
     )
-    if outcome.result == workflow.NOTHING_TO_DO:
+    if outcome.result == deciding.NOTHING_TO_DO:
         return msg("refuse.not_rejected", id=draft_id)
-    if outcome.result == workflow.REFUSED:
+    if outcome.result == deciding.REFUSED:
         return msg("refuse.not_author")
-    if outcome.result == workflow.NOT_FOUND:
+    if outcome.result == deciding.NOT_FOUND:
         return msg("refuse.not_found", id=draft_id)
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.approval import engagement, moderation, workflow
+from bot.approval import deciding, engagement, moderation
 from bot.approval.engagement_view import view
 from bot.models import REJECTED, Engagement
 from handlers.teams import engagement_card, ids, people
@@ -24,16 +24,16 @@ def decide_engagement(services, session, user, msg, name_of, data, approve: bool
         return _text(msg("error.internal"))
     outcome = engagement.decide(session, engagement_id=engagement_id, actor=user.id,
                                 approve=approve, now=services.clock())  # fmt: skip
-    if outcome.result == workflow.REFUSED:
+    if outcome.result == deciding.REFUSED:
         return _text(msg("refuse.not_chief"))
-    if outcome.result == workflow.OWN_REQUEST:
+    if outcome.result == deciding.OWN_REQUEST:
         return _text(msg("engage.refuse.own_request", id=engagement_id))
-    if outcome.result == workflow.NOT_FOUND:
+    if outcome.result == deciding.NOT_FOUND:
         return _text(msg("engage.refuse.not_found", id=engagement_id))
     item = view(session, session.get(Engagement, engagement_id))
     content = engagement_card.engagement_card(msg, item, name_of)
-    repeat = outcome.result == workflow.ALREADY_DECIDED and outcome.decided_by == user.id
-    if outcome.result == workflow.DONE or repeat:  # a double click shows the decided card
+    repeat = outcome.result == deciding.ALREADY_DECIDED and outcome.decided_by == user.id
+    if outcome.result == deciding.DONE or repeat:  # a double click shows the decided card
         return _card(content)
     decision = msg(f"engage.decision.{'rejected' if outcome.status == REJECTED else 'approved'}")
     words = {"id": engagement_id, "who": name_of(outcome.decided_by or "?"), "decision": decision,

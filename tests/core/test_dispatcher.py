@@ -14,7 +14,7 @@ from conftest import CHIEF, OPERATOR
 from sqlalchemy import select, update
 
 from bot import db, register
-from bot.approval import drafts, workflow
+from bot.approval import deciding, drafts, workflow
 from bot.approval.snapshot import DraftSnapshot
 from bot.delivery import notices as notices_db
 from bot.delivery import outbox
@@ -211,7 +211,7 @@ def approve(factory, clock, draft_id) -> None:
         outcome = workflow.decide(
             session, draft_id=draft_id, actor=CHIEF, approve=True, now=clock()
         )
-    assert outcome.result == workflow.DONE
+    assert outcome.result == deciding.DONE
 
 
 def approved(factory, clock, dispatcher, **kwargs) -> int:

@@ -14,7 +14,7 @@ from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import func, select
 
 from bot import register
-from bot.approval import drafts, engagement, revisions, workflow
+from bot.approval import deciding, drafts, engagement, revisions, workflow
 from bot.approval.snapshot import take
 from bot.features.engagement_targets import parse
 from bot.messages import Messages
@@ -45,7 +45,7 @@ def submit(factory, author: str) -> int:
         return workflow.submit(session, author_id=author, content=content, now=NOW).id
 
 
-def decide(factory, draft_id: int, actor: str, approve: bool = True) -> workflow.Outcome:
+def decide(factory, draft_id: int, actor: str, approve: bool = True) -> deciding.Outcome:
     with factory.begin() as session:
         return workflow.decide(
             session, draft_id=draft_id, actor=actor, approve=approve, now=LATER,
@@ -85,8 +85,8 @@ OWN = "separation_of_duties"
 def test_a_deputy_cannot_decide_a_draft_they_wrote_while_the_chief_is_away(factory):
     name_deputy(factory, away=True)
     draft_id = submit(factory, DEPUTY)
-    assert decide(factory, draft_id, DEPUTY).result == workflow.OWN_REQUEST
-    assert decide(factory, draft_id, DEPUTY, approve=False).result == workflow.OWN_REQUEST
+    assert decide(factory, draft_id, DEPUTY).result == deciding.OWN_REQUEST
+    assert decide(factory, draft_id, DEPUTY, approve=False).result == deciding.OWN_REQUEST
     untouched(factory, draft_id)
     assert refusals(factory) == [
         (DEPUTY, "approve", "deputy", OWN),
@@ -95,7 +95,7 @@ def test_a_deputy_cannot_decide_a_draft_they_wrote_while_the_chief_is_away(facto
     card = snapshot(factory, draft_id)
     assert (card.approvers, card.deciders, card.author_excluded) == ((CHIEF,), (CHIEF,), True)
     outcome = decide(factory, draft_id, CHIEF)  # the chief, even while away
-    assert (outcome.result, outcome.decided_by) == (workflow.DONE, CHIEF)
+    assert (outcome.result, outcome.decided_by) == (deciding.DONE, CHIEF)
     with factory() as session:
         assert session.execute(select(Decision.acting)).scalar_one() is False
         assert register.verify(session) == []
@@ -103,18 +103,18 @@ def test_a_deputy_cannot_decide_a_draft_they_wrote_while_the_chief_is_away(facto
 
 def test_the_chief_cannot_decide_a_draft_they_wrote_and_it_waits_for_a_deputy(factory):
     draft_id = submit(factory, CHIEF)
-    assert decide(factory, draft_id, CHIEF).result == workflow.OWN_REQUEST
-    assert decide(factory, draft_id, CHIEF, approve=False).result == workflow.OWN_REQUEST
+    assert decide(factory, draft_id, CHIEF).result == deciding.OWN_REQUEST
+    assert decide(factory, draft_id, CHIEF, approve=False).result == deciding.OWN_REQUEST
     untouched(factory, draft_id)
     assert refusals(factory) == [(CHIEF, "approve", "chief", OWN), (CHIEF, "reject", "chief", OWN)]
     card = snapshot(factory, draft_id)  # nobody else may decide: the card stays with the chief
     assert (card.approvers, card.deciders, card.author_excluded) == ((CHIEF,), (), True)
-    assert decide(factory, draft_id, OPERATOR).result == workflow.REFUSED  # still 課長だけ
+    assert decide(factory, draft_id, OPERATOR).result == deciding.REFUSED  # still 課長だけ
     name_deputy(factory)  # a deputy is named: the deputy decides the chief's own draft (代決)
     card = snapshot(factory, draft_id)
     assert (card.approvers, card.deciders) == ((DEPUTY,), (DEPUTY,))
-    assert decide(factory, draft_id, CHIEF).result == workflow.OWN_REQUEST
-    assert decide(factory, draft_id, DEPUTY).result == workflow.DONE
+    assert decide(factory, draft_id, CHIEF).result == deciding.OWN_REQUEST
+    assert decide(factory, draft_id, DEPUTY).result == deciding.DONE
     with factory() as session:
         assert session.execute(select(Decision.acting)).scalar_one() is True
         entry = session.execute(
@@ -126,7 +126,7 @@ def test_the_chief_cannot_decide_a_draft_they_wrote_and_it_waits_for_a_deputy(fa
 
 def test_an_operator_author_is_still_refused_as_not_the_chief(factory):
     draft_id = submit(factory, OPERATOR)
-    assert decide(factory, draft_id, OPERATOR).result == workflow.REFUSED
+    assert decide(factory, draft_id, OPERATOR).result == deciding.REFUSED
     assert refusals(factory) == [(OPERATOR, "approve", "operator", None)]
     card = snapshot(factory, draft_id)
     assert (card.approvers, card.author_excluded) == ((CHIEF,), False)
@@ -136,7 +136,7 @@ def test_the_chief_may_still_withdraw_a_draft_they_wrote(factory):
     draft_id = submit(factory, CHIEF)
     with factory.begin() as session:
         outcome = revisions.withdraw(session, draft_id=draft_id, actor=CHIEF, now=LATER)
-    assert outcome.result == workflow.DONE
+    assert outcome.result == deciding.DONE
 
 
 def ask(factory, who: str, handle: str = "@wako_npo") -> int:
@@ -158,8 +158,8 @@ def decide_engagement(factory, engagement_id: int, actor: str, approve: bool = T
 def test_a_deputy_engagement_decision_is_acting_and_reviewed_by_the_chief(factory):
     name_deputy(factory, away=True)
     followed, rejected = ask(factory, OPERATOR), ask(factory, OPERATOR, "@saitama_pref")
-    assert decide_engagement(factory, followed, DEPUTY).result == workflow.DONE
-    assert decide_engagement(factory, rejected, DEPUTY, approve=False).result == workflow.DONE
+    assert decide_engagement(factory, followed, DEPUTY).result == deciding.DONE
+    assert decide_engagement(factory, rejected, DEPUTY, approve=False).result == deciding.DONE
     with factory() as session:
         assert session.get(Engagement, followed).acting is True
         decided = session.execute(
@@ -200,7 +200,7 @@ def test_a_deputy_engagement_decision_is_acting_and_reviewed_by_the_chief(factor
 def test_the_chief_approving_a_follow_is_not_acting(factory):
     name_deputy(factory, away=True)
     engagement_id = ask(factory, OPERATOR)
-    assert decide_engagement(factory, engagement_id, CHIEF).result == workflow.DONE
+    assert decide_engagement(factory, engagement_id, CHIEF).result == deciding.DONE
     with factory() as session:
         assert session.get(Engagement, engagement_id).acting is False
         assert oversight.unreviewed(session) == []
@@ -210,16 +210,16 @@ def test_the_chief_approving_a_follow_is_not_acting(factory):
 def test_nobody_decides_a_follow_they_requested(factory, away):
     name_deputy(factory, away=away)
     by_chief = ask(factory, CHIEF)
-    assert decide_engagement(factory, by_chief, CHIEF).result == workflow.OWN_REQUEST
+    assert decide_engagement(factory, by_chief, CHIEF).result == deciding.OWN_REQUEST
     expected = [(CHIEF, "approve", "chief", OWN)]
     if away:
         by_deputy = ask(factory, DEPUTY, "@saitama_pref")
-        assert decide_engagement(factory, by_deputy, DEPUTY, False).result == workflow.OWN_REQUEST
+        assert decide_engagement(factory, by_deputy, DEPUTY, False).result == deciding.OWN_REQUEST
         expected.append((DEPUTY, "reject", "deputy", OWN))
     assert refusals(factory) == expected
     with factory() as session:
         assert {e.status for e in session.execute(select(Engagement)).scalars()} == {"pending"}
-    assert decide_engagement(factory, by_chief, DEPUTY).result == workflow.DONE  # 代決
+    assert decide_engagement(factory, by_chief, DEPUTY).result == deciding.DONE  # 代決
 
 
 # -- signed end to end through Slack ------------------------------------------------------------
@@ -388,4 +388,4 @@ def test_the_deputy_who_decides_the_chiefs_draft_may_also_amend_it(factory):
         done = revisions.edit_by_chief(
             session, draft_id=by_chief, actor=DEPUTY, content=amended, now=LATER
         )
-    assert (refused.result, done.result) == (workflow.REFUSED, workflow.DONE)
+    assert (refused.result, done.result) == (deciding.REFUSED, deciding.DONE)

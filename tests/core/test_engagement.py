@@ -20,7 +20,7 @@ from slack_signing import checkbox_value, radio_value, text_value
 from sqlalchemy import select, update
 
 from bot import db, register
-from bot.approval import engagement, workflow
+from bot.approval import deciding, engagement
 from bot.approval.engagement_view import EngagementView
 from bot.delivery import notices
 from bot.delivery.dispatcher import Dispatcher
@@ -392,10 +392,10 @@ def test_nothing_is_performed_before_the_chief_approves(core):
 def test_double_approval_and_racing_workers_perform_once(core):
     performer, notifier = RecordingPerformer(), RecordingNotifier()
     engagement_id = ask(core)
-    assert decide(core, engagement_id).result == workflow.DONE
+    assert decide(core, engagement_id).result == deciding.DONE
     again = decide(core, engagement_id)
     assert (again.result, again.status, again.decided_by) == (
-        workflow.ALREADY_DECIDED,
+        deciding.ALREADY_DECIDED,
         "approved",
         CHIEF,
     )
@@ -422,7 +422,7 @@ def test_a_rejection_performs_nothing_and_tells_the_requester(core):
     performer, notifier = RecordingPerformer(), RecordingNotifier()
     engagement_id = ask(core, "like", TWEET)
     assert decide(core, engagement_id, approve=False).status == "rejected"
-    assert decide(core, engagement_id).result == workflow.ALREADY_DECIDED
+    assert decide(core, engagement_id).result == deciding.ALREADY_DECIDED
     run(core, performer, notifier)
     assert performer.calls == []
     assert ("result", engagement_id, "rejected") in notifier.sent
@@ -433,7 +433,7 @@ def test_a_rejection_performs_nothing_and_tells_the_requester(core):
 def test_only_the_chief_decides_and_refusals_are_recorded(core, who):
     engagement_id = ask(core, "share", FB_POST, "government")
     outcome = decide(core, engagement_id, actor=who)
-    assert outcome.result == workflow.REFUSED
+    assert outcome.result == deciding.REFUSED
     refused = entries(core)[-1]
     assert (refused.actor, refused.action) == (who, "engagement_refused")
     assert refused.details["attempted"] == "approve"

@@ -9,7 +9,7 @@ import pytest
 from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
 from sqlalchemy import func, select, update
 
-from bot.approval import drafts, workflow
+from bot.approval import deciding, drafts, workflow
 from bot.installation import installation_id
 from bot.models import (
     APPROVED,
@@ -43,7 +43,7 @@ def submit(factory, author=OPERATOR, **fields) -> int:
         return workflow.submit(session, author_id=author, content=content(**fields), now=NOW).id
 
 
-def decide(factory, draft_id, actor=CHIEF, approve=True, **kwargs) -> workflow.Outcome:
+def decide(factory, draft_id, actor=CHIEF, approve=True, **kwargs) -> deciding.Outcome:
     with factory.begin() as session:
         return workflow.decide(
             session,
@@ -55,7 +55,7 @@ def decide(factory, draft_id, actor=CHIEF, approve=True, **kwargs) -> workflow.O
         )
 
 
-def retry(factory, draft_id, actor=OPERATOR, now=LATER) -> workflow.Outcome:
+def retry(factory, draft_id, actor=OPERATOR, now=LATER) -> deciding.Outcome:
     with factory.begin() as session:
         return workflow.retry_failed(session, draft_id=draft_id, actor=actor, now=now)
 
@@ -152,7 +152,7 @@ def test_submit_round_trips_publish_at_and_images(factory):
 def test_approve_by_chief_writes_decision_and_outbox_in_one_go(factory):
     draft_id = submit(factory, x_text="フェアです")
     outcome = decide(factory, draft_id)
-    assert outcome.result == workflow.DONE
+    assert outcome.result == deciding.DONE
     assert (outcome.status, outcome.decided_by, outcome.decided_at) == (APPROVED, CHIEF, LATER)
     with factory() as session:
         d = session.get(Draft, draft_id)
@@ -214,7 +214,7 @@ def test_only_the_chief_decides_and_refusals_are_recorded(factory, actor, approv
     draft_id = submit(factory)
     before = state(factory, draft_id)
     outcome = decide(factory, draft_id, actor=actor, approve=approve, reason="だめ")
-    assert outcome.result == workflow.REFUSED
+    assert outcome.result == deciding.REFUSED
     assert state(factory, draft_id) == before
     (refused,) = entries(factory, "refused")
     assert (refused.actor, refused.draft_id) == (actor, draft_id)
@@ -227,11 +227,11 @@ def test_only_the_chief_decides_and_refusals_are_recorded(factory, actor, approv
 
 def test_second_decision_changes_nothing_and_says_who_decided(factory):
     draft_id = submit(factory)
-    assert decide(factory, draft_id).result == workflow.DONE
+    assert decide(factory, draft_id).result == deciding.DONE
     after_first = state(factory, draft_id)
     for approve in (True, False):
         outcome = decide(factory, draft_id, approve=approve, now=LATER + timedelta(hours=1))
-        assert outcome.result == workflow.ALREADY_DECIDED
+        assert outcome.result == deciding.ALREADY_DECIDED
         assert (outcome.status, outcome.decided_by, outcome.decided_at) == (
             APPROVED,
             CHIEF,
@@ -244,7 +244,7 @@ def test_second_decision_changes_nothing_and_says_who_decided(factory):
 
 def test_decide_on_a_missing_draft_is_not_found(factory):
     outcome = decide(factory, 999)
-    assert outcome.result == workflow.NOT_FOUND
+    assert outcome.result == deciding.NOT_FOUND
     assert outcome.draft_id == 999
     assert entries(factory) == []
 
@@ -253,17 +253,17 @@ def test_a_click_on_an_older_revision_does_not_decide(factory):
     draft_id = submit(factory)
     before = state(factory, draft_id)
     outcome = decide(factory, draft_id, revision=2)
-    assert outcome.result != workflow.DONE
+    assert outcome.result != deciding.DONE
     assert state(factory, draft_id) == before
     assert entries(factory, "approved") == []
-    assert decide(factory, draft_id, revision=1).result == workflow.DONE
+    assert decide(factory, draft_id, revision=1).result == deciding.DONE
 
 
 def test_a_stale_click_on_a_pending_draft_is_stale_not_already_decided(factory):
     """Found as a bug: it came back ALREADY_DECIDED with status 'pending' and no decider."""
     draft_id = submit(factory)
     outcome = decide(factory, draft_id, revision=2)
-    assert (outcome.result, outcome.status) == (workflow.STALE, PENDING)
+    assert (outcome.result, outcome.status) == (deciding.STALE, PENDING)
     assert outcome.decided_by is None
 
 
@@ -272,7 +272,7 @@ def test_a_stale_click_on_a_decided_draft_says_who_decided(factory):
     decide(factory, draft_id, revision=1)
     outcome = decide(factory, draft_id, revision=2, approve=False)
     assert (outcome.result, outcome.status, outcome.decided_by) == (
-        workflow.ALREADY_DECIDED,
+        deciding.ALREADY_DECIDED,
         APPROVED,
         CHIEF,
     )
@@ -284,7 +284,7 @@ def test_a_stale_click_on_a_decided_draft_says_who_decided(factory):
 def test_reject_stores_reason_and_tells_the_author(factory):
     draft_id = submit(factory)
     outcome = decide(factory, draft_id, approve=False, reason="日付を確認してください")
-    assert (outcome.result, outcome.status) == (workflow.DONE, REJECTED)
+    assert (outcome.result, outcome.status) == (deciding.DONE, REJECTED)
     with factory() as session:
         d = session.get(Draft, draft_id)
         assert (d.status, d.decided_by, d.reject_reason) == (
@@ -338,7 +338,7 @@ def test_retry_requeues_only_failed_channels(factory, actor):
     fail(factory, draft_id, "x", "blog")
     retry_at = LATER + timedelta(hours=1)
     outcome = retry(factory, draft_id, actor=actor, now=retry_at)
-    assert outcome.result == workflow.DONE
+    assert outcome.result == deciding.DONE
     assert sorted(outcome.channels) == ["blog", "x"]
     by_channel = {p.channel: p for p in publications(factory)}
     for channel in ("x", "blog"):
@@ -398,7 +398,7 @@ def test_retry_by_someone_else_is_refused_and_recorded(factory, actor):
     fail(factory, draft_id, "x")
     before = [(p.channel, p.status, p.attempts) for p in publications(factory)]
     outcome = retry(factory, draft_id, actor=actor)
-    assert outcome.result == workflow.REFUSED
+    assert outcome.result == deciding.REFUSED
     assert [(p.channel, p.status, p.attempts) for p in publications(factory)] == before
     (refused,) = entries(factory, "refused")
     assert (refused.actor, refused.details["attempted"]) == (actor, "retry")
@@ -410,13 +410,13 @@ def test_retry_with_nothing_failed_is_nothing_to_do(factory):
     decide(factory, draft_id)
     mark_published(factory, draft_id, "x", "facebook", "blog")
     outcome = retry(factory, draft_id)
-    assert outcome.result == workflow.NOTHING_TO_DO
+    assert outcome.result == deciding.NOTHING_TO_DO
     assert all(p.status == PUBLISHED for p in publications(factory))
     assert entries(factory, "retry_requested") == []
 
 
 def test_retry_on_a_missing_draft_is_not_found(factory):
-    assert retry(factory, 999).result == workflow.NOT_FOUND
+    assert retry(factory, 999).result == deciding.NOT_FOUND
 
 
 # -- concurrency ------------------------------------------------------------------------------
@@ -445,7 +445,7 @@ def test_ten_simultaneous_approvals_decide_once(factory):
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(results) == [workflow.ALREADY_DECIDED] * 9 + [workflow.DONE]
+    assert sorted(results) == [deciding.ALREADY_DECIDED] * 9 + [deciding.DONE]
     assert sorted(p.channel for p in publications(factory)) == ["blog", "facebook", "x"]
     assert len(entries(factory, "approved")) == 1
     with factory() as session:

@@ -34,7 +34,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot import db, register
-from bot.approval import workflow
+from bot.approval import deciding, workflow
 from bot.approval.drafts import DraftInput
 from bot.models import Decision, Draft, Publication, RegisterEntry, Revision
 from bot.people import roles
@@ -305,7 +305,7 @@ def _submit_and_approve(factory, n: int) -> tuple[int, str]:
         outcome = workflow.decide(
             session, draft_id=draft.id, actor=CHIEF, approve=True, now=utc_now()
         )
-    assert outcome.result == workflow.DONE, outcome
+    assert outcome.result == deciding.DONE, outcome
     return draft.id, body
 
 

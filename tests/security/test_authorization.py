@@ -25,7 +25,7 @@ from security_setup import (
 from sqlalchemy import select, update
 
 from bot import register
-from bot.approval import workflow
+from bot.approval import deciding, workflow
 from bot.models import FAILED, Decision, Draft, Publication, RegisterEntry, Revision
 from bot.people import roles
 
@@ -49,7 +49,7 @@ def approved(app, *, failed: str | None = None, publish_in: timedelta | None = N
     draft_id = new_draft(app.services, publish_at=now + publish_in if publish_in else None)
     with app.services.session_factory.begin() as session:
         outcome = workflow.decide(session, draft_id=draft_id, actor=CHIEF, approve=True, now=now)
-        assert outcome.result == workflow.DONE
+        assert outcome.result == deciding.DONE
         if failed:
             session.execute(
                 update(Publication)
@@ -212,7 +212,7 @@ def test_authorization_matrix(app, action, role):
 
 # -- the matrix while the chief is away (代決) --------------------------------------------------
 
-DECIDING = ("approve", "reject", "edit", "retry", "cancel")  # workflow.may_decide
+DECIDING = ("approve", "reject", "edit", "retry", "cancel")  # deciding.may_decide
 ALLOWED_WHILE_AWAY = {
     action: who | {"deputy"} if action in DECIDING else who for action, who in ALLOWED.items()
 }

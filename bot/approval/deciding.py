@@ -1,0 +1,97 @@
+"""Who may decide a request, and what came of an attempt to act on one (the outcomes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import register
+from bot.models import Draft
+from bot.people import roles
+
+# What came of an attempt to act on a request (a draft, an engagement).
+DONE, REFUSED, ALREADY_DECIDED, NOT_FOUND, NOTHING_TO_DO, STALE, TOO_LATE = (
+    "done",
+    "refused",
+    "already_decided",
+    "not_found",
+    "nothing_to_do",
+    "stale",
+    "too_late",
+)
+OWN_REQUEST = "own_request"  # refused: the author of a request never decides it
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a decision or a retry, with what the clicker should be told."""
+
+    result: str
+    draft_id: int
+    status: str | None = None  # the draft's state after the attempt
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    channels: tuple[str, ...] = ()
+
+
+def may_decide(
+    session: Session, user_id: str, platform: str = "slack", author: str | None = None
+) -> bool:
+    """The chief decides (policy §3, §5); a deputy only while the chief is away (代決).
+
+    Given the request's `author`: never the author, and the chief's own requests go to the
+    deputies (roles.deciders).
+    """
+    if author is None:
+        return user_id in roles.approvers(session, platform)
+    return user_id in roles.deciders(session, author, platform)
+
+
+def may_edit(session: Session, user_id: str, draft: Draft) -> bool:
+    """Who may amend a pending draft: the approvers of the moment, and whoever may decide it
+    (a deputy deciding the chief's own draft)."""
+    return may_decide(session, user_id, draft.platform) or may_decide(
+        session, user_id, draft.platform, author=draft.author_id
+    )
+
+
+def own_request(session: Session, actor: str, author: str, platform: str) -> bool:
+    """True when `actor` would be refused only because the request is their own."""
+    return actor == author and roles.excluded_as_author(session, actor, platform)
+
+
+def refuse(
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    attempted: str,
+    now: datetime,
+    own: bool = False,
+) -> Outcome:
+    """Record a click by someone not allowed to make it (`own`: the author deciding their own)."""
+    role = roles.role_of(session, actor) or "none"
+    details = {"rule": "separation_of_duties"} if own else {}
+    register.append(
+        session,
+        at=now,
+        actor=actor,
+        action="refused",
+        draft_id=draft_id,
+        attempted=attempted,
+        role=role,
+        **details,
+    )
+    return Outcome(OWN_REQUEST if own else REFUSED, draft_id)
+
+
+def refusal_to_decide(
+    session: Session, draft: Draft, actor: str, attempted: str, now: datetime
+) -> Outcome | None:
+    """Refuse (and record) a decision `actor` may not take on `draft`; None when they may."""
+    if may_decide(session, actor, draft.platform, author=draft.author_id):
+        return None
+    own = own_request(session, actor, draft.author_id, draft.platform)
+    return refuse(session, draft_id=draft.id, actor=actor, attempted=attempted, now=now, own=own)

@@ -1,0 +1,77 @@
+"""The tables' common ground: the UTC timestamp type, the declarative Base, the states and kinds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase
+
+# Roles (policy §3): the chief (課長) decides, a deputy decides only while the chief is away.
+CHIEF, DEPUTY, OPERATOR = "chief", "deputy", "operator"
+ROLES = (CHIEF, DEPUTY, OPERATOR)
+
+# Draft states.
+PENDING, APPROVED, REJECTED, WITHDRAWN, EXPIRED = (
+    "pending",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "expired",
+)
+
+# Publication states (the outbox).
+QUEUED, SENDING, PUBLISHED, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "published",
+    "failed",
+    "cancelled",
+)
+OPEN_PUBLICATION_STATES = (QUEUED, SENDING)
+
+# What a notice or a card is about: the kinds of request the chief decides, and HP entries.
+DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY = "draft", "engagement", "moderation", "feed"
+SUBJECTS = (DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY)
+
+# Notice kinds (chat messages the dispatcher owes someone).
+CARD, CARD_UPDATE, SUBMITTED, REJECTED_NOTICE, RESULTS = (
+    "card",
+    "card_update",
+    "submitted",
+    "rejected",
+    "results",
+)
+EDITED, WITHDRAWN_NOTICE, EXPIRED_NOTICE, CANCELLED_NOTICE = (
+    "edited",
+    "withdrawn",
+    "expired",
+    "cancelled",
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: snsbot stores aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
