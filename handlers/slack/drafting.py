@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
-from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval import forms
 from bot.approval.drafts import DraftInput
 from bot.config import CHANNELS
-from bot.models import PENDING, Submission
+from bot.messages import Messages
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.slack import ids
+from handlers.slack.blocks import mention, say
 from handlers.slack.forms import (
     clean,
     draft_from_state,
@@ -21,9 +20,11 @@ from handlers.slack.forms import (
     unreadable,
     view_metadata,
 )
-from handlers.slack.modals import EDIT, RESUBMIT, draft_modal
-from handlers.slack.replies import guarded, not_operator_text, outcome_text, tell
+from handlers.slack.modals import draft_modal
+from handlers.slack.replies import guarded, not_operator_text, tell
 from handlers.slack.wiring import SERVICES
+
+FRONT_END = "slack"  # Draft.platform / Member.platform of everything drafted in Slack
 
 
 def open_draft_modal(
@@ -69,57 +70,31 @@ def _submission_key(view: dict) -> str:
 
 def draft_submitted(ack, body, view, logger, context):
     services = context[SERVICES]
-    msg = services.msg
-    user_id, meta = body["user"]["id"], view_metadata(view)
-    values = state_values(view)
-    content = draft_from_state(values)
-    try:
-        with services.session_factory() as session:
-            registered = groups.names(session)
-        errors = drafts.validate(
-            content,
-            CHANNELS,
-            services.clock(),
-            services.settings.schedule_lead,
-            groups=registered,
-        ) | unreadable(values)
-        if errors:
-            return ack(response_action="errors", errors=slack_errors(errors, msg))
-        with services.session_factory.begin() as session:  # committed before the answer
-            if roles.role_of(session, user_id) is None:
-                if meta.get("mode") in (RESUBMIT, EDIT) and isinstance(meta.get("draft"), int):
-                    deciding.refuse(session, draft_id=meta["draft"], actor=user_id,
-                                    attempted=meta["mode"], now=services.clock())  # fmt: skip
-                problem = not_operator_text(services, session)
-            else:
-                session.add(Submission(key=_submission_key(view), at=services.clock()))
-                session.flush()  # a repeat of this very delivery stops here
-                problem = store_draft(services, session, meta, user_id, content)
-    except IntegrityError:
-        return ack()  # the same submission, delivered again: it is already stored
-    except SQLAlchemyError:
-        logger.exception("could not store a draft")
-        return ack(response_action="errors", errors={ids.BODY: msg("error.save_failed")})
-    if problem:
-        return ack(response_action="errors", errors={ids.BODY: problem})
+    meta, values = view_metadata(view), state_values(view)
+    result = forms.submit_form(
+        services.session_factory,
+        services.clock,
+        front_end=FRONT_END,
+        user_id=body["user"]["id"],
+        content=draft_from_state(values),
+        submission_key=_submission_key(view),
+        mode=meta.get("mode"),
+        draft_id=meta.get("draft"),
+        parse_errors=unreadable(values),
+        schedule_lead=services.settings.schedule_lead,
+    )
+    if result.errors:
+        return ack(response_action="errors", errors=slack_errors(result.errors, services.msg))
+    if result.problem:
+        return ack(response_action="errors", errors={ids.BODY: problem_text(services.msg, result)})
     ack()
-    services.wake()
+    if result.stored:
+        services.wake()
 
 
-def store_draft(services: Services, session, meta: dict, user_id: str, content) -> str | None:
-    """Save a new draft, a resubmission or the chief's edit; the problem to show, if any."""
-    msg = services.msg
-    now, draft_id, mode = services.clock(), meta.get("draft"), meta.get("mode")
-    if mode not in (RESUBMIT, EDIT) or not isinstance(draft_id, int):
-        workflow.submit(session, author_id=user_id, content=content, now=now)
-        return None
-    change = revisions.resubmit if mode == RESUBMIT else revisions.edit_by_chief
-    outcome = change(session, draft_id=draft_id, actor=user_id, content=content, now=now)
-    if outcome.result == deciding.NOTHING_TO_DO:
-        if mode == EDIT and outcome.status == PENDING:
-            return msg("refuse.no_changes")
-        key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
-        return msg(key, id=draft_id)
-    if outcome.result == deciding.REFUSED:
-        return msg("refuse.not_author" if mode == RESUBMIT else "refuse.not_chief")
-    return outcome_text(msg, outcome)
+def problem_text(msg: Messages, result: forms.FormResult) -> str:
+    """A form's problem in Slack mrkdwn; the chief who registers operators as a mention."""
+    key, values = result.problem
+    if key == forms.NOT_OPERATOR:
+        return msg(key, chief=mention(values["chief"]))
+    return say(msg, result.problem)

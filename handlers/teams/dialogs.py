@@ -6,19 +6,17 @@ import logging
 import re
 import uuid
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-
-from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval import drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
-from bot.models import Draft, Submission
+from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import PLATFORM
-from handlers.teams.text import messages_for, plain
+from handlers.teams.text import messages_for, plain, plain_say
 
 log = logging.getLogger(__name__)
 
@@ -94,54 +92,34 @@ def submit_form(services: Services, activity, data: dict) -> dict:
     meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
-        registered = groups.names(session)
     msg = messages_for(user.locale, services.settings.locale)
-    errors = drafts.validate(
-        content, CHANNELS, services.clock(), services.settings.schedule_lead, groups=registered
+    result = forms.submit_form(
+        services.session_factory,
+        services.clock,
+        front_end=PLATFORM,
+        user_id=user.id,
+        content=content,
+        submission_key=f"teams:{str(meta.get('nonce') or uuid.uuid4().hex)[:64]}",
+        mode=meta.get("mode"),
+        draft_id=meta.get("draft"),
+        parse_errors=problems,
+        schedule_lead=services.settings.schedule_lead,
     )
-    errors.update(problems)
-    if errors:
-        shown = {field: msg(key, **values) for field, (key, values) in errors.items()}
-        return _form_again(services, msg, content, registered, shown, meta)
-    try:
-        with services.session_factory.begin() as session:
-            if roles.role_of(session, user.id, PLATFORM) is None:
-                if meta.get("mode") == ids.RESUBMIT and _draft_id(meta) is not None:
-                    deciding.refuse(session, draft_id=meta["draft"], actor=user.id,
-                                    attempted="resubmit", now=services.clock())  # fmt: skip
-                return cards.close_dialog(not_operator(services, session, msg))
-            key = f"teams:{str(meta.get('nonce') or uuid.uuid4().hex)[:64]}"
-            session.add(Submission(key=key, at=services.clock()))
-            session.flush()  # the same form sent again (Teams retries) stops here
-            problem = _store(services, session, msg, meta, user.id, content)
-    except IntegrityError:
-        return cards.close_dialog(msg("teams.sent"))
-    except SQLAlchemyError:
-        log.exception("could not store a draft from Teams")
-        return _form_again(services, msg, content, registered,
-                           {ids.BODY: msg("error.save_failed")}, meta)  # fmt: skip
-    if problem:
-        return cards.close_dialog(problem)
-    services.wake()
+    if result.errors:
+        shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}
+        return _form_again(services, msg, content, result.groups, shown, meta)
+    if result.problem:
+        return cards.close_dialog(_problem_text(services, msg, result.problem))
+    if result.stored:
+        services.wake()
     return cards.close_dialog(msg("teams.sent"))
 
 
-def _store(services: Services, session, msg, meta: dict, user_id: str, content) -> str | None:
-    """Save a new draft or a resubmission; the problem to tell, if any."""
-    now, draft_id = services.clock(), _draft_id(meta)
-    if meta.get("mode") != ids.RESUBMIT or draft_id is None:
-        workflow.submit(session, author_id=user_id, content=content, now=now, platform=PLATFORM)
-        return None
-    outcome = revisions.resubmit(
-        session, draft_id=draft_id, actor=user_id, content=content, now=now
-    )
-    if outcome.result == deciding.NOTHING_TO_DO:
-        return msg("refuse.not_rejected", id=draft_id)
-    if outcome.result == deciding.REFUSED:
-        return msg("refuse.not_author")
-    if outcome.result == deciding.NOT_FOUND:
-        return msg("refuse.not_found", id=draft_id)
-    return None
+def _problem_text(services: Services, msg, problem: tuple[str, dict]) -> str:
+    if problem[0] == forms.NOT_OPERATOR:
+        with services.session_factory() as session:
+            return not_operator(services, session, msg)
+    return plain_say(msg, problem)
 
 
 def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:

@@ -123,6 +123,25 @@ def test_chief_edit_is_a_new_revision_in_the_chiefs_name_and_the_author_sees_the
         assert draft.current.body == "一行目\n二行目を直しました"
 
 
+def test_a_chiefs_edit_sent_unchanged_can_be_sent_again_from_the_same_form(app):
+    card = submit(app, body="一行目\n二行目")
+    click(app, CHIEF, card, "edit")
+    form = app.fake.wait_for("views.open")[0].params["view"]
+    payload = app.slack.view_submission_payload(
+        CHIEF, "draft_submit", draft_values(body="一行目\n二行目"),
+        private_metadata=form["private_metadata"],
+    )  # fmt: skip
+    unchanged = app.slack.post_payload(payload).json()
+    assert unchanged == {"response_action": "errors", "errors": {"body": "変更がありません。"}}
+    # The modal stays open, with the same view id and hash: the fixed text is stored.
+    payload["view"]["state"]["values"] = draft_values(body="一行目\n二行目を直しました")
+    fixed = app.slack.post_payload(payload)
+    assert fixed.status_code == 200 and fixed.text == "", fixed.text
+    with app.services.session_factory() as session:
+        draft = session.execute(select(Draft)).scalar_one()
+        assert draft.revision == 2 and draft.current.body == "一行目\n二行目を直しました"
+
+
 def test_an_operator_cannot_edit(app):
     card = submit(app)
     click(app, OPERATOR2, card, "edit")

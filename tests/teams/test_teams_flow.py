@@ -15,6 +15,7 @@ from platforms import with_platforms
 from teams_app import running_teams, teams_settings
 from teams_client import CHIEF, OPERATOR, STRANGER, verbs
 
+from bot.messages import Messages
 from bot.models import Draft, RegisterEntry
 
 
@@ -220,6 +221,20 @@ def test_the_same_form_submitted_twice_is_one_draft(teams):
     assert first == second
     with teams.services.session_factory() as session:
         assert session.query(Draft).count() == 1
+
+
+def test_a_form_forged_as_the_chiefs_edit_is_refused_to_an_operator_and_recorded(teams):
+    assert submit_draft(teams)["task"]["type"] == "message"
+    with teams.services.session_factory() as session:
+        draft_id = session.query(Draft).one().id
+    form = teams.client.open_form(OPERATOR)
+    answer = teams.client.submit_form(OPERATOR, form, body="書き換え", mode="edit", draft=draft_id)
+    assert answer["task"] == {"type": "message", "value": Messages("ja")("refuse.not_chief")}
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 1
+        assert session.get(Draft, draft_id).revision == 1
+        refused = session.query(RegisterEntry).filter_by(action="refused").one()
+        assert (refused.actor, refused.details["attempted"]) == (OPERATOR.aad, "edit")
 
 
 def test_commands_in_the_chat(teams):
