@@ -200,7 +200,13 @@ def _draft_rows(rows, chain, *, draft_id, kind, author, channels, created, now) 
         }
     )
     rows["c"].append(
-        {"draft_id": draft_id, "revision": 1, "channel": f"D{CHIEF}", "ts": f"{draft_id}.000100"}
+        {
+            "subject": "draft",
+            "subject_id": draft_id,
+            "revision": 1,
+            "channel": f"D{CHIEF}",
+            "ts": f"{draft_id}.000100",
+        }
     )
     entries = rows["e"]
     entries.append(
@@ -268,7 +274,9 @@ def _draft_rows(rows, chain, *, draft_id, kind, author, channels, created, now) 
     for notice in notices:
         rows["n"].append(
             {
-                "draft_id": draft_id,
+                "subject": "draft",
+                "subject_id": draft_id,
+                "front_end": "slack",
                 "kind": notice,
                 "done": True,
                 "attempts": 0,
