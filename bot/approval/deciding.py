@@ -26,14 +26,17 @@ OWN_REQUEST = "own_request"  # refused: the author of a request never decides it
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of a decision or a retry, with what the clicker should be told."""
+    """What came of a person's action on a request of any kind (a draft, an engagement, a
+    moderation item), with what they should be told."""
 
     result: str
-    draft_id: int
-    status: str | None = None  # the draft's state after the attempt
+    request_id: int | None = None  # the draft or engagement acted on
+    status: str | None = None  # the request's state after the attempt
     decided_by: str | None = None
     decided_at: datetime | None = None
-    channels: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()  # a draft's networks the action concerned
+    item: object = None  # a moderation item, as its card shows it (an ItemView)
+    detail: str = ""  # a network's reason, when one is told
 
 
 def may_decide(

@@ -42,17 +42,6 @@ def add_notice(session: Session, item: Engagement, kind: str, now: datetime) -> 
 
 
 @dataclass(frozen=True)
-class EngagementOutcome:
-    """What came of a click on an engagement card (results as in bot.approval.workflow)."""
-
-    result: str
-    engagement_id: int
-    status: str | None = None
-    decided_by: str | None = None
-    decided_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class AllowedTarget:
     """One account (or post, when its account is unknown) the chief approved engaging with."""
 
@@ -122,7 +111,7 @@ def request(
 def refuse(
     session: Session, *, item: Engagement, actor: str, attempted: str, now: datetime,
     own: bool = False,
-) -> EngagementOutcome:  # fmt: skip
+) -> deciding.Outcome:  # fmt: skip
     """Record a click by someone not allowed to make it (`own`: the requester deciding it)."""
     role = roles.role_of(session, actor, item.chat) or "none"
     details = {"rule": "separation_of_duties"} if own else {}
@@ -130,7 +119,7 @@ def refuse(
         session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
         role=role, **details, **record(item),
     )  # fmt: skip
-    return EngagementOutcome(deciding.OWN_REQUEST if own else deciding.REFUSED, item.id)
+    return deciding.Outcome(deciding.OWN_REQUEST if own else deciding.REFUSED, item.id)
 
 
 def refuse_request(
@@ -146,11 +135,11 @@ def refuse_request(
 
 def decide(
     session: Session, *, engagement_id: int, actor: str, approve: bool, now: datetime
-) -> EngagementOutcome:
+) -> deciding.Outcome:
     """Approve or reject in one conditional update: the first decision wins, later ones see it."""
     item = session.get(Engagement, engagement_id)
     if item is None:
-        return EngagementOutcome(deciding.NOT_FOUND, engagement_id)
+        return deciding.Outcome(deciding.NOT_FOUND, engagement_id)
     if not deciding.may_decide(session, actor, item.chat, author=item.requester_id):
         attempted = "approve" if approve else "reject"
         own = deciding.own_request(session, actor, item.requester_id, item.chat)
@@ -171,7 +160,7 @@ def decide(
     ).rowcount
     session.refresh(item)
     if won != 1:
-        return EngagementOutcome(
+        return deciding.Outcome(
             deciding.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
         )
     register.append(
@@ -180,7 +169,7 @@ def decide(
     add_notice(session, item, CARD_UPDATE, now)
     if not approve:
         add_notice(session, item, RESULT, now)
-    return EngagementOutcome(deciding.DONE, engagement_id, status, actor, now)
+    return deciding.Outcome(deciding.DONE, engagement_id, status, actor, now)
 
 
 def _account_url(item: Engagement) -> str:

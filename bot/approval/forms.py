@@ -115,7 +115,7 @@ def change_problem(mode: str, outcome: deciding.Outcome) -> Wording | None:
         if mode == EDIT and outcome.status == PENDING:
             return "refuse.no_changes", {}
         key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
-        return key, {"id": outcome.draft_id}
+        return key, {"id": outcome.request_id}
     if outcome.result == deciding.REFUSED:
         return ("refuse.not_author" if mode == RESUBMIT else "refuse.not_chief"), {}
     return refusal(outcome)

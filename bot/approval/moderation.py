@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import register
+from bot.approval.deciding import Outcome
 from bot.delivery import notices
 from bot.features import moderation_store as store
 from bot.messages import Messages
@@ -51,15 +51,6 @@ ALREADY_DECIDED, BUSY, NOT_FOUND, UNAVAILABLE, FAILED = (
     "failed",  # also the kind of the notice that tells the decider
 )
 QUEUED = "queued"  # decided: the action outbox (bot.delivery.moderating) calls the network
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What came of a click on a moderation card; `detail` is the platform's reason on failure."""
-
-    result: str
-    item: ItemView | None = None
-    detail: str = ""
 
 
 def category_text(number: int | None) -> str:
@@ -137,13 +128,13 @@ def decide(
         role = roles.role_of(session, actor, platform)
         if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
             _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
-            return Outcome(REFUSED, view(row))
+            return Outcome(REFUSED, item=view(row))
         if action not in view(row).actions:
-            return Outcome(NOT_SUPPORTED, view(row))
+            return Outcome(NOT_SUPPORTED, item=view(row))
         if action != DISMISS and not category_text(category):
-            return Outcome(NEED_CATEGORY, view(row))
+            return Outcome(NEED_CATEGORY, item=view(row))
         if action != DISMISS and inboxes.get(row.platform) is None:  # credentials removed since
-            return Outcome(UNAVAILABLE, view(row))
+            return Outcome(UNAVAILABLE, item=view(row))
         won = session.execute(
             update(ModerationItem)
             .where(ModerationItem.id == item_id, ModerationItem.status == NEW)
@@ -164,12 +155,12 @@ def decide(
         ).rowcount
         session.refresh(row)
         if won != 1:
-            return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, view(row))
+            return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, item=view(row))
         if action == DISMISS:
             record_decision(session, row, now)
-            return Outcome(DONE, view(row))
+            return Outcome(DONE, item=view(row))
         notices.owe(session, MODERATION, row.id, platform, CARD_UPDATE, now)  # 実行中
-        return Outcome(QUEUED, view(row))
+        return Outcome(QUEUED, item=view(row))
 
 
 def reason(error: Exception, msg: Messages) -> str:

@@ -52,16 +52,16 @@ def refusal(outcome: deciding.Outcome) -> Wording | None:
     if outcome.result == deciding.REFUSED:
         return "refuse.not_chief", {}
     if outcome.result == deciding.OWN_REQUEST:
-        return "refuse.own_request", {"id": outcome.draft_id}
+        return "refuse.own_request", {"id": outcome.request_id}
     if outcome.result == deciding.TOO_LATE:
-        return "refuse.too_late", {"id": outcome.draft_id}
+        return "refuse.too_late", {"id": outcome.request_id}
     if outcome.result == deciding.STALE:
-        return "refuse.stale", {"id": outcome.draft_id}
+        return "refuse.stale", {"id": outcome.request_id}
     if outcome.result == deciding.NOT_FOUND:
-        return "refuse.not_found", {"id": outcome.draft_id}
+        return "refuse.not_found", {"id": outcome.request_id}
     if outcome.result == deciding.ALREADY_DECIDED:
         return "refuse.already_decided", {
-            "id": outcome.draft_id,
+            "id": outcome.request_id,
             "who": outcome.decided_by or "?",
             "when": outcome.decided_at,
             "decision": outcome.status,

@@ -9,7 +9,7 @@ import re
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.approval import deciding, engagement
-from bot.approval.engagement import EngagementOutcome
+from bot.approval.deciding import Outcome
 from bot.features.engagement_targets import KINDS, PLATFORM_OF
 from bot.messages import Messages
 from bot.models import REJECTED
@@ -45,18 +45,18 @@ def open_modal(services: Services, ack, client, respond, command: dict, kind: st
         respond(text=services.msg("error.internal"), response_type="ephemeral")
 
 
-def outcome_text(msg: Messages, outcome: EngagementOutcome) -> str | None:
+def outcome_text(msg: Messages, outcome: Outcome) -> str | None:
     """What the clicker should read about a click that did not go through (None: nothing)."""
     if outcome.result == deciding.REFUSED:
         return msg("refuse.not_chief")
     if outcome.result == deciding.OWN_REQUEST:
-        return msg("engage.refuse.own_request", id=outcome.engagement_id)
+        return msg("engage.refuse.own_request", id=outcome.request_id)
     if outcome.result == deciding.NOT_FOUND:
-        return msg("engage.refuse.not_found", id=outcome.engagement_id)
+        return msg("engage.refuse.not_found", id=outcome.request_id)
     if outcome.result == deciding.ALREADY_DECIDED:
         return msg(
             "engage.refuse.already_decided",
-            id=outcome.engagement_id,
+            id=outcome.request_id,
             who=mention(outcome.decided_by or "?"),
             when=msg.time(outcome.decided_at) if outcome.decided_at else "",
             decision=msg(

@@ -6,7 +6,7 @@ import logging
 import re
 
 from bot.approval import moderation
-from bot.approval.moderation import Outcome
+from bot.approval.deciding import Outcome
 from bot.messages import Messages
 from handlers.slack.blocks import esc
 from handlers.slack.moderation_blocks import (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.approval import moderation
-from bot.approval.moderation import ACTING, CATEGORIES, DECIDED, ItemView, Outcome, category_text
+from bot.approval.deciding import Outcome
+from bot.approval.moderation import ACTING, CATEGORIES, DECIDED, ItemView, category_text
 from bot.messages import Messages
 from bot.ports import BLOCK, DELETE, DISMISS
 from handlers.teams import ids

@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from bot import db, networks, register
 from bot.approval import moderation
+from bot.approval.deciding import Outcome
 from bot.approval.moderation import CATEGORIES
 from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
@@ -179,7 +180,7 @@ def decide(factory, inboxes, item_id=1, actor=CHIEF, action=HIDE, category=5, at
     return act(factory, inboxes, item_id, at, locale)
 
 
-def act(factory, inboxes, item_id=1, at=T0, locale="ja") -> moderation.Outcome:
+def act(factory, inboxes, item_id=1, at=T0, locale="ja") -> Outcome:
     """Run the action outbox at `at` until idle; the item's outcome from its final state."""
     dispatcher = Dispatcher(factory, {}, {}, Messages(locale), lambda: at, inboxes=inboxes)
     try:
@@ -190,10 +191,10 @@ def act(factory, inboxes, item_id=1, at=T0, locale="ja") -> moderation.Outcome:
         row = session.get(ModerationItem, item_id)
         shown = moderation.view(row)
     if row.status == moderation.DECIDED:
-        return moderation.Outcome(moderation.DONE, shown)
+        return Outcome(moderation.DONE, item=shown)
     if row.status == moderation.NEW:
-        return moderation.Outcome(moderation.FAILED, shown, row.error or "")
-    return moderation.Outcome(moderation.QUEUED, shown, row.error or "")  # to be tried again
+        return Outcome(moderation.FAILED, item=shown, detail=row.error or "")
+    return Outcome(moderation.QUEUED, item=shown, detail=row.error or "")  # to be tried again
 
 
 def entries(factory, action: str) -> list[RegisterEntry]:

@@ -245,7 +245,7 @@ def test_second_decision_changes_nothing_and_says_who_decided(factory):
 def test_decide_on_a_missing_draft_is_not_found(factory):
     outcome = decide(factory, 999)
     assert outcome.result == deciding.NOT_FOUND
-    assert outcome.draft_id == 999
+    assert outcome.request_id == 999
     assert entries(factory) == []
 
 

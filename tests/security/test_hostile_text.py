@@ -18,10 +18,10 @@ from conftest import CHIEF, OPERATOR
 from drafting import draft_values
 
 from bot.approval import moderation
+from bot.approval.deciding import Outcome
 from bot.approval.drafts import DraftInput
 from bot.approval.engagement import AllowedTarget
 from bot.approval.engagement_view import EngagementView
-from bot.approval.moderation import Outcome
 from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.config import CHANNELS
 from bot.features.feed import FeedItem
@@ -162,7 +162,7 @@ def slack_messages(msg: Messages) -> dict[str, object]:
     ))  # fmt: skip
     built["moderation failed"] = moderation_blocks.failure_text(msg, failed_item())
     built["moderation decided"] = slack_moderation.outcome_text(
-        msg, Outcome(moderation.ALREADY_DECIDED, moderation_items()[1]), "hide"
+        msg, Outcome(moderation.ALREADY_DECIDED, item=moderation_items()[1]), "hide"
     )
     built["review"] = slack_oversight.review_message(
         msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)]
@@ -379,7 +379,7 @@ def test_teams_moderation_refusals_name_people_as_plain_text():
 
     msg, decided = Messages("ja"), moderation_items()[1]
     already = outcome_text(
-        msg, Outcome(moderation.ALREADY_DECIDED, decided), "hide", lambda u: NAME
+        msg, Outcome(moderation.ALREADY_DECIDED, item=decided), "hide", lambda u: NAME
     )
     assert NAME in already and "<@" not in already
     from handlers.teams.moderation_card import failure_card
