@@ -71,17 +71,20 @@ def claim_due(
     They are marked with `holder` (this worker): should it go silent, they are due again at once
     (`bot.delivery.workers.take_over_silent`) rather than at `lease_until`.
 
-    A subject's notice is taken only with every earlier one still owed, so a second dispatcher
-    neither sends it too nor overtakes it. On PostgreSQL, notices another transaction holds are
+    A subject's notice is taken only with every earlier one of its front end still owed, so a
+    second dispatcher neither sends it too nor overtakes it; another front end's (served by
+    another process, or failing) never holds it up. On PostgreSQL, notices another transaction holds are
     skipped, not waited for: another dispatcher is taking them, or a publication's result is
     deciding whether it can ride on a card update not yet sent.
     """
     held = aliased(Notice)
-    # A subject with a notice owed but not due (being sent, or waiting to be tried again) waits
-    # for it: notices are claimed, put off and given back oldest first, so a later one of that
-    # subject is never the one held. One pass over the notices owed (a hashed NOT IN), however
-    # far behind the delivery is.
-    waiting = select(held.subject, held.subject_id).where(held.done.is_(False), held.due_at > now)
+    # A subject with a notice owed on a front end but not due (being sent, or waiting to be
+    # tried again) waits for it there: notices are claimed, put off and given back oldest first,
+    # so a later one is never the one held. One pass over the notices owed (a hashed NOT IN),
+    # however far behind the delivery is.
+    waiting = select(held.subject, held.subject_id, held.front_end).where(
+        held.done.is_(False), held.due_at > now
+    )
     due = session.execute(
         select(
             Notice.id,
@@ -95,7 +98,7 @@ def claim_due(
             Notice.done.is_(False),
             Notice.due_at <= now,
             Notice.front_end.in_(list(front_ends)),
-            tuple_(Notice.subject, Notice.subject_id).not_in(waiting),
+            tuple_(Notice.subject, Notice.subject_id, Notice.front_end).not_in(waiting),
         )
         .order_by(Notice.id)
         .limit(limit)
@@ -104,9 +107,10 @@ def claim_due(
     if not due:
         return {}
     owed = session.execute(  # to find the ones skipped
-        select(Notice.subject, Notice.subject_id, Notice.id)
+        select(Notice.subject, Notice.subject_id, Notice.front_end, Notice.id)
         .where(
             Notice.subject_id.in_({n.subject_id for n in due}),
+            Notice.front_end.in_({n.front_end for n in due}),
             Notice.done.is_(False),
             Notice.id <= due[-1].id,
         )
@@ -133,23 +137,26 @@ def mark(prefix: str, notice_id: int, first_tried_at: datetime | None) -> Notice
 
 
 def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[Subject, list[Row]]:
-    """Each subject's due notices that are its oldest owed ones, in order, up to the first gap.
+    """Each subject's due notices that are the oldest owed ones of their front end, in order, up
+    to the first gap on that front end.
 
-    Both lists are oldest first; `owed` holds (subject, subject id, notice id) of every notice
-    still owed.
+    Both lists are oldest first; `owed` holds (subject, subject id, front end, notice id) of
+    every notice still owed.
     """
-    owed_by_subject: dict[Subject, list[int]] = {}
-    for subject, subject_id, notice_id in owed:
-        owed_by_subject.setdefault((subject, subject_id), []).append(notice_id)
-    due_by_subject: dict[Subject, list[Row]] = {}
+    owed_by_queue: dict[tuple[str, int, str], list[int]] = {}
+    for subject, subject_id, front_end, notice_id in owed:
+        owed_by_queue.setdefault((subject, subject_id, front_end), []).append(notice_id)
+    due_by_queue: dict[tuple[str, int, str], list[Row]] = {}
     for notice in due:
-        due_by_subject.setdefault((notice.subject, notice.subject_id), []).append(notice)
-    runs = {}
-    for subject, notices in due_by_subject.items():
-        pairs = zip(notices, owed_by_subject[subject], strict=False)
+        queue = (notice.subject, notice.subject_id, notice.front_end)
+        due_by_queue.setdefault(queue, []).append(notice)
+    runs: dict[Subject, list[Row]] = {}
+    for (subject, subject_id, front_end), notices in due_by_queue.items():
+        pairs = zip(notices, owed_by_queue[(subject, subject_id, front_end)], strict=False)
         run = [notice for notice, _ in takewhile(lambda pair: pair[0].id == pair[1], pairs)]
         if run:
-            runs[subject] = run
+            merged = runs.get((subject, subject_id), []) + run
+            runs[(subject, subject_id)] = sorted(merged, key=lambda n: n.id)
     return runs
 
 

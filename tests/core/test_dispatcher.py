@@ -817,14 +817,16 @@ def test_a_stale_result_is_dropped_and_the_others_in_its_batch_are_written(
 
 
 def test_unbroken_runs_stop_at_a_notice_another_holds():
-    row = namedtuple("row", "id subject subject_id kind")
-    d, e = "draft", "engagement"
-    due = [row(1, d, 10, "card"), row(3, d, 10, "submitted"), row(2, d, 20, "card"),
-           row(5, d, 20, "x"), row(6, e, 10, "card")]  # fmt: skip
-    owed = [(d, 10, 1), (d, 20, 2), (d, 10, 3), (d, 20, 4), (d, 20, 5), (e, 10, 6)]  # 4: held
+    row = namedtuple("row", "id subject subject_id front_end kind")
+    d, e, s = "draft", "engagement", "slack"
+    due = [row(1, d, 10, s, "card"), row(3, d, 10, s, "submitted"), row(2, d, 20, s, "card"),
+           row(5, d, 20, s, "x"), row(6, e, 10, s, "card")]  # fmt: skip
+    owed = [(d, 10, s, 1), (d, 20, s, 2), (d, 10, s, 3), (d, 20, s, 4), (d, 20, s, 5),
+            (e, 10, s, 6)]  # 4: held  # fmt: skip
     assert notices_db.unbroken_runs(due, owed) == {
         (d, 10): due[:2],
         (d, 20): [due[2]],
         (e, 10): [due[4]],
     }
-    assert notices_db.unbroken_runs([row(3, d, 10, "submitted")], [(d, 10, 1), (d, 10, 3)]) == {}
+    late = [row(3, d, 10, s, "submitted")]
+    assert notices_db.unbroken_runs(late, [(d, 10, s, 1), (d, 10, s, 3)]) == {}
