@@ -108,16 +108,17 @@ def _dry_run(performers: dict) -> tuple[str, ...]:
 def _periodic_tasks(settings: Settings, services: Services, clock, front_ends: tuple) -> tuple:
     """The pollers the dispatcher's time-driven loop runs: each returns quickly when not due.
 
-    What they find is owed as notices on each of `front_ends`, which the dispatcher delivers.
+    What they find is owed as notices on every front end in use (whichever process polls), and
+    each front end's dispatcher delivers its own.
     """
     if not front_ends:
         return ()
     factory, msg = services.session_factory, services.msg
-    hp_feed = feed.watcher(settings, factory, msg, clock, front_ends)
+    hp_feed = feed.watcher(settings, factory, msg, clock)
     tasks = [hp_feed.tick] if hp_feed else []
     inboxes = services.inboxes  # the same clients the chief's decisions act through
     if inboxes:
-        tasks.append(lambda: moderation.poll_once(factory, inboxes, msg, clock, front_ends))
+        tasks.append(lambda: moderation.poll_once(factory, inboxes, msg, clock))
     return tuple(tasks)
 
 

@@ -80,7 +80,9 @@ def _run_teams(args) -> int:
         raise ConfigError(problems)
     runtime = app.assemble(settings, slack=args.slack, teams=teams)
     _check_accounts_in_background(runtime)
-    if not args.no_worker:
+    if args.no_worker:  # `snsbot worker` serves Slack only
+        log.warning("--no-worker: this process delivers no Teams message; run it without the flag")
+    else:
         runtime.dispatcher.start()
     server = app.teams_server(runtime, args.host, args.port or 3978)
     log.info("serving Teams (the Bot Connector's endpoint and /healthz) on http://%s:%s",

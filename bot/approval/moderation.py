@@ -65,10 +65,10 @@ def poll_once(
     inboxes: dict[str, Inbox],
     msg: Messages,
     clock: Callable[[], datetime],
-    front_ends: tuple[str, ...] = ("slack",),
 ) -> int:
     """Read each inbox that is due, keep the items never seen, and owe a card for each new one
-    on each of `front_ends` (the notice outbox delivers it, and retries it). How many were new."""
+    on every front end with a chief on the roster, whichever process polled (the notice outbox
+    delivers it, and retries it). How many were new."""
     new = 0
     for name, inbox in inboxes.items():
         now = clock()
@@ -93,7 +93,8 @@ def poll_once(
             continue
         with session_factory.begin() as session:
             unknown = msg("moderation.unknown_author")
-            new += store.store(session, name, items, unknown, now, front_ends)
+            chiefs = roles.front_ends(session, CHIEF)  # §11: the chief decides
+            new += store.store(session, name, items, unknown, now, chiefs)
             session.get(ModerationPoll, name).last_error = None
     return new
 

@@ -17,6 +17,7 @@ from bot.delivery import notices
 from bot.features.feedsource import Entry, FeedError, FeedFetcher, Fetched, HttpFeedFetcher, parse
 from bot.messages import Messages
 from bot.models import FEED_ENTRY, FeedEntry, FeedState
+from bot.people import roles
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +84,12 @@ def _remember(session: Session, url: str, fetched: Fetched, entries: list[Entry]
     )
 
 
-def _owe_announcements(session_factory, front_ends: tuple[str, ...], now: datetime) -> int:
-    """Each due entry becomes announced, owing a notice on each front end, in one transaction:
-    the notice outbox delivers it (and retries it) once."""
+def _owe_announcements(session_factory, channel_front_ends: tuple[str, ...], now: datetime) -> int:
+    """Each due entry becomes announced, owing a notice on each front end with staff on the
+    roster (and each with a feed channel), in one transaction, whichever process polled: the
+    notice outbox delivers it (and retries it) once on each."""
     with session_factory.begin() as session:
+        front_ends = sorted(set(roles.front_ends(session)) | set(channel_front_ends))
         due = (
             session.execute(
                 select(FeedEntry.id)
@@ -115,10 +118,11 @@ def poll_once(
     fetcher: FeedFetcher,
     msg: Messages,
     clock: Callable[[], datetime],
-    front_ends: tuple[str, ...] = ("slack",),
+    channel_front_ends: tuple[str, ...] = (),
 ) -> int:
-    """Check the feed once, remember new entries and owe an announcement of each due one on
-    each of `front_ends`; how many entries are to be announced."""
+    """Check the feed once, remember new entries and owe an announcement of each due one to the
+    staff of every front end (and to `channel_front_ends`' feed channels); how many entries are
+    to be announced."""
     now, url = clock(), fetcher.url
     with session_factory() as session:
         state = session.execute(select(FeedState).where(FeedState.url == url)).scalar_one_or_none()
@@ -138,7 +142,7 @@ def poll_once(
                     _remember(session, url, fetched, entries, now)
             except IntegrityError:
                 log.info("HP feed: another process recorded these entries first")
-    return _owe_announcements(session_factory, front_ends, now)
+    return _owe_announcements(session_factory, channel_front_ends, now)
 
 
 def item(session: Session, entry_id: int) -> FeedItem | None:
@@ -150,8 +154,8 @@ def item(session: Session, entry_id: int) -> FeedItem | None:
 class FeedWatcher:
     """Runs `poll_once` at most every `every`; the dispatcher's housekeeping calls `tick`."""
 
-    def __init__(self, session_factory, fetcher, msg, clock, every: timedelta, front_ends):
-        self.args = (session_factory, fetcher, msg, clock, front_ends)
+    def __init__(self, session_factory, fetcher, msg, clock, every: timedelta, channel_front_ends):
+        self.args = (session_factory, fetcher, msg, clock, channel_front_ends)
         self.clock, self.every = clock, every
         self._next: datetime | None = None
 
@@ -167,12 +171,11 @@ class FeedWatcher:
             return 0
 
 
-def watcher(
-    settings: Settings, session_factory, msg, clock, front_ends: tuple[str, ...] = ("slack",)
-) -> FeedWatcher | None:
+def watcher(settings: Settings, session_factory, msg, clock) -> FeedWatcher | None:
     """The feed watcher for these settings, or None when SNSBOT_HP_FEED_URL is not set."""
+    channels = ("slack",) if settings.hp_feed_channel else ()  # SNSBOT_HP_FEED_CHANNEL is Slack's
     fetcher = build_fetcher(settings)
     every = timedelta(minutes=max(1, settings.hp_feed_minutes))
     if fetcher is None:
         return None
-    return FeedWatcher(session_factory, fetcher, msg, clock, every, front_ends)
+    return FeedWatcher(session_factory, fetcher, msg, clock, every, channels)

@@ -137,6 +137,14 @@ def open_rotation_tasks(
                     accounts=list(ROTATED_ACCOUNTS), opened=opened, platform=platform)  # fmt: skip
 
 
+def front_ends(session: Session, role: str | None = None) -> tuple[str, ...]:
+    """The chat front ends with someone on the roster (with `role`: someone in that role)."""
+    query = select(Member.platform).distinct()
+    if role is not None:
+        query = query.where(Member.role == role)
+    return tuple(sorted(session.execute(query).scalars()))
+
+
 def members(session: Session, platform: str = "slack") -> list[Member]:
     return list(
         session.execute(

@@ -815,3 +815,15 @@ def test_blocking_is_reachable_only_through_a_moderation_decision():
     )
     assert callers == ["bot/approval/moderation.py"]  # perform(): a decision's queued action
     assert not hasattr(tweepy.Client, "block")  # X: no block API at all
+
+
+def test_a_new_items_card_is_owed_to_every_front_end_with_a_chief(factory):
+    """Slack and Teams served by two processes on one database: whichever polls, the card goes
+    to each front end's chief (§11), and to no front end without one."""
+    with factory.begin() as session:
+        roles.set_role(session, "29:teams-chief", "chief", actor="cli", now=T0, platform="teams")
+    assert moderation.poll_once(factory, {"x": RecordingInbox("x", [item("1")])}, Messages("ja"),
+                                lambda: T0) == 1  # fmt: skip
+    with factory() as session:
+        owed = session.execute(select(Notice.front_end, Notice.kind)).all()
+    assert sorted(owed) == [("slack", "card"), ("teams", "card")]
