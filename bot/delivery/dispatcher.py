@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.approval import schedule
 from bot.delivery import deliveries, idle, notices
-from bot.delivery.outbox import backoff
+from bot.delivery.claims import backoff
 from bot.delivery.publishing import Actions
 from bot.delivery.reminders import DailyMessages
 from bot.delivery.workers import Heartbeat

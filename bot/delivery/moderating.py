@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from bot.approval import moderation
-from bot.delivery import notices, outbox
+from bot.delivery import claims, notices
 from bot.features.moderation_store import ACTING, DECIDED, NEW, as_item
 from bot.messages import Messages
 from bot.models import CARD_UPDATE, MODERATION, ModerationItem
@@ -60,33 +60,12 @@ def claim_due(
         ModerationItem.claimed_at.is_(None),
         ModerationItem.due_at <= now,
     )
-    rows = (
-        session.execute(
-            select(ModerationItem)
-            .where(
-                or_(
-                    due, outbox.abandoned(ModerationItem, now, lease, silent_after, holder, calling)
-                )
-            )
-            .order_by(ModerationItem.due_at, ModerationItem.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=ModerationItem)
-        )
-        .scalars()
-        .all()
-    )
-    claims = [
+    left = claims.abandoned(ModerationItem, now, lease, silent_after, holder, calling)
+    rows = claims.take_due(session, ModerationItem, due, left, limit, now, holder)
+    return [
         ModerationClaim(row.id, row.action, as_item(row), row.platform, row.attempts + 1)
         for row in rows
     ]
-    if rows:
-        session.execute(
-            update(ModerationItem)
-            .where(ModerationItem.id.in_([row.id for row in rows]))
-            .values(attempts=ModerationItem.attempts + 1, claimed_at=now, claimed_by=holder)
-            .execution_options(synchronize_session=False)
-        )
-    return claims
 
 
 def attempt(claim: ModerationClaim, inboxes: Mapping[str, Inbox], msg: Messages) -> Acted:
@@ -128,7 +107,7 @@ def record(session: Session, outcomes: list[Acted], msg: Messages, now: datetime
             moderation.record_decision(session, row, now)
         elif outcome.transient is not None and claim.attempt < MAX_ATTEMPTS:
             row.error = outcome.transient.render(msg)
-            row.due_at = outbox.retry_at(outcome.transient, now, outbox.backoff(claim.attempt))
+            row.due_at = claims.retry_at(outcome.transient, now, claims.backoff(claim.attempt))
             log.warning("moderation item %s: transient failure (%s)", row.id, row.error)
         else:
             _release(session, row, outcome.failed or msg("pub.error.gave_up"), now)

@@ -6,12 +6,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, and_, func, literal, or_, select, update
+from sqlalchemy import Row, Select, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from bot import register
 from bot.approval.workflow import add_notice
 from bot.delivery import workers
+from bot.delivery.claims import abandoned
 from bot.models import (
     CARD_UPDATE,
     FAILED,
@@ -24,30 +25,9 @@ from bot.models import (
     Publication,
     Revision,
 )
-from bot.ports import Post, Published, TransientError
+from bot.ports import Post, Published
 
 log = logging.getLogger(__name__)
-
-
-def backoff(attempt: int, base: float = 5.0, cap: float = 900.0) -> timedelta:
-    """How long after a failed attempt to try again: 5 s, 10 s, 20 s … up to 15 minutes."""
-    return timedelta(seconds=min(cap, base * 2 ** max(0, attempt - 1)))
-
-
-def abandoned(
-    model, now: datetime, lease: timedelta, silent_after: timedelta, holder, sending=None
-):
-    """Rows of an outbox table (publications, engagements, moderation items) left mid-call
-    (`sending`: status SENDING unless said otherwise): taken over once their holder has been
-    silent for `silent_after` (it died), or else once the lease has run out (a live worker that
-    is slow, or a claim with no holder)."""
-    return and_(
-        model.status == SENDING if sending is None else sending,
-        or_(
-            model.claimed_at < now - lease,
-            workers.silent(model.claimed_by, now, silent_after, holder),
-        ),
-    )
 
 
 @dataclass(frozen=True)
@@ -272,10 +252,3 @@ def _open_publications(
     ):
         found.setdefault((draft_id, revision), []).append((status, due_at))
     return found
-
-
-def retry_at(error: TransientError, now: datetime, wait: timedelta) -> datetime:
-    """When a transient failure is tried again: when the platform said, else after `wait`."""
-    if error.retry_at and error.retry_at > now:
-        return error.retry_at
-    return now + wait

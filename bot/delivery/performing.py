@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from bot import register
 from bot.approval import engagement
 from bot.approval.engagement import DONE, MAX_ATTEMPTS, add_notice
 from bot.approval.engagement_view import RESULT
-from bot.delivery import outbox
+from bot.delivery import claims
 from bot.messages import Messages
 from bot.models import APPROVED, CARD_UPDATE, FAILED, SENDING, Engagement
 from bot.ports import Performer, PermanentError, Published, TransientError, unexpected
@@ -54,37 +54,9 @@ def claim_due(
 ) -> list[EngagementClaim]:
     """Take due approved engagements, and ones a crashed worker left mid-call, as the publication
     outbox takes publications (`bot.delivery.outbox.claim_due`): the same lease and heartbeat rules."""
-    rows = session.execute(
-        select(
-            Engagement.id,
-            Engagement.kind,
-            Engagement.platform,
-            Engagement.target,
-            Engagement.status,
-            Engagement.attempts,
-        )
-        .where(
-            or_(
-                and_(Engagement.status == APPROVED, Engagement.due_at <= now),
-                outbox.abandoned(Engagement, now, lease, silent_after, holder),
-            )
-        )
-        .order_by(Engagement.due_at, Engagement.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=Engagement)
-    ).all()
-    if rows:
-        session.execute(
-            update(Engagement)
-            .where(Engagement.id.in_([row.id for row in rows]))
-            .values(
-                status=SENDING,
-                attempts=Engagement.attempts + 1,
-                claimed_at=now,
-                claimed_by=holder,
-            )
-            .execution_options(synchronize_session=False)
-        )
+    due = and_(Engagement.status == APPROVED, Engagement.due_at <= now)
+    left = claims.abandoned(Engagement, now, lease, silent_after, holder)
+    rows = claims.take_due(session, Engagement, due, left, limit, now, holder, status=SENDING)
     return [
         EngagementClaim(
             row.id, row.kind, row.platform, row.target, row.attempts + 1, row.status == SENDING
@@ -132,7 +104,7 @@ def record(session: Session, outcomes: list[Performed], msg: Messages, now: date
         elif outcome.transient is not None and claim.attempt < MAX_ATTEMPTS:
             item.status, item.error = APPROVED, outcome.transient.render(msg)
             retry_at = outcome.transient.retry_at or now
-            item.due_at = max(retry_at, now + outbox.backoff(claim.attempt))
+            item.due_at = max(retry_at, now + claims.backoff(claim.attempt))
             log.warning("engagement %s: transient failure (%s)", item.id, item.error)
             add_notice(session, item, CARD_UPDATE, now)
             continue

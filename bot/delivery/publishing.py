@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.delivery import moderating, outbox, performing
-from bot.delivery.outbox import backoff
+from bot.delivery import claims, moderating, outbox, performing
+from bot.delivery.claims import backoff
 from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
 from bot.ports import (
@@ -67,7 +67,7 @@ def _transient(
     now = clock()
     if claim.attempt >= MAX_PUBLISH_ATTEMPTS:
         return outbox.failed(claim, msg("pub.error.gave_up"), now)
-    due_at = outbox.retry_at(error, now, backoff(claim.attempt))
+    due_at = claims.retry_at(error, now, backoff(claim.attempt))
     reason = error.render(msg)
     log.warning("%s: transient failure (%s); retry at %s", claim.post.channel, reason, due_at)
     return outbox.retried(claim, reason, due_at, now)
