@@ -170,7 +170,7 @@ def _draft_rows(rows, chain, *, draft_id, kind, author, channels, created, now) 
     rows["d"].append(
         {
             "id": draft_id,
-            "platform": "slack",
+            "front_end": "slack",
             "author_id": author,
             "status": status,
             "revision": 1,

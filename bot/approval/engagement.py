@@ -38,7 +38,7 @@ LEASE = timedelta(minutes=5)  # a claim never finished is taken over after this
 
 def add_notice(session: Session, item: Engagement, kind: str, now: datetime) -> None:
     """Owe a chat message about an engagement, delivered by the front end it was asked on."""
-    notices.owe(session, ENGAGEMENT, item.id, item.chat, kind, now)
+    notices.owe(session, ENGAGEMENT, item.id, item.front_end, kind, now)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def request(
     category: str,
     official_confirmed: bool,
     now: datetime,
-    chat: str = "slack",
+    front_end: str = "slack",
     submission: str | None = None,
 ) -> Engagement:
     """Store a pending request; owe the chief a card and the requester a receipt.
@@ -93,7 +93,7 @@ def request(
         if stored is not None:
             return stored
     item = Engagement(
-        chat=chat, requester_id=requester_id, kind=kind, platform=PLATFORM_OF[kind],
+        front_end=front_end, requester_id=requester_id, kind=kind, platform=PLATFORM_OF[kind],
         target=target.value, target_url=target.url, account=target.account, category=category,
         official_confirmed=True, status=PENDING, created_at=now, attempts=0, dry_run=False,
         submission=submission or None,
@@ -113,7 +113,7 @@ def refuse(
     own: bool = False,
 ) -> deciding.Outcome:  # fmt: skip
     """Record a click by someone not allowed to make it (`own`: the requester deciding it)."""
-    role = roles.role_of(session, actor, item.chat) or "none"
+    role = roles.role_of(session, actor, item.front_end) or "none"
     details = {"rule": "separation_of_duties"} if own else {}
     register.append(
         session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
@@ -140,12 +140,12 @@ def decide(
     item = session.get(Engagement, engagement_id)
     if item is None:
         return deciding.Outcome(deciding.NOT_FOUND, engagement_id)
-    if not deciding.may_decide(session, actor, item.chat, author=item.requester_id):
+    if not deciding.may_decide(session, actor, item.front_end, author=item.requester_id):
         attempted = "approve" if approve else "reject"
-        own = deciding.own_request(session, actor, item.requester_id, item.chat)
+        own = deciding.own_request(session, actor, item.requester_id, item.front_end)
         return refuse(session, item=item, actor=actor, attempted=attempted, now=now, own=own)
     status = APPROVED if approve else REJECTED
-    acting = roles.role_of(session, actor, item.chat) != CHIEF  # the deputy decided (代決)
+    acting = roles.role_of(session, actor, item.front_end) != CHIEF  # the deputy decided (代決)
     won = session.execute(
         update(Engagement)
         .where(Engagement.id == engagement_id, Engagement.status == PENDING)

@@ -111,7 +111,7 @@ def decide(
     action: str,
     category: int | None,
     now: datetime,
-    platform: str = "slack",
+    front_end: str = "slack",
     msg: Messages,
 ) -> Outcome:
     """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
@@ -119,14 +119,14 @@ def decide(
     Hide, delete and block need one of the 15 categories. A dismissal is recorded at once; any
     other action is claimed (two clicks act once) and queued for the action outbox
     (`bot.delivery.moderating`), which calls the network: QUEUED, and the caller wakes the dispatcher.
-    Either way a refresh of the card is owed on `platform` (the clicker's front end) in the
+    Either way a refresh of the card is owed on `front_end` (the clicker's) in the
     same transaction. `msg` is kept for the front ends' calls; the outbox renders errors.
     """
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
         if row is None:
             return Outcome(NOT_FOUND)
-        role = roles.role_of(session, actor, platform)
+        role = roles.role_of(session, actor, front_end)
         if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
             _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
             return Outcome(REFUSED, item=view(row))
@@ -146,7 +146,7 @@ def decide(
                 action=action,
                 category=None if action == DISMISS else category,
                 error=None,
-                front_end=platform,
+                front_end=front_end,
                 attempts=0,
                 due_at=now,
                 claimed_at=None,
@@ -160,7 +160,7 @@ def decide(
         if action == DISMISS:
             record_decision(session, row, now)
             return Outcome(DONE, item=view(row))
-        notices.owe(session, MODERATION, row.id, platform, CARD_UPDATE, now)  # 実行中
+        notices.owe(session, MODERATION, row.id, front_end, CARD_UPDATE, now)  # 実行中
         return Outcome(QUEUED, item=view(row))
 
 

@@ -33,7 +33,7 @@ class Draft(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), default="slack")
+    front_end: Mapped[str] = mapped_column(String(16), default="slack")
     author_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -110,7 +110,7 @@ class Engagement(Base):
     __tablename__ = "engagements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat: Mapped[str] = mapped_column(String(16), default="slack")  # the requester's chat platform
+    front_end: Mapped[str] = mapped_column(String(16), default="slack")  # the requester's
     requester_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # follow, retweet, like, share
     platform: Mapped[str] = mapped_column(String(16))  # x, facebook

@@ -167,7 +167,7 @@ def test_modal_words_the_five_kinds_and_the_checkbox_in_japanese():
 
 def view_of(**overrides) -> EngagementView:
     values = dict(
-        id=7, chat="slack", requester_id=OPERATOR, kind="follow", platform="x",
+        id=7, front_end="slack", requester_id=OPERATOR, kind="follow", platform="x",
         target="wako_npo", target_url="https://x.com/wako_npo", account="@wako_npo",
         category="civic_group", official_confirmed=True, status="pending", created_at=NOW,
         decided_by=None, decided_at=None, attempts=0, due_at=None, result_url=None,

@@ -35,7 +35,7 @@ def populate(factory) -> None:
         )
         asked = engagement.request(
             session, requester_id=OPERATOR, kind="follow", target=parse("follow", "@wako")[0],
-            category="civic_group", official_confirmed=True, now=NOW, chat="teams",
+            category="civic_group", official_confirmed=True, now=NOW, front_end="teams",
         )  # fmt: skip
         item = Item("c1", REPLY, "誰か", "a1", "宣伝", "https://e.jp/", NOW, ())
         store(session, "facebook", [item], "?", NOW, ("slack",))

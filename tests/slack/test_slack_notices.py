@@ -182,7 +182,7 @@ def engagement_item(approvers=(CHIEF,)):
 
     return EngagementView(
         id=7,
-        chat="slack",
+        front_end="slack",
         requester_id=OPERATOR,
         kind="follow",
         platform="x",

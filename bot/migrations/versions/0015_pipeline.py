@@ -84,6 +84,25 @@ def _continue_ids(table: str) -> None:
         )
 
 
+# Words used one way: `front_end` is the chat front end (slack, teams). Renamed last going up
+# (the copies above read the old names) and first going down.
+RENAMES = {
+    "drafts": (("platform", "front_end"),),
+    "members": (("platform", "front_end"),),
+    "chat_addresses": (("platform", "front_end"),),
+    "engagements": (("chat", "front_end"),),
+}
+
+
+def _rename_columns(back: bool = False) -> None:
+    """Rename in place (SQLite ≥ 3.25 and PostgreSQL alike, no table copied, so no foreign key
+    is broken): rows, unique constraints, primary keys and indexes follow their columns."""
+    for table, pairs in RENAMES.items():
+        for old, new in pairs:
+            old, new = (new, old) if back else (old, new)
+            op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+
 def _refs(value) -> list:
     if isinstance(value, str):
         value = json.loads(value or "[]")
@@ -204,10 +223,12 @@ def upgrade() -> None:
         "UPDATE moderation_items SET due_at = decided_at, front_end = 'slack' "
         "WHERE status = 'acting'"
     )
+    _rename_columns()
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    _rename_columns(back=True)
     with op.batch_alter_table("moderation_items") as batch:
         for column in reversed(_moderation_outbox()):
             batch.drop_column(column.name)
