@@ -24,7 +24,7 @@ class EngagementView:
     front_end: str
     requester_id: str
     kind: str
-    platform: str
+    network: str
     target: str
     target_url: str
     account: str
@@ -54,7 +54,7 @@ def view(session: Session, item: Engagement) -> EngagementView:
         front_end=item.front_end,
         requester_id=item.requester_id,
         kind=item.kind,
-        platform=item.platform,
+        network=item.network,
         target=item.target,
         target_url=item.target_url,
         account=item.account,

@@ -78,7 +78,7 @@ def poll_once(
             continue
         try:
             items = inbox.fetch(since)
-        except Exception as error:  # one platform failing must not stop the others
+        except Exception as error:  # one network failing must not stop the others
             why = reason(error, msg)
             if isinstance(error, NetworkError):
                 log.warning("moderation inbox %s could not be read: %s", name, why)
@@ -134,7 +134,7 @@ def decide(
             return Outcome(NOT_SUPPORTED, item=view(row))
         if action != DISMISS and not category_text(category):
             return Outcome(NEED_CATEGORY, item=view(row))
-        if action != DISMISS and inboxes.get(row.platform) is None:  # credentials removed since
+        if action != DISMISS and inboxes.get(row.network) is None:  # credentials removed since
             return Outcome(UNAVAILABLE, item=view(row))
         won = session.execute(
             update(ModerationItem)
@@ -204,7 +204,7 @@ def _record(
         at=now,
         actor=actor,
         action=action,
-        platform=row.platform,
+        platform=row.network,  # the register's key for the network, as in every entry before
         item=row.remote_id,
         item_id=row.id,
         kind=row.kind,

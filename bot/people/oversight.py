@@ -124,7 +124,7 @@ def _mark_engagement_reviewed(session: Session, engagement_id: int, actor: str, 
         item = session.get(Engagement, engagement_id)
         register.append(
             session, at=now, actor=actor, action="reviewed", engagement=item.id, kind=item.kind,
-            platform=item.platform, target=item.target, decision=_engagement_outcome(item),
+            platform=item.network, target=item.target, decision=_engagement_outcome(item),
             deputy=item.decided_by,
         )  # fmt: skip
     return bool(done)

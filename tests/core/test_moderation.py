@@ -410,7 +410,7 @@ def test_inboxes_exist_only_for_real_channels_with_a_moderation_channel():
 def view(actions, status=moderation.NEW, **extra) -> moderation.ItemView:
     values = dict(
         id=7,
-        platform="facebook",
+        network="facebook",
         kind=COMMENT,
         author="<b>Spam</b>",
         text="本文 & <x>",

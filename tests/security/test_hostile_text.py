@@ -82,7 +82,7 @@ def snapshots() -> list[DraftSnapshot]:
 
 def engagement(**changes) -> EngagementView:
     values = dict(
-        id=7, front_end="slack", requester_id=OPERATOR, kind="follow", platform="x",
+        id=7, front_end="slack", requester_id=OPERATOR, kind="follow", network="x",
         target=HOSTILE, target_url=HOSTILE_URL, account=HOSTILE, category="civic_group",
         official_confirmed=True, status="pending", created_at=NOW, decided_by=None,
         decided_at=None, attempts=0, due_at=None, result_url=None, dry_run=False, error=None,
@@ -106,7 +106,7 @@ def engagements() -> list[EngagementView]:
 
 def moderation_items() -> list[ItemView]:
     item = ItemView(
-        id=3, platform="facebook", kind="comment", author=HOSTILE, text=HOSTILE, url=HOSTILE_URL,
+        id=3, network="facebook", kind="comment", author=HOSTILE, text=HOSTILE, url=HOSTILE_URL,
         posted_at=NOW, actions=("dismiss", "hide", "delete"), status="open", decided_by=None,
         decided_at=None, action=None, category=None, card_refs=(),
     )  # fmt: skip

@@ -12,6 +12,9 @@ item whose card was never posted is owed one. Register entries are not touched, 
 verifies as before. Going down, notices about moderation items and HP entries go back to being
 owed by those rows' state.
 
+Words used one way: `platform` becomes `front_end` (Slack, Teams; engagements.chat too) or
+`network` (X, Facebook, blog) by what it names.
+
 Revision ID: 0015_pipeline
 Revises: 0014_duties
 """
@@ -84,23 +87,19 @@ def _continue_ids(table: str) -> None:
         )
 
 
-# Words used one way: `front_end` is the chat front end (slack, teams). Renamed last going up
-# (the copies above read the old names) and first going down.
-RENAMES = {
-    "drafts": (("platform", "front_end"),),
-    "members": (("platform", "front_end"),),
-    "chat_addresses": (("platform", "front_end"),),
-    "engagements": (("chat", "front_end"),),
-}
+# Renamed last going up (the copies above read the old names), first going down. Register entries
+# keep their details key "platform" (hashed entries are never rewritten). (table, old, new):
+RENAMES = (("drafts", "platform", "front_end"), ("members", "platform", "front_end"),
+           ("chat_addresses", "platform", "front_end"), ("engagements", "chat", "front_end"),
+           ("engagements", "platform", "network"), ("moderation_items", "platform", "network"),
+           ("moderation_polls", "platform", "network"))  # fmt: skip
 
 
 def _rename_columns(back: bool = False) -> None:
-    """Rename in place (SQLite ≥ 3.25 and PostgreSQL alike, no table copied, so no foreign key
-    is broken): rows, unique constraints, primary keys and indexes follow their columns."""
-    for table, pairs in RENAMES.items():
-        for old, new in pairs:
-            old, new = (new, old) if back else (old, new)
-            op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+    """In place, no table copied (so no foreign key breaks); constraints and indexes follow."""
+    for table, old, new in RENAMES:
+        old, new = (new, old) if back else (old, new)
+        op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
 
 
 def _refs(value) -> list:
