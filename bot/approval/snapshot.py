@@ -45,7 +45,7 @@ class DraftSnapshot:
     publications: tuple[PublicationView, ...]
     dry_run_channels: tuple[str, ...]
     approvers: tuple[str, ...]  # who gets the card (and the approvers' notices)
-    card_refs: tuple[tuple[str, str, int], ...]  # (channel, message id, revision shown)
+    card_refs: tuple[tuple[str, str, int], ...]  # (conversation, message id, revision shown)
     taken_at: datetime
     previous: drafts.DraftInput | None = None  # the revision before this one, if any
     revised_by: str = ""  # who wrote the current revision
@@ -158,7 +158,7 @@ def _snapshot(
         acting=acting,
         deciders=route.deciders,
         author_excluded=route.author_excluded,
-        card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
+        card_refs=tuple((m.conversation, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])
         if draft.revision - 1 in revisions

@@ -60,7 +60,7 @@ def owed(factory) -> list[tuple]:
 def cards(factory) -> list[tuple]:
     with factory() as session:
         rows = session.execute(select(CardMessage).order_by(CardMessage.id)).scalars()
-        return [(c.subject, c.subject_id, c.revision, c.channel, c.ts) for c in rows]
+        return [(c.subject, c.subject_id, c.revision, c.conversation, c.ts) for c in rows]
 
 
 def test_a_populated_database_goes_down_to_0014_and_up_again_keeping_every_row(database_url):

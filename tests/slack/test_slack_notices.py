@@ -48,7 +48,7 @@ def cards_in(fake: FakeSlack, user: str) -> list[dict]:
 
 def card_rows(app) -> list[tuple[str, str]]:
     with app.services.session_factory() as session:
-        return [tuple(r) for r in session.execute(select(CardMessage.channel, CardMessage.ts))]
+        return [tuple(r) for r in session.execute(select(CardMessage.conversation, CardMessage.ts))]
 
 
 def notices_done(app) -> bool:

@@ -92,7 +92,8 @@ def _continue_ids(table: str) -> None:
 RENAMES = (("drafts", "platform", "front_end"), ("members", "platform", "front_end"),
            ("chat_addresses", "platform", "front_end"), ("engagements", "chat", "front_end"),
            ("engagements", "platform", "network"), ("moderation_items", "platform", "network"),
-           ("moderation_polls", "platform", "network"))  # fmt: skip
+           ("moderation_polls", "platform", "network"),
+           ("card_messages", "channel", "conversation"))  # fmt: skip
 
 
 def _rename_columns(back: bool = False) -> None:
