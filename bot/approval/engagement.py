@@ -126,6 +126,7 @@ def refuse_request(
     session: Session, *, actor: str, kind: str, target: Target, category: str, now: datetime
 ) -> None:
     """Record a request from someone not on the roster (policy §3): refused, and kept."""
+    # The network under the details key "platform", as in every entry before (entries verify).
     register.append(
         session, at=now, actor=actor, action="engagement_refused", attempted="request",
         role="none", kind=kind, platform=NETWORK_OF[kind], target=target.value,

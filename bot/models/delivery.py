@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class Installation(Base):
-    """This database's one random id, part of every publication's identity on the platforms."""
+    """This database's one random id, part of every publication's identity on the networks."""
 
     __tablename__ = "installation"
 

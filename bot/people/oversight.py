@@ -122,6 +122,7 @@ def _mark_engagement_reviewed(session: Session, engagement_id: int, actor: str, 
     ).rowcount
     if done:
         item = session.get(Engagement, engagement_id)
+        # The network under the details key "platform", as in every entry before.
         register.append(
             session, at=now, actor=actor, action="reviewed", engagement=item.id, kind=item.kind,
             platform=item.network, target=item.target, decision=_engagement_outcome(item),
