@@ -170,7 +170,7 @@ def _draft_rows(rows, chain, *, draft_id, kind, author, channels, created, now) 
     rows["d"].append(
         {
             "id": draft_id,
-            "platform": "slack",
+            "front_end": "slack",
             "author_id": author,
             "status": status,
             "revision": 1,
@@ -204,7 +204,7 @@ def _draft_rows(rows, chain, *, draft_id, kind, author, channels, created, now) 
             "subject": "draft",
             "subject_id": draft_id,
             "revision": 1,
-            "channel": f"D{CHIEF}",
+            "conversation": f"D{CHIEF}",
             "ts": f"{draft_id}.000100",
         }
     )

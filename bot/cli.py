@@ -21,7 +21,7 @@ from bot.people import groups, oversight, roles
 from bot.services import open_database, quiet_secret_loggers, utc_now
 
 README_HINT = "See README.md, section 'Configuration'."
-PLATFORMS = ("slack", "teams")  # the chat front ends people can be on
+FRONT_ENDS = ("slack", "teams")  # the chat front ends people can be on (flag `--platform`)
 PREFIX_HINT = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
 
@@ -56,7 +56,7 @@ def _session_factory():
 
 def cmd_roles_list(args) -> int:
     with _session_factory()() as session:
-        for member in roles.members(session, args.platform):
+        for member in roles.members(session, args.front_end):
             print(f"{member.user_id}\t{member.role}" + ("\t(away)" if member.away else ""))
     return 0
 
@@ -66,14 +66,14 @@ TEAMS_USER = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|29:
 
 
 def cmd_roles_set(args) -> int:
-    if args.platform == "slack" and not SLACK_USER.fullmatch(args.user):
+    if args.front_end == "slack" and not SLACK_USER.fullmatch(args.user):
         print(
             f"'{args.user}' is not a Slack user id (like U0123ABCD): find it in the user's "
             "profile → ⋮ → Copy member ID.",
             file=sys.stderr,
         )
         return 2
-    if args.platform == "teams" and not TEAMS_USER.fullmatch(args.user):
+    if args.front_end == "teams" and not TEAMS_USER.fullmatch(args.user):
         print(
             f"'{args.user}' is not a Teams user: give the Entra object id (a GUID, from the "
             "Microsoft 365 admin center or Entra ID → Users) or the Teams user id (29:…).",
@@ -82,7 +82,7 @@ def cmd_roles_set(args) -> int:
         return 2
     with _session_factory().begin() as session:
         changed = roles.set_role(
-            session, args.user, args.role, actor="cli", now=utc_now(), platform=args.platform
+            session, args.user, args.role, actor="cli", now=utc_now(), front_end=args.front_end
         )
     print(f"{args.user} is now {args.role}" if changed else f"{args.user} already is {args.role}")
     return 0
@@ -224,12 +224,12 @@ def parser() -> argparse.ArgumentParser:
 
     rolesp = sub.add_parser("roles", help="the roster").add_subparsers(dest="roles", required=True)
     roles_list = rolesp.add_parser("list", help="list members and roles")
-    roles_list.add_argument("--platform", choices=PLATFORMS, default="slack")
+    roles_list.add_argument("--platform", dest="front_end", choices=FRONT_ENDS, default="slack")
     roles_list.set_defaults(func=cmd_roles_list)
     role_set = rolesp.add_parser("set", help="give a chat user a role (none removes them)")
     role_set.add_argument("user", help="Slack user id (U0123ABCD) or, for Teams, Entra object id")
     role_set.add_argument("role", choices=[*ROLES, roles.NONE])
-    role_set.add_argument("--platform", choices=PLATFORMS, default="slack")
+    role_set.add_argument("--platform", dest="front_end", choices=FRONT_ENDS, default="slack")
     role_set.set_defaults(func=cmd_roles_set)
 
     groupsp = sub.add_parser("groups", help="registered groups (policy §5(4))").add_subparsers(

@@ -84,46 +84,46 @@ def _check_teams(probes: Probes) -> list[Check]:
     return problems or [(True, f"Teams settings present (app {teams.app_id})")]
 
 
-def _check_roster(session, platform: str, chief: str, operators: tuple[str, ...],
+def _check_roster(session, front_end: str, chief: str, operators: tuple[str, ...],
                   keys: tuple[str, str]) -> list[Check]:  # fmt: skip
     """The roster settings against the roster in the database, which alone counts once seeded."""
     chief_key, operators_key = keys
-    found = roles.compare_with_settings(session, chief, operators, platform)
+    found = roles.compare_with_settings(session, chief, operators, front_end)
     if not found.seeded:
         named = ", ".join(u for u in (chief, *operators) if u) or "nobody (neither is set)"
-        return [(True, f"{platform} roster: empty so far; the first snsbot command fills it once "
+        return [(True, f"{front_end} roster: empty so far; the first snsbot command fills it once "
                        f"from {chief_key} and {operators_key}: {named}")]  # fmt: skip
     fix = "The settings only fill an empty roster once; the roster in the database counts now."
     checks = []
     if found.chief_differs:
-        may_empty = platform == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
-        make = f"`snsbot roles set {chief} chief{_platform_flag(platform)}`"
+        may_empty = front_end == "slack"  # `run --teams` requires SNSBOT_TEAMS_CHIEF
+        make = f"`snsbot roles set {chief} chief{_front_end_flag(front_end)}`"
         if found.chief:
             change = f"set {chief_key}={found.chief}" + (" (or empty it)" if may_empty else "")
-            checks.append((False, f"{chief_key} is {chief}, but the chief on the {platform} "
+            checks.append((False, f"{chief_key} is {chief}, but the chief on the {front_end} "
                                   f"roster is {found.chief}: {change}, or make {chief} chief "
                                   f"with {make}. {fix}"))  # fmt: skip
         else:
             change = f", or empty {chief_key}" if may_empty else ""
-            checks.append((False, f"{chief_key} is {chief}, but the {platform} roster has no "
+            checks.append((False, f"{chief_key} is {chief}, but the {front_end} roster has no "
                                   f"chief: make {chief} chief with {make}{change}. {fix}"))  # fmt: skip
     if found.not_on_roster:
         ids = ", ".join(found.not_on_roster)
-        checks.append((False, f"{operators_key} lists {ids}, who have no role on the {platform} "
+        checks.append((False, f"{operators_key} lists {ids}, who have no role on the {front_end} "
                               f"roster (removed, or listed after it was filled): take them out "
                               f"of {operators_key}, or add each with `snsbot roles set <user> "
-                              f"operator{_platform_flag(platform)}`. {fix}"))  # fmt: skip
+                              f"operator{_front_end_flag(front_end)}`. {fix}"))  # fmt: skip
     if found.not_listed:
         ids = ", ".join(found.not_listed)
-        checks.append((False, f"{ids} are operators on the {platform} roster but not in "
+        checks.append((False, f"{ids} are operators on the {front_end} roster but not in "
                               f"{operators_key}: add them to {operators_key}, or empty it. "
                               f"{fix}"))  # fmt: skip
-    roster = f"{platform} roster: chief {found.chief or '(none)'}"
+    roster = f"{front_end} roster: chief {found.chief or '(none)'}"
     return checks or [(True, f"{roster}; it agrees with {chief_key} and {operators_key}")]
 
 
-def _platform_flag(platform: str) -> str:
-    return "" if platform == "slack" else f" --platform {platform}"
+def _front_end_flag(front_end: str) -> str:
+    return "" if front_end == "slack" else f" --platform {front_end}"
 
 
 def _roster_checks(settings: Settings, teams: bool, engine, probes: Probes) -> list[Check]:

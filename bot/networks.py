@@ -102,14 +102,14 @@ def build_performers(settings: Settings) -> dict[str, Performer]:
     from publishers.engage import FacebookSharer, XEngager
 
     performers: dict[str, Performer] = {}
-    for platform in ENGAGING:
-        reason = _dry_run_reason(settings, platform)
+    for network in ENGAGING:
+        reason = _dry_run_reason(settings, network)
         if reason:
-            performers[platform] = DryRunPerformer(platform, reason)
-        elif platform == "x":
-            performers[platform] = XEngager(x_config(settings))
+            performers[network] = DryRunPerformer(network, reason)
+        elif network == "x":
+            performers[network] = XEngager(x_config(settings))
         else:
-            performers[platform] = FacebookSharer(facebook_config(settings))
+            performers[network] = FacebookSharer(facebook_config(settings))
     return performers
 
 

@@ -168,7 +168,7 @@ class Publisher(Protocol):
 class Performer(Protocol):
     """Performs engagements on one network; raises TransientError or PermanentError."""
 
-    platform: str
+    network: str
     dry_run: bool
 
     def perform(self, kind: str, target: str) -> Published:
@@ -233,7 +233,7 @@ class NoticeMark:
 
 
 class RetryLater(Exception):
-    """A notice could not be delivered now; `retry_after` seconds when the platform said."""
+    """A notice could not be delivered now; `retry_after` seconds when the front end said."""
 
     def __init__(self, message: str, retry_after: float | None = None):
         super().__init__(message)

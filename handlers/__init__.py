@@ -1,1 +1,1 @@
-"""Chat front ends: one package per platform, each calling the same core."""
+"""Chat front ends: one package per front end, each calling the same core."""

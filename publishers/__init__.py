@@ -1,1 +1,1 @@
-"""Publishers: one small interface, one module per platform."""
+"""Publishers: one small interface, one module per network."""

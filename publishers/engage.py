@@ -33,7 +33,7 @@ class _AccountCheck:
 class XEngager:
     """Follows, retweets and likes as the center's X account, with XPublisher's tweepy client."""
 
-    platform = "x"
+    network = "x"
     dry_run = False
 
     def __init__(self, config: XConfig) -> None:
@@ -66,7 +66,7 @@ class XEngager:
 class FacebookSharer:
     """Shares a URL on the center's Page: a feed post with the link (`POST /{page}/feed`)."""
 
-    platform = "facebook"
+    network = "facebook"
     dry_run = False
 
     def __init__(self, config: FacebookConfig, **kwargs) -> None:
@@ -99,8 +99,8 @@ class DryRunPerformer:
 
     dry_run = True
 
-    def __init__(self, platform: str, reason: str) -> None:
-        self.platform = platform
+    def __init__(self, network: str, reason: str) -> None:
+        self.network = network
         self.reason = reason
 
     def perform(self, kind: str, target: str) -> Published:

@@ -40,7 +40,7 @@ class Outcome:
 
 
 def may_decide(
-    session: Session, user_id: str, platform: str = "slack", author: str | None = None
+    session: Session, user_id: str, front_end: str = "slack", author: str | None = None
 ) -> bool:
     """The chief decides (policy §3, §5); a deputy only while the chief is away (代決).
 
@@ -48,21 +48,21 @@ def may_decide(
     deputies (roles.deciders).
     """
     if author is None:
-        return user_id in roles.approvers(session, platform)
-    return user_id in roles.deciders(session, author, platform)
+        return user_id in roles.approvers(session, front_end)
+    return user_id in roles.deciders(session, author, front_end)
 
 
 def may_edit(session: Session, user_id: str, draft: Draft) -> bool:
     """Who may amend a pending draft: the approvers of the moment, and whoever may decide it
     (a deputy deciding the chief's own draft)."""
-    return may_decide(session, user_id, draft.platform) or may_decide(
-        session, user_id, draft.platform, author=draft.author_id
+    return may_decide(session, user_id, draft.front_end) or may_decide(
+        session, user_id, draft.front_end, author=draft.author_id
     )
 
 
-def own_request(session: Session, actor: str, author: str, platform: str) -> bool:
+def own_request(session: Session, actor: str, author: str, front_end: str) -> bool:
     """True when `actor` would be refused only because the request is their own."""
-    return actor == author and roles.excluded_as_author(session, actor, platform)
+    return actor == author and roles.excluded_as_author(session, actor, front_end)
 
 
 def refuse(
@@ -94,7 +94,7 @@ def refusal_to_decide(
     session: Session, draft: Draft, actor: str, attempted: str, now: datetime
 ) -> Outcome | None:
     """Refuse (and record) a decision `actor` may not take on `draft`; None when they may."""
-    if may_decide(session, actor, draft.platform, author=draft.author_id):
+    if may_decide(session, actor, draft.front_end, author=draft.author_id):
         return None
-    own = own_request(session, actor, draft.author_id, draft.platform)
+    own = own_request(session, actor, draft.author_id, draft.front_end)
     return refuse(session, draft_id=draft.id, actor=actor, attempted=attempted, now=now, own=own)

@@ -13,7 +13,7 @@ from bot import register
 from bot.approval import deciding
 from bot.approval.engagement_view import REQUESTED, RESULT
 from bot.delivery import notices
-from bot.features.engagement_targets import CATEGORIES, KINDS, PLATFORM_OF, Target
+from bot.features.engagement_targets import CATEGORIES, KINDS, NETWORK_OF, Target
 from bot.models import (
     APPROVED,
     CARD,
@@ -30,7 +30,7 @@ from bot.people import roles
 
 log = logging.getLogger(__name__)
 
-DONE = "done"  # performed on the platform
+DONE = "done"  # performed on the network
 APPROVED_STATES = (APPROVED, SENDING, DONE, FAILED)  # the chief said yes: on the allow-list
 MAX_ATTEMPTS = 5
 LEASE = timedelta(minutes=5)  # a claim never finished is taken over after this
@@ -38,14 +38,14 @@ LEASE = timedelta(minutes=5)  # a claim never finished is taken over after this
 
 def add_notice(session: Session, item: Engagement, kind: str, now: datetime) -> None:
     """Owe a chat message about an engagement, delivered by the front end it was asked on."""
-    notices.owe(session, ENGAGEMENT, item.id, item.chat, kind, now)
+    notices.owe(session, ENGAGEMENT, item.id, item.front_end, kind, now)
 
 
 @dataclass(frozen=True)
 class AllowedTarget:
     """One account (or post, when its account is unknown) the chief approved engaging with."""
 
-    platform: str
+    network: str
     account: str
     url: str
     category: str
@@ -59,7 +59,7 @@ def record(item: Engagement) -> dict:
     return {
         "engagement": item.id,
         "kind": item.kind,
-        "platform": item.platform,
+        "platform": item.network,  # the register's key: entries already written must verify
         "target": item.target,
         "target_url": item.target_url,
         "category": item.category,
@@ -76,7 +76,7 @@ def request(
     category: str,
     official_confirmed: bool,
     now: datetime,
-    chat: str = "slack",
+    front_end: str = "slack",
     submission: str | None = None,
 ) -> Engagement:
     """Store a pending request; owe the chief a card and the requester a receipt.
@@ -93,7 +93,7 @@ def request(
         if stored is not None:
             return stored
     item = Engagement(
-        chat=chat, requester_id=requester_id, kind=kind, platform=PLATFORM_OF[kind],
+        front_end=front_end, requester_id=requester_id, kind=kind, network=NETWORK_OF[kind],
         target=target.value, target_url=target.url, account=target.account, category=category,
         official_confirmed=True, status=PENDING, created_at=now, attempts=0, dry_run=False,
         submission=submission or None,
@@ -113,7 +113,7 @@ def refuse(
     own: bool = False,
 ) -> deciding.Outcome:  # fmt: skip
     """Record a click by someone not allowed to make it (`own`: the requester deciding it)."""
-    role = roles.role_of(session, actor, item.chat) or "none"
+    role = roles.role_of(session, actor, item.front_end) or "none"
     details = {"rule": "separation_of_duties"} if own else {}
     register.append(
         session, at=now, actor=actor, action="engagement_refused", attempted=attempted,
@@ -126,9 +126,10 @@ def refuse_request(
     session: Session, *, actor: str, kind: str, target: Target, category: str, now: datetime
 ) -> None:
     """Record a request from someone not on the roster (policy §3): refused, and kept."""
+    # The network under the details key "platform", as in every entry before (entries verify).
     register.append(
         session, at=now, actor=actor, action="engagement_refused", attempted="request",
-        role="none", kind=kind, platform=PLATFORM_OF[kind], target=target.value,
+        role="none", kind=kind, platform=NETWORK_OF[kind], target=target.value,
         target_url=target.url, category=category,
     )  # fmt: skip
 
@@ -140,12 +141,12 @@ def decide(
     item = session.get(Engagement, engagement_id)
     if item is None:
         return deciding.Outcome(deciding.NOT_FOUND, engagement_id)
-    if not deciding.may_decide(session, actor, item.chat, author=item.requester_id):
+    if not deciding.may_decide(session, actor, item.front_end, author=item.requester_id):
         attempted = "approve" if approve else "reject"
-        own = deciding.own_request(session, actor, item.requester_id, item.chat)
+        own = deciding.own_request(session, actor, item.requester_id, item.front_end)
         return refuse(session, item=item, actor=actor, attempted=attempted, now=now, own=own)
     status = APPROVED if approve else REJECTED
-    acting = roles.role_of(session, actor, item.chat) != CHIEF  # the deputy decided (代決)
+    acting = roles.role_of(session, actor, item.front_end) != CHIEF  # the deputy decided (代決)
     won = session.execute(
         update(Engagement)
         .where(Engagement.id == engagement_id, Engagement.status == PENDING)
@@ -188,11 +189,11 @@ def allow_list(session: Session, limit: int = 500) -> list[AllowedTarget]:
     ).scalars()
     found: dict[tuple[str, str], AllowedTarget] = {}
     for item in rows:
-        key = (item.platform, item.account or item.target_url)
+        key = (item.network, item.account or item.target_url)
         seen = found.get(key)
         if seen is None:
             found[key] = AllowedTarget(
-                platform=item.platform, account=item.account or item.target_url,
+                network=item.network, account=item.account or item.target_url,
                 url=_account_url(item), category=item.category, kinds=(item.kind,),
                 approved_at=item.decided_at, approved_by=item.decided_by or "",
             )  # fmt: skip

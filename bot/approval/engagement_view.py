@@ -21,10 +21,10 @@ class EngagementView:
     """Everything a card or a message about one engagement shows, as plain values."""
 
     id: int
-    chat: str
+    front_end: str
     requester_id: str
     kind: str
-    platform: str
+    network: str
     target: str
     target_url: str
     account: str
@@ -48,13 +48,13 @@ class EngagementView:
 
 def view(session: Session, item: Engagement) -> EngagementView:
     """Snapshot one engagement for rendering."""
-    route = routing(session, item.requester_id, item.chat)  # separation of duties, 代決
+    route = routing(session, item.requester_id, item.front_end)  # separation of duties, 代決
     return EngagementView(
         id=item.id,
-        chat=item.chat,
+        front_end=item.front_end,
         requester_id=item.requester_id,
         kind=item.kind,
-        platform=item.platform,
+        network=item.network,
         target=item.target,
         target_url=item.target_url,
         account=item.account,

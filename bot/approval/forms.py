@@ -99,7 +99,7 @@ def _store(session, now, front_end, user_id, content, key, target, registered) -
     session.add(Submission(key=key, at=now))
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
-        workflow.submit(session, author_id=user_id, content=content, now=now, platform=front_end)
+        workflow.submit(session, author_id=user_id, content=content, now=now, front_end=front_end)
         return FormResult(stored=True, groups=registered)
     outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now)
     if outcome.result in (deciding.NOTHING_TO_DO, deciding.NOT_FOUND):

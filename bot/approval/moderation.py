@@ -78,7 +78,7 @@ def poll_once(
             continue
         try:
             items = inbox.fetch(since)
-        except Exception as error:  # one platform failing must not stop the others
+        except Exception as error:  # one network failing must not stop the others
             why = reason(error, msg)
             if isinstance(error, NetworkError):
                 log.warning("moderation inbox %s could not be read: %s", name, why)
@@ -111,7 +111,7 @@ def decide(
     action: str,
     category: int | None,
     now: datetime,
-    platform: str = "slack",
+    front_end: str = "slack",
     msg: Messages,
 ) -> Outcome:
     """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
@@ -119,14 +119,14 @@ def decide(
     Hide, delete and block need one of the 15 categories. A dismissal is recorded at once; any
     other action is claimed (two clicks act once) and queued for the action outbox
     (`bot.delivery.moderating`), which calls the network: QUEUED, and the caller wakes the dispatcher.
-    Either way a refresh of the card is owed on `platform` (the clicker's front end) in the
+    Either way a refresh of the card is owed on `front_end` (the clicker's) in the
     same transaction. `msg` is kept for the front ends' calls; the outbox renders errors.
     """
     with session_factory.begin() as session:
         row = session.get(ModerationItem, item_id)
         if row is None:
             return Outcome(NOT_FOUND)
-        role = roles.role_of(session, actor, platform)
+        role = roles.role_of(session, actor, front_end)
         if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
             _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
             return Outcome(REFUSED, item=view(row))
@@ -134,7 +134,7 @@ def decide(
             return Outcome(NOT_SUPPORTED, item=view(row))
         if action != DISMISS and not category_text(category):
             return Outcome(NEED_CATEGORY, item=view(row))
-        if action != DISMISS and inboxes.get(row.platform) is None:  # credentials removed since
+        if action != DISMISS and inboxes.get(row.network) is None:  # credentials removed since
             return Outcome(UNAVAILABLE, item=view(row))
         won = session.execute(
             update(ModerationItem)
@@ -146,7 +146,7 @@ def decide(
                 action=action,
                 category=None if action == DISMISS else category,
                 error=None,
-                front_end=platform,
+                front_end=front_end,
                 attempts=0,
                 due_at=now,
                 claimed_at=None,
@@ -160,7 +160,7 @@ def decide(
         if action == DISMISS:
             record_decision(session, row, now)
             return Outcome(DONE, item=view(row))
-        notices.owe(session, MODERATION, row.id, platform, CARD_UPDATE, now)  # 実行中
+        notices.owe(session, MODERATION, row.id, front_end, CARD_UPDATE, now)  # 実行中
         return Outcome(QUEUED, item=view(row))
 
 
@@ -204,7 +204,7 @@ def _record(
         at=now,
         actor=actor,
         action=action,
-        platform=row.platform,
+        platform=row.network,  # the register's key for the network, as in every entry before
         item=row.remote_id,
         item_id=row.id,
         kind=row.kind,

@@ -48,7 +48,7 @@ def cancel_scheduled(session: Session, *, draft_id: int, actor: str, now: dateti
     draft = session.get(Draft, draft_id, with_for_update=True)
     if draft is None:
         return Outcome(NOT_FOUND, draft_id)
-    if not may_decide(session, actor, draft.platform):
+    if not may_decide(session, actor, draft.front_end):
         return refuse(session, draft_id=draft_id, actor=actor, attempted="cancel", now=now)
     queued = list(
         session.execute(
@@ -93,15 +93,15 @@ def reminder_due(now: datetime, at: time) -> str | None:
 
 
 def waiting_drafts(
-    session: Session, now: datetime, older_than: timedelta, platform: str = "slack"
+    session: Session, now: datetime, older_than: timedelta, front_end: str = "slack"
 ) -> list[Draft]:
-    """Pending drafts of one chat platform whose current revision waited over `older_than`."""
+    """Pending drafts of one chat front end whose current revision waited over `older_than`."""
     return list(
         session.execute(
             select(Draft)
             .join(Revision, (Revision.draft_id == Draft.id) & (Revision.number == Draft.revision))
             .where(
-                Draft.platform == platform,
+                Draft.front_end == front_end,
                 Draft.status == PENDING,
                 Revision.created_at < now - older_than,
             )

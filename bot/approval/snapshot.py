@@ -30,7 +30,7 @@ class DraftSnapshot:
     """Everything a card or a message about one draft shows, as plain values."""
 
     id: int
-    platform: str
+    front_end: str
     author_id: str
     status: str
     revision: int
@@ -45,7 +45,7 @@ class DraftSnapshot:
     publications: tuple[PublicationView, ...]
     dry_run_channels: tuple[str, ...]
     approvers: tuple[str, ...]  # who gets the card (and the approvers' notices)
-    card_refs: tuple[tuple[str, str, int], ...]  # (channel, message id, revision shown)
+    card_refs: tuple[tuple[str, str, int], ...]  # (conversation, message id, revision shown)
     taken_at: datetime
     previous: drafts.DraftInput | None = None  # the revision before this one, if any
     revised_by: str = ""  # who wrote the current revision
@@ -63,10 +63,10 @@ class Routing:
     author_excluded: bool
 
 
-def routing(session: Session, author: str, platform: str) -> Routing:
+def routing(session: Session, author: str, front_end: str) -> Routing:
     """Separation of duties: the card goes to those who may decide, never to the author alone
     unless nobody else can (the card then says the request waits)."""
-    return route_for(roles.deciding(session, platform), author)
+    return route_for(roles.deciding(session, front_end), author)
 
 
 def route_for(now_deciding: roles.Deciding, author: str) -> Routing:
@@ -85,7 +85,7 @@ def take(
             Decision.draft_id == draft.id, Decision.revision == draft.revision
         )
     ).scalar()
-    route = routing(session, draft.author_id, draft.platform)
+    route = routing(session, draft.author_id, draft.front_end)
     return _snapshot(draft, dry_run_channels, now, route, bool(acting))
 
 
@@ -114,13 +114,13 @@ def take_many(
             )
         )
     }
-    deciding = {p: roles.deciding(session, p) for p in {d.platform for d in drafts_read}}
+    deciding = {p: roles.deciding(session, p) for p in {d.front_end for d in drafts_read}}
     return {
         d.id: _snapshot(
             d,
             dry_run_channels,
             now,
-            route_for(deciding[d.platform], d.author_id),
+            route_for(deciding[d.front_end], d.author_id),
             (d.id, d.revision) in acting,
         )  # fmt: skip
         for d in drafts_read
@@ -140,7 +140,7 @@ def _snapshot(
     publications = [p for p in draft.publications if p.revision == draft.revision]
     return DraftSnapshot(
         id=draft.id,
-        platform=draft.platform,
+        front_end=draft.front_end,
         author_id=draft.author_id,
         status=draft.status,
         revision=draft.revision,
@@ -158,7 +158,7 @@ def _snapshot(
         acting=acting,
         deciders=route.deciders,
         author_excluded=route.author_excluded,
-        card_refs=tuple((m.channel, m.ts, m.revision) for m in draft.card_messages),
+        card_refs=tuple((m.conversation, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])
         if draft.revision - 1 in revisions

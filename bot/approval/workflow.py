@@ -53,16 +53,16 @@ def add_notice(
 ) -> None:
     """Owe a chat message about a draft, delivered by the front end it was written on."""
     if front_end is None:
-        front_end = session.execute(select(Draft.platform).where(Draft.id == draft_id)).scalar_one()
+        query = select(Draft.front_end).where(Draft.id == draft_id)
+        front_end = session.execute(query).scalar_one()
     notices.owe(session, DRAFT, draft_id, front_end, kind, now)
 
 
-def submit(
-    session: Session, *, author_id: str, content: drafts.DraftInput, now: datetime, platform="slack"
-) -> Draft:
+def submit(session: Session, *, author_id: str, content: drafts.DraftInput, now: datetime,
+           front_end: str = "slack") -> Draft:  # fmt: skip
     """Store a new draft (revision 1) and owe the chief a card and the author a receipt."""
     draft = Draft(
-        platform=platform, author_id=author_id, status=PENDING, revision=1, created_at=now
+        front_end=front_end, author_id=author_id, status=PENDING, revision=1, created_at=now
     )
     session.add(draft)
     session.flush()
@@ -171,7 +171,7 @@ def decide(
         )
     session.refresh(draft)
     current = draft.current
-    acting = roles.role_of(session, actor, draft.platform) != CHIEF
+    acting = roles.role_of(session, actor, draft.front_end) != CHIEF
     session.add(
         Decision(
             draft_id=draft_id,
@@ -250,7 +250,7 @@ def retry_failed(session: Session, *, draft_id: int, actor: str, now: datetime) 
     draft = session.get(Draft, draft_id, with_for_update=True)
     if draft is None:
         return Outcome(NOT_FOUND, draft_id)
-    if actor != draft.author_id and not may_decide(session, actor, draft.platform):
+    if actor != draft.author_id and not may_decide(session, actor, draft.front_end):
         return refuse(session, draft_id=draft_id, actor=actor, attempted="retry", now=now)
     failed = list(
         session.execute(

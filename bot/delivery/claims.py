@@ -60,7 +60,7 @@ def take_due(session: Session, model, due, left, limit: int, now: datetime, hold
 
 
 def retry_at(error: TransientError, now: datetime, wait: timedelta) -> datetime:
-    """When a transient failure is tried again: when the platform said, else after `wait`."""
+    """When a transient failure is tried again: when the network said, else after `wait`."""
     if error.retry_at and error.retry_at > now:
         return error.retry_at
     return now + wait

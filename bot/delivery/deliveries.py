@@ -107,7 +107,7 @@ def send(
 def with_cards(subject: str, snapshot, refs: Refs):
     """The snapshot as it is once `refs` are posted: a card update after it updates them too."""
     if subject == DRAFT:
-        shown = tuple((channel, ts, snapshot.revision) for channel, ts in refs)
+        shown = tuple((conversation, ts, snapshot.revision) for conversation, ts in refs)
         return replace(snapshot, card_refs=snapshot.card_refs + shown)
     return replace(snapshot, card_refs=snapshot.card_refs + tuple(refs))
 

@@ -69,7 +69,7 @@ class Dispatcher:
     ):
         self.session_factory = session_factory
         self.publishers = publishers
-        self.notifiers = notifiers  # chat platform → its notifier; a draft's notices go home
+        self.notifiers = notifiers  # chat front end → its notifier; a draft's notices go home
         self.msg = msg
         self.clock = clock
         self.schedule_lead = schedule_lead

@@ -29,7 +29,7 @@ class ModerationClaim:
     item_id: int
     action: str
     item: Item
-    platform: str
+    network: str
     attempt: int
 
 
@@ -63,7 +63,7 @@ def claim_due(
     left = claims.abandoned(ModerationItem, now, lease, silent_after, holder, calling)
     rows = claims.take_due(session, ModerationItem, due, left, limit, now, holder)
     return [
-        ModerationClaim(row.id, row.action, as_item(row), row.platform, row.attempts + 1)
+        ModerationClaim(row.id, row.action, as_item(row), row.network, row.attempts + 1)
         for row in rows
     ]
 
@@ -75,10 +75,10 @@ def attempt(claim: ModerationClaim, inboxes: Mapping[str, Inbox], msg: Messages)
     adds the author to a list, both the same when done twice; a comment deleted already is not
     deleted twice, but the network may answer that it is not there (the chief is told).
     """
-    inbox = inboxes.get(claim.platform)
+    inbox = inboxes.get(claim.network)
     if inbox is None:  # its credentials were removed since the click
-        platform = msg(f"channel.{claim.platform}")
-        return Acted(claim, failed=msg("moderation.refuse.unavailable", platform=platform))
+        network = msg(f"channel.{claim.network}")
+        return Acted(claim, failed=msg("moderation.refuse.unavailable", network=network))
     try:
         moderation.perform(inbox, claim.action, claim.item)
     except TransientError as error:
@@ -86,7 +86,7 @@ def attempt(claim: ModerationClaim, inboxes: Mapping[str, Inbox], msg: Messages)
     except PermanentError as error:
         return Acted(claim, failed=error.render(msg))
     except Exception as error:
-        log.exception("moderation %s on %s raised unexpectedly", claim.action, claim.platform)
+        log.exception("moderation %s on %s raised unexpectedly", claim.action, claim.network)
         return Acted(claim, transient=unexpected(error))
     return Acted(claim, done=True)
 

@@ -163,7 +163,7 @@ def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[Subject, list[Row]]:
 def mark_sent(
     session: Session, notice_ids: list[int], subject: Subject, revision: int, cards: list
 ) -> None:
-    """Delivered: done, and where each new card went (channel, message id), to update it later."""
+    """Delivered: done, and where each new card went (conversation, message id), to update it later."""
     if notice_ids:
         session.execute(
             update(Notice)
@@ -171,10 +171,14 @@ def mark_sent(
             .values(done=True)
             .execution_options(synchronize_session=False)
         )
-    for channel, ts in cards:
+    for conversation, ts in cards:
         session.add(
             CardMessage(
-                subject=subject[0], subject_id=subject[1], revision=revision, channel=channel, ts=ts
+                subject=subject[0],
+                subject_id=subject[1],
+                revision=revision,
+                conversation=conversation,
+                ts=ts,
             )
         )
 
@@ -182,9 +186,9 @@ def mark_sent(
 def card_refs(session: Session, subject: str, subject_id: int) -> tuple[tuple[str, str], ...]:
     """Where cards about one subject (not a draft: its refs carry a revision) were posted."""
     return tuple(
-        (channel, ts)
-        for channel, ts in session.execute(
-            select(CardMessage.channel, CardMessage.ts)
+        (conversation, ts)
+        for conversation, ts in session.execute(
+            select(CardMessage.conversation, CardMessage.ts)
             .where(CardMessage.subject == subject, CardMessage.subject_id == subject_id)
             .order_by(CardMessage.id)
         )

@@ -188,13 +188,13 @@ def record(session: Session, outcomes: list[Attempted], now: datetime) -> list[A
     """
     draft_ids = sorted({o.claim.post.draft_id for o in outcomes})
     drafts_read = session.execute(
-        select(Draft.id, Draft.results_sent, Draft.platform)
+        select(Draft.id, Draft.results_sent, Draft.front_end)
         .where(Draft.id.in_(draft_ids))
         .order_by(Draft.id)
         .with_for_update()
     ).all()
     results_sent = {d.id: d.results_sent for d in drafts_read}
-    front_end = {d.id: d.platform for d in drafts_read}
+    front_end = {d.id: d.front_end for d in drafts_read}
     written = [o for o in outcomes if _write(session, o)]
     revisions = sorted({(o.claim.post.draft_id, o.claim.post.revision) for o in written})
     open_now = _open_publications(session, [d for d, _ in revisions])

@@ -27,7 +27,7 @@ class EngagementClaim:
 
     engagement_id: int
     kind: str
-    platform: str
+    network: str
     target: str
     attempt: int
     recovering: bool  # a crashed worker left it mid-call: look before performing again
@@ -59,7 +59,7 @@ def claim_due(
     rows = claims.take_due(session, Engagement, due, left, limit, now, holder, status=SENDING)
     return [
         EngagementClaim(
-            row.id, row.kind, row.platform, row.target, row.attempts + 1, row.status == SENDING
+            row.id, row.kind, row.network, row.target, row.attempts + 1, row.status == SENDING
         )
         for row in rows
     ]
@@ -67,7 +67,7 @@ def claim_due(
 
 def attempt(claim: EngagementClaim, performers: dict[str, Performer], msg: Messages) -> Performed:
     """Perform once (or find what an earlier attempt did); how it ended."""
-    performer = performers.get(claim.platform)
+    performer = performers.get(claim.network)
     if performer is None:
         return Performed(claim, failed=msg("pub.error.unavailable"))
     try:
@@ -78,7 +78,7 @@ def attempt(claim: EngagementClaim, performers: dict[str, Performer], msg: Messa
     except PermanentError as error:
         return Performed(claim, failed=error.render(msg))
     except Exception as error:
-        log.exception("engagement %s on %s raised unexpectedly", claim.kind, claim.platform)
+        log.exception("engagement %s on %s raised unexpectedly", claim.kind, claim.network)
         return Performed(claim, transient=unexpected(error))
     return Performed(claim, result=result, dry_run=performer.dry_run)
 

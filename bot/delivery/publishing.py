@@ -76,7 +76,7 @@ def _transient(
 def download(
     attachments: tuple[dict, ...], fetch_file: Callable[[dict], bytes] | None
 ) -> tuple[Image, ...]:
-    """The draft's images, fetched from the chat platform just before they are posted."""
+    """The draft's images, fetched from the chat front end just before they are posted."""
     if fetch_file is None:
         raise PermanentError("pub.error.unavailable")
     return tuple(

@@ -24,7 +24,7 @@ REMINDER_LOOKBACK = timedelta(days=1)
 
 class DailyMessages:
     """What the chief (and whoever decides in the chief's place) hears once each business day,
-    from `reminder_at` on (Japan time), on each chat platform; never when `reminder_at` is None.
+    from `reminder_at` on (Japan time), on each chat front end; never when `reminder_at` is None.
 
     New credential-rotation tasks are told at once, whatever the time.
     """
@@ -47,30 +47,30 @@ class DailyMessages:
         """Send whatever of today's messages is due and not yet sent, and tell new rotation tasks."""
         day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
         if day:
-            for platform, notifier in self.notifiers.items():
-                self._remind_waiting(platform, notifier, day, now, dry_run_channels)
+            for front_end, notifier in self.notifiers.items():
+                self._remind_waiting(front_end, notifier, day, now, dry_run_channels)
         self._remind_rotations(day, now)
         if day:
-            for platform, notifier in self.notifiers.items():
-                self._announce_register_head(platform, notifier, day, now)
+            for front_end, notifier in self.notifiers.items():
+                self._announce_register_head(front_end, notifier, day, now)
 
     def _remind_waiting(
         self,
-        platform: str,
+        front_end: str,
         notifier: Notifier,
         day: str,
         now: datetime,
         dry_run_channels: tuple[str, ...],
     ) -> None:
         """Whoever gets a waiting draft's card (the chief; the deputies for the chief's own draft
-        or while the chief is away) hears of that platform's drafts still waiting, once a day."""
-        kind = f"waiting:{platform}"
+        or while the chief is away) hears of that front end's drafts still waiting, once a day."""
+        kind = f"waiting:{front_end}"
 
         def look(session: Session) -> tuple[str, list[DraftSnapshot]] | None:
-            chief = roles.chief_id(session, platform)
+            chief = roles.chief_id(session, front_end)
             if not chief:
                 return None
-            waiting = schedule.waiting_drafts(session, now, self.reminder_after, platform)
+            waiting = schedule.waiting_drafts(session, now, self.reminder_after, front_end)
             return chief, [take(session, d, dry_run_channels, now) for d in waiting]
 
         def send(found: tuple[str, list[DraftSnapshot]]) -> None:
@@ -89,13 +89,13 @@ class DailyMessages:
         schedule.send_once_today(self.session_factory, kind, day, now, look, send)
 
     def _announce_register_head(
-        self, platform: str, notifier: Notifier, day: str, now: datetime
+        self, front_end: str, notifier: Notifier, day: str, now: datetime
     ) -> None:
-        """Each business day, the chief of each chat platform gets the register's head in a DM:
+        """Each business day, the chief of each chat front end gets the register's head in a DM:
         a copy outside the database that `snsbot audit verify --expect-head` checks against."""
 
         def look(session: Session) -> tuple[str, int, str] | None:
-            chief = roles.chief_id(session, platform)
+            chief = roles.chief_id(session, front_end)
             count, head = register.head_of(session)
             return (chief, count, head) if chief and count else None
 
@@ -106,7 +106,7 @@ class DailyMessages:
             )
 
         schedule.send_once_today(
-            self.session_factory, f"register_head:{platform}", day, now, look, send
+            self.session_factory, f"register_head:{front_end}", day, now, look, send
         )
 
     def _remind_rotations(self, day: str | None, now: datetime) -> None:
@@ -120,21 +120,21 @@ class DailyMessages:
                 fresh = oversight.claim_unannounced_rotations(session)
                 items = oversight.open_rotations(session)
                 chiefs = {p: roles.chief_id(session, p) for p in self.notifiers}
-                for platform in chiefs if fresh and day else ():
-                    schedule.note_reminder(session, f"rotation:{platform}", day, now)
+                for front_end in chiefs if fresh and day else ():
+                    schedule.note_reminder(session, f"rotation:{front_end}", day, now)
         except IntegrityError:  # another process noted today's reminder at the same moment
             return
         if not items:
             return
         # The same key on every try: new tasks by the newest task, the daily one by its day.
         new_tasks = f"task-{max(item.task_id for item in items)}" if fresh else None
-        for platform, chief in chiefs.items():
+        for front_end, chief in chiefs.items():
             if chief:
-                self._tell_rotations(platform, chief, items, new_tasks, day, now)
+                self._tell_rotations(front_end, chief, items, new_tasks, day, now)
 
     def _tell_rotations(
         self,
-        platform: str,
+        front_end: str,
         chief: str,
         items: list[oversight.RotationItem],
         new_tasks: str | None,
@@ -143,11 +143,11 @@ class DailyMessages:
     ) -> None:
         """One chief hears of the open rotation tasks: of new ones once (already noted as today's
         reminder), else as today's reminder, claimed and forgotten again if it cannot be sent."""
-        kind = f"rotation:{platform}"
+        kind = f"rotation:{front_end}"
 
         def send(chief: str) -> None:
             mark = NoticeMark(f"reminder:{kind}:{new_tasks or day}", now - REMINDER_LOOKBACK)
-            self.notifiers[platform].ask_rotation(chief, items, notice=mark)
+            self.notifiers[front_end].ask_rotation(chief, items, notice=mark)
 
         if new_tasks:
             try:

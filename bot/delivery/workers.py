@@ -58,7 +58,7 @@ def take_over_silent(session: Session, now: datetime, timeout: timedelta) -> lis
     """Free the chat notices of workers silent for `timeout` (due now), and delete their rows.
 
     Publications and engagements a silent worker held are taken over by the next claim, which
-    looks on the platform first (`silent` in the claim); a worker whose row is gone is silent.
+    looks on the network first (`silent` in the claim); a worker whose row is gone is silent.
     A stalled worker that beats again writes its row again.
     """
     gone = list(session.execute(select(Worker.id).where(Worker.beat_at < now - timeout)).scalars())

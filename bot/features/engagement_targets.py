@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 KINDS = ("follow", "retweet", "like", "share")
-PLATFORM_OF = {"follow": "x", "retweet": "x", "like": "x", "share": "facebook"}
+NETWORK_OF = {"follow": "x", "retweet": "x", "like": "x", "share": "facebook"}
 # The kinds of account §7 and §8 allow: civic groups, community groups, other civic centers,
 # government bodies and public bodies.
 CATEGORIES = ("civic_group", "community_group", "civic_center", "government", "public_body")
@@ -36,7 +36,7 @@ ERROR_KEYS = {
 
 @dataclass(frozen=True)
 class Target:
-    """A checked target: `value` is what the platform call takes (handle, tweet id or URL)."""
+    """A checked target: `value` is what the network call takes (handle, tweet id or URL)."""
 
     value: str
     url: str  # where people can look at it

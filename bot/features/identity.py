@@ -37,14 +37,14 @@ def check_and_report(services: Services, notifiers: dict[str, Notifier]) -> None
     if not problems:
         return
     with services.session_factory() as session:
-        chiefs = {platform: roles.chief_id(session, platform) for platform in notifiers}
-    for platform, chief in chiefs.items():
+        chiefs = {front_end: roles.chief_id(session, front_end) for front_end in notifiers}
+    for front_end, chief in chiefs.items():
         if not chief:
             continue
         try:
-            notifiers[platform].tell_user(chief, "\n".join(problems))
+            notifiers[front_end].tell_user(chief, "\n".join(problems))
         except Exception:
-            log.exception("could not tell the %s chief about disabled channels", platform)
+            log.exception("could not tell the %s chief about disabled channels", front_end)
 
 
 def recheck(services: Services, account: str, msg: Messages) -> str:

@@ -15,7 +15,7 @@ from bot.models import CARD, MODERATION, ModerationItem, ModerationPoll
 from bot.ports import ACTIONS, DISMISS, Item
 
 NEW, ACTING, DECIDED = "new", "acting", "decided"  # an item's states
-FIRST_LOOKBACK = timedelta(days=7)  # how far back the first poll of a platform reads
+FIRST_LOOKBACK = timedelta(days=7)  # how far back the first poll of a network reads
 OVERLAP = timedelta(minutes=10)  # later polls re-read this much; seen items are skipped
 
 
@@ -24,13 +24,13 @@ class ItemView:
     """An item as the chat front end shows it, detached from the database."""
 
     id: int
-    platform: str
+    network: str
     kind: str
     author: str
     text: str
     url: str
     posted_at: datetime
-    actions: tuple[str, ...]  # DISMISS first, then what the platform supports
+    actions: tuple[str, ...]  # DISMISS first, then what the network supports
     status: str
     decided_by: str | None
     decided_at: datetime | None
@@ -46,7 +46,7 @@ def view(row: ModerationItem, session: Session | None = None) -> ItemView:
     """The item as shown; with `session`, also where its card is (to update it)."""
     return ItemView(
         id=row.id,
-        platform=row.platform,
+        network=row.network,
         kind=row.kind,
         author=row.author,
         text=row.text,
@@ -65,24 +65,24 @@ def view(row: ModerationItem, session: Session | None = None) -> ItemView:
     )
 
 
-def claim_poll(session: Session, platform: str, minutes: int, now: datetime) -> datetime | None:
-    """The time to read from when this platform is due (and mark it read), else None."""
-    poll = session.get(ModerationPoll, platform, with_for_update=True)
+def claim_poll(session: Session, network: str, minutes: int, now: datetime) -> datetime | None:
+    """The time to read from when this network is due (and mark it read), else None."""
+    poll = session.get(ModerationPoll, network, with_for_update=True)
     if poll is None:
-        poll = ModerationPoll(platform=platform, next_at=now)
+        poll = ModerationPoll(network=network, next_at=now)
         session.add(poll)
     elif poll.next_at > now:
         return None
     poll.next_at, poll.polled_at = now + timedelta(minutes=minutes), now
     newest = session.execute(
-        select(func.max(ModerationItem.posted_at)).where(ModerationItem.platform == platform)
+        select(func.max(ModerationItem.posted_at)).where(ModerationItem.network == network)
     ).scalar()
     return now - FIRST_LOOKBACK if newest is None else newest - OVERLAP
 
 
 def store(
     session: Session,
-    platform: str,
+    network: str,
     items: list[Item],
     unknown: str,
     now: datetime,
@@ -94,7 +94,7 @@ def store(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     for item in items:
         values = dict(
-            platform=platform,
+            network=network,
             remote_id=item.remote_id,
             kind=item.kind,
             author=item.author or unknown,
@@ -109,7 +109,7 @@ def store(
         inserted = session.execute(
             dialect.insert(ModerationItem)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["platform", "remote_id"])
+            .on_conflict_do_nothing(index_elements=["network", "remote_id"])
             .returning(ModerationItem.id)
         ).scalar()
         if inserted is not None:

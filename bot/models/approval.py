@@ -33,7 +33,7 @@ class Draft(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), default="slack")
+    front_end: Mapped[str] = mapped_column(String(16), default="slack")
     author_id: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     revision: Mapped[int] = mapped_column(Integer, default=1)
@@ -110,10 +110,10 @@ class Engagement(Base):
     __tablename__ = "engagements"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat: Mapped[str] = mapped_column(String(16), default="slack")  # the requester's chat platform
+    front_end: Mapped[str] = mapped_column(String(16), default="slack")  # the requester's
     requester_id: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))  # follow, retweet, like, share
-    platform: Mapped[str] = mapped_column(String(16))  # x, facebook
+    network: Mapped[str] = mapped_column(String(16))  # x, facebook
     target: Mapped[str] = mapped_column(Text)  # X handle, tweet id or Facebook URL
     target_url: Mapped[str] = mapped_column(Text)
     account: Mapped[str] = mapped_column(Text, default="")  # "@handle" / "facebook.com/page"
@@ -141,10 +141,10 @@ class ModerationItem(Base):
     """A mention, reply or comment by someone else (policy §11), seen once, and its decision."""
 
     __tablename__ = "moderation_items"
-    __table_args__ = (UniqueConstraint("platform", "remote_id"),)
+    __table_args__ = (UniqueConstraint("network", "remote_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))  # x, facebook, blog
+    network: Mapped[str] = mapped_column(String(16))  # x, facebook, blog
     remote_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(16))  # mention, reply, comment
     author: Mapped[str] = mapped_column(Text, default="")
@@ -152,7 +152,7 @@ class ModerationItem(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
     posted_at: Mapped[datetime] = mapped_column(index=True)
-    actions: Mapped[list] = mapped_column(JSON, default=list)  # what the platform can do
+    actions: Mapped[list] = mapped_column(JSON, default=list)  # what the network can do
     fetched_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(64))

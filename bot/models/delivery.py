@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 
 class Installation(Base):
-    """This database's one random id, part of every publication's identity on the platforms."""
+    """This database's one random id, part of every publication's identity on the networks."""
 
     __tablename__ = "installation"
 
@@ -91,7 +91,7 @@ class CardMessage(Base):
     subject: Mapped[str] = mapped_column(String(16), default=DRAFT)  # see SUBJECTS
     subject_id: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer, default=1)  # the draft revision it shows
-    channel: Mapped[str] = mapped_column(String(255))  # Slack channel, Teams conversation
+    conversation: Mapped[str] = mapped_column(String(255))  # Slack channel, Teams conversation
     ts: Mapped[str] = mapped_column(String(255))  # Slack message ts, Teams activity id
 
 

@@ -41,11 +41,11 @@ class FeedEntry(Base):
 
 
 class ModerationPoll(Base):
-    """When each platform's moderation inbox may be read next (platforms limit the rate)."""
+    """When each network's moderation inbox may be read next (networks limit the rate)."""
 
     __tablename__ = "moderation_polls"
 
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    network: Mapped[str] = mapped_column(String(16), primary_key=True)
     next_at: Mapped[datetime]
     polled_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -20,10 +20,10 @@ class Member(Base):
     """A person on the roster: a chat identity and a role."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    __table_args__ = (UniqueConstraint("front_end", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), default="slack")
+    front_end: Mapped[str] = mapped_column(String(16), default="slack")
     user_id: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     away: Mapped[bool] = mapped_column(Boolean, default=False)  # the chief's absence (代決)
@@ -35,10 +35,10 @@ class ChatAddress(Base):
     """Where a chat front end reaches a person (e.g. a Teams conversation reference), as it wrote it."""
 
     __tablename__ = "chat_addresses"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    __table_args__ = (UniqueConstraint("front_end", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
+    front_end: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[str] = mapped_column(String(255))
     address: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime]
@@ -57,7 +57,7 @@ class Group(Base):
 
 
 class Submission(Base):
-    """A form submission already stored, by the chat platform's view id and hash: a repeat of
+    """A form submission already stored, by the chat front end's view id and hash: a repeat of
     the same delivery (a retry) stores nothing twice."""
 
     __tablename__ = "submissions"

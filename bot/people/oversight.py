@@ -68,8 +68,8 @@ def _engagement_outcome(item: Engagement) -> str:
     return REJECTED if item.status == REJECTED else APPROVED
 
 
-def _is_chief(session: Session, user_id: str, platform: str) -> bool:
-    return roles.role_of(session, user_id, platform) == CHIEF
+def _is_chief(session: Session, user_id: str, front_end: str) -> bool:
+    return roles.role_of(session, user_id, front_end) == CHIEF
 
 
 def mark_reviewed(
@@ -78,11 +78,11 @@ def mark_reviewed(
     *,
     actor: str,
     now: datetime,
-    platform: str = "slack",
+    front_end: str = "slack",
     subject: str = DRAFT,
 ) -> bool | None:
     """The chief confirms a deputy decision (確認しました); None when the actor is not the chief."""
-    if not _is_chief(session, actor, platform):
+    if not _is_chief(session, actor, front_end):
         register.append(session, at=now, actor=actor, action="refused", attempted="review")
         return None
     if subject == ENGAGEMENT:
@@ -122,9 +122,10 @@ def _mark_engagement_reviewed(session: Session, engagement_id: int, actor: str, 
     ).rowcount
     if done:
         item = session.get(Engagement, engagement_id)
+        # The network under the details key "platform", as in every entry before.
         register.append(
             session, at=now, actor=actor, action="reviewed", engagement=item.id, kind=item.kind,
-            platform=item.platform, target=item.target, decision=_engagement_outcome(item),
+            platform=item.network, target=item.target, decision=_engagement_outcome(item),
             deputy=item.decided_by,
         )  # fmt: skip
     return bool(done)
@@ -149,10 +150,10 @@ def claim_unannounced_rotations(session: Session) -> bool:
 
 
 def mark_rotated(
-    session: Session, task_id: int, *, actor: str, now: datetime, platform: str = "slack"
+    session: Session, task_id: int, *, actor: str, now: datetime, front_end: str = "slack"
 ) -> str | None:
     """The chief marks an account's credentials changed (変更済み); returns the account."""
-    if not _is_chief(session, actor, platform):
+    if not _is_chief(session, actor, front_end):
         register.append(session, at=now, actor=actor, action="refused", attempted="rotation")
         return None
     task = session.get(RotationTask, task_id)

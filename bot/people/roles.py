@@ -21,33 +21,33 @@ BOOTSTRAP = "bootstrap"  # the actor of the one seeding of an empty roster from 
 ROLE_CHANGED = "role_changed"  # the register's action for every roster change
 
 
-def role_of(session: Session, user_id: str, platform: str = "slack") -> str | None:
+def role_of(session: Session, user_id: str, front_end: str = "slack") -> str | None:
     return session.execute(
-        select(Member.role).where(Member.platform == platform, Member.user_id == user_id)
+        select(Member.role).where(Member.front_end == front_end, Member.user_id == user_id)
     ).scalar_one_or_none()
 
 
-def chief_id(session: Session, platform: str = "slack") -> str | None:
+def chief_id(session: Session, front_end: str = "slack") -> str | None:
     return session.execute(
         select(Member.user_id)
-        .where(Member.platform == platform, Member.role == CHIEF)
+        .where(Member.front_end == front_end, Member.role == CHIEF)
         .order_by(Member.id)
     ).scalar()
 
 
-def chief_is_away(session: Session, platform: str = "slack") -> bool:
+def chief_is_away(session: Session, front_end: str = "slack") -> bool:
     return bool(
         session.execute(
-            select(Member.away).where(Member.platform == platform, Member.role == CHIEF)
+            select(Member.away).where(Member.front_end == front_end, Member.role == CHIEF)
         ).scalar()
     )
 
 
-def deputies(session: Session, platform: str = "slack") -> list[str]:
+def deputies(session: Session, front_end: str = "slack") -> list[str]:
     return list(
         session.execute(
             select(Member.user_id)
-            .where(Member.platform == platform, Member.role == DEPUTY)
+            .where(Member.front_end == front_end, Member.role == DEPUTY)
             .order_by(Member.id)
         ).scalars()
     )
@@ -55,7 +55,7 @@ def deputies(session: Session, platform: str = "slack") -> list[str]:
 
 @dataclass(frozen=True)
 class Deciding:
-    """Who decides on one chat platform now: the chief, their absence, the deputies."""
+    """Who decides on one chat front end now: the chief, their absence, the deputies."""
 
     chief: str | None
     away: bool
@@ -80,45 +80,45 @@ class Deciding:
         return bool(author) and (author == self.chief or author in self.deputies)
 
 
-def deciding(session: Session, platform: str = "slack") -> Deciding:
-    chief = chief_id(session, platform)
-    away = chief_is_away(session, platform)
-    return Deciding(chief, away, tuple(deputies(session, platform)))
+def deciding(session: Session, front_end: str = "slack") -> Deciding:
+    chief = chief_id(session, front_end)
+    away = chief_is_away(session, front_end)
+    return Deciding(chief, away, tuple(deputies(session, front_end)))
 
 
-def approvers(session: Session, platform: str = "slack") -> tuple[str, ...]:
+def approvers(session: Session, front_end: str = "slack") -> tuple[str, ...]:
     """Who may decide now: the chief, and the deputies while the chief is away (代決)."""
-    return deciding(session, platform).approvers()
+    return deciding(session, front_end).approvers()
 
 
-def deciders(session: Session, author: str, platform: str = "slack") -> tuple[str, ...]:
+def deciders(session: Session, author: str, front_end: str = "slack") -> tuple[str, ...]:
     """Who may decide a request by `author` now (Deciding.deciders)."""
-    return deciding(session, platform).deciders(author)
+    return deciding(session, front_end).deciders(author)
 
 
-def excluded_as_author(session: Session, author: str, platform: str = "slack") -> bool:
+def excluded_as_author(session: Session, author: str, front_end: str = "slack") -> bool:
     """True when `author` could decide requests, but not this one because it is their own."""
-    return deciding(session, platform).excluded(author)
+    return deciding(session, front_end).excluded(author)
 
 
 def set_away(
-    session: Session, user_id: str, away: bool, *, now: datetime, platform: str = "slack"
+    session: Session, user_id: str, away: bool, *, now: datetime, front_end: str = "slack"
 ) -> bool:
     """The chief marks themselves away (or back); True when it changed."""
     member = session.execute(
-        select(Member).where(Member.platform == platform, Member.user_id == user_id)
+        select(Member).where(Member.front_end == front_end, Member.user_id == user_id)
     ).scalar_one_or_none()
     if member is None or member.role != CHIEF or member.away == away:
         return False
     member.away, member.updated_at = away, now
     register.append(
-        session, at=now, actor=user_id, action="away_on" if away else "away_off", platform=platform
+        session, at=now, actor=user_id, action="away_on" if away else "away_off", platform=front_end
     )
     return True
 
 
 def open_rotation_tasks(
-    session: Session, reason: str, now: datetime, *, actor: str, platform: str = "slack"
+    session: Session, reason: str, now: datetime, *, actor: str, front_end: str = "slack"
 ) -> None:
     """Policy §6: after a roster change every password and token must change; one task each.
 
@@ -134,27 +134,35 @@ def open_rotation_tasks(
     for account in opened:
         session.add(RotationTask(account=account, reason=reason, opened_at=now))
     register.append(session, at=now, actor=actor, action="rotation_opened", reason=reason,
-                    accounts=list(ROTATED_ACCOUNTS), opened=opened, platform=platform)  # fmt: skip
+                    accounts=list(ROTATED_ACCOUNTS), opened=opened, platform=front_end)  # fmt: skip
 
 
 def front_ends(session: Session, role: str | None = None) -> tuple[str, ...]:
     """The chat front ends with someone on the roster (with `role`: someone in that role)."""
-    query = select(Member.platform).distinct()
+    query = select(Member.front_end).distinct()
     if role is not None:
         query = query.where(Member.role == role)
     return tuple(sorted(session.execute(query).scalars()))
 
 
-def members(session: Session, platform: str = "slack") -> list[Member]:
+def members(session: Session, front_end: str = "slack") -> list[Member]:
     return list(
         session.execute(
-            select(Member).where(Member.platform == platform).order_by(Member.role, Member.user_id)
+            select(Member)
+            .where(Member.front_end == front_end)
+            .order_by(Member.role, Member.user_id)
         ).scalars()
     )
 
 
 def set_role(
-    session: Session, user_id: str, role: str, *, actor: str, now: datetime, platform: str = "slack"
+    session: Session,
+    user_id: str,
+    role: str,
+    *,
+    actor: str,
+    now: datetime,
+    front_end: str = "slack",
 ) -> bool:
     """Give `user_id` a role (or `none` to remove them); True when something changed.
 
@@ -165,62 +173,64 @@ def set_role(
     if role not in (*ROLES, NONE):
         raise ValueError(f"role must be one of {', '.join((*ROLES, NONE))}")
     member = session.execute(
-        select(Member).where(Member.platform == platform, Member.user_id == user_id)
+        select(Member).where(Member.front_end == front_end, Member.user_id == user_id)
     ).scalar_one_or_none()
     before = member.role if member else NONE
     if before == role:
         return False
     demoted = []
     if role == CHIEF:
-        demoted = _demote_other_chiefs(session, user_id, actor=actor, now=now, platform=platform)
+        demoted = _demote_other_chiefs(session, user_id, actor=actor, now=now, front_end=front_end)
     if role == NONE:
         session.delete(member)
     elif member is None:
         session.add(
-            Member(platform=platform, user_id=user_id, role=role, created_at=now, updated_at=now)
+            Member(front_end=front_end, user_id=user_id, role=role, created_at=now, updated_at=now)
         )
     else:
         member.role, member.updated_at = role, now
-    _record(session, user_id, before, role, actor=actor, now=now, platform=platform)
+    _record(session, user_id, before, role, actor=actor, now=now, front_end=front_end)
     if actor != BOOTSTRAP and (before != NONE or demoted):  # someone left or changed (§6)
         changes = [f"{u}: {CHIEF} → {OPERATOR}" for u in demoted] + [
             f"{user_id}: {before} → {role}"
         ]
-        open_rotation_tasks(session, ", ".join(changes), now, actor=actor, platform=platform)
+        open_rotation_tasks(session, ", ".join(changes), now, actor=actor, front_end=front_end)
     return True
 
 
 def _demote_other_chiefs(
-    session: Session, user_id: str, *, actor: str, now: datetime, platform: str
+    session: Session, user_id: str, *, actor: str, now: datetime, front_end: str
 ) -> list[str]:
     """Before `user_id` becomes chief: the previous chief becomes an operator."""
     demoted = []
     for other in session.execute(
-        select(Member).where(Member.platform == platform, Member.role == CHIEF)
+        select(Member).where(Member.front_end == front_end, Member.role == CHIEF)
     ).scalars():
         if other.user_id != user_id:
             other.role, other.updated_at = OPERATOR, now
             _record(session, other.user_id, CHIEF, OPERATOR, actor=actor, now=now,
-                    platform=platform)  # fmt: skip
+                    front_end=front_end)  # fmt: skip
             demoted.append(other.user_id)
     return demoted
 
 
 def _record(session: Session, user_id: str, before: str, after: str, *, actor: str,
-            now: datetime, platform: str) -> None:  # fmt: skip
+            now: datetime, front_end: str) -> None:  # fmt: skip
+    # The register's details key stays "platform": entries already written must still verify.
     register.append(session, at=now, actor=actor, action=ROLE_CHANGED, user=user_id,
-                    before=before, after=after, platform=platform)  # fmt: skip
+                    before=before, after=after, platform=front_end)  # fmt: skip
 
 
-def ever_had_members(session: Session, platform: str = "slack") -> bool:
+def ever_had_members(session: Session, front_end: str = "slack") -> bool:
     """True once anyone has had a role on this front end: the register keeps every role change."""
-    if session.execute(select(Member.id).where(Member.platform == platform).limit(1)).first():
+    if session.execute(select(Member.id).where(Member.front_end == front_end).limit(1)).first():
         return True
     entry = RegisterEntry
     return (
         session.execute(
             select(entry.id)
-            .where(entry.action == ROLE_CHANGED, entry.details["platform"].as_string() == platform)
+            # "platform": the register's details key for the front end (entries are never rewritten)
+            .where(entry.action == ROLE_CHANGED, entry.details["platform"].as_string() == front_end)
             .limit(1)
         ).first()
         is not None
@@ -228,7 +238,11 @@ def ever_had_members(session: Session, platform: str = "slack") -> bool:
 
 
 def bootstrap(
-    session: Session, chief: str, operators: tuple[str, ...], now: datetime, platform: str = "slack"
+    session: Session,
+    chief: str,
+    operators: tuple[str, ...],
+    now: datetime,
+    front_end: str = "slack",
 ) -> bool:
     """Seed a roster nobody has ever been on from the environment; True when it did.
 
@@ -241,15 +255,15 @@ def bootstrap(
     if not chief and not operators:
         return False
     register.lock(session)
-    if ever_had_members(session, platform):
+    if ever_had_members(session, front_end):
         return False
     if chief:
-        set_role(session, chief, CHIEF, actor=BOOTSTRAP, now=now, platform=platform)
+        set_role(session, chief, CHIEF, actor=BOOTSTRAP, now=now, front_end=front_end)
     for user_id in operators:
-        if role_of(session, user_id, platform) is None:
-            set_role(session, user_id, OPERATOR, actor=BOOTSTRAP, now=now, platform=platform)
+        if role_of(session, user_id, front_end) is None:
+            set_role(session, user_id, OPERATOR, actor=BOOTSTRAP, now=now, front_end=front_end)
     log.info("seeded the %s roster from the environment (once; the database rules from now on)",
-             platform)  # fmt: skip
+             front_end)  # fmt: skip
     return True
 
 
@@ -269,14 +283,14 @@ class SeedCheck:
 
 
 def compare_with_settings(
-    session: Session, chief: str, operators: tuple[str, ...], platform: str = "slack"
+    session: Session, chief: str, operators: tuple[str, ...], front_end: str = "slack"
 ) -> SeedCheck:
     """What `snsbot doctor` reports: where the roster settings and the roster disagree."""
-    roster = {m.user_id: m.role for m in members(session, platform)}
-    current = chief_id(session, platform)
+    roster = {m.user_id: m.role for m in members(session, front_end)}
+    current = chief_id(session, front_end)
     listed = (chief, *operators) if operators else ()
     return SeedCheck(
-        seeded=ever_had_members(session, platform),
+        seeded=ever_had_members(session, front_end),
         chief=current,
         chief_differs=bool(chief) and chief != current,
         not_on_roster=tuple(u for u in dict.fromkeys(operators) if u not in roster),

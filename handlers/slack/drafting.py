@@ -24,7 +24,7 @@ from handlers.slack.modals import draft_modal
 from handlers.slack.replies import guarded, not_operator_text, tell
 from handlers.slack.wiring import SERVICES
 
-FRONT_END = "slack"  # Draft.platform / Member.platform of everything drafted in Slack
+FRONT_END = "slack"  # Draft.front_end / Member.front_end of everything drafted in Slack
 
 
 def open_draft_modal(

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.approval import deciding, engagement
 from bot.approval.deciding import Outcome
-from bot.features.engagement_targets import KINDS, PLATFORM_OF
+from bot.features.engagement_targets import KINDS, NETWORK_OF
 from bot.messages import Messages
 from bot.models import REJECTED
 from bot.people import roles
@@ -36,7 +36,7 @@ __all__ = ["ENGAGEMENT_COMMANDS", "allow_list_blocks", "open_modal"]
 def open_modal(services: Services, ack, client, respond, command: dict, kind: str, text: str):
     """Acknowledge the command and open the engagement form, pre-filled with `text`."""
     ack()
-    dry_run = PLATFORM_OF[kind] in services.dry_run_channels
+    dry_run = NETWORK_OF[kind] in services.dry_run_channels
     try:
         view = engagement_modal(services.msg, kind, text, dry_run=dry_run)
         client.views_open(trigger_id=command["trigger_id"], view=view)

@@ -23,7 +23,7 @@ from bot.approval.engagement import DONE, AllowedTarget
 from bot.approval.engagement_view import EngagementView
 from bot.features.engagement_targets import (
     CATEGORIES,
-    PLATFORM_OF,
+    NETWORK_OF,
     URL_MAX_CHARS,
     Target,
     clean,
@@ -65,10 +65,10 @@ def _context(text: str) -> ContextBlock:
 
 def engagement_modal(msg: Messages, kind: str, text: str = "", dry_run: bool = False) -> dict:
     """The small form `/sns follow|retweet|like|share` opens (callback `engagement_submit`)."""
-    platform, kind_label = PLATFORM_OF[kind], _kind(msg, kind)
+    network, kind_label = NETWORK_OF[kind], _kind(msg, kind)
     categories = [Option(value=c, text=msg(f"engage.category.{c}")) for c in CATEGORIES]
     blocks = [
-        SectionBlock(text=msg(f"engage.modal.intro.{platform}", kind=kind_label)),
+        SectionBlock(text=msg(f"engage.modal.intro.{network}", kind=kind_label)),
         InputBlock(
             block_id=TARGET,
             label=msg(f"engage.field.target.{kind}"),
@@ -91,7 +91,7 @@ def engagement_modal(msg: Messages, kind: str, text: str = "", dry_run: bool = F
                 options=[Option(value=OFFICIAL_VALUE, text=msg("engage.official"))],
             ),
         ),
-        _context(msg(f"engage.rule.{platform}")),
+        _context(msg(f"engage.rule.{network}")),
     ]
     if dry_run:
         blocks.append(_context(msg("engage.dry_run", kind=kind_label)))
@@ -162,11 +162,11 @@ def engagement_card(
     msg: Messages, item: EngagementView, dry_run: tuple[str, ...] = ()
 ) -> tuple[str, list[dict]]:
     """(fallback text, blocks) of the chief's card; buttons only while the request is pending."""
-    kind, platform = _kind(msg, item.kind), msg(f"channel.{item.platform}")
+    kind, network = _kind(msg, item.kind), msg(f"channel.{item.network}")
     fields = [
         f"*{msg('engage.card.requester')}*\n{mention(item.requester_id)}",
         f"*{msg('engage.card.action')}*\n"
-        + msg("engage.card.action_value", platform=platform, kind=kind),
+        + msg("engage.card.action_value", network=network, kind=kind),
         f"*{msg('engage.card.target')}*\n{link(item.target_url, target_label(item))[:1900]}",
         f"*{msg('engage.card.category')}*\n{msg('engage.category.' + item.category)}",
         f"*{msg('engage.card.official')}*\n{msg('engage.card.official_yes')}",
@@ -174,11 +174,11 @@ def engagement_card(
     blocks: list = [
         HeaderBlock(text=msg("engage.card.header", kind=kind, id=item.id)),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
-        _context(msg(f"engage.rule.{item.platform}")),
+        _context(msg(f"engage.rule.{item.network}")),
     ]
     value = str(item.id)
     if item.status == PENDING:
-        if item.platform in dry_run:
+        if item.network in dry_run:
             blocks.append(_context(msg("engage.dry_run", kind=kind)))
         if line := own_request_line(msg, item):
             blocks.append(_context(line))
@@ -241,7 +241,7 @@ def allow_list_blocks(msg: Messages, items: list[AllowedTarget]) -> list[dict]:
     lines = [
         msg(
             "engage.allow.line",
-            platform=msg(f"channel.{a.platform}"),
+            network=msg(f"channel.{a.network}"),
             account=link(a.url, a.account[:300]),
             category=msg(f"engage.category.{a.category}"),
             kinds="、".join(_kind(msg, k) for k in a.kinds),

@@ -24,13 +24,13 @@ ITEM_ID = re.compile(r"[0-9]{1,12}")  # ASCII digits only: "２" names nothing
 def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     """What the clicker reads when the click did not go through (None: the card says it)."""
     item, result = outcome.item, outcome.result
-    platform = msg(f"channel.{item.platform}") if item else ""
+    network = msg(f"channel.{item.network}") if item else ""
     if result == moderation.REFUSED:
         return msg("moderation.refuse.not_chief")
     if result == moderation.NEED_CATEGORY:
         return msg("moderation.refuse.need_category")
     if result == moderation.NOT_SUPPORTED:
-        return msg("moderation.refuse.not_supported", platform=platform)
+        return msg("moderation.refuse.not_supported", network=network)
     if result == moderation.ALREADY_DECIDED:
         when = msg.time(item.decided_at) if item.decided_at else ""
         done = msg(f"moderation.action.{item.action}")
@@ -41,7 +41,7 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str) -> str | None:
     if result == moderation.NOT_FOUND:
         return msg("moderation.refuse.not_found")
     if result == moderation.UNAVAILABLE:
-        return msg("moderation.refuse.unavailable", platform=platform)
+        return msg("moderation.refuse.unavailable", network=network)
     return None  # done, or queued: the card's refresh shows it (実行中…, then the result)
 
 

@@ -40,14 +40,14 @@ def category_label(number: int) -> str:
 def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
     """(fallback text, blocks): the category select and buttons only while undecided; once
     decided, the decision (実行中… while the network is being asked)."""
-    platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
+    network, kind = msg(f"channel.{item.network}"), msg(f"moderation.kind.{item.kind}")
     link = f"<{link_target(item.url)}|{msg('moderation.link')}>" if item.url else ""
     fields = [
         f"*{msg('moderation.author')}*\n{esc(shorten(item.author, 200, msg))}",
         f"*{msg('moderation.posted_at')}*\n{msg.time(item.posted_at)}",
     ]
     blocks: list = [
-        SectionBlock(text=f"*{msg('moderation.header', platform=platform, kind=kind)}*"),
+        SectionBlock(text=f"*{msg('moderation.header', network=network, kind=kind)}*"),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
         SectionBlock(
             text=preview(item.text or msg("moderation.empty_text"), msg, TEXT_CHARS)
@@ -59,7 +59,7 @@ def moderation_card(msg: Messages, item: ItemView) -> tuple[str, list[dict]]:
     else:
         blocks.extend(_undecided(msg, item))
     author = esc(shorten(item.author, 200, msg))
-    fallback = msg("moderation.fallback", platform=platform, kind=kind, author=author)
+    fallback = msg("moderation.fallback", network=network, kind=kind, author=author)
     return fallback, [b.to_dict() for b in blocks]
 
 
@@ -75,11 +75,11 @@ def decided_line(msg: Messages, item: ItemView) -> str:
 
 def failure_text(msg: Messages, item: ItemView) -> str:
     """The decider's message when the network did not carry out the action."""
-    platform, label = (
-        msg(f"channel.{item.platform}"),
+    network, label = (
+        msg(f"channel.{item.network}"),
         msg(f"moderation.action.{item.failed_action}"),
     )
-    return msg("moderation.failed", platform=platform, label=label, detail=esc(item.error or ""))
+    return msg("moderation.failed", network=network, label=label, detail=esc(item.error or ""))
 
 
 def _undecided(msg: Messages, item: ItemView) -> list:

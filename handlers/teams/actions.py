@@ -11,7 +11,7 @@ from bot.services import Services
 from handlers.teams import approval_card, ids, people, request_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 from handlers.teams.text import messages_for, plain_say
 
 _int = whole_number
@@ -47,7 +47,7 @@ def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str
         return text_answer(msg("refuse.not_found", id=draft_id))
     snapshot = take(session, draft, services.dry_run_channels, services.clock())
     mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
-    approver = deciding.may_decide(session, user.id, PLATFORM, author=draft.author_id)
+    approver = deciding.may_decide(session, user.id, FRONT_END, author=draft.author_id)
     content = approval_card.approval_card(
         msg, snapshot, name_of, approver_mris=mris, for_approver=approver
     )
@@ -127,7 +127,7 @@ def review_ack(services, session, user, msg, name_of, data) -> dict:
     subject = oversight.DRAFT if engagement is None else oversight.ENGAGEMENT
     number = (_int(data.get("decision")) if engagement is None else engagement) or 0
     done = oversight.mark_reviewed(session, number, actor=user.id, now=services.clock(),
-                                   platform=PLATFORM, subject=subject)  # fmt: skip
+                                   front_end=FRONT_END, subject=subject)  # fmt: skip
     if done is None:
         return text_answer(msg("refuse.not_chief_only"))
     return text_answer(msg("review.done" if done else "review.already"))
@@ -135,7 +135,7 @@ def review_ack(services, session, user, msg, name_of, data) -> dict:
 
 def rotation_done(services, session, user, msg, name_of, data) -> dict:
     account = oversight.mark_rotated(session, _int(data.get("task")) or 0, actor=user.id,
-                                     now=services.clock(), platform=PLATFORM)  # fmt: skip
+                                     now=services.clock(), front_end=FRONT_END)  # fmt: skip
     if account is None:
         return text_answer(msg("rotation.not_done"))
     return text_answer(identity.recheck(services, account, msg))

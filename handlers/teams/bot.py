@@ -13,7 +13,7 @@ from bot.approval.snapshot import take
 from bot.people import roles
 from bot.services import Services
 from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, messages_for, plain
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class SnsAgent:
                 return _text(card_markdown(text))
             if command not in (ids.SNS, ids.STATUS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
-            if roles.role_of(session, user.id, PLATFORM) is None:
+            if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
                 return _card(form_card.launcher(msg))

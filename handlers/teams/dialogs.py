@@ -15,7 +15,7 @@ from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data, whole_number
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 from handlers.teams.text import messages_for, plain, plain_say
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ TAG = re.compile(r"<[^>]+>")
 
 
 def not_operator(services: Services, session, msg) -> str:
-    chief = roles.chief_id(session, PLATFORM)
+    chief = roles.chief_id(session, FRONT_END)
     if not chief:
         return msg("refuse.no_chief")
     return plain(msg, "teams.not_operator", {"chief": people.name_of(session, chief)})
@@ -42,7 +42,7 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
         user = people.identify(session, activity)
         people.remember(session, user, activity, services.clock())
         msg = messages_for(user.locale, services.settings.locale)
-        if roles.role_of(session, user.id, PLATFORM) is None:
+        if roles.role_of(session, user.id, FRONT_END) is None:
             return cards.close_dialog(not_operator(services, session, msg))
         draft_id = _draft_id(data)
         draft = session.get(Draft, draft_id) if draft_id is not None else None
@@ -96,7 +96,7 @@ def submit_form(services: Services, activity, data: dict) -> dict:
     result = forms.submit_form(
         services.session_factory,
         services.clock,
-        front_end=PLATFORM,
+        front_end=FRONT_END,
         user_id=user.id,
         content=content,
         submission_key=f"teams:{str(meta.get('nonce') or uuid.uuid4().hex)[:64]}",

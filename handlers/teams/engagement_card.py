@@ -51,7 +51,7 @@ def result_line(msg: Messages, item: EngagementView, **style) -> dict:
 
 def _facts(msg: Messages, item: EngagementView, name_of: NameOf) -> list[dict]:
     """The requester and the target as TextRuns (people's words); the catalogue's in a FactSet."""
-    kind, platform = _kind(msg, item), msg(f"channel.{item.platform}")
+    kind, network = _kind(msg, item), msg(f"channel.{item.network}")
     bold = {"weight": "bolder"}
     theirs = runs(
         run(msg("engage.card.requester") + "  ", **bold),
@@ -60,7 +60,7 @@ def _facts(msg: Messages, item: EngagementView, name_of: NameOf) -> list[dict]:
         run(target_label(item)[:1900], item.target_url),
     )
     facts = [
-        (msg("engage.card.action"), msg("engage.card.action_value", platform=platform, kind=kind)),
+        (msg("engage.card.action"), msg("engage.card.action_value", network=network, kind=kind)),
         (msg("engage.card.category"), msg(f"engage.category.{item.category}")),
         (msg("engage.card.official"), msg("engage.card.official_yes")),
     ]
@@ -75,7 +75,7 @@ def engagement_card(
     body = [
         text(msg("engage.card.header", kind=kind, id=item.id), size="large", weight="bolder"),
         *_facts(msg, item, name_of),
-        text(card_markdown(msg(f"engage.rule.{item.platform}")), isSubtle=True, size="small"),
+        text(card_markdown(msg(f"engage.rule.{item.network}")), isSubtle=True, size="small"),
     ]
     if item.status != PENDING:
         key = "engage.card.rejected" if item.status == REJECTED else "engage.card.approved"
@@ -85,7 +85,7 @@ def engagement_card(
         if item.status != REJECTED:
             body.append(result_line(msg, item))
         return card(body)
-    if item.platform in dry_run:
+    if item.network in dry_run:
         body.append(text(msg("engage.dry_run", kind=kind), isSubtle=True, size="small"))
     if item.requester_excluded:  # separation of duties: who decides instead, or that it waits
         who = "、".join(name_of(u) for u in item.deciders)

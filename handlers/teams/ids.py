@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-PLATFORM = "teams"  # Draft.platform / Member.platform of everything drafted in Teams
+FRONT_END = "teams"  # Draft.front_end / Member.front_end of everything drafted in Teams
 
 # Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
 SNS = "sns"  # a launcher card whose button opens the draft form

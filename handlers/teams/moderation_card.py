@@ -24,10 +24,10 @@ def category_label(number: int) -> str:
 def moderation_card(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
     """The chief's card: the category choice and buttons only while undecided; once decided,
     the decision (実行中… while the network is being asked)."""
-    platform, kind = msg(f"channel.{item.platform}"), msg(f"moderation.kind.{item.kind}")
+    network, kind = msg(f"channel.{item.network}"), msg(f"moderation.kind.{item.kind}")
     bold = {"weight": "bolder"}
     body = [
-        text(msg("moderation.header", platform=platform, kind=kind), size="medium", **bold),
+        text(msg("moderation.header", network=network, kind=kind), size="medium", **bold),
         runs(
             run(msg("moderation.author") + "  ", **bold),
             run(shorten(item.author, 200, msg)),
@@ -83,7 +83,7 @@ def decided_line(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
 
 def failure_card(msg: Messages, item: ItemView) -> dict:
     """The decider's message when the network did not carry out the action."""
-    words = {"platform": msg(f"channel.{item.platform}"),
+    words = {"network": msg(f"channel.{item.network}"),
              "label": msg(f"moderation.action.{item.failed_action}"), "detail": item.error or ""}  # fmt: skip
     return card([rich(msg, "moderation.failed", words)])
 
@@ -101,7 +101,7 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str, name_of: NameOf) 
     """What the clicker reads when the click did not go through, as plain text (None: done or
     queued: the card shows it)."""
     item, result = outcome.item, outcome.result
-    platform = msg(f"channel.{item.platform}") if item else ""
+    network = msg(f"channel.{item.network}") if item else ""
     if result == moderation.ALREADY_DECIDED:
         when = msg.time(item.decided_at) if item.decided_at else ""
         words = {"who": name_of(item.decided_by or ""), "when": when,
@@ -115,4 +115,4 @@ def outcome_text(msg: Messages, outcome: Outcome, action: str, name_of: NameOf) 
         moderation.NOT_FOUND: "moderation.refuse.not_found",
         moderation.UNAVAILABLE: "moderation.refuse.unavailable",
     }
-    return msg(keys[result], platform=platform) if result in keys else None
+    return msg(keys[result], network=network) if result in keys else None

@@ -12,7 +12,7 @@ from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
 from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
 from handlers.teams.text import messages_for
 
@@ -145,7 +145,7 @@ class TeamsNotifier:
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
         with self.session_factory() as session:
-            chief = roles.chief_id(session, PLATFORM)
+            chief = roles.chief_id(session, FRONT_END)
         if not chief:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
@@ -181,7 +181,7 @@ class TeamsNotifier:
 
     def _addresses(self) -> dict[str, dict]:
         with self.session_factory() as session:
-            return addresses.all_of(session, PLATFORM)
+            return addresses.all_of(session, FRONT_END)
 
     def _msg(self, known: dict, user_id: str):
         return messages_for(known.get(user_id, {}).get("locale"), self.default_locale)
@@ -197,7 +197,7 @@ class TeamsNotifier:
             return reference
         reference = self.proactive.new_conversation(user_id)
         with self.session_factory.begin() as session:
-            addresses.remember(session, PLATFORM, user_id, {"reference": reference}, self.clock())
+            addresses.remember(session, FRONT_END, user_id, {"reference": reference}, self.clock())
         known[user_id] = {"reference": reference}
         return reference
 

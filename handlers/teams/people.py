@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.people import addresses, roles
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def identify(session: Session, activity) -> TeamsUser:
     sender = activity.from_property
     aad, mri = sender.aad_object_id or "", sender.id or ""
     candidates = [i for i in (aad, mri) if i]
-    known = next((i for i in candidates if roles.role_of(session, i, PLATFORM)), None)
+    known = next((i for i in candidates if roles.role_of(session, i, FRONT_END)), None)
     return TeamsUser(
         id=known or (candidates[0] if candidates else ""),
         name=sender.name or "",
@@ -44,15 +44,15 @@ def remember(session: Session, user: TeamsUser, activity, now) -> None:
     )
     reference.pop("activityId", None)  # the conversation, not this one message
     address = {"reference": reference, "name": user.name, "locale": user.locale, "mri": user.mri}
-    addresses.remember(session, PLATFORM, user.id, address, now)
+    addresses.remember(session, FRONT_END, user.id, address, now)
 
 
 def name_of(session: Session, user_id: str) -> str:
     """How a person is shown on cards: their Teams name when known, else their id."""
-    address = addresses.address_of(session, PLATFORM, user_id) or {}
+    address = addresses.address_of(session, FRONT_END, user_id) or {}
     return address.get("name") or user_id
 
 
 def mri_of(session: Session, user_id: str) -> str:
-    address = addresses.address_of(session, PLATFORM, user_id) or {}
+    address = addresses.address_of(session, FRONT_END, user_id) or {}
     return address.get("mri") or user_id

@@ -57,7 +57,7 @@ def moderate(services, user, msg, data, action: str) -> dict:
             action=action,
             category=chosen_category(data),
             now=services.clock(),
-            platform=ids.PLATFORM,
+            front_end=ids.FRONT_END,
             msg=services.msg,
         )
     except Exception:  # e.g. the database is down: say so rather than stay silent

@@ -22,7 +22,7 @@ from bot.config import ConfigError
 from bot.people import roles
 from bot.services import Services
 from handlers.teams.bot import SnsAgent
-from handlers.teams.ids import PLATFORM
+from handlers.teams.ids import FRONT_END
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.proactive import Proactive
 from handlers.teams.settings import TeamsSettings, is_loopback_host, is_loopback_url
@@ -99,7 +99,7 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     if settings.anonymous:
         log.warning("Teams anonymous mode: requests without a token are let in (local tests only)")
     with services.session_factory.begin() as session:
-        roles.bootstrap(session, settings.chief, settings.operators, services.clock(), PLATFORM)
+        roles.bootstrap(session, settings.chief, settings.operators, services.clock(), FRONT_END)
     connections = connections_for(settings)
     # Outgoing calls go to the serviceUrl an activity names: an activity naming another is
     # refused (401) before anything is called; the proactive sends check their address too.

@@ -524,7 +524,7 @@ def snapshot(content: DraftInput, **overrides) -> DraftSnapshot:
     x_text = drafts.compose_x_text(content)
     values = dict(
         id=123456,
-        platform="slack",
+        front_end="slack",
         author_id="UOPER001",
         status=PENDING,
         revision=1,

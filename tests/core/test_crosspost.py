@@ -29,7 +29,7 @@ def results(channels: tuple[str, ...], *pubs: PublicationView) -> DraftSnapshot:
     content = DraftInput(body="市民活動フェアのお知らせ", channels=channels, category="other")
     return DraftSnapshot(
         id=42,
-        platform="slack",
+        front_end="slack",
         author_id=OPERATOR,
         status=APPROVED,
         revision=1,

@@ -261,7 +261,7 @@ def test_approved_draft_is_published_everywhere_and_the_author_told_once(
     assert len(notifier.of("post_card")) == 1
     assert notifier.told() == [(draft_id, "submitted")]
     with factory() as session:
-        refs = session.execute(select(CardMessage.channel, CardMessage.ts)).all()
+        refs = session.execute(select(CardMessage.conversation, CardMessage.ts)).all()
         assert [tuple(r) for r in refs] == [(f"D{CHIEF}", f"1700000000.{draft_id:06d}")]
 
     approve(factory, clock, draft_id)

@@ -167,7 +167,7 @@ def test_modal_words_the_five_kinds_and_the_checkbox_in_japanese():
 
 def view_of(**overrides) -> EngagementView:
     values = dict(
-        id=7, chat="slack", requester_id=OPERATOR, kind="follow", platform="x",
+        id=7, front_end="slack", requester_id=OPERATOR, kind="follow", network="x",
         target="wako_npo", target_url="https://x.com/wako_npo", account="@wako_npo",
         category="civic_group", official_confirmed=True, status="pending", created_at=NOW,
         decided_by=None, decided_at=None, attempts=0, due_at=None, result_url=None,
@@ -255,8 +255,8 @@ class Clock:
 class RecordingPerformer:
     dry_run = False
 
-    def __init__(self, platform="x", errors=(), found=None):
-        self.platform, self.errors, self.found = platform, list(errors), found
+    def __init__(self, network="x", errors=(), found=None):
+        self.network, self.errors, self.found = network, list(errors), found
         self.calls, self.lookups = [], []
         self._lock = threading.Lock()
 
@@ -323,9 +323,7 @@ def dispatcher(factory, notifier, clock, performers=None, locale="ja") -> Dispat
 
 def run(factory, performer, notifier, clock=None, locale="ja"):
     """Work until nothing is due: perform what is approved, deliver what is owed."""
-    worker = dispatcher(
-        factory, notifier, clock or Clock(), {performer.platform: performer}, locale
-    )
+    worker = dispatcher(factory, notifier, clock or Clock(), {performer.network: performer}, locale)
     try:
         worker.run_until_idle()
     finally:
@@ -510,7 +508,7 @@ def test_the_allow_list_holds_approved_accounts_only(core):
     ask(core, "share", FB_POST)  # still pending
     with core() as session:
         allowed = engagement.allow_list(session)
-    assert [(a.platform, a.account, a.kinds, a.category) for a in allowed] == [
+    assert [(a.network, a.account, a.kinds, a.category) for a in allowed] == [
         ("x", "@wako_npo", ("follow", "like"), "civic_group")
     ]
     assert allowed[0].url == "https://x.com/wako_npo" and allowed[0].approved_by == CHIEF

@@ -316,7 +316,7 @@ def test_two_processes_for_two_front_ends_both_announce_an_entry(sessions, site)
 
     with sessions.begin() as session:
         roles.set_role(session, "29:teams-operator", "operator", actor="cli", now=NOW,
-                       platform="teams")  # fmt: skip
+                       front_end="teams")  # fmt: skip
     serve(site, "rss", [page(1, 0.5)])
     first = feed.poll_once(sessions, HttpFeedFetcher(site.url), MSG, lambda: NOW)
     second = feed.poll_once(sessions, HttpFeedFetcher(site.url), MSG, lambda: NOW)

@@ -52,7 +52,7 @@ def test_a_new_draft_is_stored_once_in_the_authors_name(factory):
     assert result == forms.FormResult(stored=True)
     with factory() as session:
         draft = session.execute(select(Draft)).scalar_one()
-    assert (draft.author_id, draft.status, draft.platform) == (OPERATOR, PENDING, "slack")
+    assert (draft.author_id, draft.status, draft.front_end) == (OPERATOR, PENDING, "slack")
     assert count(factory, Submission) == 1
 
 

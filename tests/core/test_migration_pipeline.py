@@ -35,7 +35,7 @@ def populate(factory) -> None:
         )
         asked = engagement.request(
             session, requester_id=OPERATOR, kind="follow", target=parse("follow", "@wako")[0],
-            category="civic_group", official_confirmed=True, now=NOW, chat="teams",
+            category="civic_group", official_confirmed=True, now=NOW, front_end="teams",
         )  # fmt: skip
         item = Item("c1", REPLY, "誰か", "a1", "宣伝", "https://e.jp/", NOW, ())
         store(session, "facebook", [item], "?", NOW, ("slack",))
@@ -60,7 +60,7 @@ def owed(factory) -> list[tuple]:
 def cards(factory) -> list[tuple]:
     with factory() as session:
         rows = session.execute(select(CardMessage).order_by(CardMessage.id)).scalars()
-        return [(c.subject, c.subject_id, c.revision, c.channel, c.ts) for c in rows]
+        return [(c.subject, c.subject_id, c.revision, c.conversation, c.ts) for c in rows]
 
 
 def test_a_populated_database_goes_down_to_0014_and_up_again_keeping_every_row(database_url):

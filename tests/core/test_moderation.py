@@ -410,7 +410,7 @@ def test_inboxes_exist_only_for_real_channels_with_a_moderation_channel():
 def view(actions, status=moderation.NEW, **extra) -> moderation.ItemView:
     values = dict(
         id=7,
-        platform="facebook",
+        network="facebook",
         kind=COMMENT,
         author="<b>Spam</b>",
         text="本文 & <x>",
@@ -821,7 +821,7 @@ def test_a_new_items_card_is_owed_to_every_front_end_with_a_chief(factory):
     """Slack and Teams served by two processes on one database: whichever polls, the card goes
     to each front end's chief (§11), and to no front end without one."""
     with factory.begin() as session:
-        roles.set_role(session, "29:teams-chief", "chief", actor="cli", now=T0, platform="teams")
+        roles.set_role(session, "29:teams-chief", "chief", actor="cli", now=T0, front_end="teams")
     assert moderation.poll_once(factory, {"x": RecordingInbox("x", [item("1")])}, Messages("ja"),
                                 lambda: T0) == 1  # fmt: skip
     with factory() as session:

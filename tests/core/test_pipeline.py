@@ -73,7 +73,7 @@ class Hides:
 
 
 class Follows:
-    platform, dry_run = "x", False
+    network, dry_run = "x", False
 
     def __init__(self):
         self.calls = []

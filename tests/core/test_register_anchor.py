@@ -342,11 +342,11 @@ class Recording:
         pass
 
 
-def test_the_head_line_goes_to_the_chief_of_each_platform_in_english_too(plain):
+def test_the_head_line_goes_to_the_chief_of_each_front_end_in_english_too(plain):
     teams_chief = "29:1a2b3c4d5e6f7a8b"
     with plain.begin() as session:
-        roles.set_role(session, teams_chief, "chief", actor="cli", now=NOW, platform="teams")
-        roles.set_role(session, CHIEF, "chief", actor="cli", now=NOW, platform="slack")
+        roles.set_role(session, teams_chief, "chief", actor="cli", now=NOW, front_end="teams")
+        roles.set_role(session, CHIEF, "chief", actor="cli", now=NOW, front_end="slack")
     notifiers = {"slack": Recording(), "teams": Recording()}
     monday = next_monday_morning(NOW)
     dispatcher = Dispatcher(

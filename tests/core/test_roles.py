@@ -141,9 +141,9 @@ def test_invalid_role_is_a_value_error_and_changes_nothing(factory, role):
     assert roster(factory) == {BOSS: CHIEF}
 
 
-def test_roles_are_per_platform(factory):
+def test_roles_are_per_front_end(factory):
     with factory.begin() as session:
-        roles.set_role(session, "29:teams-user", CHIEF, actor="cli", now=NOW, platform="teams")
+        roles.set_role(session, "29:teams-user", CHIEF, actor="cli", now=NOW, front_end="teams")
     bootstrap(factory, BOSS, ())
     with factory() as session:
         assert roles.chief_id(session) == BOSS
@@ -195,7 +195,7 @@ def test_each_front_end_is_seeded_once_on_its_own(factory):
     teams_op = "29:teams-operator"
     with factory.begin() as session:
         assert roles.bootstrap(session, "29:teams-chief", (teams_op,), NOW, "teams") is True
-        roles.set_role(session, teams_op, roles.NONE, actor="cli", now=NOW, platform="teams")
+        roles.set_role(session, teams_op, roles.NONE, actor="cli", now=NOW, front_end="teams")
     with factory.begin() as session:
         assert roles.bootstrap(session, "29:teams-chief", (teams_op,), NOW, "teams") is False
         assert roles.role_of(session, teams_op, "teams") is None

@@ -253,7 +253,7 @@ def test_a_worker_silent_so_long_its_row_was_deleted_writes_it_again(factory, cl
 
 
 class Performer:
-    platform, dry_run = "facebook", False
+    network, dry_run = "facebook", False
 
     def __init__(self):
         self.calls: list[tuple[str, str]] = []

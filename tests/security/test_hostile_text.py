@@ -61,7 +61,7 @@ def publications() -> tuple[PublicationView, ...]:
 
 def snapshot(**changes) -> DraftSnapshot:
     values = dict(
-        id=7, platform="slack", author_id=OPERATOR, status="pending", revision=2, created_at=NOW,
+        id=7, front_end="slack", author_id=OPERATOR, status="pending", revision=2, created_at=NOW,
         content=content(), x_text=HOSTILE, x_weight=100, blog_title=HOSTILE, decided_by=None,
         decided_at=None, reject_reason=None, publications=(), dry_run_channels=("x",),
         approvers=(CHIEF,), card_refs=(), taken_at=NOW,
@@ -82,7 +82,7 @@ def snapshots() -> list[DraftSnapshot]:
 
 def engagement(**changes) -> EngagementView:
     values = dict(
-        id=7, chat="slack", requester_id=OPERATOR, kind="follow", platform="x",
+        id=7, front_end="slack", requester_id=OPERATOR, kind="follow", network="x",
         target=HOSTILE, target_url=HOSTILE_URL, account=HOSTILE, category="civic_group",
         official_confirmed=True, status="pending", created_at=NOW, decided_by=None,
         decided_at=None, attempts=0, due_at=None, result_url=None, dry_run=False, error=None,
@@ -106,7 +106,7 @@ def engagements() -> list[EngagementView]:
 
 def moderation_items() -> list[ItemView]:
     item = ItemView(
-        id=3, platform="facebook", kind="comment", author=HOSTILE, text=HOSTILE, url=HOSTILE_URL,
+        id=3, network="facebook", kind="comment", author=HOSTILE, text=HOSTILE, url=HOSTILE_URL,
         posted_at=NOW, actions=("dismiss", "hide", "delete"), status="open", decided_by=None,
         decided_at=None, action=None, category=None, card_refs=(),
     )  # fmt: skip
@@ -255,7 +255,7 @@ def teams_cards(msg: Messages) -> dict[str, dict]:
     built: dict[str, dict] = {}
     for n, draft in enumerate(snapshots()):
         draft = replace(
-            draft, content=replace(draft.content, body=HOSTILE + NAME), platform="teams"
+            draft, content=replace(draft.content, body=HOSTILE + NAME), front_end="teams"
         )
         built[f"approval {n}"] = approval_card.approval_card(msg, draft, name_of)
         built[f"approval for approver {n}"] = approval_card.approval_card(
@@ -268,7 +268,7 @@ def teams_cards(msg: Messages) -> dict[str, dict]:
             built[f"author {kind} {n}"] = chat_cards.author_card(msg, draft, kind, name_of)
         built[f"approvers {n}"] = chat_cards.approver_card(msg, draft, "expired", name_of)
         built[f"status {n}"] = chat_cards.status_card(msg, [draft])
-    own = snapshot(platform="teams", author_id=CHIEF, author_excluded=True, deciders=("UDEPUTY1",))
+    own = snapshot(front_end="teams", author_id=CHIEF, author_excluded=True, deciders=("UDEPUTY1",))
     built["approval own request"] = approval_card.approval_card(msg, own, name_of)  # names decider
     built["reminder"] = chat_cards.reminder_card(msg, snapshots(), name_of)
     built["review"] = chat_cards.review_card(msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)],
@@ -286,7 +286,7 @@ def teams_request_cards(msg: Messages, name_of) -> dict[str, dict]:
 
     built: dict[str, dict] = {}
     for item in engagements():
-        item = replace(item, chat="teams", acting=True, requester_excluded=True,
+        item = replace(item, front_end="teams", acting=True, requester_excluded=True,
                        deciders=(CHIEF,))  # fmt: skip
         name = f"{item.kind} {item.status}"
         built[f"engagement card {name}"] = engagement_card.engagement_card(

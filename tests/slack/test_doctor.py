@@ -136,7 +136,7 @@ def test_teams_roster_settings_are_checked_against_the_teams_roster(env, capsys,
     with factory.begin() as session:
         roles.bootstrap(session, teams_chief, (teams_operator,), utc_now(), "teams")
         for user in (teams_operator, teams_chief):
-            roles.set_role(session, user, "none", actor="cli", now=utc_now(), platform="teams")
+            roles.set_role(session, user, "none", actor="cli", now=utc_now(), front_end="teams")
     env.setenv("SNSBOT_TEAMS_CHIEF", teams_chief)
     env.setenv("SNSBOT_TEAMS_OPERATORS", teams_operator)
     code = main(["doctor", "--teams"])

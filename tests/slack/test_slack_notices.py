@@ -48,7 +48,7 @@ def cards_in(fake: FakeSlack, user: str) -> list[dict]:
 
 def card_rows(app) -> list[tuple[str, str]]:
     with app.services.session_factory() as session:
-        return [tuple(r) for r in session.execute(select(CardMessage.channel, CardMessage.ts))]
+        return [tuple(r) for r in session.execute(select(CardMessage.conversation, CardMessage.ts))]
 
 
 def notices_done(app) -> bool:
@@ -182,10 +182,10 @@ def engagement_item(approvers=(CHIEF,)):
 
     return EngagementView(
         id=7,
-        chat="slack",
+        front_end="slack",
         requester_id=OPERATOR,
         kind="follow",
-        platform="x",
+        network="x",
         target="wakoshi",
         target_url="https://x.com/wakoshi",
         account="@wakoshi",

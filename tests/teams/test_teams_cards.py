@@ -17,7 +17,7 @@ TRICKY = "*重要* [ここを押す](https://evil.example) _斜体_ \\ 終わり
 
 def snapshot(**changes) -> DraftSnapshot:
     values = dict(
-        id=7, platform="teams", author_id="op", status="rejected", revision=1, created_at=NOW,
+        id=7, front_end="teams", author_id="op", status="rejected", revision=1, created_at=NOW,
         content=DraftInput(body=TRICKY, channels=("facebook",)), x_text="", x_weight=0,
         blog_title="", decided_by="chief", decided_at=NOW, reject_reason=TRICKY,
         publications=(), dry_run_channels=(), approvers=("chief",), card_refs=(), taken_at=NOW,

@@ -102,7 +102,7 @@ def test_the_card_for_the_longest_allowed_draft_stays_under_teams_limit(teams):
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=longest,
-                                now=teams.services.clock(), platform="teams")  # fmt: skip
+                                now=teams.services.clock(), front_end="teams")  # fmt: skip
         snapshot = take(session, draft, (), teams.services.clock())
     for locale in ("ja", "en"):
         msg = Messages(locale)
@@ -139,7 +139,7 @@ def test_slack_and_teams_share_one_database_and_each_hears_its_own(settings, fak
         )
         assert len(teams_cards) == 1
     with teams.services.session_factory() as session:
-        assert sorted(d.platform for d in session.query(Draft)) == ["slack", "teams"]
+        assert sorted(d.front_end for d in session.query(Draft)) == ["slack", "teams"]
 
 
 def test_settings_say_what_is_missing():
@@ -189,10 +189,10 @@ def test_one_process_serves_slack_and_teams(settings, fake_slack, connector):
         assert set(both.runtime.dispatcher.notifiers) == {"slack", "teams"}
         assert both.runtime.app is not None  # the Bolt app, served by `run --teams --slack`
         with both.services.session_factory.begin() as session:
-            for platform, author in (("slack", SLACK_OPERATOR), ("teams", OPERATOR.aad)):
-                content = DraftInput(body=f"{platform} の下書き", channels=("x",))
+            for front_end, author in (("slack", SLACK_OPERATOR), ("teams", OPERATOR.aad)):
+                content = DraftInput(body=f"{front_end} の下書き", channels=("x",))
                 workflow.submit(session, author_id=author, content=content,
-                                now=both.services.clock(), platform=platform)  # fmt: skip
+                                now=both.services.clock(), front_end=front_end)  # fmt: skip
         both.runtime.dispatcher.wake()
         slack_card = fake_slack.wait_for(
             "chat.postMessage", where=lambda c: c.params["channel"] == SLACK_CHIEF
@@ -281,7 +281,7 @@ def test_a_teams_reject_reason_with_del_c1_or_a_lone_surrogate_is_refused(teams,
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
-            body="差し戻し試験", channels=("x",)), now=teams.services.clock(), platform="teams")  # fmt: skip
+            body="差し戻し試験", channels=("x",)), now=teams.services.clock(), front_end="teams")  # fmt: skip
         draft_id = draft.id
     data = {"draft": draft_id, "revision": 1, "reason": reason}
     value = {"action": {"type": "Action.Execute", "verb": "reject", "data": data}}
@@ -297,7 +297,7 @@ def test_a_teams_button_names_a_draft_only_by_a_json_integer(teams, form):
 
     with teams.services.session_factory.begin() as session:
         draft = workflow.submit(session, author_id=OPERATOR.aad, content=DraftInput(
-            body="数字の試験", channels=("x",)), now=teams.services.clock(), platform="teams")  # fmt: skip
+            body="数字の試験", channels=("x",)), now=teams.services.clock(), front_end="teams")  # fmt: skip
         draft_id = draft.id
     assert draft_id == 1  # a fresh database: True would read as this draft
     value = {"fullwidth": "１", "arabic": "١", "text": "1", "float": 1.0, "bool": True}[form]
@@ -320,7 +320,7 @@ def test_a_teams_operator_removed_stays_removed_after_a_restart(settings, connec
         factory, now = first.services.session_factory, first.services.clock()
     with factory.begin() as session:
         assert roles.role_of(session, OPERATOR.aad, "teams") == "operator"
-        roles.set_role(session, OPERATOR.aad, roles.NONE, actor="cli", now=now, platform="teams")
+        roles.set_role(session, OPERATOR.aad, roles.NONE, actor="cli", now=now, front_end="teams")
     with running_teams(settings, seed, connector) as again:
         with again.services.session_factory() as session:
             assert roles.role_of(session, OPERATOR.aad, "teams") is None

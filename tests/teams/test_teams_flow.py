@@ -82,7 +82,7 @@ def test_draft_approve_publish_and_tell_the_author(live_teams):
     assert final[-1]["attachments"][0]["content"]["actions"]  # the full text stays one click away
     with teams.services.session_factory() as session:
         draft = session.get(Draft, 1)
-        assert (draft.platform, draft.author_id, draft.status) == (
+        assert (draft.front_end, draft.author_id, draft.status) == (
             "teams",
             OPERATOR.aad,
             "approved",

@@ -66,7 +66,7 @@ def requested(teams, requester=OPERATOR) -> int:
     with teams.services.session_factory.begin() as session:
         item = engagement.request(
             session, requester_id=requester.aad, kind="follow", target=target,
-            category="civic_group", official_confirmed=True, now=NOW, chat="teams",
+            category="civic_group", official_confirmed=True, now=NOW, front_end="teams",
         )  # fmt: skip
         return item.id
 
@@ -119,8 +119,8 @@ def test_an_engagement_card_reaches_the_chief_and_a_click_decides_through_the_co
 
 def test_while_the_chief_is_away_the_deputy_decides_and_it_is_acting(teams):
     with teams.services.session_factory.begin() as session:
-        roles.set_role(session, DEPUTY.aad, "deputy", actor=CHIEF.aad, now=NOW, platform="teams")
-        roles.set_away(session, CHIEF.aad, True, now=NOW, platform="teams")
+        roles.set_role(session, DEPUTY.aad, "deputy", actor=CHIEF.aad, now=NOW, front_end="teams")
+        roles.set_away(session, CHIEF.aad, True, now=NOW, front_end="teams")
     item = engagement_view(teams, requested(teams))
     assert set(item.approvers) == {CHIEF.aad, DEPUTY.aad}
     teams.runtime.teams.notifier.post_engagement_card(item)
@@ -138,7 +138,7 @@ def test_while_the_chief_is_away_the_deputy_decides_and_it_is_acting(teams):
 
 def test_the_chiefs_own_request_goes_to_the_deputy(teams):
     with teams.services.session_factory.begin() as session:
-        roles.set_role(session, DEPUTY.aad, "deputy", actor=CHIEF.aad, now=NOW, platform="teams")
+        roles.set_role(session, DEPUTY.aad, "deputy", actor=CHIEF.aad, now=NOW, front_end="teams")
     item = engagement_view(teams, requested(teams, requester=CHIEF))
     assert item.approvers == (DEPUTY.aad,) and item.requester_excluded
     teams.runtime.teams.notifier.post_engagement_card(item)

@@ -12,6 +12,9 @@ item whose card was never posted is owed one. Register entries are not touched, 
 verifies as before. Going down, notices about moderation items and HP entries go back to being
 owed by those rows' state.
 
+Words used one way: `platform` becomes `front_end` (Slack, Teams; engagements.chat too) or
+`network` (X, Facebook, blog) by what it names.
+
 Revision ID: 0015_pipeline
 Revises: 0014_duties
 """
@@ -82,6 +85,22 @@ def _continue_ids(table: str) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
             f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
         )
+
+
+# Renamed last going up (the copies above read the old names), first going down. Register entries
+# keep their details key "platform" (hashed entries are never rewritten). (table, old, new):
+RENAMES = (("drafts", "platform", "front_end"), ("members", "platform", "front_end"),
+           ("chat_addresses", "platform", "front_end"), ("engagements", "chat", "front_end"),
+           ("engagements", "platform", "network"), ("moderation_items", "platform", "network"),
+           ("moderation_polls", "platform", "network"),
+           ("card_messages", "channel", "conversation"))  # fmt: skip
+
+
+def _rename_columns(back: bool = False) -> None:
+    """In place, no table copied (so no foreign key breaks); constraints and indexes follow."""
+    for table, old, new in RENAMES:
+        old, new = (new, old) if back else (old, new)
+        op.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
 
 
 def _refs(value) -> list:
@@ -204,10 +223,12 @@ def upgrade() -> None:
         "UPDATE moderation_items SET due_at = decided_at, front_end = 'slack' "
         "WHERE status = 'acting'"
     )
+    _rename_columns()
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    _rename_columns(back=True)
     with op.batch_alter_table("moderation_items") as batch:
         for column in reversed(_moderation_outbox()):
             batch.drop_column(column.name)
