@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.models import Draft
+from bot.models import CHIEF, Draft
 from bot.people import roles
 
 # What came of an attempt to act on a request (a draft, an engagement).
@@ -40,16 +41,43 @@ class Outcome:
 
 
 def may_decide(
-    session: Session, user_id: str, front_end: str = "slack", author: str | None = None
+    session: Session,
+    user_id: str,
+    front_end: str = "slack",
+    author: str | None = None,
+    chief_only: bool = False,
 ) -> bool:
     """The chief decides (policy §3, §5); a deputy only while the chief is away (代決).
 
     Given the request's `author`: never the author, and the chief's own requests go to the
-    deputies (roles.deciders).
+    deputies (roles.deciders). With `chief_only` (policy §11, the moderation inbox): the chief
+    alone, also while away.
     """
+    if chief_only:
+        return roles.role_of(session, user_id, front_end) == CHIEF
     if author is None:
         return user_id in roles.approvers(session, front_end)
     return user_id in roles.deciders(session, author, front_end)
+
+
+def acting(session: Session, actor: str, front_end: str) -> bool:
+    """Whether a decision `actor` may take is a deputy's (代決): shown on cards, kept for 後閲."""
+    return roles.role_of(session, actor, front_end) != CHIEF
+
+
+def settle(session: Session, row, *conditions, **values) -> bool:
+    """Decide a request in one conditional update of its row (its id and `conditions`, e.g.
+    still pending): the first decision wins (True), a later one loses (False). Either way `row`
+    is read again, so it shows the decision that won."""
+    model = type(row)
+    won = session.execute(
+        update(model)
+        .where(model.id == row.id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(row)
+    return won == 1
 
 
 def may_edit(session: Session, user_id: str, draft: Draft) -> bool:

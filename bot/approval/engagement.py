@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import register
@@ -18,7 +18,6 @@ from bot.models import (
     APPROVED,
     CARD,
     CARD_UPDATE,
-    CHIEF,
     ENGAGEMENT,
     FAILED,
     PENDING,
@@ -146,21 +145,10 @@ def decide(
         own = deciding.own_request(session, actor, item.requester_id, item.front_end)
         return refuse(session, item=item, actor=actor, attempted=attempted, now=now, own=own)
     status = APPROVED if approve else REJECTED
-    acting = roles.role_of(session, actor, item.front_end) != CHIEF  # the deputy decided (代決)
-    won = session.execute(
-        update(Engagement)
-        .where(Engagement.id == engagement_id, Engagement.status == PENDING)
-        .values(
-            status=status,
-            decided_by=actor,
-            decided_at=now,
-            due_at=now if approve else None,
-            acting=acting,
-        )  # fmt: skip
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(item)
-    if won != 1:
+    acting = deciding.acting(session, actor, item.front_end)  # the deputy decided (代決)
+    changes = dict(status=status, decided_by=actor, decided_at=now, acting=acting,
+                   due_at=now if approve else None)  # fmt: skip
+    if not deciding.settle(session, item, Engagement.status == PENDING, **changes):
         return deciding.Outcome(
             deciding.ALREADY_DECIDED, engagement_id, item.status, item.decided_by, item.decided_at
         )

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import register
+from bot.approval import deciding
 from bot.approval.deciding import Outcome
 from bot.delivery import notices
 from bot.features import moderation_store as store
@@ -126,9 +126,9 @@ def decide(
         row = session.get(ModerationItem, item_id)
         if row is None:
             return Outcome(NOT_FOUND)
-        role = roles.role_of(session, actor, front_end)
-        if role != CHIEF:  # policy §11: the chief (課長) decides, nobody else
-            _record(session, row, actor, now, "refused", attempted=action, role=role or "none")
+        if not deciding.may_decide(session, actor, front_end, chief_only=True):  # §11: 課長 alone
+            role = roles.role_of(session, actor, front_end) or "none"
+            _record(session, row, actor, now, "refused", attempted=action, role=role)
             return Outcome(REFUSED, item=view(row))
         if action not in view(row).actions:
             return Outcome(NOT_SUPPORTED, item=view(row))
@@ -136,26 +136,23 @@ def decide(
             return Outcome(NEED_CATEGORY, item=view(row))
         if action != DISMISS and inboxes.get(row.network) is None:  # credentials removed since
             return Outcome(UNAVAILABLE, item=view(row))
-        won = session.execute(
-            update(ModerationItem)
-            .where(ModerationItem.id == item_id, ModerationItem.status == NEW)
-            .values(
-                status=DECIDED if action == DISMISS else ACTING,
-                decided_by=actor,
-                decided_at=now,
-                action=action,
-                category=None if action == DISMISS else category,
-                error=None,
-                front_end=front_end,
-                attempts=0,
-                due_at=now,
-                claimed_at=None,
-                claimed_by=None,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.refresh(row)
-        if won != 1:
+        won = deciding.settle(
+            session,
+            row,
+            ModerationItem.status == NEW,
+            status=DECIDED if action == DISMISS else ACTING,
+            decided_by=actor,
+            decided_at=now,
+            action=action,
+            category=None if action == DISMISS else category,
+            error=None,
+            front_end=front_end,
+            attempts=0,
+            due_at=now,
+            claimed_at=None,
+            claimed_by=None,
+        )
+        if not won:
             return Outcome(ALREADY_DECIDED if row.status == DECIDED else BUSY, item=view(row))
         if action == DISMISS:
             record_decision(session, row, now)

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.approval import drafts
+from bot.approval import deciding, drafts
 from bot.approval.deciding import (
     ALREADY_DECIDED,
     DONE,
@@ -28,7 +28,6 @@ from bot.models import (
     APPROVED,
     CARD,
     CARD_UPDATE,
-    CHIEF,
     DRAFT,
     EXPIRED,
     EXPIRED_NOTICE,
@@ -43,7 +42,6 @@ from bot.models import (
     Publication,
     Revision,
 )
-from bot.people import roles
 
 EXPIRED_FOR_CHIEF = "expired_chief"  # notice kind: the chief hears of an expiry too
 
@@ -149,17 +147,11 @@ def decide(
         expire(session, draft, now)
         return Outcome(TOO_LATE, draft_id, status=EXPIRED)
     status = APPROVED if approve else REJECTED
-    conditions = [Draft.id == draft_id, Draft.status == PENDING]
+    conditions = [Draft.status == PENDING]
     if revision is not None:
         conditions.append(Draft.revision == revision)
-    won = session.execute(
-        update(Draft)
-        .where(*conditions)
-        .values(status=status, decided_by=actor, decided_at=now, reject_reason=reason or None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if won != 1:
-        session.refresh(draft)
+    changes = dict(status=status, decided_by=actor, decided_at=now, reject_reason=reason or None)
+    if not deciding.settle(session, draft, *conditions, **changes):
         if draft.status == PENDING:  # still pending, so the click came from an older revision
             return Outcome(STALE, draft_id, status=draft.status)
         return Outcome(
@@ -169,9 +161,8 @@ def decide(
             decided_by=draft.decided_by,
             decided_at=draft.decided_at,
         )
-    session.refresh(draft)
     current = draft.current
-    acting = roles.role_of(session, actor, draft.front_end) != CHIEF
+    acting = deciding.acting(session, actor, draft.front_end)
     session.add(
         Decision(
             draft_id=draft_id,
