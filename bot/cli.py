@@ -20,7 +20,7 @@ from bot.models import ROLES
 from bot.people import groups, oversight, roles
 from bot.services import open_database, quiet_secret_loggers, utc_now
 
-README_HINT = "See README.md, section 'Configuration'."
+CONFIG_HINT = "See docs/configuration.md."
 FRONT_ENDS = ("slack", "teams")  # the chat front ends people can be on (flag `--platform`)
 PREFIX_HINT = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
@@ -197,7 +197,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, help="3000 for Slack's HTTP mode, 3978 for Teams")
     run.add_argument("--no-worker", action="store_true", help="publish from `snsbot worker` only")
-    run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (see README)")
+    run.add_argument("--teams", action="store_true", help="serve Microsoft Teams, not Slack")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
     run.set_defaults(func=serve.cmd_run)
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         print("snsbot cannot start:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
-        print(README_HINT, file=sys.stderr)
+        print(CONFIG_HINT, file=sys.stderr)
         return 2
     except dbcheck.DatabaseUnusable as error:
         print(f"snsbot {error}", file=sys.stderr)

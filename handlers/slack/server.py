@@ -54,7 +54,7 @@ def web_client(services: Services) -> WebClient:
 
 # Bolt runs each listener on this many threads, up to its ack and then the rest of it (views.open,
 # replies). Decisions run on their own threads (replies.after_ack_pool), so these stay free for
-# acks. More threads than the database pool has connections only cost CPU (BENCHMARKS.md, 1).
+# acks. More threads than the database pool has connections only cost CPU (docs/benchmarks.md, 1).
 LISTENER_THREADS = 5
 
 
