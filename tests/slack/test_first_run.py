@@ -100,3 +100,20 @@ def test_a_token_slack_rejects_is_one_line_saying_copy_it_again(tmp_path, fake_s
     line = the_one_line(stderr)
     assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth): copy it again" in line
     assert "xoxb-revoked-token" not in stderr
+
+
+def test_an_unreachable_database_is_one_line_and_debug_shows_the_details(tmp_path, fake_slack):
+    url = f"postgresql+psycopg://snsbot:db-password-xyz@127.0.0.1:{free_port()}/snsbot"
+    env = clean_env(tmp_path, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+                    SLACK_API_URL=fake_slack.base_url, DATABASE_URL=url, SNSBOT_CHIEF=CHIEF)  # fmt: skip
+    quiet = snsbot(tmp_path, env, "run", "--http", "--port", str(free_port()))
+    assert quiet.returncode == 1, quiet.stderr
+    assert "Traceback" not in quiet.stderr and "the details of what failed" not in quiet.stderr
+    assert (
+        "cannot reach the database" in quiet.stderr and "--debug shows the details" in quiet.stderr
+    )
+    loud = snsbot(tmp_path, env, "run", "--http", "--port", str(free_port()), "--debug")
+    assert loud.returncode == 1, loud.stderr
+    assert "the details of what failed" in loud.stderr and "OperationalError" in loud.stderr
+    assert "db-password-xyz" not in quiet.stderr + loud.stderr
+    assert fake_slack.calls() == []
