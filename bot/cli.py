@@ -25,13 +25,10 @@ DEBUG_HELP = "log everything, details of failures included (secrets are always r
 log = logging.getLogger("snsbot")
 
 
-class _WithDebug(argparse.ArgumentParser):
-    """A command's parser that also takes --debug after the command (`snsbot run --debug`)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                          help=DEBUG_HELP)  # fmt: skip
+def _debug_after(command: argparse.ArgumentParser) -> None:
+    """`snsbot run --debug` as well as `snsbot --debug run` (any command takes the latter)."""
+    command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help=DEBUG_HELP)  # fmt: skip
 
 
 FRONT_ENDS = ("slack", "teams")  # the chat front ends people can be on (flag `--platform`)
@@ -133,7 +130,7 @@ def cmd_doctor(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="snsbot", description="SNS approval bot for Slack")
     p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_WithDebug)
+    sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set)")
     run.add_argument("--http", action="store_true", help="force HTTP mode")
@@ -143,17 +140,20 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--teams", action="store_true", help="serve Microsoft Teams, not Slack")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
+    _debug_after(run)
     run.set_defaults(func=serve.cmd_run)
 
     worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
     worker.add_argument("--once", action="store_true", help="work until idle, then exit")
     worker.add_argument("--timeout", type=float, default=120.0)
+    _debug_after(worker)
     worker.set_defaults(func=serve.cmd_worker)
 
     doctor = sub.add_parser("doctor", help="check every setting and credential")
     only = doctor.add_mutually_exclusive_group()
     only.add_argument("--teams", action="store_true", help="check Teams only (never asks Slack)")
     only.add_argument("--slack", action="store_true", help="check Slack only (the default)")
+    _debug_after(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
     package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")
