@@ -307,6 +307,16 @@ def test_env_example_roster_is_empty_so_no_placeholder_becomes_chief():
         assert re.search(rf"^{key}=$", ENV_EXAMPLE, flags=re.MULTILINE), key
 
 
+def test_every_placeholder_of_env_example_is_one_snsbot_run_refuses():
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.+)$", ENV_EXAMPLE, flags=re.MULTILINE))
+    examples = {key: example for key, (example, _) in config.EXAMPLE_VALUES.items()}
+    assert {key: values.get(key) for key in examples} == examples
+    real = {key: value for key, value in values.items() if key not in examples}
+    # A value here is used as it is: a safe default for a first run, never a placeholder.
+    assert real == {"DATABASE_URL": "sqlite:///snsbot.db", "SNSBOT_DRY_RUN": "1",
+                    "SNSBOT_LOCALE": "ja"}  # fmt: skip
+
+
 def test_env_example_settings_are_valid():
     values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
     assert config.Settings.from_env(values).problems() == []
