@@ -17,6 +17,7 @@ GROUP_DATE = "group_date"  # beyond the contract: the group's request date (poli
 GROUP_DRAFT = "group_draft"  # beyond the contract: the group's own draft
 PUBLISH_AT = "publish_at"
 IMAGES = "images"
+IMAGE_ALT = "image_alt"  # beyond the contract: one alternative text per image, a line each
 DRAFT_FIELDS = (
     BODY,
     X_TEXT,
