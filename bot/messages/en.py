@@ -264,6 +264,20 @@ EN: dict[str, str] = {
     "away.usage": "Usage: `/sns away on` (away) or `/sns away off` (back)",
     "away.on": "You are away. Meanwhile {deputies} may decide for you.",
     "away.off": "Welcome back. {count} decisions were taken for you.",
+    "deputy.title": "Deputy (decides while the chief is away)",
+    "deputy.current": "Current deputy: {who}",
+    "deputy.none": "There is no deputy.",
+    "deputy.pick": "Choose the deputy",
+    "deputy.choice_none": "(no deputy)",
+    "deputy.submit": "Set the deputy",
+    "deputy.clear": "Remove the deputy",
+    "deputy.hint": "Choose from the people registered as operators. Naming and changes are recorded in the register.",
+    "deputy.named": "{who} is now the deputy (recorded in the register).",
+    "deputy.cleared": "There is no deputy any more (recorded in the register).",
+    "deputy.unchanged": "The deputy stays as it is.",
+    "deputy.not_eligible": "{who} is not registered as an operator and cannot be the deputy (an administrator registers operators with `snsbot roles set`).",
+    "deputy.refused": "Only the chief can name the deputy (this attempt was recorded in the register).",
+    "deputy.you_are_named": "{chief} named you the deputy. While the chief is away, please decide in their place.",
     "away.no_deputy": "(no deputy yet: run `snsbot roles set <user id> deputy`)",
     "refuse.not_chief_only": "Only the chief can do this.",
     "home.groups": "Registered groups",
@@ -345,7 +359,8 @@ EN: dict[str, str] = {
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
-        "- `help` — this help\n\n"
+        "- `help` — this help\n"
+        "- `deputy` — (chief) name or change the deputy\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
     ),
     "help.text": (

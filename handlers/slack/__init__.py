@@ -4,6 +4,7 @@ from handlers.slack import (
     approval,
     commands,
     crosspost,
+    deputy,
     drafting,
     engagement,
     engagement_blocks,
@@ -48,6 +49,8 @@ def add_listeners(app, services) -> None:
 
     app.event("app_home_opened")(home.home_opened)
     app.action(ids.HOME_PAGE)(home.page_turned)
+    app.action(ids.NAME_DEPUTY)(deputy.deputy_chosen)
+    app.action(ids.CLEAR_DEPUTY)(deputy.deputy_cleared)
 
     app.action(feed.FEED_DRAFT)(feed.feed_draft_clicked)
     app.action(crosspost.CROSS_POST)(crosspost.cross_post_clicked)

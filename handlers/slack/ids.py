@@ -46,6 +46,8 @@ HOME_PAGE = "home_page"
 NEW_DRAFT = "new_draft"
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+NAME_DEPUTY = "name_deputy"  # the chief's App Home: users_select naming the deputy
+CLEAR_DEPUTY = "clear_deputy"  # the chief's App Home: no deputy any more
 CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 
 # Reject modal
