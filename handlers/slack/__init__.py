@@ -20,11 +20,11 @@ from handlers.slack.replies import after_ack_runner
 from handlers.slack.wiring import ServicesInContext
 
 
-def add_listeners(app, services) -> None:
+def add_listeners(app, services, languages=None) -> None:
     """Put the services in every request's context, then map each id to its listener."""
     # What a click changes, done after its ack, giving way to the acks still in hand.
     after_ack = after_ack_runner(services.msg, services.foreground.give_way)
-    app.use(ServicesInContext(services, after_ack))
+    app.use(ServicesInContext(services, after_ack, languages))
 
     app.command(ids.COMMAND)(commands.sns_command)
 

@@ -8,7 +8,7 @@ from bot.services import Services
 from handlers.slack.blocks import mention
 from handlers.slack.home import publish_home
 from handlers.slack.replies import guarded, tell
-from handlers.slack.wiring import SERVICES
+from handlers.slack.wiring import LANGUAGES, SERVICES
 
 FRONT_END = "slack"
 
@@ -17,16 +17,17 @@ FRONT_END = "slack"
 def deputy_chosen(ack, body, action, client, context):
     ack()
     chosen = action.get("selected_user")
-    name(context[SERVICES], client, body, chosen if isinstance(chosen, str) and chosen else None)
+    chosen = chosen if isinstance(chosen, str) and chosen else None
+    name(context[SERVICES], client, body, chosen, context.get(LANGUAGES))
 
 
 @guarded
 def deputy_cleared(ack, body, client, context):
     ack()
-    name(context[SERVICES], client, body, None)
+    name(context[SERVICES], client, body, None, context.get(LANGUAGES))
 
 
-def name(services: Services, client, body: dict, chosen: str | None) -> None:
+def name(services: Services, client, body: dict, chosen: str | None, languages=None) -> None:
     """Ask the core to make `chosen` the deputy; tell the chief (and the new deputy) what came of it."""
     actor, msg = body["user"]["id"], services.msg
     with services.session_factory.begin() as session:
@@ -36,7 +37,8 @@ def name(services: Services, client, body: dict, chosen: str | None) -> None:
     if naming.result == deputy.REFUSED:
         return
     if naming.result == deputy.NAMED:
-        text = msg("deputy.you_are_named", chief=mention(actor))
+        theirs = languages.msg_for(chosen) if languages else msg  # in the new deputy's language
+        text = theirs("deputy.you_are_named", chief=mention(actor))
         client.chat_postMessage(channel=chosen, text=text)
     publish_home(services, client, actor)
 

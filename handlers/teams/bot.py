@@ -10,11 +10,12 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.messages import messages_for
 from bot.people import roles
 from bot.services import Services
 from handlers.teams import actions, cards, chat_cards, deputy, dialogs, form_card, ids, people
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import card_markdown, messages_for, plain
+from handlers.teams.text import card_markdown, plain
 
 log = logging.getLogger(__name__)
 
