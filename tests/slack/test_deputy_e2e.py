@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER
+from conftest import CHIEF, OPERATOR, OPERATOR2, STRANGER, roster_entries
 from slack_sdk.models.views import View
-from sqlalchemy import select
 
-from bot.models import RegisterEntry
 from bot.people import roles
 
 
@@ -21,16 +19,6 @@ def pick(app, user_id: str, chosen: str, view: dict):
         user_id, "name_deputy", block_id="deputy", view=view, action_type="users_select",
         selected={"selected_user": chosen},
     )  # fmt: skip
-
-
-def deputy_entries(app) -> list[dict]:
-    with app.services.session_factory() as session:
-        rows = session.execute(select(RegisterEntry).order_by(RegisterEntry.id)).scalars()
-        return [
-            {"actor": r.actor, "action": r.action, **r.details}
-            for r in rows
-            if r.action in ("role_changed", "refused") and r.actor != "bootstrap"
-        ]
 
 
 def deputies(app) -> list[str]:
@@ -64,7 +52,7 @@ def test_the_chief_names_changes_and_removes_the_deputy_from_app_home(app):
     app.slack.block_action(CHIEF, "clear_deputy", "none", block_id="deputy", view=home)
     app.fake.wait_for("chat.postMessage", where=lambda c: "代決者を外しました" in c.params["text"])
     assert deputies(app) == []
-    assert deputy_entries(app) == [
+    assert roster_entries(app.services.session_factory) == [
         {"actor": CHIEF, "action": "role_changed", "user": OPERATOR, "before": "operator",
          "after": "deputy", "platform": "slack"},
         {"actor": CHIEF, "action": "role_changed", "user": OPERATOR, "before": "deputy",
@@ -87,7 +75,7 @@ def test_only_the_chief_may_and_only_operators_can_be_named(app):
         "chat.postMessage", where=lambda c: "運用者として登録されていない" in c.params["text"]
     )
     assert deputies(app) == []
-    assert deputy_entries(app) == [
+    assert roster_entries(app.services.session_factory) == [
         {"actor": OPERATOR, "action": "refused", "attempted": "name_deputy", "role": "operator",
          "platform": "slack"},
     ]  # fmt: skip

@@ -7,26 +7,15 @@ import pytest
 pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '.[teams]'")
 
 from adaptive_cards import problems
-from sqlalchemy import select
+from conftest import roster_entries
 from teams_client import CHIEF, OPERATOR, STRANGER
 
-from bot.models import RegisterEntry
 from bot.people import roles
 
 
 def deputies(teams) -> list[str]:
     with teams.services.session_factory() as session:
         return roles.deputies(session, "teams")
-
-
-def entries(teams) -> list[dict]:
-    with teams.services.session_factory() as session:
-        rows = session.execute(select(RegisterEntry).order_by(RegisterEntry.id)).scalars()
-        return [
-            {"actor": r.actor, "action": r.action, **r.details}
-            for r in rows
-            if r.action in ("role_changed", "refused") and r.actor != "bootstrap"
-        ]
 
 
 def test_the_chief_names_and_removes_the_deputy_from_a_card(teams):
@@ -61,7 +50,7 @@ def test_the_chief_names_and_removes_the_deputy_from_a_card(teams):
                "platform": "teams", "actor": OPERATOR.aad}  # fmt: skip
     change = {"actor": CHIEF.aad, "action": "role_changed", "user": OPERATOR.aad,
               "platform": "teams"}  # fmt: skip
-    assert entries(teams) == [
+    assert roster_entries(teams.services.session_factory) == [
         refusal,
         {**change, "before": "operator", "after": "deputy"},
         {**refusal, "role": "deputy"},  # a deputy may not name one either
