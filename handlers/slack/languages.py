@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 FRONT_END = "slack"
 PERSON = re.compile(r"[UW][A-Z0-9]{2,}")  # a user id; channels (C…, D…, G…) have no locale
 CACHE_FOR = timedelta(hours=6)  # a person who changes Slack's language is heard within this
-ASK_TIMEOUT = 3  # seconds: users.info may run before an ack, which Slack wants within 3 s
+ASK_TIMEOUT = 2  # seconds: users.info may run before an ack, which Slack wants within 3 s
 
 
 class SlackLanguages:

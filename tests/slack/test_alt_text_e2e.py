@@ -7,7 +7,7 @@ from drafting import click, draft_values
 from fakes.publisher import ControlledPublisher
 from slack_sdk.models.blocks import Block
 
-from bot.models import Revision
+from bot.models import RegisterEntry, Revision
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -68,6 +68,8 @@ def test_alt_texts_are_stored_shown_on_the_card_and_handed_to_the_publisher(app)
     with app.services.session_factory() as session:
         [revision] = session.query(Revision).all()
         assert [i["alt"] for i in revision.images] == [POSTER_ALT, MAP_ALT]
+        entry = session.query(RegisterEntry).filter_by(action="submitted").one()
+        assert entry.details["image_alts"] == [POSTER_ALT, MAP_ALT]  # in the register (決裁簿)
     click(app, CHIEF, card, "approve")
     app.fake.wait_for("chat.postMessage", where=lambda c: "投稿結果" in c.params["text"])
     assert [(i.name, i.alt) for i in x.published[0].images] == [
