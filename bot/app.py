@@ -83,8 +83,9 @@ def assemble(
             client, settings.slack_bot_token, services.msg, settings.slack_api_url
         ).fetch
     if slack:
-        notifiers["slack"] = server.notifier(services, client, _dry_run(performers))
-        app = server.create_bolt_app(services, client)
+        languages = server.languages(services)  # each person's own (SNSBOT_LOCALE by default)
+        notifiers["slack"] = server.notifier(services, client, _dry_run(performers), languages)
+        app = server.create_bolt_app(services, client, languages)
     front_end = None
     if teams is not None:
         from handlers.teams import server as teams_server

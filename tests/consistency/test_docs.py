@@ -49,6 +49,7 @@ EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
     "files:read",
+    "users:read",
     "im:write",
     "im:history",
     "channels:history",
