@@ -338,6 +338,7 @@ EN: dict[str, str] = {
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
+        "- `search words` — search past drafts and posts (`search` alone for the conditions)\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
@@ -347,6 +348,7 @@ EN: dict[str, str] = {
         "• `/sns` — open the draft form\n"
         "• `/sns draft text` — open the form with the text filled in\n"
         "• `/sns status` — your drafts and their state\n"
+        "• `/sns search words` — search past drafts and posts (`/sns search` for the conditions)\n"
         "• `/sns policy` — the center's SNS policy in brief\n"
         "• `/sns away on|off` — (chief) away / back; the deputy decides meanwhile\n"
         "• `/sns follow @handle` — ask the chief to approve following an X account (policy 7)\n"
@@ -363,6 +365,27 @@ EN: dict[str, str] = {
     "state.approved": "approved",
     "state.rejected": "sent back",
     "state.withdrawn": "withdrawn",
+    "state.published": "published",
+    "state.failed": "with a failure",
+    "search.usage": (
+        "*Search past drafts and posts*\n"
+        "`{command} words` — finds drafts whose body, X text, blog title, URL or group contains the words (every word).\n"
+        "Conditions: `from:@user` (`from:me` is you), `since:2026-11-01`, `until:2026-11-30` (the day submitted, Japan time, included), "
+        "`network:x|facebook|blog`, `state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "Example: `{command} workshop from:me since:2026-11-01 network:x state:published`\n"
+        "Shows at most {limit}, newest first. Everyone with a role (chief, deputy, operator…) can search every draft."
+    ),
+    "search.header": "*Search results: {count}*",
+    "search.more": "More than {limit} drafts match; the newest {limit} are shown. Add conditions to narrow the search.",
+    "search.none": "No draft matches.",
+    "search.line": "*#{id}* {state} · <@{author}> · {date}",
+    "search.open": "Open the post on {network}",
+    "search.failed": "Failed: {networks}",
+    "search.error.twice": "`{name}:` is given twice; give it once.",
+    "search.error.network": "`network:{value}` is not known; use one of {allowed}.",
+    "search.error.state": "`state:{value}` is not known; use one of {allowed}.",
+    "search.error.date": '"{value}" is not a date; write it like 2026-11-01.',
+    "search.error.range": "The `since:` day comes after the `until:` day.",
     "policy.text": (
         "*Wako City Citizen Collaboration Center SNS policy (summary)*\n"
         "• Posts need the division chief's approval (5).\n"

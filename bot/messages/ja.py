@@ -346,6 +346,7 @@ JA: dict[str, str] = {
         "**SNS 投稿の決裁ボット — 使い方**\n\n"
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
+        "- `search 言葉` — 過去の下書き・投稿を検索します（`search` だけで条件の書き方）\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
         "- `help` — この説明を表示します\n\n"
         "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"
@@ -355,6 +356,7 @@ JA: dict[str, str] = {
         "• `/sns` — 下書きフォームを開きます\n"
         "• `/sns draft 本文` — 本文を入れた状態で下書きフォームを開きます\n"
         "• `/sns status` — 自分の下書きと状態を表示します\n"
+        "• `/sns search 言葉` — 過去の下書き・投稿を検索します（`/sns search` で条件の書き方）\n"
         "• `/sns policy` — センターの SNS 運営方針の要点を表示します\n"
         "• `/sns away on|off` — （課長）不在にする／戻る。不在中は代決者が決裁できます\n"
         "• `/sns follow @ユーザー名` — X のアカウントのフォローを課長の決裁に回します（方針 7）\n"
@@ -371,6 +373,27 @@ JA: dict[str, str] = {
     "state.approved": "承認済み",
     "state.rejected": "差し戻し",
     "state.withdrawn": "取り下げ",
+    "state.published": "投稿済み",
+    "state.failed": "投稿に失敗あり",
+    "search.usage": (
+        "*過去の下書き・投稿の検索*\n"
+        "`{command} 言葉` — 本文・X 用の文・ブログの題名・URL・団体名に言葉を含む下書きを探します（複数の言葉はすべてを含むもの）。\n"
+        "条件も書けます: `from:@ユーザー`（`from:me` は自分）・`since:2026-11-01`・`until:2026-11-30`（提出日、日本時間、その日を含む）・"
+        "`network:x|facebook|blog`・`state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "例: `{command} 講座 from:me since:2026-11-01 network:x state:published`\n"
+        "新しい順に最大 {limit} 件を表示します。役割（課長・代決者・運用者など）のある人は誰でも、すべての下書きを検索できます。"
+    ),
+    "search.header": "*検索結果: {count} 件*",
+    "search.more": "{limit} 件を超えたため、新しい順に {limit} 件を表示しています。条件を足して絞り込んでください。",
+    "search.none": "条件に合う下書きは見つかりませんでした。",
+    "search.line": "*#{id}* {state}・<@{author}>・{date}",
+    "search.open": "{network}の投稿を開く",
+    "search.failed": "失敗: {networks}",
+    "search.error.twice": "`{name}:` が二度書かれています。一度だけにしてください。",
+    "search.error.network": "`network:{value}` は使えません。{allowed} のどれかを書いてください。",
+    "search.error.state": "`state:{value}` は使えません。{allowed} のどれかを書いてください。",
+    "search.error.date": "「{value}」は日付として読めません。2026-11-01 のように書いてください。",
+    "search.error.range": "`since:` の日付が `until:` の日付より後になっています。",
     "policy.text": (
         "*和光市市民協働推進センター SNS 運営方針（要点）*\n"
         "• 投稿は原則として市民活動推進課長の決裁を得て行います（5）。\n"

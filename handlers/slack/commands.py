@@ -1,4 +1,4 @@
-"""The `/sns` slash command: open the draft form, help, status, policy."""
+"""The `/sns` slash command: open the draft form, help, status, policy, search, report."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from handlers.slack.drafting import open_draft_modal
 from handlers.slack.home_blocks import status_line
 from handlers.slack.oversight import away_command, review_message
 from handlers.slack.replies import not_operator_text
+from handlers.slack.search import search_reply
 from handlers.slack.wiring import SERVICES
 
 
@@ -42,6 +43,9 @@ def sns_command(ack, command, client, respond, logger, context):
         if roles.role_of(session, user_id) is None:
             return reply(not_operator_text(services, session))
         registered = groups.names(session) if opens_form else ()
+        if sub == "search":  # every staff member with a role may search every draft
+            answer, blocks = search_reply(services, session, user_id, rest)
+            return ack(text=answer, blocks=blocks or None, response_type="ephemeral")
         if sub == "status":
             lines = [status_line(msg, d) for d in open_drafts(services, session, user_id)]
             return reply(f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none")))

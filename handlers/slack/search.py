@@ -1,0 +1,27 @@
+"""`/sns search <words>`: parse, run the core search, answer with an ephemeral list."""
+
+from __future__ import annotations
+
+from bot.features import search
+from bot.services import Services
+from handlers.slack.blocks import esc
+from handlers.slack.search_blocks import search_blocks
+
+COMMAND = "/sns search"
+
+
+def search_reply(services: Services, session, user_id: str, text: str) -> tuple[str, list]:
+    """(text, blocks) answering a staff member's search; the usage when nothing is asked."""
+    msg = services.msg
+    try:
+        query = search.parse(text, user_id)
+    except search.QueryError as error:
+        words = {k: esc(str(v)) for k, v in error.words.items()}
+        return msg(error.key, **words) + "\n" + usage(services), []
+    if query.empty:
+        return usage(services), []
+    return search_blocks(msg, search.search(session, query, "slack"))
+
+
+def usage(services: Services) -> str:
+    return services.msg("search.usage", command=COMMAND, limit=search.RESULT_LIMIT)
