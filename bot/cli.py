@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, db, dbcheck, doctor, register, serve
+from bot import app, db, dbcheck, doctor, register, report_command, serve
 from bot.config import ConfigError, load_settings
 from bot.messages import JST
 from bot.models import ROLES
@@ -269,9 +269,9 @@ def parser() -> argparse.ArgumentParser:
         "chief's daily line)",
     )
     verify.set_defaults(func=cmd_audit_verify)
-    audit.add_parser("key", help="print a new random SNSBOT_REGISTER_KEY").set_defaults(
-        func=cmd_audit_key
-    )
+    key = audit.add_parser("key", help="print a new random SNSBOT_REGISTER_KEY")
+    key.set_defaults(func=cmd_audit_key)
+    report_command.add_parser(sub)  # `snsbot report --month YYYY-MM [--out DIR]`
     return p
 
 

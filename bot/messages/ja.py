@@ -347,6 +347,7 @@ JA: dict[str, str] = {
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
         "- `search 言葉` — 過去の下書き・投稿を検索します（`search` だけで条件の書き方）\n"
+        "- `report 2026-11` — （課長）月次報告の概要とグラフを表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
         "- `help` — この説明を表示します\n\n"
         "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"
@@ -359,6 +360,7 @@ JA: dict[str, str] = {
         "• `/sns search 言葉` — 過去の下書き・投稿を検索します（`/sns search` で条件の書き方）\n"
         "• `/sns policy` — センターの SNS 運営方針の要点を表示します\n"
         "• `/sns away on|off` — （課長）不在にする／戻る。不在中は代決者が決裁できます\n"
+        "• `/sns report 2026-11` — （課長）月次報告（CSV・概要・グラフ）を DM で受け取ります\n"
         "• `/sns follow @ユーザー名` — X のアカウントのフォローを課長の決裁に回します（方針 7）\n"
         "• `/sns retweet 投稿のURL`・`/sns like 投稿のURL` — X の投稿のリツイート・いいねを決裁に回します\n"
         "• `/sns share FacebookのURL` — Facebook の投稿をページでシェアする決裁に回します（方針 8）\n"
@@ -394,6 +396,29 @@ JA: dict[str, str] = {
     "search.error.state": "`state:{value}` は使えません。{allowed} のどれかを書いてください。",
     "search.error.date": "「{value}」は日付として読めません。2026-11-01 のように書いてください。",
     "search.error.range": "`since:` の日付が `until:` の日付より後になっています。",
+    "report.usage": "`{command} 2026-11` のように年月を指定してください。月次報告（CSV・概要・グラフ）をこの DM に送ります（課長のみ。課長の不在中は代決者も）。",
+    "report.refused": "月次報告を依頼できるのは課長（課長の不在中は代決者）だけです。",
+    "report.making": "{month} の月次報告を作成しています。できあがったら DM に送ります。",
+    "report.files": "{month} の月次報告です。決裁簿の CSV（Excel で開けます）・概要・週ごとの投稿数のグラフを添付しました。",
+    "report.teams_files": "CSV は Teams のチャットでは送れません。管理者が `snsbot report --month {month}` で作成するか、Slack の `/sns report {month}` で受け取ってください。",
+    "report.chart_alt": "{month} の週ごとの投稿数（ネットワーク別）",
+    "report.title": "# SNS 投稿 月次報告 {month}",
+    "report.submitted": "提出された下書き: {count} 件",
+    "report.outcomes": "その下書きの状態: {items}",
+    "report.by_source": "情報の種類（方針 5）: {items}",
+    "report.by_category": "区分（方針 4）: {items}",
+    "report.by_group": "登録団体からの依頼: {items}",
+    "report.acting": "代決: {count} 件（後閲の対象）",
+    "report.approval_time": "提出から承認まで: 中央値 {median}・最長 {longest}",
+    "report.duration": "{hours} 時間 {minutes} 分",
+    "report.published": "投稿（ネットワーク別）: {items}",
+    "report.dry_run": "テスト投稿（実際には投稿していないもの）: {count} 件",
+    "report.failures": "投稿の失敗: {items}",
+    "report.retries": "再試行: 2 回以上かかった投稿 {retried} 件・再試行ボタン {requests} 回",
+    "report.engagements": "フォロー・リツイート・いいね・シェアの依頼: {items}",
+    "report.moderation": "コメント等への対応（方針 11）: {items}",
+    "report.list_sep": "・",
+    "report.none": "なし",
     "policy.text": (
         "*和光市市民協働推進センター SNS 運営方針（要点）*\n"
         "• 投稿は原則として市民活動推進課長の決裁を得て行います（5）。\n"
