@@ -9,7 +9,7 @@ from bot.features.report import Figures
 
 # ASCII labels: the fonts matplotlib ships have no Japanese glyphs.
 NETWORK_LABELS = {"x": "X", "facebook": "Facebook", "blog": "Blog"}
-COLOURS = {"x": "#1d1d1f", "facebook": "#1877f2", "blog": "#21759b"}
+COLOURS = {"x": "#1d1d1f", "facebook": "#1877f2", "blog": "#e07b00"}
 
 
 def chart_png(figures: Figures) -> bytes:

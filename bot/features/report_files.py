@@ -34,13 +34,18 @@ def write_report(session: Session, month: Month, out_dir: Path, msg: Messages) -
     csv_path = stem.with_suffix(".csv")
     with csv_path.open("w", encoding="utf-8", newline="") as stream:  # BOM: bot.csvfile
         register.write_csv(register.export_rows(session, month.start, month.end), stream)
-    figures = gather(session, month)
-    text = summary_text(msg, figures)
+    text, png = summary_and_chart(session, month, msg)
     summary_path = stem.with_suffix(".md")
     summary_path.write_text(text, encoding="utf-8")
     chart_path = stem.with_suffix(".png")
-    chart_path.write_bytes(report_chart.chart_png(figures))
+    chart_path.write_bytes(png)
     return ReportFiles(csv_path, summary_path, chart_path, text)
+
+
+def summary_and_chart(session: Session, month: Month, msg: Messages) -> tuple[str, bytes]:
+    """The summary's Markdown and the chart's PNG, without the CSV (for a chat card)."""
+    figures = gather(session, month)
+    return summary_text(msg, figures), report_chart.chart_png(figures)
 
 
 def summary_text(msg: Messages, f: Figures) -> str:

@@ -10,9 +10,20 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.features import report, report_files
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people, search_card
+from handlers.teams import (
+    actions,
+    cards,
+    chat_cards,
+    dialogs,
+    form_card,
+    ids,
+    people,
+    report_card,
+    search_card,
+)
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, messages_for, plain
 
@@ -100,6 +111,8 @@ class SnsAgent:
                 url = services.settings.policy_url
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
+            if command == ids.REPORT:  # the chief (or the acting deputy); refusals recorded
+                return self._report(session, user.id, msg, " ".join(words[1:]))
             if command not in (ids.SNS, ids.STATUS, ids.SEARCH):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
@@ -114,6 +127,17 @@ class SnsAgent:
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))
+
+    def _report(self, session, user_id: str, msg, argument: str) -> Activity:
+        """The monthly report's summary and chart on a card (the CSV: `snsbot report`)."""
+        try:
+            month = report.parse_month(argument)
+        except ValueError:
+            return _text(card_markdown(msg("report.usage", command=ids.REPORT)))
+        if not report.may_ask(session, user_id, FRONT_END, self.services.clock()):
+            return _plain(msg("report.refused"))
+        summary, png = report_files.summary_and_chart(session, month, msg)
+        return _card(report_card.report_card(msg, month.name, summary, png))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""
