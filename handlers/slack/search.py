@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.features import search
+from bot.messages import Messages
 from bot.services import Services
 from handlers.slack.blocks import esc
 from handlers.slack.search_blocks import search_blocks
@@ -16,12 +17,17 @@ def search_reply(services: Services, session, user_id: str, text: str) -> tuple[
     try:
         query = search.parse(text, user_id)
     except search.QueryError as error:
-        words = {k: esc(str(v)) for k, v in error.words.items()}
-        return msg(error.key, **words) + "\n" + usage(services), []
+        return error_text(msg, error), []
     if query.empty:
-        return usage(services), []
+        return usage(msg), []
     return search_blocks(msg, search.search(session, query, "slack"))
 
 
-def usage(services: Services) -> str:
-    return services.msg("search.usage", command=COMMAND, limit=search.RESULT_LIMIT)
+def error_text(msg: Messages, error: search.QueryError) -> str:
+    """What is wrong with the search (the person's words escaped), then how to search."""
+    words = {name: esc(str(value)) for name, value in error.words.items()}
+    return msg(error.key, **words) + "\n" + usage(msg)
+
+
+def usage(msg: Messages) -> str:
+    return msg("search.usage", command=COMMAND, limit=search.RESULT_LIMIT)
