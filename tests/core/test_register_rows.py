@@ -8,6 +8,8 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from conftest import CHIEF, OPERATOR
+from test_engagement import Clock, RecordingPerformer, run
+from test_engagement import RecordingNotifier as EngagementNotifier
 from test_moderation import RecordingInbox, RecordingNotifier, item, poll
 from test_moderation import decide as moderate
 
@@ -108,3 +110,18 @@ def test_moderation_decisions_are_rows_of_their_own(factory):
     assert row["target"] == "https://e.jp/" and row["item"] != ""
     with factory() as session:
         assert register.check(session).problems == []  # every cell is from the chained entries
+
+
+def test_an_engagement_done_shows_where_it_is(factory):
+    with factory.begin() as session:
+        done = engagement.request(
+            session, requester_id=OPERATOR, kind="follow", target=parse("follow", "@wako_npo")[0],
+            category="civic_group", official_confirmed=True, now=NOW,
+        )  # fmt: skip
+        done_id = done.id
+    with factory.begin() as session:
+        engagement.decide(session, engagement_id=done_id, actor=CHIEF, approve=True, now=NOW)
+    run(factory, RecordingPerformer(), EngagementNotifier(), Clock(NOW))
+    (row,) = [r for r in rows(factory) if r["kind"] == "engagement"]
+    assert (row["decision"], row["acting"]) == ("approved", "")
+    assert row["published_urls"] == "x:https://x.com/wako_npo" and row["failures"] == ""
