@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -65,10 +66,11 @@ class Found:
     more: bool = False  # over RESULT_LIMIT matched: only the newest are in `hits`
 
 
-def parse(text: str, asker: str) -> Query:
+def parse(text: str, asker: str, resolve: Callable[[str], str | None] | None = None) -> Query:
     """Read `from:@user since:YYYY-MM-DD until:YYYY-MM-DD network:x state:published` and words.
 
-    `from:me` is the asker; a Slack mention (`<@U…>`) or a bare id names someone else.
+    `from:me` is the asker; a Slack mention (`<@U…>`) names someone by id; anything else is
+    given to `resolve` (the front end's: a name or an id → the person's id, None: nobody).
     """
     text = MENTION.sub(lambda m: m.group(1), text or "")
     words, found = [], {}
@@ -82,6 +84,8 @@ def parse(text: str, asker: str) -> Query:
             raise QueryError("search.error.twice", name=key)
         found[key] = value
     author = found.get("from", "").lstrip("@＠") or None
+    if author and author.lower() != "me" and resolve is not None:
+        author = resolve(author) or _nobody(author)
     network, state = (
         found.get("network", "").lower() or None,
         found.get("state", "").lower() or None,
@@ -100,6 +104,10 @@ def parse(text: str, asker: str) -> Query:
     return query
 
 
+def _nobody(name: str) -> str:
+    raise QueryError("search.error.person", name=name)
+
+
 def _day(value: str | None) -> date | None:
     if value is None:
         return None
@@ -107,6 +115,15 @@ def _day(value: str | None) -> date | None:
         return date.fromisoformat(value.replace("/", "-"))
     except ValueError:
         raise QueryError("search.error.date", value=value) from None
+
+
+def same_name(typed: str, name: str | None) -> bool:
+    """Whether `typed` (one word, spaces impossible) names `name`: case and spaces ignored."""
+    return bool(name) and _squeezed(typed) == _squeezed(name)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()  # full-width spaces too
 
 
 def like_pattern(word: str) -> str:

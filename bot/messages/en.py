@@ -387,6 +387,7 @@ EN: dict[str, str] = {
     "search.error.network": "`network:{value}` is not known; use one of {allowed}.",
     "search.error.state": "`state:{value}` is not known; use one of {allowed}.",
     "search.error.date": '"{value}" is not a date; write it like 2026-11-01.',
+    "search.error.person": 'Nobody on the roster is called "{name}"; use `from:me`, or a roster member\'s name or user id.',
     "search.error.range": "The `since:` day comes after the `until:` day.",
     "report.usage": "Give the month, like `{command} 2026-11`. The monthly report (CSV, summary, chart) comes to this DM (the chief only; the deputy too while the chief is away).",
     "report.refused": "Only the chief (or the deputy while the chief is away) can ask for the monthly report.",

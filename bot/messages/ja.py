@@ -395,6 +395,7 @@ JA: dict[str, str] = {
     "search.error.network": "`network:{value}` は使えません。{allowed} のどれかを書いてください。",
     "search.error.state": "`state:{value}` は使えません。{allowed} のどれかを書いてください。",
     "search.error.date": "「{value}」は日付として読めません。2026-11-01 のように書いてください。",
+    "search.error.person": "「{name}」という登録者が見つかりません。`from:me` か、登録者の名前・ユーザー ID で指定してください。",
     "search.error.range": "`since:` の日付が `until:` の日付より後になっています。",
     "report.usage": "`{command} 2026-11` のように年月を指定してください。月次報告（CSV・概要・グラフ）をこの DM に送ります（課長のみ。課長の不在中は代決者も）。",
     "report.refused": "月次報告を依頼できるのは課長（課長の不在中は代決者）だけです。",

@@ -47,7 +47,7 @@ def sns_command(ack, command, client, respond, logger, context):
             return reply(not_operator_text(services, session))
         registered = groups.names(session) if opens_form else ()
         if sub == "search":  # every staff member with a role may search every draft
-            answer, blocks = search_reply(services, session, user_id, rest)
+            answer, blocks = search_reply(services, client, session, user_id, rest)
             return ack(text=answer, blocks=blocks or None, response_type="ephemeral")
         if sub == "status":
             lines = [status_line(msg, d) for d in open_drafts(services, session, user_id)]

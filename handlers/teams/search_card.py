@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.features import search
 from bot.features.search import RESULT_LIMIT, Found, Hit
 from bot.messages import Messages
+from bot.people import roles
 from handlers.teams.cards import NameOf, card, literal, run, runs, shorten, text
 from handlers.teams.ids import FRONT_END, SEARCH
 from handlers.teams.text import card_markdown, plain, rich
@@ -48,10 +49,23 @@ def hit_blocks(msg: Messages, hit: Hit, name_of: NameOf) -> list[dict]:
 def answer(msg: Messages, session, asker: str, words: str, name_of: NameOf) -> tuple[str, dict]:
     """("plain", text) for an error (it quotes the person's words), ("text", markdown) for the
     usage, or ("card", content) for the results."""
+    resolve = roster_resolver(session, name_of)
     try:
-        query = search.parse(words, asker)
+        query = search.parse(words, asker, resolve)
     except search.QueryError as error:
         return "plain", plain(msg, error.key, error.words)
     if query.empty:
         return "text", usage(msg)
     return "card", search_card(msg, search.search(session, query, FRONT_END), name_of)
+
+
+def roster_resolver(session, name_of: NameOf):
+    """`from:` in Teams: a roster member's id, or their Teams name as the bot knows it."""
+    members = [member.user_id for member in roles.members(session, FRONT_END)]
+
+    def resolve(name: str) -> str | None:
+        if name in members:
+            return name
+        return next((m for m in members if search.same_name(name, name_of(m))), None)
+
+    return resolve

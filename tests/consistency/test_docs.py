@@ -42,6 +42,7 @@ EXPECTED_BOT_SCOPES = {
     "chat:write",
     "files:read",
     "files:write",
+    "users:read",
     "im:write",
     "im:history",
     "channels:history",

@@ -59,6 +59,10 @@ def test_search_conditions_narrow_the_list(app):
     underscore = texts(answer(app, OPERATOR, "_"))  # a LIKE wildcard, matched as itself
     assert f"#{winter}*" in underscore and f"#{autumn}*" not in underscore
     assert "見つかりませんでした" in answer(app, OPERATOR, "until:2000-01-01")["text"]
+    by_name = texts(answer(app, OPERATOR, f"from:@user-{OPERATOR2}"))  # as Slack sends @name
+    assert f"#{winter}*" in by_name and f"#{autumn}*" not in by_name
+    nobody = answer(app, OPERATOR, "from:@だれか")["text"]
+    assert "「だれか」という登録者が見つかりません" in nobody
 
 
 def test_search_usage_errors_and_refusal(app):

@@ -57,6 +57,19 @@ def test_search_answers_with_a_card_linking_to_the_post(teams):
     assert excerpt["inlines"][0]["type"] == "TextRun"  # people's words never read as markdown
 
 
+def test_from_a_name_as_teams_shows_it(teams):
+    draft_id = seed(teams)
+    teams.client.say(OPERATOR, "help")  # the bot learns the operator's Teams name
+    replies(teams, OPERATOR, 1)
+    teams.client.say(CHIEF, "search from:運用花子")
+    teams.client.say(CHIEF, "search from:だれか")
+    found, nobody = replies(teams, CHIEF, 2)
+    (card,) = teams.connector.cards(CHIEF.conversation)
+    lines = ["".join(i["text"] for i in b.get("inlines", [])) for b in card["body"]]
+    assert any(line.startswith(f"#{draft_id} 決裁待ち・運用 花子・") for line in lines), lines
+    assert "「だれか」という登録者が見つかりません" in nobody["text"]
+
+
 def test_search_usage_errors_and_refusal(teams):
     teams.client.say(OPERATOR, "search")
     teams.client.say(OPERATOR, "search network:tiktok")
