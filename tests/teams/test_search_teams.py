@@ -32,6 +32,13 @@ def seed(teams) -> int:
     return draft_id
 
 
+def answer_card(teams, person) -> dict:
+    """The search's card (the chief's chat may hold the seeded draft's approval card too)."""
+    return teams.connector.wait_for(lambda: next(
+        c for c in teams.connector.cards(person.conversation)
+        if "検索結果" in json.dumps(c, ensure_ascii=False)))  # fmt: skip
+
+
 def replies(teams, person, count: int) -> list[dict]:
     return teams.connector.wait_for(
         lambda: (
@@ -44,8 +51,7 @@ def replies(teams, person, count: int) -> list[dict]:
 def test_search_answers_with_a_card_linking_to_the_post(teams):
     draft_id = seed(teams)
     teams.client.say(CHIEF, "search 講座 state:published")
-    (sent,) = replies(teams, CHIEF, 1)
-    (card,) = teams.connector.cards(CHIEF.conversation)
+    card = answer_card(teams, CHIEF)
     assert problems(card) == []
     lines = ["".join(i["text"] for i in b.get("inlines", [])) or b.get("text", "")
              for b in card["body"]]  # fmt: skip
@@ -62,9 +68,13 @@ def test_from_a_name_as_teams_shows_it(teams):
     teams.client.say(OPERATOR, "help")  # the bot learns the operator's Teams name
     replies(teams, OPERATOR, 1)
     teams.client.say(CHIEF, "search from:運用花子")
+    card = answer_card(teams, CHIEF)
     teams.client.say(CHIEF, "search from:だれか")
-    found, nobody = replies(teams, CHIEF, 2)
-    (card,) = teams.connector.cards(CHIEF.conversation)
+    nobody = teams.connector.wait_for(
+        lambda: next(
+            a for a in teams.connector.sent(CHIEF.conversation) if "だれか" in (a.get("text") or "")
+        )
+    )
     lines = ["".join(i["text"] for i in b.get("inlines", [])) for b in card["body"]]
     assert any(line.startswith(f"#{draft_id} 決裁待ち・運用 花子・") for line in lines), lines
     assert "「だれか」という登録者が見つかりません" in nobody["text"]
