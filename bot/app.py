@@ -105,6 +105,7 @@ def assemble(
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
+        workdays=settings.workdays,
         periodic=_periodic_tasks(settings, services, clock, tuple(notifiers)),
         give_way=services.foreground.give_way,
         heartbeat=heartbeat,

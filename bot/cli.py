@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, cli_audit, db, dbcheck, doctor, logs, serve
+from bot import app, cli_audit, db, dbcheck, doctor, logs, report_command, serve
 from bot.cli_audit import session_factory
 from bot.config import ConfigError, load_settings
 from bot.models import ROLES
@@ -196,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_credentials_status)
 
     cli_audit.add_commands(sub)
+    report_command.add_parser(sub)  # `snsbot report --month YYYY-MM [--out DIR]`
     return p
 
 

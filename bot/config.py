@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 
+from bot.workdays import DEFAULT_CLOSED_DAYS, ClosedDaysError, WorkingDays, parse_closed_days
+
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
 BLOG_KINDS = ("wordpress", "atompub")
@@ -65,6 +67,7 @@ class Settings:
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
+    closed_days: str = DEFAULT_CLOSED_DAYS  # office closures besides weekends and holidays
     register_key: str = field(default="", repr=False)  # HMAC key of the register, never stored
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
@@ -114,6 +117,7 @@ class Settings:
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
             reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            closed_days=get("SNSBOT_CLOSED_DAYS", DEFAULT_CLOSED_DAYS),
             register_key=get("SNSBOT_REGISTER_KEY"),
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
@@ -164,6 +168,10 @@ class Settings:
             found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
         if self.reminder_at is None and self.reminder_time.lower() != "off":
             found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
+        try:
+            parse_closed_days(self.closed_days)
+        except ClosedDaysError as error:
+            found.append(str(error))
         if self.register_key and len(self.register_key) < MIN_REGISTER_KEY:
             found.append(
                 f"SNSBOT_REGISTER_KEY is too short (at least {MIN_REGISTER_KEY} characters): "
@@ -188,6 +196,14 @@ class Settings:
             return time.fromisoformat(self.reminder_time)
         except ValueError:
             return None
+
+    @property
+    def workdays(self) -> WorkingDays:
+        """The office's working days (the default closures when SNSBOT_CLOSED_DAYS is wrong)."""
+        try:
+            return WorkingDays.from_setting(self.closed_days)
+        except ClosedDaysError:
+            return WorkingDays()
 
     def slack_problems(self, socket_mode: bool) -> list[str]:
         """What is missing to talk to Slack in the chosen mode."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from bot import register_requests
 from bot.models import APPROVED, EXPIRED, PENDING, REJECTED, WITHDRAWN, RegisterEntry
 
 EXPORT_COLUMNS = [
@@ -25,6 +26,15 @@ EXPORT_COLUMNS = [
     "reason",
     "published_urls",
     "failures",
+    # Added later, after the columns above (whose order stays): 代決, the group, and the kind of
+    # each row (a draft's revision, an engagement request, a moderation decision).
+    "acting",
+    "group",
+    "group_request_date",
+    "kind",
+    "item",
+    "action",
+    "target",
 ]
 
 EXPORT_BATCH = 500  # drafts read at a time; memory stays flat however long the register
@@ -66,7 +76,8 @@ class DraftFacts:
 def export_rows(
     session: Session, since: datetime | None = None, until: datetime | None = None
 ) -> Iterator[list[str]]:
-    """One row per revision, drafts in id order, filtered by the `submitted` entry's time.
+    """One row per revision, drafts in id order, filtered by the `submitted` entry's time; then
+    one row per engagement request and one per moderation decision (bot.register_requests).
 
     Only chained entries are read, so every cell is covered by `snsbot audit verify`. Drafts
     are read a batch at a time (by id, after the last batch), their entries in one query.
@@ -92,6 +103,10 @@ def export_rows(
             take_in(facts[entry.draft_id], entry)
         for draft_id in ids:
             yield from rows_of(facts[draft_id])
+    for cells in register_requests.engagement_rows(session, since, until):
+        yield [cells.get(column, "") for column in EXPORT_COLUMNS]
+    for cells in register_requests.moderation_rows(session, since, until):
+        yield [cells.get(column, "") for column in EXPORT_COLUMNS]
 
 
 def take_in(draft: DraftFacts, entry: Row) -> None:
@@ -140,4 +155,11 @@ def rows_of(draft: DraftFacts) -> Iterator[list[str]]:
             (decision.details or {}).get("reason") or "" if decision else "",
             " ".join(f"{c}:{shown}" for c, state, shown in ended if state == "published"),
             " ".join(f"{c}:{shown}" for c, state, shown in ended if state == "failed"),
+            register_requests.acting_cell(decision.details) if decision else "",
+            content.get("group") or "",
+            content.get("group_date") or "",
+            "draft",
+            "",
+            "",
+            "",
         ]

@@ -21,6 +21,7 @@ from bot.delivery.reminders import DailyMessages
 from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
 from bot.ports import Inbox, Notifier, Performer, Publisher
+from bot.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class Dispatcher:
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
+        workdays: WorkingDays | None = None,
         periodic: tuple[Callable[[], object], ...] = (),
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
@@ -73,7 +75,9 @@ class Dispatcher:
         self.msg = msg
         self.clock = clock
         self.schedule_lead = schedule_lead
-        self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
+        self.daily = DailyMessages(
+            session_factory, notifiers, msg, reminder_at, reminder_after, workdays
+        )
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease

@@ -15,6 +15,7 @@ from bot.approval.snapshot import DraftSnapshot, take
 from bot.messages import Messages
 from bot.people import oversight, roles
 from bot.ports import NoticeMark, Notifier
+from bot.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ REMINDER_LOOKBACK = timedelta(days=1)
 
 
 class DailyMessages:
-    """What the chief (and whoever decides in the chief's place) hears once each business day,
+    """What the chief (and whoever decides in the chief's place) hears once each business day
+    (Monday to Friday but public holidays and the office's closure days, `workdays`),
     from `reminder_at` on (Japan time), on each chat front end; never when `reminder_at` is None.
 
     New credential-rotation tasks are told at once, whatever the time.
@@ -36,16 +38,22 @@ class DailyMessages:
         msg: Messages,
         reminder_at: time_of_day | None,
         reminder_after: timedelta,
+        workdays: WorkingDays | None = None,
     ):
         self.session_factory = session_factory
         self.notifiers = notifiers
         self.msg = msg
         self.reminder_at = reminder_at
         self.reminder_after = reminder_after  # a draft waiting this long is in the reminder
+        self.workdays = workdays or WorkingDays()  # holidays and closures have no reminders
 
     def send_due(self, now: datetime, dry_run_channels: tuple[str, ...] = ()) -> None:
         """Send whatever of today's messages is due and not yet sent, and tell new rotation tasks."""
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        day = (
+            schedule.reminder_due(now, self.reminder_at, self.workdays)
+            if self.reminder_at
+            else None
+        )
         if day:
             for front_end, notifier in self.notifiers.items():
                 self._remind_waiting(front_end, notifier, day, now, dry_run_channels)

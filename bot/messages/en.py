@@ -358,6 +358,8 @@ EN: dict[str, str] = {
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
+        "- `search words` — search past drafts and posts (`search` alone for the conditions)\n"
+        "- `report 2026-11` — (chief) the monthly report's summary and chart\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n"
         "- `deputy` — (chief) name or change the deputy\n\n"
@@ -368,8 +370,10 @@ EN: dict[str, str] = {
         "• `/sns` — open the draft form\n"
         "• `/sns draft text` — open the form with the text filled in\n"
         "• `/sns status` — your drafts and their state\n"
+        "• `/sns search words` — search past drafts and posts (`/sns search` for the conditions)\n"
         "• `/sns policy` — the center's SNS policy in brief\n"
         "• `/sns away on|off` — (chief) away / back; the deputy decides meanwhile\n"
+        "• `/sns report 2026-11` — (chief) the monthly report (CSV, summary, chart) in your DM\n"
         "• `/sns follow @handle` — ask the chief to approve following an X account (policy 7)\n"
         "• `/sns retweet <post URL>`, `/sns like <post URL>` — retweet or like an X post, once approved\n"
         "• `/sns share <Facebook URL>` — share a Facebook post on the Page, once approved (policy 8)\n"
@@ -384,6 +388,51 @@ EN: dict[str, str] = {
     "state.approved": "approved",
     "state.rejected": "sent back",
     "state.withdrawn": "withdrawn",
+    "state.published": "published",
+    "state.failed": "with a failure",
+    "search.usage": (
+        "*Search past drafts and posts*\n"
+        "`{command} words` — finds drafts whose body, X text, blog title, URL or group contains the words (every word).\n"
+        "Conditions: `from:@user` (`from:me` is you), `since:2026-11-01`, `until:2026-11-30` (the day submitted, Japan time, included), "
+        "`network:x|facebook|blog`, `state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "Example: `{command} workshop from:me since:2026-11-01 network:x state:published`\n"
+        "Shows at most {limit}, newest first. Everyone with a role (chief, deputy, operator…) can search every draft."
+    ),
+    "search.header": "*Search results: {count}*",
+    "search.more": "More than {limit} drafts match; the newest {limit} are shown. Add conditions to narrow the search.",
+    "search.none": "No draft matches.",
+    "search.line": "*#{id}* {state} · <@{author}> · {date}",
+    "search.open": "Open the post on {network}",
+    "search.failed": "Failed: {networks}",
+    "search.error.twice": "`{name}:` is given twice; give it once.",
+    "search.error.network": "`network:{value}` is not known; use one of {allowed}.",
+    "search.error.state": "`state:{value}` is not known; use one of {allowed}.",
+    "search.error.date": '"{value}" is not a date; write it like 2026-11-01.',
+    "search.error.person": 'Nobody on the roster is called "{name}"; use `from:me`, or a roster member\'s name or user id.',
+    "search.error.range": "The `since:` day comes after the `until:` day.",
+    "report.usage": "Give the month, like `{command} 2026-11`. The monthly report (CSV, summary, chart) comes to this DM (the chief only; the deputy too while the chief is away).",
+    "report.refused": "Only the chief (or the deputy while the chief is away) can ask for the monthly report.",
+    "report.making": "Making the monthly report for {month}; it comes to your DM when ready.",
+    "report.files": "The monthly report for {month}: the register's CSV (opens in Excel), the summary and a chart of posts per week.",
+    "report.teams_files": "Teams chats cannot receive the CSV: an administrator makes it with `snsbot report --month {month}`, or ask in Slack with `/sns report {month}`.",
+    "report.chart_alt": "Posts per week by network, {month}",
+    "report.title": "# SNS posts: monthly report {month}",
+    "report.submitted": "Drafts submitted: {count}",
+    "report.outcomes": "Their state: {items}",
+    "report.by_source": "Kind of information (policy 5): {items}",
+    "report.by_category": "Category (policy 4): {items}",
+    "report.by_group": "Requests from registered groups: {items}",
+    "report.acting": "Decided by the deputy (代決): {count} (to be reviewed)",
+    "report.approval_time": "From submission to approval: median {median}, longest {longest}",
+    "report.duration": "{hours} h {minutes} min",
+    "report.published": "Posts by network: {items}",
+    "report.dry_run": "Test posts (not really posted): {count}",
+    "report.failures": "Failed posts: {items}",
+    "report.retries": "Retries: {retried} posts needed more than one attempt; Retry pressed {requests} times",
+    "report.engagements": "Follow, retweet, like and share requests: {items}",
+    "report.moderation": "Comments acted on (policy 11): {items}",
+    "report.list_sep": ", ",
+    "report.none": "none",
     "policy.text": (
         "*Wako City Citizen Collaboration Center SNS policy (summary)*\n"
         "• Posts need the division chief's approval (5).\n"

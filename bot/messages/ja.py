@@ -366,6 +366,8 @@ JA: dict[str, str] = {
         "**SNS 投稿の決裁ボット — 使い方**\n\n"
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
+        "- `search 言葉` — 過去の下書き・投稿を検索します（`search` だけで条件の書き方）\n"
+        "- `report 2026-11` — （課長）月次報告の概要とグラフを表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
         "- `help` — この説明を表示します\n"
         "- `deputy` — （課長）代決者を指名・変更します\n\n"
@@ -376,8 +378,10 @@ JA: dict[str, str] = {
         "• `/sns` — 下書きフォームを開きます\n"
         "• `/sns draft 本文` — 本文を入れた状態で下書きフォームを開きます\n"
         "• `/sns status` — 自分の下書きと状態を表示します\n"
+        "• `/sns search 言葉` — 過去の下書き・投稿を検索します（`/sns search` で条件の書き方）\n"
         "• `/sns policy` — センターの SNS 運営方針の要点を表示します\n"
         "• `/sns away on|off` — （課長）不在にする／戻る。不在中は代決者が決裁できます\n"
+        "• `/sns report 2026-11` — （課長）月次報告（CSV・概要・グラフ）を DM で受け取ります\n"
         "• `/sns follow @ユーザー名` — X のアカウントのフォローを課長の決裁に回します（方針 7）\n"
         "• `/sns retweet 投稿のURL`・`/sns like 投稿のURL` — X の投稿のリツイート・いいねを決裁に回します\n"
         "• `/sns share FacebookのURL` — Facebook の投稿をページでシェアする決裁に回します（方針 8）\n"
@@ -392,6 +396,51 @@ JA: dict[str, str] = {
     "state.approved": "承認済み",
     "state.rejected": "差し戻し",
     "state.withdrawn": "取り下げ",
+    "state.published": "投稿済み",
+    "state.failed": "投稿に失敗あり",
+    "search.usage": (
+        "*過去の下書き・投稿の検索*\n"
+        "`{command} 言葉` — 本文・X 用の文・ブログの題名・URL・団体名に言葉を含む下書きを探します（複数の言葉はすべてを含むもの）。\n"
+        "条件も書けます: `from:@ユーザー`（`from:me` は自分）・`since:2026-11-01`・`until:2026-11-30`（提出日、日本時間、その日を含む）・"
+        "`network:x|facebook|blog`・`state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "例: `{command} 講座 from:me since:2026-11-01 network:x state:published`\n"
+        "新しい順に最大 {limit} 件を表示します。役割（課長・代決者・運用者など）のある人は誰でも、すべての下書きを検索できます。"
+    ),
+    "search.header": "*検索結果: {count} 件*",
+    "search.more": "{limit} 件を超えたため、新しい順に {limit} 件を表示しています。条件を足して絞り込んでください。",
+    "search.none": "条件に合う下書きは見つかりませんでした。",
+    "search.line": "*#{id}* {state}・<@{author}>・{date}",
+    "search.open": "{network}の投稿を開く",
+    "search.failed": "失敗: {networks}",
+    "search.error.twice": "`{name}:` が二度書かれています。一度だけにしてください。",
+    "search.error.network": "`network:{value}` は使えません。{allowed} のどれかを書いてください。",
+    "search.error.state": "`state:{value}` は使えません。{allowed} のどれかを書いてください。",
+    "search.error.date": "「{value}」は日付として読めません。2026-11-01 のように書いてください。",
+    "search.error.person": "「{name}」という登録者が見つかりません。`from:me` か、登録者の名前・ユーザー ID で指定してください。",
+    "search.error.range": "`since:` の日付が `until:` の日付より後になっています。",
+    "report.usage": "`{command} 2026-11` のように年月を指定してください。月次報告（CSV・概要・グラフ）をこの DM に送ります（課長のみ。課長の不在中は代決者も）。",
+    "report.refused": "月次報告を依頼できるのは課長（課長の不在中は代決者）だけです。",
+    "report.making": "{month} の月次報告を作成しています。できあがったら DM に送ります。",
+    "report.files": "{month} の月次報告です。決裁簿の CSV（Excel で開けます）・概要・週ごとの投稿数のグラフを添付しました。",
+    "report.teams_files": "CSV は Teams のチャットでは送れません。管理者が `snsbot report --month {month}` で作成するか、Slack の `/sns report {month}` で受け取ってください。",
+    "report.chart_alt": "{month} の週ごとの投稿数（ネットワーク別）",
+    "report.title": "# SNS 投稿 月次報告 {month}",
+    "report.submitted": "提出された下書き: {count} 件",
+    "report.outcomes": "その下書きの状態: {items}",
+    "report.by_source": "情報の種類（方針 5）: {items}",
+    "report.by_category": "区分（方針 4）: {items}",
+    "report.by_group": "登録団体からの依頼: {items}",
+    "report.acting": "代決: {count} 件（後閲の対象）",
+    "report.approval_time": "提出から承認まで: 中央値 {median}・最長 {longest}",
+    "report.duration": "{hours} 時間 {minutes} 分",
+    "report.published": "投稿（ネットワーク別）: {items}",
+    "report.dry_run": "テスト投稿（実際には投稿していないもの）: {count} 件",
+    "report.failures": "投稿の失敗: {items}",
+    "report.retries": "再試行: 2 回以上かかった投稿 {retried} 件・再試行ボタン {requests} 回",
+    "report.engagements": "フォロー・リツイート・いいね・シェアの依頼: {items}",
+    "report.moderation": "コメント等への対応（方針 11）: {items}",
+    "report.list_sep": "・",
+    "report.none": "なし",
     "policy.text": (
         "*和光市市民協働推進センター SNS 運営方針（要点）*\n"
         "• 投稿は原則として市民活動推進課長の決裁を得て行います（5）。\n"

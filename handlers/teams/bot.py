@@ -10,10 +10,22 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.features import report, report_files
 from bot.messages import messages_for
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, deputy, dialogs, form_card, ids, people
+from handlers.teams import (
+    actions,
+    cards,
+    chat_cards,
+    deputy,
+    dialogs,
+    form_card,
+    ids,
+    people,
+    report_card,
+    search_card,
+)
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, plain
 
@@ -104,15 +116,33 @@ class SnsAgent:
             if command == ids.DEPUTY:
                 shown = deputy.show(services, session, user, msg)
                 return _card(shown) if isinstance(shown, dict) else _plain(shown)
-            if command not in (ids.SNS, ids.STATUS):
+            if command == ids.REPORT:  # the chief (or the acting deputy); refusals recorded
+                return self._report(session, user.id, msg, " ".join(words[1:]))
+            if command not in (ids.SNS, ids.STATUS, ids.SEARCH):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
                 return _card(form_card.launcher(msg))
+            if command == ids.SEARCH:  # every staff member with a role may search every draft
+                rest = " ".join(words[1:])
+                name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+                kind, content = search_card.answer(msg, session, user.id, rest, name_of)
+                return {"plain": _plain, "text": _text, "card": _card}[kind](content)
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))
+
+    def _report(self, session, user_id: str, msg, argument: str) -> Activity:
+        """The monthly report's summary and chart on a card (the CSV: `snsbot report`)."""
+        try:
+            month = report.parse_month(argument)
+        except ValueError:
+            return _text(card_markdown(msg("report.usage", command=ids.REPORT)))
+        if not report.may_ask(session, user_id, FRONT_END, self.services.clock()):
+            return _plain(msg("report.refused"))
+        summary, png = report_files.summary_and_chart(session, month, msg)
+        return _card(report_card.report_card(msg, month.name, summary, png))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

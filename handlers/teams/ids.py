@@ -9,8 +9,10 @@ SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
 POLICY = "policy"
 HELP = "help"
-COMMANDS = (SNS, STATUS, POLICY, HELP)
 DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
+SEARCH = "search"  # past drafts and posts (bot.features.search)
+REPORT = "report"  # the chief's monthly report (bot.features.report)
+COMMANDS = (SNS, STATUS, POLICY, HELP, SEARCH, REPORT)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"

@@ -43,12 +43,14 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_history": {"im:history", "channels:history", "groups:history"},
     "users_info": {"users:read"},
     "files_info": {"files:read"},
+    "files_upload_v2": {"files:write"},
     "auth_test": set(),
 }
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
     "files:read",
+    "files:write",
     "users:read",
     "im:write",
     "im:history",
@@ -204,7 +206,7 @@ def web_api_methods_called() -> set[str]:
     found = set()
     for path in (ROOT / "handlers" / "slack").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        found.update(re.findall(r"\bclient\.([a-z]+_[A-Za-z]+)\(", source))
+        found.update(re.findall(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(", source))
         found.update(
             m.replace(".", "_")
             for m in re.findall(r"""api_call\(\s*["']([a-z]+\.[A-Za-z]+)["']""", source)
@@ -391,7 +393,7 @@ def test_every_slash_subcommand_is_documented(sub):
 
 @pytest.mark.parametrize("command", teams_ids.COMMANDS)
 def test_every_teams_command_is_documented(command):
-    assert re.search(rf"^\| `{command}` \|", DOCS, flags=re.MULTILINE), (
+    assert re.search(rf"^\| `{command}(`| )", DOCS, flags=re.MULTILINE), (
         f"the Teams command `{command}` has no row in a table of docs/"
     )
 
