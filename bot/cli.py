@@ -184,8 +184,8 @@ def _head(value: str) -> str:
 def cmd_doctor(args) -> int:
     checks = doctor.run_checks(load_settings(), args.teams, app.doctor_probes())
     for ok, line in checks:
-        print(f"{'✓' if ok else '✗'} {line}")
-    return 0 if all(ok for ok, _ in checks) else 1
+        print(f"{'⚠' if ok is None else '✓' if ok else '✗'} {line}")
+    return 0 if all(ok is not False for ok, _ in checks) else 1  # a warning (⚠) is no failure
 
 
 def parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///snsbot.db"
 DEFAULT_X_API_URL = "https://api.x.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com/v25.0"
+DEFAULT_NO_REPLY_NOTICE = "個別のコメントや返信には回答しておりません"  # policy §9, on each profile
 
 
 class ConfigError(Exception):
@@ -58,6 +59,7 @@ class Settings:
     dry_run: bool = False
     policy_url: str = ""
     blog_footer: str = ""
+    no_reply_notice: str = DEFAULT_NO_REPLY_NOTICE
     publish_lease_seconds: int = 300
     heartbeat_timeout_seconds: int = 20
     schedule_lead_minutes: int = 5
@@ -75,8 +77,10 @@ class Settings:
     x_api_url: str = DEFAULT_X_API_URL
     facebook_page_id: str = ""
     facebook_page_token: str = field(default="", repr=False)
+    facebook_page_name: str = ""  # the Page's official name (policy §2); "" is not checked
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     blog_kind: str = ""
+    blog_name: str = ""  # the blog's official name (policy §2); "" is not checked
     wordpress_url: str = ""
     wordpress_user: str = ""
     wordpress_app_password: str = field(default="", repr=False)
@@ -106,6 +110,7 @@ class Settings:
             dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
+            no_reply_notice=get("SNSBOT_NO_REPLY_NOTICE", DEFAULT_NO_REPLY_NOTICE),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
             heartbeat_timeout_seconds=_int(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
@@ -123,8 +128,10 @@ class Settings:
             x_api_url=get("X_API_URL", DEFAULT_X_API_URL),
             facebook_page_id=get("FACEBOOK_PAGE_ID"),
             facebook_page_token=get("FACEBOOK_PAGE_TOKEN"),
+            facebook_page_name=get("FACEBOOK_PAGE_NAME"),
             facebook_graph_url=get("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
             blog_kind=get("BLOG_KIND").lower(),
+            blog_name=get("BLOG_NAME"),
             wordpress_url=get("WORDPRESS_URL"),
             wordpress_user=get("WORDPRESS_USER"),
             wordpress_app_password=get("WORDPRESS_APP_PASSWORD"),

@@ -9,10 +9,11 @@ from sqlalchemy.engine import make_url
 
 from bot import db, dbcheck
 from bot.config import Settings
+from bot.features import profiles
 from bot.messages import Messages
 from bot.people import roles
 
-Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
+Check = tuple[bool | None, str]  # (passed, the line printed after ✓ or ✗; None: ⚠, a warning)
 
 
 class SlackRefused(Exception):
@@ -51,9 +52,9 @@ def _check_slack_token(settings: Settings, probes: Probes) -> Check:
     return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
 
 
-def _check_channels(settings: Settings, probes: Probes) -> list[Check]:
+def _check_channels(settings: Settings, publishers: dict) -> list[Check]:
     checks = []
-    for channel, publisher in probes.publishers(settings).items():
+    for channel, publisher in publishers.items():
         missing = settings.missing_credentials(channel)
         if settings.dry_run:
             checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
@@ -186,5 +187,27 @@ def run_checks(settings: Settings, teams: bool, probes: Probes) -> list[Check]:
         engine.dispose()
     if settings.slack_bot_token:
         checks.append(_check_slack_token(settings, probes))
-    checks += _check_channels(settings, probes)
+    publishers = probes.publishers(settings)
+    channel_checks = _check_channels(settings, publishers)
+    checks += channel_checks + _check_profiles(settings, publishers, channel_checks)
+    checks.append(_check_policy_url(settings))
     return checks
+
+
+def _check_profiles(settings: Settings, publishers: dict, channel_checks: list[Check]) -> list:
+    """The real accounts' names (§2) and the no-reply notice on their profiles (§9)."""
+    # One check per channel, in order; a channel whose account failed is said above already.
+    failed = {c for c, (ok, _) in zip(publishers, channel_checks, strict=True) if ok is False}
+    verified = {c: p for c, p in publishers.items() if not p.dry_run and c not in failed}
+    if not verified:
+        return []
+    found = profiles.problems(verified, settings, Messages("en"))
+    said = "names and the no-reply notice (SNSBOT_NO_REPLY_NOTICE) as the policy says"
+    return [(False, problem) for problem in found] or [(True, f"profiles: {said}")]
+
+
+def _check_policy_url(settings: Settings) -> Check:
+    if settings.policy_url:
+        return True, f"the policy is published at {settings.policy_url} (`/sns policy` shows it)"
+    return None, ("SNSBOT_POLICY_URL is not set: `/sns policy` cannot say where the policy is "
+                  "published (policy 12); set it to the policy's page on the center's website")  # fmt: skip

@@ -61,6 +61,7 @@ class Dispatcher:
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
         periodic: tuple[Callable[[], object], ...] = (),
+        profile_check: Callable[[], list[str]] | None = None,
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -73,7 +74,9 @@ class Dispatcher:
         self.msg = msg
         self.clock = clock
         self.schedule_lead = schedule_lead
-        self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
+        self.daily = DailyMessages(
+            session_factory, notifiers, msg, reminder_at, reminder_after, profile_check
+        )
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease

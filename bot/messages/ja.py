@@ -125,6 +125,11 @@ JA: dict[str, str] = {
     "identity.mismatch": "{channel}: 認証情報が設定のアカウント（{expected}）のものではありません（実際: {actual}）。この投稿先は使用を止めました。",
     "identity.reason.auth": "キーまたはアクセストークンが無効です（401）",
     "identity.failed": "{channel}: 認証情報を確認できませんでした（{detail}）。この投稿先は使用を止めました。",
+    "profile.header": "SNS の表示が運営方針と違います。各 SNS の設定画面で直してください。",
+    "profile.name_differs": "{account}: 名称が方針 2 の名称と違います（設定: 「{expected}」、実際: 「{actual}」）。",
+    "profile.notice_missing.x": "X: プロフィールに「{notice}」の記載がありません（方針 9: コメントや返信に回答しないことを SNS 上で明示します）。",
+    "profile.notice_missing.facebook": "Facebook ページ: 「基本データ」（ページ情報）に「{notice}」の記載がありません（方針 9: コメントや返信に回答しないことを SNS 上で明示します）。",
+    "profile.unreadable": "{account}: プロフィールを読めませんでした（{detail}）。",
     "pub.error.gave_up": "何度か再送しましたが投稿できませんでした。時間をおいて「再送」を押してください。",
     "pub.error.unknown": "投稿先でエラーが起きました。管理者に連絡してください。",
     "pub.error.unavailable": "投稿先が設定されていません。管理者に連絡してください。",
@@ -381,6 +386,8 @@ JA: dict[str, str] = {
         "• 禁止する投稿は予告なく削除・ブロックすることがあります（11）。"
     ),
     "policy.url": "方針の全文: {url}",
+    "policy.dates": "{approved}決裁、{revised}改定",
+    "policy.url_unset": "方針の公開先（センター HP）の URL が設定されていません。管理者に SNSBOT_POLICY_URL の設定を依頼してください（方針 12）。",
     # App Home
     "home.title": "SNS 投稿の決裁",
     "home.pending": "あなたの決裁待ち",

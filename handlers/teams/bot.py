@@ -10,6 +10,7 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.features import policy
 from bot.people import roles
 from bot.services import Services
 from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
@@ -97,8 +98,7 @@ class SnsAgent:
             if command == ids.HELP or command == "ヘルプ":
                 return _text(msg("teams.help.text"))
             if command == ids.POLICY:
-                url = services.settings.policy_url
-                text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
+                text = policy.summary(msg, services.settings.policy_url, "\n\n")
                 return _text(card_markdown(text))
             if command not in (ids.SNS, ids.STATUS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
