@@ -290,6 +290,8 @@ EN: dict[str, str] = {
     "engage.error.follow_target": "Enter the account to follow as @handle or its X profile URL (e.g. https://x.com/wakokyodo).",
     "engage.error.tweet_target": "Enter the URL of an X post (e.g. https://x.com/wakokyodo/status/1234567890).",
     "engage.error.share_target": "Enter the Facebook URL to share (e.g. https://www.facebook.com/…).",
+    "engage.error.facebook_like": "A Facebook like cannot be requested: Facebook's Graph API does not let a Page like through an app. When one is needed, get the chief's approval and like from the Facebook Page itself (policy 8). Shares can be requested with `/sns share`.",
+    "engage.note.facebook_like": "Likes are for X posts. Facebook likes cannot be done through the Graph API, so this bot does not offer them (policy 8 shares: `/sns share`).",
     "engage.error.category_required": "Choose the kind of account. Only the kinds in policy 7 and 8 are allowed.",
     "engage.error.official_required": "Check that it is an official account, then tick the box.",
     "engage.error.x_no_user": "X: there is no account @{handle}.",

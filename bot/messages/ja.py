@@ -298,6 +298,8 @@ JA: dict[str, str] = {
     "engage.error.follow_target": "フォローする相手を「@ユーザー名」か X のプロフィールの URL（例: https://x.com/wakokyodo）で入力してください。",
     "engage.error.tweet_target": "X の投稿の URL（例: https://x.com/wakokyodo/status/1234567890）を入力してください。",
     "engage.error.share_target": "シェアする Facebook の URL（例: https://www.facebook.com/…）を入力してください。",
+    "engage.error.facebook_like": "Facebook の「いいね」は依頼できません。Facebook の Graph API がページからの「いいね」を認めていないためです。必要なときは、課長の決裁を得たうえで Facebook ページの画面から行ってください（方針 8）。シェアは `/sns share` で依頼できます。",
+    "engage.note.facebook_like": "いいねは X の投稿が対象です。Facebook の「いいね」は Graph API で行えないため、この bot では扱いません（方針 8 のシェアは `/sns share`）。",
     "engage.error.category_required": "相手の種類を選んでください。方針 7・8 で認められた相手だけが対象です。",
     "engage.error.official_required": "公式アカウントであることを確認して、チェックを入れてください。",
     "engage.error.x_no_user": "X: @{handle} というアカウントが見つかりません。",
