@@ -73,6 +73,7 @@ class Revision(Base):
     x_text: Mapped[str] = mapped_column(Text, default="")
     blog_title: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
+    on_internet: Mapped[bool | None] = mapped_column(Boolean)  # §4 question; None: not asked
     channels: Mapped[list] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(16))

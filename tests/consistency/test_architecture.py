@@ -446,7 +446,8 @@ def test_draft_modal_has_every_contract_field(msg):
     contract = [b["block_id"] for b in inputs if b["block_id"] in DRAFT_FIELDS]
     assert contract == list(DRAFT_FIELDS) or tuple(contract) == DRAFT_FIELDS
     extras = {b["block_id"] for b in inputs} - set(DRAFT_FIELDS)
-    assert extras == {"group_date", "group_draft"}  # policy §5(4), beyond the contract
+    # Beyond the contract: policy §5(4)'s group date and draft, §4's on-the-internet question.
+    assert extras == {"group_date", "group_draft", "on_internet"}
     for block in inputs:
         assert block["element"]["action_id"] == block["block_id"]
     by_id = {b["block_id"]: b["element"] for b in inputs}

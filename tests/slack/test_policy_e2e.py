@@ -21,3 +21,37 @@ def test_sns_policy_says_when_the_published_address_is_not_set(app):
     text = app.slack.command(OPERATOR, "policy").json()["text"]
     assert "平成29年3月16日決裁、令和元年9月5日改定" in text
     assert "SNSBOT_POLICY_URL の設定を依頼してください" in text
+
+
+# -- §4 the URL rule for every source ---------------------------------------------------------
+
+
+def test_the_form_asks_whether_new_information_is_on_the_internet(app):
+    from drafting import draft_values
+
+    app.slack.command(OPERATOR, "")
+    view = app.fake.wait_for("views.open")[0].params["view"]
+    question = next(b for b in view["blocks"] if b.get("block_id") == "on_internet")
+    assert question["label"]["text"] == "この情報はインターネット上に掲載されていますか"
+    assert [o["value"] for o in question["element"]["options"]] == ["yes", "no"]
+    for source in ("new", "other"):
+        yes = app.slack.view_submission(OPERATOR, "draft_submit",
+                                        draft_values(source=source, on_internet="yes"))  # fmt: skip
+        assert yes.json() == {
+            "response_action": "errors",
+            "errors": {
+                "url": "インターネット上に掲載されている情報は、その URL を入力してください（方針 4）。"
+            },
+        }
+        unanswered = app.slack.view_submission(
+            OPERATOR, "draft_submit", draft_values(source=source, on_internet=None)
+        )
+        assert unanswered.json()["errors"] == {"on_internet": "この情報がインターネット上に掲載されて"
+                                               "いるかどうかを選んでください（方針 4）。"}  # fmt: skip
+    url = "https://www.city.wako.lg.jp/wakolabo/event.html"
+    stored = app.slack.view_submission(
+        OPERATOR, "draft_submit", draft_values(source="new", on_internet="yes", url=url)
+    )
+    assert stored.status_code == 200 and "errors" not in (stored.json() if stored.text else {})
+    card = app.fake.wait_for("chat.postMessage", where=lambda c: "決裁依頼" in c.params["text"])
+    assert url in str(card[0].params["blocks"])

@@ -54,3 +54,29 @@ def test_the_chief_confirms_a_deputys_moderation_decision_in_teams(teams):
         1,
         deputy,
     )
+
+
+def test_the_teams_form_asks_whether_new_information_is_on_the_internet(teams):
+    """§4: the dialog asks the question; a yes without the URL shows the form again with the
+    error under the URL, and nothing is stored."""
+    from bot.models import Draft
+
+    form = teams.client.open_form(OPERATOR)
+    question = next(e for e in form["body"] if e.get("id") == "on_internet")
+    assert question["label"] == "この情報はインターネット上に掲載されていますか"
+    assert [c["value"] for c in question["choices"]] == ["yes", "no"]
+    answer = teams.client.submit_form(OPERATOR, form, body="お知らせ", on_internet="yes")
+    body = answer["task"]["value"]["card"]["content"]["body"]
+    url_at = next(i for i, e in enumerate(body) if e.get("id") == "url")
+    shown = [e.get("text") for e in body[url_at + 1 : url_at + 3]]
+    assert (
+        "インターネット上に掲載されている情報は、その URL を入力してください（方針 4）。" in shown
+    )
+    assert next(e for e in body if e.get("id") == "on_internet")["value"] == "yes"  # kept
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 0
+    url = "https://www.city.wako.lg.jp/wakolabo/event.html"
+    done = teams.client.submit_form(OPERATOR, form, body="お知らせ", on_internet="yes", url=url)
+    assert done["task"] == {"type": "message", "value": teams.services.msg("teams.sent")}
+    with teams.services.session_factory() as session:
+        assert session.query(Draft).count() == 1
