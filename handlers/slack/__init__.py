@@ -10,6 +10,7 @@ from handlers.slack import (
     feed,
     home,
     ids,
+    leavers,
     moderation,
     moderation_blocks,
     oversight,
@@ -47,6 +48,7 @@ def add_listeners(app, services) -> None:
     app.action(ids.ROTATION_DONE)(oversight.rotation_done)
 
     app.event("app_home_opened")(home.home_opened)
+    app.event("user_change")(leavers.member_changed)  # a deactivated member's role ends (§6)
     app.action(ids.HOME_PAGE)(home.page_turned)
 
     app.action(feed.FEED_DRAFT)(feed.feed_draft_clicked)

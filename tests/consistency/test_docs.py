@@ -36,6 +36,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "files_info": {"files:read"},
     "auth_test": set(),
 }
+# Bot scope each subscribed event needs (https://docs.slack.dev/reference/events/).
+EVENT_SCOPES: dict[str, set[str]] = {"app_home_opened": set(), "user_change": {"users:read"}}
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
@@ -44,6 +46,7 @@ EXPECTED_BOT_SCOPES = {
     "im:history",
     "channels:history",
     "groups:history",
+    "users:read",  # the user_change event (policy §6: a deactivated member's role ends)
 }
 
 
@@ -301,7 +304,7 @@ def test_manifest_slash_command_is_the_one_the_app_registers():
 
 def test_manifest_events_are_exactly_the_registered_ones():
     registered = registered_listeners().ids("event")
-    assert registered == {"app_home_opened"}
+    assert registered == {"app_home_opened", "user_change"}  # user_change: leavers (§6)
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == registered
 
 
@@ -341,6 +344,8 @@ def test_expected_scopes_follow_from_the_code():
     blocks = (ROOT / "handlers" / "slack" / "blocks.py").read_text(encoding="utf-8")
     if '"file_input"' in blocks:
         needed.add("files:read")
+    for event in registered_listeners().ids("event"):
+        needed |= EVENT_SCOPES[event]
     assert needed == EXPECTED_BOT_SCOPES
 
 

@@ -80,3 +80,44 @@ def test_the_teams_form_asks_whether_new_information_is_on_the_internet(teams):
     assert done["task"] == {"type": "message", "value": teams.services.msg("teams.sent")}
     with teams.services.session_factory() as session:
         assert session.query(Draft).count() == 1
+
+
+def test_a_member_removed_from_the_team_loses_the_role_and_rotation_opens(teams):
+    """§6: Teams' conversationUpdate with membersRemoved (eventType teamMemberRemoved, in a team)
+    ends the role and opens the credential-rotation tasks; leaving a group chat does not."""
+    from processes import wait_until
+    from sqlalchemy import select
+    from teams_client import BOT, CHIEF, TENANT
+
+    from bot.models import RegisterEntry, RotationTask
+    from bot.people import roles
+
+    def removed(where: dict, conversation_type: str) -> dict:
+        activity = teams.client.activity(CHIEF, "conversationUpdate", membersRemoved=[
+            {"id": OPERATOR.mri, "aadObjectId": OPERATOR.aad}, BOT])  # fmt: skip
+        activity["conversation"] = {"id": "19:team-general@thread.tacv2", "tenantId": TENANT,
+                                    "conversationType": conversation_type}  # fmt: skip
+        activity["channelData"] = {"tenant": {"id": TENANT}, "eventType": "teamMemberRemoved",
+                                   **where}  # fmt: skip
+        return activity
+
+    def role():
+        with teams.services.session_factory() as session:
+            return roles.role_of(session, OPERATOR.aad, "teams")
+
+    assert role() == "operator"
+    group_chat = removed({}, "groupChat")
+    group_chat["conversation"]["id"] = "19:group-chat@thread.v2"
+    assert teams.client.post(group_chat).status_code in (200, 201, 202)
+    assert role() == "operator"  # answered once handled: leaving a group chat keeps the role
+    team = removed({"team": {"id": "19:team@thread.tacv2", "name": "市民活動推進課"}}, "channel")
+    assert teams.client.post(team).status_code in (200, 201, 202)
+    wait_until(lambda: role() is None, 10, "the role ended")
+    with teams.services.session_factory() as session:
+        tasks = session.execute(select(RotationTask)).scalars().all()
+        left = session.execute(select(RegisterEntry).where(RegisterEntry.action == "member_left")
+                               ).scalars().all()  # fmt: skip
+    assert {t.account for t in tasks} == {"x", "facebook", "blog", "slack"}
+    assert [(e.actor, e.details["user"], e.details["how"]) for e in left] == [
+        ("teams", OPERATOR.aad, "removed_from_team")
+    ]
