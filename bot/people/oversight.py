@@ -54,36 +54,23 @@ class RotationItem:
 
 
 def unreviewed(session: Session) -> list[ReviewItem]:
-    """Every deputy decision (代決) on a draft or an engagement not yet reviewed, oldest first."""
-    decisions = session.execute(
-        select(Decision)
-        .where(Decision.acting.is_(True), Decision.reviewed_at.is_(None))
-        .order_by(Decision.id)
-    ).scalars()
-    items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in decisions]
-    engagements = session.execute(
-        select(Engagement)
-        .where(Engagement.acting.is_(True), Engagement.reviewed_at.is_(None))
-        .order_by(Engagement.id)
-    ).scalars()
-    items += [
-        ReviewItem(
-            e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at, ENGAGEMENT, e.kind
-        )  # fmt: skip
-        for e in engagements
-    ]
-    moderated = session.execute(
-        select(ModerationItem)
-        .where(ModerationItem.acting.is_(True), ModerationItem.reviewed_at.is_(None))
-        .order_by(ModerationItem.id)
-    ).scalars()
-    items += [
-        ReviewItem(
-            m.id, m.id, m.action or "", m.decided_by or "", m.decided_at, MODERATION, m.network
-        )  # fmt: skip
-        for m in moderated
-    ]
+    """Every deputy decision (代決) on a draft, an engagement or a moderation item not yet
+    reviewed, oldest first."""
+    items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at)
+             for d in _deputy_decisions(session, Decision)]  # fmt: skip
+    items += [ReviewItem(e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at,
+                         ENGAGEMENT, e.kind)
+              for e in _deputy_decisions(session, Engagement)]  # fmt: skip
+    items += [ReviewItem(m.id, m.id, m.action or "", m.decided_by or "", m.decided_at,
+                         MODERATION, m.network)
+              for m in _deputy_decisions(session, ModerationItem)]  # fmt: skip
     return sorted(items, key=lambda item: item.decided_at)
+
+
+def _deputy_decisions(session: Session, model) -> list:
+    """The rows of `model` a deputy decided (`acting`) that the chief has not reviewed yet."""
+    query = select(model).where(model.acting.is_(True), model.reviewed_at.is_(None))
+    return list(session.execute(query.order_by(model.id)).scalars())
 
 
 def _engagement_outcome(item: Engagement) -> str:
