@@ -121,3 +121,42 @@ def test_a_member_removed_from_the_team_loses_the_role_and_rotation_opens(teams)
     assert [(e.actor, e.details["user"], e.details["how"]) for e in left] == [
         ("teams", OPERATOR.aad, "removed_from_team")
     ]
+
+
+def test_while_the_chief_is_away_the_teams_deputy_gets_the_moderation_card_and_decides(teams):
+    """§11 with §3 on Teams: the card goes to the deputy too while the chief is away, and the
+    deputy's decision is marked 代決."""
+    from datetime import UTC, datetime
+
+    from teams_client import CHIEF, TeamsPerson, find_action
+
+    from bot.features import moderation_store
+    from bot.models import ModerationItem, RegisterEntry
+    from bot.people import roles
+    from bot.ports import BLOCK, DELETE, HIDE, Item
+
+    deputy = TeamsPerson("0000de9u-0000-4000-8000-000000000005", "29:1deputy-mri", "代理 次郎")
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    with teams.services.session_factory.begin() as session:
+        roles.set_role(session, deputy.aad, "deputy", actor=CHIEF.aad, now=now, front_end="teams")
+        roles.set_away(session, CHIEF.aad, True, now=now, front_end="teams")
+        comment = Item("c9", "comment", "あるユーザー", "A1", "宣伝です", "https://e.jp/c9", now,
+                       (HIDE, DELETE, BLOCK))  # fmt: skip
+        moderation_store.store(session, "facebook", [comment], "（不明）", now)
+    with teams.services.session_factory() as session:
+        item = moderation_store.view(session.query(ModerationItem).one())
+    refs = teams.runtime.teams.notifier.post_item(item)
+    assert len(refs) == 2  # the chief's chat and the deputy's
+
+    def deputys_card():
+        chats = [c for c, p in teams.connector.conversations().items()
+                 if p["members"][0]["id"] == deputy.aad]  # fmt: skip
+        return [card for chat in chats for card in teams.connector.cards(chat)]
+
+    card = teams.connector.wait_for(deputys_card)[-1]
+    find_action(card, "moderation_dismiss")
+    done = teams.client.click(deputy, card, "moderation_dismiss")
+    assert "（代決）" in str(done["value"])
+    with teams.services.session_factory() as session:
+        entry = session.query(RegisterEntry).filter_by(action="moderated").one()
+    assert entry.actor == deputy.aad and entry.details["acting"] is True
