@@ -12,7 +12,7 @@ from bot.approval import moderation
 from bot.config import Settings
 from bot.delivery import workers
 from bot.delivery.dispatcher import Dispatcher
-from bot.features import feed
+from bot.features import feed, profiles
 from bot.messages import Messages
 from bot.networks import build_inboxes, build_performers, build_publishers
 from bot.services import Services, open_database, utc_now
@@ -107,6 +107,7 @@ def assemble(
         reminder_after=timedelta(hours=settings.reminder_after_hours),
         workdays=settings.workdays,
         periodic=_periodic_tasks(settings, services, clock, tuple(notifiers)),
+        profile_check=lambda: profiles.problems(services.publishers, settings, services.msg),
         give_way=services.foreground.give_way,
         heartbeat=heartbeat,
     )

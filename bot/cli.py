@@ -123,8 +123,8 @@ def cmd_doctor(args) -> int:
     only = "teams" if args.teams else "slack" if args.slack else None
     checks = doctor.run_checks(load_settings(), only, app.doctor_probes())
     for ok, line in checks:
-        print(f"{'✓' if ok else '✗'} {line}")
-    return 0 if all(ok for ok, _ in checks) else 1
+        print(f"{'⚠' if ok is None else '✓' if ok else '✗'} {line}")
+    return 0 if all(ok is not False for ok, _ in checks) else 1  # a warning (⚠) is no failure
 
 
 def parser() -> argparse.ArgumentParser:

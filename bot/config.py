@@ -19,6 +19,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///snsbot.db"
 DEFAULT_X_API_URL = "https://api.x.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com/v25.0"
+DEFAULT_NO_REPLY_NOTICE = "個別のコメントや返信には回答しておりません"  # policy §9, on each profile
 
 
 class ConfigError(Exception):
@@ -62,6 +63,7 @@ class Settings:
     log_level: str = "INFO"
     policy_url: str = ""
     blog_footer: str = ""
+    no_reply_notice: str = DEFAULT_NO_REPLY_NOTICE
     publish_lease_seconds: int = 300
     heartbeat_timeout_seconds: int = 20
     schedule_lead_minutes: int = 5
@@ -80,8 +82,10 @@ class Settings:
     x_api_url: str = DEFAULT_X_API_URL
     facebook_page_id: str = ""
     facebook_page_token: str = field(default="", repr=False)
+    facebook_page_name: str = ""  # the Page's official name (policy §2); "" is not checked
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     blog_kind: str = ""
+    blog_name: str = ""  # the blog's official name (policy §2); "" is not checked
     wordpress_url: str = ""
     wordpress_user: str = ""
     wordpress_app_password: str = field(default="", repr=False)
@@ -112,6 +116,7 @@ class Settings:
             log_level=get("SNSBOT_LOG_LEVEL", "INFO").upper(),
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
+            no_reply_notice=get("SNSBOT_NO_REPLY_NOTICE", DEFAULT_NO_REPLY_NOTICE),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
             heartbeat_timeout_seconds=_int(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
@@ -130,8 +135,10 @@ class Settings:
             x_api_url=get("X_API_URL", DEFAULT_X_API_URL),
             facebook_page_id=get("FACEBOOK_PAGE_ID"),
             facebook_page_token=get("FACEBOOK_PAGE_TOKEN"),
+            facebook_page_name=get("FACEBOOK_PAGE_NAME"),
             facebook_graph_url=get("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
             blog_kind=get("BLOG_KIND").lower(),
+            blog_name=get("BLOG_NAME"),
             wordpress_url=get("WORDPRESS_URL"),
             wordpress_user=get("WORDPRESS_USER"),
             wordpress_app_password=get("WORDPRESS_APP_PASSWORD"),
@@ -266,25 +273,6 @@ class Settings:
             self.register_key,
         ]
         return [v for v in values if v]
-
-
-# The placeholders .env.example ships with, and where the real value comes from.
-EXAMPLE_VALUES = {
-    "SLACK_BOT_TOKEN": ("xoxb-your-bot-token", "the Bot User OAuth Token, OAuth & Permissions"),
-    "SLACK_APP_TOKEN": ("xapp-your-app-level-token", "Basic Information → App-Level Tokens"),
-    "SLACK_SIGNING_SECRET": ("your-signing-secret", "Basic Information → App Credentials"),
-}
-
-
-def example_problems(env: Mapping[str, str] | None = None) -> list[str]:
-    """The settings that still hold the example values of .env.example, each with its source."""
-    e = os.environ if env is None else env
-    return [
-        f"{key} still holds the example value from .env.example ({example}): put in your own "
-        f"({where}), or empty it if you do not use it."
-        for key, (example, where) in EXAMPLE_VALUES.items()
-        if (e.get(key) or "").strip() == example
-    ]
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

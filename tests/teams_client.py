@@ -81,6 +81,8 @@ class TeamsClient:
         for element in form["body"]:
             if element.get("id"):
                 data[element["id"]] = element.get("value", "")
+        if not data.get("on_internet"):  # policy §4's question, answered "no" unless told
+            data["on_internet"] = "no"
         data.update(values)
         return self.invoke(person, "task/submit", {"data": data})
 

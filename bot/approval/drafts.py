@@ -13,6 +13,9 @@ from twitter_text import extract_urls, parse_tweet
 
 SOURCES = ("new", "hp_update", "cross_post", "group_request", "other")
 SOURCES_NEEDING_URL = ("hp_update", "cross_post", "group_request")
+# Policy §4: for these the form asks whether the information is already on the internet
+# (「この情報はインターネット上に掲載されていますか」); if it is, its URL is required too.
+SOURCES_ASKING_ONLINE = ("new", "other")
 CATEGORIES = ("civic", "other")
 X_MAX_WEIGHT = 280
 BODY_MAX_CHARS = 10000  # far above any channel's need; keeps cards and the database sane
@@ -41,6 +44,7 @@ class DraftInput:
     group_draft: str = ""  # the group's own draft, kept beside the operator's text
     publish_at: datetime | None = None
     images: tuple[dict, ...] = field(default_factory=tuple)
+    on_internet: bool | None = None  # the §4 question's answer; None: not answered
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -179,6 +183,10 @@ def validate(
             errors["url"] = ("error.url_invalid", {})
     elif draft.source in SOURCES_NEEDING_URL:
         errors["url"] = ("error.url_required", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet:
+        errors["url"] = ("error.url_required_online", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet is None:
+        errors["on_internet"] = ("error.on_internet_required", {})  # a URL given says yes
     if draft.source == "group_request" and not groups:
         errors["group"] = ("error.group_none_registered", {})
     elif draft.source == "group_request" and not draft.group_name:

@@ -194,4 +194,5 @@ def content_of(revision: Revision) -> drafts.DraftInput:
         group_draft=revision.group_draft,
         publish_at=revision.publish_at,
         images=tuple(revision.images),
+        on_internet=revision.on_internet,
     )

@@ -89,6 +89,7 @@ def revision_row(
         x_text=c.x_text,
         blog_title=c.blog_title,
         url=c.url,
+        on_internet=c.on_internet,
         channels=list(c.channels),
         source=c.source,
         category=c.category,
@@ -108,6 +109,7 @@ def content_record(c: drafts.DraftInput) -> dict:
         "x_text": c.x_text,
         "blog_title": c.blog_title,
         "url": c.url,
+        **({} if c.on_internet is None else {"on_internet": c.on_internet}),  # §4's answer
         "channels": list(c.channels),
         "source": c.source,
         "category": c.category,

@@ -63,6 +63,7 @@ class Dispatcher:
         reminder_after: timedelta = timedelta(hours=24),
         workdays: WorkingDays | None = None,
         periodic: tuple[Callable[[], object], ...] = (),
+        profile_check: Callable[[], list[str]] | None = None,
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -76,7 +77,7 @@ class Dispatcher:
         self.clock = clock
         self.schedule_lead = schedule_lead
         self.daily = DailyMessages(
-            session_factory, notifiers, msg, reminder_at, reminder_after, workdays
+            session_factory, notifiers, msg, reminder_at, reminder_after, workdays, profile_check
         )
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0

@@ -73,6 +73,7 @@ class Revision(Base):
     x_text: Mapped[str] = mapped_column(Text, default="")
     blog_title: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
+    on_internet: Mapped[bool | None] = mapped_column(Boolean)  # §4 question; None: not asked
     channels: Mapped[list] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(16))
@@ -157,6 +158,8 @@ class ModerationItem(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)  # decided by the deputy (代決)
+    reviewed_at: Mapped[datetime | None]  # the chief's later review (後閲) of a deputy decision
     action: Mapped[str | None] = mapped_column(String(16))  # dismiss, hide, delete, block
     category: Mapped[int | None] = mapped_column(Integer)  # 1-15, policy §11
     error: Mapped[str | None] = mapped_column(Text)  # the last failed action's reason

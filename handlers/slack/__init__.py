@@ -11,6 +11,7 @@ from handlers.slack import (
     feed,
     home,
     ids,
+    leavers,
     moderation,
     moderation_blocks,
     oversight,
@@ -48,6 +49,7 @@ def add_listeners(app, services, languages=None) -> None:
     app.action(ids.ROTATION_DONE)(oversight.rotation_done)
 
     app.event("app_home_opened")(home.home_opened)
+    app.event("user_change")(leavers.member_changed)  # a deactivated member's role ends (§6)
     app.action(ids.HOME_PAGE)(home.page_turned)
     app.action(ids.NAME_DEPUTY)(deputy.deputy_chosen)
     app.action(ids.CLEAR_DEPUTY)(deputy.deputy_cleared)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.approval import workflow
 from bot.approval.snapshot import DraftSnapshot, take_many
+from bot.features import policy
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.slack import engagement
@@ -37,8 +38,7 @@ def sns_command(ack, command, client, respond, logger, context):
     if sub in ("help", "ヘルプ"):
         return reply(msg("help.text"))
     if sub == "policy":
-        url = services.settings.policy_url
-        return reply(msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
+        return reply(policy.summary(msg, services.settings.policy_url))
     if sub == "report":  # the chief's (and the acting deputy's) monthly report; refusals recorded
         return report_command(ack, client, respond, command, rest.strip(), context)
     user_id, opens_form = command["user_id"], sub in ("", "draft")

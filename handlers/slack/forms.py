@@ -136,6 +136,7 @@ def draft_from_state(values: dict) -> DraftInput:
         x_text=text(ids.X_TEXT),
         blog_title=text(ids.BLOG_TITLE),
         url=text(ids.URL),
+        on_internet={"yes": True, "no": False}.get(selected(ids.ON_INTERNET)),
         group_name=group,
         group_date=day if isinstance(day, str) and len(day) == 10 else "",
         group_draft=text(ids.GROUP_DRAFT),

@@ -96,6 +96,15 @@ def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
                        hint=msg("field.group_hint"))  # fmt: skip
 
 
+def on_internet_input(msg: Messages, answer: bool | None) -> dict:
+    """Policy §4's question: is the information already on the internet? (yes: URL required)"""
+    answers = options(ids.ANSWERS, "on_internet", msg)
+    chosen = None if answer is None else answers[0 if answer else 1]
+    return input_block(ids.ON_INTERNET, msg("field.on_internet"),
+                       {"type": "radio_buttons", "options": answers, "initial_option": chosen},
+                       hint=msg("field.on_internet_hint"), optional=True)  # fmt: skip
+
+
 def text_input(msg: Messages, block_id: str, label: str, hint: str | None, value: str, *,
                multiline=False, optional=True, max_length=None) -> dict:  # fmt: skip
     """A text field; typing in the counted ones (body, X text, URL) updates the X counter."""
@@ -139,6 +148,7 @@ def draft_modal(
         {"type": "context", "block_id": ids.X_COUNTER, "elements": [counter]},
         text_input(msg, ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint",
                    d.blog_title),
+        on_internet_input(msg, d.on_internet),
         text_input(msg, ids.URL, "field.url", "field.url_hint", d.url),
         input_block(ids.CHANNELS, msg("field.channels"), {
             "type": "checkboxes",

@@ -34,14 +34,18 @@ def review_line(msg: Messages, item: ReviewItem) -> str:
     if item.subject == oversight.ENGAGEMENT:
         return msg("review.line_engagement", id=item.draft_id, kind=msg(f"engage.kind.{item.kind}"),
                    decision=msg(f"engage.decision.{item.outcome}"), who=who, when=when)  # fmt: skip
+    if item.subject == oversight.MODERATION:
+        return msg("review.line_moderation", id=item.draft_id, network=msg(f"channel.{item.kind}"),
+                   decision=msg(f"moderation.action.{item.outcome}"), who=who, when=when)  # fmt: skip
     return msg("review.line", id=item.draft_id, decision=msg(f"decision.{item.outcome}"),
                who=who, when=when)  # fmt: skip
 
 
 def review_value(item: ReviewItem) -> str:
-    """The 確認しました button's value: `12` for a draft's decision, `engagement:12` otherwise."""
-    if item.subject == oversight.ENGAGEMENT:
-        return f"{oversight.ENGAGEMENT}:{item.decision_id}"
+    """The 確認しました button's value: `12` for a draft's decision, else `engagement:12` or
+    `moderation:12`."""
+    if item.subject in (oversight.ENGAGEMENT, oversight.MODERATION):
+        return f"{item.subject}:{item.decision_id}"
     return str(item.decision_id)
 
 
@@ -49,7 +53,7 @@ def reviewed_subject(value: str) -> tuple[str, int]:
     """(subject, id) from a 確認しました value; id 0 when the value is not one."""
     subject, _, number = value.rpartition(":")
     digits = number.isascii() and number.isdigit() and len(number) <= 12
-    if subject not in ("", oversight.ENGAGEMENT) or not digits:
+    if subject not in ("", oversight.ENGAGEMENT, oversight.MODERATION) or not digits:
         return oversight.DRAFT, 0
     return subject or oversight.DRAFT, int(number)
 

@@ -124,9 +124,9 @@ def _change(services, session, msg, name_of, user, data, change, texts: dict) ->
 
 
 def review_ack(services, session, user, msg, name_of, data) -> dict:
-    engagement = _int(data.get("engagement"))
-    subject = oversight.DRAFT if engagement is None else oversight.ENGAGEMENT
-    number = (_int(data.get("decision")) if engagement is None else engagement) or 0
+    subject = next((s for s in (oversight.ENGAGEMENT, oversight.MODERATION) if s in data),
+                   oversight.DRAFT)  # fmt: skip
+    number = _int(data.get("decision" if subject == oversight.DRAFT else subject)) or 0
     done = oversight.mark_reviewed(session, number, actor=user.id, now=services.clock(),
                                    front_end=FRONT_END, subject=subject)  # fmt: skip
     if done is None:

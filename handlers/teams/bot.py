@@ -10,9 +10,9 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
-from bot.features import report, report_files
+from bot.features import policy, report, report_files
 from bot.messages import messages_for
-from bot.people import roles
+from bot.people import leavers, roles
 from bot.services import Services
 from handlers.teams import (
     actions,
@@ -55,6 +55,8 @@ class SnsAgent:
                 await context.send_activity(reply)
         elif activity.type in ("conversationUpdate", "installationUpdate"):
             await asyncio.to_thread(self._remember, activity)
+            if activity.type == "conversationUpdate" and activity.members_removed:
+                await asyncio.to_thread(self._members_removed, activity)
 
     # -- invokes: dialogs and card buttons -----------------------------------------------------
 
@@ -110,8 +112,7 @@ class SnsAgent:
             if command == ids.HELP or command == "ヘルプ":
                 return _text(msg("teams.help.text"))
             if command == ids.POLICY:
-                url = services.settings.policy_url
-                text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
+                text = policy.summary(msg, services.settings.policy_url, "\n\n")
                 return _text(card_markdown(text))
             if command == ids.DEPUTY:
                 shown = deputy.show(services, session, user, msg)
@@ -154,11 +155,38 @@ class SnsAgent:
             return _card(answer["value"])
         return _plain(answer["value"])
 
+    def _members_removed(self, activity) -> None:
+        """Members removed from the team (policy §6): a role one of them holds ends and the
+        credential-rotation tasks open. Leaving a group chat is not leaving the team: only
+        `teamMemberRemoved` in a team counts (https://learn.microsoft.com/microsoftteams/
+        platform/bots/how-to/conversations/subscribe-to-conversation-events)."""
+        if _team_event(activity) != "teamMemberRemoved":
+            return
+        bot = activity.recipient.id if activity.recipient else ""
+        gone = [m for m in activity.members_removed if m.id != bot]
+        with self.services.session_factory.begin() as session:
+            left = [leavers.member_left(session, (m.aad_object_id or "", m.id or ""),
+                                        front_end=FRONT_END, how=leavers.REMOVED_FROM_TEAM,
+                                        now=self.services.clock()) for m in gone]  # fmt: skip
+        if any(left):
+            log.info("removed from the team: %s; roles ended, credential rotation opened", left)
+            self.services.wake()  # the dispatcher tells the chief of the new rotation tasks
+
     def _remember(self, activity) -> None:
         """Installed or added to a chat: keep the way back to this person."""
         with self.services.session_factory.begin() as session:
             user = people.identify(session, activity)
             people.remember(session, user, activity, self.services.clock())
+
+
+def _team_event(activity) -> str:
+    """Teams' `channelData.eventType` (e.g. teamMemberRemoved) of an event in a team (its
+    `channelData.team` set; a group chat's events carry none), else ""."""
+    data = activity.channel_data
+    if not isinstance(data, dict):
+        data = data.model_dump(by_alias=True) if hasattr(data, "model_dump") else {}
+    value = data.get("eventType") if data.get("team") else ""
+    return value if isinstance(value, str) else ""
 
 
 def _text(text: str) -> Activity:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.approval.snapshot import DraftSnapshot
 from bot.messages import Messages
 from bot.models import FAILED
-from bot.people.oversight import ENGAGEMENT, ReviewItem, RotationItem
+from bot.people.oversight import ENGAGEMENT, MODERATION, ReviewItem, RotationItem
 from handlers.teams import ids
 from handlers.teams.approval_card import previews, publication_lines
 from handlers.teams.cards import (
@@ -82,6 +82,11 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
                        "decision": msg(f"engage.decision.{item.outcome}")}  # fmt: skip
             line = rich(msg, "review.line_engagement", values)
             data = {"engagement": item.decision_id}
+        elif item.subject == MODERATION:
+            values |= {"network": msg(f"channel.{item.kind}"),
+                       "decision": msg(f"moderation.action.{item.outcome}")}  # fmt: skip
+            line = rich(msg, "review.line_moderation", values)
+            data = {"moderation": item.decision_id}
         else:
             values["decision"] = msg(f"decision.{item.outcome}")
             line = rich(msg, "review.line", values)

@@ -53,6 +53,10 @@ def draft_form(
                isRequired=True, errorMessage=msg("error.body_required"))  # fmt: skip
     text_input(ids.X_TEXT, "field.x_text", "field.x_text_hint", d.x_text, True)
     text_input(ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint", d.blog_title)
+    answer = "" if d.on_internet is None else ids.ANSWERS[0 if d.on_internet else 1]
+    field({"type": "Input.ChoiceSet", "style": "expanded", "value": answer,
+           "choices": choices(ids.ANSWERS, "on_internet")},
+          ids.ON_INTERNET, "field.on_internet", "field.on_internet_hint")  # fmt: skip
     text_input(ids.URL, "field.url", "field.url_hint", d.url, style="Url")
     dry = {c: msg("channel.dry_run_suffix") for c in dry_run}
     field({"type": "Input.ChoiceSet", "isMultiSelect": True, "style": "expanded",

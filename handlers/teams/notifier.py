@@ -141,15 +141,19 @@ class TeamsNotifier:
         content = engagement_card.requester_card(msg, item, kind, self._name_of(known))
         self._send(known, item.requester_id, content)
 
-    # -- the moderation inbox (policy §11): the Teams chief's 1:1 chat ------------------------
+    # -- the moderation inbox (policy §11): the 1:1 chats of the Teams chief (and, while the
+    # -- chief is away, of the deputies, who decide as 代決) ------------------------------------
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
         with self.session_factory() as session:
-            chief = roles.chief_id(session, FRONT_END)
+            chief, deciders = (
+                roles.chief_id(session, FRONT_END),
+                roles.approvers(session, FRONT_END),
+            )
         if not chief:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
-        return self._send_each(known, (chief,), lambda msg, name_of: (
+        return self._send_each(known, deciders, lambda msg, name_of: (
             moderation_card(msg, item, name_of)
         ), f"moderation card {item.id}")  # fmt: skip
 

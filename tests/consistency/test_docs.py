@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, config
+from bot import cli, config, config_examples
 from bot.delivery.foreground import Foreground
 from handlers import slack
 from handlers.slack import ids
@@ -46,6 +46,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "files_upload_v2": {"files:write"},
     "auth_test": set(),
 }
+# Bot scope each subscribed event needs (https://docs.slack.dev/reference/events/).
+EVENT_SCOPES: dict[str, set[str]] = {"app_home_opened": set(), "user_change": {"users:read"}}
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
@@ -312,7 +314,7 @@ def test_env_example_roster_is_empty_so_no_placeholder_becomes_chief():
 
 def test_every_placeholder_of_env_example_is_one_snsbot_run_refuses():
     values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.+)$", ENV_EXAMPLE, flags=re.MULTILINE))
-    examples = {key: example for key, (example, _) in config.EXAMPLE_VALUES.items()}
+    examples = {key: example for key, (example, _) in config_examples.EXAMPLE_VALUES.items()}
     assert {key: values.get(key) for key in examples} == examples
     real = {key: value for key, value in values.items() if key not in examples}
     # A value here is used as it is: a safe default for a first run, never a placeholder.
@@ -420,7 +422,7 @@ def test_manifest_slash_command_is_the_one_the_app_registers():
 
 def test_manifest_events_are_exactly_the_registered_ones():
     registered = registered_listeners().ids("event")
-    assert registered == {"app_home_opened"}
+    assert registered == {"app_home_opened", "user_change"}  # user_change: leavers (§6)
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == registered
 
 
@@ -460,6 +462,8 @@ def test_expected_scopes_follow_from_the_code():
     blocks = (ROOT / "handlers" / "slack" / "blocks.py").read_text(encoding="utf-8")
     if '"file_input"' in blocks:
         needed.add("files:read")
+    for event in registered_listeners().ids("event"):
+        needed |= EVENT_SCOPES[event]
     assert needed == EXPECTED_BOT_SCOPES
 
 
