@@ -246,7 +246,7 @@ def test_authorization_matrix_moderate(inbox, action, role, presence):
                 ("moderated", user, action, None, category, role == "deputy")  # 代決 marked
             ]
         else:
-            assert "課長だけ" in reply(app, response_url)
+            assert "課長（不在中は代決者）だけ" in reply(app, response_url)
             refused = ("refused", user, action, role.replace("no_role", "none"), None, False)
             wait_until(
                 lambda: moderation_register(app, item_id) == [refused],
