@@ -10,6 +10,7 @@ from datetime import time, timedelta
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
 BLOG_KINDS = ("wordpress", "atompub")
+ROUTE_ROLES = ("reviewer", "deputy", "operator")  # roles a review step may name (SNSBOT_ROUTE)
 MIN_REGISTER_KEY = 32  # characters; `snsbot audit key` prints 64 hex digits (256 bits)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -41,6 +42,18 @@ def _user_list(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
+def route_problem(setting: str) -> str | None:
+    """What is wrong with an SNSBOT_ROUTE value (None: nothing): review roles, the chief last."""
+    steps = _user_list(setting.lower())
+    unknown = [s for s in steps if s not in ROUTE_ROLES and s != "chief"]
+    if unknown or "chief" in steps[:-1]:
+        return (
+            f"SNSBOT_ROUTE must list review steps ({', '.join(ROUTE_ROLES)}) and end with chief, "
+            f"e.g. reviewer,chief (it is '{setting}')."
+        )
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting snsbot reads; build it with `Settings.from_env()`."""
@@ -63,6 +76,8 @@ class Settings:
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
+    route_setting: str = "chief"  # SNSBOT_ROUTE: the steps a draft passes, the chief last
+    route_skip_away: bool = False  # a review step whose people are all away is passed by
     register_key: str = field(default="", repr=False)  # HMAC key of the register, never stored
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
@@ -111,6 +126,8 @@ class Settings:
             schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
             reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            route_setting=get("SNSBOT_ROUTE", "chief"),
+            route_skip_away=_flag(e.get("SNSBOT_ROUTE_SKIP_AWAY")),
             register_key=get("SNSBOT_REGISTER_KEY"),
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
@@ -159,6 +176,8 @@ class Settings:
             found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
         if self.reminder_at is None and self.reminder_time.lower() != "off":
             found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
+        if problem := route_problem(self.route_setting):
+            found.append(problem)
         if self.register_key and len(self.register_key) < MIN_REGISTER_KEY:
             found.append(
                 f"SNSBOT_REGISTER_KEY is too short (at least {MIN_REGISTER_KEY} characters): "
@@ -175,6 +194,14 @@ class Settings:
     @property
     def schedule_lead(self) -> timedelta:
         return timedelta(minutes=max(0, self.schedule_lead_minutes))
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """The review steps' roles before the chief's decision (empty: the chief alone)."""
+        steps = _user_list(self.route_setting.lower())
+        return (
+            tuple(s for s in steps if s != "chief") if not route_problem(self.route_setting) else ()
+        )
 
     @property
     def reminder_at(self) -> time | None:

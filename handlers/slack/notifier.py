@@ -25,6 +25,7 @@ from handlers.slack.engagement_blocks import engagement_card, requester_message
 from handlers.slack.feed_blocks import feed_announcement
 from handlers.slack.moderation_blocks import failure_text, moderation_card
 from handlers.slack.oversight import review_message, rotation_message
+from handlers.slack.route_blocks import step_card
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,12 @@ class SlackNotifier:
     ) -> list[tuple[str, str]]:
         if not draft.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
-        text, blocks = approval_card(self.msg, draft)
+        reviewing = draft.at_review  # a review step's card goes to that step's people alone
+        text, blocks = (
+            step_card(self.msg, draft, draft.route.step)
+            if reviewing
+            else approval_card(self.msg, draft)
+        )
         refs, failures = [], []
         for user_id in draft.approvers:  # one approver's failure does not keep it from the others
             try:
@@ -67,7 +73,7 @@ class SlackNotifier:
             raise failures[0]
         for error in failures:
             log.error("card %s reached only some approvers: %s", draft.id, error)
-        if self.approval_channel:
+        if self.approval_channel and not reviewing:
             try:
                 refs.append(
                     self.poster.post(self.approval_channel, notice, text=text, blocks=blocks)
@@ -79,11 +85,13 @@ class SlackNotifier:
     def update_card(self, draft: DraftSnapshot) -> None:
         current = approval_card(self.msg, draft)
         for channel, ts, revision in draft.card_refs:
-            text, blocks = (
-                current
-                if revision == draft.revision
-                else superseded_card(self.msg, draft, revision)
-            )
+            step = draft.step_of(channel, ts)
+            if revision != draft.revision:
+                text, blocks = superseded_card(self.msg, draft, revision)
+            elif step is not None:  # a review step's card
+                text, blocks = step_card(self.msg, draft, step)
+            else:
+                text, blocks = current
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_author(

@@ -301,8 +301,11 @@ def test_manifest_slash_command_is_the_one_the_app_registers():
 
 def test_manifest_events_are_exactly_the_registered_ones():
     registered = registered_listeners().ids("event")
-    assert registered == {"app_home_opened"}
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == registered
+    assert registered == {"app_home_opened", "message"}
+    subscribed = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    # Slack delivers `message.im` and `message.channels` as `message` events (thread replies)
+    assert {event.partition(".")[0] for event in subscribed} == registered
+    assert set(subscribed) == {"app_home_opened", "message.im", "message.channels"}
 
 
 def test_manifest_features_match_the_code():

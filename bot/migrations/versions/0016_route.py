@@ -1,0 +1,70 @@
+"""The approval route (決裁ルート): review steps before the chief, their marks, comments.
+
+Drafts get the route they follow (`route`, the review steps' roles; empty: the chief alone, as
+before), the step they wait at and the revision their round began with. Every existing draft
+gets the empty route, so it is decided exactly as before. Card locations get the review step a
+card was posted for (None: the chief's card, as every existing card is). Register entries are
+not touched, so the chain verifies as before.
+
+Revision ID: 0016_route
+Revises: 0015_pipeline
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0016_route"
+down_revision = "0015_pipeline"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("drafts") as batch:
+        batch.add_column(
+            sa.Column("route", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+        batch.add_column(sa.Column("step", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("route_from", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("card_messages") as batch:
+        batch.add_column(sa.Column("step", sa.Integer(), nullable=True))
+        batch.create_index("ix_card_messages_conversation_ts", ["conversation", "ts"])
+    op.create_table(
+        "route_marks",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("draft_id", sa.Integer(), sa.ForeignKey("drafts.id"), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("step", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=16), nullable=False),
+        sa.Column("actor", sa.String(length=255), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_route_marks_draft_revision", "route_marks", ["draft_id", "revision"])
+    op.create_table(
+        "draft_comments",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("draft_id", sa.Integer(), sa.ForeignKey("drafts.id"), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.String(length=255), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("origin", sa.String(length=255), nullable=True, unique=True),
+    )
+    op.create_index("ix_draft_comments_draft_id", "draft_comments", ["draft_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_draft_comments_draft_id", table_name="draft_comments")
+    op.drop_table("draft_comments")
+    op.drop_index("ix_route_marks_draft_revision", table_name="route_marks")
+    op.drop_table("route_marks")
+    with op.batch_alter_table("card_messages") as batch:
+        batch.drop_index("ix_card_messages_conversation_ts")
+        batch.drop_column("step")
+    with op.batch_alter_table("drafts") as batch:
+        batch.drop_column("route_from")
+        batch.drop_column("step")
+        batch.drop_column("route")
