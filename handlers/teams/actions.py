@@ -8,7 +8,7 @@ from bot.features import identity
 from bot.models import Draft
 from bot.people import oversight
 from bot.services import Services
-from handlers.teams import approval_card, ids, people, request_actions
+from handlers.teams import approval_card, ids, people, request_actions, route_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
@@ -141,7 +141,8 @@ def rotation_done(services, session, user, msg, name_of, data) -> dict:
     return text_answer(identity.recheck(services, account, msg))
 
 
-WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, *request_actions.ENGAGEMENT_HANDLERS)
+WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, *request_actions.ENGAGEMENT_HANDLERS,
+         *route_actions.ROUTE_HANDLERS)  # fmt: skip
 HANDLERS = {
     ids.REFRESH: refresh,
     ids.APPROVE: lambda *args: decide(*args, approve=True),
@@ -151,4 +152,5 @@ HANDLERS = {
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
     **request_actions.ENGAGEMENT_HANDLERS,
+    **route_actions.ROUTE_HANDLERS,
 }

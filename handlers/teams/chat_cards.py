@@ -36,6 +36,15 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
         reason = draft.reject_reason or ""
         body = [rich(msg, "dm.rejected", {"id": draft.id, "who": who, "reason": reason})]
         return card(body, [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])
+    if kind == "sent_back":  # by a reviewer on the route: the comment, and resubmit
+        words = {"id": draft.id, "who": who, "comment": draft.reject_reason or ""}
+        return card([rich(msg, "dm.sent_back", words)],
+                    [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])  # fmt: skip
+    if kind == "commented":
+        last = draft.route.comments[-1]
+        words = {"id": draft.id, "revision": last.revision, "who": name_of(last.author),
+                 "text": last.text}  # fmt: skip
+        return card([rich(msg, "dm.commented", words)])
     if kind == "edited":
         return card([rich(msg, "dm.edited", {"id": draft.id, "who": name_of(draft.revised_by)})])
     if kind == "expired":
