@@ -15,6 +15,7 @@ from bot.delivery import notices
 from bot.models import (
     CARD,
     CARD_UPDATE,
+    CHIEF,
     DRAFT,
     PENDING,
     SENT_BACK,
@@ -165,6 +166,31 @@ def send_back(session: Session, *, draft_id: int, actor: str, comment: str, now:
     for kind in (CARD_UPDATE, SENT_BACK_NOTICE):
         notices.owe(session, DRAFT, draft_id, draft.front_end, kind, now)
     return Outcome(DONE, draft_id, status=SENT_BACK, decided_by=actor, decided_at=now)
+
+
+def reviewer_away(session: Session, user_id: str, away: bool, *, now: datetime,
+                  front_end: str = "slack", skip_away: bool = False) -> bool:  # fmt: skip
+    """A reviewer marks themselves away (or back), recorded; True when it changed. With
+    `skip_away`, each draft waiting at a step whose people are now all away is passed by."""
+    member = session.execute(
+        select(Member).where(Member.front_end == front_end, Member.user_id == user_id)
+    ).scalar_one_or_none()
+    if member is None or member.role == CHIEF or member.away == away:
+        return False
+    member.away, member.updated_at = away, now
+    register.append(session, at=now, actor=user_id, action="away_on" if away else "away_off",
+                    platform=front_end)  # fmt: skip
+    if away and skip_away:
+        waiting = session.execute(
+            select(Draft).where(Draft.status == PENDING, Draft.front_end == front_end)
+        ).scalars()
+        for draft in [d for d in waiting if at_review(d) and d.route[d.step] == member.role]:
+            step = draft.step
+            advance(session, draft, now, skip_away)
+            if draft.step != step:  # passed by: its card goes on to the next step
+                for kind in (CARD_UPDATE, CARD):
+                    notices.owe(session, DRAFT, draft.id, front_end, kind, now)
+    return True
 
 
 def waiting_for(session: Session, user_id: str, front_end: str, limit: int = 20) -> list[int]:

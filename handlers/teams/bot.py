@@ -8,8 +8,8 @@ import re
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
-from bot.approval import workflow
-from bot.approval.snapshot import take
+from bot.approval import route, workflow
+from bot.approval.snapshot import take, take_many
 from bot.people import roles
 from bot.services import Services
 from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
@@ -108,7 +108,10 @@ class SnsAgent:
                 return _card(form_card.launcher(msg))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
-            return _card(chat_cards.status_card(msg, mine))
+            waiting = route.waiting_for(session, user.id, FRONT_END)  # the approval route's
+            shown = take_many(session, waiting, services.dry_run_channels, services.clock())
+            to_review = [shown[i] for i in waiting if i in shown]
+            return _card(chat_cards.status_card(msg, mine, to_review))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

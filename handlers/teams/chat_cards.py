@@ -123,9 +123,20 @@ def _line_with_button(line: dict, button: dict) -> dict:
     }  # fmt: skip
 
 
-def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
-    """`status`: the person's open drafts, one line each with every channel's state."""
-    body = [text(msg("status.header"), weight="bolder")]
+def status_card(
+    msg: Messages, drafts: list[DraftSnapshot], to_review: list[DraftSnapshot] = ()
+) -> dict:
+    """`status`: the person's open drafts, one line each with every channel's state; first, for
+    a reviewer on the approval route, the drafts waiting for their review (確認待ち)."""
+    body = []
+    if to_review:
+        body.append(text(msg("home.to_review"), weight="bolder"))
+        for d in to_review:
+            excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
+            words = {"id": d.id, "state": msg("route.step", n=d.route.step + 1,
+                     role=msg(f"role.{d.route.route[d.route.step]}")), "excerpt": excerpt}  # fmt: skip
+            body.append(rich(msg, "status.line", words, separator=True))
+    body.append(text(msg("status.header"), weight="bolder"))
     for d in drafts:
         excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")

@@ -3,6 +3,7 @@ the trail on the chief's card, thread comments, the register."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from dataclasses import replace
@@ -121,6 +122,20 @@ def test_two_steps_send_back_resubmit_restarts_then_pass_on_and_approve(routed):
             (2, "passed", REVIEWER),
         ]
         assert register.verify(session) == []
+        rows, columns = register.export(session)  # the printed register's 決裁欄: one per step
+        assert columns[-2:] == ["reviewer_1", "reviewed_at_1"]
+        first, second = (dict(zip(columns, row, strict=True)) for row in rows)
+        assert (first["decision"], first["decider"], first["reason"]) == (
+            "sent_back",
+            REVIEWER,
+            "日付が <違います>",
+        )
+        assert first["reviewer_1"] == REVIEWER and first["reviewed_at_1"]
+        assert (second["decision"], second["decider"]) == ("approved", CHIEF)
+        assert second["reviewer_1"] == REVIEWER and second["reviewed_at_1"] < second["decided_at"]
+        out = io.StringIO()
+        register.write_csv(iter([]), out, columns)
+        assert "reviewer_1,reviewed_at_1" in out.getvalue()
 
 
 def test_only_the_steps_people_review_and_the_author_never_reviews_their_own(routed):
@@ -178,6 +193,9 @@ def test_the_chief_decides_early_and_the_steps_not_taken_are_skipped(routed):
     with app.services.session_factory() as session:
         mark = session.execute(select(RouteMark)).scalar_one()
         assert (mark.outcome, mark.reason) == ("skipped", "decided")
+        rows, columns = register.export(session)
+        row = dict(zip(columns, next(rows), strict=True))
+        assert (row["decision"], row["reviewer_1"]) == ("approved", "skipped:decided")
     assert "step_skipped" in actions(app) and "passed_on" not in actions(app)
 
 
@@ -216,3 +234,23 @@ def test_a_reply_in_the_cards_thread_reaches_the_author_and_the_register(routed)
             (REVIEWER, "写真は *2 枚* に", 1)
         ]
         assert session.get(Draft, said[0].draft_id).status == "pending"  # decides nothing
+
+
+def test_the_app_home_shows_a_reviewer_their_waiting_cards(routed):
+    app = routed
+    submit(app, body="ホームから確認するお知らせ")
+    dm_to(app, REVIEWER, "確認依頼")
+    app.slack.event({"type": "app_home_opened", "user": REVIEWER, "tab": "home"})
+    home = app.fake.wait_for("views.publish", where=lambda c: c.params["user_id"] == REVIEWER)[
+        -1
+    ].params["view"]
+    shown = json.dumps(home, ensure_ascii=False)
+    assert "あなたの確認待ち" in shown and "ホームから確認するお知らせ" in shown
+    button = next(
+        {**e, "block_id": b["block_id"]}
+        for b in home["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "pass_on"
+    )
+    app.slack.block_action(REVIEWER, "pass_on", button["value"], block_id=button["block_id"])
+    dm_to(app, CHIEF, "決裁依頼")

@@ -100,3 +100,13 @@ def test_reviewer_sends_back_the_author_resubmits_the_route_restarts_and_the_chi
         done = [e.action for e in session.query(RegisterEntry).order_by(RegisterEntry.seq)]
     assert done.count("sent_back") == 1 and done.count("commented") == 1
     assert done.index("resubmitted") < done.index("passed_on") < done.index("approved")
+
+
+def test_status_shows_a_reviewer_the_drafts_waiting_for_them(routed):
+    teams = routed
+    submit(teams, body="状況で見えるお知らせ")
+    cards_in(teams, REVIEWER, "確認依頼")
+    teams.client.say(REVIEWER, "status")
+    status = cards_in(teams, REVIEWER, "あなたの確認待ち")[-1]
+    assert problems(status) == []
+    assert "状況で見えるお知らせ" in flat(status) and "1. 確認者" in flat(status)
