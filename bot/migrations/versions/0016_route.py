@@ -20,15 +20,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("drafts") as batch:
-        batch.add_column(
-            sa.Column("route", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-        )
-        batch.add_column(sa.Column("step", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("route_from", sa.Integer(), nullable=False, server_default="1"))
-    with op.batch_alter_table("card_messages") as batch:
-        batch.add_column(sa.Column("step", sa.Integer(), nullable=True))
-        batch.create_index("ix_card_messages_conversation_ts", ["conversation", "ts"])
+    # Plain ALTER TABLE … ADD COLUMN: rebuilding `drafts`, which other tables reference,
+    # would fail with SQLite's foreign keys on.
+    op.add_column(
+        "drafts", sa.Column("route", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+    )
+    op.add_column("drafts", sa.Column("step", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column(
+        "drafts", sa.Column("route_from", sa.Integer(), nullable=False, server_default="1")
+    )
+    op.add_column("card_messages", sa.Column("step", sa.Integer(), nullable=True))
+    op.create_index("ix_card_messages_conversation_ts", "card_messages", ["conversation", "ts"])
     op.create_table(
         "route_marks",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -61,10 +63,8 @@ def downgrade() -> None:
     op.drop_table("draft_comments")
     op.drop_index("ix_route_marks_draft_revision", table_name="route_marks")
     op.drop_table("route_marks")
-    with op.batch_alter_table("card_messages") as batch:
-        batch.drop_index("ix_card_messages_conversation_ts")
-        batch.drop_column("step")
-    with op.batch_alter_table("drafts") as batch:
-        batch.drop_column("route_from")
-        batch.drop_column("step")
-        batch.drop_column("route")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35 and later), as upgrade adds them.
+    op.drop_index("ix_card_messages_conversation_ts", table_name="card_messages")
+    for table, column in (("card_messages", "step"), ("drafts", "route_from"),
+                          ("drafts", "step"), ("drafts", "route")):  # fmt: skip
+        op.drop_column(table, column)
