@@ -6,13 +6,13 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.approval import comments, deciding, drafts, route
+from bot.approval import comments, deciding, route
 from bot.models import Draft
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.approval import revision_of
 from handlers.slack.blocks import metadata
-from handlers.slack.forms import state_values, text_input, view_metadata
+from handlers.slack.forms import reason_given
 from handlers.slack.modals import send_back_modal
 from handlers.slack.replies import draft_id_of, guarded, outcome_text, tell
 from handlers.slack.wiring import AFTER_ACK, SERVICES
@@ -74,20 +74,15 @@ def send_back_clicked(ack, body, action, client, respond, context):
 def send_back_submitted(ack, body, view, logger, context):
     services = context[SERVICES]
     msg = services.msg
-    comment = text_input(state_values(view), ids.COMMENT)
-    if not comment:
-        return ack(response_action="errors", errors={ids.COMMENT: msg("error.comment_required")})
-    if drafts.has_unusable_chars(comment):
-        return ack(response_action="errors", errors={ids.COMMENT: msg("error.unusable_chars")})
-    meta = view_metadata(view)
-    draft_id, revision = meta.get("draft"), meta.get("revision")
-    if not isinstance(draft_id, int):
-        return ack(response_action="errors", errors={ids.COMMENT: msg("error.internal")})
+    given = reason_given(msg, view, ids.COMMENT, "error.comment_required")
+    if isinstance(given, dict):
+        return ack(response_action="errors", errors=given)
+    comment, draft_id, revision = given
     try:
         with services.session_factory.begin() as session:
             outcome = route.send_back(session, draft_id=draft_id, actor=body["user"]["id"],
-                                      comment=comment[:2000], now=services.clock(),
-                                      revision=revision if isinstance(revision, int) else None)  # fmt: skip
+                                      comment=comment, now=services.clock(),
+                                      revision=revision)  # fmt: skip
     except SQLAlchemyError:
         logger.exception("could not record a send-back")
         return ack(response_action="errors", errors={ids.COMMENT: msg("error.save_failed")})
