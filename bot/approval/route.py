@@ -193,8 +193,10 @@ def reviewer_away(session: Session, user_id: str, away: bool, *, now: datetime,
     return True
 
 
-def waiting_for(session: Session, user_id: str, front_end: str, limit: int = 20) -> list[int]:
-    """The drafts waiting at a review step `user_id` takes (not their own), oldest first."""
+def waiting_for(session: Session, user_id: str, front_end: str, limit: int = 20,
+                any_step: bool = False) -> list[int]:  # fmt: skip
+    """The drafts waiting at a review step `user_id` takes (with `any_step`, at any review step:
+    the chief may decide early), never their own, oldest first."""
     role = session.execute(
         select(Member.role).where(Member.front_end == front_end, Member.user_id == user_id)
     ).scalar_one_or_none()
@@ -203,5 +205,5 @@ def waiting_for(session: Session, user_id: str, front_end: str, limit: int = 20)
         .where(Draft.status == PENDING, Draft.front_end == front_end, Draft.author_id != user_id)
         .order_by(Draft.id)  # fmt: skip
     ).scalars()
-    found = [d.id for d in pending if at_review(d) and d.route[d.step] == role]
+    found = [d.id for d in pending if at_review(d) and (any_step or d.route[d.step] == role)]
     return found[:limit]

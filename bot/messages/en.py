@@ -110,6 +110,7 @@ EN: dict[str, str] = {
     "button.pass_on": "Pass on",
     "button.send_back": "Send back",
     "button.comment": "Comment",
+    "button.open_card": "Open the card",
     "button.retry": "Retry failed channels",
     "full.title": "Draft #{id} in full",
     "full.close": "Close",

@@ -113,6 +113,7 @@ JA: dict[str, str] = {
     "button.pass_on": "確認",
     "button.send_back": "差し戻し",
     "button.comment": "コメント",
+    "button.open_card": "カードを開く",
     "button.retry": "失敗した投稿先に再送",
     "full.title": "下書き #{id} の全文",
     "full.close": "閉じる",

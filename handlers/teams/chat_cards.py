@@ -136,6 +136,8 @@ def status_card(
             words = {"id": d.id, "state": msg("route.step", n=d.route.step + 1,
                      role=msg(f"role.{d.route.route[d.route.step]}")), "excerpt": excerpt}  # fmt: skip
             body.append(rich(msg, "status.line", words, separator=True))
+            opened = execute(msg, "button.open_card", ids.REFRESH, {"draft": d.id})
+            body.append({"type": "ActionSet", "actions": [opened]})
     body.append(text(msg("status.header"), weight="bolder"))
     for d in drafts:
         excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)

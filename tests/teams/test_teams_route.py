@@ -110,3 +110,20 @@ def test_status_shows_a_reviewer_the_drafts_waiting_for_them(routed):
     status = cards_in(teams, REVIEWER, "あなたの確認待ち")[-1]
     assert problems(status) == []
     assert "状況で見えるお知らせ" in flat(status) and "1. 確認者" in flat(status)
+
+
+def test_the_chief_decides_early_from_status_and_the_steps_not_taken_are_skipped(routed):
+    teams = routed
+    submit(teams, body="急ぎのお知らせ")
+    cards_in(teams, REVIEWER, "確認依頼")
+    teams.client.say(CHIEF, "status")
+    status = cards_in(teams, CHIEF, "急ぎのお知らせ")[-1]
+    opened = teams.client.click(CHIEF, status, "refresh")["value"]  # カードを開く
+    assert {"approve", "reject"} <= verbs(opened) and problems(opened) == []
+    teams.client.click(CHIEF, opened, "approve")
+    late = teams.client.click(REVIEWER, cards_in(teams, REVIEWER, "確認依頼")[0], "pass_on")
+    assert "承認しています" in late["value"]  # already decided: told, nothing changes
+    with teams.services.session_factory() as session:
+        done = [e.action for e in session.query(RegisterEntry).order_by(RegisterEntry.seq)]
+        skipped = session.query(RegisterEntry).filter_by(action="step_skipped").one()
+    assert skipped.details["reason"] == "decided" and "passed_on" not in done
