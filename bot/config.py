@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 
+from bot.config_values import comma_list, flag, route_problem, whole_number
 from bot.workdays import DEFAULT_CLOSED_DAYS, ClosedDaysError, WorkingDays, parse_closed_days
 
 CHANNELS = ("x", "facebook", "blog")
@@ -28,21 +29,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _int(value: str, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return -1  # reported by Settings.problems()
-
-
-def _user_list(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -70,6 +56,8 @@ class Settings:
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
     closed_days: str = DEFAULT_CLOSED_DAYS  # office closures besides weekends and holidays
+    route_setting: str = "chief"  # SNSBOT_ROUTE: the steps a draft passes, the chief last
+    route_skip_away: bool = False  # a review step whose people are all away is passed by
     register_key: str = field(default="", repr=False)  # HMAC key of the register, never stored
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
@@ -108,25 +96,27 @@ class Settings:
             slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             chief=get("SNSBOT_CHIEF"),
-            operators=_user_list(e.get("SNSBOT_OPERATORS")),
+            operators=comma_list(e.get("SNSBOT_OPERATORS")),
             approval_channel=get("SNSBOT_APPROVAL_CHANNEL"),
             moderation_channel=get("SNSBOT_MODERATION_CHANNEL"),
             locale=get("SNSBOT_LOCALE", "ja").lower(),
-            dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
+            dry_run=flag(e.get("SNSBOT_DRY_RUN")),
             log_level=get("SNSBOT_LOG_LEVEL", "INFO").upper(),
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
             no_reply_notice=get("SNSBOT_NO_REPLY_NOTICE", DEFAULT_NO_REPLY_NOTICE),
-            publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
-            heartbeat_timeout_seconds=_int(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
-            schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
+            publish_lease_seconds=whole_number(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
+            heartbeat_timeout_seconds=whole_number(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
+            schedule_lead_minutes=whole_number(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
-            reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            reminder_after_hours=whole_number(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
             closed_days=get("SNSBOT_CLOSED_DAYS", DEFAULT_CLOSED_DAYS),
+            route_setting=get("SNSBOT_ROUTE", "chief"),
+            route_skip_away=flag(e.get("SNSBOT_ROUTE_SKIP_AWAY")),
             register_key=get("SNSBOT_REGISTER_KEY"),
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
-            hp_feed_minutes=_int(get("SNSBOT_HP_FEED_MINUTES"), 15),
+            hp_feed_minutes=whole_number(get("SNSBOT_HP_FEED_MINUTES"), 15),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -179,6 +169,8 @@ class Settings:
             parse_closed_days(self.closed_days)
         except ClosedDaysError as error:
             found.append(str(error))
+        if problem := route_problem(self.route_setting):
+            found.append(problem)
         if self.register_key and len(self.register_key) < MIN_REGISTER_KEY:
             found.append(
                 f"SNSBOT_REGISTER_KEY is too short (at least {MIN_REGISTER_KEY} characters): "
@@ -195,6 +187,14 @@ class Settings:
     @property
     def schedule_lead(self) -> timedelta:
         return timedelta(minutes=max(0, self.schedule_lead_minutes))
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """The review steps' roles before the chief's decision (empty: the chief alone)."""
+        steps = comma_list(self.route_setting.lower())
+        return (
+            tuple(s for s in steps if s != "chief") if not route_problem(self.route_setting) else ()
+        )
 
     @property
     def reminder_at(self) -> time | None:

@@ -111,6 +111,10 @@ def find_action(card: dict, verb: str) -> dict:
             except LookupError:
                 pass
     for element in card.get("body", []):
+        if element.get("type") == "ActionSet":
+            for action in element["actions"]:
+                if action.get("verb") == verb:
+                    return action
         if element.get("type") == "ColumnSet":
             for column in element["columns"]:
                 for item in column["items"]:

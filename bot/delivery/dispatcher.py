@@ -251,8 +251,9 @@ class Dispatcher:
                 snapshot = deliveries.with_cards(subject[0], snapshot, refs)
         unsent = [n.id for n in run[len(sent) + (1 if failure else 0) :]]
         revision = deliveries.revision_shown(subject[0], snapshot) if cards else 1
+        step = deliveries.step_shown(subject[0], snapshot) if cards else None
         with self.session_factory.begin() as session:
-            notices.mark_sent(session, sent, subject, revision, cards)
+            notices.mark_sent(session, sent, subject, revision, cards, step)
             if failure:
                 notices.put_off(session, *failure, self.clock(), NOTICE_BACKOFF)
             if unsent:

@@ -42,6 +42,11 @@ class Draft(Base):
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(Text)
     results_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The approval route (SNSBOT_ROUTE) this draft follows: the review steps' roles before the
+    # chief, the step it waits at (len(route): the chief's), the revision its round began with.
+    route: Mapped[list] = mapped_column(JSON, default=list)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    route_from: Mapped[int] = mapped_column(Integer, default=1)
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number"

@@ -16,6 +16,7 @@ from handlers.slack import (
     moderation_blocks,
     oversight,
     revising,
+    routing,
 )
 from handlers.slack.replies import after_ack_runner
 from handlers.slack.wiring import ServicesInContext
@@ -38,6 +39,11 @@ def add_listeners(app, services, languages=None) -> None:
     app.action(ids.RETRY)(approval.retry_clicked)
     app.action(ids.CANCEL)(approval.cancel_clicked)
     app.action(ids.SHOW_FULL)(approval.show_full_clicked)
+
+    app.action(ids.PASS_ON)(routing.pass_on_clicked)
+    app.action(ids.SEND_BACK)(routing.send_back_clicked)
+    app.view(ids.SEND_BACK_SUBMIT)(routing.send_back_submitted)
+    app.event("message")(routing.message_posted)
 
     app.action(ids.EDIT)(revising.edit_clicked)
     app.action(ids.RESUBMIT)(revising.resubmit_clicked)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.approval import engagement
+from bot.approval import engagement, route
 from bot.approval.snapshot import take_many
 from bot.features import dashboard
 from bot.models import CHIEF
@@ -13,6 +13,7 @@ from handlers.slack.home_blocks import (
     MINE_LIST,
     PENDING_LIST,
     SCHEDULED_LIST,
+    TO_REVIEW_LIST,
     Home,
     Section,
     home_view,
@@ -28,6 +29,9 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
         role = roles.role_of(session, user_id)
         decides = user_id in roles.approvers(session)  # the chief, or the deputy while away
         lists = []
+        if role in services.settings.route:  # a reviewer's waiting cards (the approval route)
+            waiting = route.waiting_for(session, user_id, "slack")
+            lists.append((TO_REVIEW_LIST, dashboard.Page(waiting, 0, 1)))
         if decides:
             lists += [
                 (PENDING_LIST, dashboard.pending(session, pages.get(PENDING_LIST, 0))),

@@ -24,6 +24,7 @@ from handlers.slack.engagement_blocks import allow_list_blocks
 from handlers.slack.oversight import review_message
 
 PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
+TO_REVIEW_LIST = "to_review"  # drafts waiting at a review step the person takes (the route)
 REVIEW_LIMIT = 10  # deputy decisions listed on the Home tab; all come in `/sns away off`
 
 
@@ -51,6 +52,7 @@ class Home:
 
 
 TITLES = {
+    TO_REVIEW_LIST: "home.to_review",
     PENDING_LIST: "home.pending",
     SCHEDULED_LIST: "home.scheduled",
     FAILED_LIST: "home.failures",
@@ -78,9 +80,13 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot) -> list:
             f"*#{draft.id}* {mention(draft.author_id)} {msg('source.' + draft.content.source)}\n"
             + excerpt
         )
-        if section != PENDING_LIST:
+        if section not in (PENDING_LIST, TO_REVIEW_LIST):
             text += "\n" + "\n".join(publication_line(msg, p, draft) for p in draft.publications)
     buttons = {
+        TO_REVIEW_LIST: [
+            button(msg, ids.PASS_ON, "button.pass_on", value, "primary"),
+            button(msg, ids.SEND_BACK, "button.send_back", value, "danger"),
+        ],
         PENDING_LIST: [
             button(msg, ids.APPROVE, "button.approve", value, "primary"),
             button(msg, ids.REJECT, "button.reject", value, "danger"),

@@ -55,3 +55,9 @@ CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 # Reject modal
 REJECT_SUBMIT = "reject_submit"
 REASON = "reason"
+
+# The approval route (DESIGN.md §4): a review step's buttons (value = the draft id).
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"
+SEND_BACK_SUBMIT = "send_back_submit"  # the send-back modal
+COMMENT = "comment"  # its input (block_id = action_id)

@@ -196,19 +196,33 @@ def draft_modal(
 
 
 def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+    return reason_modal(msg, "reject", ids.REASON, ids.REJECT_SUBMIT, draft_id, private_metadata)
+
+
+def send_back_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+    """A review step's 差し戻し: the comment for the author is required."""
+    return reason_modal(
+        msg, "send_back", ids.COMMENT, ids.SEND_BACK_SUBMIT, draft_id, private_metadata
+    )
+
+
+def reason_modal(msg: Messages, keys: str, input_id: str, callback_id: str, draft_id: int,
+                 private_metadata: str) -> dict:  # fmt: skip
+    """A modal asking why (the chief's reject, a reviewer's send-back): `keys` names its texts."""
     reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
+    label = msg("reject.reason") if keys == "reject" else msg(f"{keys}.comment")
     return modal(
-        msg("reject.title"),
+        msg(f"{keys}.title"),
         [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": msg("reject.intro", id=draft_id)},
+                "text": {"type": "mrkdwn", "text": msg(f"{keys}.intro", id=draft_id)},
             },
-            input_block(ids.REASON, msg("reject.reason"), reason),
+            input_block(input_id, label, reason),
         ],
-        callback_id=ids.REJECT_SUBMIT,
-        submit=msg("reject.submit"),
-        close=msg("reject.close"),
+        callback_id=callback_id,
+        submit=msg(f"{keys}.submit"),
+        close=msg(f"{keys}.close"),
         private_metadata=private_metadata,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
+from bot.approval import route
 from bot.features import identity
 from bot.messages import Messages
 from bot.models import CHIEF
@@ -80,7 +81,12 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
     if argument not in ("on", "off"):
         return msg("away.usage"), []
     with services.session_factory.begin() as session:
-        if roles.role_of(session, user_id) != CHIEF:
+        role = roles.role_of(session, user_id)
+        if role in services.settings.route and role != CHIEF:  # a reviewer on the route
+            changed = route.reviewer_away(session, user_id, argument == "on", now=now,
+                                          skip_away=services.settings.route_skip_away)  # fmt: skip
+            return msg("away.reviewer_" + argument if changed else "away.unchanged"), []
+        if role != CHIEF:
             return msg("refuse.not_chief_only"), []
         roles.set_away(session, user_id, argument == "on", now=now)
         deputies = roles.deputies(session)

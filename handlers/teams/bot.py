@@ -8,8 +8,8 @@ import re
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
-from bot.approval import workflow
-from bot.approval.snapshot import take
+from bot.approval import route, workflow
+from bot.approval.snapshot import take, take_many
 from bot.features import policy, report, report_files
 from bot.messages import messages_for
 from bot.people import leavers, roles
@@ -132,7 +132,11 @@ class SnsAgent:
                 return {"plain": _plain, "text": _text, "card": _card}[kind](content)
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
-            return _card(chat_cards.status_card(msg, mine))
+            early = user.id in roles.approvers(session, FRONT_END)  # the chief may decide early
+            waiting = route.waiting_for(session, user.id, FRONT_END, any_step=early)
+            shown = take_many(session, waiting, services.dry_run_channels, services.clock())
+            to_review = [shown[i] for i in waiting if i in shown]
+            return _card(chat_cards.status_card(msg, mine, to_review))
 
     def _report(self, session, user_id: str, msg, argument: str) -> Activity:
         """The monthly report's summary and chart on a card (the CSV: `snsbot report`)."""

@@ -36,6 +36,15 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
         reason = draft.reject_reason or ""
         body = [rich(msg, "dm.rejected", {"id": draft.id, "who": who, "reason": reason})]
         return card(body, [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])
+    if kind == "sent_back":  # by a reviewer on the route: the comment, and resubmit
+        words = {"id": draft.id, "who": who, "comment": draft.reject_reason or ""}
+        return card([rich(msg, "dm.sent_back", words)],
+                    [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])  # fmt: skip
+    if kind == "commented":
+        last = draft.route.comments[-1]
+        words = {"id": draft.id, "revision": last.revision, "who": name_of(last.author),
+                 "text": last.text}  # fmt: skip
+        return card([rich(msg, "dm.commented", words)])
     if kind == "edited":
         return card([rich(msg, "dm.edited", {"id": draft.id, "who": name_of(draft.revised_by)})])
     if kind == "expired":
@@ -119,9 +128,22 @@ def _line_with_button(line: dict, button: dict) -> dict:
     }  # fmt: skip
 
 
-def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
-    """`status`: the person's open drafts, one line each with every channel's state."""
-    body = [text(msg("status.header"), weight="bolder")]
+def status_card(
+    msg: Messages, drafts: list[DraftSnapshot], to_review: list[DraftSnapshot] = ()
+) -> dict:
+    """`status`: the person's open drafts, one line each with every channel's state; first, for
+    a reviewer on the approval route, the drafts waiting for their review (確認待ち)."""
+    body = []
+    if to_review:
+        body.append(text(msg("home.to_review"), weight="bolder"))
+        for d in to_review:
+            excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
+            words = {"id": d.id, "state": msg("route.step", n=d.route.step + 1,
+                     role=msg(f"role.{d.route.route[d.route.step]}")), "excerpt": excerpt}  # fmt: skip
+            body.append(rich(msg, "status.line", words, separator=True))
+            opened = execute(msg, "button.open_card", ids.REFRESH, {"draft": d.id})
+            body.append({"type": "ActionSet", "actions": [opened]})
+    body.append(text(msg("status.header"), weight="bolder"))
     for d in drafts:
         excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")

@@ -105,6 +105,7 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         draft_id=meta.get("draft"),
         parse_errors=problems,
         schedule_lead=services.settings.schedule_lead,
+        route_=services.route,
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}

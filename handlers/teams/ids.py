@@ -66,3 +66,8 @@ MODERATION_CATEGORY = "moderation_category"  # the card's Input.ChoiceSet of the
 
 # The HP feed (policy §5(2)): the announcement's button opens the draft form pre-filled.
 FEED_DRAFT = "feed_draft"
+
+# The approval route (DESIGN.md §4): a review step's verbs, the comment input on every card.
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"  # its Action.ShowCard holds the required comment
+COMMENT = "comment"  # the コメント action's verb, and the name of the comment input

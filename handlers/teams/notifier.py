@@ -12,7 +12,7 @@ from bot.messages import messages_for
 from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
-from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
+from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card, route_card
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
 
@@ -50,9 +50,12 @@ class TeamsNotifier:
         refs = []
         for approver in draft.approvers:
             msg = self._msg(known, approver)
-            content = approval_card.approval_card(
-                msg, draft, self._name_of(known), approver_mris=mris
-            )
+            if draft.at_review:  # a review step's card, in that reviewer's own chat
+                content = route_card.step_card(msg, draft, self._name_of(known), draft.route.step)
+            else:
+                content = approval_card.approval_card(
+                    msg, draft, self._name_of(known), approver_mris=mris
+                )
             try:
                 reference = self._reference(known, approver)
                 refs.append(
@@ -75,7 +78,10 @@ class TeamsNotifier:
         for conversation_id, activity_id, revision in draft.card_refs:
             user, address = by_conversation.get(conversation_id, ("", {}))
             msg = messages_for(address.get("locale"), self.default_locale)
-            if revision == draft.revision:
+            step = draft.step_of(conversation_id, activity_id)
+            if revision == draft.revision and step is not None:
+                content = route_card.step_card(msg, draft, self._name_of(known), step)
+            elif revision == draft.revision:
                 content = approval_card.approval_card(
                     msg, draft, self._name_of(known), approver_mris=mris
                 )

@@ -47,7 +47,11 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
 }
 # Bot scope each subscribed event needs (https://docs.slack.dev/reference/events/).
-EVENT_SCOPES: dict[str, set[str]] = {"app_home_opened": set(), "user_change": {"users:read"}}
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_home_opened": set(),
+    "user_change": {"users:read"},
+    "message": {"im:history", "channels:history"},  # message.im, message.channels
+}
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
@@ -422,8 +426,11 @@ def test_manifest_slash_command_is_the_one_the_app_registers():
 
 def test_manifest_events_are_exactly_the_registered_ones():
     registered = registered_listeners().ids("event")
-    assert registered == {"app_home_opened", "user_change"}  # user_change: leavers (§6)
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == registered
+    assert registered == {"app_home_opened", "message", "user_change"}  # user_change: §6
+    subscribed = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    # Slack delivers `message.im` and `message.channels` as `message` events (thread replies)
+    assert {event.partition(".")[0] for event in subscribed} == registered
+    assert set(subscribed) == {"app_home_opened", "message.im", "message.channels", "user_change"}
 
 
 def test_manifest_features_match_the_code():
