@@ -332,12 +332,16 @@ EN: dict[str, str] = {
     "teams.card_for_approvers": "Only the approvers see the Approve and Send back buttons. If you do not see them, press Refresh.",
     "teams.refresh": "Refresh",
     "teams.sent": "Sent for approval. You will hear the result in this chat.",
+    "teams.home.hint": "Opening this chat brings the card up to date; Refresh shows it again at any time.",
+    "teams.home.item": "#{id} {author} — {excerpt}",
+    "teams.home.refresh": "Refresh",
     "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
     "teams.unknown": 'There is no command "{text}". Send `help` for the list.',
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
+        "- `home` — the dashboard (pending, scheduled and failed posts, your drafts and more)\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."

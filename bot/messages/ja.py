@@ -340,12 +340,16 @@ JA: dict[str, str] = {
     "teams.card_for_approvers": "承認・差し戻しのボタンは決裁者にだけ表示されます。表示されないときは「表示を更新」を押してください。",
     "teams.refresh": "表示を更新",
     "teams.sent": "決裁に回しました。結果はこのチャットでお知らせします。",
+    "teams.home.hint": "このチャットを開くと最新の内容に変わります。「更新」でいつでも表示し直せます。",
+    "teams.home.item": "#{id} {author} — {excerpt}",
+    "teams.home.refresh": "更新",
     "teams.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
     "teams.unknown": "「{text}」というコマンドはありません。`help` と送ると使い方を表示します。",
     "teams.help.text": (
         "**SNS 投稿の決裁ボット — 使い方**\n\n"
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
+        "- `home` — ダッシュボード（決裁待ち・予約・失敗した投稿・自分の下書きなど）を表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
         "- `help` — この説明を表示します\n\n"
         "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"

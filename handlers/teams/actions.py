@@ -8,7 +8,7 @@ from bot.features import identity
 from bot.models import Draft
 from bot.people import oversight
 from bot.services import Services
-from handlers.teams import approval_card, ids, people, request_actions
+from handlers.teams import approval_card, dashboard, ids, people, request_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
@@ -150,5 +150,6 @@ HANDLERS = {
     ids.WITHDRAW: withdraw,
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
+    ids.HOME_REFRESH: dashboard.refresh,
     **request_actions.ENGAGEMENT_HANDLERS,
 }

@@ -7,9 +7,10 @@ FRONT_END = "teams"  # Draft.front_end / Member.front_end of everything drafted 
 # Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
 SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
+HOME = "home"  # the dashboard card (Slack's App Home)
 POLICY = "policy"
 HELP = "help"
-COMMANDS = (SNS, STATUS, POLICY, HELP)
+COMMANDS = (SNS, STATUS, HOME, POLICY, HELP)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -24,6 +25,7 @@ RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
+HOME_REFRESH = "home_refresh"  # the dashboard's 更新, its pagers and its automatic refresh
 
 # Draft form inputs: the same names as Slack's block ids (DESIGN §4).
 BODY = "body"
