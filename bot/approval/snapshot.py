@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.approval import drafts
-from bot.models import Decision, Draft, Publication, Revision
+from bot.models import PENDING, Decision, Draft, Publication, Revision
 from bot.people import roles
 
 
@@ -125,6 +125,41 @@ def take_many(
         )  # fmt: skip
         for d in drafts_read
     }
+
+
+def unsaved(
+    session: Session,
+    content: drafts.DraftInput,
+    author_id: str,
+    front_end: str,
+    dry_run_channels: tuple[str, ...],
+    now: datetime,
+) -> DraftSnapshot:
+    """A draft not stored yet, as its approval card would show it (a preview: id 0)."""
+    route = routing(session, author_id, front_end)
+    x_text = drafts.compose_x_text(content)
+    return DraftSnapshot(
+        id=0,
+        front_end=front_end,
+        author_id=author_id,
+        status=PENDING,
+        revision=1,
+        created_at=now,
+        content=content,
+        x_text=x_text,
+        x_weight=drafts.x_weight(x_text),
+        blog_title=drafts.blog_title(content),
+        decided_by=None,
+        decided_at=None,
+        reject_reason=None,
+        publications=(),
+        dry_run_channels=dry_run_channels,
+        approvers=route.recipients,
+        card_refs=(),
+        taken_at=now,
+        deciders=route.deciders,
+        author_excluded=route.author_excluded,
+    )
 
 
 def _snapshot(

@@ -13,7 +13,7 @@ from bot.features import feed
 from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
-from handlers.teams import approval_card, cards, form_card, ids, people
+from handlers.teams import approval_card, cards, form_card, ids, people, preview
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import messages_for, plain, plain_say
@@ -88,6 +88,8 @@ def message_text(value: dict) -> str:
 
 def submit_form(services: Services, activity, data: dict) -> dict:
     """task/submit of the draft form: store it, or show the form again with the problems."""
+    if data.get("verb") == ids.DRAFT_PREVIEW:
+        return preview.show(services, activity, data, not_operator)
     content, problems = draft_from_data(data)
     meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
     with services.session_factory() as session:

@@ -25,11 +25,13 @@ def draft_form(
     groups: tuple[str, ...] = (),
     errors: dict[str, str] | None = None,
     meta: dict | None = None,
+    preview: list[dict] | None = None,
 ) -> dict:
-    """The draft form: the same fields and names as Slack's modal; `errors` under their fields."""
+    """The draft form: the same fields and names as Slack's modal; `errors` under their fields,
+    `preview` (プレビュー's X count and the chief's card) above them."""
     d = initial or DraftInput(body="", channels=CHANNELS)
     errors = errors or {}
-    body: list = []
+    body: list = list(preview or [])
 
     def field(element: dict, name: str, label: str, hint: str | None = None) -> None:
         body.append({**element, "id": name, "label": msg(label)})
@@ -82,7 +84,9 @@ def draft_form(
     body.append(text(msg("teams.no_images"), isSubtle=True, size="small"))
     submit = {"type": "Action.Submit", "title": msg("modal.submit"), "style": "positive",
               "data": {"verb": ids.DRAFT_SUBMIT, **(meta or {})}}  # fmt: skip
-    return card(body, [submit])
+    look = {"type": "Action.Submit", "title": msg("teams.preview"),
+            "data": {"verb": ids.DRAFT_PREVIEW, **(meta or {})}}  # fmt: skip
+    return card(body, [submit, look])
 
 
 def form_title(msg: Messages, mode: str | None) -> str:

@@ -18,6 +18,7 @@ ME_DRAFT = "snsDraft"
 # Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
+DRAFT_PREVIEW = "draft_preview"  # the form's プレビュー: the form again, with the X count
 APPROVE = "approve"
 REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
