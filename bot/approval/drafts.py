@@ -212,12 +212,20 @@ def validate(
     if len(draft.images) > MAX_IMAGES:
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
     for image in draft.images:
-        name = str(image.get("name", ""))[:100]
-        if image.get("mimetype") not in IMAGE_TYPES:
-            errors["images"] = ("error.image_type", {"name": name})
-        elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
-            errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
+        problem = image_problem(image)
+        if problem:
+            errors["images"] = problem
     return {**errors, **unusable}
+
+
+def image_problem(image: dict) -> tuple | None:
+    """Why an attached image cannot be posted (its type or size), as (message key, values)."""
+    name = str(image.get("name", ""))[:100]
+    if image.get("mimetype") not in IMAGE_TYPES:
+        return "error.image_type", {"name": name}
+    if not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
+        return "error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20}
+    return None
 
 
 def clean_input(text: object) -> str:

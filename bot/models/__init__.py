@@ -36,6 +36,7 @@ from bot.models.base import (
 )
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
+from bot.models.images import ChatImage
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
 
@@ -89,6 +90,7 @@ __all__ = [
     "RotationTask",
     "FeedState",
     "FeedEntry",
+    "ChatImage",
     "ModerationItem",
     "ModerationPoll",
     "Engagement",

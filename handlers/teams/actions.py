@@ -8,7 +8,7 @@ from bot.features import identity
 from bot.models import Draft
 from bot.people import oversight
 from bot.services import Services
-from handlers.teams import approval_card, dashboard, ids, people, request_actions
+from handlers.teams import approval_card, dashboard, ids, images, people, request_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
@@ -151,5 +151,7 @@ HANDLERS = {
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
     ids.HOME_REFRESH: dashboard.refresh,
+    ids.IMAGES_ALT: images.save_alt,
+    ids.IMAGES_CLEAR: images.clear,
     **request_actions.ENGAGEMENT_HANDLERS,
 }

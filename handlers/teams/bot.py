@@ -12,7 +12,17 @@ from bot.approval import workflow
 from bot.approval.snapshot import take
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, dashboard, dialogs, form_card, ids, people
+from handlers.teams import (
+    actions,
+    cards,
+    chat_cards,
+    dashboard,
+    dialogs,
+    form_card,
+    ids,
+    images,
+    people,
+)
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, messages_for, plain
 
@@ -26,8 +36,9 @@ DIALOG_INVOKES = ("task/fetch", "task/submit", "composeExtension/fetchTask",
 class SnsAgent:
     """The bot as the Agents SDK sees it: one `on_turn` per activity from Teams."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, pictures: images.PictureAccess | None = None):
         self.services = services
+        self.pictures = pictures
 
     async def on_turn(self, context) -> None:
         activity = context.activity
@@ -36,6 +47,10 @@ class SnsAgent:
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
             )
+        elif activity.type == "message" and self.pictures and images.incoming(activity):
+            token = await self.pictures.token()
+            reply = await asyncio.to_thread(self._pictures_or_apology, activity, token)
+            await context.send_activity(reply)
         elif activity.type == "message":
             reply = await asyncio.to_thread(self._message_or_apology, activity)
             if reply is not None:
@@ -111,6 +126,17 @@ class SnsAgent:
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))
+
+    def _pictures_or_apology(self, activity, token: str) -> Activity:
+        """Pictures sent in the chat: kept for the next draft form (handlers.teams.images)."""
+        try:
+            answer = images.receive(self.services, activity, token, self.pictures.allowed,
+                                    dialogs.not_operator)  # fmt: skip
+            return _plain(answer) if isinstance(answer, str) else _card(answer)
+        except Exception:
+            log.exception("Teams pictures failed")
+            msg = messages_for(activity.locale, self.services.settings.locale)
+            return Activity(type="message", text=msg("error.db_busy"))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

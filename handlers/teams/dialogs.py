@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import replace
 
 from bot.approval import drafts, forms
 from bot.approval.snapshot import content_of, take
@@ -13,7 +14,16 @@ from bot.features import feed
 from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
-from handlers.teams import approval_card, cards, form_card, ids, people, preview
+from handlers.teams import (
+    approval_card,
+    cards,
+    form_card,
+    ids,
+    images,
+    images_card,
+    people,
+    preview,
+)
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import messages_for, plain, plain_say
@@ -68,8 +78,9 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
+        pictures = images_card.form_lines(msg, images.for_form(session, user.id)[0])
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
-                                groups=groups.names(session), meta=meta)  # fmt: skip
+                                groups=groups.names(session), meta=meta, pictures=pictures)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
 
 
@@ -94,6 +105,9 @@ def submit_form(services: Services, activity, data: dict) -> dict:
     meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
+        attached, missing_alt = images.for_form(session, user.id)  # pictures sent to the bot
+    content = replace(content, images=attached)
+    problems.update(missing_alt)
     msg = messages_for(user.locale, services.settings.locale)
     result = forms.submit_form(
         services.session_factory,
@@ -109,10 +123,11 @@ def submit_form(services: Services, activity, data: dict) -> dict:
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}
-        return _form_again(services, msg, content, result.groups, shown, meta)
+        return _form_again(services, msg, content, result.groups, shown, meta, attached)
     if result.problem:
         return cards.close_dialog(_problem_text(services, msg, result.problem))
     if result.stored:
+        images.mark_used(services, attached)
         services.wake()
     return cards.close_dialog(msg("teams.sent"))
 
@@ -124,7 +139,8 @@ def _problem_text(services: Services, msg, problem: tuple[str, dict]) -> str:
     return plain_say(msg, problem)
 
 
-def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:
+def _form_again(services, msg, content, registered, errors: dict, meta: dict, attached) -> dict:
     form = form_card.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
-                            groups=registered, errors=errors, meta=meta)  # fmt: skip
+                            groups=registered, errors=errors, meta=meta,
+                            pictures=images_card.form_lines(msg, attached))  # fmt: skip
     return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)

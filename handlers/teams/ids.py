@@ -26,6 +26,8 @@ RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
+IMAGES_ALT = "images_alt"  # 代替テキストを保存 on the card of pictures sent to the bot
+IMAGES_CLEAR = "images_clear"  # 画像を取り消す on that card
 HOME_REFRESH = "home_refresh"  # the dashboard's 更新, its pagers and its automatic refresh
 
 # Draft form inputs: the same names as Slack's block ids (DESIGN §4).

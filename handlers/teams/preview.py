@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.approval import drafts
 from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.approval.snapshot import unsaved
@@ -10,7 +12,7 @@ from bot.config import CHANNELS
 from bot.messages import Messages
 from bot.people import groups, roles
 from bot.services import Services
-from handlers.teams import approval_card, cards, form_card, people
+from handlers.teams import approval_card, cards, form_card, images, images_card, people
 from handlers.teams.forms import draft_from_data
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import messages_for
@@ -40,6 +42,7 @@ def section(msg: Messages, content: DraftInput, chief_view: list[dict] | None) -
 def show(services: Services, activity, data: dict, refuse) -> dict:
     """task/submit with the preview flag: nothing is stored; the form comes back filled in."""
     content, problems = draft_from_data(data)
+    problems = dict(problems)
     meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
     now = services.clock()
     with services.session_factory() as session:
@@ -48,6 +51,9 @@ def show(services: Services, activity, data: dict, refuse) -> dict:
         if roles.role_of(session, user.id, FRONT_END) is None:
             return cards.close_dialog(refuse(services, session, msg))
         registered = groups.names(session)
+        attached, missing_alt = images.for_form(session, user.id)
+        content = replace(content, images=attached)
+        problems.update(missing_alt)
         errors = drafts.validate(content, CHANNELS, now, services.settings.schedule_lead,
                                  groups=registered)  # fmt: skip
         errors.update(problems)
@@ -57,7 +63,8 @@ def show(services: Services, activity, data: dict, refuse) -> dict:
     shown = {field: msg(key, **values) for field, (key, values) in errors.items()}
     form = form_card.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
                                 groups=registered, errors=shown, meta=meta,
-                                preview=section(msg, content, chief_view))  # fmt: skip
+                                preview=section(msg, content, chief_view),
+                                pictures=images_card.form_lines(msg, attached))  # fmt: skip
     return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
 
 
