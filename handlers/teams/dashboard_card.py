@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bot.approval.snapshot import DraftSnapshot
+from bot.features.dashboard import FAILED_LIST, MINE_LIST, PENDING_LIST, TITLES, Home, Section
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
 from handlers.teams import ids
@@ -20,53 +19,8 @@ from handlers.teams.cards import (
     shorten,
     text,
 )
-from handlers.teams.chat_cards import review_card
+from handlers.teams.chat_cards import line_with_button, review_card
 from handlers.teams.text import rich
-
-PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
-TITLES = {
-    PENDING_LIST: "home.pending",
-    SCHEDULED_LIST: "home.scheduled",
-    FAILED_LIST: "home.failures",
-    MINE_LIST: "home.mine",
-}
-ALLOW_LIMIT = 30  # approved accounts listed on the card; the rest are counted
-
-
-@dataclass(frozen=True)
-class Section:
-    """One paged list of the dashboard."""
-
-    name: str
-    drafts: list[DraftSnapshot]
-    page: int = 0
-    pages: int = 1
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """Everything the dashboard card shows one person, and whom it refreshes for."""
-
-    mri: str
-    is_chief: bool
-    sections: list[Section] = field(default_factory=list)
-    latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
-    allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
-    reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
-
-
-def _with_buttons(line: dict, buttons: list[dict]) -> dict:
-    """One list line, its buttons in an ActionSet beside it."""
-    return {
-        "type": "ColumnSet",
-        "separator": True,
-        "columns": [
-            {"type": "Column", "width": "stretch", "items": [line]},
-            {"type": "Column", "width": "auto",
-             "items": [{"type": "ActionSet", "actions": buttons}]},
-        ],
-    }  # fmt: skip
 
 
 def _item(msg: Messages, section: str, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
@@ -83,7 +37,7 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot, name_of: NameOf) ->
         buttons.insert(0, execute(msg, "button.retry", ids.RETRY, data))
     if section == MINE_LIST and draft.status == PENDING:
         buttons.insert(0, execute(msg, "button.withdraw", ids.WITHDRAW, data, "destructive"))
-    shown = [_with_buttons(line, buttons)]
+    shown = [line_with_button(line, *buttons)]
     if section != PENDING_LIST:
         shown += publication_lines(msg, draft)
     return shown
@@ -109,7 +63,7 @@ def _none(msg: Messages) -> dict:
     return text(msg("home.none"), isSubtle=True)
 
 
-def dashboard_card(msg: Messages, home: Dashboard, name_of: NameOf) -> dict:
+def dashboard_card(msg: Messages, home: Home, mri: str, name_of: NameOf) -> dict:
     """The dashboard; 更新 (and Teams itself, when the owner opens the chat) re-renders it."""
     pages = {s.name: s.page for s in home.sections if s.page}
     body: list = [text(msg("home.title"), size="large", weight="bolder"),
@@ -144,7 +98,7 @@ def dashboard_card(msg: Messages, home: Dashboard, name_of: NameOf) -> dict:
     again = execute(msg, "teams.home.refresh", ids.HOME_REFRESH, {"pages": pages})
     new = dialog_button(msg, "home.new_draft", ids.OPEN_DRAFT, {})
     refresh = {"action": execute(msg, "teams.home.refresh", ids.HOME_REFRESH, {"pages": pages}),
-               "userIds": [home.mri] if home.mri else []}  # fmt: skip
+               "userIds": [mri] if mri else []}  # fmt: skip
     refresh["action"].pop("fallback")  # a refresh action takes no fallback
     return card(body, [again, new], refresh)
 
@@ -156,8 +110,6 @@ def _allowed(msg: Messages, items: list) -> list[dict]:
             "category": msg(f"engage.category.{a.category}"),
             "kinds": "、".join(msg(f"engage.kind.{k}") for k in a.kinds),
             "when": msg.time(a.approved_at)})
-        for a in items[:ALLOW_LIMIT]
+        for a in items
     ]  # fmt: skip
-    if len(items) > ALLOW_LIMIT:
-        lines.append(text(msg("home.more", count=len(items) - ALLOW_LIMIT), isSubtle=True))
     return lines or [_none(msg)]
