@@ -358,6 +358,7 @@ EN: dict[str, str] = {
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
         "- `home` — the dashboard (pending, scheduled and failed posts, your drafts and more)\n"
+        "- pictures — send them in this chat; the next draft form you open takes them (up to 4)\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."

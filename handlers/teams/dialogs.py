@@ -78,7 +78,10 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
-        pictures = images_card.form_lines(msg, images.for_form(session, user.id)[0])
+        attached = images.for_form(session, user.id)[0]
+        if not attached and verb == ids.RESUBMIT:  # the draft's own pictures, kept
+            attached = images.of_draft(session, draft.id)
+        pictures = images_card.form_lines(msg, attached)
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta, pictures=pictures)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
@@ -106,6 +109,8 @@ def submit_form(services: Services, activity, data: dict) -> dict:
     with services.session_factory() as session:
         user = people.identify(session, activity)
         attached, missing_alt = images.for_form(session, user.id)  # pictures sent to the bot
+        if not attached and meta.get("mode"):  # a resubmission keeps the draft's pictures
+            attached = images.of_draft(session, meta.get("draft"))
     content = replace(content, images=attached)
     problems.update(missing_alt)
     msg = messages_for(user.locale, services.settings.locale)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 
 from bot.approval.drafts import IMAGE_MAX_BYTES, MAX_IMAGES, clean_input, image_problem
 from bot.approval.pictures import KEPT, detect
-from bot.models import ChatImage
+from bot.models import ChatImage, Draft
 from bot.people import roles
 from bot.services import Services
 from handlers.teams import images_card, people
@@ -141,12 +141,21 @@ def for_form(session, owner: str) -> tuple[tuple[dict, ...], dict[str, tuple]]:
     return tuple(as_attached(row) for row in rows), problems
 
 
+def of_draft(session, draft_id) -> tuple[dict, ...]:
+    """The pictures of a draft's current revision (a resubmission keeps them unless new ones
+    were sent: the form itself never holds pictures)."""
+    number = whole_number(draft_id)
+    draft = session.get(Draft, number) if number is not None else None
+    return tuple(draft.current.images or ()) if draft is not None else ()
+
+
 def mark_used(services: Services, attached: tuple[dict, ...]) -> None:
     """A stored draft took these pictures: the next draft starts without them."""
     numbers = [n for image in attached if (n := whole_number(image.get(KEPT))) is not None]
     if numbers:
         with services.session_factory.begin() as session:
-            session.execute(update(ChatImage).where(ChatImage.id.in_(numbers))
+            session.execute(update(ChatImage)
+                            .where(ChatImage.id.in_(numbers), ChatImage.used_at.is_(None))
                             .values(used_at=services.clock()))  # fmt: skip
 
 

@@ -165,3 +165,30 @@ def test_kept_pictures_are_posted_after_approval(x_teams):
     uploads = x.calls(MEDIA_UPLOAD)
     assert len(uploads) == 1 and PNG in uploads[0].raw_body
     assert len(tweet.json["media"]["media_ids"]) == 1
+
+
+def test_a_resubmission_keeps_the_pictures(teams):
+    send_pictures(teams, OPERATOR, [file_sent(teams.connector, "a.png", PNG)], "会場")
+    form = teams.client.open_form(OPERATOR)
+    teams.client.submit_form(OPERATOR, form, body="最初の文", url="https://example.jp/m")
+    chief_chat = teams.connector.wait_for(
+        lambda: [
+            c
+            for c, p in teams.connector.conversations().items()
+            if p["members"][0]["id"] == CHIEF.aad
+        ]  # fmt: skip
+    )[0]
+    card = teams.connector.wait_for(lambda: teams.connector.cards(chief_chat)[0])
+    teams.client.click(CHIEF, teams.client.refresh(CHIEF, card), "reject", reason="直してください")
+    with teams.services.session_factory() as session:
+        draft_id = session.query(Draft).one().id
+    answer = teams.client.invoke(OPERATOR, "task/fetch",
+                                 {"data": {"verb": "resubmit", "draft": draft_id}})  # fmt: skip
+    again = answer["task"]["value"]["card"]["content"]
+    assert "添付する画像（1 枚）" in json.dumps(again, ensure_ascii=False)
+    done = teams.client.submit_form(OPERATOR, again, body="直した文")
+    assert done["task"]["type"] == "message", done
+    with teams.services.session_factory() as session:
+        draft = session.query(Draft).one()
+        assert draft.revision == 2 and draft.current.body == "直した文"
+        assert [i["name"] for i in draft.current.images] == ["a.png"]
