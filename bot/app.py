@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot import dbcheck, doctor
 from bot.approval import moderation
+from bot.approval.pictures import KeptImages
 from bot.config import Settings
 from bot.delivery import workers
 from bot.delivery.dispatcher import Dispatcher
@@ -92,6 +93,7 @@ def assemble(
 
         front_end = teams_server.build(services, teams)
         notifiers["teams"] = front_end.notifier
+    fetch_file = KeptImages(services.session_factory, fetch_file).fetch  # Teams' kept pictures
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,

@@ -222,10 +222,9 @@ def validate(
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
     for image in draft.images:
         name = str(image.get("name", ""))[:100]
-        if image.get("mimetype") not in IMAGE_TYPES:
-            errors["images"] = ("error.image_type", {"name": name})
-        elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
-            errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
+        problem = image_problem(image)
+        if problem:
+            errors["images"] = problem
         alt = image.get("alt")
         if not (isinstance(alt, str) and alt.strip()):
             errors.setdefault("image_alt", ("error.image_alt_missing", {"name": name}))
@@ -233,6 +232,16 @@ def validate(
             too_long = ("error.image_alt_too_long", {"name": name, "max": IMAGE_ALT_MAX_CHARS})
             errors.setdefault("image_alt", too_long)
     return {**errors, **unusable}
+
+
+def image_problem(image: dict) -> tuple | None:
+    """Why an attached image cannot be posted (its type or size), as (message key, values)."""
+    name = str(image.get("name", ""))[:100]
+    if image.get("mimetype") not in IMAGE_TYPES:
+        return "error.image_type", {"name": name}
+    if not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
+        return "error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20}
+    return None
 
 
 def clean_input(text: object) -> str:

@@ -141,6 +141,37 @@ def take_many(
     }
 
 
+def unsaved(
+    session: Session,
+    content: drafts.DraftInput,
+    author_id: str,
+    front_end: str,
+    dry_run_channels: tuple[str, ...],
+    now: datetime,
+) -> DraftSnapshot:
+    """A draft not stored yet, as its approval card would show it (a preview: id 0)."""
+    route = routing(session, author_id, front_end)
+    return DraftSnapshot(
+        id=0,
+        front_end=front_end,
+        author_id=author_id,
+        status=PENDING,
+        revision=1,
+        created_at=now,
+        **_as_sent(content),
+        decided_by=None,
+        decided_at=None,
+        reject_reason=None,
+        publications=(),
+        dry_run_channels=dry_run_channels,
+        approvers=route.recipients,
+        card_refs=(),
+        taken_at=now,
+        deciders=route.deciders,
+        author_excluded=route.author_excluded,
+    )
+
+
 def _snapshot(
     draft: Draft,
     dry_run_channels: tuple[str, ...],
@@ -151,7 +182,6 @@ def _snapshot(
 ) -> DraftSnapshot:
     content = content_of(draft.current)
     revisions = {r.number: r for r in draft.revisions}
-    x_text = drafts.compose_x_text(content)
     publications = [p for p in draft.publications if p.revision == draft.revision]
     return DraftSnapshot(
         id=draft.id,
@@ -160,10 +190,7 @@ def _snapshot(
         status=draft.status,
         revision=draft.revision,
         created_at=draft.created_at,
-        content=content,
-        x_text=x_text,
-        x_weight=drafts.x_weight(x_text),
-        blog_title=drafts.blog_title(content),
+        **_as_sent(content),
         decided_by=draft.decided_by,
         decided_at=draft.decided_at,
         reject_reason=draft.reject_reason,
@@ -184,6 +211,13 @@ def _snapshot(
         revised_by=draft.current.created_by,
         route=facts,
     )
+
+
+def _as_sent(content: drafts.DraftInput) -> dict:
+    """The content, and what X and the blog get of it (the X text, its weight, the title)."""
+    x_text = drafts.compose_x_text(content)
+    return {"content": content, "x_text": x_text, "x_weight": drafts.x_weight(x_text),
+            "blog_title": drafts.blog_title(content)}  # fmt: skip
 
 
 def _publication_view(p: Publication) -> PublicationView:

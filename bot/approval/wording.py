@@ -6,6 +6,7 @@ People are left as user ids under the value `who` (or `author`), for the front e
 from __future__ import annotations
 
 from bot.approval import deciding
+from bot.approval.drafts import X_MAX_WEIGHT, DraftInput, compose_x_text, x_weight
 from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import Messages
 from bot.models import (
@@ -21,6 +22,18 @@ from bot.models import (
 )
 
 Wording = tuple[str, dict]
+
+
+def x_counter(draft: DraftInput) -> Wording:
+    """ "X: 231 / 280（残り 49）": the weighted length of what X will get, URL included."""
+    weight = x_weight(compose_x_text(draft))
+    if weight > X_MAX_WEIGHT:
+        return "counter.over", {
+            "weight": weight,
+            "max": X_MAX_WEIGHT,
+            "over": weight - X_MAX_WEIGHT,
+        }
+    return "counter.ok", {"weight": weight, "max": X_MAX_WEIGHT, "left": X_MAX_WEIGHT - weight}
 
 
 def publication(p: PublicationView, draft: DraftSnapshot) -> Wording:

@@ -407,16 +407,37 @@ EN: dict[str, str] = {
     "teams.publish_at_hint": "Empty: publish right after approval. To schedule, give both the date and the time (Japan time).",
     "teams.publish_time": "Publish time (optional)",
     "teams.publish_at_incomplete": "To schedule a post, give both the date and the time.",
-    "teams.no_images": "Images cannot be attached from the Teams form (attach them from the Slack form).",
+    "teams.images.how": "To attach pictures, close the form and send them to the bot in this chat (up to {max}); the next form you open takes them.",
+    "teams.images.received": "Pictures received ({count} / {max})",
+    "teams.images.alt": "Alt text (describes the picture to people who cannot see it)",
+    "teams.images.alt_required": "Enter the alt text.",
+    "teams.images.alt_missing": 'The picture "{name}" has no alt text. Enter it on the pictures card in the chat with the bot and press Save alt text.',
+    "teams.images.hint": "The next draft form you open takes these pictures. Words sent with a picture become its alt text.",
+    "teams.images.saved": "Alt text saved. The next draft form you open takes these pictures.",
+    "teams.images.save": "Save alt text",
+    "teams.images.clear": "Remove the pictures",
+    "teams.images.cleared": "The pictures were removed.",
+    "teams.images.download_failed": 'The picture "{name}" could not be received. Please send it again.',
+    "teams.images.attached": "Pictures to attach ({count})",
+    "teams.images.no_alt": "(no alt text)",
     "teams.card_for_approvers": "Only the approvers see the Approve and Send back buttons. If you do not see them, press Refresh.",
     "teams.refresh": "Refresh",
+    "teams.preview": "Preview",
+    "teams.preview.title": "Preview (not submitted yet)",
+    "teams.preview.chief": "The chief will get this:",
+    "teams.preview.fix": "A choice holds a value the form does not offer, so the chief's card cannot be shown. Fix the form and press Preview again.",
     "teams.sent": "Sent for approval. You will hear the result in this chat.",
+    "teams.home.hint": "Opening this chat brings the card up to date; Refresh shows it again at any time.",
+    "teams.home.item": "#{id} {author} — {excerpt}",
+    "teams.home.refresh": "Refresh",
     "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
     "teams.unknown": 'There is no command "{text}". Send `help` for the list.',
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
+        "- `home` — the dashboard (pending, scheduled and failed posts, your drafts and more)\n"
+        "- pictures — send them in this chat; the next draft form you open takes them (up to 4)\n"
         "- `search words` — search past drafts and posts (`search` alone for the conditions)\n"
         "- `report 2026-11` — (chief) the monthly report's summary and chart\n"
         "- `policy` — the center's SNS policy in brief\n"

@@ -415,16 +415,37 @@ JA: dict[str, str] = {
     "teams.publish_at_hint": "空欄なら承認後すぐに投稿します。予約するときは日付と時刻（日本時間）を両方入れてください。",
     "teams.publish_time": "投稿時刻（任意）",
     "teams.publish_at_incomplete": "予約するときは日付と時刻を両方入れてください。",
-    "teams.no_images": "画像は Teams のフォームからは添付できません（Slack のフォームから添付できます）。",
+    "teams.images.how": "画像を付けるときは、フォームを閉じてボットとのチャットに画像を送ってください（{max} 枚まで）。次に開くフォームで添付されます。",
+    "teams.images.received": "画像を受け取りました（{count} / {max} 枚）",
+    "teams.images.alt": "代替テキスト（画像の説明。見えない方に読み上げられます）",
+    "teams.images.alt_required": "代替テキストを入れてください。",
+    "teams.images.alt_missing": "画像「{name}」の代替テキストがありません。ボットとのチャットの画像のカードで入れて「代替テキストを保存」を押してください。",
+    "teams.images.hint": "次に開く下書きフォームで、これらの画像が添付されます。画像と一緒に送った文は代替テキストになります。",
+    "teams.images.saved": "代替テキストを保存しました。次に開く下書きフォームで、これらの画像が添付されます。",
+    "teams.images.save": "代替テキストを保存",
+    "teams.images.clear": "画像を取り消す",
+    "teams.images.cleared": "画像を取り消しました。",
+    "teams.images.download_failed": "画像「{name}」を受け取れませんでした。もう一度送ってください。",
+    "teams.images.attached": "添付する画像（{count} 枚）",
+    "teams.images.no_alt": "（代替テキストなし）",
     "teams.card_for_approvers": "承認・差し戻しのボタンは決裁者にだけ表示されます。表示されないときは「表示を更新」を押してください。",
     "teams.refresh": "表示を更新",
+    "teams.preview": "プレビュー",
+    "teams.preview.title": "プレビュー（まだ提出していません）",
+    "teams.preview.chief": "課長には次のように届きます:",
+    "teams.preview.fix": "選択肢にない値があるため、課長に届くカードは表示できません。フォームを直してからもう一度プレビューを押してください。",
     "teams.sent": "決裁に回しました。結果はこのチャットでお知らせします。",
+    "teams.home.hint": "このチャットを開くと最新の内容に変わります。「更新」でいつでも表示し直せます。",
+    "teams.home.item": "#{id} {author} — {excerpt}",
+    "teams.home.refresh": "更新",
     "teams.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
     "teams.unknown": "「{text}」というコマンドはありません。`help` と送ると使い方を表示します。",
     "teams.help.text": (
         "**SNS 投稿の決裁ボット — 使い方**\n\n"
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
+        "- `home` — ダッシュボード（決裁待ち・予約・失敗した投稿・自分の下書きなど）を表示します\n"
+        "- 画像 — このチャットに画像を送ると、次に開く下書きフォームで添付されます（4 枚まで）\n"
         "- `search 言葉` — 過去の下書き・投稿を検索します（`search` だけで条件の書き方）\n"
         "- `report 2026-11` — （課長）月次報告の概要とグラフを表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"

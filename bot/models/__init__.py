@@ -40,6 +40,7 @@ from bot.models.base import (
 )
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
+from bot.models.images import ChatImage
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
 from bot.models.route import DraftComment, RouteMark
@@ -100,6 +101,7 @@ __all__ = [
     "RotationTask",
     "FeedState",
     "FeedEntry",
+    "ChatImage",
     "ModerationItem",
     "ModerationPoll",
     "Engagement",

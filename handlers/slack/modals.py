@@ -11,12 +11,10 @@ from bot.approval.drafts import (
     IMAGE_ALT_MAX_CHARS,
     MAX_IMAGES,
     SOURCES,
-    X_MAX_WEIGHT,
     DraftInput,
-    compose_x_text,
-    x_weight,
 )
 from bot.approval.snapshot import DraftSnapshot
+from bot.approval.wording import x_counter
 from bot.messages import Messages
 from handlers.slack import ids
 from handlers.slack.blocks import (
@@ -74,10 +72,8 @@ def modal(title: str, blocks: list, *, close: str, submit=None, callback_id=None
 
 def x_counter_text(msg: Messages, draft: DraftInput) -> str:
     """ "X: 231 / 280（残り 49）": the weighted length of what X will get, URL included."""
-    weight = x_weight(compose_x_text(draft))
-    if weight > X_MAX_WEIGHT:
-        return msg("counter.over", weight=weight, max=X_MAX_WEIGHT, over=weight - X_MAX_WEIGHT)
-    return msg("counter.ok", weight=weight, max=X_MAX_WEIGHT, left=X_MAX_WEIGHT - weight)
+    key, values = x_counter(draft)
+    return msg(key, **values)
 
 
 def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:

@@ -11,8 +11,10 @@ from bot.people import oversight
 from bot.services import Services
 from handlers.teams import (
     approval_card,
+    dashboard,
     deputy,
     ids,
+    images,
     people,
     request_actions,
     route_actions,
@@ -164,6 +166,9 @@ HANDLERS = {
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
     ids.NAME_DEPUTY: deputy.name,
+    ids.HOME_REFRESH: dashboard.refresh,
+    ids.IMAGES_ALT: images.save_alt,
+    ids.IMAGES_CLEAR: images.clear,
     **request_actions.ENGAGEMENT_HANDLERS,
     **route_actions.ROUTE_HANDLERS,
 }

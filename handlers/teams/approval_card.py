@@ -31,6 +31,8 @@ def facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
         (msg("card.category"), msg("category." + c.category)),
         (msg("card.publish_at"), msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]  # fmt: skip
+    if c.images:
+        facts.append((msg("card.images"), msg("card.images_count", count=len(c.images))))
     theirs = [(msg("card.author"), name_of(draft.author_id)),
               (msg("card.url"), c.url[:300] if c.url else msg("card.no_url"))]  # fmt: skip
     if c.group_name:

@@ -18,10 +18,12 @@ from handlers.teams import (
     actions,
     cards,
     chat_cards,
+    dashboard,
     deputy,
     dialogs,
     form_card,
     ids,
+    images,
     people,
     report_card,
     search_card,
@@ -39,8 +41,9 @@ DIALOG_INVOKES = ("task/fetch", "task/submit", "composeExtension/fetchTask",
 class SnsAgent:
     """The bot as the Agents SDK sees it: one `on_turn` per activity from Teams."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, pictures: images.PictureAccess | None = None):
         self.services = services
+        self.pictures = pictures
 
     async def on_turn(self, context) -> None:
         activity = context.activity
@@ -49,6 +52,10 @@ class SnsAgent:
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
             )
+        elif activity.type == "message" and self.pictures and images.incoming(activity):
+            token = await self.pictures.token()
+            reply = await asyncio.to_thread(self._pictures_or_apology, activity, token)
+            await context.send_activity(reply)
         elif activity.type == "message":
             reply = await asyncio.to_thread(self._message_or_apology, activity)
             if reply is not None:
@@ -119,7 +126,7 @@ class SnsAgent:
                 return _card(shown) if isinstance(shown, dict) else _plain(shown)
             if command == ids.REPORT:  # the chief (or the acting deputy); refusals recorded
                 return self._report(session, user.id, msg, " ".join(words[1:]))
-            if command not in (ids.SNS, ids.STATUS, ids.SEARCH):
+            if command not in (ids.SNS, ids.STATUS, ids.SEARCH, ids.HOME, "ホーム"):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
@@ -130,6 +137,8 @@ class SnsAgent:
                 name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
                 kind, content = search_card.answer(msg, session, user.id, rest, name_of)
                 return {"plain": _plain, "text": _text, "card": _card}[kind](content)
+            if command in (ids.HOME, "ホーム"):
+                return _card(dashboard.build(services, session, user, msg))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             early = user.id in roles.approvers(session, FRONT_END)  # the chief may decide early
@@ -148,6 +157,17 @@ class SnsAgent:
             return _plain(msg("report.refused"))
         summary, png = report_files.summary_and_chart(session, month, msg)
         return _card(report_card.report_card(msg, month.name, summary, png))
+
+    def _pictures_or_apology(self, activity, token: str) -> Activity:
+        """Pictures sent in the chat: kept for the next draft form (handlers.teams.images)."""
+        try:
+            answer = images.receive(self.services, activity, token, self.pictures.allowed,
+                                    dialogs.not_operator)  # fmt: skip
+            return _plain(answer) if isinstance(answer, str) else _card(answer)
+        except Exception:
+            log.exception("Teams pictures failed")
+            msg = messages_for(activity.locale, self.services.settings.locale)
+            return Activity(type="message", text=msg("error.db_busy"))
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

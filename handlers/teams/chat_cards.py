@@ -101,7 +101,7 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
             line = rich(msg, "review.line", values)
             data = {"decision": item.decision_id}
         button = execute(msg, "button.review_ack", ids.REVIEW_ACK, data)
-        body.append(_line_with_button(line, button))
+        body.append(line_with_button(line, button))
     return card(body)
 
 
@@ -112,18 +112,19 @@ def rotation_card(msg: Messages, items: list[RotationItem]) -> dict:
         line = rich(msg, "rotation.line", {"account": msg(f"account.{item.account}"),
                     "reason": item.reason, "since": msg.time(item.opened_at)})  # fmt: skip
         button = execute(msg, "button.rotation_done", ids.ROTATION_DONE, {"task": item.task_id})
-        body.append(_line_with_button(line, button))
+        body.append(line_with_button(line, button))
     return card(body)
 
 
-def _line_with_button(line: dict, button: dict) -> dict:
+def line_with_button(line: dict, button: dict, *more: dict) -> dict:
+    """A list line with its button(s) beside it, in an ActionSet."""
     return {
         "type": "ColumnSet",
         "separator": True,
         "columns": [
             {"type": "Column", "width": "stretch", "items": [line]},
             {"type": "Column", "width": "auto",
-             "items": [{"type": "ActionSet", "actions": [button]}]},
+             "items": [{"type": "ActionSet", "actions": [button, *more]}]},
         ],
     }  # fmt: skip
 

@@ -7,12 +7,13 @@ FRONT_END = "teams"  # Draft.front_end / Member.front_end of everything drafted 
 # Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
 SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
+HOME = "home"  # the dashboard card (Slack's App Home)
 POLICY = "policy"
 HELP = "help"
 DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
 SEARCH = "search"  # past drafts and posts (bot.features.search)
 REPORT = "report"  # the chief's monthly report (bot.features.report)
-COMMANDS = (SNS, STATUS, POLICY, HELP, SEARCH, REPORT)
+COMMANDS = (SNS, STATUS, HOME, POLICY, HELP, SEARCH, REPORT)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -20,6 +21,7 @@ ME_DRAFT = "snsDraft"
 # Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
+DRAFT_PREVIEW = "draft_preview"  # the form's プレビュー: the form again, with the X count
 APPROVE = "approve"
 REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
@@ -27,6 +29,9 @@ RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
+IMAGES_ALT = "images_alt"  # 代替テキストを保存 on the card of pictures sent to the bot
+IMAGES_CLEAR = "images_clear"  # 画像を取り消す on that card
+HOME_REFRESH = "home_refresh"  # the dashboard's 更新, its pagers and its automatic refresh
 
 # Draft form inputs: the same names as Slack's block ids (DESIGN §4).
 BODY = "body"
