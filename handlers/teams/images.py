@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 
 from bot.approval.drafts import IMAGE_MAX_BYTES, MAX_IMAGES, clean_input, image_problem
 from bot.approval.pictures import KEPT, detect
+from bot.messages import messages_for
 from bot.models import ChatImage, Draft
 from bot.people import roles
 from bot.services import Services
@@ -20,7 +21,6 @@ from handlers.teams.cards import card_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
 from handlers.teams.settings import is_loopback_url
-from handlers.teams.text import messages_for
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,12 @@ from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.approval.snapshot import unsaved
 from bot.approval.wording import x_counter
 from bot.config import CHANNELS
-from bot.messages import Messages
+from bot.messages import Messages, messages_for
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import approval_card, cards, form_card, images, images_card, people
 from handlers.teams.forms import draft_from_data
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import messages_for
 
 
 def section(msg: Messages, content: DraftInput, chief_view: list[dict] | None) -> list[dict]:
