@@ -33,7 +33,7 @@ class FormResult:
     (more) was done, as (message key, values), NOT_OPERATOR naming the chief by user id;
     `stored`: a draft or a revision was stored; `duplicate`: this very submission was stored
     before (a retried delivery), answered as a success. `groups`: the registered groups the
-    form was checked against, for showing the form again.
+    form was checked against, for showing the form again. `draft_id`: the draft stored.
     """
 
     errors: dict[str, tuple] = field(default_factory=dict)
@@ -41,6 +41,7 @@ class FormResult:
     stored: bool = False
     duplicate: bool = False
     groups: tuple[str, ...] = ()
+    draft_id: int | None = None
 
 
 def submit_form(
@@ -99,14 +100,17 @@ def _store(session, now, front_end, user_id, content, key, target, registered) -
     session.add(Submission(key=key, at=now))
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
-        workflow.submit(session, author_id=user_id, content=content, now=now, front_end=front_end)
-        return FormResult(stored=True, groups=registered)
+        draft = workflow.submit(
+            session, author_id=user_id, content=content, now=now, front_end=front_end
+        )
+        return FormResult(stored=True, groups=registered, draft_id=draft.id)
     outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now)
     if outcome.result in (deciding.NOTHING_TO_DO, deciding.NOT_FOUND):
         # Nothing was written: the same form may be sent again once fixed (Slack keeps its key).
         session.execute(delete(Submission).where(Submission.key == key))
     problem = change_problem(mode, outcome)
-    return FormResult(problem=problem, stored=problem is None, groups=registered)
+    return FormResult(problem=problem, stored=problem is None, groups=registered,
+                      draft_id=draft_id)  # fmt: skip
 
 
 def change_problem(mode: str, outcome: deciding.Outcome) -> Wording | None:

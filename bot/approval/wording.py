@@ -64,7 +64,7 @@ def refusal(outcome: deciding.Outcome) -> Wording | None:
             "id": outcome.request_id,
             "who": outcome.decided_by or "?",
             "when": outcome.decided_at,
-            "decision": outcome.status,
+            "decided": outcome.status,
         }
     return None
 
@@ -84,6 +84,8 @@ def shown(msg: Messages, wording: Wording, person=str, text=str) -> dict:
             words[name] = person(value) + (msg("card.acting") if values.get("acting") else "")
         elif name == "decision":
             words[name] = msg(f"decision.{value}")
+        elif name == "decided":  # the verb's form: 承認しています, 取り下げています…
+            words[name] = msg(f"decided.{value}")
         elif isinstance(value, str) and name != "url":
             words[name] = text(value)
         else:

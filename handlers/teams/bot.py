@@ -26,8 +26,9 @@ DIALOG_INVOKES = ("task/fetch", "task/submit", "composeExtension/fetchTask",
 class SnsAgent:
     """The bot as the Agents SDK sees it: one `on_turn` per activity from Teams."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, lookup: dialogs.Lookup | None = None):
         self.services = services
+        self.lookup = lookup  # a person's name as Teams gives it (the notifier's member lookup)
 
     async def on_turn(self, context) -> None:
         activity = context.activity
@@ -42,6 +43,9 @@ class SnsAgent:
                 await context.send_activity(reply)
         elif activity.type in ("conversationUpdate", "installationUpdate"):
             await asyncio.to_thread(self._remember, activity)
+            if _bot_added(activity):
+                msg = messages_for(activity.locale, self.services.settings.locale)
+                await context.send_activity(_card(form_card.welcome(msg)))
 
     # -- invokes: dialogs and card buttons -----------------------------------------------------
 
@@ -61,16 +65,16 @@ class SnsAgent:
         if activity.name == "adaptiveCard/action":
             return actions.execute(self.services, activity)
         if activity.name == "task/fetch":
-            return dialogs.open_form(self.services, activity, data)
+            return dialogs.open_form(self.services, activity, data, lookup=self.lookup)
         if activity.name == "composeExtension/fetchTask":
             prefill = dialogs.message_text(value)
-            return dialogs.open_form(self.services, activity, {"verb": ids.OPEN_DRAFT}, prefill)
+            return dialogs.open_form(
+                self.services, activity, {"verb": ids.OPEN_DRAFT}, prefill, self.lookup
+            )
         if activity.name == "task/submit":
-            return dialogs.submit_form(self.services, activity, data)
-        if activity.name == "composeExtension/submitAction":
-            answer = dialogs.submit_form(self.services, activity, data)
-            closed = answer["task"]["type"] == "message"
-            return {} if closed else answer  # an empty answer closes a message-extension dialog
+            return dialogs.submit_form(self.services, activity, data, self.lookup)
+        if activity.name == "composeExtension/submitAction":  # the same task response: a
+            return dialogs.submit_form(self.services, activity, data, self.lookup)  # message
         msg = messages_for(activity.locale, self.services.settings.locale)
         return actions.text_answer(msg("error.internal"))
 
@@ -102,13 +106,14 @@ class SnsAgent:
                 return _text(card_markdown(text))
             if command not in (ids.SNS, ids.STATUS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
-            if roles.role_of(session, user.id, FRONT_END) is None:
-                return _plain(dialogs.not_operator(services, session, msg))
-            if command == ids.SNS:
+            operator = roles.role_of(session, user.id, FRONT_END) is not None
+            if operator and command == ids.SNS:
                 return _card(form_card.launcher(msg))
-            mine = [take(session, d, services.dry_run_channels, services.clock())
-                    for d in workflow.open_drafts(session, user.id)]  # fmt: skip
-            return _card(chat_cards.status_card(msg, mine))
+            if operator:
+                mine = [take(session, d, services.dry_run_channels, services.clock())
+                        for d in workflow.open_drafts(session, user.id)]  # fmt: skip
+                return _card(chat_cards.status_card(msg, mine))
+        return _plain(dialogs.not_operator(services, msg, self.lookup))  # after the commit
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""
@@ -125,6 +130,14 @@ class SnsAgent:
         with self.services.session_factory.begin() as session:
             user = people.identify(session, activity)
             people.remember(session, user, activity, self.services.clock())
+
+
+def _bot_added(activity) -> bool:
+    """The app was just installed here: Teams adds the bot to the conversation's members (it
+    also sends installationUpdate, which is not answered, so the welcome comes once)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    added = activity.members_added or [] if activity.type == "conversationUpdate" else []
+    return bool(bot_id) and any(member.id == bot_id for member in added)
 
 
 def _text(text: str) -> Activity:

@@ -102,4 +102,11 @@ def close_dialog(message: str) -> dict:
 
 
 def shorten(value: str, limit: int, msg: Messages) -> str:
+    """Cut to `limit`, pointing to the 全文を見る button (only where the card has one)."""
     return value if len(value) <= limit else value[:limit] + msg("card.truncated")
+
+
+def excerpt(value: str, limit: int) -> str:
+    """One line of a list, cut to `limit` with an ellipsis (no button to point to)."""
+    line = value.replace("\n", " ")
+    return line if len(line) <= limit else line[:limit] + "…"

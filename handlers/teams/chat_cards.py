@@ -13,8 +13,8 @@ from handlers.teams.cards import (
     NameOf,
     card,
     dialog_button,
+    excerpt,
     execute,
-    shorten,
     text,
 )
 from handlers.teams.text import card_markdown, rich
@@ -62,9 +62,9 @@ def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameO
 def reminder_card(msg: Messages, waiting: list[DraftSnapshot], name_of: NameOf) -> dict:
     body = [text(msg("reminder.header", count=len(waiting)), weight="bolder")]
     for draft in waiting[:LIST_LIMIT]:
-        excerpt = shorten(draft.content.body.replace("\n", " "), 120, msg)
         words = {"id": draft.id, "author": name_of(draft.author_id),
-                 "since": msg.time(draft.created_at), "excerpt": excerpt}  # fmt: skip
+                 "since": msg.time(draft.created_at),
+                 "excerpt": excerpt(draft.content.body, 120)}  # fmt: skip
         body.append(rich(msg, "reminder.line", words, separator=True))
     if len(waiting) > LIST_LIMIT:
         body.append(text(msg("home.more", count=len(waiting) - LIST_LIMIT), isSubtle=True))
@@ -118,9 +118,8 @@ def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
     """`status`: the person's open drafts, one line each with every channel's state."""
     body = [text(msg("status.header"), weight="bolder")]
     for d in drafts:
-        excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")
-        words = {"id": d.id, "state": state, "excerpt": excerpt}
+        words = {"id": d.id, "state": state, "excerpt": excerpt(d.content.body, 60)}
         body.append(rich(msg, "status.line", words, separator=True))
         body.extend(publication_lines(msg, d))
     if not drafts:

@@ -49,8 +49,13 @@ def remember(session: Session, user: TeamsUser, activity, now) -> None:
 
 def name_of(session: Session, user_id: str) -> str:
     """How a person is shown on cards: their Teams name when known, else their id."""
+    return known_name(session, user_id) or user_id
+
+
+def known_name(session: Session, user_id: str) -> str:
+    """Their Teams name, as they wrote to the bot or the member lookup gave it ("" if neither)."""
     address = addresses.address_of(session, FRONT_END, user_id) or {}
-    return address.get("name") or user_id
+    return address.get("name") or ""
 
 
 def mri_of(session: Session, user_id: str) -> str:

@@ -106,11 +106,11 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     guard = service_url_check(settings)
     adapter = CloudAdapter(connection_manager=connections, host_validator=guard)
     adapter.on_turn_error = _on_turn_error
-    agent = SnsAgent(services)
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
                           tenant_id=settings.tenant_id, allowed=guard.is_allowed)  # fmt: skip
     notifier = TeamsNotifier(proactive, services.session_factory, services.clock,
                              services.settings.locale)  # fmt: skip
+    agent = SnsAgent(services, lookup=notifier.display_name)
 
     async def process(request: web.Request) -> web.Response:
         try:

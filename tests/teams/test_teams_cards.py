@@ -73,3 +73,21 @@ def test_every_teams_card_is_valid_adaptive_cards_1_5():
     for language in ("ja", "en"):
         for name, content in teams_cards(Messages(language)).items():
             assert problems(content) == [], (language, name)
+
+
+def test_cards_name_only_buttons_they_have():
+    long_draft = snapshot(status="pending", content=DraftInput(body="長い本文。" * 40,
+                                                               channels=("facebook",)))  # fmt: skip
+    for language in ("ja", "en"):
+        msg = Messages(language)
+        for content in (chat_cards.status_card(msg, [long_draft]),
+                        chat_cards.reminder_card(msg, [long_draft], str)):  # fmt: skip
+            shown = json.dumps(content, ensure_ascii=False)
+            assert msg("button.full_text") not in shown and "…" in shown
+        card = approval_card.approval_card(msg, long_draft, str)
+        hint = next(
+            b["text"] for b in card["body"] if b.get("text") == msg("teams.card_for_approvers")
+        )
+        assert (
+            msg("button.approve") in hint and msg("button.reject") in hint
+        )  # the buttons' own words
