@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,7 +77,8 @@ def submit_form(
             return _store(session, clock(), front_end, user_id, content, submission_key, target,
                           registered)  # fmt: skip
     except IntegrityError:  # the same submission, delivered again: it is already stored
-        return FormResult(duplicate=True, groups=registered)
+        return FormResult(duplicate=True, groups=registered,
+                          draft_id=_stored_draft(session_factory, submission_key))  # fmt: skip
     except SQLAlchemyError:
         log.exception("could not store a draft from %s", front_end)
         return FormResult(errors=dict(SAVE_FAILED), groups=registered)
@@ -97,12 +98,14 @@ def _store(session, now, front_end, user_id, content, key, target, registered) -
         if mode != NEW:  # an attempt on someone's draft is recorded (決裁簿)
             deciding.refuse(session, draft_id=draft_id, actor=user_id, attempted=mode, now=now)
         return FormResult(problem=not_operator(session, front_end), groups=registered)
-    session.add(Submission(key=key, at=now))
+    submission = Submission(key=key, at=now, draft_id=draft_id)
+    session.add(submission)
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
         draft = workflow.submit(
             session, author_id=user_id, content=content, now=now, front_end=front_end
         )
+        submission.draft_id = draft.id
         return FormResult(stored=True, groups=registered, draft_id=draft.id)
     outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now)
     if outcome.result in (deciding.NOTHING_TO_DO, deciding.NOT_FOUND):
@@ -111,6 +114,17 @@ def _store(session, now, front_end, user_id, content, key, target, registered) -
     problem = change_problem(mode, outcome)
     return FormResult(problem=problem, stored=problem is None, groups=registered,
                       draft_id=draft_id)  # fmt: skip
+
+
+def _stored_draft(session_factory: sessionmaker[Session], key: str) -> int | None:
+    """The draft an earlier delivery of this very submission stored (None if not known)."""
+    try:
+        with session_factory() as session:
+            return session.execute(
+                select(Submission.draft_id).where(Submission.key == key)
+            ).scalar_one_or_none()
+    except SQLAlchemyError:
+        return None
 
 
 def change_problem(mode: str, outcome: deciding.Outcome) -> Wording | None:

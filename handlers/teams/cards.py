@@ -16,8 +16,13 @@ NameOf = Callable[[str], str]
 
 
 def card(body: list, actions: list | None = None, refresh: dict | None = None) -> dict:
+    """A 1.5 card. Buttons that include an Action.Execute go in an ActionSet at the end of the
+    body: some older Teams clients honour an Action.Execute's fallback (the Action.Submit they
+    can send) only there, and Microsoft recommends wrapping every Action.Execute so."""
     content = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
-    if actions:
+    if actions and any(a.get("type") == "Action.Execute" for a in actions):
+        content["body"] = [*body, {"type": "ActionSet", "actions": actions}]
+    elif actions:
         content["actions"] = actions
     if refresh:
         content["refresh"] = refresh

@@ -130,7 +130,7 @@ def submit_form(services: Services, activity, data: dict, lookup: Lookup | None 
         return cards.close_dialog(_problem_text(services, msg, result.problem, lookup))
     if result.stored:
         services.wake()
-    if result.draft_id is None:  # this very submission was stored before (a retried delivery)
+    if result.draft_id is None:  # stored before, by a delivery that did not say which draft
         return cards.close_dialog(msg("teams.sent_again"))
     return cards.close_dialog(msg("teams.sent", id=result.draft_id))
 

@@ -15,7 +15,9 @@ Conversation ids (`a:…`, `19:…@thread.v2;messageid=…`) are URL-decoded. Li
 a 1:1 conversation with the same member again returns the same conversation id, and a member
 is found by either of their ids (`29:…` or the Entra object id) once `add_person` has said
 who they are. With `strict_nulls` (the default), a body holding `null` anywhere is answered
-400 BadArgument, as the Microsoft 365 Agents Playground's connector does.
+400 BadArgument, as the Microsoft 365 Agents Playground's connector does. Every Adaptive Card
+received is checked against the 1.5 schema and Teams' rules (tests/adaptive_cards.py):
+`invalid_cards()` lists what was wrong.
 """
 
 from __future__ import annotations
@@ -183,6 +185,20 @@ class FakeBotConnector(FakeServer[Call]):
             self._conversations.clear()
             self._one_to_one.clear()
             self._activities.clear()
+
+    def invalid_cards(self) -> list[str]:
+        """Why each Adaptive Card received (sent, created with, updated to) is not valid."""
+        from adaptive_cards import problems
+
+        bodies = [c.json for c in self.calls() if c.ok and c.endpoint in (SEND, REPLY, UPDATE)]
+        bodies += [c.json.get("activity") for c in self.calls(CREATE) if c.ok]
+        return [
+            f"{activity.get('id', '')}: {problem}"
+            for activity in bodies
+            if isinstance(activity, dict)
+            for card in adaptive_cards(activity)
+            for problem in problems(card)
+        ]
 
     def add_person(self, mri: str, aad_object_id: str, name: str) -> None:
         """Someone Teams knows: a 1:1 chat opened with either id has them as its member."""
