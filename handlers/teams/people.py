@@ -43,7 +43,9 @@ def remember(session: Session, user: TeamsUser, activity, now) -> None:
         mode="json", by_alias=True, exclude_none=True
     )
     reference.pop("activityId", None)  # the conversation, not this one message
-    address = {"reference": reference, "name": user.name, "locale": user.locale, "mri": user.mri}
+    known = addresses.address_of(session, FRONT_END, user.id) or {}
+    name = user.name or known.get("name") or ""  # install events carry no name: keep the one known
+    address = {"reference": reference, "name": name, "locale": user.locale, "mri": user.mri}
     addresses.remember(session, FRONT_END, user.id, address, now)
 
 
