@@ -254,9 +254,7 @@ def test_draft_approve_and_reject_in_the_agents_playground(playground, browser):
     card_with(browser, ("決裁依頼 #1", "Approval request #1"), "承認", "Approve").click()
     card_with(browser, ("承認しました", "Approved by"))
     browser.switch_to.window(operator)
-    card_with(browser, "#1", "Full text", "全文を見る")
-    wait_for(browser, lambda d: "投稿結果" in page_text(d) or "Results" in page_text(d),
-             what="the results")  # fmt: skip
+    card_with(browser, ("下書き #1 の投稿結果", "Results for draft #1"))  # the author's results
 
     draft_in_the_dialog(browser, "防災訓練のお知らせ")
     browser.switch_to.window(chief)
@@ -268,11 +266,14 @@ def test_draft_approve_and_reject_in_the_agents_playground(playground, browser):
                                           if t.is_displayed()], what="the reason")  # fmt: skip
     reason[-1].send_keys("日付を入れてください")
     card_with(browser, ("決裁依頼 #2", "Approval request #2"), "差し戻す", "Send back").click()
-    card_with(browser, "日付を入れてください")
+    card_with(
+        browser, ("に差し戻しました。理由: 日付を入れてください", "Reason: 日付を入れてください")
+    )
     with runtime.services.session_factory() as session:
         assert [d.status for d in session.query(Draft).order_by(Draft.id)] == [
             "approved",
             "rejected",
         ]
+        assert session.get(Draft, 2).reject_reason == "日付を入れてください"
     browser.switch_to.window(operator)
     wait_for(browser, lambda d: "日付を入れてください" in page_text(d), what="the rejection")
