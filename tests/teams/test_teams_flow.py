@@ -340,7 +340,7 @@ def test_installing_the_app_greets_with_what_the_bot_does(teams):
     assert len(sent) == 2 and "使い方" in sent[1]["text"]  # welcomed once, then help
 
 
-def test_the_chief_named_before_ever_writing_and_without_teams_no_id(teams):
+def test_a_refusal_never_shows_the_chiefs_id_even_when_teams_cannot_name_them(teams):
     teams.connector.fail_next("members", 404, times=10)
     teams.client.say(STRANGER, "sns")
     refusal = teams.connector.wait_for(lambda: teams.connector.sent(STRANGER.conversation)[0])
