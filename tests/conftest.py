@@ -156,6 +156,9 @@ def connector():
 
     with FakeBotConnector(strict_updates=False) as fake:
         yield fake
+        assert (
+            fake.invalid_cards() == []
+        )  # every card the bot sent: Adaptive Cards 1.5, Teams' rules
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ CATEGORIES = ("civic", "other")
 X_MAX_WEIGHT = 280
 BODY_MAX_CHARS = 10000  # far above any channel's need; keeps cards and the database sane
 TITLE_MAX_CHARS = 200
+TITLE_FROM_BODY_CHARS = 40  # a title made from the body: a headline, not a paragraph
+SENTENCE_END = re.compile(r"[。．！？!?]|\.(?=\s+[A-Z])")
 URL_MAX_CHARS = 2000
 GROUP_MAX_CHARS = 200
 MAX_IMAGES = 4
@@ -67,11 +69,17 @@ def compose_x_text(draft: DraftInput) -> str:
 
 
 def blog_title(draft: DraftInput) -> str:
-    """The blog title, or the body's first line when no title was given."""
+    """The blog title, or one made from the body's first line when none was given: a long
+    line (a one-paragraph body) gives its first sentence, and at most TITLE_FROM_BODY_CHARS."""
     if draft.blog_title:
         return draft.blog_title
-    first_line = draft.body.strip().splitlines()[0] if draft.body.strip() else ""
-    return first_line[:TITLE_MAX_CHARS]
+    first_line = draft.body.strip().splitlines()[0].strip() if draft.body.strip() else ""
+    if len(first_line) <= TITLE_FROM_BODY_CHARS:
+        return first_line
+    sentence = SENTENCE_END.search(first_line)
+    if sentence and sentence.end() <= TITLE_FROM_BODY_CHARS:
+        return first_line[: sentence.end()].rstrip("。．. ")
+    return first_line[: TITLE_FROM_BODY_CHARS - 1] + "…"
 
 
 def payloads(

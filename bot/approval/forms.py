@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +34,7 @@ class FormResult:
     (more) was done, as (message key, values), NOT_OPERATOR naming the chief by user id;
     `stored`: a draft or a revision was stored; `duplicate`: this very submission was stored
     before (a retried delivery), answered as a success. `groups`: the registered groups the
-    form was checked against, for showing the form again.
+    form was checked against, for showing the form again. `draft_id`: the draft stored.
     """
 
     errors: dict[str, tuple] = field(default_factory=dict)
@@ -42,6 +42,7 @@ class FormResult:
     stored: bool = False
     duplicate: bool = False
     groups: tuple[str, ...] = ()
+    draft_id: int | None = None
 
 
 def submit_form(
@@ -78,7 +79,8 @@ def submit_form(
             return _store(session, clock(), front_end, user_id, content, submission_key, target,
                           registered, route_)  # fmt: skip
     except IntegrityError:  # the same submission, delivered again: it is already stored
-        return FormResult(duplicate=True, groups=registered)
+        return FormResult(duplicate=True, groups=registered,
+                          draft_id=_stored_draft(session_factory, submission_key))  # fmt: skip
     except SQLAlchemyError:
         log.exception("could not store a draft from %s", front_end)
         return FormResult(errors=dict(SAVE_FAILED), groups=registered)
@@ -99,12 +101,14 @@ def _store(session, now, front_end, user_id, content, key, target, registered,
         if mode != NEW:  # an attempt on someone's draft is recorded (決裁簿)
             deciding.refuse(session, draft_id=draft_id, actor=user_id, attempted=mode, now=now)
         return FormResult(problem=not_operator(session, front_end), groups=registered)
-    session.add(Submission(key=key, at=now))
+    submission = Submission(key=key, at=now, draft_id=draft_id)
+    session.add(submission)
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
-        workflow.submit(session, author_id=user_id, content=content, now=now, front_end=front_end,
-                        route_=route_)  # fmt: skip
-        return FormResult(stored=True, groups=registered)
+        draft = workflow.submit(session, author_id=user_id, content=content, now=now,
+                                front_end=front_end, route_=route_)  # fmt: skip
+        submission.draft_id = draft.id
+        return FormResult(stored=True, groups=registered, draft_id=draft.id)
     more = {"route_": route_} if mode == RESUBMIT else {}
     outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now,
                             **more)  # fmt: skip
@@ -112,7 +116,19 @@ def _store(session, now, front_end, user_id, content, key, target, registered,
         # Nothing was written: the same form may be sent again once fixed (Slack keeps its key).
         session.execute(delete(Submission).where(Submission.key == key))
     problem = change_problem(mode, outcome)
-    return FormResult(problem=problem, stored=problem is None, groups=registered)
+    return FormResult(problem=problem, stored=problem is None, groups=registered,
+                      draft_id=draft_id)  # fmt: skip
+
+
+def _stored_draft(session_factory: sessionmaker[Session], key: str) -> int | None:
+    """The draft an earlier delivery of this very submission stored (None if not known)."""
+    try:
+        with session_factory() as session:
+            return session.execute(
+                select(Submission.draft_id).where(Submission.key == key)
+            ).scalar_one_or_none()
+    except SQLAlchemyError:
+        return None
 
 
 def change_problem(mode: str, outcome: deciding.Outcome) -> Wording | None:

@@ -89,7 +89,7 @@ def refusal(outcome: deciding.Outcome) -> Wording | None:
             "id": outcome.request_id,
             "who": outcome.decided_by or "?",
             "when": outcome.decided_at,
-            "decision": outcome.status,
+            "decided": outcome.status,
         }
     return None
 
@@ -152,6 +152,8 @@ def shown(msg: Messages, wording: Wording, person=str, text=str) -> dict:
             words[name] = msg(f"role.{value}")
         elif name == "people":
             words[name] = "、".join(person(u) for u in value)
+        elif name == "decided":  # the verb's form: 承認しています, 取り下げています…
+            words[name] = msg(f"decided.{value}")
         elif isinstance(value, str) and name != "url":
             words[name] = text(value)
         else:

@@ -9,7 +9,7 @@ EN: dict[str, str] = {
     "field.x_text": "Text for X (optional)",
     "field.x_text_hint": "Use when the body does not fit X's 280 weighted characters. The URL is added.",
     "field.blog_title": "Blog title (optional)",
-    "field.blog_title_hint": "Empty: the body's first line.",
+    "field.blog_title_hint": "Empty: the body's first line (its first sentence when long; at most 40 characters).",
     "field.url": "URL",
     "field.url_hint": "When the information is already online, give its URL (policy 4).",
     "field.on_internet": "Is this information already on the internet?",
@@ -184,7 +184,7 @@ EN: dict[str, str] = {
     "dm.results_partial": "Some channels failed. Check and press Retry.",
     "refuse.not_chief": "Only the chief can do this. The attempt was recorded in the register.",
     "refuse.own_request": "You wrote draft #{id}, so you cannot decide it: nobody decides their own request. The attempt was recorded in the register.",
-    "refuse.already_decided": "Draft #{id} was already {decision} by {who} at {when}.",
+    "refuse.already_decided": "Draft #{id} was already {decided} by {who} at {when}.",
     "refuse.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set <Slack user id> operator`).",
     "refuse.no_chief": "No chief is registered yet. The administrator must set SNSBOT_CHIEF.",
     "refuse.not_author_or_chief": "Only the author or the chief can do this.",
@@ -206,6 +206,11 @@ EN: dict[str, str] = {
     "decision.rejected": "sent back",
     "decision.withdrawn": "withdrawn",
     "decision.sent_back": "sent back",
+    "decided.approved": "approved",
+    "decided.rejected": "sent back",
+    "decided.withdrawn": "withdrawn",
+    "decided.expired": "expired",
+    "decided.sent_back": "sent back at review",
     "button.edit": "Edit",
     "button.cancel": "Cancel scheduled post",
     "button.withdraw": "Withdraw",
@@ -420,18 +425,30 @@ EN: dict[str, str] = {
     "teams.images.download_failed": 'The picture "{name}" could not be received. Please send it again.',
     "teams.images.attached": "Pictures to attach ({count})",
     "teams.images.no_alt": "(no alt text)",
-    "teams.card_for_approvers": "Only the approvers see the Approve and Send back buttons. If you do not see them, press Refresh.",
     "teams.refresh": "Refresh",
     "teams.preview": "Preview",
     "teams.preview.title": "Preview (not submitted yet)",
     "teams.preview.chief": "The chief will get this:",
     "teams.preview.fix": "A choice holds a value the form does not offer, so the chief's card cannot be shown. Fix the form and press Preview again.",
-    "teams.sent": "Sent for approval. You will hear the result in this chat.",
     "teams.home.hint": "Opening this chat brings the card up to date; Refresh shows it again at any time.",
     "teams.home.item": "#{id} {author} — {excerpt}",
     "teams.home.refresh": "Refresh",
+    "teams.card_for_approvers": "Only the approvers see the Approve and Reject buttons. If you do not see them, press Refresh.",
+    "teams.sent": "Submitted (draft #{id}). It goes to the chief for approval; you will hear the result in this chat.",
+    "teams.sent_again": "This draft was already submitted. You will hear the result in this chat.",
     "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
+    "teams.not_operator_unnamed": "You are not registered as an SNS operator. Ask the chief to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
     "teams.unknown": 'There is no command "{text}". Send `help` for the list.',
+    "teams.welcome.title": "Welcome to the SNS approval bot",
+    "teams.welcome.text": (
+        "This bot posts to the center's X, Facebook and blog only after the chief approves "
+        "(決裁); every decision is kept in the approval register.\n\n"
+        "**Getting started**\n\n"
+        '- Draft a post: press "Open the draft form" below, or send `sns` in this chat\n'
+        "- Your drafts and their state: `status`\n"
+        "- Help: `help`; the SNS policy in brief: `policy`\n\n"
+        "If you are not registered as an operator yet, ask the chief to add you."
+    ),
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'

@@ -10,7 +10,7 @@ JA: dict[str, str] = {
     "field.x_text": "X 用の文（任意）",
     "field.x_text_hint": "本文が X の 280 字（全角 140 字）に収まらないときに入力します。URL は自動で付きます。",
     "field.blog_title": "ブログのタイトル（任意）",
-    "field.blog_title_hint": "空欄なら本文の 1 行目を使います。",
+    "field.blog_title_hint": "空欄なら本文の 1 行目を使います（長いときは最初の一文。40 字まで）。",
     "field.url": "URL",
     "field.url_hint": "既にインターネット上にある情報は、その URL を入れてください（方針 4）。",
     "field.on_internet": "この情報はインターネット上に掲載されていますか",
@@ -191,7 +191,7 @@ JA: dict[str, str] = {
     # Refusals and replies
     "refuse.not_chief": "この操作は課長だけが行えます。操作の試みは決裁簿に記録しました。",
     "refuse.own_request": "下書き #{id} はあなたが起案したため、決裁できません（起案者本人は決裁できません）。操作の試みは決裁簿に記録しました。",
-    "refuse.already_decided": "下書き #{id} は既に {who} が {when} に{decision}しています。",
+    "refuse.already_decided": "下書き #{id} は既に {who} が {when} に{decided}。",
     "refuse.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set <SlackユーザーID> operator` で追加できます）。",
     "refuse.no_chief": "課長がまだ登録されていません。管理者が SNSBOT_CHIEF を設定してください。",
     "refuse.not_author_or_chief": "この操作は起案者か課長だけが行えます。",
@@ -213,6 +213,11 @@ JA: dict[str, str] = {
     "decision.rejected": "差し戻し",
     "decision.withdrawn": "取り下げ",
     "decision.sent_back": "差し戻し",
+    "decided.approved": "承認しています",
+    "decided.rejected": "差し戻しています",
+    "decided.withdrawn": "取り下げています",
+    "decided.expired": "期限切れにしています",
+    "decided.sent_back": "確認者が差し戻しています",
     # Slash command
     "button.edit": "修正して承認へ",
     "button.cancel": "予約投稿を取り消す",
@@ -434,12 +439,24 @@ JA: dict[str, str] = {
     "teams.preview.title": "プレビュー（まだ提出していません）",
     "teams.preview.chief": "課長には次のように届きます:",
     "teams.preview.fix": "選択肢にない値があるため、課長に届くカードは表示できません。フォームを直してからもう一度プレビューを押してください。",
-    "teams.sent": "決裁に回しました。結果はこのチャットでお知らせします。",
     "teams.home.hint": "このチャットを開くと最新の内容に変わります。「更新」でいつでも表示し直せます。",
     "teams.home.item": "#{id} {author} — {excerpt}",
     "teams.home.refresh": "更新",
+    "teams.sent": "提出しました（下書き #{id}）。課長の決裁に回り、結果はこのチャットでお知らせします。",
+    "teams.sent_again": "この下書きは提出済みです。結果はこのチャットでお知らせします。",
     "teams.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
+    "teams.not_operator_unnamed": "あなたは SNS の運用者として登録されていません。課長に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
     "teams.unknown": "「{text}」というコマンドはありません。`help` と送ると使い方を表示します。",
+    "teams.welcome.title": "SNS 投稿の決裁ボットへようこそ",
+    "teams.welcome.text": (
+        "センターの X・Facebook・ブログへの投稿を、課長の決裁（承認）を経てから投稿するボットです。"
+        "決裁の記録は決裁簿に残ります。\n\n"
+        "**始め方**\n\n"
+        "- 下書きを作る: 下の「下書きフォームを開く」を押すか、このチャットに `sns` と送ります\n"
+        "- 自分の下書きの状態: `status`\n"
+        "- 使い方: `help`、運営方針の要点: `policy`\n\n"
+        "運用者として登録されていない方は、課長に登録を依頼してください。"
+    ),
     "teams.help.text": (
         "**SNS 投稿の決裁ボット — 使い方**\n\n"
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"

@@ -41,9 +41,11 @@ DIALOG_INVOKES = ("task/fetch", "task/submit", "composeExtension/fetchTask",
 class SnsAgent:
     """The bot as the Agents SDK sees it: one `on_turn` per activity from Teams."""
 
-    def __init__(self, services: Services, pictures: images.PictureAccess | None = None):
+    def __init__(self, services: Services, pictures: images.PictureAccess | None = None,
+                 lookup: dialogs.Lookup | None = None):  # fmt: skip
         self.services = services
         self.pictures = pictures
+        self.lookup = lookup  # a person's name as Teams gives it (the notifier's member lookup)
 
     async def on_turn(self, context) -> None:
         activity = context.activity
@@ -64,6 +66,9 @@ class SnsAgent:
             await asyncio.to_thread(self._remember, activity)
             if activity.type == "conversationUpdate" and activity.members_removed:
                 await asyncio.to_thread(self._members_removed, activity)
+            if _bot_added(activity):
+                msg = messages_for(activity.locale, self.services.settings.locale)
+                await context.send_activity(_card(form_card.welcome(msg)))
 
     # -- invokes: dialogs and card buttons -----------------------------------------------------
 
@@ -83,16 +88,16 @@ class SnsAgent:
         if activity.name == "adaptiveCard/action":
             return actions.execute(self.services, activity)
         if activity.name == "task/fetch":
-            return dialogs.open_form(self.services, activity, data)
+            return dialogs.open_form(self.services, activity, data, lookup=self.lookup)
         if activity.name == "composeExtension/fetchTask":
             prefill = dialogs.message_text(value)
-            return dialogs.open_form(self.services, activity, {"verb": ids.OPEN_DRAFT}, prefill)
+            return dialogs.open_form(
+                self.services, activity, {"verb": ids.OPEN_DRAFT}, prefill, self.lookup
+            )
         if activity.name == "task/submit":
-            return dialogs.submit_form(self.services, activity, data)
-        if activity.name == "composeExtension/submitAction":
-            answer = dialogs.submit_form(self.services, activity, data)
-            closed = answer["task"]["type"] == "message"
-            return {} if closed else answer  # an empty answer closes a message-extension dialog
+            return dialogs.submit_form(self.services, activity, data, self.lookup)
+        if activity.name == "composeExtension/submitAction":  # the same task response: a
+            return dialogs.submit_form(self.services, activity, data, self.lookup)  # message
         msg = messages_for(activity.locale, self.services.settings.locale)
         return actions.text_answer(msg("error.internal"))
 
@@ -128,24 +133,25 @@ class SnsAgent:
                 return self._report(session, user.id, msg, " ".join(words[1:]))
             if command not in (ids.SNS, ids.STATUS, ids.SEARCH, ids.HOME, "ホーム"):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
-            if roles.role_of(session, user.id, FRONT_END) is None:
-                return _plain(dialogs.not_operator(services, session, msg))
-            if command == ids.SNS:
+            operator = roles.role_of(session, user.id, FRONT_END) is not None
+            if operator and command == ids.SNS:
                 return _card(form_card.launcher(msg))
-            if command == ids.SEARCH:  # every staff member with a role may search every draft
+            if operator and command == ids.SEARCH:  # every staff member may search every draft
                 rest = " ".join(words[1:])
                 name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
                 kind, content = search_card.answer(msg, session, user.id, rest, name_of)
                 return {"plain": _plain, "text": _text, "card": _card}[kind](content)
-            if command in (ids.HOME, "ホーム"):
+            if operator and command in (ids.HOME, "ホーム"):
                 return _card(dashboard.build(services, session, user, msg))
-            mine = [take(session, d, services.dry_run_channels, services.clock())
-                    for d in workflow.open_drafts(session, user.id)]  # fmt: skip
-            early = user.id in roles.approvers(session, FRONT_END)  # the chief may decide early
-            waiting = route.waiting_for(session, user.id, FRONT_END, any_step=early)
-            shown = take_many(session, waiting, services.dry_run_channels, services.clock())
-            to_review = [shown[i] for i in waiting if i in shown]
-            return _card(chat_cards.status_card(msg, mine, to_review))
+            if operator:
+                mine = [take(session, d, services.dry_run_channels, services.clock())
+                        for d in workflow.open_drafts(session, user.id)]  # fmt: skip
+                early = user.id in roles.approvers(session, FRONT_END)  # may decide early
+                waiting = route.waiting_for(session, user.id, FRONT_END, any_step=early)
+                shown = take_many(session, waiting, services.dry_run_channels, services.clock())
+                to_review = [shown[i] for i in waiting if i in shown]
+                return _card(chat_cards.status_card(msg, mine, to_review))
+        return _plain(dialogs.not_operator(services, msg, self.lookup))  # after the commit
 
     def _report(self, session, user_id: str, msg, argument: str) -> Activity:
         """The monthly report's summary and chart on a card (the CSV: `snsbot report`)."""
@@ -161,8 +167,9 @@ class SnsAgent:
     def _pictures_or_apology(self, activity, token: str) -> Activity:
         """Pictures sent in the chat: kept for the next draft form (handlers.teams.images)."""
         try:
+            refuse = lambda services, session, msg: dialogs.not_operator(services, msg)  # noqa: E731
             answer = images.receive(self.services, activity, token, self.pictures.allowed,
-                                    dialogs.not_operator)  # fmt: skip
+                                    refuse)  # fmt: skip
             return _plain(answer) if isinstance(answer, str) else _card(answer)
         except Exception:
             log.exception("Teams pictures failed")
@@ -211,6 +218,14 @@ def _team_event(activity) -> str:
         data = data.model_dump(by_alias=True) if hasattr(data, "model_dump") else {}
     value = data.get("eventType") if data.get("team") else ""
     return value if isinstance(value, str) else ""
+
+
+def _bot_added(activity) -> bool:
+    """The app was just installed here: Teams adds the bot to the conversation's members (it
+    also sends installationUpdate, which is not answered, so the welcome comes once)."""
+    bot_id = activity.recipient.id if activity.recipient else None
+    added = activity.members_added or [] if activity.type == "conversationUpdate" else []
+    return bool(bot_id) and any(member.id == bot_id for member in added)
 
 
 def _text(text: str) -> Activity:

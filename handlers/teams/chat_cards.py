@@ -13,8 +13,8 @@ from handlers.teams.cards import (
     NameOf,
     card,
     dialog_button,
+    excerpt,
     execute,
-    shorten,
     text,
 )
 from handlers.teams.text import card_markdown, rich
@@ -71,9 +71,9 @@ def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameO
 def reminder_card(msg: Messages, waiting: list[DraftSnapshot], name_of: NameOf) -> dict:
     body = [text(msg("reminder.header", count=len(waiting)), weight="bolder")]
     for draft in waiting[:LIST_LIMIT]:
-        excerpt = shorten(draft.content.body.replace("\n", " "), 120, msg)
         words = {"id": draft.id, "author": name_of(draft.author_id),
-                 "since": msg.time(draft.created_at), "excerpt": excerpt}  # fmt: skip
+                 "since": msg.time(draft.created_at),
+                 "excerpt": excerpt(draft.content.body, 120)}  # fmt: skip
         body.append(rich(msg, "reminder.line", words, separator=True))
     if len(waiting) > LIST_LIMIT:
         body.append(text(msg("home.more", count=len(waiting) - LIST_LIMIT), isSubtle=True))
@@ -138,17 +138,16 @@ def status_card(
     if to_review:
         body.append(text(msg("home.to_review"), weight="bolder"))
         for d in to_review:
-            excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
             words = {"id": d.id, "state": msg("route.step", n=d.route.step + 1,
-                     role=msg(f"role.{d.route.route[d.route.step]}")), "excerpt": excerpt}  # fmt: skip
+                     role=msg(f"role.{d.route.route[d.route.step]}")),
+                     "excerpt": excerpt(d.content.body, 60)}  # fmt: skip
             body.append(rich(msg, "status.line", words, separator=True))
             opened = execute(msg, "button.open_card", ids.REFRESH, {"draft": d.id})
             body.append({"type": "ActionSet", "actions": [opened]})
     body.append(text(msg("status.header"), weight="bolder"))
     for d in drafts:
-        excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")
-        words = {"id": d.id, "state": state, "excerpt": excerpt}
+        words = {"id": d.id, "state": state, "excerpt": excerpt(d.content.body, 60)}
         body.append(rich(msg, "status.line", words, separator=True))
         body.extend(publication_lines(msg, d))
     if not drafts:

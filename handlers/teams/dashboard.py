@@ -30,5 +30,5 @@ def build(services: Services, session, user, msg, pages: dict[str, int] | None =
 def refresh(services, session, user, msg, name_of, data) -> dict:
     """更新, a pager button, or Teams refreshing the card: the card again, as it is now."""
     if roles.role_of(session, user.id, FRONT_END) is None:
-        return text_answer(not_operator(services, session, msg))
+        return text_answer(not_operator(services, msg))
     return card_answer(build(services, session, user, msg, _pages(data)))

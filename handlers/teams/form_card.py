@@ -17,6 +17,15 @@ def launcher(msg: Messages) -> dict:
     )
 
 
+def welcome(msg: Messages) -> dict:
+    """The first message after the app is installed: what the bot does and how to start."""
+    return card(
+        [text(msg("teams.welcome.title"), size="large", weight="bolder"),
+         text(msg("teams.welcome.text"))],
+        [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, {})],
+    )  # fmt: skip
+
+
 def draft_form(
     msg: Messages,
     *,

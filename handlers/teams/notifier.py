@@ -46,9 +46,16 @@ class TeamsNotifier:
         if not draft.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
+        reachable, failures = {}, []
+        for approver in draft.approvers:  # chats opened first: their `29:` ids go on the card
+            try:
+                reachable[approver] = self._reference(known, approver)
+            except RetryLater as error:
+                failures.append(error)
+                log.error("card %s cannot reach an approver: %s", draft.id, error)
         mris = tuple(known.get(a, {}).get("mri") or a for a in draft.approvers)
         refs = []
-        for approver in draft.approvers:
+        for approver, reference in reachable.items():
             msg = self._msg(known, approver)
             if draft.at_review:  # a review step's card, in that reviewer's own chat
                 content = route_card.step_card(msg, draft, self._name_of(known), draft.route.step)
@@ -57,14 +64,14 @@ class TeamsNotifier:
                     msg, draft, self._name_of(known), approver_mris=mris
                 )
             try:
-                reference = self._reference(known, approver)
                 refs.append(
                     (reference["conversation"]["id"], self.proactive.send(reference, content))
                 )
-            except RetryLater:
-                if not refs:
-                    raise
+            except RetryLater as error:
+                failures.append(error)
                 log.error("card %s reached only some approvers", draft.id)
+        if failures and not refs:
+            raise failures[0]
         return refs
 
     def update_card(self, draft: DraftSnapshot) -> None:
@@ -187,6 +194,17 @@ class TeamsNotifier:
         if not reached:
             raise RetryLater(f"HP update {item.id} reached nobody")
 
+    def display_name(self, user_id: str) -> str:
+        """How Teams names this person: remembered, or learned by opening their chat and
+        looking the member up ("" when Teams cannot be reached)."""
+        known = self._addresses()
+        if not known.get(user_id, {}).get("name"):
+            try:
+                self._reference(known, user_id)
+            except RetryLater as error:
+                log.warning("Teams: could not learn a person's name: %s", error)
+        return known.get(user_id, {}).get("name") or ""
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _addresses(self) -> dict[str, dict]:
@@ -201,14 +219,21 @@ class TeamsNotifier:
         return lambda user_id: known.get(user_id, {}).get("name") or user_id
 
     def _reference(self, known: dict, user_id: str) -> dict:
-        """The person's 1:1 chat with the bot, opened (and remembered) when there is none yet."""
+        """The person's 1:1 chat with the bot, opened (and remembered, with their `29:` id and
+        name as Teams gives them) when there is none yet."""
         reference = known.get(user_id, {}).get("reference")
         if reference:
             return reference
         reference = self.proactive.new_conversation(user_id)
+        member = reference.get("user") or {}
+        address = {"reference": reference}
+        if member.get("name"):
+            address["name"] = member["name"]
+        if str(member.get("id", "")).startswith("29:"):
+            address["mri"] = member["id"]
         with self.session_factory.begin() as session:
-            addresses.remember(session, FRONT_END, user_id, {"reference": reference}, self.clock())
-        known[user_id] = {"reference": reference}
+            addresses.remember(session, FRONT_END, user_id, address, self.clock())
+        known[user_id] = address
         return reference
 
     def _send(self, known: dict, user_id: str, content: dict) -> str:

@@ -115,11 +115,12 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
         return await provider.get_access_token(BOT_CONNECTOR_RESOURCE, [BOT_CONNECTOR_SCOPE])
 
     allowed = images.hosts_allowed(settings.anonymous, guard.is_allowed)
-    agent = SnsAgent(services, images.PictureAccess(bot_token, allowed))
+    pictures = images.PictureAccess(bot_token, allowed)
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
                           tenant_id=settings.tenant_id, allowed=guard.is_allowed)  # fmt: skip
     notifier = TeamsNotifier(proactive, services.session_factory, services.clock,
                              services.settings.locale)  # fmt: skip
+    agent = SnsAgent(services, pictures, lookup=notifier.display_name)
 
     async def process(request: web.Request) -> web.Response:
         try:

@@ -12,7 +12,12 @@ gives its activities `"serviceUrl": fake.base_url` and everything the bot says l
 
 Any path prefix before `v3/` is accepted (real service URLs look like `…/teams/` or `…/amer/`).
 Conversation ids (`a:…`, `19:…@thread.v2;messageid=…`) are URL-decoded. Like Teams, creating
-a 1:1 conversation with the same member again returns the same conversation id.
+a 1:1 conversation with the same member again returns the same conversation id, and a member
+is found by either of their ids (`29:…` or the Entra object id) once `add_person` has said
+who they are. With `strict_nulls` (the default), a body holding `null` anywhere is answered
+400 BadArgument, as the Microsoft 365 Agents Playground's connector does. Every Adaptive Card
+received is checked against the 1.5 schema and Teams' rules (tests/adaptive_cards.py):
+`invalid_cards()` lists what was wrong.
 """
 
 from __future__ import annotations
@@ -97,10 +102,13 @@ class FakeBotConnector(FakeServer[Call]):
 
     methods = ("GET", "POST", "PUT", "DELETE")
 
-    def __init__(self, *, strict_updates: bool = True) -> None:
-        """With `strict_updates`, updating an activity the fake never received answers 404."""
+    def __init__(self, *, strict_updates: bool = True, strict_nulls: bool = True) -> None:
+        """With `strict_updates`, updating an activity the fake never received answers 404;
+        with `strict_nulls`, a body carrying a `null` answers 400."""
         super().__init__()
         self.strict_updates = strict_updates
+        self.strict_nulls = strict_nulls
+        self._people: dict[str, dict[str, Any]] = {}  # either id → the member's account
         # In the order given: a pattern may match several endpoints, so no queue per endpoint.
         self._pattern_faults: list[_Fault] = []
         self._token: str | None = None
@@ -192,6 +200,26 @@ class FakeBotConnector(FakeServer[Call]):
             self._one_to_one.clear()
             self._activities.clear()
 
+    def invalid_cards(self) -> list[str]:
+        """Why each Adaptive Card received (sent, created with, updated to) is not valid."""
+        from adaptive_cards import problems
+
+        bodies = [c.json for c in self.calls() if c.ok and c.endpoint in (SEND, REPLY, UPDATE)]
+        bodies += [c.json.get("activity") for c in self.calls(CREATE) if c.ok]
+        return [
+            f"{activity.get('id', '')}: {problem}"
+            for activity in bodies
+            if isinstance(activity, dict)
+            for card in adaptive_cards(activity)
+            for problem in problems(card)
+        ]
+
+    def add_person(self, mri: str, aad_object_id: str, name: str) -> None:
+        """Someone Teams knows: a 1:1 chat opened with either id has them as its member."""
+        account = {"id": mri, "aadObjectId": aad_object_id, "name": name}
+        with self._lock:
+            self._people[mri] = self._people[aad_object_id] = account
+
     # ------------------------------------------------------------------ faults and auth
 
     def fail_next(
@@ -263,6 +291,9 @@ class FakeBotConnector(FakeServer[Call]):
                 status, body = 401, UNAUTHORIZED
             elif bad_json:
                 status, body = 400, error_body("BadSyntax", "The request body is not JSON.")
+            elif self.strict_nulls and request.body and _nulls(call.json):
+                where = ", ".join(_nulls(call.json)[:5])
+                status, body = 400, error_body("BadArgument", f"null is not allowed: {where}")
             else:
                 status, body = self._answer(call)
             call.status, call.response = status, body
@@ -297,10 +328,11 @@ class FakeBotConnector(FakeServer[Call]):
         if call.endpoint == CREATE:
             return self._create(body)
         if call.endpoint == MEMBERS:
-            members = (self._conversations.get(call.conversation_id) or {}).get("members") or []
+            given = (self._conversations.get(call.conversation_id) or {}).get("members") or []
+            members = [self._people.get(m.get("id"), m) for m in given]
             if call.activity_id is None:
                 return 200, members
-            found = [m for m in members if m.get("id") == call.activity_id]
+            found = [m for m in members if call.activity_id in (m.get("id"), m.get("aadObjectId"))]
             return (200, found[0]) if found else (404, error_body("NotFound", "Member not found"))
         if call.endpoint in (SEND, REPLY, UPDATE) and (
             not isinstance(body, dict) or not body.get("type")
@@ -354,6 +386,17 @@ class FakeBotConnector(FakeServer[Call]):
                 first = dict(c.json["activity"], id=c.response["activityId"])
                 posted.append((c.response["id"], first))
         return [p for p in posted if conversation_id is None or p[0] == conversation_id]
+
+
+def _nulls(body: Any, where: str = "") -> list[str]:
+    """Where `body` holds a JSON null (e.g. `id`, `conversation.tenantId`)."""
+    if body is None:
+        return [where or "(body)"]
+    if isinstance(body, dict):
+        return [n for k, v in body.items() for n in _nulls(v, f"{where}.{k}" if where else k)]
+    if isinstance(body, list):
+        return [n for i, v in enumerate(body) for n in _nulls(v, f"{where}[{i}]")]
+    return []
 
 
 def adaptive_cards(activity: dict[str, Any]) -> list[dict[str, Any]]:
