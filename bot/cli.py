@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, db, dbcheck, doctor, register, serve
+from bot import app, cli_groups, db, dbcheck, doctor, register, serve
 from bot.config import ConfigError, load_settings
 from bot.messages import JST
 from bot.models import ROLES
-from bot.people import groups, oversight, roles
+from bot.people import oversight, roles
 from bot.services import open_database, quiet_secret_loggers, utc_now
 
 README_HINT = "See README.md, section 'Configuration'."
@@ -94,29 +94,6 @@ def _date(value: str) -> datetime:
         return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=JST)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-04-01") from None
-
-
-def cmd_groups_add(args) -> int:
-    with _session_factory().begin() as session:
-        added = groups.add(
-            session, args.name, contact=args.contact, site=args.site, actor="cli", now=utc_now()
-        )
-    print(f"registered {args.name}" if added else f"{args.name} is already registered")
-    return 0 if added else 1
-
-
-def cmd_groups_list(args) -> int:
-    with _session_factory()() as session:
-        for group in groups.all_groups(session):
-            print(f"{group.name}\t{group.contact}\t{group.site}")
-    return 0
-
-
-def cmd_groups_remove(args) -> int:
-    with _session_factory().begin() as session:
-        removed = groups.remove(session, args.name, actor="cli", now=utc_now())
-    print(f"removed {args.name}" if removed else f"{args.name} is not registered")
-    return 0 if removed else 1
 
 
 def cmd_credentials_status(args) -> int:
@@ -200,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--teams", action="store_true", help="serve Microsoft Teams (see README)")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
+    run.add_argument("--web-port", type=int, help="serve the group intake pages on this port too")
     run.set_defaults(func=serve.cmd_run)
 
     worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
@@ -232,18 +210,7 @@ def parser() -> argparse.ArgumentParser:
     role_set.add_argument("--platform", dest="front_end", choices=FRONT_ENDS, default="slack")
     role_set.set_defaults(func=cmd_roles_set)
 
-    groupsp = sub.add_parser("groups", help="registered groups (policy §5(4))").add_subparsers(
-        dest="groups", required=True
-    )
-    group_add = groupsp.add_parser("add", help="register a group")
-    group_add.add_argument("name")
-    group_add.add_argument("--contact", default="", help="who to contact at the group")
-    group_add.add_argument("--site", default="", help="the group's own site or SNS")
-    group_add.set_defaults(func=cmd_groups_add)
-    groupsp.add_parser("list", help="list registered groups").set_defaults(func=cmd_groups_list)
-    group_remove = groupsp.add_parser("remove", help="take a group off the roster")
-    group_remove.add_argument("name")
-    group_remove.set_defaults(func=cmd_groups_remove)
+    cli_groups.add_commands(sub)
 
     credentials = sub.add_parser("credentials", help="credential changes (policy §6)")
     credentials.add_subparsers(dest="credentials", required=True).add_parser(

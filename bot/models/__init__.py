@@ -16,6 +16,7 @@ from bot.models.base import (
     EXPIRED_NOTICE,
     FAILED,
     FEED_ENTRY,
+    GROUP_REQUEST,
     MODERATION,
     OPEN_PUBLICATION_STATES,
     OPERATOR,
@@ -36,6 +37,7 @@ from bot.models.base import (
 )
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
+from bot.models.intake import GroupRequest, GroupRequestImage, IntakeLink
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
 
@@ -59,6 +61,7 @@ __all__ = [
     "ENGAGEMENT",
     "MODERATION",
     "FEED_ENTRY",
+    "GROUP_REQUEST",
     "SUBJECTS",
     "CARD",
     "CARD_UPDATE",
@@ -85,6 +88,9 @@ __all__ = [
     "RegisterHead",
     "ReminderLog",
     "Group",
+    "GroupRequest",
+    "GroupRequestImage",
+    "IntakeLink",
     "Submission",
     "RotationTask",
     "FeedState",

@@ -10,6 +10,7 @@ from bot.approval import drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
+from bot.intake import status as intake
 from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
@@ -61,6 +62,14 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 return cards.close_dialog(msg("feed.not_found"))
             initial = drafts.DraftInput(body=entry.title, channels=CHANNELS, source="hp_update",
                                         url=entry.link)  # fmt: skip
+        if verb == ids.GROUP_REQUEST_DRAFT:  # a registered group's request (policy §5(4))
+            request = _group_request(session, data)
+            if request is None or request.draft_id is not None:
+                key = "intake.not_found" if request is None else "intake.already_drafted"
+                return cards.close_dialog(msg(key))
+            initial = intake.draft_input(request)
+            meta = {**meta, "mode": ids.GROUP_REQUEST, "request": request.id,
+                    "reference": request.reference}  # fmt: skip
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))
@@ -78,6 +87,11 @@ def _feed_entry(session, data: dict):
     return feed.item(session, entry_id) if entry_id is not None else None
 
 
+def _group_request(session, data: dict):
+    request_id = whole_number(data.get("request"))
+    return intake.view(session, request_id) if request_id is not None else None
+
+
 def message_text(value: dict) -> str:
     """The text of the message a message-extension command was started from, if any."""
     payload = value.get("messagePayload") if isinstance(value, dict) else None
@@ -89,7 +103,7 @@ def message_text(value: dict) -> str:
 def submit_form(services: Services, activity, data: dict) -> dict:
     """task/submit of the draft form: store it, or show the form again with the problems."""
     content, problems = draft_from_data(data)
-    meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
+    meta = {k: data[k] for k in ("nonce", "mode", "draft", "request", "reference") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
     msg = messages_for(user.locale, services.settings.locale)
@@ -104,6 +118,7 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         draft_id=meta.get("draft"),
         parse_errors=problems,
         schedule_lead=services.settings.schedule_lead,
+        group_request=meta.get("request") if meta.get("mode") == ids.GROUP_REQUEST else None,
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}

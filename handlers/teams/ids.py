@@ -58,3 +58,8 @@ MODERATION_CATEGORY = "moderation_category"  # the card's Input.ChoiceSet of the
 
 # The HP feed (policy §5(2)): the announcement's button opens the draft form pre-filled.
 FEED_DRAFT = "feed_draft"
+
+# A registered group's request (policy §5(4)): the button opens the draft form pre-filled, and the
+# form made of it carries this mode and the request's id.
+GROUP_REQUEST_DRAFT = "group_request_draft"
+GROUP_REQUEST = "group_request"
