@@ -127,11 +127,11 @@ def _periodic_tasks(settings: Settings, services: Services, clock, front_ends: t
 # -- the servers the serve loops (bot/serve.py) run ---------------------------------------------
 
 
-def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int):
+def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int, limits=None):
     """The Slack HTTP server: signatures checked at the edge, then the Bolt app; the group
-    intake pages (`/intake/…`) on the same port."""
+    intake pages (`/intake/…`) on the same port (`limits`: see `intake_site`)."""
     from handlers.slack import server
-    from handlers.web.app import MAX_BODY
+    from handlers.web.app import SERVER_MAX_BODY
 
     return server.HttpServer(
         runtime.app,
@@ -139,8 +139,8 @@ def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int
         host=host,
         port=port,
         foreground=runtime.services.foreground,
-        other=intake_site(runtime.services),
-        max_body=MAX_BODY,
+        other=intake_site(runtime.services, limits),
+        max_body=SERVER_MAX_BODY,
     )
 
 

@@ -13,7 +13,7 @@ from bot.people import roles
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import metadata
-from handlers.slack.forms import state_values, text_input, view_metadata
+from handlers.slack.forms import checked, state_values, text_input, view_metadata
 from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import (
     act_after_ack,
@@ -95,12 +95,14 @@ def reject_clicked(ack, body, action, client, respond, context):
     with services.session_factory.begin() as session:
         problem = reject_problem(services, session, draft_id, user_id)
         if problem is None:
-            revision = revision_of(action) or session.get(Draft, draft_id).revision
+            draft = session.get(Draft, draft_id)
+            revision = revision_of(action) or draft.revision
+            group = draft.current.source == "group_request"
     if problem:
         return tell(body, client, respond, problem)
+    meta = metadata(draft=draft_id, revision=revision)
     client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reject_modal(services.msg, draft_id, metadata(draft=draft_id, revision=revision)),
+        trigger_id=body["trigger_id"], view=reject_modal(services.msg, draft_id, meta, group)
     )
 
 
@@ -108,6 +110,7 @@ def reject_submitted(ack, body, view, logger, context):
     services = context[SERVICES]
     msg = services.msg
     reason = text_input(state_values(view), ids.REASON)
+    share = checked(state_values(view), ids.SHARE_REASON)
     if not reason:
         return ack(response_action="errors", errors={ids.REASON: msg("error.reason_required")})
     if drafts.has_unusable_chars(reason):
@@ -127,6 +130,7 @@ def reject_submitted(ack, body, view, logger, context):
                 revision=revision if isinstance(revision, int) else None,
                 now=services.clock(),
                 lead=services.settings.schedule_lead,
+                share_reason=share,
             )
     except SQLAlchemyError:
         logger.exception("could not record a rejection")

@@ -50,3 +50,4 @@ CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 # Reject modal
 REJECT_SUBMIT = "reject_submit"
 REASON = "reason"
+SHARE_REASON = "share_reason"  # a group request's reject: show the reason to the group (§5(4))

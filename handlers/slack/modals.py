@@ -205,8 +205,10 @@ def fixed_group(msg: Messages, d: DraftInput, reference: str) -> list[dict]:
 # -- reject and full-text modals --------------------------------------------------------------
 
 
-def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+def reject_modal(msg: Messages, draft_id: int, private_metadata: str, group=False) -> dict:
+    """The reason; for a registered `group`'s request, whether the group may read it too."""
     reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
+    share = {"type": "checkboxes", "options": [option("yes", msg("reject.share_option"))]}
     return modal(
         msg("reject.title"),
         [
@@ -215,6 +217,11 @@ def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
                 "text": {"type": "mrkdwn", "text": msg("reject.intro", id=draft_id)},
             },
             input_block(ids.REASON, msg("reject.reason"), reason),
+            *(
+                [input_block(ids.SHARE_REASON, msg("reject.share"), share, optional=True)]
+                if group
+                else []
+            ),  # fmt: skip
         ],
         callback_id=ids.REJECT_SUBMIT,
         submit=msg("reject.submit"),

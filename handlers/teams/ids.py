@@ -63,3 +63,4 @@ FEED_DRAFT = "feed_draft"
 # form made of it carries this mode and the request's id.
 GROUP_REQUEST_DRAFT = "group_request_draft"
 GROUP_REQUEST = "group_request"
+SHARE_REASON = "share_reason"  # the reject card's toggle: the group may read the reason

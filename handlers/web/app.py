@@ -18,6 +18,9 @@ from handlers.web.language import messages
 
 TEXT_ALLOWANCE = 1024 * 1024  # the form's text fields, far more than they may hold
 MAX_BODY = MAX_IMAGES * (IMAGE_MAX_BYTES + 64 * 1024) + TEXT_ALLOWANCE
+# The server's own limit, above the site's: a body a little too large gets the site's page
+# (413, in the reader's language); one far beyond it is cut off by the server itself.
+SERVER_MAX_BODY = MAX_BODY + TEXT_ALLOWANCE
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
@@ -65,12 +68,12 @@ def create_app(services: Services, limits: Limits | None = None) -> Flask:
         SESSION_COOKIE_SECURE=behind_proxy,
         WTF_CSRF_TIME_LIMIT=6 * 3600,  # a group may take its time over the form
         WTF_CSRF_SSL_STRICT=False,  # the Referer is never sent (Referrer-Policy: no-referrer)
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked once the link is known live: a dead one is 404
         TEMPLATES_AUTO_RELOAD=False,
     )
     if behind_proxy:  # the client's address as the reverse proxy saw it, for the limits
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-    CSRFProtect(app)
-    app.extensions["snsbot"] = intake.Site(services, limits or default_limits())
+    app.extensions["snsbot"] = intake.Site(services, limits or default_limits(), CSRFProtect(app))
     app.register_blueprint(intake.blueprint)
 
     @app.after_request

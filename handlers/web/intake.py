@@ -22,10 +22,11 @@ blueprint = Blueprint("intake", __name__)
 
 @dataclass
 class Site:
-    """What the pages need: the core services and the rate limits."""
+    """What the pages need: the core services, the rate limits and the anti-forgery check."""
 
     services: Services
     limits: object  # handlers.web.app.Limits
+    csrf: object  # flask_wtf.csrf.CSRFProtect
 
 
 def _site() -> Site:
@@ -46,6 +47,8 @@ def knock():
         g.group = links.group_for(session, token, site.services.clock())
     if g.group is None:
         abort(404)
+    if request.method == "POST":
+        site.csrf.protect()  # raises CSRFError: the form is shown as expired
     return None
 
 

@@ -6,7 +6,7 @@ import threading
 
 from waitress import create_server, wasyncore
 
-from handlers.web.app import MAX_BODY
+from handlers.web.app import SERVER_MAX_BODY
 
 
 def with_healthz(site):
@@ -26,7 +26,7 @@ class WebServer:
 
     def __init__(self, site, host: str = "127.0.0.1", port: int = 8080, threads: int = 8):
         self._server = create_server(with_healthz(site), host=host, port=port, threads=threads,
-                                     max_request_body_size=MAX_BODY, ident="snsbot")  # fmt: skip
+                                     max_request_body_size=SERVER_MAX_BODY, ident="snsbot")  # fmt: skip
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
