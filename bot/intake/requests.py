@@ -56,8 +56,9 @@ def today(now: datetime) -> str:
     return now.astimezone(JST).date().isoformat()
 
 
-def as_draft(group_name: str, form: RequestInput, now: datetime) -> drafts.DraftInput:
-    """The request as the draft form would hold it: the group's text is also its own draft."""
+def as_draft(group_name: str, form, now: datetime) -> drafts.DraftInput:
+    """The request (a RequestInput, or a stored one's view) as the draft form would hold it,
+    received `now`: the group's text is also its own draft."""
     return drafts.DraftInput(
         body=form.body,
         channels=form.channels,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.approval import drafts
 from bot.intake.images import INTAKE_KEY
-from bot.intake.requests import today
+from bot.intake.requests import as_draft, today
 from bot.models import (
     APPROVED,
     PENDING,
@@ -124,17 +124,19 @@ def _images(session: Session, request_id: int) -> list[GroupRequestImage]:
 
 def draft_input(request: RequestView) -> drafts.DraftInput:
     """The draft form pre-filled from a request (source group_request, the group's own draft)."""
-    return drafts.DraftInput(
-        body=request.body,
-        channels=request.channels,
-        source="group_request",
-        x_text=request.x_text,
-        blog_title=request.blog_title,
-        url=request.url,
-        group_name=request.group_name,
-        group_date=today(request.received_at),
-        group_draft=request.body,
-    )
+    return as_draft(request.group_name, request, request.received_at)
+
+
+def details(request: RequestView) -> list[tuple[str, dict]]:
+    """What operators are told besides the group's words, as (message key, values)."""
+    found = [("intake.contact", {"name": request.contact_name})]
+    if request.wished_date:
+        found.append(("intake.wished_date", {"day": request.wished_date}))
+    if request.channels:
+        found.append(("intake.channels", {"channels": request.channels}))
+    if request.images:
+        found.append(("intake.images", {"count": len(request.images)}))
+    return found
 
 
 def fixed(session: Session, request_id: object, content: drafts.DraftInput):

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.intake.status import RequestView
+from bot.intake.status import RequestView, details
 from bot.messages import Messages
 from handlers.slack.blocks import SECTION_CHARS, button, esc, link_target
 
 GROUP_REQUEST_DRAFT = "group_request_draft"  # value = the request's id (DESIGN.md §4)
+
+
+def shown(msg: Messages, values: dict, escape) -> dict:
+    """A detail's values as a line shows them: networks by name, people's words `escape`d."""
+    return {
+        key: "、".join(msg(f"channel.{c}") for c in value) if key == "channels"
+        else escape(value) if isinstance(value, str) else value
+        for key, value in values.items()
+    }  # fmt: skip
 
 
 def group_request_message(msg: Messages, request: RequestView) -> tuple[str, list[dict]]:
@@ -17,16 +26,9 @@ def group_request_message(msg: Messages, request: RequestView) -> tuple[str, lis
     excerpt = esc(request.body)
     if len(excerpt) > SECTION_CHARS:
         excerpt = excerpt[: SECTION_CHARS - 1] + "…"
-    notes = [msg("intake.contact", name=esc(request.contact_name))]
+    notes = [msg(key, **shown(msg, values, esc)) for key, values in details(request)]
     if request.url:
         notes.append(f"<{link_target(request.url)}>")
-    if request.wished_date:
-        notes.append(msg("intake.wished_date", day=request.wished_date))
-    if request.channels:
-        names = "、".join(msg(f"channel.{c}") for c in request.channels)
-        notes.append(msg("intake.channels", channels=names))
-    if request.images:
-        notes.append(msg("intake.images", count=len(request.images)))
     notes.append(msg("intake.hint"))
     blocks = [
         SectionBlock(text=f"*{text}*"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.intake.status import RequestView
+from bot.intake.status import RequestView, details
 from bot.messages import Messages
 from handlers.teams import ids
 from handlers.teams.cards import card, dialog_button, literal, run, runs, text
@@ -13,15 +13,10 @@ def group_request_card(msg: Messages, request: RequestView) -> dict:
     """The group and reference, its draft exactly as written, the details and the button."""
     words = {"group": request.group_name, "reference": request.reference}
     body = [rich(msg, "intake.arrived", words, {"weight": "bolder"}), literal(request.body)]
-    details = [msg("intake.contact", name=request.contact_name)]
-    if request.wished_date:
-        details.append(msg("intake.wished_date", day=request.wished_date))
-    if request.channels:
-        names = "、".join(msg(f"channel.{c}") for c in request.channels)
-        details.append(msg("intake.channels", channels=names))
-    if request.images:
-        details.append(msg("intake.images", count=len(request.images)))
-    body.extend(literal(line, isSubtle=True) for line in details)
+    for key, values in details(request):
+        if key == "intake.channels":
+            values = {"channels": "、".join(msg(f"channel.{c}") for c in values["channels"])}
+        body.append(literal(msg(key, **values), isSubtle=True))
     if request.url:
         body.append(runs(run(request.url, request.url)))
     body.append(text(msg("intake.hint"), isSubtle=True, size="small"))
