@@ -67,7 +67,7 @@ def draft_form(
           ids.CATEGORY, "field.category")  # fmt: skip
     if (meta or {}).get("mode") == ids.GROUP_REQUEST:  # fixed by the group's request (§5(4))
         words = {"group": d.group_name, "reference": str(meta.get("reference", ""))}
-        body.append(rich(msg, "intake.fixed", words, isSubtle=True))
+        body.append(rich(msg, "intake.fixed", words, {"isSubtle": True}))
         body.extend([text(msg("field.group_draft"), weight="bolder"), literal(d.group_draft)])
     elif groups:
         field({"type": "Input.ChoiceSet", "style": "compact", "value": d.group_name,

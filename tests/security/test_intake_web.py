@@ -182,3 +182,16 @@ def test_sends_are_limited_per_link_and_per_address(settings, fake_slack, browse
 def test_slack_requests_still_reach_slack_and_health_is_answered(site, browser):
     assert browser.get(site.app.base + "/healthz", timeout=10).text == "ok"
     assert browser.post(site.app.base + "/slack/events", data="{}", timeout=10).status_code == 401
+
+
+def test_a_failure_shows_a_plain_page_without_detail(site, browser, monkeypatch):
+    from bot.intake import status
+
+    def broken(session, group):
+        raise RuntimeError("secret detail: table group_requests, row 42")
+
+    monkeypatch.setattr(status, "of_group", broken)
+    page = browser.get(site.form_url + "/status", timeout=10)
+    assert page.status_code == 500 and "ただいま受け付けできませんでした" in page.text
+    assert "secret detail" not in page.text and "Traceback" not in page.text
+    assert page.headers["Content-Security-Policy"] == CSP

@@ -98,6 +98,7 @@ def test_an_operator_turns_a_group_request_into_a_draft_for_the_chief(site):
 
         click(site.app, CHIEF, card, "reject")
         reject = site.app.fake.wait_for("views.open", count=2)[1].params["view"]
+        View(**reject).validate_json()
         assert "share_reason" in {b.get("block_id") for b in reject["blocks"]}
         reason = "日程が決まってから、もう一度ご依頼ください。"
         ok = site.app.slack.view_submission(CHIEF, "reject_submit", {

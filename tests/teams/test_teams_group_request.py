@@ -9,6 +9,7 @@ pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '
 
 import json
 
+from adaptive_cards import problems
 from teams_client import CHIEF, OPERATOR, STRANGER
 from test_teams_requests import card_in
 
@@ -46,6 +47,7 @@ def test_a_group_request_reaches_the_operators_and_becomes_a_draft_in_teams(team
     assert "運用者として登録されていません" in stranger["task"]["value"]
     answer = teams.client.invoke(OPERATOR, "task/fetch", {"data": button["data"]})
     form = answer["task"]["value"]["card"]["content"]
+    assert problems(form) == []
     values = {e["id"]: e.get("value") for e in form["body"] if e.get("id")}
     assert values["body"] == WORDS and values["source"] == "group_request"
     assert "group" not in values and "group_draft" not in values  # fixed by the request
@@ -61,7 +63,7 @@ def test_a_group_request_reaches_the_operators_and_becomes_a_draft_in_teams(team
     assert again["task"]["value"] == "この依頼からは既に下書きが作られています。"
 
     mine = teams.client.refresh(CHIEF, card_in(teams, CHIEF, edited))
-    assert "share_reason" in json.dumps(mine, ensure_ascii=False)
+    assert "share_reason" in json.dumps(mine, ensure_ascii=False) and problems(mine) == []
     teams.client.click(CHIEF, mine, "reject", reason="日程が決まってから", share_reason="true")
     with teams.services.session_factory() as session:
         (shown_to_group,) = status.of_group(session, GROUP)
