@@ -140,7 +140,7 @@ def pg_url_for(name: str) -> str:
 def pg_create(template: str | None = None) -> str:
     """A new PostgreSQL database on SNSBOT_TEST_POSTGRES_URL's server; returns its name."""
     if not PG_URL:
-        raise SystemExit("PostgreSQL runs need SNSBOT_TEST_POSTGRES_URL (see README, Tests)")
+        raise SystemExit("PostgreSQL runs need SNSBOT_TEST_POSTGRES_URL (see docs/testing.md)")
     name = f"snsbot_bench_{os.getpid()}_{next(_names)}"
     with _pg_admin(PG_URL) as conn:
         conn.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))

@@ -7,14 +7,11 @@ import sys
 from datetime import datetime
 
 from bot import serve
+from bot.cli_audit import session_factory as _session_factory
 from bot.intake import links
 from bot.messages import JST
 from bot.people import groups
-from bot.services import open_database, utc_now
-
-
-def _session_factory():
-    return open_database(serve.settings_or_exit())[1]  # the roster seeded, as every command
+from bot.services import utc_now
 
 
 def _day(value: str) -> datetime:

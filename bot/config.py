@@ -10,6 +10,7 @@ from datetime import time, timedelta
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
 BLOG_KINDS = ("wordpress", "atompub")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MIN_REGISTER_KEY = 32  # characters; `snsbot audit key` prints 64 hex digits (256 bits)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -56,6 +57,7 @@ class Settings:
     moderation_channel: str = ""  # where moderation cards go (policy §11)
     locale: str = "ja"
     dry_run: bool = False
+    log_level: str = "INFO"
     policy_url: str = ""
     blog_footer: str = ""
     publish_lease_seconds: int = 300
@@ -106,6 +108,7 @@ class Settings:
             moderation_channel=get("SNSBOT_MODERATION_CHANNEL"),
             locale=get("SNSBOT_LOCALE", "ja").lower(),
             dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
+            log_level=get("SNSBOT_LOG_LEVEL", "INFO").upper(),
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
             publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
@@ -142,6 +145,8 @@ class Settings:
         found = []
         if self.locale not in LOCALES:
             found.append(f"SNSBOT_LOCALE must be 'ja' or 'en' (it is '{self.locale}').")
+        if self.log_level not in LOG_LEVELS:
+            found.append("SNSBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
         if self.blog_kind and self.blog_kind not in BLOG_KINDS:
             found.append(f"BLOG_KIND must be 'wordpress' or 'atompub' (it is '{self.blog_kind}').")
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
@@ -253,8 +258,28 @@ class Settings:
             self.facebook_page_token,
             self.wordpress_app_password,
             self.atompub_api_key,
+            self.register_key,
         ]
         return [v for v in values if v]
+
+
+# The placeholders .env.example ships with, and where the real value comes from.
+EXAMPLE_VALUES = {
+    "SLACK_BOT_TOKEN": ("xoxb-your-bot-token", "the Bot User OAuth Token, OAuth & Permissions"),
+    "SLACK_APP_TOKEN": ("xapp-your-app-level-token", "Basic Information → App-Level Tokens"),
+    "SLACK_SIGNING_SECRET": ("your-signing-secret", "Basic Information → App Credentials"),
+}
+
+
+def example_problems(env: Mapping[str, str] | None = None) -> list[str]:
+    """The settings that still hold the example values of .env.example, each with its source."""
+    e = os.environ if env is None else env
+    return [
+        f"{key} still holds the example value from .env.example ({example}): put in your own "
+        f"({where}), or empty it if you do not use it."
+        for key, (example, where) in EXAMPLE_VALUES.items()
+        if (e.get(key) or "").strip() == example
+    ]
 
 
 def load_settings(env_file: str | None = ".env") -> Settings:

@@ -100,6 +100,7 @@ class Image:
     name: str
     mimetype: str
     data: bytes = field(repr=False)
+    alt: str = ""  # the alternative text the author gave (accessibility), sent with the image
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,7 @@ class Post:
     payload: dict
     images: tuple[Image, ...] = field(default_factory=tuple)
     publish_at: datetime | None = None
-    #: When the publication's first attempt began: find() adopts only posts made since then
-    #: (less CLOCK_SKEW). None outside the outbox (no window is known).
+    #: The first attempt's start: find() adopts only posts made since (less CLOCK_SKEW); or None.
     since: datetime | None = None
 
 

@@ -26,8 +26,12 @@ def draft_values(
     group_draft: str = "",
     publish_at: int | None = None,
     images: list | None = None,
+    image_alt: str | None = None,
 ) -> dict:
-    """`view.state.values` of the draft modal, as Slack sends it."""
+    """`view.state.values` of the draft modal, as Slack sends it; `image_alt` (one line per
+    image) defaults to each image's file name."""
+    if image_alt is None:
+        image_alt = "\n".join(str(i.get("name") or "") for i in images or ())
 
     def one(block_id: str, value: dict) -> tuple[str, dict]:
         return block_id, {block_id: value}
@@ -46,6 +50,7 @@ def draft_values(
             one("group_draft", text_value(group_draft or None)),
             one("publish_at", datetime_value(publish_at)),
             one("images", files_value(images or [])),
+            one("image_alt", text_value(image_alt or None)),
         ]
     )
 

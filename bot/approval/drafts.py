@@ -22,6 +22,7 @@ GROUP_MAX_CHARS = 200
 MAX_IMAGES = 4
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")  # X's one-shot upload takes no GIF
 IMAGE_MAX_BYTES = 5 * 1024 * 1024  # X's limit for images, the strictest of the three
+IMAGE_ALT_MAX_CHARS = 1000  # X's limit for an image's alternative text, the strictest
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,12 @@ def validate(
             errors["images"] = ("error.image_type", {"name": name})
         elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
             errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
+        alt = image.get("alt")
+        if not (isinstance(alt, str) and alt.strip()):
+            errors.setdefault("image_alt", ("error.image_alt_missing", {"name": name}))
+        elif len(alt) > IMAGE_ALT_MAX_CHARS:
+            too_long = ("error.image_alt_too_long", {"name": name, "max": IMAGE_ALT_MAX_CHARS})
+            errors.setdefault("image_alt", too_long)
     return {**errors, **unusable}
 
 

@@ -117,6 +117,7 @@ def content_record(c: drafts.DraftInput) -> dict:
         "group_draft": c.group_draft,
         "publish_at": c.publish_at.isoformat() if c.publish_at else None,
         "images": [i.get("name", "") for i in c.images],
+        "image_alts": [i.get("alt", "") for i in c.images],  # what the networks receive too
     }
 
 

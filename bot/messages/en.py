@@ -20,6 +20,8 @@ EN: dict[str, str] = {
     "field.publish_at": "Publish at (optional)",
     "field.publish_at_hint": "Empty: publish right after approval.",
     "field.images": "Images (optional, up to 4)",
+    "field.image_alt": "Alternative text for the images (required with images)",
+    "field.image_alt_hint": "Describe what each image shows, one line per image, in the order attached (read aloud by screen readers; 1000 characters a line at most).",
     "counter.ok": "X: {weight} / {max} ({left} left)",
     "counter.over": "⚠️ X: {weight} / {max} ({over} over: shorten the Text for X)",
     "channel.x": "X (Twitter)",
@@ -58,6 +60,9 @@ EN: dict[str, str] = {
     "error.too_many_images": "{max} images at most.",
     "error.image_type": "Image '{name}' must be JPEG, PNG or WebP.",
     "error.image_size": "Image '{name}' is too large ({max_mb} MB at most).",
+    "error.image_alt_missing": "Write an alternative text for image '{name}' (one line per image).",
+    "error.image_alt_too_long": "The alternative text for image '{name}' is too long ({max} characters at most).",
+    "error.image_alt_count": "There are {images} images, so write {images} lines of alternative text (now {lines}).",
     "error.contact_required": "Enter the contact person's name.",
     "error.date_invalid": "Enter the date as 2026-05-01.",
     "error.date_past": "That day has passed: choose today or a later day.",
@@ -77,6 +82,7 @@ EN: dict[str, str] = {
     "card.publish_now": "Right after approval",
     "card.images": "Images",
     "card.images_count": "{count}",
+    "card.image_alt": "Image {number}, alternative text: {alt}",
     "card.preview_x": "*X* ({weight} / {max})",
     "card.preview_facebook": "*Facebook*",
     "card.preview_blog": "*Blog*: {title}",
@@ -325,6 +331,20 @@ EN: dict[str, str] = {
     "away.usage": "Usage: `/sns away on` (away) or `/sns away off` (back)",
     "away.on": "You are away. Meanwhile {deputies} may decide for you.",
     "away.off": "Welcome back. {count} decisions were taken for you.",
+    "deputy.title": "Deputy (decides while the chief is away)",
+    "deputy.current": "Current deputy: {who}",
+    "deputy.none": "There is no deputy.",
+    "deputy.pick": "Choose the deputy",
+    "deputy.choice_none": "(no deputy)",
+    "deputy.submit": "Set the deputy",
+    "deputy.clear": "Remove the deputy",
+    "deputy.hint": "Choose from the people registered as operators. Naming and changes are recorded in the register.",
+    "deputy.named": "{who} is now the deputy (recorded in the register).",
+    "deputy.cleared": "There is no deputy any more (recorded in the register).",
+    "deputy.unchanged": "The deputy stays as it is.",
+    "deputy.not_eligible": "{who} is not registered as an operator and cannot be the deputy (an administrator registers operators with `snsbot roles set`).",
+    "deputy.refused": "Only the chief can name the deputy (this attempt was recorded in the register).",
+    "deputy.you_are_named": "{chief} named you the deputy. While the chief is away, please decide in their place.",
     "away.no_deputy": "(no deputy yet: run `snsbot roles set <user id> deputy`)",
     "refuse.not_chief_only": "Only the chief can do this.",
     "home.groups": "Registered groups",
@@ -406,7 +426,8 @@ EN: dict[str, str] = {
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
-        "- `help` — this help\n\n"
+        "- `help` — this help\n"
+        "- `deputy` — (chief) name or change the deputy\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
     ),
     "help.text": (

@@ -21,6 +21,8 @@ JA: dict[str, str] = {
     "field.publish_at": "投稿日時（任意）",
     "field.publish_at_hint": "空欄なら承認後すぐに投稿します。",
     "field.images": "画像（任意、4 枚まで）",
+    "field.image_alt": "画像の代替テキスト（画像を添付したときは必須）",
+    "field.image_alt_hint": "画像に何が写っているかを、画像 1 枚につき 1 行、添付した順に書いてください（目の不自由な方の読み上げに使われます。1 行 1000 文字まで）。",
     "counter.ok": "X: {weight} / {max}（残り {left}）",
     "counter.over": "⚠️ X: {weight} / {max}（{over} 超過。「X 用の文」を短くしてください）",
     "channel.x": "X（旧 Twitter）",
@@ -60,6 +62,9 @@ JA: dict[str, str] = {
     "error.too_many_images": "画像は {max} 枚までです。",
     "error.image_type": "画像「{name}」は JPEG・PNG・WebP のいずれかにしてください。",
     "error.image_size": "画像「{name}」が大きすぎます（{max_mb} MB まで）。",
+    "error.image_alt_missing": "画像「{name}」の代替テキストを書いてください（画像 1 枚につき 1 行）。",
+    "error.image_alt_too_long": "画像「{name}」の代替テキストが長すぎます（{max} 文字まで）。",
+    "error.image_alt_count": "画像が {images} 枚なので、代替テキストも {images} 行にしてください（いまは {lines} 行です）。",
     "error.contact_required": "担当者のお名前を入力してください。",
     "error.date_invalid": "日付を 2026-05-01 の形で入力してください。",
     "error.date_past": "過ぎた日は選べません。今日以降の日付にしてください。",
@@ -80,6 +85,7 @@ JA: dict[str, str] = {
     "card.publish_now": "承認後すぐ",
     "card.images": "画像",
     "card.images_count": "{count} 枚",
+    "card.image_alt": "画像 {number} の代替テキスト: {alt}",
     "card.preview_x": "*X*（{weight} / {max}）",
     "card.preview_facebook": "*Facebook*",
     "card.preview_blog": "*ブログ*: {title}",
@@ -333,6 +339,20 @@ JA: dict[str, str] = {
     "away.usage": "使い方: `/sns away on`（不在にする）または `/sns away off`（戻る）",
     "away.on": "不在にしました。不在中は {deputies} が代決できます。",
     "away.off": "戻りました。不在中の代決は {count} 件です。",
+    "deputy.title": "代決者（課長の不在中に代わりに決裁する人）",
+    "deputy.current": "現在の代決者: {who}",
+    "deputy.none": "代決者はいません。",
+    "deputy.pick": "代決者を選ぶ",
+    "deputy.choice_none": "（代決者なし）",
+    "deputy.submit": "代決者を決める",
+    "deputy.clear": "代決者を外す",
+    "deputy.hint": "運用者として登録されている人から選べます。指名と変更は決裁簿に記録されます。",
+    "deputy.named": "{who} を代決者にしました（決裁簿に記録しました）。",
+    "deputy.cleared": "代決者を外しました（決裁簿に記録しました）。",
+    "deputy.unchanged": "代決者は変わりません。",
+    "deputy.not_eligible": "{who} は運用者として登録されていないため、代決者にできません（先に管理者が `snsbot roles set` で運用者に登録してください）。",
+    "deputy.refused": "代決者を指名できるのは課長だけです（この操作は決裁簿に記録されました）。",
+    "deputy.you_are_named": "{chief} があなたを代決者に指名しました。課長が不在にしている間、決裁をお願いします。",
     "away.no_deputy": "（代決者が未登録です。`snsbot roles set <ユーザーID> deputy` で登録してください）",
     "refuse.not_chief_only": "この操作は課長だけが行えます。",
     "home.groups": "登録団体",
@@ -414,7 +434,8 @@ JA: dict[str, str] = {
         "- `sns` — 下書きフォームを開くボタンを表示します（メッセージ作成欄の「SNS下書き」からも開けます）\n"
         "- `status` — 自分の下書きと状態を表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
-        "- `help` — この説明を表示します\n\n"
+        "- `help` — この説明を表示します\n"
+        "- `deputy` — （課長）代決者を指名・変更します\n\n"
         "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"
     ),
     "help.text": (

@@ -4,6 +4,7 @@ from handlers.slack import (
     approval,
     commands,
     crosspost,
+    deputy,
     drafting,
     engagement,
     engagement_blocks,
@@ -20,11 +21,11 @@ from handlers.slack.replies import after_ack_runner
 from handlers.slack.wiring import ServicesInContext
 
 
-def add_listeners(app, services) -> None:
+def add_listeners(app, services, languages=None) -> None:
     """Put the services in every request's context, then map each id to its listener."""
     # What a click changes, done after its ack, giving way to the acks still in hand.
     after_ack = after_ack_runner(services.msg, services.foreground.give_way)
-    app.use(ServicesInContext(services, after_ack))
+    app.use(ServicesInContext(services, after_ack, languages))
 
     app.command(ids.COMMAND)(commands.sns_command)
 
@@ -49,6 +50,8 @@ def add_listeners(app, services) -> None:
 
     app.event("app_home_opened")(home.home_opened)
     app.action(ids.HOME_PAGE)(home.page_turned)
+    app.action(ids.NAME_DEPUTY)(deputy.deputy_chosen)
+    app.action(ids.CLEAR_DEPUTY)(deputy.deputy_cleared)
 
     app.action(feed.FEED_DRAFT)(feed.feed_draft_clicked)
     app.action(crosspost.CROSS_POST)(crosspost.cross_post_clicked)

@@ -85,11 +85,22 @@ def _size(size) -> int:
 
 
 def unreadable(values: dict) -> dict[str, tuple]:
-    """Problems (as drafts.validate gives them) with values no Slack input produces."""
+    """Problems (as drafts.validate gives them) with values no Slack input produces, and alt
+    texts whose lines do not match the images one to one."""
+    problems: dict[str, tuple] = {}
     stamp = _element(values, ids.PUBLISH_AT).get("selected_date_time")
     if stamp is not None and _moment(stamp) is None:
-        return {ids.PUBLISH_AT: ("error.publish_at_invalid", {})}
-    return {}
+        problems[ids.PUBLISH_AT] = ("error.publish_at_invalid", {})
+    files = _element(values, ids.IMAGES).get("files")
+    count, lines = len(files) if isinstance(files, list) else 0, len(alt_lines(values))
+    if lines != count and (count or lines):
+        problems[ids.IMAGE_ALT] = ("error.image_alt_count", {"images": count, "lines": lines})
+    return problems
+
+
+def alt_lines(values: dict) -> list[str]:
+    """The alternative texts typed one per line (blank lines skipped), in the images' order."""
+    return [line.strip() for line in text_input(values, ids.IMAGE_ALT).splitlines() if line.strip()]
 
 
 def draft_from_state(values: dict) -> DraftInput:
@@ -109,6 +120,7 @@ def draft_from_state(values: dict) -> DraftInput:
     checked = _element(values, ids.CHANNELS).get("selected_options")
     channels = tuple(_option(o) for o in checked) if isinstance(checked, list) else ()
     files = _element(values, ids.IMAGES).get("files")
+    alts = alt_lines(values)
     images = tuple(
         {
             "id": _text(f.get("id")),
@@ -116,9 +128,11 @@ def draft_from_state(values: dict) -> DraftInput:
             "mimetype": _text(f.get("mimetype")),
             "size": _size(f.get("size")),
             "url_private": _text(f.get("url_private")),
+            "alt": alts[number] if number < len(alts) else "",
         }
-        for f in (files if isinstance(files, list) else ())
-        if isinstance(f, dict)
+        for number, f in enumerate(
+            f for f in (files if isinstance(files, list) else ()) if isinstance(f, dict)
+        )
     )
     return DraftInput(
         body=text(ids.BODY),

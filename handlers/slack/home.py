@@ -46,6 +46,7 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
         registered = [(g.name, g.contact, g.site) for g in groups.all_groups(session)]
         allowed = engagement.allow_list(session, limit=30)
         reviews = oversight.unreviewed(session) if role == CHIEF else []
+        deputy = next(iter(roles.deputies(session)), None) if role == CHIEF else None
     home = Home(
         is_chief=role == CHIEF,
         sections=sections,
@@ -53,6 +54,7 @@ def publish_home(services: Services, client, user_id: str, pages: dict | None = 
         groups=registered,
         allowed=allowed,
         reviews=reviews,
+        deputy=deputy,
     )
     view = home_view(services.msg, home)
     client.views_publish(user_id=user_id, view=view)

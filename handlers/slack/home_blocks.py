@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -46,6 +47,7 @@ class Home:
     groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
     allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
     reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
+    deputy: str | None = None  # the chief's: who is deputy now
 
 
 TITLES = {
@@ -128,6 +130,20 @@ def _pager(msg: Messages, section: Section) -> list:
     ]
 
 
+def deputy_blocks(msg: Messages, deputy: str | None) -> list:
+    """The chief's choice of deputy: who it is, a user picker, and a button to remove them."""
+    current = msg("deputy.current", who=mention(deputy)) if deputy else msg("deputy.none")
+    picker = UserSelectElement(action_id=ids.NAME_DEPUTY, placeholder=msg("deputy.pick"),
+                               initial_user=deputy)  # fmt: skip
+    clear = [button(msg, ids.CLEAR_DEPUTY, "deputy.clear", "none", "danger")] if deputy else []
+    return [
+        SectionBlock(text=f"*{msg('deputy.title')}*\n{current}"),
+        ActionsBlock(block_id="deputy", elements=[picker, *clear]),
+        ContextBlock(elements=[MarkdownTextObject(text=msg("deputy.hint"))]),
+        DividerBlock(),
+    ]
+
+
 def home_view(msg: Messages, home: Home) -> dict:
     """The Home tab (at most 100 blocks: every list is paged)."""
     blocks: list = [
@@ -142,6 +158,8 @@ def home_view(msg: Messages, home: Home) -> dict:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("home.none"))]))
         blocks.extend(_pager(msg, section))
         blocks.append(DividerBlock())
+    if home.is_chief:
+        blocks.extend(deputy_blocks(msg, home.deputy))
     if home.is_chief and home.reviews:
         blocks.append(SectionBlock(text=f"*{msg('home.review')}*"))
         blocks.extend(review_message(msg, home.reviews[:REVIEW_LIMIT])[1][1:])

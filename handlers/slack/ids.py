@@ -17,6 +17,7 @@ GROUP_DATE = "group_date"  # beyond the contract: the group's request date (poli
 GROUP_DRAFT = "group_draft"  # beyond the contract: the group's own draft
 PUBLISH_AT = "publish_at"
 IMAGES = "images"
+IMAGE_ALT = "image_alt"  # beyond the contract: one alternative text per image, a line each
 DRAFT_FIELDS = (
     BODY,
     X_TEXT,
@@ -45,6 +46,8 @@ HOME_PAGE = "home_page"
 NEW_DRAFT = "new_draft"
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+NAME_DEPUTY = "name_deputy"  # the chief's App Home: users_select naming the deputy
+CLEAR_DEPUTY = "clear_deputy"  # the chief's App Home: no deputy any more
 CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 
 # Reject modal

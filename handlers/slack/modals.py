@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.approval.drafts import (
     CATEGORIES,
+    IMAGE_ALT_MAX_CHARS,
     MAX_IMAGES,
     SOURCES,
     X_MAX_WEIGHT,
@@ -172,6 +173,9 @@ def draft_modal(
         input_block(ids.IMAGES, msg("field.images"), {
             "type": "file_input", "filetypes": IMAGE_TYPES, "max_files": MAX_IMAGES,
         }, optional=True),
+        text_input(msg, ids.IMAGE_ALT, "field.image_alt", "field.image_alt_hint",
+                   "\n".join(str(i.get("alt") or "") for i in d.images), multiline=True,
+                   max_length=MAX_IMAGES * (IMAGE_ALT_MAX_CHARS + 1)),
     ]  # fmt: skip
     title = {RESUBMIT: "modal.title_resubmit", EDIT: "modal.title_edit"}.get(mode, "modal.title")
     meta = metadata(mode=mode, draft=draft_id) if mode else ""

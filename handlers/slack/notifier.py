@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,6 +25,7 @@ from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import engagement_card, requester_message
 from handlers.slack.feed_blocks import feed_announcement
 from handlers.slack.group_request_blocks import group_request_message
+from handlers.slack.languages import SlackLanguages
 from handlers.slack.moderation_blocks import failure_text, moderation_card
 from handlers.slack.oversight import review_message, rotation_message
 
@@ -43,9 +45,11 @@ class SlackNotifier:
         dry_run: tuple[str, ...] = (),
         moderation_channel: str = "",
         feed_channel: str = "",
+        languages: SlackLanguages | None = None,
     ):
         self.client = client
-        self.msg = msg
+        self.msg = msg  # for channels, and for everyone when `languages` is None
+        self.languages = languages  # each person's own language
         self.approval_channel = approval_channel
         self.dry_run = dry_run  # networks engagements are only pretended on (no credentials)
         self.moderation_channel = moderation_channel
@@ -57,11 +61,11 @@ class SlackNotifier:
     ) -> list[tuple[str, str]]:
         if not draft.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
-        text, blocks = approval_card(self.msg, draft)
         refs, failures = [], []
         for user_id in draft.approvers:  # one approver's failure does not keep it from the others
+            text, blocks = approval_card(self._msg(user_id), draft)
             try:
-                refs.append(self.poster.post(user_id, notice, text=text, blocks=blocks))
+                refs.append(self._card_to(user_id, notice, text=text, blocks=blocks))
             except RetryLater as error:
                 failures.append(error)
         if failures and not refs:
@@ -69,6 +73,7 @@ class SlackNotifier:
         for error in failures:
             log.error("card %s reached only some approvers: %s", draft.id, error)
         if self.approval_channel:
+            text, blocks = approval_card(self.msg, draft)
             try:
                 refs.append(
                     self.poster.post(self.approval_channel, notice, text=text, blocks=blocks)
@@ -78,26 +83,26 @@ class SlackNotifier:
         return refs
 
     def update_card(self, draft: DraftSnapshot) -> None:
-        current = approval_card(self.msg, draft)
         for channel, ts, revision in draft.card_refs:
+            msg = self._reader_msg(channel)
             text, blocks = (
-                current
+                approval_card(msg, draft)
                 if revision == draft.revision
-                else superseded_card(self.msg, draft, revision)
+                else superseded_card(msg, draft, revision)
             )
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_author(
         self, draft: DraftSnapshot, kind: str, notice: NoticeMark | None = None
     ) -> None:
-        text, blocks = author_message(self.msg, draft, kind)
+        text, blocks = author_message(self._msg(draft.author_id), draft, kind)
         self.poster.post(draft.author_id, notice, text=text, blocks=blocks)
 
     def tell_approvers(
         self, draft: DraftSnapshot, kind: str, notice: NoticeMark | None = None
     ) -> None:
-        text, blocks = approver_message(self.msg, draft, kind)
         for user_id in draft.approvers:  # on a retry, those already told are found, not told again
+            text, blocks = approver_message(self._msg(user_id), draft, kind)
             self.poster.post(user_id, notice, text=text, blocks=blocks)
 
     # -- engagements (policy §7, §8) ------------------------------------------------------------
@@ -105,13 +110,13 @@ class SlackNotifier:
     def post_engagement_card(self, item: EngagementView, notice: NoticeMark | None = None) -> Refs:
         if not item.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
-        text, blocks = engagement_card(self.msg, item, self.dry_run)
         refs: Refs = []
         failures: list[tuple[str, RetryLater]] = []
         extra = (self.approval_channel,) if self.approval_channel else ()
         for channel in (*item.approvers, *extra):  # one failure keeps it from no one else
+            text, blocks = engagement_card(self._msg(channel), item, self.dry_run)
             try:
-                refs.append(self.poster.post(channel, notice, text=text, blocks=blocks))
+                refs.append(self._card_to(channel, notice, text=text, blocks=blocks))
             except RetryLater as error:
                 failures.append((channel, error))
         if failures and not refs:
@@ -121,14 +126,15 @@ class SlackNotifier:
         return refs
 
     def update_engagement_card(self, item: EngagementView) -> None:
-        text, blocks = engagement_card(self.msg, item, self.dry_run)
         for channel, ts in item.card_refs:
+            text, blocks = engagement_card(self._reader_msg(channel), item, self.dry_run)
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_requester(
         self, item: EngagementView, kind: str, notice: NoticeMark | None = None
     ) -> None:
-        self.poster.post(item.requester_id, notice, text=requester_message(self.msg, item, kind))
+        text = requester_message(self._msg(item.requester_id), item, kind)
+        self.poster.post(item.requester_id, notice, text=text)
 
     # -- the moderation inbox (policy §11) and the HP feed (§5(2)) ------------------------------
 
@@ -144,29 +150,31 @@ class SlackNotifier:
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_decider(self, item: ItemView, kind: str, notice: NoticeMark | None = None) -> None:
-        self.poster.post(item.failed_by, notice, text=failure_text(self.msg, item))
+        self.poster.post(item.failed_by, notice, text=failure_text(self._msg(item.failed_by), item))
 
     def announce(
         self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
     ) -> None:
         """In the feed channel, or a DM to each member; raise when it reached nobody."""
-        text, blocks = feed_announcement(self.msg, item)
         targets = (self.feed_channel,) if self.feed_channel else members
         if not targets:
             raise RetryLater("nobody to tell: set SNSBOT_HP_FEED_CHANNEL or register the staff")
-        self._tell_each(targets, notice, text, blocks, f"HP update {item.id}")
+        build = partial(feed_announcement, item=item)
+        self._tell_each(targets, notice, build, f"HP update {item.id}")
 
     def tell_group_request(self, request, members: tuple[str, ...], notice=None) -> None:
         """A DM to each operator (§5(4)); raise when it reached nobody."""
         if not members:
             raise RetryLater("nobody to tell: register the operators (`snsbot roles set`)")
-        text, blocks = group_request_message(self.msg, request)
-        self._tell_each(members, notice, text, blocks, f"group request {request.id}")
+        build = partial(group_request_message, request=request)
+        self._tell_each(members, notice, build, f"group request {request.id}")
 
-    def _tell_each(self, targets, notice, text: str, blocks: list, what: str) -> None:
-        """The same message to each target; raise only when it reached none of them."""
+    def _tell_each(self, targets, notice, build, what: str) -> None:
+        """`build(msg)` (text, blocks) to each target in its language; raise only when it
+        reached none of them."""
         reached = 0
         for target in targets:  # on a retry, those already told are found, not told again
+            text, blocks = build(self._msg(target))
             try:
                 self.poster.post(target, notice, text=text, blocks=blocks)
                 reached += 1
@@ -180,19 +188,34 @@ class SlackNotifier:
     def remind(
         self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None
     ) -> None:
-        text, blocks = reminder_message(self.msg, waiting)
+        text, blocks = reminder_message(self._msg(user_id), waiting)
         self.poster.post(user_id, notice, text=text, blocks=blocks)
 
     def ask_review(self, user_id: str, items) -> None:
-        text, blocks = review_message(self.msg, items)
+        text, blocks = review_message(self._msg(user_id), items)
         self._send(self.client.chat_postMessage, channel=user_id, text=text, blocks=blocks)
 
     def ask_rotation(self, user_id: str, items, notice: NoticeMark | None = None) -> None:
-        text, blocks = rotation_message(self.msg, items)
+        text, blocks = rotation_message(self._msg(user_id), items)
         self.poster.post(user_id, notice, text=text, blocks=blocks)
 
     def tell_user(self, user_id: str, text: str) -> None:
         self._send(self.client.chat_postMessage, channel=user_id, text=text)
+
+    def _msg(self, user_id: str) -> Messages:
+        """The catalogue for the person (or channel) written to."""
+        return self.languages.msg_for(user_id) if self.languages else self.msg
+
+    def _reader_msg(self, channel: str) -> Messages:
+        """The catalogue for whoever reads a card already posted in `channel`."""
+        return self.languages.msg_for_channel(channel) if self.languages else self.msg
+
+    def _card_to(self, user_id: str, notice: NoticeMark | None, **message) -> tuple[str, str]:
+        """Post a card to `user_id`, keeping which DM it went to (its updates are worded for them)."""
+        channel, ts = self.poster.post(user_id, notice, **message)
+        if self.languages:
+            self.languages.note_dm(user_id, channel)
+        return channel, ts
 
     @staticmethod
     def _send(method, **arguments) -> None:

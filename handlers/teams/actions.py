@@ -5,14 +5,15 @@ from __future__ import annotations
 from bot.approval import deciding, drafts, revisions, wording, workflow
 from bot.approval.snapshot import take
 from bot.features import identity
+from bot.messages import messages_for
 from bot.models import Draft
 from bot.people import oversight
 from bot.services import Services
-from handlers.teams import approval_card, ids, people, request_actions
+from handlers.teams import approval_card, deputy, ids, people, request_actions
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import messages_for, plain_say
+from handlers.teams.text import plain_say
 
 _int = whole_number
 
@@ -151,5 +152,6 @@ HANDLERS = {
     ids.WITHDRAW: withdraw,
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
+    ids.NAME_DEPUTY: deputy.name,
     **request_actions.ENGAGEMENT_HANDLERS,
 }

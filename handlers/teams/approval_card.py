@@ -65,6 +65,11 @@ def previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
         preview("card.preview_blog", c.body, title=shorten(draft.blog_title, 150, msg))
     if c.group_draft:
         preview("card.group_draft", c.group_draft)
+    for number, image in enumerate(c.images, 1):  # Slack's files: their alt texts, as TextRuns
+        alt = str(image.get("alt") or image.get("name") or "")[:2000]
+        blocks.append(
+            rich(msg, "card.image_alt", {"number": number, "alt": alt}, {"isSubtle": True})
+        )
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
     if dry and draft.status == PENDING:
         names = "、".join(msg(f"channel.{ch}") for ch in dry)

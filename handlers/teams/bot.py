@@ -10,11 +10,12 @@ from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.messages import messages_for
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
+from handlers.teams import actions, cards, chat_cards, deputy, dialogs, form_card, ids, people
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import card_markdown, messages_for, plain
+from handlers.teams.text import card_markdown, plain
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,9 @@ class SnsAgent:
                 url = services.settings.policy_url
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
+            if command == ids.DEPUTY:
+                shown = deputy.show(services, session, user, msg)
+                return _card(shown) if isinstance(shown, dict) else _plain(shown)
             if command not in (ids.SNS, ids.STATUS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:

@@ -11,13 +11,14 @@ from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
 from bot.intake import status as intake
+from bot.messages import messages_for
 from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import approval_card, cards, form_card, ids, people
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import messages_for, plain, plain_say
+from handlers.teams.text import plain, plain_say
 
 log = logging.getLogger(__name__)
 

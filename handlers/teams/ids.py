@@ -10,6 +10,7 @@ STATUS = "status"
 POLICY = "policy"
 HELP = "help"
 COMMANDS = (SNS, STATUS, POLICY, HELP)
+DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -42,6 +43,9 @@ REASON = "reason"
 SHOW_FULL = "show_full"  # the full text in a dialog (task/fetch)
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy's decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+NAME_DEPUTY = "name_deputy"  # the chief's deputy card: Action.Execute
+DEPUTY_CHOICE = "deputy_choice"  # its Input.ChoiceSet: a roster id, or NO_DEPUTY
+NO_DEPUTY = "none"
 
 # Follows, retweets, likes and shares (policy §7, §8): the approvers' card (Slack's action ids).
 ENGAGEMENT_APPROVE = "engagement_approve"

@@ -8,6 +8,7 @@ from bot.approval.engagement_view import EngagementView
 from bot.approval.snapshot import DraftSnapshot
 from bot.features.feed import FeedItem
 from bot.features.moderation_store import ItemView
+from bot.messages import messages_for
 from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
@@ -15,7 +16,6 @@ from handlers.teams import approval_card, cards, chat_cards, engagement_card, fe
 from handlers.teams.group_request_card import group_request_card
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
-from handlers.teams.text import messages_for
 
 log = logging.getLogger(__name__)
 

@@ -306,6 +306,7 @@ class FakeGraph(FakeServer[GraphCall]):
         self.photos[photo_id] = {
             "id": photo_id,
             "caption": params.get("caption", ""),
+            "alt_text_custom": params.get("alt_text_custom"),
             "filename": source[0] if source else None,
             "content_type": source[1] if source else None,
             "data": source[2] if source else b"",

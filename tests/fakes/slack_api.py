@@ -133,6 +133,9 @@ class FakeSlack(FakeServer[Call]):
         #: The bot scopes the app lacks: a method needing one answers `missing_scope`.
         self.missing_scopes: set[str] = set()
         self._history: dict[str, list[dict[str, Any]]] = {}  # conversation → messages, oldest first
+        #: Each user's Slack language, as `users.info` tells it with `include_locale`.
+        self.locales: dict[str, str] = {}
+        self.default_locale = "ja-JP"
 
     @property
     def base_url(self) -> str:
@@ -405,9 +408,12 @@ class FakeSlack(FakeServer[Call]):
             return {"ok": True, "view": self._view(method, params)}
         if method == "users.info":
             user_id = params.get("user", "")
+            locale = self.locales.get(user_id, self.default_locale)
+            shown = {"locale": locale} if _truthy(params.get("include_locale")) else {}
             return {
                 "ok": True,
                 "user": {
+                    **shown,
                     "id": user_id,
                     "team_id": TEAM_ID,
                     "name": f"user-{user_id}",

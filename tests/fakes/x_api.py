@@ -39,6 +39,8 @@ TWEETS = "tweets"
 USERS_ME = "users/me"
 USER_TWEETS = "users/tweets"
 MEDIA_UPLOAD = "media/upload"
+MEDIA_METADATA = "media/metadata"
+ALT_TEXT_MAX = 1000  # docs.x.com, "Create Media metadata": alt_text.text
 
 #: Media types the one-shot upload accepts (docs.x.com, "image or subtitle media upload").
 ONE_SHOT_MEDIA_TYPES = (
@@ -182,6 +184,8 @@ class FakeX(FakeServer[Call]):
         self.username = username
         self._tweets: list[dict[str, Any]] = []  # newest last; each keeps its "submitted" text
         self._media: set[str] = set()
+        #: Each uploaded image's alternative text, as POST /2/media/metadata set it.
+        self.alt_texts: dict[str, str] = {}
         self._tweet_ids = itertools.count(1800000000000000001)
         self._media_ids = itertools.count(1900000000000000001)
         self._tco = itertools.count(1)
@@ -291,6 +295,8 @@ class FakeX(FakeServer[Call]):
             return self._timeline(call)
         if call.endpoint == MEDIA_UPLOAD:
             return self._upload(call)
+        if call.endpoint == MEDIA_METADATA:
+            return self._metadata(call)
         if call.endpoint == TWEETS:
             return self._post_tweet(call)
         return 404, NOT_FOUND
@@ -393,6 +399,17 @@ class FakeX(FakeServer[Call]):
             "data": {"id": media_id, "media_key": f"3_{media_id}", "expires_after_secs": 86400}
         }
 
+    def _metadata(self, call: Call) -> tuple[int, Any]:
+        body = call.json if isinstance(call.json, dict) else {}
+        media_id = str(body.get("id") or "")
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if media_id not in self._media:
+            return 400, invalid_request("The media id is invalid.")
+        if not isinstance(alt, str) or not alt or len(alt) > ALT_TEXT_MAX:
+            return 400, invalid_request("$.metadata.alt_text.text is invalid.")
+        self.alt_texts[media_id] = alt
+        return 200, {"data": {"id": media_id, "associated_metadata": True}}
+
 
 #: `start_time` as X takes it (RFC 3339, tweepy sends `YYYY-MM-DDTHH:mm:ssZ`).
 _X_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
@@ -411,6 +428,8 @@ def _endpoint(method: str, path: str) -> str:
         return USER_TWEETS
     if method == "POST" and path == "/2/media/upload":
         return MEDIA_UPLOAD
+    if method == "POST" and path == "/2/media/metadata":
+        return MEDIA_METADATA
     return path
 
 

@@ -85,7 +85,7 @@ def test_run_without_slack_settings_says_what_to_set(tmp_path):
     )
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN is not set" in result.stderr
-    assert "README" in result.stderr
+    assert "docs/configuration.md" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -73,3 +73,22 @@ def test_every_teams_card_is_valid_adaptive_cards_1_5():
     for language in ("ja", "en"):
         for name, content in teams_cards(Messages(language)).items():
             assert problems(content) == [], (language, name)
+
+
+def test_the_approval_card_shows_each_images_alt_text_as_text_runs():
+    from adaptive_cards import problems
+
+    images = (
+        {"id": "F1", "name": "a.png", "alt": TRICKY},
+        {"id": "F2", "name": "b.png", "alt": "会場の地図"},
+    )
+    draft = snapshot(
+        status="pending", content=DraftInput(body="本文", channels=("x",), images=images)
+    )
+    for locale, label in (("ja", " の代替テキスト: "), ("en", ", alternative text: ")):
+        content = approval_card.approval_card(Messages(locale), draft, str)
+        assert problems(content) == []
+        runs = [[i["text"] for i in b["inlines"]] for b in blocks_of(content)
+                if b["type"] == "RichTextBlock"]  # fmt: skip
+        assert [*runs[-1][:1], "2", label, "会場の地図"] == runs[-1]
+        assert any(TRICKY in run for run in sum(runs, []))
