@@ -9,10 +9,11 @@ from datetime import timedelta
 
 from bot import dbcheck, doctor
 from bot.approval import moderation
+from bot.approval.pictures import KeptImages
 from bot.config import Settings
 from bot.delivery import workers
 from bot.delivery.dispatcher import Dispatcher
-from bot.features import feed
+from bot.features import feed, profiles
 from bot.intake import images as intake_images
 from bot.messages import Messages
 from bot.networks import build_inboxes, build_performers, build_publishers
@@ -93,6 +94,7 @@ def assemble(
 
         front_end = teams_server.build(services, teams)
         notifiers["teams"] = front_end.notifier
+    fetch_file = KeptImages(services.session_factory, fetch_file).fetch  # Teams' kept pictures
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,
@@ -107,7 +109,9 @@ def assemble(
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
+        workdays=settings.workdays,
         periodic=_periodic_tasks(settings, services, clock, tuple(notifiers)),
+        profile_check=lambda: profiles.problems(services.publishers, settings, services.msg),
         give_way=services.foreground.give_way,
         heartbeat=heartbeat,
     )

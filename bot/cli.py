@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, cli_audit, cli_groups, db, dbcheck, doctor, logs, serve
+from bot import app, cli_audit, cli_groups, db, dbcheck, doctor, logs, report_command, serve
 from bot.cli_audit import session_factory
 from bot.config import ConfigError, load_settings
 from bot.models import ROLES
@@ -100,8 +100,8 @@ def cmd_doctor(args) -> int:
     only = "teams" if args.teams else "slack" if args.slack else None
     checks = doctor.run_checks(load_settings(), only, app.doctor_probes())
     for ok, line in checks:
-        print(f"{'✓' if ok else '✗'} {line}")
-    return 0 if all(ok for ok, _ in checks) else 1
+        print(f"{'⚠' if ok is None else '✓' if ok else '✗'} {line}")
+    return 0 if all(ok is not False for ok, _ in checks) else 1  # a warning (⚠) is no failure
 
 
 def parser() -> argparse.ArgumentParser:
@@ -163,6 +163,7 @@ def parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_credentials_status)
 
     cli_audit.add_commands(sub)
+    report_command.add_parser(sub)  # `snsbot report --month YYYY-MM [--out DIR]`
     return p
 
 

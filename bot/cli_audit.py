@@ -33,7 +33,7 @@ def cmd_audit_export(args) -> int:
             rows = register.entry_rows(session, args.since, args.until)
             columns = register.ENTRY_COLUMNS
         else:
-            rows, columns = register.export_rows(session, args.since, args.until), None
+            rows, columns = register.export(session, args.since, args.until)
         register.write_csv(rows, sys.stdout, columns)
     return 0
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from bot import config, db, dbcheck, startup
+from bot import config_examples, db, dbcheck, startup
 from bot.config import Settings
+from bot.features import profiles
 from bot.messages import Messages
 from bot.people import roles, user_ids
 
-Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
+Check = tuple[bool | None, str]  # (passed, the line printed after ✓ or ✗; None: ⚠, a warning)
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ def _check_slack_token(settings: Settings, probes: Probes) -> Check:
     return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
 
 
-def _check_channels(settings: Settings, probes: Probes) -> list[Check]:
+def _check_channels(settings: Settings, publishers: dict) -> list[Check]:
     checks = []
-    for channel, publisher in probes.publishers(settings).items():
+    for channel, publisher in publishers.items():
         missing = settings.missing_credentials(channel)
         if settings.dry_run:
             checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
@@ -193,7 +194,7 @@ def run_checks(settings: Settings, only: str | None, probes: Probes) -> list[Che
     """Every check `snsbot doctor` makes, in order: `only="teams"` checks the Teams front end and
     never asks Slack; otherwise (`only="slack"` or None) Slack, as it always has."""
     teams = only == "teams"
-    examples = config.example_problems()
+    examples = config_examples.example_problems()
     checks: list[Check] = [(False, p) for p in examples + settings.problems()]
     if teams:
         checks += _check_teams(probes)
@@ -211,5 +212,27 @@ def run_checks(settings: Settings, only: str | None, probes: Probes) -> list[Che
         engine.dispose()
     if settings.slack_bot_token and not teams and not any("SLACK_BOT_TOKEN" in p for p in examples):
         checks.append(_check_slack_token(settings, probes))
-    checks += _check_channels(settings, probes)
+    publishers = probes.publishers(settings)
+    channel_checks = _check_channels(settings, publishers)
+    checks += channel_checks + _check_profiles(settings, publishers, channel_checks)
+    checks.append(_check_policy_url(settings))
     return checks
+
+
+def _check_profiles(settings: Settings, publishers: dict, channel_checks: list[Check]) -> list:
+    """The real accounts' names (§2) and the no-reply notice on their profiles (§9)."""
+    # One check per channel, in order; a channel whose account failed is said above already.
+    failed = {c for c, (ok, _) in zip(publishers, channel_checks, strict=True) if ok is False}
+    verified = {c: p for c, p in publishers.items() if not p.dry_run and c not in failed}
+    if not verified:
+        return []
+    found = profiles.problems(verified, settings, Messages("en"))
+    said = "names and the no-reply notice (SNSBOT_NO_REPLY_NOTICE) as the policy says"
+    return [(False, problem) for problem in found] or [(True, f"profiles: {said}")]
+
+
+def _check_policy_url(settings: Settings) -> Check:
+    if settings.policy_url:
+        return True, f"the policy is published at {settings.policy_url} (`/sns policy` shows it)"
+    return None, ("SNSBOT_POLICY_URL is not set: `/sns policy` cannot say where the policy is "
+                  "published (policy 12); set it to the policy's page on the center's website")  # fmt: skip

@@ -15,8 +15,7 @@ if TYPE_CHECKING:  # the views the front ends render; the core builds them
     from bot.intake.status import RequestView
     from bot.people.oversight import ReviewItem, RotationItem
 
-#: How much earlier than `Post.since` (our clock) a post may be stamped (the network's clock)
-#: and still be taken for this one by find().
+#: How much earlier than `Post.since` a post may be stamped (network clock) and still be ours.
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -71,8 +70,7 @@ class NetworkError(Exception):
 class TransientError(NetworkError):
     """Try again later (at `retry_at` when the network said when)."""
 
-    def __init__(self, key: str, values: Mapping[str, Any] | None = None,
-                 retry_at: datetime | None = None):  # fmt: skip
+    def __init__(self, key: str, values: Mapping | None = None, retry_at: datetime | None = None):
         super().__init__(key, values)
         self.retry_at = retry_at
 
@@ -152,13 +150,15 @@ class Publisher(Protocol):
         """Post it; raise TransientError or PermanentError on failure."""
 
     def find(self, post: Post) -> Published | None:
-        """Look the post up on the network (after a crash mid-send); None when absent.
-
-        Only a post carrying everything this one carries and made since `post.since` counts:
-        when in doubt, None (posting again beats recording someone else's post as ours)."""
+        """Look the post up on the network (after a crash mid-send); None when absent. Only a
+        post carrying everything this one carries and made since `post.since` counts: when in
+        doubt, None (posting again beats recording someone else's post as ours)."""
 
     def verify_account(self) -> Text | None:
         """None when the credentials belong to the configured account, else what is wrong."""
+
+    def profile(self) -> dict[str, str]:
+        """The account's public `name`, `username` and `about` text (policy §2, §9)."""
 
 
 # -- engagement (policy §7, §8) ---------------------------------------------------------------

@@ -9,7 +9,8 @@ import threading
 
 from bot import app, startup
 from bot.app import Runtime
-from bot.config import ConfigError, Settings, example_problems, load_settings
+from bot.config import ConfigError, Settings, load_settings
+from bot.config_examples import example_problems
 from bot.services import Services
 
 log = logging.getLogger("snsbot")

@@ -72,6 +72,14 @@ class FacebookPublisher:
         values = {"channel": "Facebook", "expected": self._page, "actual": actual}
         return Text("identity.mismatch", values)
 
+    def profile(self) -> dict[str, str]:
+        """The Page's name and its about text (policy §2, §9): `GET /{page-id}?fields=name,about,
+        description` (https://developers.facebook.com/docs/graph-api/reference/page: `about` is
+        the Page's short description, `description` its longer one)."""
+        body = self.call("GET", self._page, params={"fields": "name,about,description"})
+        about = "\n".join(str(body.get(field) or "") for field in ("about", "description"))
+        return {"name": str(body.get("name") or ""), "username": "", "about": about.strip()}
+
     def call(self, method: str, path: str, *, params=None, data=None, files=None) -> dict:
         """One Graph request (the moderation inbox and the sharer make theirs with it too): the
         decoded answer, or TransientError / PermanentError."""

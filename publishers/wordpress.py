@@ -133,6 +133,14 @@ class WordPressPublisher:
         values = {"channel": channel, "expected": "publish_posts", "actual": actual}
         return Text("identity.mismatch", values)
 
+    def profile(self) -> dict[str, str]:
+        """The site's name and tagline (policy §2) from the REST API index, `GET /wp-json/`
+        (https://developer.wordpress.org/rest-api/reference/: `name`, `description`)."""
+        index = self.call("GET", "")
+        index = index if isinstance(index, dict) else {}
+        return {"name": str(index.get("name") or ""), "username": "",
+                "about": str(index.get("description") or "")}  # fmt: skip
+
     # ------------------------------------------------------------------ HTTP
 
     def _upload(self, post: Post, number: int, image: Image) -> dict:

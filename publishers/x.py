@@ -170,6 +170,14 @@ class XPublisher:
         self._user_id = str(user.id)
         return None
 
+    def profile(self) -> dict[str, str]:
+        """The account's name, @name and profile description (policy §2, §9): `GET /2/users/me`
+        with `user.fields=description` (https://docs.x.com/x-api/users/get-my-user)."""
+        with self._mapped_errors():
+            user = self.client.get_me(user_fields=["description"], user_auth=True).data
+        return {"name": user.name or "", "username": user.username or "",
+                "about": user.description or ""}  # fmt: skip
+
     def account_id(self) -> str:
         """The configured account's id; TransientError until the credentials proved to be its."""
         if self._user_id is None:

@@ -81,6 +81,8 @@ class TeamsClient:
         for element in form["body"]:
             if element.get("id"):
                 data[element["id"]] = element.get("value", "")
+        if not data.get("on_internet"):  # policy §4's question, answered "no" unless told
+            data["on_internet"] = "no"
         data.update(values)
         return self.invoke(person, "task/submit", {"data": data})
 
@@ -109,6 +111,10 @@ def find_action(card: dict, verb: str) -> dict:
             except LookupError:
                 pass
     for element in card.get("body", []):
+        if element.get("type") == "ActionSet":
+            for action in element["actions"]:
+                if action.get("verb") == verb:
+                    return action
         if element.get("type") == "ColumnSet":
             for column in element["columns"]:
                 for item in column["items"]:

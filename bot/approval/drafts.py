@@ -13,6 +13,9 @@ from twitter_text import extract_urls, parse_tweet
 
 SOURCES = ("new", "hp_update", "cross_post", "group_request", "other")
 SOURCES_NEEDING_URL = ("hp_update", "cross_post", "group_request")
+# Policy §4: for these the form asks whether the information is already on the internet
+# (「この情報はインターネット上に掲載されていますか」); if it is, its URL is required too.
+SOURCES_ASKING_ONLINE = ("new", "other")
 CATEGORIES = ("civic", "other")
 X_MAX_WEIGHT = 280
 BODY_MAX_CHARS = 10000  # far above any channel's need; keeps cards and the database sane
@@ -41,6 +44,7 @@ class DraftInput:
     group_draft: str = ""  # the group's own draft, kept beside the operator's text
     publish_at: datetime | None = None
     images: tuple[dict, ...] = field(default_factory=tuple)
+    on_internet: bool | None = None  # the §4 question's answer; None: not answered
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -179,6 +183,10 @@ def validate(
             errors["url"] = ("error.url_invalid", {})
     elif draft.source in SOURCES_NEEDING_URL:
         errors["url"] = ("error.url_required", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet:
+        errors["url"] = ("error.url_required_online", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet is None:
+        errors["on_internet"] = ("error.on_internet_required", {})  # a URL given says yes
     if draft.source == "group_request" and not groups:
         errors["group"] = ("error.group_none_registered", {})
     elif draft.source == "group_request" and not draft.group_name:
@@ -214,10 +222,9 @@ def validate(
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
     for image in draft.images:
         name = str(image.get("name", ""))[:100]
-        if image.get("mimetype") not in IMAGE_TYPES:
-            errors["images"] = ("error.image_type", {"name": name})
-        elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
-            errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
+        problem = image_problem(image)
+        if problem:
+            errors["images"] = problem
         alt = image.get("alt")
         if not (isinstance(alt, str) and alt.strip()):
             errors.setdefault("image_alt", ("error.image_alt_missing", {"name": name}))
@@ -225,6 +232,16 @@ def validate(
             too_long = ("error.image_alt_too_long", {"name": name, "max": IMAGE_ALT_MAX_CHARS})
             errors.setdefault("image_alt", too_long)
     return {**errors, **unusable}
+
+
+def image_problem(image: dict) -> tuple | None:
+    """Why an attached image cannot be posted (its type or size), as (message key, values)."""
+    name = str(image.get("name", ""))[:100]
+    if image.get("mimetype") not in IMAGE_TYPES:
+        return "error.image_type", {"name": name}
+    if not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
+        return "error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20}
+    return None
 
 
 def clean_input(text: object) -> str:

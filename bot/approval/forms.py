@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval.route import CHIEF_ALONE, Route
 from bot.approval.wording import Wording, refusal
 from bot.config import CHANNELS
 from bot.intake import status as intake
@@ -56,6 +57,7 @@ def submit_form(
     draft_id: object = None,
     parse_errors: dict[str, tuple] | None = None,
     schedule_lead: timedelta = timedelta(0),
+    route_: Route = CHIEF_ALONE,
     group_request: int | None = None,
 ) -> FormResult:
     """Check and store one submission of the draft form, once.
@@ -82,7 +84,7 @@ def submit_form(
             return FormResult(errors=errors, groups=registered)
         with session_factory.begin() as session:  # committed before the answer
             return _store(session, clock(), front_end, user_id, content, submission_key, target,
-                          registered, group_request)  # fmt: skip
+                          registered, route_, group_request)  # fmt: skip
     except IntegrityError:  # the same submission, delivered again: it is already stored
         return FormResult(duplicate=True, groups=registered)
     except SQLAlchemyError:
@@ -99,7 +101,7 @@ def _target(mode: str | None, draft_id: object) -> tuple[str, int | None]:
 
 
 def _store(session, now, front_end, user_id, content, key, target, registered,
-           group_request=None) -> FormResult:  # fmt: skip
+           route_: Route, group_request=None) -> FormResult:  # fmt: skip
     mode, draft_id = target
     if roles.role_of(session, user_id, front_end) is None:
         if mode != NEW:  # an attempt on someone's draft is recorded (決裁簿)
@@ -113,13 +115,14 @@ def _store(session, now, front_end, user_id, content, key, target, registered,
             if problem:
                 session.execute(delete(Submission).where(Submission.key == key))
                 return FormResult(problem=(problem, {}), groups=registered)
-        draft = workflow.submit(
-            session, author_id=user_id, content=content, now=now, front_end=front_end
-        )
+        draft = workflow.submit(session, author_id=user_id, content=content, now=now,
+                                front_end=front_end, route_=route_)  # fmt: skip
         if group_request is not None:
             intake.drafted(session, group_request, draft.id)
         return FormResult(stored=True, groups=registered)
-    outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now)
+    more = {"route_": route_} if mode == RESUBMIT else {}
+    outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now,
+                            **more)  # fmt: skip
     if outcome.result in (deciding.NOTHING_TO_DO, deciding.NOT_FOUND):
         # Nothing was written: the same form may be sent again once fixed (Slack keeps its key).
         session.execute(delete(Submission).where(Submission.key == key))

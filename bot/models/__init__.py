@@ -8,6 +8,7 @@ from bot.models.base import (
     CARD,
     CARD_UPDATE,
     CHIEF,
+    COMMENTED,
     DEPUTY,
     DRAFT,
     EDITED,
@@ -26,8 +27,11 @@ from bot.models.base import (
     REJECTED,
     REJECTED_NOTICE,
     RESULTS,
+    REVIEWER,
     ROLES,
     SENDING,
+    SENT_BACK,
+    SENT_BACK_NOTICE,
     SUBJECTS,
     SUBMITTED,
     WITHDRAWN,
@@ -37,20 +41,24 @@ from bot.models.base import (
 )
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
+from bot.models.images import ChatImage
 from bot.models.intake import GroupRequest, GroupRequestImage, IntakeLink
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
+from bot.models.route import DraftComment, RouteMark
 
 __all__ = [
     "CHIEF",
     "DEPUTY",
     "OPERATOR",
+    "REVIEWER",
     "ROLES",
     "PENDING",
     "APPROVED",
     "REJECTED",
     "WITHDRAWN",
     "EXPIRED",
+    "SENT_BACK",
     "QUEUED",
     "SENDING",
     "PUBLISHED",
@@ -72,6 +80,8 @@ __all__ = [
     "WITHDRAWN_NOTICE",
     "EXPIRED_NOTICE",
     "CANCELLED_NOTICE",
+    "SENT_BACK_NOTICE",
+    "COMMENTED",
     "UTCDateTime",
     "Base",
     "Installation",
@@ -80,6 +90,8 @@ __all__ = [
     "Draft",
     "Revision",
     "Decision",
+    "RouteMark",
+    "DraftComment",
     "Publication",
     "Worker",
     "CardMessage",
@@ -95,6 +107,7 @@ __all__ = [
     "RotationTask",
     "FeedState",
     "FeedEntry",
+    "ChatImage",
     "ModerationItem",
     "ModerationPoll",
     "Engagement",

@@ -12,10 +12,12 @@ from handlers.slack import (
     group_request,
     home,
     ids,
+    leavers,
     moderation,
     moderation_blocks,
     oversight,
     revising,
+    routing,
 )
 from handlers.slack.replies import after_ack_runner
 from handlers.slack.wiring import ServicesInContext
@@ -39,6 +41,11 @@ def add_listeners(app, services, languages=None) -> None:
     app.action(ids.CANCEL)(approval.cancel_clicked)
     app.action(ids.SHOW_FULL)(approval.show_full_clicked)
 
+    app.action(ids.PASS_ON)(routing.pass_on_clicked)
+    app.action(ids.SEND_BACK)(routing.send_back_clicked)
+    app.view(ids.SEND_BACK_SUBMIT)(routing.send_back_submitted)
+    app.event("message")(routing.message_posted)
+
     app.action(ids.EDIT)(revising.edit_clicked)
     app.action(ids.RESUBMIT)(revising.resubmit_clicked)
     app.action(ids.WITHDRAW)(revising.withdraw_clicked)
@@ -49,6 +56,7 @@ def add_listeners(app, services, languages=None) -> None:
     app.action(ids.ROTATION_DONE)(oversight.rotation_done)
 
     app.event("app_home_opened")(home.home_opened)
+    app.event("user_change")(leavers.member_changed)  # a deactivated member's role ends (§6)
     app.action(ids.HOME_PAGE)(home.page_turned)
     app.action(ids.NAME_DEPUTY)(deputy.deputy_chosen)
     app.action(ids.CLEAR_DEPUTY)(deputy.deputy_cleared)

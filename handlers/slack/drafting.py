@@ -85,6 +85,7 @@ def draft_submitted(ack, body, view, logger, context):
         draft_id=meta.get("draft"),
         parse_errors=unreadable(values),
         schedule_lead=services.settings.schedule_lead,
+        route_=services.route,
         group_request=meta.get("request") if meta.get("mode") == GROUP_REQUEST else None,
     )
     if result.errors:

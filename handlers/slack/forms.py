@@ -6,7 +6,7 @@ import json
 import unicodedata
 from datetime import UTC, datetime
 
-from bot.approval.drafts import DraftInput
+from bot.approval.drafts import DraftInput, has_unusable_chars
 from bot.messages import Messages
 from handlers.slack import ids
 
@@ -142,6 +142,7 @@ def draft_from_state(values: dict) -> DraftInput:
         x_text=text(ids.X_TEXT),
         blog_title=text(ids.BLOG_TITLE),
         url=text(ids.URL),
+        on_internet={"yes": True, "no": False}.get(selected(ids.ON_INTERNET)),
         group_name=group,
         group_date=day if isinstance(day, str) and len(day) == 10 else "",
         group_draft=text(ids.GROUP_DRAFT),
@@ -153,3 +154,21 @@ def draft_from_state(values: dict) -> DraftInput:
 def slack_errors(errors: dict[str, tuple], msg: Messages) -> dict[str, str]:
     """Validation problems keyed by block id, worded for the user."""
     return {field: msg(key, **values) for field, (key, values) in errors.items()}
+
+
+def reason_given(
+    msg: Messages, view: dict, input_id: str, required: str
+) -> tuple[str, int, int | None] | dict[str, str]:
+    """A reason modal's submission (the chief's reject, a reviewer's send-back): (the words,
+    the draft id, the revision) from its input `input_id` and metadata, or the errors to show
+    (`required`: the message key when nothing was written)."""
+    words = text_input(state_values(view), input_id)
+    if not words:
+        return {input_id: msg(required)}
+    if has_unusable_chars(words):
+        return {input_id: msg("error.unusable_chars")}
+    meta = view_metadata(view)
+    draft_id, revision = meta.get("draft"), meta.get("revision")
+    if not isinstance(draft_id, int):
+        return {input_id: msg("error.internal")}
+    return words[:2000], draft_id, revision if isinstance(revision, int) else None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ContextBlock,
@@ -16,6 +14,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.approval.snapshot import DraftSnapshot
+from bot.features.dashboard import (  # noqa: F401  (Home: imported from here too)
+    FAILED_LIST,
+    MINE_LIST,
+    PENDING_LIST,
+    SCHEDULED_LIST,
+    TITLES,
+    TO_REVIEW_LIST,
+    Home,
+    Section,
+)
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
 from handlers.slack import ids
@@ -23,39 +31,7 @@ from handlers.slack.blocks import button, esc, link_target, mention, publication
 from handlers.slack.engagement_blocks import allow_list_blocks
 from handlers.slack.oversight import review_message
 
-PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
 REVIEW_LIMIT = 10  # deputy decisions listed on the Home tab; all come in `/sns away off`
-
-
-@dataclass(frozen=True)
-class Section:
-    """One paged list of the dashboard."""
-
-    name: str
-    drafts: list[DraftSnapshot]
-    page: int = 0
-    pages: int = 1
-
-
-@dataclass(frozen=True)
-class Home:
-    """Everything the Home tab shows one person."""
-
-    is_chief: bool
-    sections: list[Section] = field(default_factory=list)
-    latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
-    allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
-    reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
-    deputy: str | None = None  # the chief's: who is deputy now
-
-
-TITLES = {
-    PENDING_LIST: "home.pending",
-    SCHEDULED_LIST: "home.scheduled",
-    FAILED_LIST: "home.failures",
-    MINE_LIST: "home.mine",
-}
 
 
 def status_line(msg: Messages, draft: DraftSnapshot) -> str:
@@ -78,9 +54,13 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot) -> list:
             f"*#{draft.id}* {mention(draft.author_id)} {msg('source.' + draft.content.source)}\n"
             + excerpt
         )
-        if section != PENDING_LIST:
+        if section not in (PENDING_LIST, TO_REVIEW_LIST):
             text += "\n" + "\n".join(publication_line(msg, p, draft) for p in draft.publications)
     buttons = {
+        TO_REVIEW_LIST: [
+            button(msg, ids.PASS_ON, "button.pass_on", value, "primary"),
+            button(msg, ids.SEND_BACK, "button.send_back", value, "danger"),
+        ],
         PENDING_LIST: [
             button(msg, ids.APPROVE, "button.approve", value, "primary"),
             button(msg, ids.REJECT, "button.reject", value, "danger"),

@@ -9,6 +9,8 @@ BODY = "body"
 X_TEXT = "x_text"
 BLOG_TITLE = "blog_title"
 URL = "url"
+ON_INTERNET = "on_internet"  # beyond the contract: policy §4's question (values yes, no)
+ANSWERS = ("yes", "no")  # its options
 CHANNELS = "channels"
 SOURCE = "source"
 CATEGORY = "category"
@@ -54,3 +56,9 @@ CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 REJECT_SUBMIT = "reject_submit"
 REASON = "reason"
 SHARE_REASON = "share_reason"  # a group request's reject: show the reason to the group (§5(4))
+
+# The approval route (DESIGN.md §4): a review step's buttons (value = the draft id).
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"
+SEND_BACK_SUBMIT = "send_back_submit"  # the send-back modal
+COMMENT = "comment"  # its input (block_id = action_id)

@@ -11,12 +11,10 @@ from bot.approval.drafts import (
     IMAGE_ALT_MAX_CHARS,
     MAX_IMAGES,
     SOURCES,
-    X_MAX_WEIGHT,
     DraftInput,
-    compose_x_text,
-    x_weight,
 )
 from bot.approval.snapshot import DraftSnapshot
+from bot.approval.wording import x_counter
 from bot.messages import Messages
 from handlers.slack import ids
 from handlers.slack.blocks import (
@@ -75,10 +73,8 @@ def modal(title: str, blocks: list, *, close: str, submit=None, callback_id=None
 
 def x_counter_text(msg: Messages, draft: DraftInput) -> str:
     """ "X: 231 / 280（残り 49）": the weighted length of what X will get, URL included."""
-    weight = x_weight(compose_x_text(draft))
-    if weight > X_MAX_WEIGHT:
-        return msg("counter.over", weight=weight, max=X_MAX_WEIGHT, over=weight - X_MAX_WEIGHT)
-    return msg("counter.ok", weight=weight, max=X_MAX_WEIGHT, left=X_MAX_WEIGHT - weight)
+    key, values = x_counter(draft)
+    return msg(key, **values)
 
 
 def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
@@ -95,6 +91,15 @@ def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
     }
     return input_block(ids.GROUP, msg("field.group"), element, optional=True,
                        hint=msg("field.group_hint"))  # fmt: skip
+
+
+def on_internet_input(msg: Messages, answer: bool | None) -> dict:
+    """Policy §4's question: is the information already on the internet? (yes: URL required)"""
+    answers = options(ids.ANSWERS, "on_internet", msg)
+    chosen = None if answer is None else answers[0 if answer else 1]
+    return input_block(ids.ON_INTERNET, msg("field.on_internet"),
+                       {"type": "radio_buttons", "options": answers, "initial_option": chosen},
+                       hint=msg("field.on_internet_hint"), optional=True)  # fmt: skip
 
 
 def text_input(msg: Messages, block_id: str, label: str, hint: str | None, value: str, *,
@@ -143,6 +148,7 @@ def draft_modal(
         {"type": "context", "block_id": ids.X_COUNTER, "elements": [counter]},
         text_input(msg, ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint",
                    d.blog_title),
+        on_internet_input(msg, d.on_internet),
         text_input(msg, ids.URL, "field.url", "field.url_hint", d.url),
         input_block(ids.CHANNELS, msg("field.channels"), {
             "type": "checkboxes",
@@ -211,25 +217,38 @@ def fixed_group(msg: Messages, d: DraftInput, reference: str) -> list[dict]:
 
 def reject_modal(msg: Messages, draft_id: int, private_metadata: str, group=False) -> dict:
     """The reason; for a registered `group`'s request, whether the group may read it too."""
-    reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
     share = {"type": "checkboxes", "options": [option("yes", msg("reject.share_option"))]}
+    extra = [input_block(ids.SHARE_REASON, msg("reject.share"), share, optional=True)]
+    return reason_modal(msg, "reject", ids.REASON, ids.REJECT_SUBMIT, draft_id, private_metadata,
+                        extra if group else [])  # fmt: skip
+
+
+def send_back_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+    """A review step's 差し戻し: the comment for the author is required."""
+    return reason_modal(
+        msg, "send_back", ids.COMMENT, ids.SEND_BACK_SUBMIT, draft_id, private_metadata
+    )
+
+
+def reason_modal(msg: Messages, keys: str, input_id: str, callback_id: str, draft_id: int,
+                 private_metadata: str, extra: list | None = None) -> dict:  # fmt: skip
+    """A modal asking why (the chief's reject, a reviewer's send-back): `keys` names its texts;
+    `extra` inputs follow the reason."""
+    reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
+    label = msg("reject.reason") if keys == "reject" else msg(f"{keys}.comment")
     return modal(
-        msg("reject.title"),
+        msg(f"{keys}.title"),
         [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": msg("reject.intro", id=draft_id)},
+                "text": {"type": "mrkdwn", "text": msg(f"{keys}.intro", id=draft_id)},
             },
-            input_block(ids.REASON, msg("reject.reason"), reason),
-            *(
-                [input_block(ids.SHARE_REASON, msg("reject.share"), share, optional=True)]
-                if group
-                else []
-            ),  # fmt: skip
+            input_block(input_id, label, reason),
+            *(extra or []),
         ],
-        callback_id=ids.REJECT_SUBMIT,
-        submit=msg("reject.submit"),
-        close=msg("reject.close"),
+        callback_id=callback_id,
+        submit=msg(f"{keys}.submit"),
+        close=msg(f"{keys}.close"),
         private_metadata=private_metadata,
     )
 

@@ -28,6 +28,7 @@ from handlers.slack.group_request_blocks import group_request_message
 from handlers.slack.languages import SlackLanguages
 from handlers.slack.moderation_blocks import failure_text, moderation_card
 from handlers.slack.oversight import review_message, rotation_message
+from handlers.slack.route_blocks import step_card
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,13 @@ class SlackNotifier:
     ) -> list[tuple[str, str]]:
         if not draft.approvers:
             raise RetryLater("no chief is registered: set SNSBOT_CHIEF or run `snsbot roles set`")
+        reviewing = draft.at_review  # a review step's card goes to that step's people alone
         refs, failures = [], []
         for user_id in draft.approvers:  # one approver's failure does not keep it from the others
-            text, blocks = approval_card(self._msg(user_id), draft)
+            msg = self._msg(user_id)
+            text, blocks = (
+                step_card(msg, draft, draft.route.step) if reviewing else approval_card(msg, draft)
+            )
             try:
                 refs.append(self._card_to(user_id, notice, text=text, blocks=blocks))
             except RetryLater as error:
@@ -72,7 +77,7 @@ class SlackNotifier:
             raise failures[0]
         for error in failures:
             log.error("card %s reached only some approvers: %s", draft.id, error)
-        if self.approval_channel:
+        if self.approval_channel and not reviewing:
             text, blocks = approval_card(self.msg, draft)
             try:
                 refs.append(
@@ -84,12 +89,13 @@ class SlackNotifier:
 
     def update_card(self, draft: DraftSnapshot) -> None:
         for channel, ts, revision in draft.card_refs:
-            msg = self._reader_msg(channel)
-            text, blocks = (
-                approval_card(msg, draft)
-                if revision == draft.revision
-                else superseded_card(msg, draft, revision)
-            )
+            msg, step = self._reader_msg(channel), draft.step_of(channel, ts)
+            if revision != draft.revision:
+                text, blocks = superseded_card(msg, draft, revision)
+            elif step is not None:  # a review step's card
+                text, blocks = step_card(msg, draft, step)
+            else:
+                text, blocks = approval_card(msg, draft)
             self._send(self.client.chat_update, channel=channel, ts=ts, text=text, blocks=blocks)
 
     def tell_author(

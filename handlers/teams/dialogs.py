@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import replace
 
 from bot.approval import drafts, forms
 from bot.approval.snapshot import content_of, take
@@ -15,7 +16,16 @@ from bot.messages import messages_for
 from bot.models import Draft
 from bot.people import groups, roles
 from bot.services import Services
-from handlers.teams import approval_card, cards, form_card, ids, people
+from handlers.teams import (
+    approval_card,
+    cards,
+    form_card,
+    ids,
+    images,
+    images_card,
+    people,
+    preview,
+)
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import plain, plain_say
@@ -78,8 +88,12 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
+        attached = images.for_form(session, user.id)[0]
+        if not attached and verb == ids.RESUBMIT:  # the draft's own pictures, kept
+            attached = images.of_draft(session, draft.id)
+        pictures = images_card.form_lines(msg, attached)
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
-                                groups=groups.names(session), meta=meta)  # fmt: skip
+                                groups=groups.names(session), meta=meta, pictures=pictures)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
 
 
@@ -103,10 +117,17 @@ def message_text(value: dict) -> str:
 
 def submit_form(services: Services, activity, data: dict) -> dict:
     """task/submit of the draft form: store it, or show the form again with the problems."""
+    if data.get("verb") == ids.DRAFT_PREVIEW:
+        return preview.show(services, activity, data, not_operator)
     content, problems = draft_from_data(data)
     meta = {k: data[k] for k in ("nonce", "mode", "draft", "request", "reference") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
+        attached, missing_alt = images.for_form(session, user.id)  # pictures sent to the bot
+        if not attached and meta.get("mode"):  # a resubmission keeps the draft's pictures
+            attached = images.of_draft(session, meta.get("draft"))
+    content = replace(content, images=attached)
+    problems.update(missing_alt)
     msg = messages_for(user.locale, services.settings.locale)
     result = forms.submit_form(
         services.session_factory,
@@ -119,14 +140,16 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         draft_id=meta.get("draft"),
         parse_errors=problems,
         schedule_lead=services.settings.schedule_lead,
+        route_=services.route,
         group_request=meta.get("request") if meta.get("mode") == ids.GROUP_REQUEST else None,
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}
-        return _form_again(services, msg, content, result.groups, shown, meta)
+        return _form_again(services, msg, content, result.groups, shown, meta, attached)
     if result.problem:
         return cards.close_dialog(_problem_text(services, msg, result.problem))
     if result.stored:
+        images.mark_used(services, attached)
         services.wake()
     return cards.close_dialog(msg("teams.sent"))
 
@@ -138,7 +161,8 @@ def _problem_text(services: Services, msg, problem: tuple[str, dict]) -> str:
     return plain_say(msg, problem)
 
 
-def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:
+def _form_again(services, msg, content, registered, errors: dict, meta: dict, attached) -> dict:
     form = form_card.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
-                            groups=registered, errors=errors, meta=meta)  # fmt: skip
+                            groups=registered, errors=errors, meta=meta,
+                            pictures=images_card.form_lines(msg, attached))  # fmt: skip
     return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)

@@ -7,10 +7,13 @@ FRONT_END = "teams"  # Draft.front_end / Member.front_end of everything drafted 
 # Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
 SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
+HOME = "home"  # the dashboard card (Slack's App Home)
 POLICY = "policy"
 HELP = "help"
-COMMANDS = (SNS, STATUS, POLICY, HELP)
 DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
+SEARCH = "search"  # past drafts and posts (bot.features.search)
+REPORT = "report"  # the chief's monthly report (bot.features.report)
+COMMANDS = (SNS, STATUS, HOME, POLICY, HELP, SEARCH, REPORT)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -18,6 +21,7 @@ ME_DRAFT = "snsDraft"
 # Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
+DRAFT_PREVIEW = "draft_preview"  # the form's プレビュー: the form again, with the X count
 APPROVE = "approve"
 REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
@@ -25,12 +29,17 @@ RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
+IMAGES_ALT = "images_alt"  # 代替テキストを保存 on the card of pictures sent to the bot
+IMAGES_CLEAR = "images_clear"  # 画像を取り消す on that card
+HOME_REFRESH = "home_refresh"  # the dashboard's 更新, its pagers and its automatic refresh
 
 # Draft form inputs: the same names as Slack's block ids (DESIGN §4).
 BODY = "body"
 X_TEXT = "x_text"
 BLOG_TITLE = "blog_title"
 URL = "url"
+ON_INTERNET = "on_internet"  # policy §4's question, as in Slack's modal (values yes, no)
+ANSWERS = ("yes", "no")
 CHANNELS = "channels"
 SOURCE = "source"
 CATEGORY = "category"
@@ -68,3 +77,8 @@ FEED_DRAFT = "feed_draft"
 GROUP_REQUEST_DRAFT = "group_request_draft"
 GROUP_REQUEST = "group_request"
 SHARE_REASON = "share_reason"  # the reject card's toggle: the group may read the reason
+
+# The approval route (DESIGN.md §4): a review step's verbs, the comment input on every card.
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"  # its Action.ShowCard holds the required comment
+COMMENT = "comment"  # the コメント action's verb, and the name of the comment input

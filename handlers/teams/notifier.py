@@ -12,7 +12,7 @@ from bot.messages import messages_for
 from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
-from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
+from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card, route_card
 from handlers.teams.group_request_card import group_request_card
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
@@ -51,9 +51,12 @@ class TeamsNotifier:
         refs = []
         for approver in draft.approvers:
             msg = self._msg(known, approver)
-            content = approval_card.approval_card(
-                msg, draft, self._name_of(known), approver_mris=mris
-            )
+            if draft.at_review:  # a review step's card, in that reviewer's own chat
+                content = route_card.step_card(msg, draft, self._name_of(known), draft.route.step)
+            else:
+                content = approval_card.approval_card(
+                    msg, draft, self._name_of(known), approver_mris=mris
+                )
             try:
                 reference = self._reference(known, approver)
                 refs.append(
@@ -76,7 +79,10 @@ class TeamsNotifier:
         for conversation_id, activity_id, revision in draft.card_refs:
             user, address = by_conversation.get(conversation_id, ("", {}))
             msg = messages_for(address.get("locale"), self.default_locale)
-            if revision == draft.revision:
+            step = draft.step_of(conversation_id, activity_id)
+            if revision == draft.revision and step is not None:
+                content = route_card.step_card(msg, draft, self._name_of(known), step)
+            elif revision == draft.revision:
                 content = approval_card.approval_card(
                     msg, draft, self._name_of(known), approver_mris=mris
                 )
@@ -142,15 +148,19 @@ class TeamsNotifier:
         content = engagement_card.requester_card(msg, item, kind, self._name_of(known))
         self._send(known, item.requester_id, content)
 
-    # -- the moderation inbox (policy §11): the Teams chief's 1:1 chat ------------------------
+    # -- the moderation inbox (policy §11): the 1:1 chats of the Teams chief (and, while the
+    # -- chief is away, of the deputies, who decide as 代決) ------------------------------------
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
         with self.session_factory() as session:
-            chief = roles.chief_id(session, FRONT_END)
+            chief, deciders = (
+                roles.chief_id(session, FRONT_END),
+                roles.approvers(session, FRONT_END),
+            )
         if not chief:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
-        return self._send_each(known, (chief,), lambda msg, name_of: (
+        return self._send_each(known, deciders, lambda msg, name_of: (
             moderation_card(msg, item, name_of)
         ), f"moderation card {item.id}")  # fmt: skip
 

@@ -447,8 +447,9 @@ def test_draft_modal_has_every_contract_field(msg):
     contract = [b["block_id"] for b in inputs if b["block_id"] in DRAFT_FIELDS]
     assert contract == list(DRAFT_FIELDS) or tuple(contract) == DRAFT_FIELDS
     extras = {b["block_id"] for b in inputs} - set(DRAFT_FIELDS)
-    # Beyond the contract: policy §5(4)'s group date and draft, and the images' alt texts.
-    assert extras == {"group_date", "group_draft", "image_alt"}
+    # Beyond the contract: policy §5(4)'s group date and draft, the images' alt texts and §4's
+    # on-the-internet question.
+    assert extras == {"group_date", "group_draft", "image_alt", "on_internet"}
     for block in inputs:
         assert block["element"]["action_id"] == block["block_id"]
     by_id = {b["block_id"]: b["element"] for b in inputs}

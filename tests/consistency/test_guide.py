@@ -50,6 +50,7 @@ NOT_EXPLAINED: dict[str, str] = {
     "refuse.already_decided, which the guide explains",
     "error.channel_unknown": "the form offers only the channels that exist; only a forged "
     "request can name another",
+    "search.usage": "the search syntax itself, which the guide explains in its own words",
 }
 
 MEANINGFUL = 2  # word characters a fixed part needs before the guide must contain it

@@ -24,6 +24,7 @@ GROUP_PAPERS = {"group_date": "2026-11-20", "group_draft": "団体から届い�
 def draft(**fields) -> DraftInput:
     fields.setdefault("body", "市民活動フェアを開催します。")
     fields.setdefault("channels", OFFERED)
+    fields.setdefault("on_internet", False)  # policy §4's question, answered "no" unless told
     return DraftInput(**fields)
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fakes.base import Answer, FakeServer, Request, send, short
 
@@ -109,11 +109,25 @@ class FakeBotConnector(FakeServer[Call]):
         self._activities: dict[str, dict[str, dict[str, Any]]] = {}  # conversation → id → current
         self._conversation_ids = itertools.count(1)
         self._activity_ids = itertools.count(1700000000001)
+        self._files: dict[str, tuple[bytes, str | None]] = {}  # path → (bytes, token it needs)
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/`: the `serviceUrl` (with its trailing slash, like Teams')."""
         return f"{self.root_url}/"
+
+    def serve_file(self, name: str, data: bytes, *, token: str | None) -> str:
+        """A picture to download, as Teams offers one: `token` set, an inline picture's content
+        URL (answered 401 without `Authorization: Bearer <token>`); None, a file's download URL,
+        which carries its own grant (answered 403 when a bot token is sent to it anyway)."""
+        path = f"/{'v3/attachments' if token else 'files'}/{quote(name)}"
+        with self._lock:
+            self._files[path] = (data, token)
+        return f"{self.root_url}{path}"
+
+    def downloads(self) -> list[Call]:
+        """The GET requests for served pictures, in order."""
+        return [c for c in self.calls() if c.method == "GET" and c.path in self._files]
 
     # ------------------------------------------------------------------ inspection
 
@@ -274,6 +288,12 @@ class FakeBotConnector(FakeServer[Call]):
     def _answer(self, call: Call) -> tuple[int, Any]:
         """The success (or validation) answer; called with the lock held."""
         body = call.json
+        if call.method == "GET" and call.path in self._files:
+            data, token = self._files[call.path]
+            sent = call.headers.get("authorization")
+            if token is None:
+                return (403, error_body("Forbidden", "no bot token here")) if sent else (200, data)
+            return (200, data) if sent == f"Bearer {token}" else (401, UNAUTHORIZED)
         if call.endpoint == CREATE:
             return self._create(body)
         if call.endpoint == MEMBERS:
@@ -378,7 +398,9 @@ def _matches(pattern: str, endpoint: str, line: str) -> bool:
 
 
 def _encode(status: int, body: Any, headers: dict[str, str]) -> Answer:
-    """`body` as JSON, or as plain text when it is a str."""
+    """`body` as JSON, as plain text when it is a str, as is when it is bytes (a picture)."""
+    if isinstance(body, bytes):
+        return Answer(status, body, "application/octet-stream", headers)
     if isinstance(body, str):
         return Answer(status, body.encode(), "text/plain; charset=utf-8", headers)
     payload = json.dumps(body, ensure_ascii=False).encode()

@@ -186,6 +186,7 @@ class FakeWordPress(BlogServer):
         self.pretty_permalinks = pretty_permalinks
         self.posts: dict[int, dict] = {}
         self.media: dict[int, dict] = {}
+        self.site_name = "Fake WordPress"  # the index's `name` (the blog's name, policy §2)
         self._ids = itertools.count(101)
 
     def add_post(self, slug: str, title: str, date_gmt: datetime, status="publish") -> dict:
@@ -261,7 +262,8 @@ class FakeWordPress(BlogServer):
         logged_in = problem is None
         endpoint = call.endpoint
         if endpoint == INDEX:
-            return json_answer({"name": "Fake WordPress", "namespaces": ["wp/v2"], "routes": {}})
+            index = {"name": self.site_name, "description": "", "namespaces": ["wp/v2"]}
+            return json_answer({**index, "routes": {}})
         if endpoint == ME:
             return self._me(call) if logged_in else error_answer("not_logged_in")
         if endpoint == LIST:

@@ -33,6 +33,10 @@ from fakes.base import Answer, FakeServer, Request, send
 
 USER_ID = "1500000000000000001"
 USER_NAME = "わこらぼ"
+#: The profile description `GET /2/users/me?user.fields=description` shows (policy §9 notice).
+DESCRIPTION = (
+    "和光市市民協働推進センターの公式アカウントです。個別のコメントや返信には回答しておりません。"
+)
 
 #: Endpoint names accepted by `fail_next`, `delay` and `calls` (besides exact paths).
 TWEETS = "tweets"
@@ -182,6 +186,7 @@ class FakeX(FakeServer[Call]):
         self.consumer_secret = consumer_secret
         self.access_token_secret = access_token_secret
         self.username = username
+        self.description = DESCRIPTION  # set it to test a profile without the §9 notice
         self._tweets: list[dict[str, Any]] = []  # newest last; each keeps its "submitted" text
         self._media: set[str] = set()
         #: Each uploaded image's alternative text, as POST /2/media/metadata set it.
@@ -290,7 +295,10 @@ class FakeX(FakeServer[Call]):
     def _answer(self, call: Call) -> tuple[int, Any]:
         """The success (or validation) answer; called with the lock held."""
         if call.endpoint == USERS_ME:
-            return 200, {"data": {"id": USER_ID, "name": USER_NAME, "username": self.username}}
+            user = {"id": USER_ID, "name": USER_NAME, "username": self.username}
+            if "description" in call.query.get("user.fields", "").split(","):
+                user["description"] = self.description  # as X: only when asked for
+            return 200, {"data": user}
         if call.endpoint == USER_TWEETS:
             return self._timeline(call)
         if call.endpoint == MEDIA_UPLOAD:

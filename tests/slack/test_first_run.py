@@ -11,7 +11,7 @@ from pathlib import Path
 from conftest import CHIEF, SECRET, TOKEN
 from test_run import clean_env, free_port, start_or_refuse, the_one_line
 
-from bot.config import EXAMPLE_VALUES
+from bot.config_examples import EXAMPLE_VALUES
 
 ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
 

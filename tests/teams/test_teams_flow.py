@@ -264,6 +264,7 @@ def test_message_extension_starts_from_a_message(teams):
     form = answer["task"]["value"]["card"]["content"]
     assert next(e for e in form["body"] if e.get("id") == "body")["value"] == "防災訓練のお知らせ"
     data = {e["id"]: e.get("value", "") for e in form["body"] if e.get("id")}
+    data["on_internet"] = "no"  # policy §4's question, answered
     data.update(form["actions"][0]["data"])
     closed = teams.client.invoke(
         OPERATOR, "composeExtension/submitAction", {"commandId": "snsDraft", "data": data}

@@ -2,15 +2,15 @@
 
 New tables only: no existing row or register entry is touched.
 
-Revision ID: 0016_intake
-Revises: 0015_pipeline
+Revision ID: 0019_intake
+Revises: 0018_teamsmore
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_intake"
-down_revision = "0015_pipeline"
+revision = "0019_intake"
+down_revision = "0018_teamsmore"
 branch_labels = None
 depends_on = None
 
