@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.delivery import workers
 from bot.delivery.dispatcher import Dispatcher
 from bot.features import feed, profiles
+from bot.intake import images as intake_images
 from bot.messages import Messages
 from bot.networks import build_inboxes, build_performers, build_publishers
 from bot.services import Services, open_database, utc_now
@@ -100,7 +101,8 @@ def assemble(
         notifiers,
         services.msg,
         clock,
-        fetch_file=fetch_file,
+        # A group's images (policy §5(4)) from the database, others from Slack.
+        fetch_file=intake_images.fetcher(services.session_factory, fetch_file),
         performers=performers,
         inboxes=services.inboxes,  # the chief's moderation decisions act through them (§11)
         lease=timedelta(seconds=settings.publish_lease_seconds),
@@ -141,9 +143,11 @@ def _periodic_tasks(settings: Settings, services: Services, clock, front_ends: t
 # -- the servers the serve loops (bot/serve.py) run ---------------------------------------------
 
 
-def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int):
-    """The Slack HTTP server: signatures checked at the edge, then the Bolt app."""
+def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int, limits=None):
+    """The Slack HTTP server: signatures checked at the edge, then the Bolt app; the group
+    intake pages (`/intake/…`) on the same port (`limits`: see `intake_site`)."""
     from handlers.slack import server
+    from handlers.web.app import SERVER_MAX_BODY
 
     return server.HttpServer(
         runtime.app,
@@ -151,7 +155,23 @@ def slack_http_server(runtime: Runtime, settings: Settings, host: str, port: int
         host=host,
         port=port,
         foreground=runtime.services.foreground,
+        other=intake_site(runtime.services, limits),
+        max_body=SERVER_MAX_BODY,
     )
+
+
+def intake_site(services: Services, limits=None):
+    """The group intake pages (policy §5(4)) as a WSGI app; `limits` a handlers.web.app.Limits."""
+    from handlers.web.app import create_app
+
+    return create_app(services, limits)
+
+
+def web_server(runtime: Runtime, host: str, port: int):
+    """The group intake pages on a port of their own (`--web-port`), started on its thread."""
+    from handlers.web.server import WebServer
+
+    return WebServer(intake_site(runtime.services), host, port).start()
 
 
 def serve_socket_mode(runtime: Runtime, settings: Settings) -> None:

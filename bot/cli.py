@@ -11,11 +11,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, cli_audit, db, dbcheck, doctor, logs, report_command, serve
+from bot import app, cli_audit, cli_groups, db, dbcheck, doctor, logs, report_command, serve
 from bot.cli_audit import session_factory
 from bot.config import ConfigError, load_settings
 from bot.models import ROLES
-from bot.people import groups, oversight, roles
+from bot.people import oversight, roles
 from bot.people.user_ids import SLACK_USER, TEAMS_ID_HINT, TEAMS_USER
 from bot.services import quiet_secret_loggers, utc_now
 from bot.startup import CannotStart
@@ -86,29 +86,6 @@ def cmd_roles_set(args) -> int:
     return 0
 
 
-def cmd_groups_add(args) -> int:
-    with session_factory().begin() as session:
-        added = groups.add(
-            session, args.name, contact=args.contact, site=args.site, actor="cli", now=utc_now()
-        )
-    print(f"registered {args.name}" if added else f"{args.name} is already registered")
-    return 0 if added else 1
-
-
-def cmd_groups_list(args) -> int:
-    with session_factory()() as session:
-        for group in groups.all_groups(session):
-            print(f"{group.name}\t{group.contact}\t{group.site}")
-    return 0
-
-
-def cmd_groups_remove(args) -> int:
-    with session_factory().begin() as session:
-        removed = groups.remove(session, args.name, actor="cli", now=utc_now())
-    print(f"removed {args.name}" if removed else f"{args.name} is not registered")
-    return 0 if removed else 1
-
-
 def cmd_credentials_status(args) -> int:
     with session_factory()() as session:
         items = oversight.open_rotations(session)
@@ -140,6 +117,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--teams", action="store_true", help="serve Microsoft Teams, not Slack")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
+    run.add_argument("--web-port", type=int, help="serve the group intake pages on this port too")
     _debug_after(run)
     run.set_defaults(func=serve.cmd_run)
 
@@ -177,18 +155,7 @@ def parser() -> argparse.ArgumentParser:
     role_set.add_argument("--platform", dest="front_end", choices=FRONT_ENDS, default="slack")
     role_set.set_defaults(func=cmd_roles_set)
 
-    groupsp = sub.add_parser("groups", help="registered groups (policy §5(4))").add_subparsers(
-        dest="groups", required=True
-    )
-    group_add = groupsp.add_parser("add", help="register a group")
-    group_add.add_argument("name")
-    group_add.add_argument("--contact", default="", help="who to contact at the group")
-    group_add.add_argument("--site", default="", help="the group's own site or SNS")
-    group_add.set_defaults(func=cmd_groups_add)
-    groupsp.add_parser("list", help="list registered groups").set_defaults(func=cmd_groups_list)
-    group_remove = groupsp.add_parser("remove", help="take a group off the roster")
-    group_remove.add_argument("name")
-    group_remove.set_defaults(func=cmd_groups_remove)
+    cli_groups.add_commands(sub)
 
     credentials = sub.add_parser("credentials", help="credential changes (policy §6)")
     credentials.add_subparsers(dest="credentials", required=True).add_parser(

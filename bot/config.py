@@ -62,6 +62,8 @@ class Settings:
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
     hp_feed_minutes: int = 15
+    public_url: str = ""  # where the group intake pages are reached (behind the HTTPS proxy)
+    web_secret: str = field(default="", repr=False)  # signs the intake form's CSRF tokens
     x_api_key: str = field(default="", repr=False)
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
@@ -117,6 +119,8 @@ class Settings:
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
             hp_feed_minutes=whole_number(get("SNSBOT_HP_FEED_MINUTES"), 15),
+            public_url=get("SNSBOT_PUBLIC_URL").rstrip("/"),
+            web_secret=get("SNSBOT_WEB_SECRET"),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -180,6 +184,13 @@ class Settings:
             found.append("SNSBOT_HP_FEED_URL must be the http(s):// URL of an RSS or Atom feed.")
         if self.hp_feed_minutes < 1:
             found.append("SNSBOT_HP_FEED_MINUTES must be a positive number of minutes.")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            found.append("SNSBOT_PUBLIC_URL must be the https:// address the intake pages use.")
+        if self.web_secret and len(self.web_secret) < MIN_REGISTER_KEY:
+            found.append(
+                f"SNSBOT_WEB_SECRET is too short (at least {MIN_REGISTER_KEY} characters): "
+                "use the key `snsbot audit key` prints."
+            )
         if not self.database_url.startswith(("sqlite:", "postgresql")):
             found.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
         return found

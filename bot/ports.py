@@ -12,10 +12,10 @@ if TYPE_CHECKING:  # the views the front ends render; the core builds them
     from bot.approval.snapshot import DraftSnapshot
     from bot.features.feed import FeedItem
     from bot.features.moderation_store import ItemView
+    from bot.intake.status import RequestView
     from bot.people.oversight import ReviewItem, RotationItem
 
-#: How much earlier than `Post.since` (our clock) a post may be stamped (the network's clock)
-#: and still be taken for this one by find().
+#: How much earlier than `Post.since` a post may be stamped (network clock) and still be ours.
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -79,8 +79,7 @@ class PermanentError(NetworkError):
     """Retrying will not help; the rendered text tells the author what to do."""
 
 
-#: The key of a failure the network code did not foresee; its one value `name` is the error's
-#: class name (as stored before errors carried keys).
+#: The key of a failure the network code did not foresee; its one value `name` is its class name.
 UNEXPECTED = "pub.reason.unexpected"
 
 
@@ -184,9 +183,7 @@ class Performer(Protocol):
 # private message (policy §10); blocking exists only here, behind a §11 category.
 DISMISS, HIDE, DELETE, BLOCK = "dismiss", "hide", "delete", "block"
 ACTIONS = (DISMISS, HIDE, DELETE, BLOCK)
-
-# Kinds of item.
-MENTION, REPLY, COMMENT = "mention", "reply", "comment"
+MENTION, REPLY, COMMENT = "mention", "reply", "comment"  # kinds of item
 
 
 @dataclass(frozen=True)
@@ -282,6 +279,9 @@ class Notifier(Protocol):
         self, item: FeedItem, members: tuple[str, ...], notice: NoticeMark | None = None
     ) -> None:
         """A new HP entry (§5(2)), in the feed channel or to each of `members`."""
+
+    def tell_group_request(self, request: RequestView, members: tuple[str, ...], notice=None):
+        """A registered group's new request (§5(4)) to `members`, with its draft button."""
 
     def remind(
         self, user_id: str, waiting: list[DraftSnapshot], notice: NoticeMark | None = None

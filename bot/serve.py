@@ -48,9 +48,21 @@ def cmd_run(args) -> int:
     _check_accounts_in_background(runtime)
     if not args.no_worker:
         runtime.dispatcher.start()
+    web = _web_beside(runtime, args)
     _serve_slack(runtime, settings, socket_mode, args.host, args.port or 3000)
     runtime.dispatcher.stop()
+    if web:
+        web.stop()
     return 0
+
+
+def _web_beside(runtime: Runtime, args):
+    """The group intake pages on `--web-port` (Slack's HTTP port serves them already)."""
+    if not args.web_port:
+        return None
+    web = app.web_server(runtime, args.host, args.web_port)
+    log.info("serving the group intake pages (/intake/…) on http://%s:%s", args.host, web.port)
+    return web
 
 
 def _ready_for_slack(settings: Settings):
@@ -82,7 +94,8 @@ def _serve_slack(runtime: Runtime, settings: Settings, socket_mode: bool, host, 
         return
     http = app.slack_http_server(runtime, settings, host, port)
     signal.signal(signal.SIGTERM, lambda *_: http.stop())
-    log.info("serving POST /slack/events and GET /healthz on http://%s:%s", host, http.port)
+    log.info("serving POST /slack/events, /intake/… and GET /healthz on http://%s:%s", host,
+             http.port)  # fmt: skip
     with contextlib.suppress(KeyboardInterrupt):
         http.serve_forever()
 
@@ -111,6 +124,7 @@ def _run_teams(args) -> int:
     else:
         runtime.dispatcher.start()
     server = app.teams_server(runtime, args.host, args.port or 3978)
+    web = _web_beside(runtime, args)
     log.info("serving Teams (the Bot Connector's endpoint and /healthz) on http://%s:%s",
              args.host, server.port)  # fmt: skip
     if args.slack:
@@ -119,6 +133,8 @@ def _run_teams(args) -> int:
         _wait(_stop_on_sigterm())
     runtime.dispatcher.stop()  # first: its notices still use the Teams server's event loop
     server.stop()
+    if web:
+        web.stop()
     return 0
 
 

@@ -15,6 +15,7 @@ from bot.approval import deciding, drafts, revisions, workflow
 from bot.approval.route import CHIEF_ALONE, Route
 from bot.approval.wording import Wording, refusal
 from bot.config import CHANNELS
+from bot.intake import status as intake
 from bot.models import PENDING, Submission
 from bot.people import groups, roles
 
@@ -58,26 +59,33 @@ def submit_form(
     parse_errors: dict[str, tuple] | None = None,
     schedule_lead: timedelta = timedelta(0),
     route_: Route = CHIEF_ALONE,
+    group_request: int | None = None,
 ) -> FormResult:
     """Check and store one submission of the draft form, once.
 
     `mode` RESUBMIT or EDIT with a whole `draft_id` changes that draft; anything else writes a
     new one. `parse_errors` are the front end's own problems reading the form (same shape as
     drafts.validate's, and shown with them). A database failure is a field error on the body
-    (error.save_failed): what was typed stays in the form.
+    (error.save_failed): what was typed stays in the form. `group_request` (a new draft
+    only) makes the draft of that registered group's request: its group, day, own draft and
+    images are fixed from it.
     """
     target = _target(mode, draft_id)
     registered: tuple[str, ...] = ()
     try:
         with session_factory() as session:
             registered = groups.names(session)
+            if group_request is not None and target[0] == NEW:
+                content, problem = intake.fixed(session, group_request, content)
+                if problem:
+                    return FormResult(problem=(problem, {}), groups=registered)
         errors = drafts.validate(content, CHANNELS, clock(), schedule_lead, groups=registered)
         errors.update(parse_errors or {})
         if errors:
             return FormResult(errors=errors, groups=registered)
         with session_factory.begin() as session:  # committed before the answer
             return _store(session, clock(), front_end, user_id, content, submission_key, target,
-                          registered, route_)  # fmt: skip
+                          registered, route_, group_request)  # fmt: skip
     except IntegrityError:  # the same submission, delivered again: it is already stored
         return FormResult(duplicate=True, groups=registered,
                           draft_id=_stored_draft(session_factory, submission_key))  # fmt: skip
@@ -95,7 +103,7 @@ def _target(mode: str | None, draft_id: object) -> tuple[str, int | None]:
 
 
 def _store(session, now, front_end, user_id, content, key, target, registered,
-           route_: Route) -> FormResult:  # fmt: skip
+           route_: Route, group_request=None) -> FormResult:  # fmt: skip
     mode, draft_id = target
     if roles.role_of(session, user_id, front_end) is None:
         if mode != NEW:  # an attempt on someone's draft is recorded (決裁簿)
@@ -105,9 +113,16 @@ def _store(session, now, front_end, user_id, content, key, target, registered,
     session.add(submission)
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
+        if group_request is not None:  # locked now: one draft of a request, whoever submits
+            content, problem = intake.fixed(session, group_request, content)
+            if problem:
+                session.execute(delete(Submission).where(Submission.key == key))
+                return FormResult(problem=(problem, {}), groups=registered)
         draft = workflow.submit(session, author_id=user_id, content=content, now=now,
                                 front_end=front_end, route_=route_)  # fmt: skip
         submission.draft_id = draft.id
+        if group_request is not None:
+            intake.drafted(session, group_request, draft.id)
         return FormResult(stored=True, groups=registered, draft_id=draft.id)
     more = {"route_": route_} if mode == RESUBMIT else {}
     outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now,

@@ -24,6 +24,7 @@ from bot.approval.deciding import (
 from bot.approval.snapshot import content_of
 from bot.delivery import notices
 from bot.installation import installation_id
+from bot.intake import status as intake
 from bot.models import (
     APPROVED,
     CARD,
@@ -141,8 +142,11 @@ def decide(
     revision: int | None = None,
     lead: timedelta = timedelta(0),
     blog_footer: str = "",
+    share_reason: bool = False,
 ) -> Outcome:
     """Approve or reject in one conditional update: the first decision wins, later ones see it.
+
+    `share_reason`: a rejected group request's reason is shown to the group (policy §5(4)).
 
     Approval writes one publication per chosen channel (the outbox) in the same transaction.
     A scheduled draft approved later than `lead` before its time expires instead: never late.
@@ -204,6 +208,7 @@ def decide(
                     updated_at=now,
                 )
             )
+    shared = not approve and share_reason and intake.share_reason(session, draft_id)
     register.append(
         session,
         at=now,
@@ -213,6 +218,7 @@ def decide(
         revision=draft.revision,
         reason=reason,
         acting=acting,
+        **({"reason_shared": True} if shared else {}),
     )
     add_notice(session, draft_id, CARD_UPDATE, now)
     if not approve:

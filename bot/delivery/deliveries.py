@@ -14,13 +14,16 @@ from bot.delivery.notices import Subject
 from bot.features.feed import FeedItem
 from bot.features.feed import item as feed_item
 from bot.features.moderation_store import view as moderation_view
+from bot.intake import status as intake
 from bot.models import (
     CARD,
     CARD_UPDATE,
     DRAFT,
     ENGAGEMENT,
     FEED_ENTRY,
+    GROUP_REQUEST,
     MODERATION,
+    OPERATOR,
     Engagement,
     ModerationItem,
 )
@@ -30,9 +33,9 @@ from bot.ports import NoticeMark, Notifier, Refs
 
 @dataclass(frozen=True)
 class Announcement:
-    """An HP entry to announce, and each front end's staff (those told when no channel is set)."""
+    """An HP entry (or a group's request) to announce, and each front end's staff to tell."""
 
-    item: FeedItem
+    item: FeedItem | intake.RequestView
     members: dict[str, tuple[str, ...]]
 
 
@@ -60,8 +63,21 @@ def read(
                 for front_end in ("slack", "teams")
             }
             snapshot = Announcement(entry, members) if entry else None
+        elif kind == GROUP_REQUEST:
+            request = intake.view(session, subject_id)
+            snapshot = Announcement(request, _operators(session)) if request else None
         if snapshot is not None:
             found[(kind, subject_id)] = snapshot
+    return found
+
+
+def _operators(session: Session) -> dict[str, tuple[str, ...]]:
+    """Each front end's operators (everyone on its roster when it has none) for a group request."""
+    found = {}
+    for front_end in ("slack", "teams"):
+        members = roles.members(session, front_end)
+        operators = tuple(m.user_id for m in members if m.role == OPERATOR)
+        found[front_end] = operators or tuple(m.user_id for m in members)
     return found
 
 
@@ -101,6 +117,9 @@ def send(
             notifier.tell_decider(snapshot, kind, notice=mark)
     elif subject == FEED_ENTRY:
         notifier.announce(snapshot.item, snapshot.members.get(front_end, ()), notice=mark)
+    elif subject == GROUP_REQUEST:
+        members = snapshot.members.get(front_end, ())
+        notifier.tell_group_request(snapshot.item, members, notice=mark)
     return []
 
 

@@ -17,6 +17,7 @@ from bot.models.base import (
     EXPIRED_NOTICE,
     FAILED,
     FEED_ENTRY,
+    GROUP_REQUEST,
     MODERATION,
     OPEN_PUBLICATION_STATES,
     OPERATOR,
@@ -41,6 +42,7 @@ from bot.models.base import (
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
 from bot.models.images import ChatImage
+from bot.models.intake import GroupRequest, GroupRequestImage, IntakeLink
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
 from bot.models.route import DraftComment, RouteMark
@@ -67,6 +69,7 @@ __all__ = [
     "ENGAGEMENT",
     "MODERATION",
     "FEED_ENTRY",
+    "GROUP_REQUEST",
     "SUBJECTS",
     "CARD",
     "CARD_UPDATE",
@@ -97,6 +100,9 @@ __all__ = [
     "RegisterHead",
     "ReminderLog",
     "Group",
+    "GroupRequest",
+    "GroupRequestImage",
+    "IntakeLink",
     "Submission",
     "RotationTask",
     "FeedState",

@@ -35,9 +35,11 @@ QUEUED, SENDING, PUBLISHED, FAILED, CANCELLED = (
 )
 OPEN_PUBLICATION_STATES = (QUEUED, SENDING)
 
-# What a notice or a card is about: the kinds of request the chief decides, and HP entries.
+# What a notice or a card is about: the kinds of request the chief decides, HP entries and
+# registered groups' requests.
 DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY = "draft", "engagement", "moderation", "feed"
-SUBJECTS = (DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY)
+GROUP_REQUEST = "group_request"
+SUBJECTS = (DRAFT, ENGAGEMENT, MODERATION, FEED_ENTRY, GROUP_REQUEST)
 
 # Notice kinds (chat messages the dispatcher owes someone).
 CARD, CARD_UPDATE, SUBMITTED, REJECTED_NOTICE, RESULTS = (

@@ -9,6 +9,7 @@ from handlers.slack import (
     engagement,
     engagement_blocks,
     feed,
+    group_request,
     home,
     ids,
     leavers,
@@ -62,6 +63,7 @@ def add_listeners(app, services, languages=None) -> None:
 
     app.action(feed.FEED_DRAFT)(feed.feed_draft_clicked)
     app.action(crosspost.CROSS_POST)(crosspost.cross_post_clicked)
+    app.action(group_request.GROUP_REQUEST_DRAFT)(group_request.group_request_draft_clicked)
 
     app.action(moderation_blocks.CATEGORY)(moderation.category_chosen)
     for action_id in moderation_blocks.ACTION_IDS.values():

@@ -13,7 +13,7 @@ from bot.people import roles
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import metadata
-from handlers.slack.forms import reason_given
+from handlers.slack.forms import checked, reason_given, state_values
 from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import (
     act_after_ack,
@@ -95,12 +95,14 @@ def reject_clicked(ack, body, action, client, respond, context):
     with services.session_factory.begin() as session:
         problem = reject_problem(services, session, draft_id, user_id)
         if problem is None:
-            revision = revision_of(action) or session.get(Draft, draft_id).revision
+            draft = session.get(Draft, draft_id)
+            revision = revision_of(action) or draft.revision
+            group = draft.current.source == "group_request"
     if problem:
         return tell(body, client, respond, problem)
+    meta = metadata(draft=draft_id, revision=revision)
     client.views_open(
-        trigger_id=body["trigger_id"],
-        view=reject_modal(services.msg, draft_id, metadata(draft=draft_id, revision=revision)),
+        trigger_id=body["trigger_id"], view=reject_modal(services.msg, draft_id, meta, group)
     )
 
 
@@ -111,6 +113,7 @@ def reject_submitted(ack, body, view, logger, context):
     if isinstance(given, dict):
         return ack(response_action="errors", errors=given)
     reason, draft_id, revision = given
+    share = checked(state_values(view), ids.SHARE_REASON)
     try:
         with services.session_factory.begin() as session:
             outcome = workflow.decide(
@@ -122,6 +125,7 @@ def reject_submitted(ack, body, view, logger, context):
                 revision=revision,
                 now=services.clock(),
                 lead=services.settings.schedule_lead,
+                share_reason=share,
             )
     except SQLAlchemyError:
         logger.exception("could not record a rejection")

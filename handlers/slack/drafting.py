@@ -20,7 +20,7 @@ from handlers.slack.forms import (
     unreadable,
     view_metadata,
 )
-from handlers.slack.modals import draft_modal
+from handlers.slack.modals import GROUP_REQUEST, draft_modal
 from handlers.slack.replies import guarded, not_operator_text, tell
 from handlers.slack.wiring import SERVICES
 
@@ -34,10 +34,12 @@ def open_draft_modal(
     body: str = "",
     initial: DraftInput | None = None,
     registered: tuple[str, ...] | None = None,
+    group_request: tuple[int, str] | None = None,
 ) -> None:
     """Open the draft form, empty or with `body`, or pre-filled with `initial`.
 
-    `registered` is the registered groups' names when the caller has already read them.
+    `registered` is the registered groups' names when the caller has already read them;
+    `group_request` (id, reference) when the draft is made of a registered group's request.
     """
     initial = initial or DraftInput(body=clean(body)[:10000], channels=CHANNELS)
     if registered is None:
@@ -49,6 +51,7 @@ def open_draft_modal(
         dry_run=services.dry_run_channels,
         initial=initial,
         groups=registered,
+        group_request=group_request,
     )
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -83,6 +86,7 @@ def draft_submitted(ack, body, view, logger, context):
         parse_errors=unreadable(values),
         schedule_lead=services.settings.schedule_lead,
         route_=services.route,
+        group_request=meta.get("request") if meta.get("mode") == GROUP_REQUEST else None,
     )
     if result.errors:
         return ack(response_action="errors", errors=slack_errors(result.errors, services.msg))

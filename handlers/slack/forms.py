@@ -48,6 +48,12 @@ def text_input(values: dict, block_id: str) -> str:
     return clean(value if isinstance(value, str) else "")
 
 
+def checked(values: dict, block_id: str) -> bool:
+    """Whether a one-box checkbox input is ticked; anything not shaped as Slack sends it: no."""
+    chosen = _element(values, block_id).get("selected_options")
+    return isinstance(chosen, list) and any(_option(o) == "yes" for o in chosen)
+
+
 def _text(value) -> str:
     return value if isinstance(value, str) else ""
 

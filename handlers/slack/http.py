@@ -165,8 +165,9 @@ def _well_formed(raw: str, content_type: str) -> str | None:
     return raw.replace("payload", "%70ayload")
 
 
-def events_app(app: App, signing_secret: str, foreground: Foreground | None = None):
-    """A WSGI app: `POST /slack/events` (verified, then Bolt) and `GET /healthz`.
+def events_app(app: App, signing_secret: str, foreground: Foreground | None = None, other=None):
+    """A WSGI app: `POST /slack/events` (verified, then Bolt) and `GET /healthz`; any other
+    path goes to the WSGI app `other` when one is given (the group intake pages), else 404.
 
     While a request is in hand, the process's background work gives way (`foreground`).
     """
@@ -181,6 +182,8 @@ def events_app(app: App, signing_secret: str, foreground: Foreground | None = No
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _reply(start_response, "200 OK", "ok", "text/plain")
+        if other is not None and path != EVENTS_PATH:
+            return other(environ, start_response)
         if path != EVENTS_PATH or method != "POST":
             return _reply(start_response, "404 Not Found", {"error": "not found"})
         try:

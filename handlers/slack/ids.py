@@ -55,6 +55,7 @@ CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 # Reject modal
 REJECT_SUBMIT = "reject_submit"
 REASON = "reason"
+SHARE_REASON = "share_reason"  # a group request's reject: show the reason to the group (§5(4))
 
 # The approval route (DESIGN.md §4): a review step's buttons (value = the draft id).
 PASS_ON = "pass_on"

@@ -28,6 +28,7 @@ from handlers.slack.blocks import (
 
 # The draft form's modes (in its private_metadata): a new draft unless one of these.
 RESUBMIT, EDIT = "resubmit", "edit"
+GROUP_REQUEST = "group_request"  # a new draft made of a registered group's request (`request`)
 
 LIVE = {"trigger_actions_on": ["on_character_entered"]}  # typing updates the X counter
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp"]
@@ -125,10 +126,13 @@ def draft_modal(
     mode: str = "",
     draft_id: int | None = None,
     groups: tuple[str, ...] = (),
+    group_request: tuple[int, str] | None = None,
 ) -> dict:
     """The draft form (callback `draft_submit`), each input's block_id = its action_id.
 
-    With registered groups, the group is chosen from them; without, it is typed.
+    With registered groups, the group is chosen from them; without, it is typed. Made of a
+    group's request (`group_request`: its id and reference), the group, its day and its own
+    draft are shown, not asked: the core fixes them from the request.
     """
     d = initial or DraftInput(body="", channels=offered)
     suffix = {c: msg("channel.dry_run_suffix") for c in dry_run}
@@ -161,11 +165,13 @@ def draft_modal(
             "options": category_options,
             "initial_option": next(o for o in category_options if o["value"] == d.category),
         }),
-        group_input(msg, groups, d.group_name),
-        input_block(ids.GROUP_DATE, msg("field.group_date"),
-                    {"type": "datepicker", "initial_date": d.group_date}, optional=True),
-        text_input(msg, ids.GROUP_DRAFT, "field.group_draft", "field.group_draft_hint",
-                   d.group_draft, multiline=True, max_length=10000),
+        *(fixed_group(msg, d, group_request[1]) if group_request else [
+            group_input(msg, groups, d.group_name),
+            input_block(ids.GROUP_DATE, msg("field.group_date"),
+                        {"type": "datepicker", "initial_date": d.group_date}, optional=True),
+            text_input(msg, ids.GROUP_DRAFT, "field.group_draft", "field.group_draft_hint",
+                       d.group_draft, multiline=True, max_length=10000),
+        ]),
         input_block(ids.PUBLISH_AT, msg("field.publish_at"), {
             "type": "datetimepicker",
             "initial_date_time": int(d.publish_at.timestamp()) if d.publish_at else None,
@@ -178,21 +184,43 @@ def draft_modal(
                    max_length=MAX_IMAGES * (IMAGE_ALT_MAX_CHARS + 1)),
     ]  # fmt: skip
     title = {RESUBMIT: "modal.title_resubmit", EDIT: "modal.title_edit"}.get(mode, "modal.title")
+    meta = metadata(mode=mode, draft=draft_id) if mode else ""
+    if group_request:
+        meta = metadata(mode=GROUP_REQUEST, request=group_request[0])
     return modal(
         msg(title),
         blocks,
         callback_id=ids.DRAFT_SUBMIT,
         submit=msg("modal.submit"),
         close=msg("modal.close"),
-        private_metadata=metadata(mode=mode, draft=draft_id) if mode else "",
+        private_metadata=meta,
     )
+
+
+def fixed_group(msg: Messages, d: DraftInput, reference: str) -> list[dict]:
+    """The group, its day and its own draft as the request fixed them (shown, not inputs)."""
+    note = msg("intake.fixed", group=esc(d.group_name), reference=reference)
+    own = [{"type": "section", "text": {"type": "plain_text", "text": part}}
+           for part in chunks(d.group_draft)]  # fmt: skip
+    return [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"*{esc(msg('field.group_draft'))}*"},
+        },
+        *own,
+    ]
 
 
 # -- reject and full-text modals --------------------------------------------------------------
 
 
-def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
-    return reason_modal(msg, "reject", ids.REASON, ids.REJECT_SUBMIT, draft_id, private_metadata)
+def reject_modal(msg: Messages, draft_id: int, private_metadata: str, group=False) -> dict:
+    """The reason; for a registered `group`'s request, whether the group may read it too."""
+    share = {"type": "checkboxes", "options": [option("yes", msg("reject.share_option"))]}
+    extra = [input_block(ids.SHARE_REASON, msg("reject.share"), share, optional=True)]
+    return reason_modal(msg, "reject", ids.REASON, ids.REJECT_SUBMIT, draft_id, private_metadata,
+                        extra if group else [])  # fmt: skip
 
 
 def send_back_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
@@ -203,8 +231,9 @@ def send_back_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict
 
 
 def reason_modal(msg: Messages, keys: str, input_id: str, callback_id: str, draft_id: int,
-                 private_metadata: str) -> dict:  # fmt: skip
-    """A modal asking why (the chief's reject, a reviewer's send-back): `keys` names its texts."""
+                 private_metadata: str, extra: list | None = None) -> dict:  # fmt: skip
+    """A modal asking why (the chief's reject, a reviewer's send-back): `keys` names its texts;
+    `extra` inputs follow the reason."""
     reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
     label = msg("reject.reason") if keys == "reject" else msg(f"{keys}.comment")
     return modal(
@@ -215,6 +244,7 @@ def reason_modal(msg: Messages, keys: str, input_id: str, callback_id: str, draf
                 "text": {"type": "mrkdwn", "text": msg(f"{keys}.intro", id=draft_id)},
             },
             input_block(input_id, label, reason),
+            *(extra or []),
         ],
         callback_id=callback_id,
         submit=msg(f"{keys}.submit"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -23,6 +24,7 @@ from handlers.slack.cards import (
 from handlers.slack.delivery import NoticePoster, retry_later
 from handlers.slack.engagement_blocks import engagement_card, requester_message
 from handlers.slack.feed_blocks import feed_announcement
+from handlers.slack.group_request_blocks import group_request_message
 from handlers.slack.languages import SlackLanguages
 from handlers.slack.moderation_blocks import failure_text, moderation_card
 from handlers.slack.oversight import review_message, rotation_message
@@ -163,16 +165,29 @@ class SlackNotifier:
         targets = (self.feed_channel,) if self.feed_channel else members
         if not targets:
             raise RetryLater("nobody to tell: set SNSBOT_HP_FEED_CHANNEL or register the staff")
+        build = partial(feed_announcement, item=item)
+        self._tell_each(targets, notice, build, f"HP update {item.id}")
+
+    def tell_group_request(self, request, members: tuple[str, ...], notice=None) -> None:
+        """A DM to each operator (§5(4)); raise when it reached nobody."""
+        if not members:
+            raise RetryLater("nobody to tell: register the operators (`snsbot roles set`)")
+        build = partial(group_request_message, request=request)
+        self._tell_each(members, notice, build, f"group request {request.id}")
+
+    def _tell_each(self, targets, notice, build, what: str) -> None:
+        """`build(msg)` (text, blocks) to each target in its language; raise only when it
+        reached none of them."""
         reached = 0
         for target in targets:  # on a retry, those already told are found, not told again
-            text, blocks = feed_announcement(self._msg(target), item)
+            text, blocks = build(self._msg(target))
             try:
                 self.poster.post(target, notice, text=text, blocks=blocks)
                 reached += 1
             except RetryLater as error:
-                log.error("HP update %s not announced to %s: %s", item.id, target, error)
+                log.error("%s not told to %s: %s", what, target, error)
         if not reached:
-            raise RetryLater(f"HP update {item.id} reached nobody")
+            raise RetryLater(f"{what} reached nobody")
 
     # -- people ---------------------------------------------------------------------------------
 

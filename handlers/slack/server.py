@@ -117,13 +117,17 @@ class HttpServer:
         port: int = 3000,
         threads=16,
         foreground: Foreground | None = None,
+        other=None,
+        max_body: int = MAX_BODY_BYTES,
     ):
+        """`other` serves every path but Slack's (a WSGI app), up to `max_body` bytes a request;
+        Slack's own are refused beyond MAX_BODY_BYTES whatever `max_body` is."""
         self._server = create_server(
-            events_app(app, signing_secret, foreground),
+            events_app(app, signing_secret, foreground, other),
             host=host,
             port=port,
             threads=threads,
-            max_request_body_size=MAX_BODY_BYTES,
+            max_request_body_size=max(max_body, MAX_BODY_BYTES),
             ident="snsbot",
         )
         self._stopping = threading.Event()

@@ -97,6 +97,7 @@ def decide(services, session, user, msg, name_of, data, approve: bool) -> dict:
         now=services.clock(),
         lead=services.settings.schedule_lead,
         blog_footer=services.settings.blog_footer,
+        share_reason=data.get(ids.SHARE_REASON) == "true",
     )
     repeat = outcome.result == deciding.ALREADY_DECIDED and outcome.decided_by == user.id
     problem = wording.refusal(outcome)

@@ -134,12 +134,13 @@ def approval_card(
     if not for_approver:
         body.append(text(msg("teams.card_for_approvers"), isSubtle=True, size="small"))
         return card(body, [*actions, execute(msg, "teams.refresh", ids.REFRESH, data)], refresh)
-    reject = card(
-        [{"type": "Input.Text", "id": ids.REASON, "label": msg("reject.reason"),
-          "isMultiline": True, "maxLength": 2000, "isRequired": True,
-          "errorMessage": msg("error.reason_required")}],
-        [execute(msg, "reject.submit", ids.REJECT, data, "destructive")],
-    )  # fmt: skip
+    inputs = [{"type": "Input.Text", "id": ids.REASON, "label": msg("reject.reason"),
+               "isMultiline": True, "maxLength": 2000, "isRequired": True,
+               "errorMessage": msg("error.reason_required")}]  # fmt: skip
+    if draft.content.source == "group_request":  # the group may read why (policy §5(4))
+        inputs.append({"type": "Input.Toggle", "id": ids.SHARE_REASON, "value": "false",
+                       "title": msg("reject.share_option"), "label": msg("reject.share")})  # fmt: skip
+    reject = card(inputs, [execute(msg, "reject.submit", ids.REJECT, data, "destructive")])
     approve = execute(msg, "button.approve", ids.APPROVE, data, "positive")
     approve["associatedInputs"] = "none"
     show_reject = {"type": "Action.ShowCard", "title": msg("button.reject"), "card": reject}

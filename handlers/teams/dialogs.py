@@ -12,6 +12,7 @@ from bot.approval import drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
+from bot.intake import status as intake
 from bot.messages import messages_for
 from bot.models import Draft
 from bot.people import groups, roles
@@ -95,6 +96,14 @@ def _form_or_text(services: Services, user, msg, data: dict, prefill: str) -> di
                 return cards.close_dialog(msg("feed.not_found"))
             initial = drafts.DraftInput(body=entry.title, channels=CHANNELS, source="hp_update",
                                         url=entry.link)  # fmt: skip
+        if verb == ids.GROUP_REQUEST_DRAFT:  # a registered group's request (policy §5(4))
+            request = _group_request(session, data)
+            if request is None or request.draft_id is not None:
+                key = "intake.not_found" if request is None else "intake.already_drafted"
+                return cards.close_dialog(msg(key))
+            initial = intake.draft_input(request)
+            meta = {**meta, "mode": ids.GROUP_REQUEST, "request": request.id,
+                    "reference": request.reference}  # fmt: skip
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))
@@ -116,6 +125,11 @@ def _feed_entry(session, data: dict):
     return feed.item(session, entry_id) if entry_id is not None else None
 
 
+def _group_request(session, data: dict):
+    request_id = whole_number(data.get("request"))
+    return intake.view(session, request_id) if request_id is not None else None
+
+
 def message_text(value: dict) -> str:
     """The text of the message a message-extension command was started from, if any."""
     payload = value.get("messagePayload") if isinstance(value, dict) else None
@@ -129,7 +143,7 @@ def submit_form(services: Services, activity, data: dict, lookup: Lookup | None 
     if data.get("verb") == ids.DRAFT_PREVIEW:
         return preview.show(services, activity, data, _refusal)
     content, problems = draft_from_data(data)
-    meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
+    meta = {k: data[k] for k in ("nonce", "mode", "draft", "request", "reference") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
         attached, missing_alt = images.for_form(session, user.id)  # pictures sent to the bot
@@ -150,6 +164,7 @@ def submit_form(services: Services, activity, data: dict, lookup: Lookup | None 
         parse_errors=problems,
         schedule_lead=services.settings.schedule_lead,
         route_=services.route,
+        group_request=meta.get("request") if meta.get("mode") == ids.GROUP_REQUEST else None,
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}

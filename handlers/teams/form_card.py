@@ -6,7 +6,8 @@ from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.config import CHANNELS
 from bot.messages import JST, Messages
 from handlers.teams import ids, images_card
-from handlers.teams.cards import card, dialog_button, error_text, text
+from handlers.teams.cards import card, dialog_button, error_text, literal, text
+from handlers.teams.text import rich
 
 
 def launcher(msg: Messages) -> dict:
@@ -81,15 +82,20 @@ def draft_form(
     field({"type": "Input.ChoiceSet", "style": "expanded",
            "choices": choices(CATEGORIES, "category"), "value": d.category},
           ids.CATEGORY, "field.category")  # fmt: skip
-    if groups:
+    if (meta or {}).get("mode") == ids.GROUP_REQUEST:  # fixed by the group's request (§5(4))
+        words = {"group": d.group_name, "reference": str(meta.get("reference", ""))}
+        body.append(rich(msg, "intake.fixed", words, {"isSubtle": True}))
+        body.extend([text(msg("field.group_draft"), weight="bolder"), literal(d.group_draft)])
+    elif groups:
         field({"type": "Input.ChoiceSet", "style": "compact", "value": d.group_name,
                "choices": [{"title": g, "value": g} for g in groups]},
               ids.GROUP, "field.group", "field.group_hint")  # fmt: skip
     else:
         text_input(ids.GROUP, "field.group", "field.group_hint_unregistered", d.group_name)
-    field({"type": "Input.Date", "value": d.group_date}, ids.GROUP_DATE, "field.group_date")
-    text_input(ids.GROUP_DRAFT, "field.group_draft", "field.group_draft_hint", d.group_draft,
-               True, 10000)  # fmt: skip
+    if (meta or {}).get("mode") != ids.GROUP_REQUEST:
+        field({"type": "Input.Date", "value": d.group_date}, ids.GROUP_DATE, "field.group_date")
+        text_input(ids.GROUP_DRAFT, "field.group_draft", "field.group_draft_hint",
+                   d.group_draft, True, 10000)  # fmt: skip
     field({"type": "Input.Date", "value": local.strftime("%Y-%m-%d") if local else ""},
           ids.PUBLISH_DATE, "field.publish_at", "teams.publish_at_hint")  # fmt: skip
     field({"type": "Input.Time", "value": local.strftime("%H:%M") if local else ""},

@@ -72,6 +72,12 @@ MODERATION_CATEGORY = "moderation_category"  # the card's Input.ChoiceSet of the
 # The HP feed (policy §5(2)): the announcement's button opens the draft form pre-filled.
 FEED_DRAFT = "feed_draft"
 
+# A registered group's request (policy §5(4)): the button opens the draft form pre-filled, and the
+# form made of it carries this mode and the request's id.
+GROUP_REQUEST_DRAFT = "group_request_draft"
+GROUP_REQUEST = "group_request"
+SHARE_REASON = "share_reason"  # the reject card's toggle: the group may read the reason
+
 # The approval route (DESIGN.md §4): a review step's verbs, the comment input on every card.
 PASS_ON = "pass_on"
 SEND_BACK = "send_back"  # its Action.ShowCard holds the required comment

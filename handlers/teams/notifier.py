@@ -13,6 +13,7 @@ from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
 from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card, route_card
+from handlers.teams.group_request_card import group_request_card
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
 
@@ -184,15 +185,27 @@ class TeamsNotifier:
     ) -> None:
         if not members:
             raise RetryLater("nobody to tell: no Teams member is registered")
+        self._tell_each(members, lambda msg: feed_card.feed_card(msg, item), f"HP update {item.id}")
+
+    # -- registered groups' requests (policy §5(4)) --------------------------------------------
+
+    def tell_group_request(self, request, members: tuple[str, ...], notice=None) -> None:
+        if not members:
+            raise RetryLater("nobody to tell: no Teams operator is registered")
+        what = f"group request {request.id}"
+        self._tell_each(members, lambda msg: group_request_card(msg, request), what)
+
+    def _tell_each(self, members, build, what: str) -> None:
+        """A card (`build(msg)`) to each member; raise only when it reached none of them."""
         known, reached = self._addresses(), 0
         for member in members:  # one failure keeps it from no one else
             try:
-                self._send(known, member, feed_card.feed_card(self._msg(known, member), item))
+                self._send(known, member, build(self._msg(known, member)))
                 reached += 1
             except RetryLater as error:
-                log.error("HP update %s not announced to %s: %s", item.id, member, error)
+                log.error("%s not told to %s: %s", what, member, error)
         if not reached:
-            raise RetryLater(f"HP update {item.id} reached nobody")
+            raise RetryLater(f"{what} reached nobody")
 
     def display_name(self, user_id: str) -> str:
         """How Teams names this person: remembered, or learned by opening their chat and

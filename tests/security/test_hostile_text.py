@@ -27,12 +27,14 @@ from bot.config import CHANNELS
 from bot.features.feed import FeedItem
 from bot.features.moderation_store import ItemView
 from bot.features.search import Found, Hit, QueryError
+from bot.intake.status import RequestView
 from bot.messages import Messages
 from bot.people.oversight import ReviewItem, RotationItem
 from handlers.slack import (
     cards,
     engagement_blocks,
     feed_blocks,
+    group_request_blocks,
     modals,
     moderation_blocks,
     search_blocks,
@@ -57,6 +59,12 @@ def content(**changes) -> DraftInput:
     )  # fmt: skip
     values.update(changes)
     return DraftInput(**values)
+
+
+def group_request(words: str = HOSTILE) -> RequestView:
+    """A registered group's request with hostile words in every field the group fills."""
+    return RequestView(3, "G-ABCD-EFGH", words, words, words, words, words, HOSTILE_URL,
+                       "2026-12-01", CHANNELS, ((words, words),), NOW, None)  # fmt: skip
 
 
 def publications() -> tuple[PublicationView, ...]:
@@ -150,6 +158,11 @@ def slack_messages(msg: Messages) -> dict[str, object]:
     built["draft modal, no groups"] = modals.draft_modal(msg, offered=CHANNELS, dry_run=(),
                                                          initial=content())  # fmt: skip
     built["reject modal"] = modals.reject_modal(msg, 7, "{}")
+    built["reject modal, group"] = modals.reject_modal(msg, 7, "{}", group=True)
+    built["draft modal, group request"] = modals.draft_modal(
+        msg, offered=CHANNELS, dry_run=(), initial=content(), group_request=(3, "G-ABCD-EFGH")
+    )
+    built["group request"] = group_request_blocks.group_request_message(msg, group_request())
     for item in moderation_items():
         built[f"moderation {item.status}"] = moderation_blocks.moderation_card(msg, item)
     for item in engagements():
@@ -252,6 +265,8 @@ def test_the_top_level_text_of_every_card_shows_the_words_escaped():
     assert ESCAPED in fallback
     text, _ = feed_blocks.feed_announcement(msg, FeedItem(4, HOSTILE, HOSTILE_URL, NOW))
     assert ESCAPED in text and "&lt;!channel&gt;|見せかけ&gt;" in text
+    text, _ = group_request_blocks.group_request_message(msg, group_request())
+    assert ESCAPED in text
 
 
 def test_a_link_from_a_platform_cannot_end_its_slack_link_early():
@@ -325,6 +340,9 @@ def teams_request_cards(msg: Messages, name_of) -> dict[str, dict]:
         built[f"moderation {item.status}"] = moderation_card.moderation_card(msg, item, name_of)
     built["moderation failed"] = moderation_card.failure_card(msg, failed_item())
     built["feed"] = feed_card.feed_card(msg, FeedItem(4, HOSTILE + NAME, HOSTILE_URL, NOW))
+    from handlers.teams.group_request_card import group_request_card
+
+    built["group request"] = group_request_card(msg, group_request(HOSTILE + NAME))
     return built
 
 

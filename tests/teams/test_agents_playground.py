@@ -203,6 +203,12 @@ def draft_in_the_dialog(driver, body: str) -> str:
     buttons(driver, "Create")[0].click()
     wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=dialog] textarea"),
              what="the draft form")[0].send_keys(body)  # fmt: skip
+    no = [
+        label
+        for label in driver.find_elements(By.CSS_SELECTOR, "[role=dialog] label")
+        if label.text.strip() in ("いいえ", "No")
+    ]  # policy §4: not on the internet yet
+    no[0].click()
     css(By.CSS_SELECTOR, "[role=dialog] button[aria-label=Submit]").click()
     time.sleep(3)
     shown = " ".join(d.text for d in driver.find_elements(By.CSS_SELECTOR, "[role=dialog]"))

@@ -77,7 +77,7 @@ def test_the_teams_form_asks_whether_new_information_is_on_the_internet(teams):
         assert session.query(Draft).count() == 0
     url = "https://www.city.wako.lg.jp/wakolabo/event.html"
     done = teams.client.submit_form(OPERATOR, form, body="お知らせ", on_internet="yes", url=url)
-    assert done["task"] == {"type": "message", "value": teams.services.msg("teams.sent")}
+    assert done["task"] == {"type": "message", "value": teams.services.msg("teams.sent", id=1)}
     with teams.services.session_factory() as session:
         assert session.query(Draft).count() == 1
 
