@@ -48,6 +48,11 @@ class RouteFacts:
     card_steps: dict[tuple[str, str], int] = field(default_factory=dict)  # review steps' cards
 
 
+def receipt_key(route: RouteFacts) -> str:
+    """The author's receipt: to the chief, or along the approval route's review steps first."""
+    return "dm.submitted_route" if route.route else "dm.submitted"
+
+
 def read(session: Session, drafts: Collection[Draft]) -> dict[int, RouteFacts]:
     """The route facts of several drafts, in a few queries whatever their number."""
     ids = [d.id for d in drafts]

@@ -183,6 +183,7 @@ EN: dict[str, str] = {
     "send_back.submit": "Send back",
     "send_back.close": "Cancel",
     "dm.submitted": "Draft #{id} was sent to the chief for approval. Results will follow here.",
+    "dm.submitted_route": "Draft #{id} was sent along the approval route (reviewed first, then decided by the chief). Results will follow here.",
     "dm.rejected": "Draft #{id} was sent back by {who}.\nReason: {reason}",
     "dm.results": "Results for draft #{id}.",
     "dm.sent_back": "Draft #{id} was sent back at review by {who}.\nComment: {comment}\nWhen you edit and resubmit it, the route starts again from its first step.",

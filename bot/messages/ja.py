@@ -189,6 +189,7 @@ JA: dict[str, str] = {
     "send_back.close": "キャンセル",
     # Direct messages to the author
     "dm.submitted": "下書き #{id} を課長の決裁に回しました。結果はこのチャットでお知らせします。",
+    "dm.submitted_route": "下書き #{id} を決裁ルートに回しました（確認者の確認のあと、課長が決裁します）。結果はこのチャットでお知らせします。",
     "dm.rejected": "下書き #{id} は {who} により差し戻されました。\n理由: {reason}",
     "dm.results": "下書き #{id} の投稿結果です。",
     "dm.sent_back": "下書き #{id} は確認の段階で {who} により差し戻されました。\nコメント: {comment}\n修正して再提出すると、決裁ルートの最初の段から確認をやり直します。",

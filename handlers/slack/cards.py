@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.approval.revisions import body_diff, changed_fields
+from bot.approval.route_view import receipt_key
 from bot.approval.snapshot import DraftSnapshot
 from bot.approval.wording import decision
 from bot.messages import Messages
@@ -130,7 +131,7 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
     """The author's DM: submitted, rejected, results, edited, expired or cancelled."""
     value = str(draft.id)
     if kind == "submitted":
-        text = msg("dm.submitted", id=draft.id)
+        text = msg(receipt_key(draft.route), id=draft.id)
         if draft.content.publish_at:
             text += "\n" + msg("dm.scheduled_at", when=msg.time(draft.content.publish_at))
         blocks = [SectionBlock(text=text), *previews(msg, draft)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.approval.route_view import receipt_key
 from bot.approval.snapshot import DraftSnapshot
 from bot.messages import Messages
 from bot.models import FAILED
@@ -25,7 +26,7 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
     data = {"draft": draft.id, "revision": draft.revision}
     who = name_of(draft.decided_by or "")
     if kind == "submitted":
-        body = [text(card_markdown(msg("dm.submitted", id=draft.id)))]
+        body = [text(card_markdown(msg(receipt_key(draft.route), id=draft.id)))]
         if draft.content.publish_at:
             body.append(text(msg("dm.scheduled_at", when=msg.time(draft.content.publish_at))))
         body += previews(msg, draft)

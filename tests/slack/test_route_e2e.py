@@ -83,6 +83,7 @@ def test_two_steps_send_back_resubmit_restarts_then_pass_on_and_approve(routed):
     submit(app, body="12 月 5 日に開催します")
     first = dm_to(app, REVIEWER, "確認依頼")[0]
     assert {"pass_on", "send_back"} <= buttons(first) and "approve" not in buttons(first)
+    assert dm_to(app, OPERATOR, "決裁ルートに回しました")  # the receipt names the route
     assert not [c for c in app.fake.calls("chat.postMessage") if c.params["channel"] == CHIEF
                 and "決裁依頼" in c.params.get("text", "")]  # fmt: skip
 
