@@ -77,9 +77,11 @@ def test_the_teams_form_asks_whether_new_information_is_on_the_internet(teams):
         assert session.query(Draft).count() == 0
     url = "https://www.city.wako.lg.jp/wakolabo/event.html"
     done = teams.client.submit_form(OPERATOR, form, body="お知らせ", on_internet="yes", url=url)
-    assert done["task"] == {"type": "message", "value": teams.services.msg("teams.sent")}
     with teams.services.session_factory() as session:
         assert session.query(Draft).count() == 1
+        draft_id = session.query(Draft).one().id
+    sent = teams.services.msg("teams.sent", id=draft_id)
+    assert done["task"] == {"type": "message", "value": sent}
 
 
 def test_a_member_removed_from_the_team_loses_the_role_and_rotation_opens(teams):
