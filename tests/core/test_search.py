@@ -88,6 +88,25 @@ def test_failed_posts_are_found_by_state(factory):
     assert hit.failed == ("blog",) and hit.links == ()
 
 
+def test_drafts_sent_back_at_review_are_found_by_state(factory):
+    """The approval route's reviewer sends a draft back (its own state, sent_back): a state the
+    search accepts like every other a draft can be in."""
+    from bot.approval import route
+    from bot.people import roles
+
+    reviewer = "UREVIEW01"
+    with factory.begin() as session:
+        roles.set_role(session, reviewer, "reviewer", actor="cli", now=NOW)
+        content = drafts.DraftInput(body="確認で戻る下書き", channels=("x",))
+        sent_back = workflow.submit(session, author_id=OPERATOR, content=content, now=NOW,
+                                    route_=route.Route(("reviewer",))).id  # fmt: skip
+    submit(factory, "待っている下書き")
+    with factory.begin() as session:
+        route.send_back(session, draft_id=sent_back, actor=reviewer, comment="日付", now=NOW)
+    assert ids(factory, "state:sent_back") == [sent_back]
+    assert "sent_back" in search.STATES
+
+
 @pytest.mark.parametrize(("word", "expected"), [("%", [0]), ("_", [1]), ("\\", [2])])
 def test_like_wildcards_typed_by_people_match_themselves(factory, word, expected):
     made = [submit(factory, body) for body in ("100%オフ", "冬のイベント_案内", "C:\\temp")]
