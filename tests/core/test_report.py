@@ -147,15 +147,9 @@ def test_the_cli_writes_the_three_files(factory, monkeypatch, tmp_path, database
 def test_a_draft_sent_back_at_review_is_counted_among_the_months_states(factory):
     """The approval route's send-back is a draft state of its own: the summary's states add up
     to the drafts submitted."""
-    from bot.approval import route
+    from test_route import sent_back_at_review
 
-    reviewer = "UREVIEW01"
-    with factory.begin() as session:
-        roles.set_role(session, reviewer, "reviewer", actor="cli", now=NOV)
-        content = drafts.DraftInput(body="確認で戻る", channels=("x",))
-        draft_id = workflow.submit(session, author_id=OPERATOR, content=content, now=NOV,
-                                   route_=route.Route(("reviewer",))).id  # fmt: skip
-        route.send_back(session, draft_id=draft_id, actor=reviewer, comment="日付", now=NOV)
+    sent_back_at_review(factory, "確認で戻る", NOV)
     submit(factory, "待っている", NOV)
     with factory() as session:
         summary = summary_text(Messages("ja"), gather(session, parse_month("2026-11")))

@@ -91,18 +91,10 @@ def test_failed_posts_are_found_by_state(factory):
 def test_drafts_sent_back_at_review_are_found_by_state(factory):
     """The approval route's reviewer sends a draft back (its own state, sent_back): a state the
     search accepts like every other a draft can be in."""
-    from bot.approval import route
-    from bot.people import roles
+    from test_route import sent_back_at_review
 
-    reviewer = "UREVIEW01"
-    with factory.begin() as session:
-        roles.set_role(session, reviewer, "reviewer", actor="cli", now=NOW)
-        content = drafts.DraftInput(body="確認で戻る下書き", channels=("x",))
-        sent_back = workflow.submit(session, author_id=OPERATOR, content=content, now=NOW,
-                                    route_=route.Route(("reviewer",))).id  # fmt: skip
+    sent_back = sent_back_at_review(factory, "確認で戻る下書き", NOW)
     submit(factory, "待っている下書き")
-    with factory.begin() as session:
-        route.send_back(session, draft_id=sent_back, actor=reviewer, comment="日付", now=NOW)
     assert ids(factory, "state:sent_back") == [sent_back]
     assert "sent_back" in search.STATES
 
