@@ -15,6 +15,7 @@ from pathlib import Path
 import benchlib
 import seed
 from benchlib import CHIEF, TOKEN, table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import db, register
@@ -22,6 +23,7 @@ from bot.app import build_services
 from bot.approval import workflow
 from bot.config import Settings
 from bot.features import dashboard
+from bot.models import PENDING, Draft
 from bot.people import roles
 from bot.services import utc_now
 from handlers.slack.commands import open_drafts
@@ -74,7 +76,7 @@ def views(services) -> dict[str, Callable[[], object]]:
 
     def pending():
         with services.session_factory() as session:
-            return workflow.pending_drafts(session)
+            return pending_drafts(session)
 
     def export(entries: bool):
         def run():  # bot/cli.py, `snsbot audit export [--entries]`
@@ -98,6 +100,13 @@ def views(services) -> dict[str, Callable[[], object]]:
     }
 
 
+def pending_drafts(session: Session, limit: int = 20) -> list[Draft]:
+    """The first pending drafts in id order (the pending list's query shape; the core reads
+    them a page at a time through dashboard.pending)."""
+    query = select(Draft).where(Draft.status == PENDING).order_by(Draft.id).limit(limit)
+    return list(session.execute(query).scalars())
+
+
 def queries(services) -> dict[str, Callable[[], object]]:
     """The App Home's queries one by one (`--queries`), each in its own session."""
     now = services.clock()
@@ -116,7 +125,7 @@ def queries(services) -> dict[str, Callable[[], object]]:
         "dashboard.mine": read(lambda session: dashboard.mine(session, AUTHOR)),
         "dashboard.latest_publications": read(dashboard.latest_publications),
         "workflow.open_drafts": read(lambda session: workflow.open_drafts(session, AUTHOR)),
-        "workflow.pending_drafts": read(workflow.pending_drafts),
+        "pending drafts (id order)": read(pending_drafts),
     }
 
 

@@ -13,8 +13,9 @@ from bot import register
 from bot.features import report_chart
 from bot.features.report import Figures, Month, gather
 from bot.messages import Messages
+from bot.models import SENT_BACK
 
-STATES = ("pending", "approved", "rejected", "withdrawn", "expired")
+STATES = ("pending", "approved", "rejected", SENT_BACK, "withdrawn", "expired")
 
 
 @dataclass(frozen=True)

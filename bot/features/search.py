@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import CHANNELS
 from bot.messages import JST
-from bot.models import FAILED, PUBLISHED, Draft, Publication, Revision
+from bot.models import FAILED, PUBLISHED, SENT_BACK, Draft, Publication, Revision
 
 RESULT_LIMIT = 20  # hits shown at once; more means: narrow the search
-STATES = ("pending", "approved", "rejected", "withdrawn", "expired", PUBLISHED, FAILED)
+STATES = ("pending", "approved", "rejected", SENT_BACK, "withdrawn", "expired", PUBLISHED, FAILED)
 KEYS = ("from", "since", "until", "network", "state")
 MENTION = re.compile(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>")  # Slack's escaped mention in a command
 TERM = re.compile(r"(\w+):(\S+)")

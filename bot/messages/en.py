@@ -559,7 +559,7 @@ EN: dict[str, str] = {
         "*Search past drafts and posts*\n"
         "`{command} words` — finds drafts whose body, X text, blog title, URL or group contains the words (every word).\n"
         "Conditions: `from:@user` (`from:me` is you), `since:2026-11-01`, `until:2026-11-30` (the day submitted, Japan time, included), "
-        "`network:x|facebook|blog`, `state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "`network:x|facebook|blog`, `state:pending|approved|rejected|sent_back|withdrawn|expired|published|failed`\n"
         "Example: `{command} workshop from:me since:2026-11-01 network:x state:published`\n"
         "Shows at most {limit}, newest first. Everyone with a role (chief, deputy, operator…) can search every draft."
     ),

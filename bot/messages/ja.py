@@ -567,7 +567,7 @@ JA: dict[str, str] = {
         "*過去の下書き・投稿の検索*\n"
         "`{command} 言葉` — 本文・X 用の文・ブログの題名・URL・団体名に言葉を含む下書きを探します（複数の言葉はすべてを含むもの）。\n"
         "条件も書けます: `from:@ユーザー`（`from:me` は自分）・`since:2026-11-01`・`until:2026-11-30`（提出日、日本時間、その日を含む）・"
-        "`network:x|facebook|blog`・`state:pending|approved|rejected|withdrawn|expired|published|failed`\n"
+        "`network:x|facebook|blog`・`state:pending|approved|rejected|sent_back|withdrawn|expired|published|failed`\n"
         "例: `{command} 講座 from:me since:2026-11-01 network:x state:published`\n"
         "新しい順に最大 {limit} 件を表示します。役割（課長・代決者・運用者など）のある人は誰でも、すべての下書きを検索できます。"
     ),

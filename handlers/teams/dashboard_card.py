@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.approval.snapshot import DraftSnapshot
-from bot.features.dashboard import FAILED_LIST, MINE_LIST, PENDING_LIST, TITLES, Home, Section
+from bot.features.dashboard import (
+    FAILED_LIST,
+    MINE_LIST,
+    PENDING_LIST,
+    TITLES,
+    TO_REVIEW_LIST,
+    Home,
+    Section,
+)
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
 from handlers.teams import ids
@@ -35,6 +43,8 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot, name_of: NameOf) ->
     buttons = [dialog_button(msg, "button.full_text", ids.SHOW_FULL, data)]
     if section == FAILED_LIST and any(p.status == FAILED for p in draft.publications):
         buttons.insert(0, execute(msg, "button.retry", ids.RETRY, data))
+    if section == TO_REVIEW_LIST:  # the step's card, to pass on or send back (as in `status`)
+        buttons.insert(0, execute(msg, "button.open_card", ids.REFRESH, {"draft": draft.id}))
     if section == MINE_LIST and draft.status == PENDING:
         buttons.insert(0, execute(msg, "button.withdraw", ids.WITHDRAW, data, "destructive"))
     shown = [line_with_button(line, *buttons)]

@@ -14,7 +14,7 @@ from bot import register
 from bot.approval import drafts, workflow
 from bot.features import report
 from bot.features.report import gather, parse_month
-from bot.features.report_files import write_report
+from bot.features.report_files import summary_text, write_report
 from bot.messages import Messages
 from bot.models import RegisterEntry
 from bot.people import groups, roles
@@ -142,3 +142,16 @@ def test_the_cli_writes_the_three_files(factory, monkeypatch, tmp_path, database
     with pytest.raises(SystemExit):
         main(["report", "--month", "2026-13"])
     assert "YYYY-MM" in capsys.readouterr().err
+
+
+def test_a_draft_sent_back_at_review_is_counted_among_the_months_states(factory):
+    """The approval route's send-back is a draft state of its own: the summary's states add up
+    to the drafts submitted."""
+    from test_route import sent_back_at_review
+
+    sent_back_at_review(factory, "確認で戻る", NOV)
+    submit(factory, "待っている", NOV)
+    with factory() as session:
+        summary = summary_text(Messages("ja"), gather(session, parse_month("2026-11")))
+    assert "提出された下書き: 2 件" in summary
+    assert "その下書きの状態: 決裁待ち 1・確認者が差し戻し 1" in summary

@@ -37,6 +37,16 @@ def submit(factory, author=OPERATOR, route_=ROUTE, at=NOW) -> int:
                                route_=route_).id  # fmt: skip
 
 
+def sent_back_at_review(factory, body: str, at: datetime) -> int:
+    """A draft the route's reviewer sent back to its author (state sent_back); for other tests."""
+    reviewers(factory, REVIEWER)
+    with factory.begin() as session:
+        draft_id = workflow.submit(session, author_id=OPERATOR, content=content(body), now=at,
+                                   route_=ROUTE).id  # fmt: skip
+        route.send_back(session, draft_id=draft_id, actor=REVIEWER, comment="日付", now=at)
+    return draft_id
+
+
 def test_the_default_route_is_the_chief_alone_exactly_as_before(factory):
     draft_id = submit(factory, route_=route.CHIEF_ALONE)
     with factory() as session:

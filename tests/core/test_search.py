@@ -88,6 +88,17 @@ def test_failed_posts_are_found_by_state(factory):
     assert hit.failed == ("blog",) and hit.links == ()
 
 
+def test_drafts_sent_back_at_review_are_found_by_state(factory):
+    """The approval route's reviewer sends a draft back (its own state, sent_back): a state the
+    search accepts like every other a draft can be in."""
+    from test_route import sent_back_at_review
+
+    sent_back = sent_back_at_review(factory, "確認で戻る下書き", NOW)
+    submit(factory, "待っている下書き")
+    assert ids(factory, "state:sent_back") == [sent_back]
+    assert "sent_back" in search.STATES
+
+
 @pytest.mark.parametrize(("word", "expected"), [("%", [0]), ("_", [1]), ("\\", [2])])
 def test_like_wildcards_typed_by_people_match_themselves(factory, word, expected):
     made = [submit(factory, body) for body in ("100%オフ", "冬のイベント_案内", "C:\\temp")]

@@ -112,6 +112,19 @@ def test_status_shows_a_reviewer_the_drafts_waiting_for_them(routed):
     assert "状況で見えるお知らせ" in flat(status) and "1. 確認者" in flat(status)
 
 
+def test_home_lets_a_reviewer_open_the_card_of_a_draft_waiting_for_them(routed):
+    """The dashboard (`home`, shared with Slack's App Home) lists the drafts waiting at the
+    reviewer's step, each with カードを開く (as `status` has) to pass it on or send it back."""
+    teams = routed
+    submit(teams, body="ホームで見えるお知らせ")
+    cards_in(teams, REVIEWER, "確認依頼")
+    teams.client.say(REVIEWER, "home")
+    home = cards_in(teams, REVIEWER, "SNS 投稿の決裁")[-1]
+    assert "あなたの確認待ち" in flat(home) and "ホームで見えるお知らせ" in flat(home)
+    opened = teams.client.click(REVIEWER, home, "refresh")["value"]  # カードを開く
+    assert {"pass_on", "send_back"} <= verbs(opened) and problems(opened) == []
+
+
 def test_the_chief_decides_early_from_status_and_the_steps_not_taken_are_skipped(routed):
     teams = routed
     submit(teams, body="急ぎのお知らせ")
