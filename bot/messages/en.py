@@ -503,6 +503,7 @@ EN: dict[str, str] = {
     "teams.home.refresh": "Refresh",
     "teams.card_for_approvers": "Only the approvers see the Approve and Reject buttons. If you do not see them, press Refresh.",
     "teams.sent": "Submitted (draft #{id}). It goes to the chief for approval; you will hear the result in this chat.",
+    "teams.sent_route": "Submitted (draft #{id}). It goes along the approval route (reviewed first, then decided by the chief); you will hear the result in this chat.",
     "teams.sent_again": "This draft was already submitted. You will hear the result in this chat.",
     "teams.not_operator": "You are not registered as an SNS operator. Ask the chief ({chief}) to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",
     "teams.not_operator_unnamed": "You are not registered as an SNS operator. Ask the chief to add you (an administrator runs `snsbot roles set --platform teams <user id> operator`).",

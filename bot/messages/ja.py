@@ -511,6 +511,7 @@ JA: dict[str, str] = {
     "teams.home.item": "#{id} {author} — {excerpt}",
     "teams.home.refresh": "更新",
     "teams.sent": "提出しました（下書き #{id}）。課長の決裁に回り、結果はこのチャットでお知らせします。",
+    "teams.sent_route": "提出しました（下書き #{id}）。決裁ルート（確認者の確認のあと課長が決裁）に回り、結果はこのチャットでお知らせします。",
     "teams.sent_again": "この下書きは提出済みです。結果はこのチャットでお知らせします。",
     "teams.not_operator": "あなたは SNS の運用者として登録されていません。課長（{chief}）に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",
     "teams.not_operator_unnamed": "あなたは SNS の運用者として登録されていません。課長に登録を依頼してください（管理者は `snsbot roles set --platform teams <ユーザーID> operator` で追加できます）。",

@@ -176,7 +176,8 @@ def submit_form(services: Services, activity, data: dict, lookup: Lookup | None 
         services.wake()
     if result.draft_id is None:  # stored before, by a delivery that did not say which draft
         return cards.close_dialog(msg("teams.sent_again"))
-    return cards.close_dialog(msg("teams.sent", id=result.draft_id))
+    sent = "teams.sent_route" if services.settings.route else "teams.sent"
+    return cards.close_dialog(msg(sent, id=result.draft_id))
 
 
 def _problem_text(services: Services, msg, problem: tuple[str, dict], lookup=None) -> str:

@@ -55,7 +55,8 @@ def flat(card) -> str:
 def submit(teams, person=OPERATOR, **values) -> None:
     form = teams.client.open_form(person)
     values = {"body": "和光市民まつりのお知らせ", "url": "https://example.jp/m", **values}
-    assert teams.client.submit_form(person, form, **values)["task"]["type"] == "message"
+    task = teams.client.submit_form(person, form, **values)["task"]
+    assert task["type"] == "message" and "決裁ルート" in task["value"]  # the route is named
 
 
 def test_reviewer_sends_back_the_author_resubmits_the_route_restarts_and_the_chief_decides(routed):
