@@ -259,6 +259,8 @@ EN: dict[str, str] = {
     "away.on": "You are away. Meanwhile {deputies} may decide for you.",
     "away.off": "Welcome back. {count} decisions were taken for you.",
     "away.no_deputy": "(no deputy yet: run `snsbot roles set <user id> deputy`)",
+    "teams.away.usage": "Usage: `away on` (away) or `away off` (back)",
+    "teams.away.no_deputy": "You are away, but no deputy is registered, so nobody can decide until you are back (an administrator adds one with `snsbot roles set --platform teams <user id> deputy`).",
     "refuse.not_chief_only": "Only the chief can do this.",
     "home.groups": "Registered groups",
     "engage.kind.follow": "Follow",
@@ -339,7 +341,8 @@ EN: dict[str, str] = {
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
-        "- `help` — this help\n\n"
+        "- `help` — this help\n"
+        "- `away on` / `away off` — (chief) away / back: the deputy decides meanwhile, and on return you get the list of their decisions to review\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
     ),
     "help.text": (

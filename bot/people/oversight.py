@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.models import APPROVED, CHIEF, REJECTED, Decision, Engagement, RotationTask
+from bot.models import APPROVED, CHIEF, REJECTED, Decision, Draft, Engagement, RotationTask
 from bot.people import roles
 
 DRAFT, ENGAGEMENT = "draft", "engagement"  # what a deputy decided: a draft or an engagement
@@ -42,19 +42,41 @@ class RotationItem:
     opened_at: datetime
 
 
-def unreviewed(session: Session) -> list[ReviewItem]:
-    """Every deputy decision (代決) on a draft or an engagement not yet reviewed, oldest first."""
-    decisions = session.execute(
-        select(Decision)
-        .where(Decision.acting.is_(True), Decision.reviewed_at.is_(None))
-        .order_by(Decision.id)
-    ).scalars()
+@dataclass(frozen=True)
+class Absence:
+    """The chief's `away on|off`: who may decide meanwhile, or the 代決 to review on return."""
+
+    away: bool
+    deputies: tuple[str, ...]
+    to_review: list[ReviewItem]
+
+
+def mark_away(
+    session: Session, user_id: str, away: bool, *, now: datetime, front_end: str = "slack"
+) -> Absence | None:
+    """The chief marks themselves away or back (代決, §3); None when `user_id` is not the chief.
+    On return, the deputy decisions on that front end's requests come back to review (後閲)."""
+    if not _is_chief(session, user_id, front_end):
+        return None
+    roles.set_away(session, user_id, away, now=now, front_end=front_end)
+    deputies = tuple(roles.deputies(session, front_end))
+    return Absence(away, deputies, [] if away else unreviewed(session, front_end))
+
+
+def unreviewed(session: Session, front_end: str | None = None) -> list[ReviewItem]:
+    """Every deputy decision (代決) on a draft or an engagement not yet reviewed, oldest first;
+    with `front_end`, only on the requests made there (whose chief reviews them)."""
+    decided = select(Decision).where(Decision.acting.is_(True), Decision.reviewed_at.is_(None))
+    if front_end is not None:
+        decided = decided.join(Draft, Draft.id == Decision.draft_id).where(
+            Draft.front_end == front_end
+        )
+    decisions = session.execute(decided.order_by(Decision.id)).scalars()
     items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in decisions]
-    engagements = session.execute(
-        select(Engagement)
-        .where(Engagement.acting.is_(True), Engagement.reviewed_at.is_(None))
-        .order_by(Engagement.id)
-    ).scalars()
+    acted = select(Engagement).where(Engagement.acting.is_(True), Engagement.reviewed_at.is_(None))
+    if front_end is not None:
+        acted = acted.where(Engagement.front_end == front_end)
+    engagements = session.execute(acted.order_by(Engagement.id)).scalars()
     items += [
         ReviewItem(
             e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at, ENGAGEMENT, e.kind

@@ -12,7 +12,7 @@ from bot.approval import workflow
 from bot.approval.snapshot import take
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, dialogs, form_card, ids, people
+from handlers.teams import actions, cards, chat_cards, commands, dialogs, form_card, ids, people
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, messages_for, plain
 
@@ -100,12 +100,16 @@ class SnsAgent:
                 url = services.settings.policy_url
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
-            if command not in (ids.SNS, ids.STATUS):
+            if command not in (ids.SNS, ids.STATUS, ids.AWAY):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
                 return _card(form_card.launcher(msg))
+            if command == ids.AWAY:
+                argument = words[1].lower() if len(words) > 1 else ""
+                name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+                return _card(commands.away(services, session, user, msg, argument, name_of))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))

@@ -9,7 +9,8 @@ SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
 POLICY = "policy"
 HELP = "help"
-COMMANDS = (SNS, STATUS, POLICY, HELP)
+AWAY = "away"  # (the chief) `away on` / `away off`: 代決 while away, 後閲 on return
+COMMANDS = (SNS, STATUS, POLICY, HELP, AWAY)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
