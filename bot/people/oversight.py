@@ -9,7 +9,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.models import APPROVED, CHIEF, REJECTED, Decision, Draft, Engagement, RotationTask
+from bot.delivery import notices
+from bot.models import (
+    APPROVED,
+    CHIEF,
+    DEPUTY_CARD,
+    PENDING,
+    REJECTED,
+    Decision,
+    Draft,
+    Engagement,
+    RotationTask,
+)
 from bot.people import roles
 
 DRAFT, ENGAGEMENT = "draft", "engagement"  # what a deputy decided: a draft or an engagement
@@ -52,13 +63,27 @@ class Absence:
 
 
 def mark_away(
-    session: Session, user_id: str, away: bool, *, now: datetime, front_end: str = "slack"
+    session: Session,
+    user_id: str,
+    away: bool,
+    *,
+    now: datetime,
+    front_end: str = "slack",
+    hand_over: bool = False,
 ) -> Absence | None:
     """The chief marks themselves away or back (代決, §3); None when `user_id` is not the chief.
-    On return, the deputy decisions on that front end's requests come back to review (後閲)."""
+    On return, the deputy decisions on that front end's requests come back to review (後閲).
+    With `hand_over` (a front end without a list of waiting drafts), the drafts already waiting
+    are owed to the deputies as cards too."""
     if not _is_chief(session, user_id, front_end):
         return None
-    roles.set_away(session, user_id, away, now=now, front_end=front_end)
+    changed = roles.set_away(session, user_id, away, now=now, front_end=front_end)
+    if changed and away and hand_over:
+        waiting = select(Draft.id).where(
+            Draft.front_end == front_end, Draft.status == PENDING, Draft.author_id != user_id
+        )
+        for draft_id in session.execute(waiting.order_by(Draft.id)).scalars():
+            notices.owe(session, DRAFT, draft_id, front_end, DEPUTY_CARD, now)
     deputies = tuple(roles.deputies(session, front_end))
     return Absence(away, deputies, [] if away else unreviewed(session, front_end))
 

@@ -90,6 +90,8 @@ class SnsAgent:
             return self._old_client_click(activity)
         words = TAG.sub("", activity.text or "").strip().split()
         command = words[0].lower() if words else ids.HELP
+        if command == ids.AWAY:
+            return self._away(activity, words[1].lower() if len(words) > 1 else "")
         with services.session_factory.begin() as session:
             user = people.identify(session, activity)
             people.remember(session, user, activity, services.clock())
@@ -100,19 +102,27 @@ class SnsAgent:
                 url = services.settings.policy_url
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
-            if command not in (ids.SNS, ids.STATUS, ids.AWAY):
+            if command not in (ids.SNS, ids.STATUS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
             if command == ids.SNS:
                 return _card(form_card.launcher(msg))
-            if command == ids.AWAY:
-                argument = words[1].lower() if len(words) > 1 else ""
-                name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
-                return _card(commands.away(services, session, user, msg, argument, name_of))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))
+
+    def _away(self, activity, argument: str) -> Activity:
+        """`away on|off` (the chief): the answer; the cards it owes the deputies sent at once."""
+        services = self.services
+        with services.session_factory.begin() as session:
+            user = people.identify(session, activity)
+            people.remember(session, user, activity, services.clock())
+            msg = messages_for(user.locale, services.settings.locale)
+            name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+            content = commands.away(services, session, user, msg, argument, name_of)
+        services.wake()  # after the commit: the dispatcher reads committed rows only
+        return _card(content)
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

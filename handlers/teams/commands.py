@@ -11,12 +11,13 @@ from handlers.teams.text import card_markdown, rich
 
 
 def away(services, session, user, msg: Messages, argument: str, name_of: NameOf) -> dict:
-    """`away on|off` for the chief: who decides meanwhile; on return, the 代決 to review (後閲),
-    each with 確認しました."""
+    """`away on|off` for the chief: who decides meanwhile (the drafts already waiting reach the
+    deputies as cards, since Teams has no App Home); on return, the 代決 to review (後閲), each
+    with 確認しました."""
     if argument not in ("on", "off"):
         return card([text(card_markdown(msg("teams.away.usage")))])
     absence = oversight.mark_away(session, user.id, argument == "on", now=services.clock(),
-                                  front_end=FRONT_END)  # fmt: skip
+                                  front_end=FRONT_END, hand_over=True)  # fmt: skip
     if absence is None:
         return card([text(msg("refuse.not_chief_only"))])
     if absence.away:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from adaptive_cards import problems
 from teams_client import CHIEF, OPERATOR, TeamsPerson, find_action, verbs
 
-from bot.models import Decision, Draft, RegisterEntry
+from bot.models import Decision, Draft, Notice, RegisterEntry
 from bot.people import roles
 
 DEPUTY = TeamsPerson("0000de9u-0000-4000-8000-000000000005", "29:1deputy-mri", "代理 次郎")
@@ -107,3 +107,27 @@ def test_away_is_the_chiefs_alone_and_says_how_to_use_it(teams):
 def test_away_without_a_deputy_says_nobody_can_decide(teams):
     answer = reply_to(teams, CHIEF, "away on", "不在にしました")
     assert "代決者が未登録" in words(answer) and "--platform teams" in words(answer)
+
+
+def test_drafts_already_waiting_reach_the_deputy_when_the_chief_goes_away(teams):
+    with_deputy(teams)
+    submit(teams, "不在前から待っているお知らせ")
+    chiefs = teams.connector.wait_for(
+        lambda: [c for conv, p in teams.connector.conversations().items()
+                 if p["members"][0]["id"] == CHIEF.aad for c in teams.connector.cards(conv)]
+    )  # fmt: skip
+    assert len(chiefs) == 1 and teams.connector.cards(DEPUTY.conversation)[1:] == []
+    reply_to(teams, CHIEF, "away on", "不在にしました")
+    card = approval_card_in(teams, DEPUTY)  # Teams has no App Home: the card comes to the chat
+    assert "不在前から待っているお知らせ" in words(card)
+    decided = teams.client.click(DEPUTY, teams.client.refresh(DEPUTY, card), "approve")
+    assert '"text": "代理 次郎（代決）"' in words(decided["value"])
+    deputy_chat = [a for a in teams.connector.sent(DEPUTY.conversation) if "refresh" in words(a)]
+    updated = teams.connector.wait_for(lambda: teams.connector.updates(
+        DEPUTY.conversation, deputy_chat[-1]["id"]))  # fmt: skip
+    assert "承認しました" in words(updated[-1])  # the deputy's card is kept up to date in place
+    reply_to(teams, CHIEF, "away on", "不在にしました")  # again: nothing sent twice
+    with teams.services.session_factory() as session:
+        owed = session.query(Notice).filter_by(kind="deputy_card").all()
+        assert [(n.subject_id, n.done) for n in owed] == [(1, True)]
+    assert len([c for c in teams.connector.cards(DEPUTY.conversation) if "refresh" in c]) == 1
