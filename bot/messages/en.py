@@ -339,6 +339,7 @@ EN: dict[str, str] = {
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
+        "- `sns <text>` — the same button; the form opens with the text as its body\n"
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n"

@@ -88,7 +88,8 @@ class SnsAgent:
         services = self.services
         if isinstance(activity.value, dict) and activity.value.get("verb"):
             return self._old_client_click(activity)
-        words = TAG.sub("", activity.text or "").strip().split()
+        said = TAG.sub("", activity.text or "").strip()
+        words = said.split()
         command = words[0].lower() if words else ids.HELP
         if command == ids.AWAY:
             return self._away(activity, words[1].lower() if len(words) > 1 else "")
@@ -106,8 +107,8 @@ class SnsAgent:
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
-            if command == ids.SNS:
-                return _card(form_card.launcher(msg))
+            if command == ids.SNS:  # `sns <text>`: the form opens with the text as its body
+                return _card(form_card.launcher(msg, said[len(words[0]) :].strip()[:10000]))
             mine = [take(session, d, services.dry_run_channels, services.clock())
                     for d in workflow.open_drafts(session, user.id)]  # fmt: skip
             return _card(chat_cards.status_card(msg, mine))

@@ -53,6 +53,8 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
             return cards.dialog(
                 msg("full.title", id=draft.id), approval_card.full_text_card(msg, snapshot)
             )
+        if verb == ids.OPEN_DRAFT and isinstance(data.get(ids.PREFILL), str):
+            prefill = prefill or data[ids.PREFILL]  # `sns <text>`: the launcher carries it
         initial = drafts.DraftInput(body=drafts.clean_input(prefill)[:10000], channels=CHANNELS)
         meta = {"nonce": uuid.uuid4().hex}
         if verb == ids.FEED_DRAFT:  # an HP update's 下書きを作成: its title and link filled in

@@ -6,15 +6,25 @@ from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.config import CHANNELS
 from bot.messages import JST, Messages
 from handlers.teams import ids
-from handlers.teams.cards import card, dialog_button, error_text, text
+from handlers.teams.cards import (
+    PREVIEW_CHARS,
+    card,
+    dialog_button,
+    error_text,
+    literal,
+    shorten,
+    text,
+)
 
 
-def launcher(msg: Messages) -> dict:
-    """The answer to the `sns` command: a button that opens the draft form."""
-    return card(
-        [text(msg("teams.launcher"))],
-        [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, {})],
-    )
+def launcher(msg: Messages, prefill: str = "") -> dict:
+    """The answer to the `sns` command: a button that opens the draft form; `sns <text>` (as
+    Slack's `/sns draft <text>`) shows the text, and the form opens with it as the body."""
+    body = [text(msg("teams.launcher"))]
+    if prefill:
+        body.append(literal(shorten(prefill, PREVIEW_CHARS, msg), isSubtle=True))
+    data = {ids.PREFILL: prefill} if prefill else {}
+    return card(body, [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, data)])
 
 
 def draft_form(

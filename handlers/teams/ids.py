@@ -17,6 +17,7 @@ ME_DRAFT = "snsDraft"
 
 # Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
+PREFILL = "prefill"  # the launcher's data: the body typed after `sns`
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
 APPROVE = "approve"
 REJECT = "reject"  # opens the reason dialog (task/fetch)
