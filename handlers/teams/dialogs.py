@@ -6,11 +6,11 @@ import logging
 import re
 import uuid
 
-from bot.approval import drafts, forms
+from bot.approval import deciding, drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import feed
-from bot.models import Draft
+from bot.models import PENDING, Draft
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import approval_card, cards, form_card, ids, people
@@ -46,7 +46,7 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
             return cards.close_dialog(not_operator(services, session, msg))
         draft_id = _draft_id(data)
         draft = session.get(Draft, draft_id) if draft_id is not None else None
-        if verb in (ids.SHOW_FULL, ids.RESUBMIT) and draft is None:
+        if verb in (ids.SHOW_FULL, ids.RESUBMIT, ids.EDIT) and draft is None:
             return cards.close_dialog(msg("refuse.not_found", id=draft_id))
         if verb == ids.SHOW_FULL:
             snapshot = take(session, draft, services.dry_run_channels, services.clock())
@@ -70,9 +70,26 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
+        if verb == ids.EDIT:  # the chief's edit: the core decides who may, and records refusals
+            refused = _edit_refused(services, session, user, msg, draft)
+            if refused:
+                return cards.close_dialog(refused)
+            initial = content_of(draft.current)
+            meta = {**meta, "mode": ids.EDIT, "draft": draft.id}
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
+
+
+def _edit_refused(services: Services, session, user, msg, draft: Draft) -> str:
+    """Why `user` may not open the chief's edit of `draft` now ("" when they may)."""
+    if not deciding.may_edit(session, user.id, draft):
+        deciding.refuse(session, draft_id=draft.id, actor=user.id, attempted=ids.EDIT,
+                        now=services.clock())  # fmt: skip
+        return msg("refuse.not_chief")
+    if draft.status != PENDING:
+        return msg("refuse.not_pending", id=draft.id)
+    return ""
 
 
 def _feed_entry(session, data: dict):

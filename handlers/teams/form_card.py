@@ -96,4 +96,5 @@ def draft_form(
 
 
 def form_title(msg: Messages, mode: str | None) -> str:
-    return msg("modal.title_resubmit" if mode == ids.RESUBMIT else "modal.title")
+    titles = {ids.RESUBMIT: "modal.title_resubmit", ids.EDIT: "modal.title_edit"}
+    return msg(titles.get(mode or "", "modal.title"))

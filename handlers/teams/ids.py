@@ -24,6 +24,8 @@ REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
 RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
+EDIT = "edit"  # the chief's edit before approving: the draft form on the current revision
+CANCEL = "cancel"  # the chief stops a scheduled post not yet out
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
 
