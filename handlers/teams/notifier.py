@@ -33,12 +33,17 @@ class TeamsNotifier:
         clock,
         default_locale: str = "ja",
         dry_run_networks: tuple[str, ...] = (),
+        *,
+        approval_channel: str = "",
+        moderation_channel: str = "",
     ):
         self.proactive = proactive
         self.session_factory = session_factory
         self.clock = clock
         self.default_locale = default_locale
         self.dry_run_networks = dry_run_networks  # engagements only pretended on these networks
+        self.approval_channel = approval_channel  # a copy of every approval card (19:…)
+        self.moderation_channel = moderation_channel  # the moderation inbox (19:…)
 
     # -- bot.ports.Notifier ------------------------------------------------------------------
 
@@ -62,7 +67,9 @@ class TeamsNotifier:
                 if not refs:
                     raise
                 log.error("card %s reached only some approvers", draft.id)
-        return refs
+        msg = messages_for(None, self.default_locale)
+        content = approval_card.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
+        return refs + self._copy(content, f"card {draft.id}")
 
     def update_card(self, draft: DraftSnapshot) -> None:
         known = self._addresses()
@@ -81,8 +88,7 @@ class TeamsNotifier:
                 )
             else:
                 content = approval_card.superseded_card(msg, draft, revision)
-            reference = address.get("reference") or self.proactive.reference_for(conversation_id)
-            self.proactive.update(reference, activity_id, content)
+            self.proactive.update(self._at(address, conversation_id), activity_id, content)
 
     def tell_author(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         known = self._addresses()
@@ -124,9 +130,14 @@ class TeamsNotifier:
         if not item.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
-        return self._send_each(known, item.approvers, lambda msg, name_of: (
+        refs = self._send_each(known, item.approvers, lambda msg, name_of: (
             engagement_card.engagement_card(msg, item, name_of, self.dry_run_networks)
         ), f"engagement card {item.id}")  # fmt: skip
+        msg = messages_for(None, self.default_locale)
+        content = engagement_card.engagement_card(
+            msg, item, self._name_of(known), self.dry_run_networks
+        )
+        return refs + self._copy(content, f"engagement card {item.id}")
 
     def update_engagement_card(self, item: EngagementView) -> None:
         self._update_each(item.card_refs, lambda msg, name_of: (
@@ -144,6 +155,11 @@ class TeamsNotifier:
     # -- the moderation inbox (policy §11): the Teams chief's 1:1 chat ------------------------
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
+        if self.moderation_channel:  # the team's inbox: the buttons do only what the chief clicks
+            msg = messages_for(None, self.default_locale)
+            content = moderation_card(msg, item, self._name_of(self._addresses()))
+            reference = self.proactive.reference_for(self.moderation_channel, "channel")
+            return [(self.moderation_channel, self.proactive.send(reference, content))]
         with self.session_factory() as session:
             chief = roles.chief_id(session, FRONT_END)
         if not chief:
@@ -230,5 +246,24 @@ class TeamsNotifier:
         for conversation_id, activity_id in card_refs:
             address = by_conversation.get(conversation_id, {})
             msg = messages_for(address.get("locale"), self.default_locale)
-            reference = address.get("reference") or self.proactive.reference_for(conversation_id)
-            self.proactive.update(reference, activity_id, build(msg, self._name_of(known)))
+            content = build(msg, self._name_of(known))
+            self.proactive.update(self._at(address, conversation_id), activity_id, content)
+
+    def _at(self, address: dict, conversation_id: str) -> dict:
+        """Where a card posted earlier is: a person's chat, or one of the team channels."""
+        if address.get("reference"):
+            return address["reference"]
+        channels = (self.approval_channel, self.moderation_channel)
+        kind = "channel" if conversation_id in channels else "personal"
+        return self.proactive.reference_for(conversation_id, kind)
+
+    def _copy(self, content: dict, what: str) -> list[tuple[str, str]]:
+        """The approval channel's copy of a card, if one is set; its failure holds up no one."""
+        if not self.approval_channel:
+            return []
+        try:
+            reference = self.proactive.reference_for(self.approval_channel, "channel")
+            return [(self.approval_channel, self.proactive.send(reference, content))]
+        except RetryLater as error:
+            log.error("%s not posted to the approval channel: %s", what, error)
+            return []
