@@ -259,6 +259,7 @@ EN: dict[str, str] = {
     "away.on": "You are away. Meanwhile {deputies} may decide for you.",
     "away.off": "Welcome back. {count} decisions were taken for you.",
     "away.no_deputy": "(no deputy yet: run `snsbot roles set <user id> deputy`)",
+    "teams.engage.sent": "Sent to the chief for a decision. The result will come in this chat.",
     "teams.away.usage": "Usage: `away on` (away) or `away off` (back)",
     "teams.away.no_deputy": "You are away, but no deputy is registered, so nobody can decide until you are back (an administrator adds one with `snsbot roles set --platform teams <user id> deputy`).",
     "refuse.not_chief_only": "Only the chief can do this.",
@@ -343,6 +344,7 @@ EN: dict[str, str] = {
         "- `status` — your drafts and their state\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n"
+        "- `follow @name`, `retweet <post URL>`, `like <post URL>`, `share <Facebook URL>` — the form that sends a follow, retweet, like or share to the chief (policy 7, 8)\n"
         "- `away on` / `away off` — (chief) away / back: the deputy decides meanwhile, and on return you get the list of their decisions to review\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
     ),

@@ -267,6 +267,7 @@ JA: dict[str, str] = {
     "away.on": "不在にしました。不在中は {deputies} が代決できます。",
     "away.off": "戻りました。不在中の代決は {count} 件です。",
     "away.no_deputy": "（代決者が未登録です。`snsbot roles set <ユーザーID> deputy` で登録してください）",
+    "teams.engage.sent": "課長の決裁に回しました。結果はこのチャットでお知らせします。",
     "teams.away.usage": "使い方: `away on`（不在にする）または `away off`（戻る）",
     "teams.away.no_deputy": "不在にしました。ただし代決者が未登録のため、戻るまで決裁できる人がいません（管理者は `snsbot roles set --platform teams <ユーザーID> deputy` で登録できます）。",
     "refuse.not_chief_only": "この操作は課長だけが行えます。",
@@ -351,6 +352,7 @@ JA: dict[str, str] = {
         "- `status` — 自分の下書きと状態を表示します\n"
         "- `policy` — センターの SNS 運営方針の要点を表示します\n"
         "- `help` — この説明を表示します\n"
+        "- `follow @ユーザー名`・`retweet 投稿のURL`・`like 投稿のURL`・`share FacebookのURL` — フォローなどを課長の決裁に回すフォームを表示します（方針 7・8）\n"
         "- `away on` / `away off` — （課長）不在にする／戻る。不在中は代決者が決裁でき、戻ると代決の一覧（後閲）を表示します\n\n"
         "下書きは課長の決裁（承認）を得てから、X・Facebook・ブログに投稿されます。"
     ),

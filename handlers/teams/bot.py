@@ -5,14 +5,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
 from bot.approval import workflow
 from bot.approval.snapshot import take
+from bot.features.engagement_targets import NETWORK_OF
 from bot.people import roles
 from bot.services import Services
-from handlers.teams import actions, cards, chat_cards, commands, dialogs, form_card, ids, people
+from handlers.teams import (
+    actions,
+    cards,
+    chat_cards,
+    commands,
+    dialogs,
+    engagement_form,
+    form_card,
+    ids,
+    people,
+)
 from handlers.teams.ids import FRONT_END
 from handlers.teams.text import card_markdown, messages_for, plain
 
@@ -103,10 +115,15 @@ class SnsAgent:
                 url = services.settings.policy_url
                 text = msg("policy.text") + ("\n\n" + msg("policy.url", url=url) if url else "")
                 return _text(card_markdown(text))
-            if command not in (ids.SNS, ids.STATUS):
+            if command not in (ids.SNS, ids.STATUS, *ids.ENGAGEMENT_KINDS):
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             if roles.role_of(session, user.id, FRONT_END) is None:
                 return _plain(dialogs.not_operator(services, session, msg))
+            if command in ids.ENGAGEMENT_KINDS:  # `follow <target>`…: the request form (§7, §8)
+                dry_run = NETWORK_OF[command] in services.dry_run_channels
+                typed = said[len(words[0]) :].strip()
+                return _card(engagement_form.form_card(msg, command, typed, dry_run=dry_run,
+                                                       nonce=uuid.uuid4().hex))  # fmt: skip
             if command == ids.SNS:  # `sns <text>`: the form opens with the text as its body
                 return _card(form_card.launcher(msg, said[len(words[0]) :].strip()[:10000]))
             mine = [take(session, d, services.dry_run_channels, services.clock())

@@ -10,7 +10,8 @@ STATUS = "status"
 POLICY = "policy"
 HELP = "help"
 AWAY = "away"  # (the chief) `away on` / `away off`: 代決 while away, 後閲 on return
-COMMANDS = (SNS, STATUS, POLICY, HELP, AWAY)
+ENGAGEMENT_KINDS = ("follow", "retweet", "like", "share")  # `follow <target>`…: §7, §8 requests
+COMMANDS = (SNS, STATUS, POLICY, HELP, AWAY, *ENGAGEMENT_KINDS)
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -50,6 +51,10 @@ ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials chan
 # Follows, retweets, likes and shares (policy §7, §8): the approvers' card (Slack's action ids).
 ENGAGEMENT_APPROVE = "engagement_approve"
 ENGAGEMENT_REJECT = "engagement_reject"
+ENGAGEMENT_SUBMIT = "engagement_submit"  # the request form's 決裁に回す (a card in the chat)
+ENGAGEMENT_TARGET = "engagement_target"
+ENGAGEMENT_CATEGORY = "engagement_category"
+ENGAGEMENT_OFFICIAL = "engagement_official"
 
 # The moderation inbox (policy §11): the chief's card; the verb names the action (Slack's ids).
 MODERATION_VERBS = {
