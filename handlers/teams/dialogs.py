@@ -9,7 +9,7 @@ import uuid
 from bot.approval import deciding, drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
-from bot.features import feed
+from bot.features import crosspost, feed
 from bot.models import PENDING, Draft
 from bot.people import groups, roles
 from bot.services import Services
@@ -46,7 +46,7 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
             return cards.close_dialog(not_operator(services, session, msg))
         draft_id = _draft_id(data)
         draft = session.get(Draft, draft_id) if draft_id is not None else None
-        if verb in (ids.SHOW_FULL, ids.RESUBMIT, ids.EDIT) and draft is None:
+        if verb in (ids.SHOW_FULL, ids.RESUBMIT, ids.EDIT, ids.CROSS_POST) and draft is None:
             return cards.close_dialog(msg("refuse.not_found", id=draft_id))
         if verb == ids.SHOW_FULL:
             snapshot = take(session, draft, services.dry_run_channels, services.clock())
@@ -63,6 +63,13 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 return cards.close_dialog(msg("feed.not_found"))
             initial = drafts.DraftInput(body=entry.title, channels=CHANNELS, source="hp_update",
                                         url=entry.link)  # fmt: skip
+        if verb == ids.CROSS_POST:  # §5(3): the published post, for the networks it did not use
+            offered = crosspost.offer(
+                take(session, draft, services.dry_run_channels, services.clock())
+            )
+            if offered is None:
+                return cards.close_dialog(msg("crosspost.nothing", id=draft.id))
+            initial = offered
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))

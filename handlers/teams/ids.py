@@ -27,6 +27,7 @@ RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
 EDIT = "edit"  # the chief's edit before approving: the draft form on the current revision
 CANCEL = "cancel"  # the chief stops a scheduled post not yet out
+CROSS_POST = "cross_post"  # the results card's 他のSNSにも投稿 (§5(3)): the form, pre-filled
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
 
