@@ -9,7 +9,7 @@ import uuid
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
-from bot.approval import workflow
+from bot.approval import engagement, workflow
 from bot.approval.snapshot import take
 from bot.features.engagement_targets import NETWORK_OF
 from bot.people import roles
@@ -122,8 +122,9 @@ class SnsAgent:
             if command in ids.ENGAGEMENT_KINDS:  # `follow <target>`…: the request form (§7, §8)
                 dry_run = NETWORK_OF[command] in services.dry_run_channels
                 typed = said[len(words[0]) :].strip()
+                allowed = engagement.allow_list(session, limit=200)
                 return _card(engagement_form.form_card(msg, command, typed, dry_run=dry_run,
-                                                       nonce=uuid.uuid4().hex))  # fmt: skip
+                                                       nonce=uuid.uuid4().hex, allowed=allowed))  # fmt: skip
             if command == ids.SNS:  # `sns <text>`: the form opens with the text as its body
                 return _card(form_card.launcher(msg, said[len(words[0]) :].strip()[:10000]))
             mine = [take(session, d, services.dry_run_channels, services.clock())

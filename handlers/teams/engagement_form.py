@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.approval.engagement import AllowedTarget
 from bot.features.engagement_targets import CATEGORIES, NETWORK_OF, URL_MAX_CHARS, Target, parse
 from bot.messages import Messages
 from handlers.teams import ids
-from handlers.teams.cards import card, error_text, execute, literal, text
-from handlers.teams.text import card_markdown
+from handlers.teams.cards import LIST_LIMIT, card, error_text, execute, literal, text
+from handlers.teams.text import card_markdown, rich
 
 OFFICIAL_ON = "true"  # the Input.Toggle's value when checked
 
@@ -48,9 +49,11 @@ def form_card(
     nonce: str,
     dry_run: bool = False,
     form: EngagementForm | None = None,
+    allowed: list[AllowedTarget] = (),
 ) -> dict:
     """`follow|retweet|like|share <target>`: the target (pre-filled), the kind of account, the
-    confirmation that it is official, the policy clause, and 決裁に回す."""
+    confirmation that it is official, the policy clause, and 決裁に回す; below, the accounts
+    already approved (the allow-list, Slack's App Home section)."""
     network, label = NETWORK_OF[kind], msg(f"engage.kind.{kind}")
     problems = form.problems if form else {}
     body = [
@@ -79,8 +82,24 @@ def form_card(
     body.append(text(card_markdown(msg(f"engage.rule.{network}")), isSubtle=True, size="small"))
     if dry_run:
         body.append(text(msg("engage.dry_run", kind=label), isSubtle=True, size="small"))
+    body += allow_list(msg, allowed)
     data = {"kind": kind, "nonce": nonce}
     return card(body, [execute(msg, "modal.submit", ids.ENGAGEMENT_SUBMIT, data, "positive")])
+
+
+def allow_list(msg: Messages, allowed: list[AllowedTarget]) -> list[dict]:
+    """The approved accounts (§7, §8), newest first; people's words as TextRuns."""
+    body = [text(msg("engage.allow.title"), weight="bolder", separator=True, spacing="large")]
+    for a in allowed[:LIST_LIMIT]:
+        words = {"network": msg(f"channel.{a.network}"), "account": a.account[:300],
+                 "category": msg(f"engage.category.{a.category}"), "when": msg.time(a.approved_at),
+                 "kinds": "、".join(msg(f"engage.kind.{k}") for k in a.kinds)}  # fmt: skip
+        body.append(rich(msg, "engage.allow.line", words, spacing="small"))
+    if not allowed:
+        body.append(text(msg("home.none"), isSubtle=True))
+    if len(allowed) > LIST_LIMIT:
+        body.append(text(msg("home.more", count=len(allowed) - LIST_LIMIT), isSubtle=True))
+    return body
 
 
 def sent_card(msg: Messages, kind: str, engagement_id: int, target: str) -> dict:

@@ -44,6 +44,7 @@ def test_a_follow_request_from_teams_reaches_the_chief_who_decides_it(teams):
     assert fields["engagement_target"]["value"] == "@wako_npo"  # filled in from the command
     assert len(fields["engagement_category"]["choices"]) == 5
     assert "方針 7" in words(form)
+    assert "承認済みの相手" in words(form) and "ありません。" in words(form)  # the allow-list
 
     missing = teams.client.click(OPERATOR, form, "engagement_submit",
                                  engagement_target="@wako_npo")  # fmt: skip
@@ -81,6 +82,10 @@ def test_a_follow_request_from_teams_reaches_the_chief_who_decides_it(teams):
                                       if "課長の決裁に回しました" in words(c)])  # fmt: skip
     with teams.services.session_factory() as session:
         assert session.query(Engagement).one().status in ("approved", "sending", "done")
+    allowed = form_for(teams, OPERATOR, "like")["body"]
+    title = next(i for i, e in enumerate(allowed) if "承認済みの相手" in words(e))
+    (line,) = allowed[title + 1 :]  # the approved account, on the allow-list
+    assert '"text": "@wako_npo"' in words(line) and "市民活動団体" in words(line)
 
 
 @pytest.mark.parametrize(("kind", "target", "rule"), [
