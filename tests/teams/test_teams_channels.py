@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from adaptive_cards import problems
 from fakes.bot_connector import SEND
+from fakes.recording_inbox import RecordingInbox
 from processes import wait_until
 from teams_app import running_teams, teams_settings
 from teams_client import CHIEF, OPERATOR, STRANGER, find_action, verbs
@@ -82,25 +83,6 @@ def test_every_approval_card_is_copied_to_the_channel_and_kept_up_to_date(teams)
                            front_end="teams")  # fmt: skip
     teams.services.wake()
     channel_cards(teams, APPROVALS, "フォローの決裁依頼 #1")  # engagement cards too
-
-
-class RecordingInbox:
-    poll_minutes = 5
-
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-
-    def fetch(self, since):
-        return []
-
-    def hide(self, item):
-        self.calls.append((HIDE, item.remote_id))
-
-    def delete(self, item):
-        self.calls.append((DELETE, item.remote_id))
-
-    def block(self, item):
-        self.calls.append((BLOCK, item.remote_id))
 
 
 def test_moderation_items_go_to_the_inbox_channel_and_only_the_chief_decides(teams):
