@@ -14,18 +14,20 @@ from fakes.bot_connector import SEND
 from fakes.recording_inbox import RecordingInbox
 from processes import wait_until
 from teams_app import running_teams, teams_settings
-from teams_client import CHIEF, OPERATOR, STRANGER, find_action, verbs
+from teams_client import CHIEF, OPERATOR, STRANGER, TeamsPerson, find_action, verbs
 
 from bot.approval import engagement
 from bot.features import moderation_store
 from bot.features.engagement_targets import parse
 from bot.models import Draft, ModerationItem
+from bot.people import roles
 from bot.ports import BLOCK, DELETE, HIDE, Item
 from handlers.teams.settings import TeamsSettings
 
 APPROVALS = "19:approvals0123456789@thread.tacv2"
 INBOX = "19:inbox0123456789@thread.tacv2"
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+DEPUTY = TeamsPerson("0000de9u-0000-4000-8000-000000000005", "29:1deputy-mri", "代理 次郎")
 
 
 def words(content) -> str:
@@ -66,13 +68,21 @@ def test_every_approval_card_is_copied_to_the_channel_and_kept_up_to_date(teams)
     mine = teams.client.refresh(CHIEF, card)  # the chief sees the buttons on the channel's copy
     assert {"approve", "reject"} <= verbs(mine)
     assert not verbs(teams.client.refresh(STRANGER, card)) & {"approve", "reject"}
+    activity_id = teams.connector.sent(APPROVALS)[0]["id"]
+    with teams.services.session_factory.begin() as session:  # the deputy's cards: not copied again
+        roles.set_role(session, DEPUTY.aad, "deputy", actor=CHIEF.aad, now=NOW, front_end="teams")
+    teams.client.say(CHIEF, "away on")
+    teams.connector.wait_for(lambda: [
+        c for conv, p in teams.connector.conversations().items()
+        if p["members"][0]["id"] == DEPUTY.aad for c in teams.connector.cards(conv)
+    ])  # the deputy's card, in the chat the bot opened  # fmt: skip
     decided = teams.client.click(CHIEF, mine, "approve")
     assert "承認しました" in words(decided["value"])
-    activity_id = teams.connector.sent(APPROVALS)[0]["id"]
     updated = teams.connector.wait_for(lambda: [
         u for u in teams.connector.updates(APPROVALS, activity_id)
         if "承認しました" in words(u)])  # fmt: skip
     assert updated  # the channel's copy shows the decision, in place
+    assert len(teams.connector.sent(APPROVALS)) == 1
     with teams.services.session_factory() as session:
         assert session.get(Draft, 1).status == "approved"
 
