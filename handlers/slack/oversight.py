@@ -76,13 +76,15 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
     if argument not in ("on", "off"):
         return msg("away.usage"), []
     with services.session_factory.begin() as session:
-        absence = oversight.mark_away(session, user_id, argument == "on", now=now)
-    if absence is None:
-        return msg("refuse.not_chief_only"), []
-    if absence.away:
-        names = "、".join(mention(d) for d in absence.deputies) or msg("away.no_deputy")
+        if roles.role_of(session, user_id) != CHIEF:
+            return msg("refuse.not_chief_only"), []
+        roles.set_away(session, user_id, argument == "on", now=now)
+        deputies = roles.deputies(session)
+        items = oversight.unreviewed(session) if argument == "off" else []
+    if argument == "on":
+        names = "、".join(mention(d) for d in deputies) or msg("away.no_deputy")
         return msg("away.on", deputies=names), []
-    return msg("away.off", count=len(absence.to_review)), absence.to_review
+    return msg("away.off", count=len(items)), items
 
 
 @guarded
