@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from bot import dbcheck, doctor
 from bot.approval import moderation
+from bot.approval.pictures import KeptImages
 from bot.config import Settings
 from bot.delivery import workers
 from bot.delivery.dispatcher import Dispatcher
-from bot.features import feed
+from bot.features import feed, profiles
 from bot.messages import Messages
 from bot.networks import build_inboxes, build_performers, build_publishers
 from bot.services import Services, open_database, utc_now
+from bot.startup import Refused
 
 log = logging.getLogger("snsbot")
 
@@ -47,14 +50,23 @@ def build_services(
 
 
 def assemble(
-    settings: Settings, *, clock=utc_now, migrate: bool = True, slack: bool = True, teams=None
+    settings: Settings,
+    *,
+    clock=utc_now,
+    migrate: bool = True,
+    slack: bool = True,
+    teams=None,
+    preflight: Callable[[Services], None] | None = None,
 ) -> Runtime:
     """The core services + the chat front ends + the dispatcher, each built once.
 
-    `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`).
+    `teams` is a handlers.teams.settings.TeamsSettings to serve Teams too (or instead: `slack`);
+    `preflight` runs once the database is usable, before any front end contacts its service.
     """
     services = build_services(settings, clock=clock, migrate=migrate, writing=True)
     dbcheck.check_writable(services.engine)  # say so now, not at the first decision
+    if preflight is not None:
+        preflight(services)
     heartbeat = workers.Heartbeat(
         services.session_factory,
         clock,
@@ -72,14 +84,16 @@ def assemble(
             client, settings.slack_bot_token, services.msg, settings.slack_api_url
         ).fetch
     if slack:
-        notifiers["slack"] = server.notifier(services, client, _dry_run(performers))
-        app = server.create_bolt_app(services, client)
+        languages = server.languages(services)  # each person's own (SNSBOT_LOCALE by default)
+        notifiers["slack"] = server.notifier(services, client, _dry_run(performers), languages)
+        app = server.create_bolt_app(services, client, languages)
     front_end = None
     if teams is not None:
         from handlers.teams import server as teams_server
 
         front_end = teams_server.build(services, teams)
         notifiers["teams"] = front_end.notifier
+    fetch_file = KeptImages(services.session_factory, fetch_file).fetch  # Teams' kept pictures
     dispatcher = Dispatcher(
         services.session_factory,
         services.publishers,
@@ -93,7 +107,9 @@ def assemble(
         schedule_lead=settings.schedule_lead,
         reminder_at=settings.reminder_at,
         reminder_after=timedelta(hours=settings.reminder_after_hours),
+        workdays=settings.workdays,
         periodic=_periodic_tasks(settings, services, clock, tuple(notifiers)),
+        profile_check=lambda: profiles.problems(services.publishers, settings, services.msg),
         give_way=services.foreground.give_way,
         heartbeat=heartbeat,
     )
@@ -182,15 +198,25 @@ def write_teams_package(out, app_id: str, version: str | None):
 
 
 def slack_identity(settings: Settings) -> dict:
-    """Slack's auth.test for SLACK_BOT_TOKEN; doctor.SlackRefused when Slack rejects it."""
+    """Slack's auth.test for SLACK_BOT_TOKEN; startup.Refused when Slack rejects it."""
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    quiet = logging.getLogger(f"{__name__}.slack_identity")  # failures are said in one line
+    quiet.setLevel(logging.DEBUG if log.isEnabledFor(logging.DEBUG) else logging.CRITICAL)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url,
+                       timeout=10, logger=quiet, retry_handlers=[])  # fmt: skip
     try:
         return client.auth_test()
     except SlackApiError as error:
-        raise doctor.SlackRefused(error.response.get("error")) from None
+        raise Refused(error.response.get("error")) from None
+
+
+def teams_token(teams) -> str:
+    """A Bot Connector token obtained with the Teams credentials; startup.Refused when refused."""
+    from handlers.teams.token import obtain_token
+
+    return obtain_token(teams)
 
 
 def doctor_probes() -> doctor.Probes:
@@ -200,4 +226,5 @@ def doctor_probes() -> doctor.Probes:
         publishers=build_publishers,
         teams_settings=teams_settings,
         teams_service_url_problem=teams_service_url_problem,
+        teams_token=teams_token,
     )

@@ -5,22 +5,32 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
-import secrets
 import sys
-from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError
 
-from bot import app, db, dbcheck, doctor, register, serve
+from bot import app, cli_audit, db, dbcheck, doctor, logs, report_command, serve
+from bot.cli_audit import session_factory
 from bot.config import ConfigError, load_settings
-from bot.messages import JST
 from bot.models import ROLES
 from bot.people import groups, oversight, roles
-from bot.services import open_database, quiet_secret_loggers, utc_now
+from bot.people.user_ids import SLACK_USER, TEAMS_ID_HINT, TEAMS_USER
+from bot.services import quiet_secret_loggers, utc_now
+from bot.startup import CannotStart
 
 CONFIG_HINT = "See docs/configuration.md."
+DEBUG_HELP = "log everything, details of failures included (secrets are always redacted)"
+log = logging.getLogger("snsbot")
+
+
+def _debug_after(command: argparse.ArgumentParser) -> None:
+    """`snsbot run --debug` as well as `snsbot --debug run` (any command takes the latter)."""
+    command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help=DEBUG_HELP)  # fmt: skip
+
+
 FRONT_ENDS = ("slack", "teams")  # the chat front ends people can be on (flag `--platform`)
 PREFIX_HINT = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 
@@ -50,19 +60,11 @@ def cmd_db_upgrade(args) -> int:
     return 0
 
 
-def _session_factory():
-    return open_database(serve.settings_or_exit())[1]  # the roster seeded, as every command
-
-
 def cmd_roles_list(args) -> int:
-    with _session_factory()() as session:
+    with session_factory()() as session:
         for member in roles.members(session, args.front_end):
             print(f"{member.user_id}\t{member.role}" + ("\t(away)" if member.away else ""))
     return 0
-
-
-SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
-TEAMS_USER = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|29:[\w\-.:]{8,}")
 
 
 def cmd_roles_set(args) -> int:
@@ -74,13 +76,9 @@ def cmd_roles_set(args) -> int:
         )
         return 2
     if args.front_end == "teams" and not TEAMS_USER.fullmatch(args.user):
-        print(
-            f"'{args.user}' is not a Teams user: give the Entra object id (a GUID, from the "
-            "Microsoft 365 admin center or Entra ID → Users) or the Teams user id (29:…).",
-            file=sys.stderr,
-        )
+        print(f"'{args.user}' is not a Teams user: {TEAMS_ID_HINT}.", file=sys.stderr)
         return 2
-    with _session_factory().begin() as session:
+    with session_factory().begin() as session:
         changed = roles.set_role(
             session, args.user, args.role, actor="cli", now=utc_now(), front_end=args.front_end
         )
@@ -88,16 +86,8 @@ def cmd_roles_set(args) -> int:
     return 0
 
 
-def _date(value: str) -> datetime:
-    """A day as staff mean it: midnight in Japan."""
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=None).replace(tzinfo=JST)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date like 2026-04-01") from None
-
-
 def cmd_groups_add(args) -> int:
-    with _session_factory().begin() as session:
+    with session_factory().begin() as session:
         added = groups.add(
             session, args.name, contact=args.contact, site=args.site, actor="cli", now=utc_now()
         )
@@ -106,21 +96,21 @@ def cmd_groups_add(args) -> int:
 
 
 def cmd_groups_list(args) -> int:
-    with _session_factory()() as session:
+    with session_factory()() as session:
         for group in groups.all_groups(session):
             print(f"{group.name}\t{group.contact}\t{group.site}")
     return 0
 
 
 def cmd_groups_remove(args) -> int:
-    with _session_factory().begin() as session:
+    with session_factory().begin() as session:
         removed = groups.remove(session, args.name, actor="cli", now=utc_now())
     print(f"removed {args.name}" if removed else f"{args.name} is not registered")
     return 0 if removed else 1
 
 
 def cmd_credentials_status(args) -> int:
-    with _session_factory()() as session:
+    with session_factory()() as session:
         items = oversight.open_rotations(session)
     for item in items:
         print(f"{item.account}\topen since {item.opened_at:%Y-%m-%d %H:%M} UTC\t{item.reason}")
@@ -129,67 +119,17 @@ def cmd_credentials_status(args) -> int:
     return 0
 
 
-def cmd_audit_export(args) -> int:
-    with _session_factory()() as session:
-        sys.stdout.reconfigure(encoding="utf-8", newline="")
-        if args.entries:
-            rows = register.entry_rows(session, args.since, args.until)
-            columns = register.ENTRY_COLUMNS
-        else:
-            rows, columns = register.export_rows(session, args.since, args.until), None
-        register.write_csv(rows, sys.stdout, columns)
-    return 0
-
-
-def cmd_audit_verify(args) -> int:
-    with _session_factory()() as session:
-        verdict = register.check(session, args.expect_head)
-    for problem in verdict.problems:
-        print(f"✗ {problem}")
-    for note in verdict.notes:
-        print(f"! {note}")
-    if verdict.problems:
-        print("The approval register has been tampered with or damaged.")
-        return 1
-    print("✓ the approval register's hash chain is intact")
-    if args.expect_head:
-        print(f"✓ it holds the expected head {args.expect_head}")
-    print(f"  {verdict.count} entries, head {verdict.count}:{verdict.head}")
-    return 0
-
-
-def cmd_audit_key(args) -> int:
-    """A new random register key: printed once, here, and nowhere else."""
-    print(secrets.token_hex(32))
-    print(
-        "Set it as SNSBOT_REGISTER_KEY for every snsbot process and keep a copy away from the "
-        "database (verifying needs it). Entries written from then on carry its HMAC.",
-        file=sys.stderr,
-    )
-    return 0
-
-
-HEAD = re.compile(r"(\d+:)?[0-9a-fA-F]{12,64}")
-
-
-def _head(value: str) -> str:
-    """`HASH` or `N:HASH` as the daily line gives it; HASH at least 12 hex digits."""
-    if not HEAD.fullmatch(value.strip()):
-        raise argparse.ArgumentTypeError(
-            "give the head as the daily line shows it: N:HASH or HASH (12 or more hex digits)"
-        )
-    return value.strip()
-
-
 def cmd_doctor(args) -> int:
-    checks = doctor.run_checks(load_settings(), args.teams, app.doctor_probes())
+    only = "teams" if args.teams else "slack" if args.slack else None
+    checks = doctor.run_checks(load_settings(), only, app.doctor_probes())
     for ok, line in checks:
-        print(f"{'✓' if ok else '✗'} {line}")
-    return 0 if all(ok for ok, _ in checks) else 1
+        print(f"{'⚠' if ok is None else '✓' if ok else '✗'} {line}")
+    return 0 if all(ok is not False for ok, _ in checks) else 1  # a warning (⚠) is no failure
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="snsbot", description="SNS approval bot for Slack")
+    p.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set)")
@@ -200,15 +140,20 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--teams", action="store_true", help="serve Microsoft Teams, not Slack")
     run.add_argument("--slack", action="store_true", help="with --teams: serve Slack as well")
     run.add_argument("--slack-port", type=int, default=3000, help="with --teams --slack --http")
+    _debug_after(run)
     run.set_defaults(func=serve.cmd_run)
 
     worker = sub.add_parser("worker", help="run the publishing dispatcher on its own")
     worker.add_argument("--once", action="store_true", help="work until idle, then exit")
     worker.add_argument("--timeout", type=float, default=120.0)
+    _debug_after(worker)
     worker.set_defaults(func=serve.cmd_worker)
 
     doctor = sub.add_parser("doctor", help="check every setting and credential")
-    doctor.add_argument("--teams", action="store_true", help="check Teams, not Slack")
+    only = doctor.add_mutually_exclusive_group()
+    only.add_argument("--teams", action="store_true", help="check Teams only (never asks Slack)")
+    only.add_argument("--slack", action="store_true", help="check Slack only (the default)")
+    _debug_after(doctor)
     doctor.set_defaults(func=cmd_doctor)
 
     package = sub.add_parser("teams-package", help="write the Teams app package (zip) to upload")
@@ -250,37 +195,14 @@ def parser() -> argparse.ArgumentParser:
         "status", help="list the accounts whose credentials must still change"
     ).set_defaults(func=cmd_credentials_status)
 
-    audit = sub.add_parser("audit", help="the approval register").add_subparsers(
-        dest="audit", required=True
-    )
-    export = audit.add_parser("export", help="CSV (UTF-8 with BOM) to stdout")
-    export.add_argument("--since", type=_date, help="first day, e.g. 2026-04-01")
-    export.add_argument("--until", type=_date, help="day after the last, e.g. 2027-04-01")
-    export.add_argument(
-        "--entries", action="store_true", help="every register entry instead of one row per draft"
-    )
-    export.set_defaults(func=cmd_audit_export)
-    verify = audit.add_parser("verify", help="check the hash chain (and key marks)")
-    verify.add_argument(
-        "--expect-head",
-        type=_head,
-        metavar="HASH",
-        help="fail unless the register holds this head (N:HASH or a HASH prefix, from the "
-        "chief's daily line)",
-    )
-    verify.set_defaults(func=cmd_audit_verify)
-    audit.add_parser("key", help="print a new random SNSBOT_REGISTER_KEY").set_defaults(
-        func=cmd_audit_key
-    )
+    cli_audit.add_commands(sub)
+    report_command.add_parser(sub)  # `snsbot report --month YYYY-MM [--out DIR]`
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    quiet_secret_loggers()
     args = parser().parse_args(argv)
+    _configure_logging(args.debug)
     try:
         return args.func(args)
     except ConfigError as error:
@@ -289,11 +211,33 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print(CONFIG_HINT, file=sys.stderr)
         return 2
+    except CannotStart as error:
+        return _failed(f"snsbot cannot start: {error}", error.__cause__)
     except dbcheck.DatabaseUnusable as error:
-        print(f"snsbot {error}", file=sys.stderr)
-        return 1
+        return _failed(f"snsbot {error}", error.__context__)
     except DatabaseError as error:
         if not dbcheck.is_unusable(error):
             raise
-        print(f"snsbot {dbcheck.explain(error, load_settings().database_url)}", file=sys.stderr)
-        return 1
+        return _failed(f"snsbot {dbcheck.explain(error, load_settings().database_url)}", error)
+
+
+def _configure_logging(debug: bool) -> None:
+    """The level from --debug or SNSBOT_LOG_LEVEL (.env read first); every secret redacted."""
+    settings = load_settings()
+    teams_secrets = app.teams_settings().secrets()
+    try:
+        database = make_url(settings.database_url).password
+    except Exception:
+        database = None  # reported by the command itself
+    level = "DEBUG" if debug else settings.log_level
+    logs.configure(level, [*settings.secrets(), *teams_secrets, str(database or "")])
+    quiet_secret_loggers()
+
+
+def _failed(line: str, details: BaseException | None) -> int:
+    """One line on stderr; the details (a traceback, secrets redacted) in the debug log only."""
+    debugging = log.isEnabledFor(logging.DEBUG)
+    print(line + ("" if debugging else " (--debug shows the details)"), file=sys.stderr)
+    if details is not None:
+        log.debug("the details of what failed", exc_info=details)
+    return 1

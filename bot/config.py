@@ -7,15 +7,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 
+from bot.config_values import comma_list, flag, route_problem, whole_number
+from bot.workdays import DEFAULT_CLOSED_DAYS, ClosedDaysError, WorkingDays, parse_closed_days
+
 CHANNELS = ("x", "facebook", "blog")
 LOCALES = ("ja", "en")
 BLOG_KINDS = ("wordpress", "atompub")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 MIN_REGISTER_KEY = 32  # characters; `snsbot audit key` prints 64 hex digits (256 bits)
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///snsbot.db"
 DEFAULT_X_API_URL = "https://api.x.com"
 DEFAULT_FACEBOOK_GRAPH_URL = "https://graph.facebook.com/v25.0"
+DEFAULT_NO_REPLY_NOTICE = "個別のコメントや返信には回答しておりません"  # policy §9, on each profile
 
 
 class ConfigError(Exception):
@@ -24,21 +29,6 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
-
-
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _int(value: str, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return -1  # reported by Settings.problems()
-
-
-def _user_list(value: str | None) -> tuple[str, ...]:
-    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 @dataclass(frozen=True)
@@ -56,13 +46,18 @@ class Settings:
     moderation_channel: str = ""  # where moderation cards go (policy §11)
     locale: str = "ja"
     dry_run: bool = False
+    log_level: str = "INFO"
     policy_url: str = ""
     blog_footer: str = ""
+    no_reply_notice: str = DEFAULT_NO_REPLY_NOTICE
     publish_lease_seconds: int = 300
     heartbeat_timeout_seconds: int = 20
     schedule_lead_minutes: int = 5
     reminder_time: str = "09:30"
     reminder_after_hours: int = 24
+    closed_days: str = DEFAULT_CLOSED_DAYS  # office closures besides weekends and holidays
+    route_setting: str = "chief"  # SNSBOT_ROUTE: the steps a draft passes, the chief last
+    route_skip_away: bool = False  # a review step whose people are all away is passed by
     register_key: str = field(default="", repr=False)  # HMAC key of the register, never stored
     hp_feed_url: str = ""
     hp_feed_channel: str = ""
@@ -75,8 +70,10 @@ class Settings:
     x_api_url: str = DEFAULT_X_API_URL
     facebook_page_id: str = ""
     facebook_page_token: str = field(default="", repr=False)
+    facebook_page_name: str = ""  # the Page's official name (policy §2); "" is not checked
     facebook_graph_url: str = DEFAULT_FACEBOOK_GRAPH_URL
     blog_kind: str = ""
+    blog_name: str = ""  # the blog's official name (policy §2); "" is not checked
     wordpress_url: str = ""
     wordpress_user: str = ""
     wordpress_app_password: str = field(default="", repr=False)
@@ -99,22 +96,27 @@ class Settings:
             slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             chief=get("SNSBOT_CHIEF"),
-            operators=_user_list(e.get("SNSBOT_OPERATORS")),
+            operators=comma_list(e.get("SNSBOT_OPERATORS")),
             approval_channel=get("SNSBOT_APPROVAL_CHANNEL"),
             moderation_channel=get("SNSBOT_MODERATION_CHANNEL"),
             locale=get("SNSBOT_LOCALE", "ja").lower(),
-            dry_run=_flag(e.get("SNSBOT_DRY_RUN")),
+            dry_run=flag(e.get("SNSBOT_DRY_RUN")),
+            log_level=get("SNSBOT_LOG_LEVEL", "INFO").upper(),
             policy_url=get("SNSBOT_POLICY_URL"),
             blog_footer=get("SNSBOT_BLOG_FOOTER"),
-            publish_lease_seconds=_int(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
-            heartbeat_timeout_seconds=_int(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
-            schedule_lead_minutes=_int(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
+            no_reply_notice=get("SNSBOT_NO_REPLY_NOTICE", DEFAULT_NO_REPLY_NOTICE),
+            publish_lease_seconds=whole_number(get("SNSBOT_PUBLISH_LEASE_SECONDS"), 300),
+            heartbeat_timeout_seconds=whole_number(get("SNSBOT_HEARTBEAT_TIMEOUT_SECONDS"), 20),
+            schedule_lead_minutes=whole_number(get("SNSBOT_SCHEDULE_LEAD_MINUTES"), 5),
             reminder_time=get("SNSBOT_REMINDER_TIME", "09:30"),
-            reminder_after_hours=_int(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            reminder_after_hours=whole_number(get("SNSBOT_REMINDER_AFTER_HOURS"), 24),
+            closed_days=get("SNSBOT_CLOSED_DAYS", DEFAULT_CLOSED_DAYS),
+            route_setting=get("SNSBOT_ROUTE", "chief"),
+            route_skip_away=flag(e.get("SNSBOT_ROUTE_SKIP_AWAY")),
             register_key=get("SNSBOT_REGISTER_KEY"),
             hp_feed_url=get("SNSBOT_HP_FEED_URL"),
             hp_feed_channel=get("SNSBOT_HP_FEED_CHANNEL"),
-            hp_feed_minutes=_int(get("SNSBOT_HP_FEED_MINUTES"), 15),
+            hp_feed_minutes=whole_number(get("SNSBOT_HP_FEED_MINUTES"), 15),
             x_api_key=get("X_API_KEY"),
             x_api_secret=get("X_API_SECRET"),
             x_access_token=get("X_ACCESS_TOKEN"),
@@ -123,8 +125,10 @@ class Settings:
             x_api_url=get("X_API_URL", DEFAULT_X_API_URL),
             facebook_page_id=get("FACEBOOK_PAGE_ID"),
             facebook_page_token=get("FACEBOOK_PAGE_TOKEN"),
+            facebook_page_name=get("FACEBOOK_PAGE_NAME"),
             facebook_graph_url=get("FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL),
             blog_kind=get("BLOG_KIND").lower(),
+            blog_name=get("BLOG_NAME"),
             wordpress_url=get("WORDPRESS_URL"),
             wordpress_user=get("WORDPRESS_USER"),
             wordpress_app_password=get("WORDPRESS_APP_PASSWORD"),
@@ -138,6 +142,8 @@ class Settings:
         found = []
         if self.locale not in LOCALES:
             found.append(f"SNSBOT_LOCALE must be 'ja' or 'en' (it is '{self.locale}').")
+        if self.log_level not in LOG_LEVELS:
+            found.append("SNSBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
         if self.blog_kind and self.blog_kind not in BLOG_KINDS:
             found.append(f"BLOG_KIND must be 'wordpress' or 'atompub' (it is '{self.blog_kind}').")
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
@@ -159,6 +165,12 @@ class Settings:
             found.append("SNSBOT_REMINDER_AFTER_HOURS must be a positive number of hours.")
         if self.reminder_at is None and self.reminder_time.lower() != "off":
             found.append("SNSBOT_REMINDER_TIME must be a time like 09:30 (Japan time) or 'off'.")
+        try:
+            parse_closed_days(self.closed_days)
+        except ClosedDaysError as error:
+            found.append(str(error))
+        if problem := route_problem(self.route_setting):
+            found.append(problem)
         if self.register_key and len(self.register_key) < MIN_REGISTER_KEY:
             found.append(
                 f"SNSBOT_REGISTER_KEY is too short (at least {MIN_REGISTER_KEY} characters): "
@@ -177,12 +189,28 @@ class Settings:
         return timedelta(minutes=max(0, self.schedule_lead_minutes))
 
     @property
+    def route(self) -> tuple[str, ...]:
+        """The review steps' roles before the chief's decision (empty: the chief alone)."""
+        steps = comma_list(self.route_setting.lower())
+        return (
+            tuple(s for s in steps if s != "chief") if not route_problem(self.route_setting) else ()
+        )
+
+    @property
     def reminder_at(self) -> time | None:
         """The weekday reminder's time of day in Japan, or None when off or malformed."""
         try:
             return time.fromisoformat(self.reminder_time)
         except ValueError:
             return None
+
+    @property
+    def workdays(self) -> WorkingDays:
+        """The office's working days (the default closures when SNSBOT_CLOSED_DAYS is wrong)."""
+        try:
+            return WorkingDays.from_setting(self.closed_days)
+        except ClosedDaysError:
+            return WorkingDays()
 
     def slack_problems(self, socket_mode: bool) -> list[str]:
         """What is missing to talk to Slack in the chosen mode."""
@@ -242,6 +270,7 @@ class Settings:
             self.facebook_page_token,
             self.wordpress_app_password,
             self.atompub_api_key,
+            self.register_key,
         ]
         return [v for v in values if v]
 

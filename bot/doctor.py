@@ -7,30 +7,24 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
-from bot import db, dbcheck
+from bot import config_examples, db, dbcheck, startup
 from bot.config import Settings
+from bot.features import profiles
 from bot.messages import Messages
-from bot.people import roles
+from bot.people import roles, user_ids
 
-Check = tuple[bool, str]  # (passed, the line printed after ✓ or ✗)
-
-
-class SlackRefused(Exception):
-    """Slack answered and rejected the token; `code` is Slack's error code."""
-
-    def __init__(self, code: str | None):
-        super().__init__(code)
-        self.code = code
+Check = tuple[bool | None, str]  # (passed, the line printed after ✓ or ✗; None: ⚠, a warning)
 
 
 @dataclass(frozen=True)
 class Probes:
     """The adapters doctor asks, built by the composition root (bot.app.doctor_probes)."""
 
-    slack_identity: Callable[[Settings], dict]  # auth.test; SlackRefused when Slack says no
+    slack_identity: Callable[[Settings], dict]  # auth.test; startup.Refused when Slack says no
     publishers: Callable[[Settings], dict]  # channel name -> publisher
     teams_settings: Callable[[], object]  # the Teams settings from the environment
     teams_service_url_problem: Callable[[object], str | None]  # ImportError without the SDK
+    teams_token: Callable[[object], str]  # a Bot Connector token; startup.Refused when refused
 
 
 def safe_url(url: str) -> str:
@@ -44,16 +38,14 @@ def safe_url(url: str) -> str:
 def _check_slack_token(settings: Settings, probes: Probes) -> Check:
     try:
         who = probes.slack_identity(settings)
-    except SlackRefused as error:
-        return False, f"Slack rejected SLACK_BOT_TOKEN ({error.code}): copy it again"
     except Exception as error:
-        return False, f"cannot reach Slack at {settings.slack_api_url} ({type(error).__name__})"
+        return False, startup.slack_problem(error, settings.slack_api_url)
     return True, f"Slack token is the bot @{who.get('user')} in workspace {who.get('team')}"
 
 
-def _check_channels(settings: Settings, probes: Probes) -> list[Check]:
+def _check_channels(settings: Settings, publishers: dict) -> list[Check]:
     checks = []
-    for channel, publisher in probes.publishers(settings).items():
+    for channel, publisher in publishers.items():
         missing = settings.missing_credentials(channel)
         if settings.dry_run:
             checks.append((True, f"{channel}: dry run (SNSBOT_DRY_RUN=1): nothing is posted"))
@@ -81,7 +73,39 @@ def _check_teams(probes: Probes) -> list[Check]:
         problems.append((False, "ANONYMOUS_ALLOWED is on: anyone can call the bot (tests only)"))
         if teams.anonymous_refusal():
             problems.append((False, f"`snsbot run --teams` refuses: {teams.anonymous_refusal()}"))
-    return problems or [(True, f"Teams settings present (app {teams.app_id})")]
+    if problems:
+        return problems
+    return [
+        (True, f"Teams settings present (app {teams.app_id})"),
+        _check_teams_token(teams, probes),
+    ]
+
+
+def _check_teams_token(teams, probes: Probes) -> Check:
+    if not teams.client_secret:
+        return True, "Teams token not tried: only a client secret can be tried (not a certificate)"
+    try:
+        probes.teams_token(teams)
+    except Exception as error:
+        return False, startup.teams_token_problem(error, teams.token_url)
+    return True, f"Teams credentials work: {teams.token_url} issued the bot a token"
+
+
+def _check_teams_ids(session, seed) -> list[Check]:
+    """Every id that must name a Teams user: the Teams roster settings and the Teams roster."""
+    named = [("SNSBOT_TEAMS_CHIEF", seed.chief)] + [
+        ("SNSBOT_TEAMS_OPERATORS", user) for user in seed.operators
+    ]
+    on_roster = [("the teams roster", m.user_id) for m in roles.members(session, "teams")]
+    checks = []
+    for where, user in named + on_roster:
+        problem = user_ids.teams_id_problem(user) if user else None
+        if problem:
+            fix = (f"remove it with `snsbot roles set {user} none --platform teams`"
+                   if where == "the teams roster" else "replace it")  # fmt: skip
+            checks.append((False, f"{where} holds {user}, which {problem}: {fix}, and "
+                                  f"{user_ids.TEAMS_ID_HINT}"))  # fmt: skip
+    return checks
 
 
 def _check_roster(session, front_end: str, chief: str, operators: tuple[str, ...],
@@ -133,8 +157,9 @@ def _roster_checks(settings: Settings, teams: bool, engine, probes: Probes) -> l
             return _check_roster(session, "slack", settings.chief, settings.operators,
                                  ("SNSBOT_CHIEF", "SNSBOT_OPERATORS"))  # fmt: skip
         seed = probes.teams_settings()
-        return _check_roster(session, "teams", seed.chief, seed.operators,
-                             ("SNSBOT_TEAMS_CHIEF", "SNSBOT_TEAMS_OPERATORS"))  # fmt: skip
+        return _check_teams_ids(session, seed) + _check_roster(
+            session, "teams", seed.chief, seed.operators,
+            ("SNSBOT_TEAMS_CHIEF", "SNSBOT_TEAMS_OPERATORS"))  # fmt: skip
 
 
 def _check_database(settings: Settings) -> tuple[list[Check], object]:
@@ -165,11 +190,12 @@ def _check_database(settings: Settings) -> tuple[list[Check], object]:
     return [(True, f"database {safe_url(url)} at migration {head}, writable")], engine
 
 
-def run_checks(settings: Settings, teams: bool, probes: Probes) -> list[Check]:
-    """Every check `snsbot doctor` makes (`teams`: the Teams settings, not Slack's), in order."""
-    checks: list[Check] = []
-    for problem in settings.problems():
-        checks.append((False, problem))
+def run_checks(settings: Settings, only: str | None, probes: Probes) -> list[Check]:
+    """Every check `snsbot doctor` makes, in order: `only="teams"` checks the Teams front end and
+    never asks Slack; otherwise (`only="slack"` or None) Slack, as it always has."""
+    teams = only == "teams"
+    examples = config_examples.example_problems()
+    checks: list[Check] = [(False, p) for p in examples + settings.problems()]
     if teams:
         checks += _check_teams(probes)
     else:
@@ -184,7 +210,29 @@ def run_checks(settings: Settings, teams: bool, probes: Probes) -> list[Check]:
     if engine is not None:  # migrated: the roster can be read
         checks += _roster_checks(settings, teams, engine, probes)
         engine.dispose()
-    if settings.slack_bot_token:
+    if settings.slack_bot_token and not teams and not any("SLACK_BOT_TOKEN" in p for p in examples):
         checks.append(_check_slack_token(settings, probes))
-    checks += _check_channels(settings, probes)
+    publishers = probes.publishers(settings)
+    channel_checks = _check_channels(settings, publishers)
+    checks += channel_checks + _check_profiles(settings, publishers, channel_checks)
+    checks.append(_check_policy_url(settings))
     return checks
+
+
+def _check_profiles(settings: Settings, publishers: dict, channel_checks: list[Check]) -> list:
+    """The real accounts' names (§2) and the no-reply notice on their profiles (§9)."""
+    # One check per channel, in order; a channel whose account failed is said above already.
+    failed = {c for c, (ok, _) in zip(publishers, channel_checks, strict=True) if ok is False}
+    verified = {c: p for c, p in publishers.items() if not p.dry_run and c not in failed}
+    if not verified:
+        return []
+    found = profiles.problems(verified, settings, Messages("en"))
+    said = "names and the no-reply notice (SNSBOT_NO_REPLY_NOTICE) as the policy says"
+    return [(False, problem) for problem in found] or [(True, f"profiles: {said}")]
+
+
+def _check_policy_url(settings: Settings) -> Check:
+    if settings.policy_url:
+        return True, f"the policy is published at {settings.policy_url} (`/sns policy` shows it)"
+    return None, ("SNSBOT_POLICY_URL is not set: `/sns policy` cannot say where the policy is "
+                  "published (policy 12); set it to the policy's page on the center's website")  # fmt: skip

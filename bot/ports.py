@@ -70,9 +70,7 @@ class NetworkError(Exception):
 class TransientError(NetworkError):
     """Try again later (at `retry_at` when the network said when)."""
 
-    def __init__(
-        self, key: str, values: Mapping[str, Any] | None = None, retry_at: datetime | None = None
-    ):
+    def __init__(self, key: str, values: Mapping | None = None, retry_at: datetime | None = None):
         super().__init__(key, values)
         self.retry_at = retry_at
 
@@ -101,6 +99,7 @@ class Image:
     name: str
     mimetype: str
     data: bytes = field(repr=False)
+    alt: str = ""  # the alternative text the author gave (accessibility), sent with the image
 
 
 @dataclass(frozen=True)
@@ -113,8 +112,7 @@ class Post:
     payload: dict
     images: tuple[Image, ...] = field(default_factory=tuple)
     publish_at: datetime | None = None
-    #: When the publication's first attempt began: find() adopts only posts made since then
-    #: (less CLOCK_SKEW). None outside the outbox (no window is known).
+    #: The first attempt's start: find() adopts only posts made since (less CLOCK_SKEW); or None.
     since: datetime | None = None
 
 
@@ -153,13 +151,15 @@ class Publisher(Protocol):
         """Post it; raise TransientError or PermanentError on failure."""
 
     def find(self, post: Post) -> Published | None:
-        """Look the post up on the network (after a crash mid-send); None when absent.
-
-        Only a post carrying everything this one carries and made since `post.since` counts:
-        when in doubt, None (posting again beats recording someone else's post as ours)."""
+        """Look the post up on the network (after a crash mid-send); None when absent. Only a
+        post carrying everything this one carries and made since `post.since` counts: when in
+        doubt, None (posting again beats recording someone else's post as ours)."""
 
     def verify_account(self) -> Text | None:
         """None when the credentials belong to the configured account, else what is wrong."""
+
+    def profile(self) -> dict[str, str]:
+        """The account's public `name`, `username` and `about` text (policy §2, §9)."""
 
 
 # -- engagement (policy §7, §8) ---------------------------------------------------------------

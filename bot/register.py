@@ -14,10 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot import csvfile, db
 from bot.models import RegisterEntry, RegisterHead
-from bot.register_export import EXPORT_COLUMNS, export_rows
+from bot.register_export import EXPORT_COLUMNS, export, export_rows
 from bot.register_key import check_key, key_mark
 
-__all__ = ["EXPORT_COLUMNS", "export_rows"]  # the per-draft export, built from the entries
+__all__ = [
+    "EXPORT_COLUMNS",
+    "export",
+    "export_rows",
+]  # the per-draft export, built from the entries
 
 GENESIS = "0" * 64
 KEYED = "hmac-sha256"  # hashed into a keyed entry: removing its key mark breaks its hash

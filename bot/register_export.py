@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
-from bot.models import APPROVED, EXPIRED, PENDING, REJECTED, WITHDRAWN, RegisterEntry
+from bot import register_requests
+from bot.models import APPROVED, EXPIRED, PENDING, REJECTED, SENT_BACK, WITHDRAWN, RegisterEntry
 
 EXPORT_COLUMNS = [
     "draft",
@@ -25,12 +26,22 @@ EXPORT_COLUMNS = [
     "reason",
     "published_urls",
     "failures",
+    # Added later, after the columns above (whose order stays): 代決, the group, and the kind of
+    # each row (a draft's revision, an engagement request, a moderation decision).
+    "acting",
+    "group",
+    "group_request_date",
+    "kind",
+    "item",
+    "action",
+    "target",
 ]
 
 EXPORT_BATCH = 500  # drafts read at a time; memory stays flat however long the register
 
 CONTENT = ("submitted", "resubmitted", "edited")  # entries holding a revision's full content
-DECIDED = (APPROVED, REJECTED)  # the chief's (or deputy's) decision entries
+DECIDED = (APPROVED, REJECTED, SENT_BACK)  # the decision entries (a reviewer's send-back too)
+ROUTE_MARKS = ("passed_on", SENT_BACK, "step_skipped")  # a review step's mark (details: step)
 STATE_AFTER = {  # the draft's state after each entry that changes it
     "submitted": PENDING,
     "resubmitted": PENDING,
@@ -39,7 +50,21 @@ STATE_AFTER = {  # the draft's state after each entry that changes it
     REJECTED: REJECTED,
     "expired": EXPIRED,
     "withdrawn": WITHDRAWN,
+    SENT_BACK: SENT_BACK,
 }
+
+
+def export_columns(steps: int = 0) -> list[str]:
+    """The export's columns: the route's review steps (確認者, 確認日時) after the decision's."""
+    route = [name for n in range(1, steps + 1) for name in (f"reviewer_{n}", f"reviewed_at_{n}")]
+    return EXPORT_COLUMNS + route
+
+
+def route_steps(session: Session) -> int:
+    """How many review steps the register's longest route had (0: no route was ever used)."""
+    e = RegisterEntry
+    marks = session.execute(select(e.details).where(e.action.in_(ROUTE_MARKS)))
+    return max((int((details or {}).get("step") or 0) for (details,) in marks), default=0)
 
 
 @dataclass
@@ -49,7 +74,8 @@ class RevisionFacts:
     number: int
     at: datetime
     details: dict
-    decision: Row | None = None  # the approved / rejected entry
+    decision: Row | None = None  # the approved / rejected (or sent back) entry
+    steps: dict[int, Row] = field(default_factory=dict)  # each review step's mark, by step
     channels: dict[str, tuple[str, str]] = field(default_factory=dict)  # → (state, shown)
 
 
@@ -63,10 +89,24 @@ class DraftFacts:
     revisions: dict[int, RevisionFacts] = field(default_factory=dict)
 
 
-def export_rows(
+def export(
     session: Session, since: datetime | None = None, until: datetime | None = None
+) -> tuple[Iterator[list[str]], list[str]]:
+    """(rows, columns) of the export, with a column pair for each review step the register's
+    routes had (none when no route was ever used: the columns are EXPORT_COLUMNS)."""
+    steps = route_steps(session)
+    return export_rows(session, since, until, steps), export_columns(steps)
+
+
+def export_rows(
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    steps: int = 0,
 ) -> Iterator[list[str]]:
-    """One row per revision, drafts in id order, filtered by the `submitted` entry's time.
+    """One row per revision, drafts in id order, filtered by the `submitted` entry's time; then
+    one row per engagement request and one per moderation decision (bot.register_requests);
+    with `steps`, each review step's reviewer and time after (see export_columns).
 
     Only chained entries are read, so every cell is covered by `snsbot audit verify`. Drafts
     are read a batch at a time (by id, after the last batch), their entries in one query.
@@ -91,7 +131,12 @@ def export_rows(
         for entry in entries:
             take_in(facts[entry.draft_id], entry)
         for draft_id in ids:
-            yield from rows_of(facts[draft_id])
+            yield from rows_of(facts[draft_id], steps)
+    blank_steps = [""] * (2 * steps)  # requests have no review route
+    for cells in register_requests.engagement_rows(session, since, until):
+        yield [cells.get(column, "") for column in EXPORT_COLUMNS] + blank_steps
+    for cells in register_requests.moderation_rows(session, since, until):
+        yield [cells.get(column, "") for column in EXPORT_COLUMNS] + blank_steps
 
 
 def take_in(draft: DraftFacts, entry: Row) -> None:
@@ -107,6 +152,8 @@ def take_in(draft: DraftFacts, entry: Row) -> None:
     if revision is None:
         return
     channels = revision.channels
+    if action in ROUTE_MARKS:
+        revision.steps[int(details.get("step") or 0)] = entry
     if action in DECIDED:
         revision.decision = entry
     elif action == "published":
@@ -120,7 +167,21 @@ def take_in(draft: DraftFacts, entry: Row) -> None:
                 channels.pop(channel, None)
 
 
-def rows_of(draft: DraftFacts) -> Iterator[list[str]]:
+def step_cells(revision: RevisionFacts, steps: int) -> list[str]:
+    """Each review step's reviewer and time (a skipped step: `skipped:<why>`), as on paper."""
+    cells = []
+    for number in range(1, steps + 1):
+        mark = revision.steps.get(number)
+        if mark is None:
+            cells += ["", ""]
+            continue
+        why = (mark.details or {}).get("reason") or ""
+        who = f"skipped:{why}" if mark.action == "step_skipped" else mark.actor
+        cells += [who, mark.at.isoformat()]
+    return cells
+
+
+def rows_of(draft: DraftFacts, steps: int = 0) -> Iterator[list[str]]:
     """The draft's CSV rows, one per revision in order."""
     for number in sorted(draft.revisions):
         revision = draft.revisions[number]
@@ -137,7 +198,21 @@ def rows_of(draft: DraftFacts) -> Iterator[list[str]]:
             decision.action if decision else draft.state,
             decision.actor if decision else "",
             decision.at.isoformat() if decision else "",
-            (decision.details or {}).get("reason") or "" if decision else "",
+            _reason(decision),
             " ".join(f"{c}:{shown}" for c, state, shown in ended if state == "published"),
             " ".join(f"{c}:{shown}" for c, state, shown in ended if state == "failed"),
+            register_requests.acting_cell(decision.details) if decision else "",
+            content.get("group") or "",
+            content.get("group_date") or "",
+            "draft",
+            "",
+            "",
+            "",
+            *step_cells(revision, steps),
         ]
+
+
+def _reason(decision: Row | None) -> str:
+    """A rejection's reason, or a send-back's comment."""
+    details = (decision.details or {}) if decision else {}
+    return details.get("reason") or details.get("comment") or ""

@@ -7,17 +7,20 @@ import logging
 import signal
 import threading
 
-from bot import app
+from bot import app, startup
 from bot.app import Runtime
 from bot.config import ConfigError, Settings, load_settings
+from bot.config_examples import example_problems
+from bot.services import Services
 
 log = logging.getLogger("snsbot")
 
 
 def settings_or_exit(socket_mode: bool | None = None) -> Settings:
-    """The settings, or ConfigError naming every problem (and Slack's, given its mode)."""
+    """The settings, or ConfigError naming every problem (and Slack's, given its mode): first
+    the example values of .env.example still in place, before anything is contacted."""
     settings = load_settings()
-    problems = settings.problems()
+    problems = example_problems() + settings.problems()
     if socket_mode is not None:
         problems += settings.slack_problems(socket_mode)
     if problems:
@@ -41,13 +44,35 @@ def cmd_run(args) -> int:
         return _run_teams(args)
     socket_mode = not args.http and bool(load_settings().slack_app_token)
     settings = settings_or_exit(socket_mode)
-    runtime = app.assemble(settings)
+    runtime = app.assemble(settings, preflight=_ready_for_slack(settings))
     _check_accounts_in_background(runtime)
     if not args.no_worker:
         runtime.dispatcher.start()
     _serve_slack(runtime, settings, socket_mode, args.host, args.port or 3000)
     runtime.dispatcher.stop()
     return 0
+
+
+def _ready_for_slack(settings: Settings):
+    """Before Slack is served: a chief on the roster, and Slack accepting the bot token."""
+
+    def check(services: Services) -> None:
+        startup.require_chief(services.session_factory, settings.chief)
+        startup.reach_slack(settings, app.slack_identity)
+
+    return check
+
+
+def _ready_for_teams(settings: Settings, teams, slack: bool):
+    """Before Teams is served: the bot's token from Microsoft (and Slack, when served too)."""
+
+    def check(services: Services) -> None:
+        if slack:
+            _ready_for_slack(settings)(services)
+        if not teams.anonymous and teams.client_secret:
+            startup.reach_teams(teams, app.teams_token, teams.token_url)
+
+    return check
 
 
 def _serve_slack(runtime: Runtime, settings: Settings, socket_mode: bool, host, port) -> None:
@@ -78,7 +103,8 @@ def _run_teams(args) -> int:
     problems = teams.problems() + [p for p in [app.teams_service_url_problem(teams)] if p]
     if problems:
         raise ConfigError(problems)
-    runtime = app.assemble(settings, slack=args.slack, teams=teams)
+    ready = _ready_for_teams(settings, teams, args.slack)
+    runtime = app.assemble(settings, slack=args.slack, teams=teams, preflight=ready)
     _check_accounts_in_background(runtime)
     if args.no_worker:  # `snsbot worker` serves Slack only
         log.warning("--no-worker: this process delivers no Teams message; run it without the flag")
@@ -100,7 +126,7 @@ def cmd_worker(args) -> int:
     settings = settings_or_exit()
     if not settings.slack_bot_token:
         raise ConfigError(settings.slack_problems(socket_mode=True)[:1])
-    runtime = app.assemble(settings)
+    runtime = app.assemble(settings, preflight=_ready_for_slack(settings))
     _check_accounts_in_background(runtime)
     if args.once:
         runtime.dispatcher.run_until_idle(timeout=args.timeout)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db, register_key
+from bot.approval.route import Route
 from bot.config import Settings
 from bot.delivery.foreground import Foreground
 from bot.messages import Messages
@@ -47,6 +48,11 @@ class Services:
     @property
     def dry_run_channels(self) -> tuple[str, ...]:
         return tuple(name for name, p in self.publishers.items() if p.dry_run)
+
+    @property
+    def route(self) -> Route:
+        """The approval route a new or resubmitted draft follows (SNSBOT_ROUTE)."""
+        return Route(self.settings.route, self.settings.route_skip_away)
 
 
 def open_database(

@@ -124,17 +124,30 @@ class AtomPubPublisher:
     def verify_account(self) -> Text | None:
         """GET the service document (`…/atom` for `…/atom/entry`) with the WSSE credentials."""
         channel = Text("channel.blog")
-        url = self._collection
-        if url.endswith("/entry"):
-            url = url[: -len("/entry")]
         try:
-            response = self._send("GET", url)
+            response = self._send("GET", self._service_url())
         except TransientError as error:
             return Text("identity.failed", {"channel": channel, "detail": error.text})
         if response.status_code == 200:
             return None
         detail = f"HTTP {response.status_code}"
         return Text("identity.failed", {"channel": channel, "detail": detail})
+
+    def profile(self) -> dict[str, str]:
+        """The blog's name (policy §2): the workspace title of the service document (RFC 5023
+        §8.3.2.1; Hatena Blog's `…/atom` names the blog there)."""
+        response = self._send("GET", self._service_url())
+        if response.status_code != 200:
+            self._fail(response)
+        service = _parse(response.content)
+        path = f"{{{APP}}}workspace/{{{ATOM}}}title"
+        title = service.findtext(path) if service is not None else None
+        return {"name": (title or "").strip(), "username": "", "about": ""}
+
+    def _service_url(self) -> str:
+        """The service document: `…/atom` for the collection `…/atom/entry`."""
+        url = self._collection
+        return url[: -len("/entry")] if url.endswith("/entry") else url
 
     # ------------------------------------------------------------------ HTTP
 

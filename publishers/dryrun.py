@@ -38,3 +38,6 @@ class DryRunPublisher:
 
     def verify_account(self) -> str | None:
         return None
+
+    def profile(self) -> dict[str, str]:
+        return {}

@@ -72,6 +72,14 @@ class FacebookPublisher:
         values = {"channel": "Facebook", "expected": self._page, "actual": actual}
         return Text("identity.mismatch", values)
 
+    def profile(self) -> dict[str, str]:
+        """The Page's name and its about text (policy §2, §9): `GET /{page-id}?fields=name,about,
+        description` (https://developers.facebook.com/docs/graph-api/reference/page: `about` is
+        the Page's short description, `description` its longer one)."""
+        body = self.call("GET", self._page, params={"fields": "name,about,description"})
+        about = "\n".join(str(body.get(field) or "") for field in ("about", "description"))
+        return {"name": str(body.get("name") or ""), "username": "", "about": about.strip()}
+
     def call(self, method: str, path: str, *, params=None, data=None, files=None) -> dict:
         """One Graph request (the moderation inbox and the sharer make theirs with it too): the
         decoded answer, or TransientError / PermanentError."""
@@ -90,14 +98,14 @@ class FacebookPublisher:
         caption = _text(post)
         photos = f"{self._page}/photos"
         if len(post.images) == 1:
-            body = self.call(
-                "POST", photos, data={"caption": caption}, files=_source(post.images[0])
-            )
+            data = {"caption": caption, **_alt(post.images[0])}
+            body = self.call("POST", photos, data=data, files=_source(post.images[0]))
             return str(body.get("post_id") or object_id(body))
         # Several images: upload each unpublished, then one feed post that attaches them all.
         data = {"message": caption}
         for i, image in enumerate(post.images):
-            body = self.call("POST", photos, data={"published": "false"}, files=_source(image))
+            unpublished = {"published": "false", **_alt(image)}
+            body = self.call("POST", photos, data=unpublished, files=_source(image))
             data[f"attached_media[{i}]"] = json.dumps({"media_fbid": object_id(body)})
         return object_id(self.call("POST", f"{self._page}/feed", data=data))
 
@@ -121,3 +129,8 @@ def _text(post: Post) -> str:
 
 def _source(image: Image) -> dict:
     return {"source": (image.name, image.data, image.mimetype)}
+
+
+def _alt(image: Image) -> dict:
+    """The photo's alternative text as the Graph API takes it (`alt_text_custom`), if given."""
+    return {"alt_text_custom": image.alt} if image.alt else {}

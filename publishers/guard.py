@@ -31,6 +31,10 @@ class IdentityGuard:
             self._checked_at = self._clock()
         return problem
 
+    def profile(self) -> dict[str, str]:
+        """The account's public profile; read unguarded, since reading it posts nothing."""
+        return self.inner.profile()
+
     @property
     def problem(self) -> Text | None:
         return self._problem

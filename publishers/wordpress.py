@@ -75,7 +75,8 @@ class WordPressPublisher:
         for number, image in enumerate(post.images, 1):
             media = self._upload(post, number, image)
             media_ids.append(media["id"])
-            tags.append(f'<img src="{html.escape(media["source_url"])}" alt="" />')
+            src, alt = html.escape(media["source_url"]), html.escape(image.alt)
+            tags.append(f'<img src="{src}" alt="{alt}" />')
         if tags:
             content = content + "\n\n" + "\n".join(tags)
         body = {
@@ -132,6 +133,14 @@ class WordPressPublisher:
         values = {"channel": channel, "expected": "publish_posts", "actual": actual}
         return Text("identity.mismatch", values)
 
+    def profile(self) -> dict[str, str]:
+        """The site's name and tagline (policy §2) from the REST API index, `GET /wp-json/`
+        (https://developer.wordpress.org/rest-api/reference/: `name`, `description`)."""
+        index = self.call("GET", "")
+        index = index if isinstance(index, dict) else {}
+        return {"name": str(index.get("name") or ""), "username": "",
+                "about": str(index.get("description") or "")}  # fmt: skip
+
     # ------------------------------------------------------------------ HTTP
 
     def _upload(self, post: Post, number: int, image: Image) -> dict:
@@ -145,6 +154,8 @@ class WordPressPublisher:
         if not isinstance(media, dict) or "id" not in media or not media.get("source_url"):
             detail = "no media id in the answer"
             raise PermanentError("pub.error.image", {"name": image.name, "detail": detail})
+        if image.alt:  # the media library's own alt text, for every later use of the image
+            self.call("POST", f"{MEDIA}/{media['id']}", json={"alt_text": image.alt}, image=image)
         return media
 
     def call(self, method: str, route: str, *, image: Image | None = None, **kwargs):

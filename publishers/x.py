@@ -42,6 +42,7 @@ from publishers.http import (
 X_HOSTS = ("https://api.twitter.com", "https://api.x.com", "https://upload.twitter.com")
 #: X API v2 one-shot upload: multipart `media` (raw bytes) + `media_category` (docs.x.com).
 MEDIA_UPLOAD_URL = "https://api.x.com/2/media/upload"
+MEDIA_METADATA_URL = "https://api.x.com/2/media/metadata"  # an image's alt text
 RECENT_TWEETS = 20  # how many of the account's latest tweets find() looks through
 
 #: X's refusals in our words: of a post (or an image for it), and of a follow, retweet or like.
@@ -169,6 +170,14 @@ class XPublisher:
         self._user_id = str(user.id)
         return None
 
+    def profile(self) -> dict[str, str]:
+        """The account's name, @name and profile description (policy §2, §9): `GET /2/users/me`
+        with `user.fields=description` (https://docs.x.com/x-api/users/get-my-user)."""
+        with self._mapped_errors():
+            user = self.client.get_me(user_fields=["description"], user_auth=True).data
+        return {"name": user.name or "", "username": user.username or "",
+                "about": user.description or ""}  # fmt: skip
+
     def account_id(self) -> str:
         """The configured account's id; TransientError until the credentials proved to be its."""
         if self._user_id is None:
@@ -178,22 +187,31 @@ class XPublisher:
         return self._user_id
 
     def _upload(self, image: Image) -> str:
+        """Upload one image, then give it its alternative text; the media id."""
         with self._mapped_errors(image=image.name):
-            response = self.client.session.post(
+            response = self._media_call(
                 MEDIA_UPLOAD_URL,
                 data={"media_category": "tweet_image", "media_type": image.mimetype},
                 files={"media": (image.name, image.data, image.mimetype)},
-                headers={"User-Agent": self.client.user_agent},
-                auth=self._auth,
             )
-            error = _STATUS_ERRORS.get(response.status_code)
-            if error is None and response.status_code >= 500:
-                error = tweepy.TwitterServerError
-            if error is None and not 200 <= response.status_code < 300:
-                error = tweepy.HTTPException
-            if error is not None:
-                raise error(response)
-        return str(response.json()["data"]["id"])
+            media_id = str(response.json()["data"]["id"])
+            if image.alt:
+                alt = {"id": media_id, "metadata": {"alt_text": {"text": image.alt}}}
+                self._media_call(MEDIA_METADATA_URL, json=alt)
+        return media_id
+
+    def _media_call(self, url: str, **body) -> requests.Response:
+        """One POST to X's media endpoints (which tweepy.Client lacks), errors as tweepy's."""
+        headers = {"User-Agent": self.client.user_agent}
+        response = self.client.session.post(url, headers=headers, auth=self._auth, **body)
+        error = _STATUS_ERRORS.get(response.status_code)
+        if error is None and response.status_code >= 500:
+            error = tweepy.TwitterServerError
+        if error is None and not 200 <= response.status_code < 300:
+            error = tweepy.HTTPException
+        if error is not None:
+            raise error(response)
+        return response
 
     def _mapped_errors(self, image: str | None = None) -> contextlib.AbstractContextManager[None]:
         return mapped_errors(self.config.secrets, image=image)

@@ -1,184 +1,110 @@
-"""Adaptive Cards 1.5 as Teams renders them: the element, action and property set of the schema.
+"""Adaptive Cards as Teams takes them: the official 1.5 JSON schema, plus Teams' own rules.
 
-A hand-written check of the 1.5 schema (adaptivecards.io/schemas/1.5.0/adaptive-card.json):
-every element, inline and action type must be one 1.5 defines, carry only the properties 1.5
-gives it, its required ones present, and each enumerated value one the schema allows (the
-schema compares those without case).
+The schema is Microsoft's (tests/data/adaptive-cards/, source in its README): every element,
+inline and action type, its properties, required ones and enumerated values. Beside it, what
+the schema cannot say and Teams needs:
+
+- the card says version "1.5" (the schema takes any version string);
+- every Action.Execute sits in an ActionSet in the body, with an Action.Submit fallback: some
+  older Teams clients honour the fallback only there (Microsoft's backward-compatibility
+  advice for Universal Actions); the schema accepts any fallback;
+- a refresh names at most 5 users (Teams refreshes automatically for 5 at most);
+- no JSON null anywhere (the schema allows it in places; some connectors refuse it).
 """
 
 from __future__ import annotations
 
-ELEMENT = {"type", "id", "requires", "fallback", "height", "separator", "spacing", "isVisible"}
-INPUT = ELEMENT | {"isRequired", "errorMessage", "label"}
-ACTION = {"type", "id", "title", "iconUrl", "style", "fallback", "tooltip", "isEnabled", "mode",
-          "requires"}  # fmt: skip
-TEXT_STYLE = {"color", "fontType", "isSubtle", "size", "weight"}
-CONTAINER = {"selectAction", "style", "verticalContentAlignment", "bleed", "backgroundImage",
-             "minHeight", "rtl"}  # fmt: skip
+import json
+from functools import cache
+from pathlib import Path
 
-ELEMENTS = {  # type: (allowed properties, required properties)
-    "TextBlock": (
-        ELEMENT | TEXT_STYLE | {"text", "horizontalAlignment", "maxLines", "wrap", "style"},
-        {"text"},
-    ),  # fmt: skip
-    "RichTextBlock": (ELEMENT | {"inlines", "horizontalAlignment"}, {"inlines"}),
-    "FactSet": (ELEMENT | {"facts"}, {"facts"}),
-    "Image": (
-        ELEMENT
-        | {
-            "url",
-            "altText",
-            "backgroundColor",
-            "horizontalAlignment",
-            "selectAction",
-            "size",
-            "style",
-            "width",
-        },
-        {"url"},
-    ),  # fmt: skip
-    "Container": (ELEMENT | CONTAINER | {"items"}, {"items"}),
-    "ColumnSet": (
-        ELEMENT | {"columns", "selectAction", "style", "bleed", "minHeight", "horizontalAlignment"},
-        set(),
-    ),  # fmt: skip
-    "Column": (ELEMENT | CONTAINER | {"items", "width"}, set()),
-    "ActionSet": (ELEMENT | {"actions"}, {"actions"}),
-    "Input.Text": (
-        INPUT
-        | {"isMultiline", "maxLength", "placeholder", "style", "inlineAction", "value", "regex"},
-        {"id"},
-    ),  # fmt: skip
-    "Input.ChoiceSet": (
-        INPUT | {"choices", "isMultiSelect", "style", "value", "placeholder", "wrap"},
-        {"id", "choices"},
-    ),  # fmt: skip
-    "Input.Date": (INPUT | {"max", "min", "placeholder", "value"}, {"id"}),
-    "Input.Time": (INPUT | {"max", "min", "placeholder", "value"}, {"id"}),
-    "Input.Number": (INPUT | {"max", "min", "placeholder", "value"}, {"id"}),
-    "Input.Toggle": (INPUT | {"title", "value", "valueOff", "valueOn", "wrap"}, {"id", "title"}),
-}
-ACTIONS = {
-    "Action.Execute": (ACTION | {"verb", "data", "associatedInputs"}, set()),
-    "Action.Submit": (ACTION | {"data", "associatedInputs"}, set()),
-    "Action.OpenUrl": (ACTION | {"url"}, {"url"}),
-    "Action.ShowCard": (ACTION | {"card"}, set()),
-    "Action.ToggleVisibility": (ACTION | {"targetElements"}, {"targetElements"}),
-}
-TEXT_RUN = TEXT_STYLE | {"type", "text", "highlight", "italic", "selectAction", "strikethrough",
-                         "underline"}  # fmt: skip
-CARD = {"type", "version", "body", "actions", "selectAction", "fallbackText", "backgroundImage",
-        "minHeight", "rtl", "speak", "lang", "verticalContentAlignment", "refresh",
-        "authentication", "metadata", "$schema"}  # fmt: skip
-SPACING = {"none", "small", "default", "medium", "large", "extralarge", "padding"}
-ENUMS = {
-    "color": {"default", "dark", "light", "accent", "good", "warning", "attention"},
-    "size": {"default", "small", "medium", "large", "extralarge", "auto", "stretch"},
-    "weight": {"default", "lighter", "bolder"},
-    "spacing": SPACING,
-    "fontType": {"default", "monospace"},
-    "horizontalAlignment": {"left", "center", "right"},
-    "associatedInputs": {"auto", "none"},
-    "mode": {"primary", "secondary"},
-}
-STYLES = {  # `style` means something else on each type
-    "TextBlock": {"default", "heading"},
-    "Input.Text": {"text", "tel", "url", "email", "password"},
-    "Input.ChoiceSet": {"compact", "expanded", "filtered"},
-    "action": {"default", "positive", "destructive"},
-    "container": {"default", "emphasis", "good", "attention", "warning", "accent"},
-}
-BOOLS = {"wrap", "isSubtle", "separator", "isVisible", "isRequired", "isMultiline",
-         "isMultiSelect", "italic", "highlight", "strikethrough", "underline", "isEnabled"}  # fmt: skip
+from jsonschema import Draft6Validator
+from jsonschema.exceptions import best_match
+
+SCHEMA_FILE = Path(__file__).parent / "data" / "adaptive-cards" / "adaptive-card-1.5.json"
+REFRESH_USERS_MAX = 5
+
+
+@cache
+def _validators() -> tuple[Draft6Validator, Draft6Validator]:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    submit = {"$ref": "#/definitions/Action.Submit", "definitions": schema["definitions"]}
+    return Draft6Validator(schema), Draft6Validator(submit)
 
 
 def problems(card: dict, where: str = "card") -> list[str]:
-    """Every way `card` departs from Adaptive Cards 1.5 (empty: valid)."""
-    found = []
+    """Every way `card` departs from Adaptive Cards 1.5 as Teams takes it (empty: valid)."""
+    card_schema, submit_schema = _validators()
+    found = [_say(error, where) for error in _errors(card_schema, card)]
     if card.get("type") != "AdaptiveCard" or card.get("version") != "1.5":
         found.append(f"{where}: not an AdaptiveCard of version 1.5")
-    found += _unknown(card, CARD, where)
-    for i, element in enumerate(card.get("body", [])):
-        found += _element(element, f"{where}.body[{i}]")
-    for i, action in enumerate(card.get("actions", [])):
-        found += _action(action, f"{where}.actions[{i}]")
-    refresh = card.get("refresh")
-    if refresh is not None:
-        found += _unknown(refresh, {"action", "userIds", "expires"}, f"{where}.refresh")
-        if refresh.get("action", {}).get("type") != "Action.Execute":
-            found.append(f"{where}.refresh: its action must be an Action.Execute")
-        if not all(isinstance(u, str) for u in refresh.get("userIds", [])):
-            found.append(f"{where}.refresh.userIds: strings only")
-    return found
-
-
-def _unknown(thing: dict, allowed: set, where: str) -> list[str]:
-    return [f"{where}: no property {key!r} in 1.5" for key in thing if key not in allowed]
-
-
-def _values(thing: dict, kind: str, where: str) -> list[str]:
-    found = []
-    for key, value in thing.items():
-        if key in BOOLS and not isinstance(value, bool):
-            found.append(f"{where}.{key}: not a boolean")
-        allowed = ENUMS.get(key)
-        if key == "style":
-            allowed = STYLES.get(kind, STYLES["container"])
-        if allowed and not (isinstance(value, str) and value.lower() in allowed):
-            found.append(f"{where}.{key}: {value!r} is not one of {sorted(allowed)}")
-    return found
-
-
-def _checked(thing: dict, table: dict, where: str, style_kind: str | None = None) -> list[str]:
-    kind = thing.get("type")
-    if kind not in table:
-        return [f"{where}: no type {kind!r} here in 1.5"]
-    allowed, required = table[kind]
-    found = _unknown(thing, allowed, where) + _values(thing, style_kind or kind, where)
-    return found + [f"{where}: {key!r} is required" for key in required if key not in thing]
-
-
-def _element(element: dict, where: str) -> list[str]:
-    if not isinstance(element, dict):
-        return [f"{where}: not an element"]
-    found = _checked(element, ELEMENTS, where)
-    kind = element.get("type")
-    for i, inline in enumerate(element.get("inlines", []) if kind == "RichTextBlock" else []):
-        at = f"{where}.inlines[{i}]"
-        if isinstance(inline, str):
+    users = (card.get("refresh") or {}).get("userIds") or []
+    if len(users) > REFRESH_USERS_MAX:
+        found.append(f"{where}.refresh.userIds: more than {REFRESH_USERS_MAX} users")
+    found += [f"{where}{path}: null" for path in _nulls(card)]
+    for path, action in _actions(card, where):
+        if action.get("type") != "Action.Execute":
             continue
-        if inline.get("type") != "TextRun" or not isinstance(inline.get("text"), str):
-            found.append(f"{at}: an inline is a TextRun with a text")
-        found += _unknown(inline, TEXT_RUN, at) + _values(inline, "TextRun", at)
-        if "selectAction" in inline:
-            found += _action(inline["selectAction"], f"{at}.selectAction")
-    for i, fact in enumerate(element.get("facts", [])):
-        if set(fact) != {"title", "value"} or not all(isinstance(v, str) for v in fact.values()):
-            found.append(f"{where}.facts[{i}]: a fact is a title and a value, both strings")
-    for i, choice in enumerate(element.get("choices", [])):
-        if set(choice) != {"title", "value"} or not all(
-            isinstance(v, str) for v in choice.values()
-        ):
-            found.append(f"{where}.choices[{i}]: a choice is a title and a value, both strings")
-    for i, column in enumerate(element.get("columns", [])):
-        found += _checked(column, {"Column": ELEMENTS["Column"]}, f"{where}.columns[{i}]",
-                          "container")  # fmt: skip
-        for j, item in enumerate(column.get("items", [])):
-            found += _element(item, f"{where}.columns[{i}].items[{j}]")
-    for i, item in enumerate(element.get("items", []) if kind == "Container" else []):
-        found += _element(item, f"{where}.items[{i}]")
-    for i, action in enumerate(element.get("actions", []) if kind == "ActionSet" else []):
-        found += _action(action, f"{where}.actions[{i}]")
+        if _card_level(path):
+            found.append(f"{path}: an Action.Execute belongs in an ActionSet in the body")
+        fallback = action.get("fallback")
+        if not isinstance(fallback, dict) or fallback.get("type") != "Action.Submit":
+            found.append(f"{path}: an Action.Execute needs an Action.Submit fallback")
+        else:
+            found += [_say(e, f"{path}.fallback") for e in _errors(submit_schema, fallback)]
     return found
 
 
-def _action(action: dict, where: str) -> list[str]:
-    if not isinstance(action, dict):
-        return [f"{where}: not an action"]
-    found = _checked(action, ACTIONS, where, "action")
-    if action.get("type") == "Action.ShowCard" and "card" in action:
-        found += problems(action["card"], f"{where}.card")
-    fallback = action.get("fallback")
-    if isinstance(fallback, dict):
-        found += _action(fallback, f"{where}.fallback")
-    return found
+def _errors(validator: Draft6Validator, instance) -> list:
+    error = best_match(validator.iter_errors(instance))
+    return [] if error is None else [_deepest(error)]
+
+
+def _deepest(error):
+    """Of an anyOf over every element type, the branch whose `type` matched says why."""
+    while error.context:
+        branches: dict = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+        typed = [errors for errors in branches.values() if not any(_wrong_type(e) for e in errors)]
+        error = best_match(typed[0] if typed else error.context)
+    return error
+
+
+def _wrong_type(error) -> bool:
+    return error.validator == "enum" and list(error.relative_path)[-1:] == ["type"]
+
+
+def _say(error, where: str) -> str:
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return f"{where}{path}: {error.message[:300]}"
+
+
+def _nulls(value, path: str = "") -> list[str]:
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [n for k, v in value.items() for n in _nulls(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [n for i, v in enumerate(value) for n in _nulls(v, f"{path}[{i}]")]
+    return []
+
+
+def _actions(thing, path: str):
+    """(path, action) of every action in a card, its body, columns and shown cards."""
+    if isinstance(thing, dict):
+        if str(thing.get("type", "")).startswith("Action.") and not path.endswith(".fallback"):
+            yield path, thing
+        for key, value in thing.items():
+            if key not in ("fallback", "refresh", "selectAction"):
+                yield from _actions(value, f"{path}.{key}")
+    elif isinstance(thing, list):
+        for i, value in enumerate(thing):
+            yield from _actions(value, f"{path}[{i}]")
+
+
+def _card_level(path: str) -> bool:
+    """The path names a card's own `actions` (`card.actions[0]`, `….card.actions[1]`), not an
+    ActionSet's (`….body[3].actions[0]`)."""
+    head = path.rpartition(".actions[")[0]
+    return head.endswith(".card") or head == path.split(".")[0]

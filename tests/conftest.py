@@ -156,6 +156,9 @@ def connector():
 
     with FakeBotConnector(strict_updates=False) as fake:
         yield fake
+        assert (
+            fake.invalid_cards() == []
+        )  # every card the bot sent: Adaptive Cards 1.5, Teams' rules
 
 
 @pytest.fixture
@@ -165,3 +168,18 @@ def teams(settings, connector):
 
     with running_teams(settings, teams_settings(connector), connector) as app:
         yield app
+
+
+def roster_entries(session_factory) -> list[dict]:
+    """The register's roster changes and refusals since the seeding, as actor, action, details."""
+    from sqlalchemy import select
+
+    from bot.models import RegisterEntry
+
+    with session_factory() as session:
+        rows = session.execute(select(RegisterEntry).order_by(RegisterEntry.id)).scalars()
+        return [
+            {"actor": r.actor, "action": r.action, **r.details}
+            for r in rows
+            if r.action in ("role_changed", "refused") and r.actor != roles.BOOTSTRAP
+        ]

@@ -21,13 +21,18 @@ def draft_values(
     x_text: str = "",
     blog_title: str = "",
     url: str = "",
+    on_internet: str | None = "no",
     group: str = "",
     group_date: str = "",
     group_draft: str = "",
     publish_at: int | None = None,
     images: list | None = None,
+    image_alt: str | None = None,
 ) -> dict:
-    """`view.state.values` of the draft modal, as Slack sends it."""
+    """`view.state.values` of the draft modal, as Slack sends it; `image_alt` (one line per
+    image) defaults to each image's file name."""
+    if image_alt is None:
+        image_alt = "\n".join(str(i.get("name") or "") for i in images or ())
 
     def one(block_id: str, value: dict) -> tuple[str, dict]:
         return block_id, {block_id: value}
@@ -38,6 +43,7 @@ def draft_values(
             one("x_text", text_value(x_text or None)),
             one("blog_title", text_value(blog_title or None)),
             one("url", text_value(url or None)),
+            one("on_internet", radio_value(on_internet)),
             one("channels", checkbox_value(*channels)),
             one("source", static_select_value(source)),
             one("category", radio_value(category)),
@@ -46,6 +52,7 @@ def draft_values(
             one("group_draft", text_value(group_draft or None)),
             one("publish_at", datetime_value(publish_at)),
             one("images", files_value(images or [])),
+            one("image_alt", text_value(image_alt or None)),
         ]
     )
 

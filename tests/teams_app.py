@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from fakes.bot_connector import FakeBotConnector
-from teams_client import CHIEF, OPERATOR, TENANT, TeamsClient
+from teams_client import CHIEF, ENGLISH_OPERATOR, OPERATOR, STRANGER, TENANT, TeamsClient
 
 from bot.app import Runtime, assemble
 from bot.config import Settings
@@ -45,6 +45,8 @@ def running_teams(
     settings: Settings, teams: TeamsSettings, connector: FakeBotConnector, *, slack: bool = False
 ) -> Iterator[TeamsApp]:
     """snsbot serving Teams on a free port with its dispatcher running, as `run --teams` does."""
+    for person in (CHIEF, OPERATOR, STRANGER, ENGLISH_OPERATOR):  # whom Teams knows
+        connector.add_person(person.mri, person.aad, person.name)
     runtime = assemble(settings, slack=slack, teams=teams)
     runtime.dispatcher.poll_seconds = 0.1
     server = TeamsServer(runtime.teams.web_app, port=0).start()

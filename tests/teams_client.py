@@ -69,7 +69,9 @@ class TeamsClient:
         """An invoke activity; its synchronous answer (HTTP 200 with a JSON body)."""
         response = self.post(self.activity(person, "invoke", name=name, value=value))
         assert response.status_code == 200, (response.status_code, response.text)
-        return response.json()
+        answer = response.json()
+        assert cards_problems(answer) == []  # every card answered: Adaptive Cards 1.5, Teams' rules
+        return answer
 
     def open_form(self, person: TeamsPerson) -> dict:
         answer = self.invoke(person, "task/fetch", {"data": {"verb": "open_draft"}})
@@ -81,6 +83,8 @@ class TeamsClient:
         for element in form["body"]:
             if element.get("id"):
                 data[element["id"]] = element.get("value", "")
+        if not data.get("on_internet"):  # policy §4's question, answered "no" unless told
+            data["on_internet"] = "no"
         data.update(values)
         return self.invoke(person, "task/submit", {"data": data})
 
@@ -99,31 +103,51 @@ class TeamsClient:
         return answer["value"]
 
 
+def cards_problems(answer: dict) -> list[str]:
+    """What is wrong with the cards in an invoke's answer (a card button's, a dialog's)."""
+    from adaptive_cards import problems
+
+    found = []
+    if isinstance(answer, dict) and answer.get("type") == "application/vnd.microsoft.card.adaptive":
+        found += problems(answer["value"])
+    task = answer.get("task") if isinstance(answer, dict) else None
+    if isinstance(task, dict) and isinstance(task.get("value"), dict):
+        card = (task["value"].get("card") or {}).get("content")
+        found += problems(card, "dialog") if isinstance(card, dict) else []
+    return found
+
+
+def actions_of(card: dict) -> list[dict]:
+    """Every button on a card: its actions, the ActionSets in its body (in columns and
+    containers too) and those of the cards its Action.ShowCard buttons open."""
+    found = []
+
+    def walk(elements: list) -> None:
+        for element in elements:
+            if element.get("type") == "ActionSet":
+                take(element["actions"])
+            for column in element.get("columns", []):
+                walk(column.get("items", []))
+            walk(element.get("items", []) if element.get("type") == "Container" else [])
+
+    def take(actions: list) -> None:
+        for action in actions:
+            found.append(action)
+            if action.get("type") == "Action.ShowCard":
+                walk(action["card"].get("body", []))
+                take(action["card"].get("actions", []))
+
+    walk(card.get("body", []))
+    take(card.get("actions", []))
+    return found
+
+
 def find_action(card: dict, verb: str) -> dict:
-    for action in card.get("actions", []):
+    for action in actions_of(card):
         if action.get("verb") == verb:
             return action
-        if action.get("type") == "Action.ShowCard":
-            try:
-                return find_action(action["card"], verb)
-            except LookupError:
-                pass
-    for element in card.get("body", []):
-        if element.get("type") == "ColumnSet":
-            for column in element["columns"]:
-                for item in column["items"]:
-                    if item.get("type") == "ActionSet":
-                        for action in item["actions"]:
-                            if action.get("verb") == verb:
-                                return action
     raise LookupError(f"no {verb} button on the card")
 
 
 def verbs(card: dict) -> set[str]:
-    found = set()
-    for action in card.get("actions", []):
-        if action.get("verb"):
-            found.add(action["verb"])
-        if action.get("type") == "Action.ShowCard":
-            found |= verbs(action["card"])
-    return found
+    return {action["verb"] for action in actions_of(card) if action.get("verb")}

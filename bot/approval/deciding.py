@@ -41,20 +41,14 @@ class Outcome:
 
 
 def may_decide(
-    session: Session,
-    user_id: str,
-    front_end: str = "slack",
-    author: str | None = None,
-    chief_only: bool = False,
+    session: Session, user_id: str, front_end: str = "slack", author: str | None = None
 ) -> bool:
-    """The chief decides (policy §3, §5); a deputy only while the chief is away (代決).
+    """The chief decides (policy §3, §5, §11); a deputy only while the chief is away (代決).
 
     Given the request's `author`: never the author, and the chief's own requests go to the
-    deputies (roles.deciders). With `chief_only` (policy §11, the moderation inbox): the chief
-    alone, also while away.
+    deputies (roles.deciders). Without one (a moderation item, someone else's post): the
+    approvers of the moment.
     """
-    if chief_only:
-        return roles.role_of(session, user_id, front_end) == CHIEF
     if author is None:
         return user_id in roles.approvers(session, front_end)
     return user_id in roles.deciders(session, author, front_end)

@@ -13,15 +13,21 @@ from twitter_text import extract_urls, parse_tweet
 
 SOURCES = ("new", "hp_update", "cross_post", "group_request", "other")
 SOURCES_NEEDING_URL = ("hp_update", "cross_post", "group_request")
+# Policy §4: for these the form asks whether the information is already on the internet
+# (「この情報はインターネット上に掲載されていますか」); if it is, its URL is required too.
+SOURCES_ASKING_ONLINE = ("new", "other")
 CATEGORIES = ("civic", "other")
 X_MAX_WEIGHT = 280
 BODY_MAX_CHARS = 10000  # far above any channel's need; keeps cards and the database sane
 TITLE_MAX_CHARS = 200
+TITLE_FROM_BODY_CHARS = 40  # a title made from the body: a headline, not a paragraph
+SENTENCE_END = re.compile(r"[。．！？!?]|\.(?=\s+[A-Z])")
 URL_MAX_CHARS = 2000
 GROUP_MAX_CHARS = 200
 MAX_IMAGES = 4
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")  # X's one-shot upload takes no GIF
 IMAGE_MAX_BYTES = 5 * 1024 * 1024  # X's limit for images, the strictest of the three
+IMAGE_ALT_MAX_CHARS = 1000  # X's limit for an image's alternative text, the strictest
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class DraftInput:
     group_draft: str = ""  # the group's own draft, kept beside the operator's text
     publish_at: datetime | None = None
     images: tuple[dict, ...] = field(default_factory=tuple)
+    on_internet: bool | None = None  # the §4 question's answer; None: not answered
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
@@ -62,11 +69,17 @@ def compose_x_text(draft: DraftInput) -> str:
 
 
 def blog_title(draft: DraftInput) -> str:
-    """The blog title, or the body's first line when no title was given."""
+    """The blog title, or one made from the body's first line when none was given: a long
+    line (a one-paragraph body) gives its first sentence, and at most TITLE_FROM_BODY_CHARS."""
     if draft.blog_title:
         return draft.blog_title
-    first_line = draft.body.strip().splitlines()[0] if draft.body.strip() else ""
-    return first_line[:TITLE_MAX_CHARS]
+    first_line = draft.body.strip().splitlines()[0].strip() if draft.body.strip() else ""
+    if len(first_line) <= TITLE_FROM_BODY_CHARS:
+        return first_line
+    sentence = SENTENCE_END.search(first_line)
+    if sentence and sentence.end() <= TITLE_FROM_BODY_CHARS:
+        return first_line[: sentence.end()].rstrip("。．. ")
+    return first_line[: TITLE_FROM_BODY_CHARS - 1] + "…"
 
 
 def payloads(
@@ -178,6 +191,10 @@ def validate(
             errors["url"] = ("error.url_invalid", {})
     elif draft.source in SOURCES_NEEDING_URL:
         errors["url"] = ("error.url_required", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet:
+        errors["url"] = ("error.url_required_online", {})
+    elif draft.source in SOURCES_ASKING_ONLINE and draft.on_internet is None:
+        errors["on_internet"] = ("error.on_internet_required", {})  # a URL given says yes
     if draft.source == "group_request" and not groups:
         errors["group"] = ("error.group_none_registered", {})
     elif draft.source == "group_request" and not draft.group_name:
@@ -213,11 +230,26 @@ def validate(
         errors["images"] = ("error.too_many_images", {"max": MAX_IMAGES})
     for image in draft.images:
         name = str(image.get("name", ""))[:100]
-        if image.get("mimetype") not in IMAGE_TYPES:
-            errors["images"] = ("error.image_type", {"name": name})
-        elif not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
-            errors["images"] = ("error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20})
+        problem = image_problem(image)
+        if problem:
+            errors["images"] = problem
+        alt = image.get("alt")
+        if not (isinstance(alt, str) and alt.strip()):
+            errors.setdefault("image_alt", ("error.image_alt_missing", {"name": name}))
+        elif len(alt) > IMAGE_ALT_MAX_CHARS:
+            too_long = ("error.image_alt_too_long", {"name": name, "max": IMAGE_ALT_MAX_CHARS})
+            errors.setdefault("image_alt", too_long)
     return {**errors, **unusable}
+
+
+def image_problem(image: dict) -> tuple | None:
+    """Why an attached image cannot be posted (its type or size), as (message key, values)."""
+    name = str(image.get("name", ""))[:100]
+    if image.get("mimetype") not in IMAGE_TYPES:
+        return "error.image_type", {"name": name}
+    if not 0 < int(image.get("size") or 0) <= IMAGE_MAX_BYTES:
+        return "error.image_size", {"name": name, "max_mb": IMAGE_MAX_BYTES >> 20}
+    return None
 
 
 def clean_input(text: object) -> str:

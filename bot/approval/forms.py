@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.approval import deciding, drafts, revisions, workflow
+from bot.approval.route import CHIEF_ALONE, Route
 from bot.approval.wording import Wording, refusal
 from bot.config import CHANNELS
 from bot.models import PENDING, Submission
@@ -33,7 +34,7 @@ class FormResult:
     (more) was done, as (message key, values), NOT_OPERATOR naming the chief by user id;
     `stored`: a draft or a revision was stored; `duplicate`: this very submission was stored
     before (a retried delivery), answered as a success. `groups`: the registered groups the
-    form was checked against, for showing the form again.
+    form was checked against, for showing the form again. `draft_id`: the draft stored.
     """
 
     errors: dict[str, tuple] = field(default_factory=dict)
@@ -41,6 +42,7 @@ class FormResult:
     stored: bool = False
     duplicate: bool = False
     groups: tuple[str, ...] = ()
+    draft_id: int | None = None
 
 
 def submit_form(
@@ -55,6 +57,7 @@ def submit_form(
     draft_id: object = None,
     parse_errors: dict[str, tuple] | None = None,
     schedule_lead: timedelta = timedelta(0),
+    route_: Route = CHIEF_ALONE,
 ) -> FormResult:
     """Check and store one submission of the draft form, once.
 
@@ -74,9 +77,10 @@ def submit_form(
             return FormResult(errors=errors, groups=registered)
         with session_factory.begin() as session:  # committed before the answer
             return _store(session, clock(), front_end, user_id, content, submission_key, target,
-                          registered)  # fmt: skip
+                          registered, route_)  # fmt: skip
     except IntegrityError:  # the same submission, delivered again: it is already stored
-        return FormResult(duplicate=True, groups=registered)
+        return FormResult(duplicate=True, groups=registered,
+                          draft_id=_stored_draft(session_factory, submission_key))  # fmt: skip
     except SQLAlchemyError:
         log.exception("could not store a draft from %s", front_end)
         return FormResult(errors=dict(SAVE_FAILED), groups=registered)
@@ -90,23 +94,41 @@ def _target(mode: str | None, draft_id: object) -> tuple[str, int | None]:
     return NEW, None
 
 
-def _store(session, now, front_end, user_id, content, key, target, registered) -> FormResult:
+def _store(session, now, front_end, user_id, content, key, target, registered,
+           route_: Route) -> FormResult:  # fmt: skip
     mode, draft_id = target
     if roles.role_of(session, user_id, front_end) is None:
         if mode != NEW:  # an attempt on someone's draft is recorded (決裁簿)
             deciding.refuse(session, draft_id=draft_id, actor=user_id, attempted=mode, now=now)
         return FormResult(problem=not_operator(session, front_end), groups=registered)
-    session.add(Submission(key=key, at=now))
+    submission = Submission(key=key, at=now, draft_id=draft_id)
+    session.add(submission)
     session.flush()  # a repeat of this very delivery stops here
     if mode == NEW:
-        workflow.submit(session, author_id=user_id, content=content, now=now, front_end=front_end)
-        return FormResult(stored=True, groups=registered)
-    outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now)
+        draft = workflow.submit(session, author_id=user_id, content=content, now=now,
+                                front_end=front_end, route_=route_)  # fmt: skip
+        submission.draft_id = draft.id
+        return FormResult(stored=True, groups=registered, draft_id=draft.id)
+    more = {"route_": route_} if mode == RESUBMIT else {}
+    outcome = CHANGES[mode](session, draft_id=draft_id, actor=user_id, content=content, now=now,
+                            **more)  # fmt: skip
     if outcome.result in (deciding.NOTHING_TO_DO, deciding.NOT_FOUND):
         # Nothing was written: the same form may be sent again once fixed (Slack keeps its key).
         session.execute(delete(Submission).where(Submission.key == key))
     problem = change_problem(mode, outcome)
-    return FormResult(problem=problem, stored=problem is None, groups=registered)
+    return FormResult(problem=problem, stored=problem is None, groups=registered,
+                      draft_id=draft_id)  # fmt: skip
+
+
+def _stored_draft(session_factory: sessionmaker[Session], key: str) -> int | None:
+    """The draft an earlier delivery of this very submission stored (None if not known)."""
+    try:
+        with session_factory() as session:
+            return session.execute(
+                select(Submission.draft_id).where(Submission.key == key)
+            ).scalar_one_or_none()
+    except SQLAlchemyError:
+        return None
 
 
 def change_problem(mode: str, outcome: deciding.Outcome) -> Wording | None:

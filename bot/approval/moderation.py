@@ -114,7 +114,8 @@ def decide(
     front_end: str = "slack",
     msg: Messages,
 ) -> Outcome:
-    """The chief dismisses, hides, deletes or blocks; anyone else is refused and recorded.
+    """The chief (or, while away, the deputy: 代決) dismisses, hides, deletes or blocks; anyone
+    else is refused and recorded.
 
     Hide, delete and block need one of the 15 categories. A dismissal is recorded at once; any
     other action is claimed (two clicks act once) and queued for the action outbox
@@ -126,7 +127,7 @@ def decide(
         row = session.get(ModerationItem, item_id)
         if row is None:
             return Outcome(NOT_FOUND)
-        if not deciding.may_decide(session, actor, front_end, chief_only=True):  # §11: 課長 alone
+        if not deciding.may_decide(session, actor, front_end):  # §11: 課長, or 代決 while away
             role = roles.role_of(session, actor, front_end) or "none"
             _record(session, row, actor, now, "refused", attempted=action, role=role)
             return Outcome(REFUSED, item=view(row))
@@ -143,6 +144,7 @@ def decide(
             status=DECIDED if action == DISMISS else ACTING,
             decided_by=actor,
             decided_at=now,
+            acting=deciding.acting(session, actor, front_end),  # kept for the chief's 後閲
             action=action,
             category=None if action == DISMISS else category,
             error=None,
@@ -190,6 +192,7 @@ def record_decision(session: Session, row: ModerationItem, now: datetime) -> Non
         category=row.category,
         category_text=category_text(row.category),
         text=row.text,
+        **({"acting": True} if row.acting else {}),  # 代決: the deputy decided, chief away
     )
 
 

@@ -9,20 +9,23 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.approval import drafts
+from bot.approval import drafts, route
 from bot.approval.deciding import DONE, NOT_FOUND, NOTHING_TO_DO, Outcome, may_edit, refuse
 from bot.approval.snapshot import content_of
-from bot.approval.workflow import add_notice, content_record, revision_row
+from bot.approval.workflow import add_notice, content_record, revision_row, route_record
 from bot.models import (
     CARD,
     CARD_UPDATE,
     EDITED,
     PENDING,
     REJECTED,
+    SENT_BACK,
     SUBMITTED,
     WITHDRAWN,
     Draft,
 )
+
+RESUBMITTABLE = (REJECTED, SENT_BACK)  # rejected by the chief, or sent back on the route
 
 FIELDS = (
     "body",
@@ -65,15 +68,22 @@ def _new_revision(
 
 
 def resubmit(
-    session: Session, *, draft_id: int, actor: str, content: drafts.DraftInput, now: datetime
+    session: Session,
+    *,
+    draft_id: int,
+    actor: str,
+    content: drafts.DraftInput,
+    now: datetime,
+    route_: route.Route = route.CHIEF_ALONE,
 ) -> Outcome:
-    """The author sends a rejected draft back as a new revision, with a new approval card."""
+    """The author sends a rejected (or sent back) draft back as a new revision: the route starts
+    again from its first step, with a new card."""
     draft = session.get(Draft, draft_id, with_for_update=True)
     if draft is None:
         return Outcome(NOT_FOUND, draft_id)
     if actor != draft.author_id:
         return refuse(session, draft_id=draft_id, actor=actor, attempted="resubmit", now=now)
-    if draft.status != REJECTED:
+    if draft.status not in RESUBMITTABLE:
         return Outcome(NOTHING_TO_DO, draft_id, status=draft.status)
     previous = draft.revision
     number = _new_revision(session, draft, content, actor, now)
@@ -88,7 +98,9 @@ def resubmit(
         revision=number,
         previous_revision=previous,
         **content_record(content),
+        **route_record(route_),
     )
+    route.start(session, draft, route_, now)
     for kind in (CARD_UPDATE, CARD, SUBMITTED):  # the old card shows it was superseded
         add_notice(session, draft_id, kind, now)
     return Outcome(DONE, draft_id, status=PENDING)

@@ -26,6 +26,7 @@ from bot.models import (
     ReminderLog,
     Revision,
 )
+from bot.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +85,11 @@ def cancel_scheduled(session: Session, *, draft_id: int, actor: str, now: dateti
     return Outcome(DONE, draft_id, status=draft.status, channels=tuple(cancelled))
 
 
-def reminder_due(now: datetime, at: time) -> str | None:
-    """Today's date (Japan) when a weekday reminder is due at or after `at`, else None."""
+def reminder_due(now: datetime, at: time, workdays: WorkingDays | None = None) -> str | None:
+    """Today's date (Japan) when a business day's reminder is due at or after `at`, else None:
+    never on weekends, public holidays or the office's closure days."""
     local = now.astimezone(JST)
-    if local.weekday() >= 5 or local.time() < at:
+    if not (workdays or WorkingDays()).is_working_day(local.date()) or local.time() < at:
         return None
     return local.date().isoformat()
 

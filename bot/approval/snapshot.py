@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.approval import drafts
-from bot.models import Decision, Draft, Publication, Revision
+from bot.approval import drafts, route_view
+from bot.approval.route_view import RouteFacts
+from bot.models import PENDING, Decision, Draft, Publication, Revision
 from bot.people import roles
 
 
@@ -53,6 +54,16 @@ class DraftSnapshot:
     deciders: tuple[str, ...] = ()  # who may decide it now: never its author
     author_excluded: bool = False  # the author would decide it, were it not their own
     stand_ins: tuple[str, ...] = ()  # the deputies among `approvers` because the chief is away
+    route: RouteFacts = RouteFacts()  # its approval route: steps, trail, comments
+
+    @property
+    def at_review(self) -> bool:
+        """True while it waits at a review step: the card goes to that step's reviewers."""
+        return self.status == PENDING and self.route.step < len(self.route.route)
+
+    def step_of(self, conversation: str, ts: str) -> int | None:
+        """The review step a card (posted at `conversation`, `ts`) was for; None: the chief's."""
+        return self.route.card_steps.get((conversation, ts))
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,8 @@ def take(
         )
     ).scalar()
     route = routing(session, draft.author_id, draft.front_end)
-    return _snapshot(draft, dry_run_channels, now, route, bool(acting))
+    facts = route_view.read(session, [draft])[draft.id]
+    return _snapshot(draft, dry_run_channels, now, route, bool(acting), facts)
 
 
 def take_many(
@@ -119,6 +131,7 @@ def take_many(
         )
     }
     deciding = {p: roles.deciding(session, p) for p in {d.front_end for d in drafts_read}}
+    facts = route_view.read(session, drafts_read)
     return {
         d.id: _snapshot(
             d,
@@ -126,9 +139,41 @@ def take_many(
             now,
             route_for(deciding[d.front_end], d.author_id),
             (d.id, d.revision) in acting,
+            facts[d.id],
         )  # fmt: skip
         for d in drafts_read
     }
+
+
+def unsaved(
+    session: Session,
+    content: drafts.DraftInput,
+    author_id: str,
+    front_end: str,
+    dry_run_channels: tuple[str, ...],
+    now: datetime,
+) -> DraftSnapshot:
+    """A draft not stored yet, as its approval card would show it (a preview: id 0)."""
+    route = routing(session, author_id, front_end)
+    return DraftSnapshot(
+        id=0,
+        front_end=front_end,
+        author_id=author_id,
+        status=PENDING,
+        revision=1,
+        created_at=now,
+        **_as_sent(content),
+        decided_by=None,
+        decided_at=None,
+        reject_reason=None,
+        publications=(),
+        dry_run_channels=dry_run_channels,
+        approvers=route.recipients,
+        card_refs=(),
+        taken_at=now,
+        deciders=route.deciders,
+        author_excluded=route.author_excluded,
+    )
 
 
 def _snapshot(
@@ -137,10 +182,10 @@ def _snapshot(
     now: datetime,
     route: Routing,
     acting: bool,
+    facts: RouteFacts,
 ) -> DraftSnapshot:
     content = content_of(draft.current)
     revisions = {r.number: r for r in draft.revisions}
-    x_text = drafts.compose_x_text(content)
     publications = [p for p in draft.publications if p.revision == draft.revision]
     return DraftSnapshot(
         id=draft.id,
@@ -149,16 +194,16 @@ def _snapshot(
         status=draft.status,
         revision=draft.revision,
         created_at=draft.created_at,
-        content=content,
-        x_text=x_text,
-        x_weight=drafts.x_weight(x_text),
-        blog_title=drafts.blog_title(content),
+        **_as_sent(content),
         decided_by=draft.decided_by,
         decided_at=draft.decided_at,
         reject_reason=draft.reject_reason,
         publications=tuple(_publication_view(p) for p in publications),
         dry_run_channels=dry_run_channels,
-        approvers=route.recipients,
+        # At a review step its card goes to the step's reviewers (the chief's route when none).
+        approvers=(facts.reviewers or route.recipients)
+        if draft.status == PENDING and facts.step < len(facts.route)
+        else route.recipients,
         acting=acting,
         deciders=route.deciders,
         author_excluded=route.author_excluded,
@@ -169,7 +214,15 @@ def _snapshot(
         if draft.revision - 1 in revisions
         else None,
         revised_by=draft.current.created_by,
+        route=facts,
     )
+
+
+def _as_sent(content: drafts.DraftInput) -> dict:
+    """The content, and what X and the blog get of it (the X text, its weight, the title)."""
+    x_text = drafts.compose_x_text(content)
+    return {"content": content, "x_text": x_text, "x_weight": drafts.x_weight(x_text),
+            "blog_title": drafts.blog_title(content)}  # fmt: skip
 
 
 def _publication_view(p: Publication) -> PublicationView:
@@ -199,4 +252,5 @@ def content_of(revision: Revision) -> drafts.DraftInput:
         group_draft=revision.group_draft,
         publish_at=revision.publish_at,
         images=tuple(revision.images),
+        on_internet=revision.on_internet,
     )

@@ -6,11 +6,34 @@ People are left as user ids under the value `who` (or `author`), for the front e
 from __future__ import annotations
 
 from bot.approval import deciding
+from bot.approval.drafts import X_MAX_WEIGHT, DraftInput, compose_x_text, x_weight
 from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.messages import Messages
-from bot.models import APPROVED, CANCELLED, EXPIRED, FAILED, PUBLISHED, QUEUED, REJECTED, SENDING
+from bot.models import (
+    APPROVED,
+    CANCELLED,
+    EXPIRED,
+    FAILED,
+    PUBLISHED,
+    QUEUED,
+    REJECTED,
+    SENDING,
+    SENT_BACK,
+)
 
 Wording = tuple[str, dict]
+
+
+def x_counter(draft: DraftInput) -> Wording:
+    """ "X: 231 / 280（残り 49）": the weighted length of what X will get, URL included."""
+    weight = x_weight(compose_x_text(draft))
+    if weight > X_MAX_WEIGHT:
+        return "counter.over", {
+            "weight": weight,
+            "max": X_MAX_WEIGHT,
+            "over": weight - X_MAX_WEIGHT,
+        }
+    return "counter.ok", {"weight": weight, "max": X_MAX_WEIGHT, "left": X_MAX_WEIGHT - weight}
 
 
 def publication(p: PublicationView, draft: DraftSnapshot) -> Wording:
@@ -42,6 +65,8 @@ def decision(draft: DraftSnapshot) -> Wording:
         return "card.approved", values
     if draft.status == REJECTED:
         return "card.rejected", {**values, "reason": draft.reject_reason or ""}
+    if draft.status == SENT_BACK:  # by a reviewer on the route
+        return "card.sent_back", {**values, "reason": draft.reject_reason or ""}
     if draft.status == EXPIRED:
         return "card.expired", values
     return "card.withdrawn", values
@@ -64,9 +89,48 @@ def refusal(outcome: deciding.Outcome) -> Wording | None:
             "id": outcome.request_id,
             "who": outcome.decided_by or "?",
             "when": outcome.decided_at,
-            "decision": outcome.status,
+            "decided": outcome.status,
         }
     return None
+
+
+def step_mark(mark) -> Wording:
+    """One review step's mark on a card's trail (a route_view.StepMark)."""
+    values = {"who": mark.actor, "when": mark.at}
+    if mark.outcome == "skipped":
+        return f"route.skipped.{mark.reason}", {"when": mark.at}
+    return ("route.passed" if mark.outcome == "passed" else "route.sent_back"), values
+
+
+def trail(draft: DraftSnapshot) -> list[tuple[Wording, list[Wording]]]:
+    """The route's review steps as a card shows them: each step, and what became of it."""
+    facts, steps = draft.route, []
+    marks = {m.step: m for m in facts.trail}  # the latest mark of each step this round
+    for number, role in enumerate(facts.route):
+        mark = marks.get(number)
+        if mark is not None:
+            said = [("route.said", {"text": mark.comment})] if mark.comment else []
+            states = [step_mark(mark), *said]
+        elif draft.at_review and number == facts.step:
+            states = [("route.waiting", {"people": facts.reviewers})]
+        else:
+            states = [("route.not_yet", {})]
+        steps.append((("route.step", {"n": number + 1, "role": role}), states))
+    return steps
+
+
+COMMENTS_SHOWN = 5  # the latest comments on a card; every one is in the register
+
+
+def comments(draft: DraftSnapshot) -> list[Wording]:
+    """The latest comments on the draft, each with the revision it was made on."""
+    return [
+        (
+            "card.comment_line",
+            {"who": c.author, "revision": c.revision, "when": c.at, "text": c.text},
+        )
+        for c in draft.route.comments[-COMMENTS_SHOWN:]
+    ]
 
 
 def shown(msg: Messages, wording: Wording, person=str, text=str) -> dict:
@@ -84,6 +148,12 @@ def shown(msg: Messages, wording: Wording, person=str, text=str) -> dict:
             words[name] = person(value) + (msg("card.acting") if values.get("acting") else "")
         elif name == "decision":
             words[name] = msg(f"decision.{value}")
+        elif name == "role":
+            words[name] = msg(f"role.{value}")
+        elif name == "people":
+            words[name] = "、".join(person(u) for u in value)
+        elif name == "decided":  # the verb's form: 承認しています, 取り下げています…
+            words[name] = msg(f"decided.{value}")
         elif isinstance(value, str) and name != "url":
             words[name] = text(value)
         else:

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
-from bot.approval import deciding, drafts
+from bot.approval import deciding, drafts, route
 from bot.approval.deciding import (
     ALREADY_DECIDED,
     DONE,
@@ -57,8 +57,9 @@ def add_notice(
 
 
 def submit(session: Session, *, author_id: str, content: drafts.DraftInput, now: datetime,
-           front_end: str = "slack") -> Draft:  # fmt: skip
-    """Store a new draft (revision 1) and owe the chief a card and the author a receipt."""
+           front_end: str = "slack", route_: route.Route = route.CHIEF_ALONE) -> Draft:  # fmt: skip
+    """Store a new draft (revision 1) and owe the card (to the route's first step: the chief,
+    by default) and the author a receipt."""
     draft = Draft(
         front_end=front_end, author_id=author_id, status=PENDING, revision=1, created_at=now
     )
@@ -73,7 +74,9 @@ def submit(session: Session, *, author_id: str, content: drafts.DraftInput, now:
         draft_id=draft.id,
         revision=1,
         **content_record(content),
+        **route_record(route_),
     )
+    route.start(session, draft, route_, now)
     add_notice(session, draft.id, CARD, now)
     add_notice(session, draft.id, SUBMITTED, now)
     return draft
@@ -89,6 +92,7 @@ def revision_row(
         x_text=c.x_text,
         blog_title=c.blog_title,
         url=c.url,
+        on_internet=c.on_internet,
         channels=list(c.channels),
         source=c.source,
         category=c.category,
@@ -102,12 +106,18 @@ def revision_row(
     )
 
 
+def route_record(route_: route.Route) -> dict:
+    """The route a (re)submission follows, for its register entry (none: the chief alone)."""
+    return {"route": list(route_.steps)} if route_.steps else {}
+
+
 def content_record(c: drafts.DraftInput) -> dict:
     return {
         "body": c.body,
         "x_text": c.x_text,
         "blog_title": c.blog_title,
         "url": c.url,
+        **({} if c.on_internet is None else {"on_internet": c.on_internet}),  # §4's answer
         "channels": list(c.channels),
         "source": c.source,
         "category": c.category,
@@ -116,6 +126,7 @@ def content_record(c: drafts.DraftInput) -> dict:
         "group_draft": c.group_draft,
         "publish_at": c.publish_at.isoformat() if c.publish_at else None,
         "images": [i.get("name", "") for i in c.images],
+        "image_alts": [i.get("alt", "") for i in c.images],  # what the networks receive too
     }
 
 
@@ -161,6 +172,7 @@ def decide(
             decided_by=draft.decided_by,
             decided_at=draft.decided_at,
         )
+    route.skip_rest(session, draft, now)  # decided before the route reached the chief
     current = draft.current
     acting = deciding.acting(session, actor, draft.front_end)
     session.add(
@@ -277,13 +289,5 @@ def open_drafts(session: Session, author_id: str, limit: int = 20) -> list[Draft
     return list(
         session.execute(
             select(Draft).where(Draft.author_id == author_id).order_by(Draft.id.desc()).limit(limit)
-        ).scalars()
-    )
-
-
-def pending_drafts(session: Session, limit: int = 20) -> list[Draft]:
-    return list(
-        session.execute(
-            select(Draft).where(Draft.status == PENDING).order_by(Draft.id).limit(limit)
         ).scalars()
     )

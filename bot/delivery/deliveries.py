@@ -115,10 +115,19 @@ def with_cards(subject: str, snapshot, refs: Refs):
     """The snapshot as it is once `refs` are posted: a card update after it updates them too."""
     if subject == DRAFT:
         shown = tuple((conversation, ts, snapshot.revision) for conversation, ts in refs)
-        return replace(snapshot, card_refs=snapshot.card_refs + shown)
+        route = snapshot.route
+        if snapshot.at_review:  # a review step's cards: updated as that step's
+            steps = {**route.card_steps, **{tuple(ref): route.step for ref in refs}}
+            route = replace(route, card_steps=steps)
+        return replace(snapshot, card_refs=snapshot.card_refs + shown, route=route)
     return replace(snapshot, card_refs=snapshot.card_refs + tuple(refs))
 
 
 def revision_shown(subject: str, snapshot) -> int:
     """Which revision a new card shows (a draft's current one; other subjects have one)."""
     return snapshot.revision if subject == DRAFT else 1
+
+
+def step_shown(subject: str, snapshot) -> int | None:
+    """The review step a new draft card is for (None: the chief's card, or not a draft)."""
+    return snapshot.route.step if subject == DRAFT and snapshot.at_review else None

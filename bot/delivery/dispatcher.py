@@ -21,6 +21,7 @@ from bot.delivery.reminders import DailyMessages
 from bot.delivery.workers import Heartbeat
 from bot.messages import Messages
 from bot.ports import Inbox, Notifier, Performer, Publisher
+from bot.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class Dispatcher:
         schedule_lead: timedelta = timedelta(minutes=5),
         reminder_at: time_of_day | None = None,
         reminder_after: timedelta = timedelta(hours=24),
+        workdays: WorkingDays | None = None,
         periodic: tuple[Callable[[], object], ...] = (),
+        profile_check: Callable[[], list[str]] | None = None,
         workers: int = 6,
         lease: timedelta = timedelta(minutes=5),
         poll_seconds: float = 1.0,
@@ -73,7 +76,9 @@ class Dispatcher:
         self.msg = msg
         self.clock = clock
         self.schedule_lead = schedule_lead
-        self.daily = DailyMessages(session_factory, notifiers, msg, reminder_at, reminder_after)
+        self.daily = DailyMessages(
+            session_factory, notifiers, msg, reminder_at, reminder_after, workdays, profile_check
+        )
         self.periodic = periodic  # feature pollers (HP feed, moderation inbox…); each limits itself
         self.housekeeping_seconds = 30.0
         self.lease = lease
@@ -246,8 +251,9 @@ class Dispatcher:
                 snapshot = deliveries.with_cards(subject[0], snapshot, refs)
         unsent = [n.id for n in run[len(sent) + (1 if failure else 0) :]]
         revision = deliveries.revision_shown(subject[0], snapshot) if cards else 1
+        step = deliveries.step_shown(subject[0], snapshot) if cards else None
         with self.session_factory.begin() as session:
-            notices.mark_sent(session, sent, subject, revision, cards)
+            notices.mark_sent(session, sent, subject, revision, cards, step)
             if failure:
                 notices.put_off(session, *failure, self.clock(), NOTICE_BACKOFF)
             if unsent:

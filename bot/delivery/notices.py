@@ -161,7 +161,12 @@ def unbroken_runs(due: list[Row], owed: list[Row]) -> dict[Subject, list[Row]]:
 
 
 def mark_sent(
-    session: Session, notice_ids: list[int], subject: Subject, revision: int, cards: list
+    session: Session,
+    notice_ids: list[int],
+    subject: Subject,
+    revision: int,
+    cards: list,
+    step: int | None = None,
 ) -> None:
     """Delivered: done, and where each new card went (conversation, message id), to update it later."""
     if notice_ids:
@@ -179,6 +184,7 @@ def mark_sent(
                 revision=revision,
                 conversation=conversation,
                 ts=ts,
+                step=step,  # a review step's card (None: the chief's)
             )
         )
 

@@ -84,6 +84,7 @@ def download(
             name=meta.get("name", ""),
             mimetype=meta.get("mimetype", ""),
             data=fetch_file(meta),
+            alt=meta.get("alt", ""),
         )
         for meta in attachments
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
 
@@ -15,6 +16,7 @@ from bot.approval.snapshot import DraftSnapshot, take
 from bot.messages import Messages
 from bot.people import oversight, roles
 from bot.ports import NoticeMark, Notifier
+from bot.workdays import WorkingDays
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,8 @@ REMINDER_LOOKBACK = timedelta(days=1)
 
 
 class DailyMessages:
-    """What the chief (and whoever decides in the chief's place) hears once each business day,
+    """What the chief (and whoever decides in the chief's place) hears once each business day
+    (Monday to Friday but public holidays and the office's closure days, `workdays`),
     from `reminder_at` on (Japan time), on each chat front end; never when `reminder_at` is None.
 
     New credential-rotation tasks are told at once, whatever the time.
@@ -36,16 +39,24 @@ class DailyMessages:
         msg: Messages,
         reminder_at: time_of_day | None,
         reminder_after: timedelta,
+        workdays: WorkingDays | None = None,
+        profile_check: Callable[[], list[str]] | None = None,
     ):
         self.session_factory = session_factory
         self.notifiers = notifiers
         self.msg = msg
         self.reminder_at = reminder_at
         self.reminder_after = reminder_after  # a draft waiting this long is in the reminder
+        self.workdays = workdays or WorkingDays()  # holidays and closures have no reminders
+        self.profile_check = profile_check  # what differs on the SNS profiles (§2, §9)
 
     def send_due(self, now: datetime, dry_run_channels: tuple[str, ...] = ()) -> None:
         """Send whatever of today's messages is due and not yet sent, and tell new rotation tasks."""
-        day = schedule.reminder_due(now, self.reminder_at) if self.reminder_at else None
+        day = (
+            schedule.reminder_due(now, self.reminder_at, self.workdays)
+            if self.reminder_at
+            else None
+        )
         if day:
             for front_end, notifier in self.notifiers.items():
                 self._remind_waiting(front_end, notifier, day, now, dry_run_channels)
@@ -53,6 +64,29 @@ class DailyMessages:
         if day:
             for front_end, notifier in self.notifiers.items():
                 self._announce_register_head(front_end, notifier, day, now)
+        if day and self.profile_check is not None:
+            self._check_profiles(day, now)
+
+    def _check_profiles(self, day: str, now: datetime) -> None:
+        """Once each business day, the SNS profiles are read (once per front end, whichever
+        process comes first) and that front end's chief hears what differs from the policy."""
+        found: list[str] | None = None
+        for front_end, notifier in self.notifiers.items():
+            kind = f"profiles:{front_end}"
+            with self.session_factory() as session:
+                if schedule.reminded(session, kind, day):
+                    continue
+                chief = roles.chief_id(session, front_end)
+            if not chief or not schedule.claim_reminder(self.session_factory, kind, day, now):
+                continue
+            found = self.profile_check() if found is None else found
+            if not found:
+                continue
+            try:
+                notifier.tell_user(chief, "\n".join((self.msg("profile.header"), *found)))
+            except Exception:
+                log.exception("could not tell the chief what differs on the SNS profiles")
+                schedule.release_reminder(self.session_factory, kind, day)
 
     def _remind_waiting(
         self,

@@ -26,6 +26,12 @@ X_RESERVED = frozenset({
 FACEBOOK_NODES = frozenset({"groups", "pages", "events", "people"})  # /{node}/{name}/…
 URL_MAX_CHARS = 2000
 
+# A Page cannot like through the Graph API: the reference of the likes edge
+# (https://developers.facebook.com/docs/graph-api/reference/object/likes) documents reading
+# only, and `/{page-id}/likes` "is not supported for Pages that have been migrated to the New
+# Pages Experience" (https://developers.facebook.com/docs/graph-api/reference/page/likes/).
+FACEBOOK_LIKE = "engage.error.facebook_like"
+
 ERROR_KEYS = {
     "follow": "engage.error.follow_target",
     "retweet": "engage.error.tweet_target",
@@ -62,6 +68,8 @@ def parse(kind: str, text: str | None) -> tuple[Target | None, str | None]:
         target = _facebook(text)
     else:
         raise ValueError(f"unknown engagement kind {kind!r}")
+    if target is None and kind == "like" and _facebook(text):
+        return None, FACEBOOK_LIKE  # §8 allows it, the Graph API no longer does: say so
     return (target, None) if target else (None, ERROR_KEYS[kind])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.features import profiles
 from bot.messages import Messages
 from bot.people import roles
 from bot.ports import Notifier
@@ -30,10 +31,18 @@ def check_accounts(services: Services) -> dict[str, str | None]:
 
 
 def check_and_report(services: Services, notifiers: dict[str, Notifier]) -> None:
-    """Run at start: log each result and tell each chief, in a DM, which channels are disabled."""
-    problems = [p for p in check_accounts(services).values() if p]
+    """Run at start: log each result and tell each chief, in a DM, which channels are disabled
+    and which profile differs from the policy (§2 names, §9 notice)."""
+    results = check_accounts(services)
+    problems = [p for p in results.values() if p]
     for problem in problems:
         log.warning("channel disabled: %s", problem)
+    verified = {c: p for c, p in services.publishers.items() if not results.get(c)}
+    differing = profiles.problems(verified, services.settings, services.msg)
+    for difference in differing:
+        log.warning("profile differs from the policy: %s", difference)
+    if differing:
+        problems += [services.msg("profile.header"), *differing]
     if not problems:
         return
     with services.session_factory() as session:

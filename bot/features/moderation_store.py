@@ -40,6 +40,7 @@ class ItemView:
     error: str | None = None  # why the last action failed
     failed_by: str | None = None  # who decided it (and is told)
     failed_action: str | None = None
+    by_deputy: bool = False  # decided by the deputy while the chief was away (代決)
 
 
 def view(row: ModerationItem, session: Session | None = None) -> ItemView:
@@ -62,6 +63,7 @@ def view(row: ModerationItem, session: Session | None = None) -> ItemView:
         error=row.error,
         failed_by=row.failed_by,
         failed_action=row.failed_action,
+        by_deputy=bool(row.acting),
     )
 
 

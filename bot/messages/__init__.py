@@ -9,7 +9,7 @@ from bot.messages.ja import JA
 
 JST = timezone(timedelta(hours=9), "JST")  # Japan keeps no daylight saving time
 
-__all__ = ["CATALOGUES", "EN", "JA", "JST", "Messages"]
+__all__ = ["CATALOGUES", "EN", "JA", "JST", "Messages", "messages_for"]
 
 CATALOGUES = {"ja": JA, "en": EN}
 
@@ -27,3 +27,10 @@ class Messages:
     def time(self, moment: datetime) -> str:
         """A moment as staff read it: Japan time, to the minute."""
         return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def messages_for(locale: str | None, default: str = "ja") -> Messages:
+    """The catalogue for one person: the language of their chat locale ("en-US", "ja-JP", "en")
+    when we have it, else `default` (SNSBOT_LOCALE) for people whose locale is unknown."""
+    language = (locale or "").strip().lower().replace("_", "-").split("-")[0]
+    return Messages(language if language in CATALOGUES else default)

@@ -8,6 +8,7 @@ from bot.models.base import (
     CARD,
     CARD_UPDATE,
     CHIEF,
+    COMMENTED,
     DEPUTY,
     DEPUTY_CARD,
     DRAFT,
@@ -26,8 +27,11 @@ from bot.models.base import (
     REJECTED,
     REJECTED_NOTICE,
     RESULTS,
+    REVIEWER,
     ROLES,
     SENDING,
+    SENT_BACK,
+    SENT_BACK_NOTICE,
     SUBJECTS,
     SUBMITTED,
     WITHDRAWN,
@@ -37,19 +41,23 @@ from bot.models.base import (
 )
 from bot.models.delivery import CardMessage, Installation, Notice, Publication, ReminderLog, Worker
 from bot.models.feeds import FeedEntry, FeedState, ModerationPoll
+from bot.models.images import ChatImage
 from bot.models.people import ChatAddress, Group, Member, RotationTask, Submission
 from bot.models.register import RegisterEntry, RegisterHead
+from bot.models.route import DraftComment, RouteMark
 
 __all__ = [
     "CHIEF",
     "DEPUTY",
     "OPERATOR",
+    "REVIEWER",
     "ROLES",
     "PENDING",
     "APPROVED",
     "REJECTED",
     "WITHDRAWN",
     "EXPIRED",
+    "SENT_BACK",
     "QUEUED",
     "SENDING",
     "PUBLISHED",
@@ -71,6 +79,8 @@ __all__ = [
     "WITHDRAWN_NOTICE",
     "EXPIRED_NOTICE",
     "CANCELLED_NOTICE",
+    "SENT_BACK_NOTICE",
+    "COMMENTED",
     "UTCDateTime",
     "Base",
     "Installation",
@@ -79,6 +89,8 @@ __all__ = [
     "Draft",
     "Revision",
     "Decision",
+    "RouteMark",
+    "DraftComment",
     "Publication",
     "Worker",
     "CardMessage",
@@ -91,6 +103,7 @@ __all__ = [
     "RotationTask",
     "FeedState",
     "FeedEntry",
+    "ChatImage",
     "ModerationItem",
     "ModerationPoll",
     "Engagement",

@@ -42,6 +42,11 @@ class Draft(Base):
     decided_at: Mapped[datetime | None]
     reject_reason: Mapped[str | None] = mapped_column(Text)
     results_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The approval route (SNSBOT_ROUTE) this draft follows: the review steps' roles before the
+    # chief, the step it waits at (len(route): the chief's), the revision its round began with.
+    route: Mapped[list] = mapped_column(JSON, default=list)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    route_from: Mapped[int] = mapped_column(Integer, default=1)
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number"
@@ -73,6 +78,7 @@ class Revision(Base):
     x_text: Mapped[str] = mapped_column(Text, default="")
     blog_title: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(Text, default="")
+    on_internet: Mapped[bool | None] = mapped_column(Boolean)  # §4 question; None: not asked
     channels: Mapped[list] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(32))
     category: Mapped[str] = mapped_column(String(16))
@@ -157,6 +163,8 @@ class ModerationItem(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None]
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)  # decided by the deputy (代決)
+    reviewed_at: Mapped[datetime | None]  # the chief's later review (後閲) of a deputy decision
     action: Mapped[str | None] = mapped_column(String(16))  # dismiss, hide, delete, block
     category: Mapped[int | None] = mapped_column(Integer)  # 1-15, policy §11
     error: Mapped[str | None] = mapped_column(Text)  # the last failed action's reason

@@ -10,17 +10,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
-# Roles (policy §3): the chief (課長) decides, a deputy decides only while the chief is away.
-CHIEF, DEPUTY, OPERATOR = "chief", "deputy", "operator"
-ROLES = (CHIEF, DEPUTY, OPERATOR)
+# Roles (policy §3): the chief (課長) decides, a deputy decides only while the chief is away;
+# a reviewer (e.g. 係長) checks drafts on the approval route before the chief (SNSBOT_ROUTE).
+CHIEF, DEPUTY, OPERATOR, REVIEWER = "chief", "deputy", "operator", "reviewer"
+ROLES = (CHIEF, DEPUTY, OPERATOR, REVIEWER)
 
-# Draft states.
-PENDING, APPROVED, REJECTED, WITHDRAWN, EXPIRED = (
+# Draft states (SENT_BACK: a reviewer on the route returned it to its author, 差し戻し).
+PENDING, APPROVED, REJECTED, WITHDRAWN, EXPIRED, SENT_BACK = (
     "pending",
     "approved",
     "rejected",
     "withdrawn",
     "expired",
+    "sent_back",
 )
 
 # Publication states (the outbox).
@@ -52,6 +54,7 @@ EDITED, WITHDRAWN_NOTICE, EXPIRED_NOTICE, CANCELLED_NOTICE = (
     "expired",
     "cancelled",
 )
+SENT_BACK_NOTICE, COMMENTED = "sent_back", "commented"  # the route: 差し戻し, a comment
 
 
 class UTCDateTime(TypeDecorator):

@@ -85,7 +85,10 @@ class CardMessage(Base):
     can be updated in place."""
 
     __tablename__ = "card_messages"
-    __table_args__ = (Index("ix_card_messages_subject", "subject", "subject_id"),)
+    __table_args__ = (
+        Index("ix_card_messages_subject", "subject", "subject_id"),
+        Index("ix_card_messages_conversation_ts", "conversation", "ts"),  # a reply's card
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(String(16), default=DRAFT)  # see SUBJECTS
@@ -93,6 +96,7 @@ class CardMessage(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)  # the draft revision it shows
     conversation: Mapped[str] = mapped_column(String(255))  # Slack channel, Teams conversation
     ts: Mapped[str] = mapped_column(String(255))  # Slack message ts, Teams activity id
+    step: Mapped[int | None] = mapped_column(Integer)  # a review step's card (None: the chief's)
 
 
 class Notice(Base):

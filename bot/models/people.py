@@ -65,6 +65,7 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     at: Mapped[datetime]
+    draft_id: Mapped[int | None]  # the draft it stored, to answer a repeat with it
 
 
 class RotationTask(Base):

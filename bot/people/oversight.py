@@ -19,11 +19,13 @@ from bot.models import (
     Decision,
     Draft,
     Engagement,
+    ModerationItem,
     RotationTask,
 )
 from bot.people import roles
 
-DRAFT, ENGAGEMENT = "draft", "engagement"  # what a deputy decided: a draft or an engagement
+# What a deputy decided: a draft, an engagement or a moderation item (§11).
+DRAFT, ENGAGEMENT, MODERATION = "draft", "engagement", "moderation"
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,9 @@ class ReviewItem:
     """A decision the deputy took while the chief was away, awaiting the chief's review.
 
     For a draft, `decision_id` is the decision and `draft_id` the draft; for an engagement
-    (`subject` ENGAGEMENT), both are the engagement's id and `kind` says follow, retweet…
+    (`subject` ENGAGEMENT), both are the engagement's id and `kind` says follow, retweet…; for a
+    moderation item (MODERATION), both are the item's id, `outcome` the action (dismiss, hide,
+    delete, block) and `kind` the network.
     """
 
     decision_id: int
@@ -89,26 +93,30 @@ def mark_away(
 
 
 def unreviewed(session: Session, front_end: str | None = None) -> list[ReviewItem]:
-    """Every deputy decision (代決) on a draft or an engagement not yet reviewed, oldest first;
-    with `front_end`, only on the requests made there (whose chief reviews them)."""
-    decided = select(Decision).where(Decision.acting.is_(True), Decision.reviewed_at.is_(None))
-    if front_end is not None:
-        decided = decided.join(Draft, Draft.id == Decision.draft_id).where(
-            Draft.front_end == front_end
-        )
-    decisions = session.execute(decided.order_by(Decision.id)).scalars()
-    items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at) for d in decisions]
-    acted = select(Engagement).where(Engagement.acting.is_(True), Engagement.reviewed_at.is_(None))
-    if front_end is not None:
-        acted = acted.where(Engagement.front_end == front_end)
-    engagements = session.execute(acted.order_by(Engagement.id)).scalars()
-    items += [
-        ReviewItem(
-            e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at, ENGAGEMENT, e.kind
-        )  # fmt: skip
-        for e in engagements
-    ]
+    """Every deputy decision (代決) on a draft, an engagement or a moderation item not yet
+    reviewed, oldest first; with `front_end`, only those on requests made (or items decided)
+    there, whose chief reviews them."""
+    items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at)
+             for d in _deputy_decisions(session, Decision, front_end)]  # fmt: skip
+    items += [ReviewItem(e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at,
+                         ENGAGEMENT, e.kind)
+              for e in _deputy_decisions(session, Engagement, front_end)]  # fmt: skip
+    items += [ReviewItem(m.id, m.id, m.action or "", m.decided_by or "", m.decided_at,
+                         MODERATION, m.network)
+              for m in _deputy_decisions(session, ModerationItem, front_end)]  # fmt: skip
     return sorted(items, key=lambda item: item.decided_at)
+
+
+def _deputy_decisions(session: Session, model, front_end: str | None = None) -> list:
+    """The rows of `model` a deputy decided (`acting`) that the chief has not reviewed yet;
+    with `front_end`, only those of that front end (a decision: its draft's)."""
+    query = select(model).where(model.acting.is_(True), model.reviewed_at.is_(None))
+    if front_end is not None and model is Decision:
+        query = query.join(Draft, Draft.id == Decision.draft_id)
+        query = query.where(Draft.front_end == front_end)
+    elif front_end is not None:
+        query = query.where(model.front_end == front_end)
+    return list(session.execute(query.order_by(model.id)).scalars())
 
 
 def _engagement_outcome(item: Engagement) -> str:
@@ -132,50 +140,33 @@ def mark_reviewed(
     if not _is_chief(session, actor, front_end):
         register.append(session, at=now, actor=actor, action="refused", attempted="review")
         return None
-    if subject == ENGAGEMENT:
-        return _mark_engagement_reviewed(session, decision_id, actor, now)
-    done = session.execute(
-        update(Decision)
-        .where(
-            Decision.id == decision_id, Decision.acting.is_(True), Decision.reviewed_at.is_(None)
-        )
-        .values(reviewed_at=now)
-    ).rowcount
-    if done:
-        decision = session.get(Decision, decision_id)
-        register.append(
-            session,
-            at=now,
-            actor=actor,
-            action="reviewed",
-            draft_id=decision.draft_id,
-            revision=decision.revision,
-            decision=decision.outcome,
-            deputy=decision.decided_by,
-        )
-    return bool(done)
+    model = {ENGAGEMENT: Engagement, MODERATION: ModerationItem}.get(subject, Decision)
+    row = session.get(model, decision_id) if _review(session, model, decision_id, now) else None
+    if row is None:
+        return False
+    if subject == ENGAGEMENT:  # the network under "platform", as in every entry before
+        details = dict(engagement=row.id, kind=row.kind, platform=row.network, target=row.target,
+                       decision=_engagement_outcome(row))  # fmt: skip
+    elif subject == MODERATION:  # the item as the moderation entries name it
+        details = dict(item_id=row.id, platform=row.network, decision=row.action,
+                       category=row.category)  # fmt: skip
+    else:
+        details = dict(draft_id=row.draft_id, revision=row.revision, decision=row.outcome)
+    register.append(session, at=now, actor=actor, action="reviewed", **details,
+                    deputy=row.decided_by)  # fmt: skip
+    return True
 
 
-def _mark_engagement_reviewed(session: Session, engagement_id: int, actor: str, now) -> bool:
-    done = session.execute(
-        update(Engagement)
-        .where(
-            Engagement.id == engagement_id,
-            Engagement.acting.is_(True),
-            Engagement.reviewed_at.is_(None),
-        )
-        .values(reviewed_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if done:
-        item = session.get(Engagement, engagement_id)
-        # The network under the details key "platform", as in every entry before.
-        register.append(
-            session, at=now, actor=actor, action="reviewed", engagement=item.id, kind=item.kind,
-            platform=item.network, target=item.target, decision=_engagement_outcome(item),
-            deputy=item.decided_by,
-        )  # fmt: skip
-    return bool(done)
+def _review(session: Session, model, row_id: int, now: datetime) -> bool:
+    """Mark a deputy decision (a row of `model` with `acting`) reviewed, once: True if it was."""
+    return bool(
+        session.execute(
+            update(model)
+            .where(model.id == row_id, model.acting.is_(True), model.reviewed_at.is_(None))
+            .values(reviewed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
 
 
 def open_rotations(session: Session) -> list[RotationItem]:

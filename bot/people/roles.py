@@ -189,7 +189,7 @@ def set_role(
         )
     else:
         member.role, member.updated_at = role, now
-    _record(session, user_id, before, role, actor=actor, now=now, front_end=front_end)
+    record_change(session, user_id, before, role, actor=actor, now=now, front_end=front_end)
     if actor != BOOTSTRAP and (before != NONE or demoted):  # someone left or changed (§6)
         changes = [f"{u}: {CHIEF} → {OPERATOR}" for u in demoted] + [
             f"{user_id}: {before} → {role}"
@@ -208,13 +208,13 @@ def _demote_other_chiefs(
     ).scalars():
         if other.user_id != user_id:
             other.role, other.updated_at = OPERATOR, now
-            _record(session, other.user_id, CHIEF, OPERATOR, actor=actor, now=now,
+            record_change(session, other.user_id, CHIEF, OPERATOR, actor=actor, now=now,
                     front_end=front_end)  # fmt: skip
             demoted.append(other.user_id)
     return demoted
 
 
-def _record(session: Session, user_id: str, before: str, after: str, *, actor: str,
+def record_change(session: Session, user_id: str, before: str, after: str, *, actor: str,
             now: datetime, front_end: str) -> None:  # fmt: skip
     # The register's details key stays "platform": entries already written must still verify.
     register.append(session, at=now, actor=actor, action=ROLE_CHANGED, user=user_id,

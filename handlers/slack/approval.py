@@ -6,14 +6,14 @@ import re
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.approval import deciding, drafts, schedule, workflow
+from bot.approval import deciding, schedule, workflow
 from bot.approval.snapshot import take
 from bot.models import PENDING, Draft
 from bot.people import roles
 from bot.services import Services
 from handlers.slack import ids
 from handlers.slack.blocks import metadata
-from handlers.slack.forms import state_values, text_input, view_metadata
+from handlers.slack.forms import reason_given
 from handlers.slack.modals import full_text_modal, reject_modal
 from handlers.slack.replies import (
     act_after_ack,
@@ -107,15 +107,10 @@ def reject_clicked(ack, body, action, client, respond, context):
 def reject_submitted(ack, body, view, logger, context):
     services = context[SERVICES]
     msg = services.msg
-    reason = text_input(state_values(view), ids.REASON)
-    if not reason:
-        return ack(response_action="errors", errors={ids.REASON: msg("error.reason_required")})
-    if drafts.has_unusable_chars(reason):
-        return ack(response_action="errors", errors={ids.REASON: msg("error.unusable_chars")})
-    meta = view_metadata(view)
-    draft_id, revision = meta.get("draft"), meta.get("revision")
-    if not isinstance(draft_id, int):
-        return ack(response_action="errors", errors={ids.REASON: msg("error.internal")})
+    given = reason_given(msg, view, ids.REASON, "error.reason_required")
+    if isinstance(given, dict):
+        return ack(response_action="errors", errors=given)
+    reason, draft_id, revision = given
     try:
         with services.session_factory.begin() as session:
             outcome = workflow.decide(
@@ -123,8 +118,8 @@ def reject_submitted(ack, body, view, logger, context):
                 draft_id=draft_id,
                 actor=body["user"]["id"],
                 approve=False,
-                reason=reason[:2000],
-                revision=revision if isinstance(revision, int) else None,
+                reason=reason,
+                revision=revision,
                 now=services.clock(),
                 lead=services.settings.schedule_lead,
             )

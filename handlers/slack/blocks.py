@@ -116,6 +116,13 @@ def facts(msg: Messages, draft: DraftSnapshot) -> list:
     ]
 
 
+def image_block(image: dict) -> ImageBlock:
+    """An attached image with the author's alternative text, read aloud and shown as its title
+    for the chief to check (the file name for images stored before alt texts were asked)."""
+    alt = str(image.get("alt") or image.get("name") or "image")[:2000]
+    return ImageBlock(slack_file={"id": image["id"]}, alt_text=alt, title=alt)
+
+
 def previews(msg: Messages, draft: DraftSnapshot) -> list:
     c, blocks = draft.content, []
     if "x" in c.channels:
@@ -131,13 +138,7 @@ def previews(msg: Messages, draft: DraftSnapshot) -> list:
         blocks.append(
             SectionBlock(text=msg("card.group_draft") + "\n" + preview(c.group_draft, msg))
         )
-    blocks.extend(
-        ImageBlock(
-            slack_file={"id": image["id"]}, alt_text=str(image.get("name") or "image")[:2000]
-        )
-        for image in c.images
-        if image.get("id")
-    )
+    blocks.extend(image_block(image) for image in c.images if image.get("id"))
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
     if dry and draft.status == PENDING:
         names = "、".join(msg(f"channel.{ch}") for ch in dry)

@@ -28,6 +28,7 @@ from handlers.slack.blocks import (
     shorten,
 )
 from handlers.slack.crosspost import cross_post_blocks
+from handlers.slack.route_blocks import route_blocks
 
 REMINDER_LIMIT = 20  # drafts listed in one reminder; the rest are counted
 
@@ -40,6 +41,7 @@ def approval_card(msg: Messages, draft: DraftSnapshot) -> tuple[str, list[dict]]
         *facts(msg, draft),
         DividerBlock(),
         *previews(msg, draft),
+        *route_blocks(msg, draft),  # the route's trail and the comments (none by default)
     ]
     if draft.revision > 1:
         blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(text=revised_line(msg, draft))]))
@@ -155,6 +157,21 @@ def author_message(msg: Messages, draft: DraftSnapshot, kind: str) -> tuple[str,
                 elements=[button(msg, ids.RESUBMIT, "button.resubmit", value, "primary")],
             ),
         ]
+    elif kind == "sent_back":  # by a reviewer on the route: the comment, and resubmit
+        text = msg("dm.sent_back", id=draft.id, who=mention(draft.decided_by),
+                   comment=esc(draft.reject_reason or ""))  # fmt: skip
+        blocks = [
+            SectionBlock(text=text[:2900]),
+            ActionsBlock(
+                block_id=f"{ids.CARD_ACTIONS_BLOCK}:{draft.revision}",
+                elements=[button(msg, ids.RESUBMIT, "button.resubmit", value, "primary")],
+            ),
+        ]
+    elif kind == "commented":
+        last = draft.route.comments[-1]
+        text = msg("dm.commented", id=draft.id, revision=last.revision, who=mention(last.author),
+                   text=esc(last.text))  # fmt: skip
+        blocks = [SectionBlock(text=text[:2900])]
     elif kind == "edited":
         text = msg("dm.edited", id=draft.id, who=mention(draft.revised_by))
         blocks = [SectionBlock(text=text + "\n" + _changes(msg, draft))]

@@ -1,9 +1,10 @@
-"""The `/sns` slash command: open the draft form, help, status, policy."""
+"""The `/sns` slash command: open the draft form, help, status, policy, search, report."""
 
 from __future__ import annotations
 
 from bot.approval import workflow
 from bot.approval.snapshot import DraftSnapshot, take_many
+from bot.features import policy
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.slack import engagement
@@ -12,6 +13,8 @@ from handlers.slack.drafting import open_draft_modal
 from handlers.slack.home_blocks import status_line
 from handlers.slack.oversight import away_command, review_message
 from handlers.slack.replies import not_operator_text
+from handlers.slack.report import report_command
+from handlers.slack.search import search_reply
 from handlers.slack.wiring import SERVICES
 
 
@@ -35,13 +38,17 @@ def sns_command(ack, command, client, respond, logger, context):
     if sub in ("help", "ヘルプ"):
         return reply(msg("help.text"))
     if sub == "policy":
-        url = services.settings.policy_url
-        return reply(msg("policy.text") + ("\n" + msg("policy.url", url=url) if url else ""))
+        return reply(policy.summary(msg, services.settings.policy_url))
+    if sub == "report":  # the chief's (and the acting deputy's) monthly report; refusals recorded
+        return report_command(ack, client, respond, command, rest.strip(), context)
     user_id, opens_form = command["user_id"], sub in ("", "draft")
     with services.session_factory() as session:  # one short transaction before the ack
         if roles.role_of(session, user_id) is None:
             return reply(not_operator_text(services, session))
         registered = groups.names(session) if opens_form else ()
+        if sub == "search":  # every staff member with a role may search every draft
+            answer, blocks = search_reply(services, client, session, user_id, rest)
+            return ack(text=answer, blocks=blocks or None, response_type="ephemeral")
         if sub == "status":
             lines = [status_line(msg, d) for d in open_drafts(services, session, user_id)]
             return reply(f"*{msg('status.header')}*\n" + ("\n".join(lines) or msg("status.none")))

@@ -82,6 +82,7 @@ def draft_submitted(ack, body, view, logger, context):
         draft_id=meta.get("draft"),
         parse_errors=unreadable(values),
         schedule_lead=services.settings.schedule_lead,
+        route_=services.route,
     )
     if result.errors:
         return ack(response_action="errors", errors=slack_errors(result.errors, services.msg))

@@ -93,6 +93,8 @@ def engagement_modal(msg: Messages, kind: str, text: str = "", dry_run: bool = F
         ),
         _context(msg(f"engage.rule.{network}")),
     ]
+    if kind == "like":  # §8's Facebook likes cannot be done through the API: said, not hidden
+        blocks.append(_context(msg("engage.note.facebook_like")))
     if dry_run:
         blocks.append(_context(msg("engage.dry_run", kind=kind_label)))
     return View(

@@ -8,17 +8,13 @@ import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.approval.pictures import looks_like
 from bot.messages import Messages
 from bot.ports import PermanentError, TransientError
 from publishers.http import TIMEOUT, network_errors
 
 SLACK_FILE_HOSTS = ("files.slack.com",)
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
-SIGNATURES = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/webp": (b"RIFF",),
-}
 
 
 class SlackFiles:
@@ -55,8 +51,6 @@ class SlackFiles:
             raise TransientError("pub.reason.server_error")
         if response.status_code != 200 or len(data) > MAX_DOWNLOAD_BYTES:
             raise self._refuse(name, f"HTTP {response.status_code}")
-        mimetype = info.get("mimetype", "")
-        webp_ok = mimetype != "image/webp" or data[8:12] == b"WEBP"
-        if not webp_ok or not any(data.startswith(sig) for sig in SIGNATURES.get(mimetype, ())):
+        if not looks_like(info.get("mimetype", ""), data):
             raise self._refuse(name, "not an image")
         return data

@@ -6,7 +6,7 @@ import json
 import unicodedata
 from datetime import UTC, datetime
 
-from bot.approval.drafts import DraftInput
+from bot.approval.drafts import DraftInput, has_unusable_chars
 from bot.messages import Messages
 from handlers.slack import ids
 
@@ -79,11 +79,22 @@ def _size(size) -> int:
 
 
 def unreadable(values: dict) -> dict[str, tuple]:
-    """Problems (as drafts.validate gives them) with values no Slack input produces."""
+    """Problems (as drafts.validate gives them) with values no Slack input produces, and alt
+    texts whose lines do not match the images one to one."""
+    problems: dict[str, tuple] = {}
     stamp = _element(values, ids.PUBLISH_AT).get("selected_date_time")
     if stamp is not None and _moment(stamp) is None:
-        return {ids.PUBLISH_AT: ("error.publish_at_invalid", {})}
-    return {}
+        problems[ids.PUBLISH_AT] = ("error.publish_at_invalid", {})
+    files = _element(values, ids.IMAGES).get("files")
+    count, lines = len(files) if isinstance(files, list) else 0, len(alt_lines(values))
+    if lines != count and (count or lines):
+        problems[ids.IMAGE_ALT] = ("error.image_alt_count", {"images": count, "lines": lines})
+    return problems
+
+
+def alt_lines(values: dict) -> list[str]:
+    """The alternative texts typed one per line (blank lines skipped), in the images' order."""
+    return [line.strip() for line in text_input(values, ids.IMAGE_ALT).splitlines() if line.strip()]
 
 
 def draft_from_state(values: dict) -> DraftInput:
@@ -103,6 +114,7 @@ def draft_from_state(values: dict) -> DraftInput:
     checked = _element(values, ids.CHANNELS).get("selected_options")
     channels = tuple(_option(o) for o in checked) if isinstance(checked, list) else ()
     files = _element(values, ids.IMAGES).get("files")
+    alts = alt_lines(values)
     images = tuple(
         {
             "id": _text(f.get("id")),
@@ -110,9 +122,11 @@ def draft_from_state(values: dict) -> DraftInput:
             "mimetype": _text(f.get("mimetype")),
             "size": _size(f.get("size")),
             "url_private": _text(f.get("url_private")),
+            "alt": alts[number] if number < len(alts) else "",
         }
-        for f in (files if isinstance(files, list) else ())
-        if isinstance(f, dict)
+        for number, f in enumerate(
+            f for f in (files if isinstance(files, list) else ()) if isinstance(f, dict)
+        )
     )
     return DraftInput(
         body=text(ids.BODY),
@@ -122,6 +136,7 @@ def draft_from_state(values: dict) -> DraftInput:
         x_text=text(ids.X_TEXT),
         blog_title=text(ids.BLOG_TITLE),
         url=text(ids.URL),
+        on_internet={"yes": True, "no": False}.get(selected(ids.ON_INTERNET)),
         group_name=group,
         group_date=day if isinstance(day, str) and len(day) == 10 else "",
         group_draft=text(ids.GROUP_DRAFT),
@@ -133,3 +148,21 @@ def draft_from_state(values: dict) -> DraftInput:
 def slack_errors(errors: dict[str, tuple], msg: Messages) -> dict[str, str]:
     """Validation problems keyed by block id, worded for the user."""
     return {field: msg(key, **values) for field, (key, values) in errors.items()}
+
+
+def reason_given(
+    msg: Messages, view: dict, input_id: str, required: str
+) -> tuple[str, int, int | None] | dict[str, str]:
+    """A reason modal's submission (the chief's reject, a reviewer's send-back): (the words,
+    the draft id, the revision) from its input `input_id` and metadata, or the errors to show
+    (`required`: the message key when nothing was written)."""
+    words = text_input(state_values(view), input_id)
+    if not words:
+        return {input_id: msg(required)}
+    if has_unusable_chars(words):
+        return {input_id: msg("error.unusable_chars")}
+    meta = view_metadata(view)
+    draft_id, revision = meta.get("draft"), meta.get("revision")
+    if not isinstance(draft_id, int):
+        return {input_id: msg("error.internal")}
+    return words[:2000], draft_id, revision if isinstance(revision, int) else None

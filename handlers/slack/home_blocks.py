@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ContextBlock,
@@ -11,10 +9,21 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.approval.snapshot import DraftSnapshot
+from bot.features.dashboard import (  # noqa: F401  (Home: imported from here too)
+    FAILED_LIST,
+    MINE_LIST,
+    PENDING_LIST,
+    SCHEDULED_LIST,
+    TITLES,
+    TO_REVIEW_LIST,
+    Home,
+    Section,
+)
 from bot.messages import Messages
 from bot.models import FAILED, PENDING
 from handlers.slack import ids
@@ -22,38 +31,7 @@ from handlers.slack.blocks import button, esc, link_target, mention, publication
 from handlers.slack.engagement_blocks import allow_list_blocks
 from handlers.slack.oversight import review_message
 
-PENDING_LIST, SCHEDULED_LIST, FAILED_LIST, MINE_LIST = "pending", "scheduled", "failures", "mine"
 REVIEW_LIMIT = 10  # deputy decisions listed on the Home tab; all come in `/sns away off`
-
-
-@dataclass(frozen=True)
-class Section:
-    """One paged list of the dashboard."""
-
-    name: str
-    drafts: list[DraftSnapshot]
-    page: int = 0
-    pages: int = 1
-
-
-@dataclass(frozen=True)
-class Home:
-    """Everything the Home tab shows one person."""
-
-    is_chief: bool
-    sections: list[Section] = field(default_factory=list)
-    latest: list[tuple[str, str | None, int]] = field(default_factory=list)  # channel, url, draft
-    groups: list[tuple[str, str, str]] = field(default_factory=list)  # name, contact, site
-    allowed: list = field(default_factory=list)  # approved follow/share targets (§7, §8)
-    reviews: list = field(default_factory=list)  # the chief's: deputy decisions to review (後閲)
-
-
-TITLES = {
-    PENDING_LIST: "home.pending",
-    SCHEDULED_LIST: "home.scheduled",
-    FAILED_LIST: "home.failures",
-    MINE_LIST: "home.mine",
-}
 
 
 def status_line(msg: Messages, draft: DraftSnapshot) -> str:
@@ -76,9 +54,13 @@ def _item(msg: Messages, section: str, draft: DraftSnapshot) -> list:
             f"*#{draft.id}* {mention(draft.author_id)} {msg('source.' + draft.content.source)}\n"
             + excerpt
         )
-        if section != PENDING_LIST:
+        if section not in (PENDING_LIST, TO_REVIEW_LIST):
             text += "\n" + "\n".join(publication_line(msg, p, draft) for p in draft.publications)
     buttons = {
+        TO_REVIEW_LIST: [
+            button(msg, ids.PASS_ON, "button.pass_on", value, "primary"),
+            button(msg, ids.SEND_BACK, "button.send_back", value, "danger"),
+        ],
         PENDING_LIST: [
             button(msg, ids.APPROVE, "button.approve", value, "primary"),
             button(msg, ids.REJECT, "button.reject", value, "danger"),
@@ -128,6 +110,20 @@ def _pager(msg: Messages, section: Section) -> list:
     ]
 
 
+def deputy_blocks(msg: Messages, deputy: str | None) -> list:
+    """The chief's choice of deputy: who it is, a user picker, and a button to remove them."""
+    current = msg("deputy.current", who=mention(deputy)) if deputy else msg("deputy.none")
+    picker = UserSelectElement(action_id=ids.NAME_DEPUTY, placeholder=msg("deputy.pick"),
+                               initial_user=deputy)  # fmt: skip
+    clear = [button(msg, ids.CLEAR_DEPUTY, "deputy.clear", "none", "danger")] if deputy else []
+    return [
+        SectionBlock(text=f"*{msg('deputy.title')}*\n{current}"),
+        ActionsBlock(block_id="deputy", elements=[picker, *clear]),
+        ContextBlock(elements=[MarkdownTextObject(text=msg("deputy.hint"))]),
+        DividerBlock(),
+    ]
+
+
 def home_view(msg: Messages, home: Home) -> dict:
     """The Home tab (at most 100 blocks: every list is paged)."""
     blocks: list = [
@@ -142,6 +138,8 @@ def home_view(msg: Messages, home: Home) -> dict:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=msg("home.none"))]))
         blocks.extend(_pager(msg, section))
         blocks.append(DividerBlock())
+    if home.is_chief:
+        blocks.extend(deputy_blocks(msg, home.deputy))
     if home.is_chief and home.reviews:
         blocks.append(SectionBlock(text=f"*{msg('home.review')}*"))
         blocks.extend(review_message(msg, home.reviews[:REVIEW_LIMIT])[1][1:])

@@ -9,6 +9,8 @@ BODY = "body"
 X_TEXT = "x_text"
 BLOG_TITLE = "blog_title"
 URL = "url"
+ON_INTERNET = "on_internet"  # beyond the contract: policy §4's question (values yes, no)
+ANSWERS = ("yes", "no")  # its options
 CHANNELS = "channels"
 SOURCE = "source"
 CATEGORY = "category"
@@ -17,6 +19,7 @@ GROUP_DATE = "group_date"  # beyond the contract: the group's request date (poli
 GROUP_DRAFT = "group_draft"  # beyond the contract: the group's own draft
 PUBLISH_AT = "publish_at"
 IMAGES = "images"
+IMAGE_ALT = "image_alt"  # beyond the contract: one alternative text per image, a line each
 DRAFT_FIELDS = (
     BODY,
     X_TEXT,
@@ -45,8 +48,16 @@ HOME_PAGE = "home_page"
 NEW_DRAFT = "new_draft"
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+NAME_DEPUTY = "name_deputy"  # the chief's App Home: users_select naming the deputy
+CLEAR_DEPUTY = "clear_deputy"  # the chief's App Home: no deputy any more
 CARD_ACTIONS_BLOCK = "card_actions"  # block_id: f"card_actions:{revision}"
 
 # Reject modal
 REJECT_SUBMIT = "reject_submit"
 REASON = "reason"
+
+# The approval route (DESIGN.md §4): a review step's buttons (value = the draft id).
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"
+SEND_BACK_SUBMIT = "send_back_submit"  # the send-back modal
+COMMENT = "comment"  # its input (block_id = action_id)

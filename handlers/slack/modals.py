@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from bot.approval.drafts import (
     CATEGORIES,
+    IMAGE_ALT_MAX_CHARS,
     MAX_IMAGES,
     SOURCES,
-    X_MAX_WEIGHT,
     DraftInput,
-    compose_x_text,
-    x_weight,
 )
 from bot.approval.snapshot import DraftSnapshot
+from bot.approval.wording import x_counter
 from bot.messages import Messages
 from handlers.slack import ids
 from handlers.slack.blocks import (
@@ -73,10 +72,8 @@ def modal(title: str, blocks: list, *, close: str, submit=None, callback_id=None
 
 def x_counter_text(msg: Messages, draft: DraftInput) -> str:
     """ "X: 231 / 280（残り 49）": the weighted length of what X will get, URL included."""
-    weight = x_weight(compose_x_text(draft))
-    if weight > X_MAX_WEIGHT:
-        return msg("counter.over", weight=weight, max=X_MAX_WEIGHT, over=weight - X_MAX_WEIGHT)
-    return msg("counter.ok", weight=weight, max=X_MAX_WEIGHT, left=X_MAX_WEIGHT - weight)
+    key, values = x_counter(draft)
+    return msg(key, **values)
 
 
 def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
@@ -93,6 +90,15 @@ def group_input(msg: Messages, groups: tuple[str, ...], chosen: str) -> dict:
     }
     return input_block(ids.GROUP, msg("field.group"), element, optional=True,
                        hint=msg("field.group_hint"))  # fmt: skip
+
+
+def on_internet_input(msg: Messages, answer: bool | None) -> dict:
+    """Policy §4's question: is the information already on the internet? (yes: URL required)"""
+    answers = options(ids.ANSWERS, "on_internet", msg)
+    chosen = None if answer is None else answers[0 if answer else 1]
+    return input_block(ids.ON_INTERNET, msg("field.on_internet"),
+                       {"type": "radio_buttons", "options": answers, "initial_option": chosen},
+                       hint=msg("field.on_internet_hint"), optional=True)  # fmt: skip
 
 
 def text_input(msg: Messages, block_id: str, label: str, hint: str | None, value: str, *,
@@ -138,6 +144,7 @@ def draft_modal(
         {"type": "context", "block_id": ids.X_COUNTER, "elements": [counter]},
         text_input(msg, ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint",
                    d.blog_title),
+        on_internet_input(msg, d.on_internet),
         text_input(msg, ids.URL, "field.url", "field.url_hint", d.url),
         input_block(ids.CHANNELS, msg("field.channels"), {
             "type": "checkboxes",
@@ -166,6 +173,9 @@ def draft_modal(
         input_block(ids.IMAGES, msg("field.images"), {
             "type": "file_input", "filetypes": IMAGE_TYPES, "max_files": MAX_IMAGES,
         }, optional=True),
+        text_input(msg, ids.IMAGE_ALT, "field.image_alt", "field.image_alt_hint",
+                   "\n".join(str(i.get("alt") or "") for i in d.images), multiline=True,
+                   max_length=MAX_IMAGES * (IMAGE_ALT_MAX_CHARS + 1)),
     ]  # fmt: skip
     title = {RESUBMIT: "modal.title_resubmit", EDIT: "modal.title_edit"}.get(mode, "modal.title")
     return modal(
@@ -182,19 +192,33 @@ def draft_modal(
 
 
 def reject_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+    return reason_modal(msg, "reject", ids.REASON, ids.REJECT_SUBMIT, draft_id, private_metadata)
+
+
+def send_back_modal(msg: Messages, draft_id: int, private_metadata: str) -> dict:
+    """A review step's 差し戻し: the comment for the author is required."""
+    return reason_modal(
+        msg, "send_back", ids.COMMENT, ids.SEND_BACK_SUBMIT, draft_id, private_metadata
+    )
+
+
+def reason_modal(msg: Messages, keys: str, input_id: str, callback_id: str, draft_id: int,
+                 private_metadata: str) -> dict:  # fmt: skip
+    """A modal asking why (the chief's reject, a reviewer's send-back): `keys` names its texts."""
     reason = {"type": "plain_text_input", "multiline": True, "max_length": 2000}
+    label = msg("reject.reason") if keys == "reject" else msg(f"{keys}.comment")
     return modal(
-        msg("reject.title"),
+        msg(f"{keys}.title"),
         [
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": msg("reject.intro", id=draft_id)},
+                "text": {"type": "mrkdwn", "text": msg(f"{keys}.intro", id=draft_id)},
             },
-            input_block(ids.REASON, msg("reject.reason"), reason),
+            input_block(input_id, label, reason),
         ],
-        callback_id=ids.REJECT_SUBMIT,
-        submit=msg("reject.submit"),
-        close=msg("reject.close"),
+        callback_id=callback_id,
+        submit=msg(f"{keys}.submit"),
+        close=msg(f"{keys}.close"),
         private_metadata=private_metadata,
     )
 

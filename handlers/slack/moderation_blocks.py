@@ -67,6 +67,7 @@ def decided_line(msg: Messages, item: ItemView) -> str:
     key = "moderation.acting" if item.status == ACTING else "moderation.decided"
     label = msg(f"moderation.action.{item.action}")
     who, when = esc(item.decided_by or "?"), msg.time(item.decided_at) if item.decided_at else ""
+    who += msg("card.acting") if item.by_deputy else ""  # 代決
     if item.category:
         category = category_label(item.category)
         return msg(f"{key}_category", label=label, category=category, who=who, when=when)

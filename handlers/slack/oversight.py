@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
+from bot.approval import route
 from bot.features import identity
 from bot.messages import Messages
 from bot.models import CHIEF
@@ -34,14 +35,18 @@ def review_line(msg: Messages, item: ReviewItem) -> str:
     if item.subject == oversight.ENGAGEMENT:
         return msg("review.line_engagement", id=item.draft_id, kind=msg(f"engage.kind.{item.kind}"),
                    decision=msg(f"engage.decision.{item.outcome}"), who=who, when=when)  # fmt: skip
+    if item.subject == oversight.MODERATION:
+        return msg("review.line_moderation", id=item.draft_id, network=msg(f"channel.{item.kind}"),
+                   decision=msg(f"moderation.action.{item.outcome}"), who=who, when=when)  # fmt: skip
     return msg("review.line", id=item.draft_id, decision=msg(f"decision.{item.outcome}"),
                who=who, when=when)  # fmt: skip
 
 
 def review_value(item: ReviewItem) -> str:
-    """The 確認しました button's value: `12` for a draft's decision, `engagement:12` otherwise."""
-    if item.subject == oversight.ENGAGEMENT:
-        return f"{oversight.ENGAGEMENT}:{item.decision_id}"
+    """The 確認しました button's value: `12` for a draft's decision, else `engagement:12` or
+    `moderation:12`."""
+    if item.subject in (oversight.ENGAGEMENT, oversight.MODERATION):
+        return f"{item.subject}:{item.decision_id}"
     return str(item.decision_id)
 
 
@@ -49,7 +54,7 @@ def reviewed_subject(value: str) -> tuple[str, int]:
     """(subject, id) from a 確認しました value; id 0 when the value is not one."""
     subject, _, number = value.rpartition(":")
     digits = number.isascii() and number.isdigit() and len(number) <= 12
-    if subject not in ("", oversight.ENGAGEMENT) or not digits:
+    if subject not in ("", oversight.ENGAGEMENT, oversight.MODERATION) or not digits:
         return oversight.DRAFT, 0
     return subject or oversight.DRAFT, int(number)
 
@@ -76,7 +81,12 @@ def away_command(services: Services, user_id: str, argument: str) -> tuple[str, 
     if argument not in ("on", "off"):
         return msg("away.usage"), []
     with services.session_factory.begin() as session:
-        if roles.role_of(session, user_id) != CHIEF:
+        role = roles.role_of(session, user_id)
+        if role in services.settings.route and role != CHIEF:  # a reviewer on the route
+            changed = route.reviewer_away(session, user_id, argument == "on", now=now,
+                                          skip_away=services.settings.route_skip_away)  # fmt: skip
+            return msg("away.reviewer_" + argument if changed else "away.unchanged"), []
+        if role != CHIEF:
             return msg("refuse.not_chief_only"), []
         roles.set_away(session, user_id, argument == "on", now=now)
         deputies = roles.deputies(session)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.approval import deciding, revisions
+from bot.approval.revisions import RESUBMITTABLE
 from bot.approval.snapshot import content_of
 from bot.config import CHANNELS
-from bot.models import PENDING, REJECTED, Draft
+from bot.models import PENDING, Draft
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.slack import ids
@@ -34,7 +35,7 @@ def open_revision_modal(services: Services, body, action, client, respond, mode:
             )
             key = "refuse.not_author" if mode == RESUBMIT else "refuse.not_chief"
             return tell(body, client, respond, msg(key))
-        if draft.status != (REJECTED if mode == RESUBMIT else PENDING):
+        if draft.status not in (RESUBMITTABLE if mode == RESUBMIT else (PENDING,)):
             key = "refuse.not_rejected" if mode == RESUBMIT else "refuse.not_pending"
             return tell(body, client, respond, msg(key, id=draft_id))
         initial = content_of(draft.current)

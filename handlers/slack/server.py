@@ -21,6 +21,7 @@ from bot.installation import current_installation_id
 from bot.services import Services
 from handlers import slack
 from handlers.slack.http import MAX_BODY_BYTES, events_app
+from handlers.slack.languages import SlackLanguages, locale_client
 from handlers.slack.notifier import SlackNotifier
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,16 @@ def web_client(services: Services) -> WebClient:
 LISTENER_THREADS = 5
 
 
-def create_bolt_app(services: Services, client: WebClient) -> App:
+def languages(services: Services) -> SlackLanguages:
+    """Each Slack user's language, shared by the listeners and the notifier."""
+    settings = services.settings
+    client = locale_client(settings.slack_bot_token, settings.slack_api_url)
+    return SlackLanguages(client, services.session_factory, settings.locale, services.clock)
+
+
+def create_bolt_app(
+    services: Services, client: WebClient, languages: SlackLanguages | None = None
+) -> App:
     app = App(
         client=client,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="bolt"),
@@ -72,11 +82,16 @@ def create_bolt_app(services: Services, client: WebClient) -> App:
     def on_error(error, body, logger):
         logger.error("listener failed for %s", (body or {}).get("type"), exc_info=error)
 
-    slack.add_listeners(app, services)
+    slack.add_listeners(app, services, languages)
     return app
 
 
-def notifier(services: Services, client: WebClient, dry_run: tuple[str, ...] = ()) -> SlackNotifier:
+def notifier(
+    services: Services,
+    client: WebClient,
+    dry_run: tuple[str, ...] = (),
+    languages: SlackLanguages | None = None,
+) -> SlackNotifier:
     """The Slack notifier; `dry_run` names the networks engagements are only pretended on."""
     settings = services.settings
     return SlackNotifier(
@@ -87,6 +102,7 @@ def notifier(services: Services, client: WebClient, dry_run: tuple[str, ...] = (
         dry_run=dry_run,
         moderation_channel=settings.moderation_channel,
         feed_channel=settings.hp_feed_channel,
+        languages=languages,
     )
 
 

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from bot.approval import deciding, drafts, revisions, schedule, wording, workflow
+from bot.approval import deciding, drafts, revisions, route, schedule, wording, workflow
 from bot.approval.snapshot import take
 from bot.features import identity
+from bot.messages import messages_for
 from bot.models import Draft
 from bot.people import oversight
 from bot.services import Services
-from handlers.teams import approval_card, ids, people, request_actions
+from handlers.teams import (
+    approval_card,
+    dashboard,
+    deputy,
+    ids,
+    images,
+    people,
+    request_actions,
+    route_actions,
+    route_card,
+)
 from handlers.teams.cards import card_answer, text_answer
 from handlers.teams.forms import whole_number
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import messages_for, plain_say
+from handlers.teams.text import plain_say
 
 _int = whole_number
 
@@ -46,6 +57,9 @@ def _card_for(services, session, user, msg, name_of, draft_id: int, problem: str
     if draft is None:
         return text_answer(msg("refuse.not_found", id=draft_id))
     snapshot = take(session, draft, services.dry_run_channels, services.clock())
+    if snapshot.at_review and route.may_review(session, draft, user.id):  # their review step
+        content = route_card.step_card(msg, snapshot, name_of, snapshot.route.step)
+        return card_answer(approval_card.with_error(content, problem) if problem else content)
     mris = tuple(people.mri_of(session, a) for a in snapshot.approvers)
     approver = deciding.may_decide(session, user.id, FRONT_END, author=draft.author_id)
     content = approval_card.approval_card(
@@ -131,9 +145,9 @@ def _change(services, session, msg, name_of, user, data, change, texts: dict) ->
 
 
 def review_ack(services, session, user, msg, name_of, data) -> dict:
-    engagement = _int(data.get("engagement"))
-    subject = oversight.DRAFT if engagement is None else oversight.ENGAGEMENT
-    number = (_int(data.get("decision")) if engagement is None else engagement) or 0
+    subject = next((s for s in (oversight.ENGAGEMENT, oversight.MODERATION) if s in data),
+                   oversight.DRAFT)  # fmt: skip
+    number = _int(data.get("decision" if subject == oversight.DRAFT else subject)) or 0
     done = oversight.mark_reviewed(session, number, actor=user.id, now=services.clock(),
                                    front_end=FRONT_END, subject=subject)  # fmt: skip
     if done is None:
@@ -149,14 +163,8 @@ def rotation_done(services, session, user, msg, name_of, data) -> dict:
     return text_answer(identity.recheck(services, account, msg))
 
 
-WAKES = (
-    ids.APPROVE,
-    ids.REJECT,
-    ids.RETRY,
-    ids.WITHDRAW,
-    ids.CANCEL,
-    *request_actions.ENGAGEMENT_HANDLERS,
-)
+WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, ids.CANCEL,
+         *request_actions.ENGAGEMENT_HANDLERS, *route_actions.ROUTE_HANDLERS)  # fmt: skip
 HANDLERS = {
     ids.REFRESH: refresh,
     ids.APPROVE: lambda *args: decide(*args, approve=True),
@@ -166,5 +174,10 @@ HANDLERS = {
     ids.CANCEL: cancel,
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
+    ids.NAME_DEPUTY: deputy.name,
+    ids.HOME_REFRESH: dashboard.refresh,
+    ids.IMAGES_ALT: images.save_alt,
+    ids.IMAGES_CLEAR: images.clear,
     **request_actions.ENGAGEMENT_HANDLERS,
+    **route_actions.ROUTE_HANDLERS,
 }

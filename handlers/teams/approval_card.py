@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.approval import wording
 from bot.approval.drafts import X_MAX_WEIGHT
 from bot.approval.snapshot import DraftSnapshot
 from bot.approval.wording import decision, publication
@@ -21,7 +22,7 @@ from handlers.teams.cards import (
 from handlers.teams.text import card_markdown, rich, rich_say
 
 
-def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
+def facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
     """The catalogue's facts in a FactSet; the people's (who, URL, group) as TextRuns, since a
     FactSet's values are read as markdown."""
     c = draft.content
@@ -30,6 +31,8 @@ def _facts(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
         (msg("card.category"), msg("category." + c.category)),
         (msg("card.publish_at"), msg.time(c.publish_at) if c.publish_at else msg("card.publish_now")),
     ]  # fmt: skip
+    if c.images:
+        facts.append((msg("card.images"), msg("card.images_count", count=len(c.images))))
     theirs = [(msg("card.author"), name_of(draft.author_id)),
               (msg("card.url"), c.url[:300] if c.url else msg("card.no_url"))]  # fmt: skip
     if c.group_name:
@@ -65,6 +68,11 @@ def previews(msg: Messages, draft: DraftSnapshot) -> list[dict]:
         preview("card.preview_blog", c.body, title=shorten(draft.blog_title, 150, msg))
     if c.group_draft:
         preview("card.group_draft", c.group_draft)
+    for number, image in enumerate(c.images, 1):  # Slack's files: their alt texts, as TextRuns
+        alt = str(image.get("alt") or image.get("name") or "")[:2000]
+        blocks.append(
+            rich(msg, "card.image_alt", {"number": number, "alt": alt}, {"isSubtle": True})
+        )
     dry = [ch for ch in c.channels if ch in draft.dry_run_channels]
     if dry and draft.status == PENDING:
         names = "、".join(msg(f"channel.{ch}") for ch in dry)
@@ -97,10 +105,11 @@ def approval_card(
     body = [
         text(msg("card.header", id=draft.id, revision=draft.revision), size="large",
              weight="bolder"),
-        *_facts(msg, draft, name_of),
+        *facts(msg, draft, name_of),
         text(card_markdown(msg("source_rule." + draft.content.source)), isSubtle=True,
              size="small"),
         *previews(msg, draft),
+        *route_lines(msg, draft, name_of),  # the route's trail and comments (none by default)
     ]  # fmt: skip
     if draft.revision > 1:
         who = name_of(draft.revised_by)
@@ -137,12 +146,39 @@ def approval_card(
     approve["associatedInputs"] = "none"
     show_reject = {"type": "Action.ShowCard", "title": msg("button.reject"), "card": reject}
     edit = dialog_button(msg, "button.edit", ids.EDIT, data)  # 修正して承認へ
-    return card(body, [approve, show_reject, edit, *actions], refresh)
+    said = [comment_action(msg, draft)] if draft.route.route else []  # on a routed draft
+    return card(body, [approve, show_reject, edit, *actions, *said], refresh)
 
 
 def scheduled(draft: DraftSnapshot) -> bool:
     """Approved with a channel still waiting for its time: the post can still be stopped."""
     return any(p.status == QUEUED and p.due_at > draft.taken_at for p in draft.publications)
+
+
+def route_lines(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:
+    """The trail of the route's steps, then the latest comments (each with its revision)."""
+    lines: list[dict] = []
+    steps = wording.trail(draft)
+    if steps:
+        lines.append(text(msg("card.route").strip("*"), weight="bolder", separator=True))
+    for step, states in steps:
+        lines.append(rich_say(msg, step, name_of, spacing="small"))
+        lines += [rich_say(msg, state, name_of, spacing="none") for state in states]
+    said = wording.comments(draft)
+    if said:
+        lines.append(text(msg("card.comments").strip("*"), weight="bolder", separator=True))
+        lines += [rich_say(msg, c, name_of, spacing="small") for c in said]
+    return lines
+
+
+def comment_action(msg: Messages, draft: DraftSnapshot) -> dict:
+    """コメント: a text box and a button, on any card of the draft (a comment decides nothing)."""
+    data = {"draft": draft.id, "revision": draft.revision}
+    box = {"type": "Input.Text", "id": ids.COMMENT, "label": msg("comment.label"),
+           "isMultiline": True, "maxLength": 2000, "isRequired": True,
+           "errorMessage": msg("error.comment_required")}  # fmt: skip
+    form = card([box], [execute(msg, "comment.submit", ids.COMMENT, data)])
+    return {"type": "Action.ShowCard", "title": msg("button.comment"), "card": form}
 
 
 def with_error(content: dict, message: str) -> dict:

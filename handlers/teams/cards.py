@@ -16,8 +16,13 @@ NameOf = Callable[[str], str]
 
 
 def card(body: list, actions: list | None = None, refresh: dict | None = None) -> dict:
+    """A 1.5 card. Buttons that include an Action.Execute go in an ActionSet at the end of the
+    body: some older Teams clients honour an Action.Execute's fallback (the Action.Submit they
+    can send) only there, and Microsoft recommends wrapping every Action.Execute so."""
     content = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": "1.5", "body": body}
-    if actions:
+    if actions and any(a.get("type") == "Action.Execute" for a in actions):
+        content["body"] = [*body, {"type": "ActionSet", "actions": actions}]
+    elif actions:
         content["actions"] = actions
     if refresh:
         content["refresh"] = refresh
@@ -102,4 +107,11 @@ def close_dialog(message: str) -> dict:
 
 
 def shorten(value: str, limit: int, msg: Messages) -> str:
+    """Cut to `limit`, pointing to the 全文を見る button (only where the card has one)."""
     return value if len(value) <= limit else value[:limit] + msg("card.truncated")
+
+
+def excerpt(value: str, limit: int) -> str:
+    """One line of a list, cut to `limit` with an ellipsis (no button to point to)."""
+    line = value.replace("\n", " ")
+    return line if len(line) <= limit else line[:limit] + "…"

@@ -6,7 +6,7 @@ from bot.approval.snapshot import DraftSnapshot
 from bot.features import crosspost
 from bot.messages import Messages
 from bot.models import FAILED
-from bot.people.oversight import ENGAGEMENT, ReviewItem, RotationItem
+from bot.people.oversight import ENGAGEMENT, MODERATION, ReviewItem, RotationItem
 from handlers.teams import ids
 from handlers.teams.approval_card import previews, publication_lines
 from handlers.teams.cards import (
@@ -14,8 +14,8 @@ from handlers.teams.cards import (
     NameOf,
     card,
     dialog_button,
+    excerpt,
     execute,
-    shorten,
     text,
 )
 from handlers.teams.text import card_markdown, rich
@@ -37,6 +37,15 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
         reason = draft.reject_reason or ""
         body = [rich(msg, "dm.rejected", {"id": draft.id, "who": who, "reason": reason})]
         return card(body, [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])
+    if kind == "sent_back":  # by a reviewer on the route: the comment, and resubmit
+        words = {"id": draft.id, "who": who, "comment": draft.reject_reason or ""}
+        return card([rich(msg, "dm.sent_back", words)],
+                    [dialog_button(msg, "button.resubmit", ids.RESUBMIT, data)])  # fmt: skip
+    if kind == "commented":
+        last = draft.route.comments[-1]
+        words = {"id": draft.id, "revision": last.revision, "who": name_of(last.author),
+                 "text": last.text}  # fmt: skip
+        return card([rich(msg, "dm.commented", words)])
     if kind == "edited":
         return card([rich(msg, "dm.edited", {"id": draft.id, "who": name_of(draft.revised_by)})])
     if kind == "expired":
@@ -66,9 +75,9 @@ def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameO
 def reminder_card(msg: Messages, waiting: list[DraftSnapshot], name_of: NameOf) -> dict:
     body = [text(msg("reminder.header", count=len(waiting)), weight="bolder")]
     for draft in waiting[:LIST_LIMIT]:
-        excerpt = shorten(draft.content.body.replace("\n", " "), 120, msg)
         words = {"id": draft.id, "author": name_of(draft.author_id),
-                 "since": msg.time(draft.created_at), "excerpt": excerpt}  # fmt: skip
+                 "since": msg.time(draft.created_at),
+                 "excerpt": excerpt(draft.content.body, 120)}  # fmt: skip
         body.append(rich(msg, "reminder.line", words, separator=True))
     if len(waiting) > LIST_LIMIT:
         body.append(text(msg("home.more", count=len(waiting) - LIST_LIMIT), isSubtle=True))
@@ -86,12 +95,17 @@ def review_card(msg: Messages, items: list[ReviewItem], name_of: NameOf) -> dict
                        "decision": msg(f"engage.decision.{item.outcome}")}  # fmt: skip
             line = rich(msg, "review.line_engagement", values)
             data = {"engagement": item.decision_id}
+        elif item.subject == MODERATION:
+            values |= {"network": msg(f"channel.{item.kind}"),
+                       "decision": msg(f"moderation.action.{item.outcome}")}  # fmt: skip
+            line = rich(msg, "review.line_moderation", values)
+            data = {"moderation": item.decision_id}
         else:
             values["decision"] = msg(f"decision.{item.outcome}")
             line = rich(msg, "review.line", values)
             data = {"decision": item.decision_id}
         button = execute(msg, "button.review_ack", ids.REVIEW_ACK, data)
-        body.append(_line_with_button(line, button))
+        body.append(line_with_button(line, button))
     return card(body)
 
 
@@ -102,29 +116,42 @@ def rotation_card(msg: Messages, items: list[RotationItem]) -> dict:
         line = rich(msg, "rotation.line", {"account": msg(f"account.{item.account}"),
                     "reason": item.reason, "since": msg.time(item.opened_at)})  # fmt: skip
         button = execute(msg, "button.rotation_done", ids.ROTATION_DONE, {"task": item.task_id})
-        body.append(_line_with_button(line, button))
+        body.append(line_with_button(line, button))
     return card(body)
 
 
-def _line_with_button(line: dict, button: dict) -> dict:
+def line_with_button(line: dict, button: dict, *more: dict) -> dict:
+    """A list line with its button(s) beside it, in an ActionSet."""
     return {
         "type": "ColumnSet",
         "separator": True,
         "columns": [
             {"type": "Column", "width": "stretch", "items": [line]},
             {"type": "Column", "width": "auto",
-             "items": [{"type": "ActionSet", "actions": [button]}]},
+             "items": [{"type": "ActionSet", "actions": [button, *more]}]},
         ],
     }  # fmt: skip
 
 
-def status_card(msg: Messages, drafts: list[DraftSnapshot]) -> dict:
-    """`status`: the person's open drafts, one line each with every channel's state."""
-    body = [text(msg("status.header"), weight="bolder")]
+def status_card(
+    msg: Messages, drafts: list[DraftSnapshot], to_review: list[DraftSnapshot] = ()
+) -> dict:
+    """`status`: the person's open drafts, one line each with every channel's state; first, for
+    a reviewer on the approval route, the drafts waiting for their review (確認待ち)."""
+    body = []
+    if to_review:
+        body.append(text(msg("home.to_review"), weight="bolder"))
+        for d in to_review:
+            words = {"id": d.id, "state": msg("route.step", n=d.route.step + 1,
+                     role=msg(f"role.{d.route.route[d.route.step]}")),
+                     "excerpt": excerpt(d.content.body, 60)}  # fmt: skip
+            body.append(rich(msg, "status.line", words, separator=True))
+            opened = execute(msg, "button.open_card", ids.REFRESH, {"draft": d.id})
+            body.append({"type": "ActionSet", "actions": [opened]})
+    body.append(text(msg("status.header"), weight="bolder"))
     for d in drafts:
-        excerpt = shorten(d.content.body.replace("\n", " "), 60, msg)
         state = msg(f"state.{d.status}")
-        words = {"id": d.id, "state": state, "excerpt": excerpt}
+        words = {"id": d.id, "state": state, "excerpt": excerpt(d.content.body, 60)}
         body.append(rich(msg, "status.line", words, separator=True))
         body.extend(publication_lines(msg, d))
     if not drafts:

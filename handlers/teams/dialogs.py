@@ -5,29 +5,55 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 
 from bot.approval import deciding, drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
 from bot.features import crosspost, feed
+from bot.messages import messages_for
 from bot.models import PENDING, Draft
 from bot.people import groups, roles
 from bot.services import Services
-from handlers.teams import approval_card, cards, form_card, ids, people
+from handlers.teams import (
+    approval_card,
+    cards,
+    form_card,
+    ids,
+    images,
+    images_card,
+    people,
+    preview,
+)
 from handlers.teams.forms import draft_from_data, whole_number
 from handlers.teams.ids import FRONT_END
-from handlers.teams.text import messages_for, plain, plain_say
+from handlers.teams.text import plain, plain_say
 
 log = logging.getLogger(__name__)
 
 TAG = re.compile(r"<[^>]+>")
+Lookup = Callable[[str], str]  # a Teams user id → their display name ("" when unknown)
 
 
-def not_operator(services: Services, session, msg) -> str:
-    chief = roles.chief_id(session, FRONT_END)
+def not_operator(services: Services, msg, lookup: Lookup | None = None) -> str:
+    """Why someone cannot draft, naming the chief as Teams does (never by an id): the name
+    remembered, else learned by `lookup` (the chief's chat opened and its member looked up).
+    Called outside any transaction: the lookup writes what it learns."""
+    with services.session_factory() as session:
+        chief = roles.chief_id(session, FRONT_END)
+        name = people.known_name(session, chief) if chief else ""
     if not chief:
         return msg("refuse.no_chief")
-    return plain(msg, "teams.not_operator", {"chief": people.name_of(session, chief)})
+    name = name or (lookup(chief) if lookup else "")
+    if not name:
+        return msg("teams.not_operator_unnamed")
+    return plain(msg, "teams.not_operator", {"chief": name})
+
+
+def _refusal(services: Services, session, msg) -> str:
+    """not_operator for callers inside a transaction (the chief's name only if remembered)."""
+    return not_operator(services, msg)
 
 
 def _draft_id(data: dict) -> int | None:
@@ -35,15 +61,23 @@ def _draft_id(data: dict) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def open_form(services: Services, activity, data: dict, prefill: str = "") -> dict:
+def open_form(
+    services: Services, activity, data: dict, prefill: str = "", lookup: Lookup | None = None
+) -> dict:
     """task/fetch (and the message extension's fetchTask): the form, the full text, or why not."""
-    verb = data.get("verb")
     with services.session_factory.begin() as session:
         user = people.identify(session, activity)
         people.remember(session, user, activity, services.clock())
         msg = messages_for(user.locale, services.settings.locale)
-        if roles.role_of(session, user.id, FRONT_END) is None:
-            return cards.close_dialog(not_operator(services, session, msg))
+        operator = roles.role_of(session, user.id, FRONT_END) is not None
+    if not operator:
+        return cards.close_dialog(not_operator(services, msg, lookup))
+    return _form_or_text(services, user, msg, data, prefill)
+
+
+def _form_or_text(services: Services, user, msg, data: dict, prefill: str) -> dict:
+    verb = data.get("verb")
+    with services.session_factory.begin() as session:  # a refused edit is recorded
         draft_id = _draft_id(data)
         draft = session.get(Draft, draft_id) if draft_id is not None else None
         if verb in (ids.SHOW_FULL, ids.RESUBMIT, ids.EDIT, ids.CROSS_POST) and draft is None:
@@ -83,8 +117,12 @@ def open_form(services: Services, activity, data: dict, prefill: str = "") -> di
                 return cards.close_dialog(refused)
             initial = content_of(draft.current)
             meta = {**meta, "mode": ids.EDIT, "draft": draft.id}
+        attached = images.for_form(session, user.id)[0]
+        if not attached and verb in (ids.RESUBMIT, ids.EDIT):  # the draft's own pictures, kept
+            attached = images.of_draft(session, draft.id)
+        pictures = images_card.form_lines(msg, attached)
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
-                                groups=groups.names(session), meta=meta)  # fmt: skip
+                                groups=groups.names(session), meta=meta, pictures=pictures)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
 
 
@@ -112,12 +150,19 @@ def message_text(value: dict) -> str:
     return TAG.sub("", content).replace("&nbsp;", " ") if isinstance(content, str) else ""
 
 
-def submit_form(services: Services, activity, data: dict) -> dict:
+def submit_form(services: Services, activity, data: dict, lookup: Lookup | None = None) -> dict:
     """task/submit of the draft form: store it, or show the form again with the problems."""
+    if data.get("verb") == ids.DRAFT_PREVIEW:
+        return preview.show(services, activity, data, _refusal)
     content, problems = draft_from_data(data)
     meta = {k: data[k] for k in ("nonce", "mode", "draft") if k in data}
     with services.session_factory() as session:
         user = people.identify(session, activity)
+        attached, missing_alt = images.for_form(session, user.id)  # pictures sent to the bot
+        if not attached and meta.get("mode"):  # a resubmission keeps the draft's pictures
+            attached = images.of_draft(session, meta.get("draft"))
+    content = replace(content, images=attached)
+    problems.update(missing_alt)
     msg = messages_for(user.locale, services.settings.locale)
     result = forms.submit_form(
         services.session_factory,
@@ -130,25 +175,29 @@ def submit_form(services: Services, activity, data: dict) -> dict:
         draft_id=meta.get("draft"),
         parse_errors=problems,
         schedule_lead=services.settings.schedule_lead,
+        route_=services.route,
     )
     if result.errors:
         shown = {field: msg(key, **values) for field, (key, values) in result.errors.items()}
-        return _form_again(services, msg, content, result.groups, shown, meta)
+        return _form_again(services, msg, content, result.groups, shown, meta, attached)
     if result.problem:
-        return cards.close_dialog(_problem_text(services, msg, result.problem))
+        return cards.close_dialog(_problem_text(services, msg, result.problem, lookup))
     if result.stored:
+        images.mark_used(services, attached)
         services.wake()
-    return cards.close_dialog(msg("teams.sent"))
+    if result.draft_id is None:  # stored before, by a delivery that did not say which draft
+        return cards.close_dialog(msg("teams.sent_again"))
+    return cards.close_dialog(msg("teams.sent", id=result.draft_id))
 
 
-def _problem_text(services: Services, msg, problem: tuple[str, dict]) -> str:
+def _problem_text(services: Services, msg, problem: tuple[str, dict], lookup=None) -> str:
     if problem[0] == forms.NOT_OPERATOR:
-        with services.session_factory() as session:
-            return not_operator(services, session, msg)
+        return not_operator(services, msg, lookup)
     return plain_say(msg, problem)
 
 
-def _form_again(services, msg, content, registered, errors: dict, meta: dict) -> dict:
+def _form_again(services, msg, content, registered, errors: dict, meta: dict, attached) -> dict:
     form = form_card.draft_form(msg, initial=content, dry_run=services.dry_run_channels,
-                            groups=registered, errors=errors, meta=meta)  # fmt: skip
+                            groups=registered, errors=errors, meta=meta,
+                            pictures=images_card.form_lines(msg, attached))  # fmt: skip
     return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.config import CHANNELS
 from bot.messages import JST, Messages
-from handlers.teams import ids
+from handlers.teams import ids, images_card
 from handlers.teams.cards import (
     PREVIEW_CHARS,
     card,
@@ -27,6 +27,15 @@ def launcher(msg: Messages, prefill: str = "") -> dict:
     return card(body, [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, data)])
 
 
+def welcome(msg: Messages) -> dict:
+    """The first message after the app is installed: what the bot does and how to start."""
+    return card(
+        [text(msg("teams.welcome.title"), size="large", weight="bolder"),
+         text(msg("teams.welcome.text"))],
+        [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, {})],
+    )  # fmt: skip
+
+
 def draft_form(
     msg: Messages,
     *,
@@ -35,11 +44,15 @@ def draft_form(
     groups: tuple[str, ...] = (),
     errors: dict[str, str] | None = None,
     meta: dict | None = None,
+    preview: list[dict] | None = None,
+    pictures: list[dict] | None = None,
 ) -> dict:
-    """The draft form: the same fields and names as Slack's modal; `errors` under their fields."""
+    """The draft form: the same fields and names as Slack's modal; `errors` under their fields,
+    `preview` (プレビュー's X count and the chief's card) above them, `pictures` the note on the
+    pictures sent to the bot that the form will take."""
     d = initial or DraftInput(body="", channels=CHANNELS)
     errors = errors or {}
-    body: list = []
+    body: list = list(preview or [])
 
     def field(element: dict, name: str, label: str, hint: str | None = None) -> None:
         body.append({**element, "id": name, "label": msg(label)})
@@ -63,6 +76,10 @@ def draft_form(
                isRequired=True, errorMessage=msg("error.body_required"))  # fmt: skip
     text_input(ids.X_TEXT, "field.x_text", "field.x_text_hint", d.x_text, True)
     text_input(ids.BLOG_TITLE, "field.blog_title", "field.blog_title_hint", d.blog_title)
+    answer = "" if d.on_internet is None else ids.ANSWERS[0 if d.on_internet else 1]
+    field({"type": "Input.ChoiceSet", "style": "expanded", "value": answer,
+           "choices": choices(ids.ANSWERS, "on_internet")},
+          ids.ON_INTERNET, "field.on_internet", "field.on_internet_hint")  # fmt: skip
     text_input(ids.URL, "field.url", "field.url_hint", d.url, style="Url")
     dry = {c: msg("channel.dry_run_suffix") for c in dry_run}
     field({"type": "Input.ChoiceSet", "isMultiSelect": True, "style": "expanded",
@@ -89,10 +106,14 @@ def draft_form(
           ids.PUBLISH_TIME, "teams.publish_time")  # fmt: skip
     if "publish_at" in errors:
         body.append(error_text(errors["publish_at"]))
-    body.append(text(msg("teams.no_images"), isSubtle=True, size="small"))
+    body += pictures or images_card.form_lines(msg, ())
+    if "images" in errors:
+        body.append(error_text(errors["images"]))
     submit = {"type": "Action.Submit", "title": msg("modal.submit"), "style": "positive",
               "data": {"verb": ids.DRAFT_SUBMIT, **(meta or {})}}  # fmt: skip
-    return card(body, [submit])
+    look = {"type": "Action.Submit", "title": msg("teams.preview"),
+            "data": {"verb": ids.DRAFT_PREVIEW, **(meta or {})}}  # fmt: skip
+    return card(body, [submit, look])
 
 
 def form_title(msg: Messages, mode: str | None) -> str:

@@ -41,6 +41,7 @@ def draft_from_data(data: dict) -> tuple[DraftInput, dict[str, tuple]]:
         x_text=value(ids.X_TEXT),
         blog_title=value(ids.BLOG_TITLE),
         url=value(ids.URL),
+        on_internet={"yes": True, "no": False}.get(value(ids.ON_INTERNET)),
         group_name=value(ids.GROUP),
         group_date=group_date if DATE.fullmatch(group_date) else "",
         group_draft=value(ids.GROUP_DRAFT),

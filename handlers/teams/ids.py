@@ -7,11 +7,17 @@ FRONT_END = "teams"  # Draft.front_end / Member.front_end of everything drafted 
 # Bot commands, typed in the 1:1 chat (also the manifest's command list, in this order).
 SNS = "sns"  # a launcher card whose button opens the draft form
 STATUS = "status"
+HOME = "home"  # the dashboard card (Slack's App Home)
 POLICY = "policy"
 HELP = "help"
 AWAY = "away"  # (the chief) `away on` / `away off`: 代決 while away, 後閲 on return
-ENGAGEMENT_KINDS = ("follow", "retweet", "like", "share")  # `follow <target>`…: §7, §8 requests
-COMMANDS = (SNS, STATUS, POLICY, HELP, AWAY, *ENGAGEMENT_KINDS)
+DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
+SEARCH = "search"  # past drafts and posts (bot.features.search)
+REPORT = "report"  # the chief's monthly report (bot.features.report)
+FOLLOW = "follow"  # `follow <target>`…: the §7, §8 request form
+ENGAGEMENT_KINDS = (FOLLOW, "retweet", "like", "share")
+COMMANDS = (SNS, STATUS, HOME, POLICY, HELP, SEARCH, REPORT, AWAY, FOLLOW)  # Teams lists ≤ 10
+TYPED_COMMANDS = (*ENGAGEMENT_KINDS[1:], DEPUTY)  # typed in the chat, not in the manifest's list
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
@@ -20,6 +26,7 @@ ME_DRAFT = "snsDraft"
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
 PREFILL = "prefill"  # the launcher's data: the body typed after `sns`
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
+DRAFT_PREVIEW = "draft_preview"  # the form's プレビュー: the form again, with the X count
 APPROVE = "approve"
 REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
@@ -30,12 +37,17 @@ CANCEL = "cancel"  # the chief stops a scheduled post not yet out
 CROSS_POST = "cross_post"  # the results card's 他のSNSにも投稿 (§5(3)): the form, pre-filled
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
+IMAGES_ALT = "images_alt"  # 代替テキストを保存 on the card of pictures sent to the bot
+IMAGES_CLEAR = "images_clear"  # 画像を取り消す on that card
+HOME_REFRESH = "home_refresh"  # the dashboard's 更新, its pagers and its automatic refresh
 
 # Draft form inputs: the same names as Slack's block ids (DESIGN §4).
 BODY = "body"
 X_TEXT = "x_text"
 BLOG_TITLE = "blog_title"
 URL = "url"
+ON_INTERNET = "on_internet"  # policy §4's question, as in Slack's modal (values yes, no)
+ANSWERS = ("yes", "no")
 CHANNELS = "channels"
 SOURCE = "source"
 CATEGORY = "category"
@@ -48,6 +60,9 @@ REASON = "reason"
 SHOW_FULL = "show_full"  # the full text in a dialog (task/fetch)
 REVIEW_ACK = "review_ack"  # the chief confirms a deputy's decision (後閲)
 ROTATION_DONE = "rotation_done"  # the chief marks an account's credentials changed
+NAME_DEPUTY = "name_deputy"  # the chief's deputy card: Action.Execute
+DEPUTY_CHOICE = "deputy_choice"  # its Input.ChoiceSet: a roster id, or NO_DEPUTY
+NO_DEPUTY = "none"
 
 # Follows, retweets, likes and shares (policy §7, §8): the approvers' card (Slack's action ids).
 ENGAGEMENT_APPROVE = "engagement_approve"
@@ -68,3 +83,8 @@ MODERATION_CATEGORY = "moderation_category"  # the card's Input.ChoiceSet of the
 
 # The HP feed (policy §5(2)): the announcement's button opens the draft form pre-filled.
 FEED_DRAFT = "feed_draft"
+
+# The approval route (DESIGN.md §4): a review step's verbs, the comment input on every card.
+PASS_ON = "pass_on"
+SEND_BACK = "send_back"  # its Action.ShowCard holds the required comment
+COMMENT = "comment"  # the コメント action's verb, and the name of the comment input

@@ -72,7 +72,7 @@ def decided_line(msg: Messages, item: ItemView, name_of: NameOf) -> dict:
     key = "moderation.acting" if item.status == ACTING else "moderation.decided"
     words = {
         "label": msg(f"moderation.action.{item.action}"),
-        "who": name_of(item.decided_by or "?"),
+        "who": name_of(item.decided_by or "?") + (msg("card.acting") if item.by_deputy else ""),
         "when": msg.time(item.decided_at) if item.decided_at else "",
     }
     if item.category:

@@ -8,13 +8,14 @@ from bot.approval.engagement_view import EngagementView
 from bot.approval.snapshot import DraftSnapshot
 from bot.features.feed import FeedItem
 from bot.features.moderation_store import ItemView
+from bot.messages import messages_for
 from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
-from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card
+from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card, route_card
+from handlers.teams.channels import TeamChannels
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
-from handlers.teams.text import messages_for
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,7 @@ class TeamsNotifier:
         self.clock = clock
         self.default_locale = default_locale
         self.dry_run_networks = dry_run_networks  # engagements only pretended on these networks
-        self.approval_channel = approval_channel  # a copy of every approval card (19:…)
-        self.moderation_channel = moderation_channel  # the moderation inbox (19:…)
+        self.channels = TeamChannels(proactive, approval_channel, moderation_channel)
 
     # -- bot.ports.Notifier ------------------------------------------------------------------
 
@@ -51,27 +51,39 @@ class TeamsNotifier:
         if not draft.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
+        reachable, failures = {}, []
+        for approver in draft.approvers:  # chats opened first: their `29:` ids go on the card
+            try:
+                reachable[approver] = self._reference(known, approver)
+            except RetryLater as error:
+                failures.append(error)
+                log.error("card %s cannot reach an approver: %s", draft.id, error)
         mris = tuple(known.get(a, {}).get("mri") or a for a in draft.approvers)
         refs = []
-        for approver in draft.approvers:
+        for approver, reference in reachable.items():
             msg = self._msg(known, approver)
-            content = approval_card.approval_card(
-                msg, draft, self._name_of(known), approver_mris=mris
-            )
+            if draft.at_review:  # a review step's card, in that reviewer's own chat
+                content = route_card.step_card(msg, draft, self._name_of(known), draft.route.step)
+            else:
+                content = approval_card.approval_card(
+                    msg, draft, self._name_of(known), approver_mris=mris
+                )
             try:
-                reference = self._reference(known, approver)
                 refs.append(
                     (reference["conversation"]["id"], self.proactive.send(reference, content))
                 )
-            except RetryLater:
-                if not refs:
-                    raise
+            except RetryLater as error:
+                failures.append(error)
                 log.error("card %s reached only some approvers", draft.id)
-        if any(c == self.approval_channel and r == draft.revision for c, _, r in draft.card_refs):
+        if failures and not refs:
+            raise failures[0]
+        copied = any(c == self.channels.approval and r == draft.revision
+                     for c, _, r in draft.card_refs)  # fmt: skip
+        if draft.at_review or copied:  # a review step's card: its people alone (as in Slack);
             return refs  # the channel has this revision's card (e.g. the deputies' cards now)
         msg = messages_for(None, self.default_locale)
         content = approval_card.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
-        return refs + self._copy(content, f"card {draft.id}")
+        return refs + self.channels.copy(content, f"card {draft.id}")
 
     def update_card(self, draft: DraftSnapshot) -> None:
         known = self._addresses()
@@ -84,7 +96,10 @@ class TeamsNotifier:
         for conversation_id, activity_id, revision in draft.card_refs:
             user, address = by_conversation.get(conversation_id, ("", {}))
             msg = messages_for(address.get("locale"), self.default_locale)
-            if revision == draft.revision:
+            step = draft.step_of(conversation_id, activity_id)
+            if revision == draft.revision and step is not None:
+                content = route_card.step_card(msg, draft, self._name_of(known), step)
+            elif revision == draft.revision:
                 content = approval_card.approval_card(
                     msg, draft, self._name_of(known), approver_mris=mris
                 )
@@ -139,7 +154,7 @@ class TeamsNotifier:
         content = engagement_card.engagement_card(
             msg, item, self._name_of(known), self.dry_run_networks
         )
-        return refs + self._copy(content, f"engagement card {item.id}")
+        return refs + self.channels.copy(content, f"engagement card {item.id}")
 
     def update_engagement_card(self, item: EngagementView) -> None:
         self._update_each(item.card_refs, lambda msg, name_of: (
@@ -154,20 +169,21 @@ class TeamsNotifier:
         content = engagement_card.requester_card(msg, item, kind, self._name_of(known))
         self._send(known, item.requester_id, content)
 
-    # -- the moderation inbox (policy §11): the Teams chief's 1:1 chat ------------------------
+    # -- the moderation inbox (policy §11): the 1:1 chats of the Teams chief (and, while the
+    # -- chief is away, of the deputies, who decide as 代決) ------------------------------------
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
-        if self.moderation_channel:  # the team's inbox: the buttons do only what the chief clicks
+        if self.channels.moderation:  # the team's inbox: the buttons do only what a decider clicks
             msg = messages_for(None, self.default_locale)
             content = moderation_card(msg, item, self._name_of(self._addresses()))
-            reference = self.proactive.reference_for(self.moderation_channel, "channel")
-            return [(self.moderation_channel, self.proactive.send(reference, content))]
+            return self.channels.post(self.channels.moderation, content)
         with self.session_factory() as session:
             chief = roles.chief_id(session, FRONT_END)
+            deciders = roles.approvers(session, FRONT_END)
         if not chief:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
-        return self._send_each(known, (chief,), lambda msg, name_of: (
+        return self._send_each(known, deciders, lambda msg, name_of: (
             moderation_card(msg, item, name_of)
         ), f"moderation card {item.id}")  # fmt: skip
 
@@ -195,6 +211,17 @@ class TeamsNotifier:
         if not reached:
             raise RetryLater(f"HP update {item.id} reached nobody")
 
+    def display_name(self, user_id: str) -> str:
+        """How Teams names this person: remembered, or learned by opening their chat and
+        looking the member up ("" when Teams cannot be reached)."""
+        known = self._addresses()
+        if not known.get(user_id, {}).get("name"):
+            try:
+                self._reference(known, user_id)
+            except RetryLater as error:
+                log.warning("Teams: could not learn a person's name: %s", error)
+        return known.get(user_id, {}).get("name") or ""
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _addresses(self) -> dict[str, dict]:
@@ -209,14 +236,21 @@ class TeamsNotifier:
         return lambda user_id: known.get(user_id, {}).get("name") or user_id
 
     def _reference(self, known: dict, user_id: str) -> dict:
-        """The person's 1:1 chat with the bot, opened (and remembered) when there is none yet."""
+        """The person's 1:1 chat with the bot, opened (and remembered, with their `29:` id and
+        name as Teams gives them) when there is none yet."""
         reference = known.get(user_id, {}).get("reference")
         if reference:
             return reference
         reference = self.proactive.new_conversation(user_id)
+        member = reference.get("user") or {}
+        address = {"reference": reference}
+        if member.get("name"):
+            address["name"] = member["name"]
+        if str(member.get("id", "")).startswith("29:"):
+            address["mri"] = member["id"]
         with self.session_factory.begin() as session:
-            addresses.remember(session, FRONT_END, user_id, {"reference": reference}, self.clock())
-        known[user_id] = {"reference": reference}
+            addresses.remember(session, FRONT_END, user_id, address, self.clock())
+        known[user_id] = address
         return reference
 
     def _send(self, known: dict, user_id: str, content: dict) -> str:
@@ -255,17 +289,5 @@ class TeamsNotifier:
         """Where a card posted earlier is: a person's chat, or one of the team channels."""
         if address.get("reference"):
             return address["reference"]
-        channels = (self.approval_channel, self.moderation_channel)
-        kind = "channel" if conversation_id in channels else "personal"
+        kind = "channel" if self.channels.holds(conversation_id) else "personal"
         return self.proactive.reference_for(conversation_id, kind)
-
-    def _copy(self, content: dict, what: str) -> list[tuple[str, str]]:
-        """The approval channel's copy of a card, if one is set; its failure holds up no one."""
-        if not self.approval_channel:
-            return []
-        try:
-            reference = self.proactive.reference_for(self.approval_channel, "channel")
-            return [(self.approval_channel, self.proactive.send(reference, content))]
-        except RetryLater as error:
-            log.error("%s not posted to the approval channel: %s", what, error)
-            return []

@@ -43,14 +43,21 @@ def remember(session: Session, user: TeamsUser, activity, now) -> None:
         mode="json", by_alias=True, exclude_none=True
     )
     reference.pop("activityId", None)  # the conversation, not this one message
-    address = {"reference": reference, "name": user.name, "locale": user.locale, "mri": user.mri}
+    known = addresses.address_of(session, FRONT_END, user.id) or {}
+    name = user.name or known.get("name") or ""  # install events carry no name: keep the one known
+    address = {"reference": reference, "name": name, "locale": user.locale, "mri": user.mri}
     addresses.remember(session, FRONT_END, user.id, address, now)
 
 
 def name_of(session: Session, user_id: str) -> str:
     """How a person is shown on cards: their Teams name when known, else their id."""
+    return known_name(session, user_id) or user_id
+
+
+def known_name(session: Session, user_id: str) -> str:
+    """Their Teams name, as they wrote to the bot or the member lookup gave it ("" if neither)."""
     address = addresses.address_of(session, FRONT_END, user_id) or {}
-    return address.get("name") or user_id
+    return address.get("name") or ""
 
 
 def mri_of(session: Session, user_id: str) -> str:

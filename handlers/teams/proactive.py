@@ -14,6 +14,7 @@ from microsoft_agents.activity import (
     ConversationParameters,
     ConversationReference,
 )
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.ports import RetryLater
 from handlers.teams.cards import CARD_TYPE
@@ -26,6 +27,14 @@ CHANNEL_ID = "msteams"
 def message(content: dict) -> Activity:
     return Activity(
         type="message", attachments=[Attachment(content_type=CARD_TYPE, content=content)]
+    )
+
+
+def without_nulls(activity: Activity) -> Activity:
+    """The same activity with only the fields that have values: the SDK writes `"id": null`
+    (and a reference may hold other nulls), which some connectors answer with 400."""
+    return Activity.model_validate(
+        activity.model_dump(mode="json", by_alias=True, exclude_none=True)
     )
 
 
@@ -51,9 +60,20 @@ class Proactive:
         self.timeout = 30.0
 
     def new_conversation(self, user_id: str) -> dict:
-        """Open a 1:1 chat with someone the bot has not talked to yet; its reference."""
+        """Open a 1:1 chat with someone the bot has not talked to yet; its reference, whose
+        `user` is the member as Teams names them (their `29:` id, name and Entra object id)."""
         self._check(self.service_url)
-        return self._run(self._create(user_id))
+        reference = self._run(self._create(user_id))
+        try:  # Teams refreshes a card by itself only for `29:` ids: learn this person's
+            member = self._run(self._member(reference, user_id))
+        except RetryLater as error:
+            log.warning("Teams: could not look up the member of a new chat: %s", error)
+            member = {}
+        if member.get("id"):
+            reference["user"] = {
+                key: member[key] for key in ("id", "name", "aadObjectId") if member.get(key)
+            }
+        return reference
 
     def send(self, reference: dict, content: dict) -> str:
         """Post a card into a conversation; the new message's id."""
@@ -122,8 +142,12 @@ class Proactive:
                 context.activity.get_conversation_reference()
             )
             activity.reply_to_id = None  # a new message in the chat, not a reply to anything
-            (response,) = await context.adapter.send_activities(context, [activity])
-            if not response.id:
+            client = context.services.get(ConnectorClientBase)
+            conversation_id = activity.conversation.id
+            response = await client.conversations.send_to_conversation(
+                conversation_id, without_nulls(activity)
+            )
+            if not response or not response.id:
                 raise RetryLater("Teams did not say which message it created")
             return response.id
 
@@ -131,11 +155,28 @@ class Proactive:
 
     async def _update(self, reference: dict, activity_id: str, content: dict) -> None:
         async def work(context):
-            update = message(content)
+            update = message(content).apply_conversation_reference(
+                context.activity.get_conversation_reference()
+            )
+            update.reply_to_id = None
             update.id = activity_id
-            await context.update_activity(update)
+            client = context.services.get(ConnectorClientBase)
+            await client.conversations.update_activity(
+                update.conversation.id, activity_id, without_nulls(update)
+            )
 
         await self._continue(reference, work)
+
+    async def _member(self, reference: dict, user_id: str) -> dict:
+        """The chat member `user_id` (an Entra object id or a `29:` id) as Teams knows them."""
+
+        async def work(context):
+            client = context.services.get(ConnectorClientBase)
+            conversation_id = reference["conversation"]["id"]
+            member = await client.conversations.get_conversation_member(conversation_id, user_id)
+            return member.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+        return await self._continue(reference, work) or {}
 
     async def _create(self, user_id: str) -> dict:
         created = {}

@@ -21,14 +21,17 @@ from pydantic import ValidationError
 from bot.config import ConfigError
 from bot.people import roles
 from bot.services import Services
+from handlers.teams import images
 from handlers.teams.bot import SnsAgent
 from handlers.teams.ids import FRONT_END
 from handlers.teams.notifier import TeamsNotifier
 from handlers.teams.proactive import Proactive
 from handlers.teams.settings import TeamsSettings, is_loopback_host, is_loopback_url
+from handlers.teams.token import BOT_CONNECTOR_SCOPE
 
 log = logging.getLogger(__name__)
 
+BOT_CONNECTOR_RESOURCE = "https://api.botframework.com"
 ANONYMOUS = web.AppKey("snsbot_teams_anonymous", bool)  # served only on loopback when True
 
 
@@ -106,12 +109,19 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     guard = service_url_check(settings)
     adapter = CloudAdapter(connection_manager=connections, host_validator=guard)
     adapter.on_turn_error = _on_turn_error
-    agent = SnsAgent(services)
+    provider = connections.get_default_connection()
+
+    async def bot_token() -> str:  # the pictures pasted in a chat are read with it
+        return await provider.get_access_token(BOT_CONNECTOR_RESOURCE, [BOT_CONNECTOR_SCOPE])
+
+    allowed = images.hosts_allowed(settings.anonymous, guard.is_allowed)
+    pictures = images.PictureAccess(bot_token, allowed)
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
                           tenant_id=settings.tenant_id, allowed=guard.is_allowed)  # fmt: skip
     notifier = TeamsNotifier(proactive, services.session_factory, services.clock,
                              services.settings.locale, approval_channel=settings.approval_channel,
                              moderation_channel=settings.moderation_channel)  # fmt: skip
+    agent = SnsAgent(services, pictures, lookup=notifier.display_name)
 
     async def process(request: web.Request) -> web.Response:
         try:

@@ -10,11 +10,13 @@ from urllib.parse import urlsplit
 
 PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com/"  # + the tenant id
 KEYS = (  # every key read here (the SDK reads more CONNECTIONS__… keys itself)
     PREFIX + "CLIENTID",
     PREFIX + "CLIENTSECRET",
     PREFIX + "TENANTID",
     PREFIX + "ANONYMOUS_ALLOWED",
+    PREFIX + "AUTHORITY",
     "SNSBOT_TEAMS_CHIEF",
     "SNSBOT_TEAMS_OPERATORS",
     "SNSBOT_TEAMS_SERVICE_URL",
@@ -70,6 +72,7 @@ class TeamsSettings:
     chief: str = ""  # Entra object id or Teams user id (29:…)
     operators: tuple[str, ...] = ()
     service_url: str = DEFAULT_SERVICE_URL  # to open a chat with someone never seen yet
+    authority: str = ""  # Microsoft's token service for the tenant; empty: the public cloud's
     approval_channel: str = ""  # a team channel (19:…) that gets a copy of every approval card
     moderation_channel: str = ""  # a team channel (19:…) for the moderation inbox (§11)
     sdk_environment: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -85,6 +88,7 @@ class TeamsSettings:
             chief=e.get("SNSBOT_TEAMS_CHIEF", "").strip(),
             operators=_list(e.get("SNSBOT_TEAMS_OPERATORS")),
             service_url=e.get("SNSBOT_TEAMS_SERVICE_URL", "").strip() or DEFAULT_SERVICE_URL,
+            authority=e.get(PREFIX + "AUTHORITY", "").strip(),
             approval_channel=e.get("SNSBOT_TEAMS_APPROVAL_CHANNEL", "").strip(),
             moderation_channel=e.get("SNSBOT_TEAMS_MODERATION_CHANNEL", "").strip(),
             sdk_environment={k: v for k, v in e.items() if k.startswith("CONNECTIONS")},
@@ -131,6 +135,12 @@ class TeamsSettings:
             f"can act as anyone) while {' and '.join(reasons)}. Anonymous mode is for local "
             "tests on 127.0.0.1 only: remove ANONYMOUS_ALLOWED from these settings."
         )
+
+    @property
+    def token_url(self) -> str:
+        """Where the bot's Bot Connector token is obtained (the SDK's MSAL uses the same)."""
+        authority = self.authority or DEFAULT_AUTHORITY + (self.tenant_id or "common")
+        return authority.rstrip("/") + "/oauth2/v2.0/token"
 
     def secrets(self) -> list[str]:
         return [s for s in (self.client_secret,) if s]

@@ -19,13 +19,6 @@ SLOT = re.compile("\x00(\\w+)\x00")
 SLOTTED_MENTION = re.compile("<@(\x00\\w+\x00)>")
 
 
-def messages_for(locale: str | None, default: str = "ja") -> Messages:
-    """English when the person's Teams is in English, Japanese otherwise (and by default)."""
-    if locale and locale.lower().startswith("en"):
-        return Messages("en")
-    return Messages(default)
-
-
 def card_markdown(text: str, name_of=lambda user_id: user_id) -> str:
     """A catalogue text written for Slack (`*bold*`, `<url|label>`, `<@user>`) as card markdown."""
     text = SLACK_LINK.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)

@@ -446,7 +446,9 @@ def test_draft_modal_has_every_contract_field(msg):
     contract = [b["block_id"] for b in inputs if b["block_id"] in DRAFT_FIELDS]
     assert contract == list(DRAFT_FIELDS) or tuple(contract) == DRAFT_FIELDS
     extras = {b["block_id"] for b in inputs} - set(DRAFT_FIELDS)
-    assert extras == {"group_date", "group_draft"}  # policy §5(4), beyond the contract
+    # Beyond the contract: policy §5(4)'s group date and draft, the images' alt texts and §4's
+    # on-the-internet question.
+    assert extras == {"group_date", "group_draft", "image_alt", "on_internet"}
     for block in inputs:
         assert block["element"]["action_id"] == block["block_id"]
     by_id = {b["block_id"]: b["element"] for b in inputs}
@@ -561,7 +563,13 @@ def longest_content(body_char: str = "あ") -> DraftInput:
         group_draft="原" * drafts.BODY_MAX_CHARS,
         publish_at=NOW + timedelta(days=1),
         images=tuple(
-            {"id": f"F{i}", "name": f"写真{i}.png", "mimetype": "image/png", "size": 1000}
+            {
+                "id": f"F{i}",
+                "name": f"写真{i}.png",
+                "mimetype": "image/png",
+                "size": 1000,
+                "alt": "説" * drafts.IMAGE_ALT_MAX_CHARS,
+            }
             for i in range(drafts.MAX_IMAGES)
         ),
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, config
+from bot import cli, config, config_examples
 from bot.delivery.foreground import Foreground
 from handlers import slack
 from handlers.slack import ids
@@ -43,12 +43,21 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations_history": {"im:history", "channels:history", "groups:history"},
     "users_info": {"users:read"},
     "files_info": {"files:read"},
+    "files_upload_v2": {"files:write"},
     "auth_test": set(),
+}
+# Bot scope each subscribed event needs (https://docs.slack.dev/reference/events/).
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_home_opened": set(),
+    "user_change": {"users:read"},
+    "message": {"im:history", "channels:history"},  # message.im, message.channels
 }
 EXPECTED_BOT_SCOPES = {
     "commands",
     "chat:write",
     "files:read",
+    "files:write",
+    "users:read",
     "im:write",
     "im:history",
     "channels:history",
@@ -203,7 +212,7 @@ def web_api_methods_called() -> set[str]:
     found = set()
     for path in (ROOT / "handlers" / "slack").rglob("*.py"):
         source = path.read_text(encoding="utf-8")
-        found.update(re.findall(r"\bclient\.([a-z]+_[A-Za-z]+)\(", source))
+        found.update(re.findall(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(", source))
         found.update(
             m.replace(".", "_")
             for m in re.findall(r"""api_call\(\s*["']([a-z]+\.[A-Za-z]+)["']""", source)
@@ -307,6 +316,16 @@ def test_env_example_roster_is_empty_so_no_placeholder_becomes_chief():
         assert re.search(rf"^{key}=$", ENV_EXAMPLE, flags=re.MULTILINE), key
 
 
+def test_every_placeholder_of_env_example_is_one_snsbot_run_refuses():
+    values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.+)$", ENV_EXAMPLE, flags=re.MULTILINE))
+    examples = {key: example for key, (example, _) in config_examples.EXAMPLE_VALUES.items()}
+    assert {key: values.get(key) for key in examples} == examples
+    real = {key: value for key, value in values.items() if key not in examples}
+    # A value here is used as it is: a safe default for a first run, never a placeholder.
+    assert real == {"DATABASE_URL": "sqlite:///snsbot.db", "SNSBOT_DRY_RUN": "1",
+                    "SNSBOT_LOCALE": "ja"}  # fmt: skip
+
+
 def test_env_example_settings_are_valid():
     values = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", ENV_EXAMPLE, flags=re.MULTILINE))
     assert config.Settings.from_env(values).problems() == []
@@ -378,9 +397,9 @@ def test_every_slash_subcommand_is_documented(sub):
     assert f"`{ids.COMMAND} {sub}" in DOCS, f"`{ids.COMMAND} {sub}` is not documented in docs/"
 
 
-@pytest.mark.parametrize("command", teams_ids.COMMANDS)
-def test_every_teams_command_is_documented(command):
-    assert re.search(rf"^\| `{command}` \|", DOCS, flags=re.MULTILINE), (
+@pytest.mark.parametrize("command", teams_ids.COMMANDS + teams_ids.TYPED_COMMANDS)
+def test_every_teams_command_is_documented(command):  # listed in the manifest or typed only
+    assert re.search(rf"^\| `{command}(`| )", DOCS, flags=re.MULTILINE), (
         f"the Teams command `{command}` has no row in a table of docs/"
     )
 
@@ -389,6 +408,8 @@ def test_teams_manifest_commands_are_the_bot_commands_and_documented():
     bot = teams_manifest()["bots"][0]
     listed = [c["title"] for c in bot["commandLists"][0]["commands"]]
     assert listed == list(teams_ids.COMMANDS)
+    assert len(listed) <= 10  # Teams' limit; the other commands are typed (TYPED_COMMANDS)
+    assert not set(listed) & set(teams_ids.TYPED_COMMANDS)
     for extension in teams_manifest()["composeExtensions"]:
         for command in extension["commands"]:
             assert command["title"] in DOCS, command["title"]
@@ -407,8 +428,11 @@ def test_manifest_slash_command_is_the_one_the_app_registers():
 
 def test_manifest_events_are_exactly_the_registered_ones():
     registered = registered_listeners().ids("event")
-    assert registered == {"app_home_opened"}
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == registered
+    assert registered == {"app_home_opened", "message", "user_change"}  # user_change: §6
+    subscribed = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    # Slack delivers `message.im` and `message.channels` as `message` events (thread replies)
+    assert {event.partition(".")[0] for event in subscribed} == registered
+    assert set(subscribed) == {"app_home_opened", "message.im", "message.channels", "user_change"}
 
 
 def test_manifest_features_match_the_code():
@@ -447,6 +471,8 @@ def test_expected_scopes_follow_from_the_code():
     blocks = (ROOT / "handlers" / "slack" / "blocks.py").read_text(encoding="utf-8")
     if '"file_input"' in blocks:
         needed.add("files:read")
+    for event in registered_listeners().ids("event"):
+        needed |= EVENT_SCOPES[event]
     assert needed == EXPECTED_BOT_SCOPES
 
 

@@ -24,6 +24,7 @@ GROUP_PAPERS = {"group_date": "2026-11-20", "group_draft": "団体から届い�
 def draft(**fields) -> DraftInput:
     fields.setdefault("body", "市民活動フェアを開催します。")
     fields.setdefault("channels", OFFERED)
+    fields.setdefault("on_internet", False)  # policy §4's question, answered "no" unless told
     return DraftInput(**fields)
 
 
@@ -200,6 +201,15 @@ def test_compose_x_text_appends_url_when_only_a_longer_url_is_in_the_text():
         ({"body": "フェアのお知らせ\n12 月 5 日に開催します。"}, "フェアのお知らせ"),
         ({"body": "一行だけ"}, "一行だけ"),
         ({"body": "本文\n二行目", "blog_title": "題名"}, "題名"),
+        (  # one long paragraph: its first sentence, not the whole paragraph in bold
+            {
+                "body": "12月5日（土）に和光市民まつりを開催します。会場は市役所前広場です。"
+                "模擬店やステージなど、多くの催しを予定しています。"
+            },
+            "12月5日（土）に和光市民まつりを開催します",
+        ),
+        ({"body": "あ" * 60 + "。"}, "あ" * 39 + "…"),  # no sentence end early enough
+        ({"body": "Open day on Dec. 5. Come and see the new library."}, "Open day on Dec. 5"),
     ],
 )
 def test_blog_title_falls_back_to_the_first_line(fields, expected):

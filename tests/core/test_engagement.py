@@ -82,7 +82,6 @@ BAD = [
     ("retweet", "https://x.com/wako_npo"),
     ("retweet", "https://x.com/wako_npo/status/abc"),
     ("retweet", "1234567890"),
-    ("like", FB_POST),
     ("like", ""),
     ("share", TWEET),
     ("share", "https://facebook.com/"),
@@ -233,6 +232,24 @@ def test_allow_list_blocks_fit_slack_and_count_the_rest(msg):
 )
 def test_keys_built_from_values_exist(key):
     assert all(key in texts for texts in CATALOGUES.values())
+
+
+def test_a_facebook_like_is_refused_saying_the_graph_api_does_not_allow_it():
+    """Policy §8 allows likes on Facebook, but a Page cannot like through the Graph API: the
+    request is refused with the reason, not taken as a mistyped X post (it was, before)."""
+    for text in (FB_POST, "https://www.facebook.com/wakonpo"):
+        target, problem = parse("like", text)
+        assert target is None and problem == "engage.error.facebook_like"
+    assert "Graph API" in Messages("ja")(problem) and "方針 8" in Messages("ja")(problem)
+    assert "`/sns share`" in Messages("en")(problem)
+
+
+def test_the_like_form_says_facebook_likes_are_not_offered():
+    from handlers.slack.engagement_blocks import engagement_modal
+
+    for kind in KINDS:
+        shown = json.dumps(engagement_modal(Messages("ja"), kind), ensure_ascii=False)
+        assert ("Facebook の「いいね」は Graph API で行えない" in shown) == (kind == "like")
 
 
 def test_help_lists_the_four_commands():
@@ -696,6 +713,19 @@ def test_an_operator_cannot_approve_and_a_rejection_reaches_no_platform(live_app
         "retweet",
         TWEET.rsplit("/", 1)[1],
     )
+
+
+def test_sns_like_with_a_facebook_url_says_the_api_does_not_allow_it(app):
+    """Signed end to end: `/sns like <Facebook URL>` opens the form with the note, and its
+    submission is answered inline with why a Facebook like cannot be requested (policy §8)."""
+    response = request_by_slash_command(app, f"like {FB_POST}")
+    assert response.json() == {
+        "response_action": "errors",
+        "errors": {TARGET: JA["engage.error.facebook_like"]},
+    }
+    view = app.fake.calls("views.open")[-1].params["view"]
+    assert JA["engage.note.facebook_like"] in json.dumps(view, ensure_ascii=False)
+    assert register_actions(app) == [] and not has_card(app)
 
 
 def test_the_form_shows_each_problem_inline_in_japanese(app):

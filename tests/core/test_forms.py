@@ -49,7 +49,7 @@ def rejected_draft(factory) -> int:
 
 def test_a_new_draft_is_stored_once_in_the_authors_name(factory):
     result = send(factory)
-    assert result == forms.FormResult(stored=True)
+    assert result == forms.FormResult(stored=True, draft_id=1)
     with factory() as session:
         draft = session.execute(select(Draft)).scalar_one()
     assert (draft.author_id, draft.status, draft.front_end) == (OPERATOR, PENDING, "slack")

@@ -47,6 +47,7 @@ class FakeAtomPub(BlogServer):
         self.custom_urls = custom_urls
         self.page_size = page_size
         self.entries: list[dict] = []  # oldest first
+        self.title = "Fake Hatena Blog"  # the workspace's title (the blog's name, policy §2)
         self.auth_failures: list[str] = []
         self._nonces: set[str] = set()
         self._ids = itertools.count(8599973812000000001)
@@ -190,7 +191,7 @@ class FakeAtomPub(BlogServer):
     def _service(self) -> Answer:
         service = ET.Element(_q("app:service"))
         workspace = ET.SubElement(service, _q("app:workspace"))
-        ET.SubElement(workspace, _q("title")).text = "Fake Hatena Blog"
+        ET.SubElement(workspace, _q("title")).text = self.title
         collection = ET.SubElement(workspace, _q("app:collection"), href=self.collection_url)
         ET.SubElement(collection, _q("title")).text = "Fake Hatena Blog"
         ET.SubElement(collection, _q("app:accept")).text = "application/atom+xml;type=entry"

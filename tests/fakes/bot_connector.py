@@ -12,7 +12,12 @@ gives its activities `"serviceUrl": fake.base_url` and everything the bot says l
 
 Any path prefix before `v3/` is accepted (real service URLs look like `…/teams/` or `…/amer/`).
 Conversation ids (`a:…`, `19:…@thread.v2;messageid=…`) are URL-decoded. Like Teams, creating
-a 1:1 conversation with the same member again returns the same conversation id.
+a 1:1 conversation with the same member again returns the same conversation id, and a member
+is found by either of their ids (`29:…` or the Entra object id) once `add_person` has said
+who they are. With `strict_nulls` (the default), a body holding `null` anywhere is answered
+400 BadArgument, as the Microsoft 365 Agents Playground's connector does. Every Adaptive Card
+received is checked against the 1.5 schema and Teams' rules (tests/adaptive_cards.py):
+`invalid_cards()` lists what was wrong.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from fakes.base import Answer, FakeServer, Request, send, short
 
@@ -97,10 +102,13 @@ class FakeBotConnector(FakeServer[Call]):
 
     methods = ("GET", "POST", "PUT", "DELETE")
 
-    def __init__(self, *, strict_updates: bool = True) -> None:
-        """With `strict_updates`, updating an activity the fake never received answers 404."""
+    def __init__(self, *, strict_updates: bool = True, strict_nulls: bool = True) -> None:
+        """With `strict_updates`, updating an activity the fake never received answers 404;
+        with `strict_nulls`, a body carrying a `null` answers 400."""
         super().__init__()
         self.strict_updates = strict_updates
+        self.strict_nulls = strict_nulls
+        self._people: dict[str, dict[str, Any]] = {}  # either id → the member's account
         # In the order given: a pattern may match several endpoints, so no queue per endpoint.
         self._pattern_faults: list[_Fault] = []
         self._token: str | None = None
@@ -109,11 +117,25 @@ class FakeBotConnector(FakeServer[Call]):
         self._activities: dict[str, dict[str, dict[str, Any]]] = {}  # conversation → id → current
         self._conversation_ids = itertools.count(1)
         self._activity_ids = itertools.count(1700000000001)
+        self._files: dict[str, tuple[bytes, str | None]] = {}  # path → (bytes, token it needs)
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:PORT/`: the `serviceUrl` (with its trailing slash, like Teams')."""
         return f"{self.root_url}/"
+
+    def serve_file(self, name: str, data: bytes, *, token: str | None) -> str:
+        """A picture to download, as Teams offers one: `token` set, an inline picture's content
+        URL (answered 401 without `Authorization: Bearer <token>`); None, a file's download URL,
+        which carries its own grant (answered 403 when a bot token is sent to it anyway)."""
+        path = f"/{'v3/attachments' if token else 'files'}/{quote(name)}"
+        with self._lock:
+            self._files[path] = (data, token)
+        return f"{self.root_url}{path}"
+
+    def downloads(self) -> list[Call]:
+        """The GET requests for served pictures, in order."""
+        return [c for c in self.calls() if c.method == "GET" and c.path in self._files]
 
     # ------------------------------------------------------------------ inspection
 
@@ -177,6 +199,26 @@ class FakeBotConnector(FakeServer[Call]):
             self._conversations.clear()
             self._one_to_one.clear()
             self._activities.clear()
+
+    def invalid_cards(self) -> list[str]:
+        """Why each Adaptive Card received (sent, created with, updated to) is not valid."""
+        from adaptive_cards import problems
+
+        bodies = [c.json for c in self.calls() if c.ok and c.endpoint in (SEND, REPLY, UPDATE)]
+        bodies += [c.json.get("activity") for c in self.calls(CREATE) if c.ok]
+        return [
+            f"{activity.get('id', '')}: {problem}"
+            for activity in bodies
+            if isinstance(activity, dict)
+            for card in adaptive_cards(activity)
+            for problem in problems(card)
+        ]
+
+    def add_person(self, mri: str, aad_object_id: str, name: str) -> None:
+        """Someone Teams knows: a 1:1 chat opened with either id has them as its member."""
+        account = {"id": mri, "aadObjectId": aad_object_id, "name": name}
+        with self._lock:
+            self._people[mri] = self._people[aad_object_id] = account
 
     # ------------------------------------------------------------------ faults and auth
 
@@ -249,6 +291,9 @@ class FakeBotConnector(FakeServer[Call]):
                 status, body = 401, UNAUTHORIZED
             elif bad_json:
                 status, body = 400, error_body("BadSyntax", "The request body is not JSON.")
+            elif self.strict_nulls and request.body and _nulls(call.json):
+                where = ", ".join(_nulls(call.json)[:5])
+                status, body = 400, error_body("BadArgument", f"null is not allowed: {where}")
             else:
                 status, body = self._answer(call)
             call.status, call.response = status, body
@@ -274,13 +319,20 @@ class FakeBotConnector(FakeServer[Call]):
     def _answer(self, call: Call) -> tuple[int, Any]:
         """The success (or validation) answer; called with the lock held."""
         body = call.json
+        if call.method == "GET" and call.path in self._files:
+            data, token = self._files[call.path]
+            sent = call.headers.get("authorization")
+            if token is None:
+                return (403, error_body("Forbidden", "no bot token here")) if sent else (200, data)
+            return (200, data) if sent == f"Bearer {token}" else (401, UNAUTHORIZED)
         if call.endpoint == CREATE:
             return self._create(body)
         if call.endpoint == MEMBERS:
-            members = (self._conversations.get(call.conversation_id) or {}).get("members") or []
+            given = (self._conversations.get(call.conversation_id) or {}).get("members") or []
+            members = [self._people.get(m.get("id"), m) for m in given]
             if call.activity_id is None:
                 return 200, members
-            found = [m for m in members if m.get("id") == call.activity_id]
+            found = [m for m in members if call.activity_id in (m.get("id"), m.get("aadObjectId"))]
             return (200, found[0]) if found else (404, error_body("NotFound", "Member not found"))
         if call.endpoint in (SEND, REPLY, UPDATE) and (
             not isinstance(body, dict) or not body.get("type")
@@ -336,6 +388,17 @@ class FakeBotConnector(FakeServer[Call]):
         return [p for p in posted if conversation_id is None or p[0] == conversation_id]
 
 
+def _nulls(body: Any, where: str = "") -> list[str]:
+    """Where `body` holds a JSON null (e.g. `id`, `conversation.tenantId`)."""
+    if body is None:
+        return [where or "(body)"]
+    if isinstance(body, dict):
+        return [n for k, v in body.items() for n in _nulls(v, f"{where}.{k}" if where else k)]
+    if isinstance(body, list):
+        return [n for i, v in enumerate(body) for n in _nulls(v, f"{where}[{i}]")]
+    return []
+
+
 def adaptive_cards(activity: dict[str, Any]) -> list[dict[str, Any]]:
     """The Adaptive Card contents among an activity's attachments."""
     return [
@@ -378,7 +441,9 @@ def _matches(pattern: str, endpoint: str, line: str) -> bool:
 
 
 def _encode(status: int, body: Any, headers: dict[str, str]) -> Answer:
-    """`body` as JSON, or as plain text when it is a str."""
+    """`body` as JSON, as plain text when it is a str, as is when it is bytes (a picture)."""
+    if isinstance(body, bytes):
+        return Answer(status, body, "application/octet-stream", headers)
     if isinstance(body, str):
         return Answer(status, body.encode(), "text/plain; charset=utf-8", headers)
     payload = json.dumps(body, ensure_ascii=False).encode()

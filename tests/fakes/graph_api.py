@@ -18,6 +18,10 @@ from fakes.base import Answer, FakeServer, Request, send
 
 PAGE_ID = "104857600123456"
 PAGE_NAME = "和光市市民活動推進課（テスト）"
+#: The Page's about text (policy §9: the no-reply notice is stated on the SNS).
+PAGE_ABOUT = (
+    "和光市市民協働推進センターの公式ページです。個別のコメントや返信には回答しておりません。"
+)
 PAGE_TOKEN = "EAAGfakePageToken0123456789abcdef"
 USER_ID = "10229876543210001"
 #: The pinned Graph version, taken from the one place it is set.
@@ -28,6 +32,7 @@ FEED = "feed"  # POST /{page-id}/feed
 PHOTOS = "photos"  # POST /{page-id}/photos
 READ_FEED = "read_feed"  # GET /{page-id}/feed
 ME = "me"  # GET /me
+PAGE = "page"  # GET /{page-id} (the Page's name, about and description)
 POST_NODE = "post"  # GET /{post-id}
 OTHER = "other"  # anything else (answered with error 2500 / 100)
 ANY = "*"  # fail_next() only: whichever endpoint comes next
@@ -148,6 +153,8 @@ class FakeGraph(FakeServer[GraphCall]):
         self.version = version
         #: What `GET /me` answers; set it to a user (or another Page) to test a wrong token.
         self.me: dict[str, str] = {"id": page_id, "name": page_name}
+        #: What `GET /{page-id}` answers (fields `name`, `about`, `description`).
+        self.page: dict[str, str] = {"id": page_id, "name": page_name, "about": PAGE_ABOUT}
         #: Like Graph, refuse a post whose text equals the Page's latest post (error 506).
         self.reject_duplicates = reject_duplicates
         #: Headers added to every answer (e.g. {"X-App-Usage": app_usage(40)}).
@@ -234,6 +241,8 @@ class FakeGraph(FakeServer[GraphCall]):
     def _answer(self, endpoint: str, parts: list[str], params: dict, files: dict):
         if endpoint == ME:
             return 200, _select(self.me, params.get("fields"), default=("id", "name")), {}
+        if endpoint == PAGE:
+            return 200, _select(self.page, params.get("fields"), default=("id", "name")), {}
         if endpoint == READ_FEED:
             limit = min(int(params.get("limit") or 25), 100)
             since = _since(params.get("since"))
@@ -306,6 +315,7 @@ class FakeGraph(FakeServer[GraphCall]):
         self.photos[photo_id] = {
             "id": photo_id,
             "caption": params.get("caption", ""),
+            "alt_text_custom": params.get("alt_text_custom"),
             "filename": source[0] if source else None,
             "content_type": source[1] if source else None,
             "data": source[2] if source else b"",
@@ -341,6 +351,8 @@ class FakeGraph(FakeServer[GraphCall]):
 def _endpoint(method: str, parts: list[str], page_id: str) -> str:
     if parts == ["me"] and method == "GET":
         return ME
+    if parts == [page_id] and method == "GET":
+        return PAGE
     if len(parts) == 2 and parts[0] == page_id and parts[1] in ("feed", "photos"):
         if method == "POST":
             return FEED if parts[1] == "feed" else PHOTOS

@@ -27,9 +27,11 @@ BOT_ID = "BBOT"
 RESPONSE_URL = "response_url"
 #: Pseudo method name under which downloads of files registered with `add_file()` are recorded.
 FILE_DOWNLOAD = "file_download"
+#: Pseudo method name under which POSTs to an `upload_url` of files.getUploadURLExternal are recorded.
+FILE_UPLOAD = "file_upload"
 
 # Parameters that Slack accepts as JSON strings in form-encoded requests.
-_JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata")
+_JSON_STRING_FIELDS = ("blocks", "view", "attachments", "metadata", "files")
 _VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 _LOGIN_PAGE = b"<!DOCTYPE html><html><body>Sign in to Slack</body></html>"
 
@@ -133,6 +135,12 @@ class FakeSlack(FakeServer[Call]):
         #: The bot scopes the app lacks: a method needing one answers `missing_scope`.
         self.missing_scopes: set[str] = set()
         self._history: dict[str, list[dict[str, Any]]] = {}  # conversation → messages, oldest first
+        #: Each user's Slack language, as `users.info` tells it with `include_locale`.
+        self.locales: dict[str, str] = {}
+        self.default_locale = "ja-JP"
+        # files.getUploadURLExternal → the upload URL's POST → files.completeUploadExternal
+        self._uploads: dict[str, dict[str, Any]] = {}  # file id → name, length, data
+        self._shared: list[dict[str, Any]] = []  # completed uploads, in order
 
     @property
     def base_url(self) -> str:
@@ -229,6 +237,12 @@ class FakeSlack(FakeServer[Call]):
         """A unique response_url on this fake; POSTs to it are recorded as method "response_url"."""
         return f"{self.root_url}/response/{quote(name, safe='')}/{uuid.uuid4().hex}"
 
+    def shared_files(self) -> list[dict[str, Any]]:
+        """Files uploaded and completed (files.completeUploadExternal), in order: each with
+        `name`, `title`, `data` (the bytes), `channel_id` and `initial_comment`."""
+        with self._lock:
+            return [dict(f) for f in self._shared]
+
     def add_file(
         self,
         data: bytes,
@@ -286,6 +300,8 @@ class FakeSlack(FakeServer[Call]):
             method = RESPONSE_URL
         elif path.startswith("/files/") and request.method == "GET":
             method = FILE_DOWNLOAD
+        elif path.startswith("/upload/") and request.method == "POST":
+            method = FILE_UPLOAD
         else:
             send(handler, Answer(404, b"Not Found", "text/plain; charset=utf-8"))
             return
@@ -302,6 +318,8 @@ class FakeSlack(FakeServer[Call]):
                 answer = _json_answer({"ok": True})
             elif method == FILE_DOWNLOAD:
                 answer = self._file_answer(path, authorized)
+            elif method == FILE_UPLOAD:
+                answer = self._upload_answer(path, request.body)
             elif method == "apps.connections.open" or (app_authorized and not authorized):
                 answer = _json_answer(self._app_token_response(method, authorized, app_authorized))
             elif not authorized:
@@ -334,6 +352,32 @@ class FakeSlack(FakeServer[Call]):
             return _Answer(200, _LOGIN_PAGE, "text/html; charset=utf-8")
         file_obj, data = entry
         return _Answer(200, data, file_obj["mimetype"])
+
+    def _upload_answer(self, path: str, data: bytes) -> _Answer:
+        """As Slack's upload URL: no token needed (the URL is the secret), the bytes kept."""
+        upload = self._uploads.get(path.split("/")[2] if path.count("/") >= 2 else "")
+        if upload is None:
+            return _Answer(404, b"Not Found", "text/plain; charset=utf-8")
+        upload["data"] = data
+        return _Answer(200, f"OK - {len(data)}".encode(), "text/plain; charset=utf-8")
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        """files.completeUploadExternal: every file named must have been uploaded first."""
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for item in files:
+            upload = self._uploads.get(item.get("id", ""))
+            if upload is None or "data" not in upload:
+                return {"ok": False, "error": "file_not_found"}
+            done.append({"id": item["id"], "title": item.get("title") or upload["name"],
+                         "name": upload["name"]})  # fmt: skip
+        for item in done:
+            self._shared.append({**item, "data": self._uploads[item["id"]]["data"],
+                                 "channel_id": params.get("channel_id"),
+                                 "initial_comment": params.get("initial_comment")})  # fmt: skip
+        return {"ok": True, "files": done}
 
     def _app_token_response(
         self, method: str, authorized: bool, app_authorized: bool
@@ -405,9 +449,12 @@ class FakeSlack(FakeServer[Call]):
             return {"ok": True, "view": self._view(method, params)}
         if method == "users.info":
             user_id = params.get("user", "")
+            locale = self.locales.get(user_id, self.default_locale)
+            shown = {"locale": locale} if _truthy(params.get("include_locale")) else {}
             return {
                 "ok": True,
                 "user": {
+                    **shown,
                     "id": user_id,
                     "team_id": TEAM_ID,
                     "name": f"user-{user_id}",
@@ -421,6 +468,20 @@ class FakeSlack(FakeServer[Call]):
                     },
                 },
             }
+        if method == "files.getUploadURLExternal":
+            if "files:write" in self.missing_scopes:
+                return _missing_scope("files:write")
+            if not params.get("filename") or not str(params.get("length", "")).isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F0UP{next(self._id_counter):04d}"
+            self._uploads[file_id] = {"name": params["filename"], "length": int(params["length"])}
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.root_url}/upload/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method == "files.info":
             entry = self._files.get(params.get("file", ""))
             if entry is None:

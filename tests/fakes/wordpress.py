@@ -20,6 +20,7 @@ APP_PASSWORD = "abcd EFGH ijkl MNOP qrst UVWX"  # shown by WordPress in groups o
 
 #: Endpoint names for `fail_next()`, `delay()` and `calls()`.
 INDEX, CREATE, LIST, MEDIA, ME, OTHER, ANY = "index", "create", "list", "media", "me", "other", "*"
+MEDIA_UPDATE = "media/update"  # POST /wp/v2/media/{id}: e.g. its alt_text
 
 ROLE_CAPS = {
     "administrator": ("read", "edit_posts", "publish_posts", "upload_files", "list_users"),
@@ -185,6 +186,7 @@ class FakeWordPress(BlogServer):
         self.pretty_permalinks = pretty_permalinks
         self.posts: dict[int, dict] = {}
         self.media: dict[int, dict] = {}
+        self.site_name = "Fake WordPress"  # the index's `name` (the blog's name, policy §2)
         self._ids = itertools.count(101)
 
     def add_post(self, slug: str, title: str, date_gmt: datetime, status="publish") -> dict:
@@ -217,6 +219,7 @@ class FakeWordPress(BlogServer):
             ("POST", "/wp/v2/posts"): CREATE,
             ("GET", "/wp/v2/posts"): LIST,
             ("POST", "/wp/v2/media"): MEDIA,
+            **{("POST", f"/wp/v2/media/{i}"): MEDIA_UPDATE for i in self.media},
             ("GET", "/wp/v2/users/me"): ME,
         }
         return names.get((call.method, route), OTHER) if self._route(call, path) else OTHER
@@ -259,7 +262,8 @@ class FakeWordPress(BlogServer):
         logged_in = problem is None
         endpoint = call.endpoint
         if endpoint == INDEX:
-            return json_answer({"name": "Fake WordPress", "namespaces": ["wp/v2"], "routes": {}})
+            index = {"name": self.site_name, "description": "", "namespaces": ["wp/v2"]}
+            return json_answer({**index, "routes": {}})
         if endpoint == ME:
             return self._me(call) if logged_in else error_answer("not_logged_in")
         if endpoint == LIST:
@@ -278,6 +282,8 @@ class FakeWordPress(BlogServer):
             return self._create(call, logged_in)
         if endpoint == MEDIA:
             return self._upload(call, logged_in)
+        if endpoint == MEDIA_UPDATE:
+            return self._update_media(call, logged_in, int(route.rstrip("/").rsplit("/", 1)[1]))
         return error_answer("no_route")
 
     def _me(self, call: Call) -> Answer:
@@ -320,6 +326,16 @@ class FakeWordPress(BlogServer):
         self.posts[post_id] = post
         return json_answer(post, 201)
 
+    def _update_media(self, call: Call, logged_in: bool, media_id: int) -> Answer:
+        if not logged_in:
+            return error_answer("cannot_create_401")
+        if not self._can("upload_files"):
+            return error_answer("cannot_upload")
+        data = call.json if isinstance(call.json, dict) else {}
+        if "alt_text" in data:
+            self.media[media_id]["alt_text"] = str(data["alt_text"])
+        return json_answer({k: v for k, v in self.media[media_id].items() if k != "data"})
+
     def _upload(self, call: Call, logged_in: bool) -> Answer:
         if not logged_in:
             return error_answer("cannot_create_401")
@@ -337,6 +353,7 @@ class FakeWordPress(BlogServer):
             "id": media_id,
             "source_url": url,
             "mime_type": mime,
+            "alt_text": "",
             "data": call.body,
         }
         return json_answer(

@@ -33,12 +33,18 @@ from fakes.base import Answer, FakeServer, Request, send
 
 USER_ID = "1500000000000000001"
 USER_NAME = "わこらぼ"
+#: The profile description `GET /2/users/me?user.fields=description` shows (policy §9 notice).
+DESCRIPTION = (
+    "和光市市民協働推進センターの公式アカウントです。個別のコメントや返信には回答しておりません。"
+)
 
 #: Endpoint names accepted by `fail_next`, `delay` and `calls` (besides exact paths).
 TWEETS = "tweets"
 USERS_ME = "users/me"
 USER_TWEETS = "users/tweets"
 MEDIA_UPLOAD = "media/upload"
+MEDIA_METADATA = "media/metadata"
+ALT_TEXT_MAX = 1000  # docs.x.com, "Create Media metadata": alt_text.text
 
 #: Media types the one-shot upload accepts (docs.x.com, "image or subtitle media upload").
 ONE_SHOT_MEDIA_TYPES = (
@@ -180,8 +186,11 @@ class FakeX(FakeServer[Call]):
         self.consumer_secret = consumer_secret
         self.access_token_secret = access_token_secret
         self.username = username
+        self.description = DESCRIPTION  # set it to test a profile without the §9 notice
         self._tweets: list[dict[str, Any]] = []  # newest last; each keeps its "submitted" text
         self._media: set[str] = set()
+        #: Each uploaded image's alternative text, as POST /2/media/metadata set it.
+        self.alt_texts: dict[str, str] = {}
         self._tweet_ids = itertools.count(1800000000000000001)
         self._media_ids = itertools.count(1900000000000000001)
         self._tco = itertools.count(1)
@@ -286,11 +295,16 @@ class FakeX(FakeServer[Call]):
     def _answer(self, call: Call) -> tuple[int, Any]:
         """The success (or validation) answer; called with the lock held."""
         if call.endpoint == USERS_ME:
-            return 200, {"data": {"id": USER_ID, "name": USER_NAME, "username": self.username}}
+            user = {"id": USER_ID, "name": USER_NAME, "username": self.username}
+            if "description" in call.query.get("user.fields", "").split(","):
+                user["description"] = self.description  # as X: only when asked for
+            return 200, {"data": user}
         if call.endpoint == USER_TWEETS:
             return self._timeline(call)
         if call.endpoint == MEDIA_UPLOAD:
             return self._upload(call)
+        if call.endpoint == MEDIA_METADATA:
+            return self._metadata(call)
         if call.endpoint == TWEETS:
             return self._post_tweet(call)
         return 404, NOT_FOUND
@@ -393,6 +407,17 @@ class FakeX(FakeServer[Call]):
             "data": {"id": media_id, "media_key": f"3_{media_id}", "expires_after_secs": 86400}
         }
 
+    def _metadata(self, call: Call) -> tuple[int, Any]:
+        body = call.json if isinstance(call.json, dict) else {}
+        media_id = str(body.get("id") or "")
+        alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
+        if media_id not in self._media:
+            return 400, invalid_request("The media id is invalid.")
+        if not isinstance(alt, str) or not alt or len(alt) > ALT_TEXT_MAX:
+            return 400, invalid_request("$.metadata.alt_text.text is invalid.")
+        self.alt_texts[media_id] = alt
+        return 200, {"data": {"id": media_id, "associated_metadata": True}}
+
 
 #: `start_time` as X takes it (RFC 3339, tweepy sends `YYYY-MM-DDTHH:mm:ssZ`).
 _X_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z")
@@ -411,6 +436,8 @@ def _endpoint(method: str, path: str) -> str:
         return USER_TWEETS
     if method == "POST" and path == "/2/media/upload":
         return MEDIA_UPLOAD
+    if method == "POST" and path == "/2/media/metadata":
+        return MEDIA_METADATA
     return path
 
 

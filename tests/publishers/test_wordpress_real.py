@@ -166,3 +166,9 @@ def test_a_post_with_the_slug_dated_before_the_first_attempt_is_not_adopted(publ
     assert publisher.find(replace(post, since=datetime.now(UTC) - timedelta(minutes=1))) == (
         published
     )
+
+
+def test_the_sites_name_is_read_for_the_policy_2_check(publisher):
+    """The blog's name (policy §2) is the REST API index's `name`: the site's title setting."""
+    index = requests.get(f"{URL}/?rest_route=/", timeout=30).json()
+    assert publisher.profile()["name"] == index["name"] and index["name"]

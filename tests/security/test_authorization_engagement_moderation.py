@@ -194,7 +194,7 @@ def moderation_register(app, item_id: int) -> list[tuple]:
         ).scalars()
         return [
             (e.action, e.actor, e.details.get("decision") or e.details.get("attempted"),
-             e.details.get("role"), e.details.get("category"))
+             e.details.get("role"), e.details.get("category"), e.details.get("acting", False))
             for e in rows if e.details.get("item_id") == item_id
         ]  # fmt: skip
 
@@ -208,12 +208,14 @@ def item_status(app, item_id: int) -> str:
 @pytest.mark.parametrize("role", list(MODERATORS))
 @pytest.mark.parametrize("action", [DISMISS, HIDE, DELETE, BLOCK])
 def test_authorization_matrix_moderate(inbox, action, role, presence):
-    """Only the chief hides, deletes or blocks (or marks 問題なし), with a category, also while
-    away: the deputy does not act for the chief here. Refusals are recorded; the Page is
-    untouched until the chief decides."""
+    """The chief hides, deletes or blocks (or marks 問題なし), with a category; while the chief
+    is away the deputy may too, as 代決 (policy §11 with §3's acting rule, as for drafts).
+    Anyone else's click is refused and recorded; the Page is untouched until one who may
+    decides."""
     app, graph, _ = inbox
     app.fake.clear()
     user = MODERATORS[role]
+    allowed = role == "chief" or (role == "deputy" and presence == "chief away")
     with chief_away(app) if presence == "chief away" else contextlib.nullcontext():
         item_id, comment, author, card = comment_card(inbox)
         button = card_button(card, ACTION_IDS[action])
@@ -231,7 +233,7 @@ def test_authorization_matrix_moderate(inbox, action, role, presence):
             payload["state"] = {"values": {block_id: {"moderation_category": {
                 "type": "static_select", "selected_option": option}}}}  # fmt: skip
         assert app.slack.post_payload(payload).status_code == 200
-        if role == "chief":
+        if allowed:
             app.fake.wait_for(
                 "chat.update",
                 where=lambda c: (
@@ -241,18 +243,18 @@ def test_authorization_matrix_moderate(inbox, action, role, presence):
             )  # the card now shows the decision, carried out (not 実行中…)
             assert item_status(app, item_id) == moderation.DECIDED
             assert moderation_register(app, item_id) == [
-                ("moderated", CHIEF, action, None, category)
+                ("moderated", user, action, None, category, role == "deputy")  # 代決 marked
             ]
         else:
-            assert "課長だけ" in reply(app, response_url)
-            refused = ("refused", user, action, role.replace("no_role", "none"), None)
+            assert "課長（不在中は代決者）だけ" in reply(app, response_url)
+            refused = ("refused", user, action, role.replace("no_role", "none"), None, False)
             wait_until(
                 lambda: moderation_register(app, item_id) == [refused],
                 10,
                 "the refusal in the register",
             )
             assert item_status(app, item_id) == moderation.NEW
-    done = role == "chief"
+    done = allowed
     assert (comment not in graph.comments) == (done and action == DELETE)
     hidden = graph.comments.get(comment, {}).get("is_hidden", False)
     assert hidden == (done and action == HIDE)

@@ -26,12 +26,21 @@ from bot.approval.snapshot import DraftSnapshot, PublicationView
 from bot.config import CHANNELS
 from bot.features.feed import FeedItem
 from bot.features.moderation_store import ItemView
+from bot.features.search import Found, Hit, QueryError
 from bot.messages import Messages
 from bot.people.oversight import ReviewItem, RotationItem
-from handlers.slack import cards, engagement_blocks, feed_blocks, modals, moderation_blocks
+from handlers.slack import (
+    cards,
+    engagement_blocks,
+    feed_blocks,
+    modals,
+    moderation_blocks,
+    search_blocks,
+)
 from handlers.slack import home_blocks as home
 from handlers.slack import moderation as slack_moderation
 from handlers.slack import oversight as slack_oversight
+from handlers.slack import search as slack_search
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <@U123> <http://evil|見せかけ> & *bold* [見せかけ](http://evil.example)"
@@ -168,7 +177,17 @@ def slack_messages(msg: Messages) -> dict[str, object]:
         msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)]
     )
     built["rotation"] = slack_oversight.rotation_message(msg, [RotationItem(1, "x", HOSTILE, NOW)])
+    built["search"] = search_blocks.search_blocks(msg, found_drafts())
+    wrong = QueryError("search.error.network", value=HOSTILE, allowed="x")
+    built["search error"] = slack_search.error_text(msg, wrong)
     return built
+
+
+def found_drafts() -> Found:
+    """Search results holding people's words, a hostile author id and a platform's odd URL."""
+    hit = Hit(7, 2, HOSTILE, NOW, "approved", HOSTILE, CHANNELS,
+              links=(("x", HOSTILE_URL),), failed=("blog",))  # fmt: skip
+    return Found([hit], more=True)
 
 
 PARTS = (
@@ -249,7 +268,7 @@ NAME = "[見せかけ](http://evil.example) <at>全員</at> **太字**"  # a Tea
 
 def teams_cards(msg: Messages) -> dict[str, dict]:
     """Every Teams card the bot builds from people's words, by name."""
-    from handlers.teams import approval_card, chat_cards, form_card
+    from handlers.teams import approval_card, chat_cards, form_card, report_card, search_card
 
     name_of = lambda user_id: NAME  # noqa: E731
     built: dict[str, dict] = {}
@@ -271,6 +290,9 @@ def teams_cards(msg: Messages) -> dict[str, dict]:
     own = snapshot(front_end="teams", author_id=CHIEF, author_excluded=True, deciders=("UDEPUTY1",))
     built["approval own request"] = approval_card.approval_card(msg, own, name_of)  # names decider
     built["reminder"] = chat_cards.reminder_card(msg, snapshots(), name_of)
+    built["search"] = search_card.search_card(msg, found_drafts(), name_of)
+    built["report"] = report_card.report_card(msg, "2026-11", "# 報告\n- " + HOSTILE + NAME,
+                                              b"\x89PNG")  # fmt: skip
     built["review"] = chat_cards.review_card(msg, [ReviewItem(1, 7, "approved", CHIEF, NOW)],
                                              name_of)  # fmt: skip
     built["rotation"] = chat_cards.rotation_card(msg, [RotationItem(1, "x", HOSTILE + NAME, NOW)])

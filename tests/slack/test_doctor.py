@@ -21,7 +21,8 @@ X_ENV = {
 @pytest.fixture
 def env(monkeypatch, tmp_path, fake_slack, database_url):
     monkeypatch.chdir(tmp_path)  # no .env here
-    for key in ("SLACK_APP_TOKEN", "SNSBOT_DRY_RUN", "BLOG_KIND", *X_ENV):
+    for key in ("SLACK_APP_TOKEN", "SNSBOT_DRY_RUN", "BLOG_KIND", "SNSBOT_NO_REPLY_NOTICE",
+                "FACEBOOK_PAGE_NAME", "BLOG_NAME", *X_ENV):  # fmt: skip
         monkeypatch.delenv(key, raising=False)
     values = {
         "SLACK_BOT_TOKEN": TOKEN,
@@ -29,6 +30,7 @@ def env(monkeypatch, tmp_path, fake_slack, database_url):
         "SLACK_API_URL": fake_slack.base_url,
         "DATABASE_URL": database_url,
         "SNSBOT_CHIEF": CHIEF,
+        "SNSBOT_POLICY_URL": "https://www.city.wako.lg.jp/wakolabo/sns-policy.html",
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -75,6 +77,40 @@ def test_a_token_of_the_wrong_account_is_a_cross(env, capsys, database_url):
     assert code == 1
     assert any(line.startswith("✗ X:") and "@someone_else" in line for line in lines)
     assert not any(X_ENV["X_API_SECRET"] in line for line in lines)
+
+
+def test_without_the_policys_address_doctor_warns_but_passes(env, capsys):
+    env.delenv("SNSBOT_POLICY_URL")
+    code, lines = doctor(capsys)
+    assert code == 0, lines
+    assert any(line.startswith("⚠ SNSBOT_POLICY_URL is not set") and "policy 12" in line
+               for line in lines)  # fmt: skip
+
+
+def test_names_and_the_no_reply_notice_are_checked_on_the_profiles(env, capsys, database_url):
+    from fakes.graph_api import PAGE_ID, PAGE_TOKEN, FakeGraph
+
+    db.upgrade(db.make_engine(database_url))
+    with FakeX(X_ENV["X_API_KEY"], X_ENV["X_ACCESS_TOKEN"]) as x, FakeGraph() as graph:
+        for key, value in {**X_ENV, "X_API_URL": x.url, "FACEBOOK_PAGE_ID": PAGE_ID,
+                           "FACEBOOK_PAGE_TOKEN": PAGE_TOKEN, "FACEBOOK_GRAPH_URL": graph.base_url,
+                           "FACEBOOK_PAGE_NAME": graph.page["name"]}.items():  # fmt: skip
+            env.setenv(key, value)
+        code, lines = doctor(capsys)
+        assert code == 0, lines
+        assert any(line.startswith("✓ profiles: names and the no-reply notice") for line in lines)
+        x.description = "The center's official account."
+        env.setenv(
+            "FACEBOOK_PAGE_NAME", "わこらぼ／和光市市民協働推進センター（公式）フェイスブック"
+        )
+        code, lines = doctor(capsys)
+    assert code == 1
+    crosses = [line for line in lines if line.startswith("✗ ")]
+    assert any(line.startswith('✗ X: the profile description does not contain "個別のコメントや')
+               for line in crosses)  # fmt: skip
+    assert any(line.startswith("✗ Facebook Page: the name is not the official name of policy 2")
+               and "わこらぼ／和光市市民協働推進センター（公式）フェイスブック" in line
+               and graph.page["name"] in line for line in crosses)  # fmt: skip
 
 
 # -- the roster settings against the roster (found as a bug: removed people came back) -------

@@ -162,6 +162,7 @@ def test_english_locale(settings, fake_slack):
 
     from conftest import running_app
 
+    fake_slack.default_locale = "en-US"  # an English workspace: each person's Slack is English
     with running_app(replace(settings, locale="en"), fake_slack) as app:
         assert "not registered" in app.slack.command(STRANGER, "").json()["text"]
         errors = app.slack.view_submission(OPERATOR, "draft_submit", draft_values(body="")).json()

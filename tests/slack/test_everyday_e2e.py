@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.messages import JST
 from bot.models import Draft, Publication, RegisterEntry
+from bot.workdays import WorkingDays
 
 
 def text_of(call) -> str:
@@ -281,11 +282,15 @@ def test_app_home_stays_under_100_blocks_with_1000_drafts_and_pages(app):
 
 
 def next_monday_morning(now: datetime) -> datetime:
+    """10:00 in Japan on a Monday at least two days ahead that is a working day (not a public
+    holiday such as 成人の日, nor in the year-end closure)."""
     local = now.astimezone(JST)
     days = (7 - local.weekday()) % 7 or 7
     if days < 2:
         days += 7
     monday = (local + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+    while not WorkingDays().is_working_day(monday.date()):
+        monday += timedelta(days=7)
     return monday.astimezone(UTC)
 
 

@@ -35,7 +35,7 @@ def test_slash_command_opens_prefilled_modal(app):
     block_ids = {b["block_id"] for b in view["blocks"] if b["type"] == "input"}
     assert block_ids == {
         "body", "x_text", "blog_title", "url", "channels", "source", "category", "group",
-        "publish_at", "images", "group_date", "group_draft",
+        "publish_at", "images", "image_alt", "group_date", "group_draft", "on_internet",  # §4
     }  # fmt: skip
     for block in view["blocks"]:
         if block["type"] == "input":

@@ -284,7 +284,7 @@ def test_one_approver_slack_refuses_does_not_keep_the_draft_card_from_the_next(
         WebClient(token=TOKEN, base_url=fake.base_url), Messages("ja"), installation="abc123"
     )
     fake.fail_next("chat.postMessage", status=200, retry_after=None, error="user_not_found")
-    draft = types.SimpleNamespace(id=9, approvers=(CHIEF, DEPUTY))
+    draft = types.SimpleNamespace(id=9, approvers=(CHIEF, DEPUTY), at_review=False)
     refs = notifier.post_card(draft, NoticeMark("notice:9"))
     (card,) = fake.messages(DEPUTY)
     assert refs == [(f"D{DEPUTY}", card["ts"])]

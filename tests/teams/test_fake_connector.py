@@ -252,3 +252,30 @@ def test_the_agents_sdk_connector_client_talks_to_it(fake: FakeBotConnector) -> 
     assert fake.sent(conversation_id)[1]["text"] == "返信"
     assert fake.activity(conversation_id, activity_id)["text"] == "更新"
     assert all(c.headers["authorization"] == "Bearer test-token" for c in fake.calls())
+
+
+def test_a_body_with_null_is_refused_as_the_playground_does(fake: FakeBotConnector) -> None:
+    created = requests.post(fake.base_url + "v3/conversations", json=PARAMS, timeout=5).json()
+    nulls = dict(card_message(), id=None, replyToId=None)
+    refused = requests.post(url(fake, created["id"], "activities"), json=nulls, timeout=5)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "BadArgument"
+    assert "id" in refused.json()["error"]["message"]
+    assert requests.post(url(fake, created["id"], "activities"), json=card_message(),
+                         timeout=5).status_code == 200  # fmt: skip
+    with FakeBotConnector(strict_nulls=False) as tolerant:  # as the real Bot Connector
+        conv = requests.post(tolerant.base_url + "v3/conversations", json=PARAMS, timeout=5)
+        path = "v3/conversations/" + quote(conv.json()["id"], safe="") + "/activities"
+        assert requests.post(tolerant.base_url + path, json=nulls, timeout=5).status_code == 200
+
+
+def test_a_member_is_found_by_either_id(fake: FakeBotConnector) -> None:
+    fake.add_person("29:1someone", "aad-someone", "和光 一郎")
+    params = dict(PARAMS, members=[{"id": "aad-someone"}])
+    created = requests.post(fake.base_url + "v3/conversations", json=params, timeout=5).json()
+    for member_id in ("aad-someone", "29:1someone"):
+        found = requests.get(url(fake, created["id"], "members", member_id), timeout=5)
+        assert found.status_code == 200
+        assert found.json() == {"id": "29:1someone", "aadObjectId": "aad-someone",
+                                "name": "和光 一郎"}  # fmt: skip
+    missing = requests.get(url(fake, created["id"], "members", "29:1nobody"), timeout=5)
+    assert missing.status_code == 404

@@ -73,3 +73,60 @@ def test_every_teams_card_is_valid_adaptive_cards_1_5():
     for language in ("ja", "en"):
         for name, content in teams_cards(Messages(language)).items():
             assert problems(content) == [], (language, name)
+
+
+def test_the_approval_card_shows_each_images_alt_text_as_text_runs():
+    from adaptive_cards import problems
+
+    images = (
+        {"id": "F1", "name": "a.png", "alt": TRICKY},
+        {"id": "F2", "name": "b.png", "alt": "会場の地図"},
+    )
+    draft = snapshot(
+        status="pending", content=DraftInput(body="本文", channels=("x",), images=images)
+    )
+    for locale, label in (("ja", " の代替テキスト: "), ("en", ", alternative text: ")):
+        content = approval_card.approval_card(Messages(locale), draft, str)
+        assert problems(content) == []
+        runs = [[i["text"] for i in b["inlines"]] for b in blocks_of(content)
+                if b["type"] == "RichTextBlock"]  # fmt: skip
+        assert [*runs[-1][:1], "2", label, "会場の地図"] == runs[-1]
+        assert any(TRICKY in run for run in sum(runs, []))
+
+
+def test_cards_name_only_buttons_they_have():
+    long_draft = snapshot(status="pending", content=DraftInput(body="長い本文。" * 40,
+                                                               channels=("facebook",)))  # fmt: skip
+    for language in ("ja", "en"):
+        msg = Messages(language)
+        for content in (chat_cards.status_card(msg, [long_draft]),
+                        chat_cards.reminder_card(msg, [long_draft], str)):  # fmt: skip
+            shown = json.dumps(content, ensure_ascii=False)
+            assert msg("button.full_text") not in shown and "…" in shown
+        card = approval_card.approval_card(msg, long_draft, str)
+        hint = next(
+            b["text"] for b in card["body"] if b.get("text") == msg("teams.card_for_approvers")
+        )
+        assert (
+            msg("button.approve") in hint and msg("button.reject") in hint
+        )  # the buttons' own words
+
+
+def test_action_execute_buttons_sit_in_an_action_set_with_their_fallback():
+    from adaptive_cards import problems
+    from teams_client import actions_of
+
+    msg = Messages("ja")
+    pending = snapshot(status="pending")
+    content = approval_card.approval_card(msg, pending, str, for_approver=True)
+    assert "actions" not in content  # older Teams clients honour the fallback in an ActionSet
+    assert content["body"][-1]["type"] == "ActionSet"
+    executes = [a for a in actions_of(content) if a["type"] == "Action.Execute"]
+    assert {a["verb"] for a in executes} == {"approve", "reject"}
+    assert all(a["fallback"]["type"] == "Action.Submit" for a in executes)
+    assert problems(content) == []
+    at_card_level = {**content, "actions": content["body"][-1]["actions"]}
+    at_card_level["body"] = content["body"][:-1]
+    assert any("belongs in an ActionSet" in p for p in problems(at_card_level))
+    unknown = {**content, "body": [{"type": "TextBlock", "text": "x", "colour": "red"}]}
+    assert any("colour" in p for p in problems(unknown))  # the official schema speaks here

@@ -111,7 +111,7 @@ def test_moderation_items_go_to_the_inbox_channel_and_only_the_chief_decides(tea
         find_action(card, verb)
     assert not [c for c in teams.connector.created() if c["members"][0]["id"] == CHIEF.aad]
     refused = teams.client.click(OPERATOR, card, "moderation_hide", moderation_category="5")
-    assert "課長だけ" in refused["value"]
+    assert "判断できるのは課長（不在中は代決者）だけ" in refused["value"]
     hidden = teams.client.click(CHIEF, card, "moderation_hide", moderation_category="5")
     assert "(5) 広告、宣伝" in words(hidden["value"])
 

@@ -14,7 +14,7 @@ from fakes.wordpress import FakeWordPress
 from fakes.x_api import TWEETS, FakeX
 from platforms import with_platforms
 from teams_app import running_teams, teams_settings
-from teams_client import CHIEF, OPERATOR, STRANGER, verbs
+from teams_client import BOT, CHIEF, OPERATOR, STRANGER, verbs
 
 from bot.messages import Messages
 from bot.models import Draft, RegisterEntry
@@ -56,12 +56,12 @@ def live_teams(settings, connector):
 def test_draft_approve_publish_and_tell_the_author(live_teams):
     teams, x, graph, blog = live_teams
     answer = submit_draft(teams)
-    sent = "決裁に回しました。結果はこのチャットでお知らせします。"
+    sent = "提出しました（下書き #1）。課長の決裁に回り、結果はこのチャットでお知らせします。"
     assert answer == {"task": {"type": "message", "value": sent}}
     card = chief_card(teams)
     assert "和光市民まつりのお知らせ" in json.dumps(card, ensure_ascii=False)
     assert not verbs(card) & {"approve", "reject"}  # the shared view has no decision buttons
-    assert card["refresh"]["userIds"] == [CHIEF.aad]
+    assert card["refresh"]["userIds"] == [CHIEF.mri]  # Teams refreshes only for `29:` ids
 
     mine = teams.client.refresh(CHIEF, card)  # the chief's own view
     assert {"approve", "reject"} <= verbs(mine)
@@ -165,6 +165,7 @@ def test_reject_needs_a_reason_and_the_author_can_resubmit(teams):
 
 def test_the_author_withdraws_a_pending_draft(teams):
     submit_draft(teams)
+    mine = teams.client.refresh(CHIEF, chief_card(teams))  # the chief's buttons, on screen
     receipt = teams.connector.wait_for(lambda: teams.connector.cards(OPERATOR.conversation)[0])
     assert (
         teams.client.click(STRANGER, receipt, "withdraw")["value"]
@@ -174,6 +175,8 @@ def test_the_author_withdraws_a_pending_draft(teams):
     assert answer["value"] == "下書き #1 を取り下げました。"
     with teams.services.session_factory() as session:
         assert session.get(Draft, 1).status == "withdrawn"
+    late = json.dumps(teams.client.click(CHIEF, mine, "approve"), ensure_ascii=False)
+    assert "下書き #1 は既に 運用 花子 が" in late and "に取り下げています。" in late
 
 
 def test_invalid_input_shows_the_form_again_with_the_value_kept(teams):
@@ -252,7 +255,9 @@ def test_commands_in_the_chat(teams):
     )
     texts = [a.get("text") or json.dumps(a.get("attachments"), ensure_ascii=False) for a in sent]
     assert "使い方" in texts[1]
-    assert "運用者として登録されていません" in texts[2] and "課長 和光" not in texts[2]
+    assert "運用者として登録されていません" in texts[2]
+    assert "課長（課長 和光）" in texts[2]  # the chief's name from the member lookup, no GUID
+    assert CHIEF.aad not in texts[2]
     assert "進行中の下書きはありません" in texts[3]
     assert "というコマンドはありません" in texts[4]
 
@@ -265,11 +270,13 @@ def test_message_extension_starts_from_a_message(teams):
     form = answer["task"]["value"]["card"]["content"]
     assert next(e for e in form["body"] if e.get("id") == "body")["value"] == "防災訓練のお知らせ"
     data = {e["id"]: e.get("value", "") for e in form["body"] if e.get("id")}
+    data["on_internet"] = "no"  # policy §4's question, answered
     data.update(form["actions"][0]["data"])
     closed = teams.client.invoke(
         OPERATOR, "composeExtension/submitAction", {"commandId": "snsDraft", "data": data}
     )
-    assert closed == {}
+    sent = "提出しました（下書き #1）。課長の決裁に回り、結果はこのチャットでお知らせします。"
+    assert closed == {"task": {"type": "message", "value": sent}}  # shown by every client
     chief_card(teams)
 
 
@@ -339,3 +346,34 @@ def test_the_results_card_offers_cross_posting_with_the_form_pre_filled(live_tea
             "cross_post",
             ["facebook", "blog"],
         )
+
+
+def test_installing_the_app_greets_with_what_the_bot_does(teams):
+    added = teams.client.activity(
+        OPERATOR, "conversationUpdate", membersAdded=[{"id": BOT["id"]}, {"id": OPERATOR.mri}]
+    )
+    teams.client.post(added)
+    welcome = teams.connector.wait_for(lambda: teams.connector.cards(OPERATOR.conversation)[0])
+    text = json.dumps(welcome, ensure_ascii=False)
+    assert "SNS 投稿の決裁ボットへようこそ" in text and "`sns`" in text
+    assert welcome["actions"][0]["data"]["msteams"] == {"type": "task/fetch"}
+    teams.client.post(teams.client.activity(OPERATOR, "installationUpdate", action="add"))
+    someone = teams.client.activity(OPERATOR, "conversationUpdate",
+                                    membersAdded=[{"id": STRANGER.mri}])  # fmt: skip
+    teams.client.post(someone)
+    teams.client.say(OPERATOR, "help")
+    sent = teams.connector.wait_for(
+        lambda: (
+            len(teams.connector.sent(OPERATOR.conversation)) >= 2
+            and teams.connector.sent(OPERATOR.conversation)
+        )
+    )
+    assert len(sent) == 2 and "使い方" in sent[1]["text"]  # welcomed once, then help
+
+
+def test_a_refusal_never_shows_the_chiefs_id_even_when_teams_cannot_name_them(teams):
+    teams.connector.fail_next("members", 404, times=10)
+    teams.client.say(STRANGER, "sns")
+    refusal = teams.connector.wait_for(lambda: teams.connector.sent(STRANGER.conversation)[0])
+    assert refusal["text"].startswith("あなたは SNS の運用者として登録されていません。課長に")
+    assert CHIEF.aad not in refusal["text"]

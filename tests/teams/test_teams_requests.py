@@ -183,7 +183,7 @@ def test_a_moderation_card_reaches_the_teams_chief_and_a_click_decides_through_t
 
     refused = teams.client.click(STRANGER, card, "moderation_hide", moderation_category="5")
     assert refused["value"] == (
-        "投稿の削除やブロック（方針 11）を判断できるのは課長だけです。この操作は記録されました。"
+        "投稿の削除やブロック（方針 11）を判断できるのは課長（不在中は代決者）だけです。この操作は記録されました。"
     )
     assert ("refused", STRANGER.aad) in register(teams)
     need = teams.client.click(CHIEF, card, "moderation_hide")

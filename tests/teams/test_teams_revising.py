@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from adaptive_cards import problems
-from teams_client import CHIEF, OPERATOR, STRANGER, verbs
+from teams_client import CHIEF, OPERATOR, STRANGER, actions_of, verbs
 
 from bot.messages import JST
 from bot.models import Draft, Publication, RegisterEntry
@@ -40,7 +40,7 @@ def chief_view(teams, count: int = 1) -> dict:
 
 
 def open_dialog(teams, person, card: dict, verb: str) -> dict:
-    button = next(a for a in card["actions"] if a.get("data", {}).get("verb") == verb)
+    button = next(a for a in actions_of(card) if a.get("data", {}).get("verb") == verb)
     return teams.client.invoke(person, "task/fetch", {"data": button["data"]})
 
 
