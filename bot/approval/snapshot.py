@@ -53,6 +53,7 @@ class DraftSnapshot:
     acting: bool = False  # decided by the deputy while the chief was away (代決)
     deciders: tuple[str, ...] = ()  # who may decide it now: never its author
     author_excluded: bool = False  # the author would decide it, were it not their own
+    stand_ins: tuple[str, ...] = ()  # the deputies among `approvers` because the chief is away
     route: RouteFacts = RouteFacts()  # its approval route: steps, trail, comments
 
     @property
@@ -72,6 +73,7 @@ class Routing:
     recipients: tuple[str, ...]  # the deciders; the chief alone when nobody may decide yet
     deciders: tuple[str, ...]
     author_excluded: bool
+    stand_ins: tuple[str, ...] = ()  # recipients only because the chief is away (代決)
 
 
 def routing(session: Session, author: str, front_end: str) -> Routing:
@@ -84,7 +86,9 @@ def route_for(now_deciding: roles.Deciding, author: str) -> Routing:
     deciders = now_deciding.deciders(author)
     chief = now_deciding.chief
     recipients = deciders or ((chief,) if chief else ())
-    return Routing(recipients, deciders, now_deciding.excluded(author))
+    away = now_deciding.away and chief and author != chief
+    stand_ins = tuple(u for u in recipients if u != chief) if away else ()
+    return Routing(recipients, deciders, now_deciding.excluded(author), stand_ins)
 
 
 def take(
@@ -203,6 +207,7 @@ def _snapshot(
         acting=acting,
         deciders=route.deciders,
         author_excluded=route.author_excluded,
+        stand_ins=route.stand_ins,
         card_refs=tuple((m.conversation, m.ts, m.revision) for m in draft.card_messages),
         taken_at=now,
         previous=content_of(revisions[draft.revision - 1])

@@ -18,12 +18,14 @@ from bot.intake import status as intake
 from bot.models import (
     CARD,
     CARD_UPDATE,
+    DEPUTY_CARD,
     DRAFT,
     ENGAGEMENT,
     FEED_ENTRY,
     GROUP_REQUEST,
     MODERATION,
     OPERATOR,
+    PENDING,
     Engagement,
     ModerationItem,
 )
@@ -92,7 +94,12 @@ def send(
     if subject == DRAFT:
         if kind == CARD:
             return notifier.post_card(snapshot, notice=mark)
-        if kind == CARD_UPDATE:
+        if kind == DEPUTY_CARD:  # still waiting, the chief still away: to the deputies too
+            if snapshot.status == PENDING and snapshot.stand_ins:
+                return notifier.post_card(
+                    replace(snapshot, approvers=snapshot.stand_ins), notice=mark
+                )
+        elif kind == CARD_UPDATE:
             if snapshot.card_refs:
                 notifier.update_card(snapshot)
         elif kind == EXPIRED_FOR_CHIEF:

@@ -406,6 +406,9 @@ EN: dict[str, str] = {
     "deputy.refused": "Only the chief can name the deputy (this attempt was recorded in the register).",
     "deputy.you_are_named": "{chief} named you the deputy. While the chief is away, please decide in their place.",
     "away.no_deputy": "(no deputy yet: run `snsbot roles set <user id> deputy`)",
+    "teams.engage.sent": "Sent to the chief for a decision. The result will come in this chat.",
+    "teams.away.usage": "Usage: `away on` (away) or `away off` (back)",
+    "teams.away.no_deputy": "You are away, but no deputy is registered, so nobody can decide until you are back (an administrator adds one with `snsbot roles set --platform teams <user id> deputy`).",
     "away.reviewer_on": "You are away. Review requests go to the step's other people; when everyone of the step is away and SNSBOT_ROUTE_SKIP_AWAY=1, the step is passed by (recorded in the register).",
     "away.reviewer_off": 'You are back. Your waiting reviews are on the App Home under "Waiting for your review".',
     "away.unchanged": "Nothing changed (it already was so).",
@@ -521,6 +524,7 @@ EN: dict[str, str] = {
     "teams.help.text": (
         "**SNS approval bot — how to use it**\n\n"
         '- `sns` — shows a button that opens the draft form (also "SNS下書き" in the message box)\n'
+        "- `sns <text>` — the same button; the form opens with the text as its body\n"
         "- `status` — your drafts and their state\n"
         "- `home` — the dashboard (pending, scheduled and failed posts, your drafts and more)\n"
         "- pictures — send them in this chat; the next draft form you open takes them (up to 4)\n"
@@ -528,6 +532,8 @@ EN: dict[str, str] = {
         "- `report 2026-11` — (chief) the monthly report's summary and chart\n"
         "- `policy` — the center's SNS policy in brief\n"
         "- `help` — this help\n"
+        "- `follow @name`, `retweet <post URL>`, `like <post URL>`, `share <Facebook URL>` — the form that sends a follow, retweet, like or share to the chief (policy 7, 8)\n"
+        "- `away on` / `away off` — (chief) away / back: the deputy decides meanwhile, and on return you get the list of their decisions to review\n"
         "- `deputy` — (chief) name or change the deputy\n\n"
         "A draft is posted to X, Facebook and the blog only after the chief approves it."
     ),

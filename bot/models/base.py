@@ -49,6 +49,7 @@ CARD, CARD_UPDATE, SUBMITTED, REJECTED_NOTICE, RESULTS = (
     "rejected",
     "results",
 )
+DEPUTY_CARD = "deputy_card"  # a waiting draft's card to the deputies once the chief is away
 EDITED, WITHDRAWN_NOTICE, EXPIRED_NOTICE, CANCELLED_NOTICE = (
     "edited",
     "withdrawn",

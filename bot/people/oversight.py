@@ -9,11 +9,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import register
+from bot.delivery import notices
 from bot.models import (
     APPROVED,
     CHIEF,
+    DEPUTY_CARD,
+    PENDING,
     REJECTED,
     Decision,
+    Draft,
     Engagement,
     ModerationItem,
     RotationTask,
@@ -53,23 +57,65 @@ class RotationItem:
     opened_at: datetime
 
 
-def unreviewed(session: Session) -> list[ReviewItem]:
+@dataclass(frozen=True)
+class Absence:
+    """The chief's `away on|off`: who may decide meanwhile, or the 代決 to review on return."""
+
+    away: bool
+    deputies: tuple[str, ...]
+    to_review: list[ReviewItem]
+
+
+def mark_away(
+    session: Session,
+    user_id: str,
+    away: bool,
+    *,
+    now: datetime,
+    front_end: str = "slack",
+    hand_over: bool = False,
+) -> Absence | None:
+    """The chief marks themselves away or back (代決, §3); None when `user_id` is not the chief.
+    On return, the deputy decisions on that front end's requests come back to review (後閲).
+    With `hand_over` (a front end without a list of waiting drafts), the drafts already waiting
+    are owed to the deputies as cards too."""
+    if not _is_chief(session, user_id, front_end):
+        return None
+    changed = roles.set_away(session, user_id, away, now=now, front_end=front_end)
+    if changed and away and hand_over:
+        waiting = select(Draft.id).where(
+            Draft.front_end == front_end, Draft.status == PENDING, Draft.author_id != user_id
+        )
+        for draft_id in session.execute(waiting.order_by(Draft.id)).scalars():
+            notices.owe(session, DRAFT, draft_id, front_end, DEPUTY_CARD, now)
+    deputies = tuple(roles.deputies(session, front_end))
+    return Absence(away, deputies, [] if away else unreviewed(session, front_end))
+
+
+def unreviewed(session: Session, front_end: str | None = None) -> list[ReviewItem]:
     """Every deputy decision (代決) on a draft, an engagement or a moderation item not yet
-    reviewed, oldest first."""
+    reviewed, oldest first; with `front_end`, only those on requests made (or items decided)
+    there, whose chief reviews them."""
     items = [ReviewItem(d.id, d.draft_id, d.outcome, d.decided_by, d.decided_at)
-             for d in _deputy_decisions(session, Decision)]  # fmt: skip
+             for d in _deputy_decisions(session, Decision, front_end)]  # fmt: skip
     items += [ReviewItem(e.id, e.id, _engagement_outcome(e), e.decided_by or "", e.decided_at,
                          ENGAGEMENT, e.kind)
-              for e in _deputy_decisions(session, Engagement)]  # fmt: skip
+              for e in _deputy_decisions(session, Engagement, front_end)]  # fmt: skip
     items += [ReviewItem(m.id, m.id, m.action or "", m.decided_by or "", m.decided_at,
                          MODERATION, m.network)
-              for m in _deputy_decisions(session, ModerationItem)]  # fmt: skip
+              for m in _deputy_decisions(session, ModerationItem, front_end)]  # fmt: skip
     return sorted(items, key=lambda item: item.decided_at)
 
 
-def _deputy_decisions(session: Session, model) -> list:
-    """The rows of `model` a deputy decided (`acting`) that the chief has not reviewed yet."""
+def _deputy_decisions(session: Session, model, front_end: str | None = None) -> list:
+    """The rows of `model` a deputy decided (`acting`) that the chief has not reviewed yet;
+    with `front_end`, only those of that front end (a decision: its draft's)."""
     query = select(model).where(model.acting.is_(True), model.reviewed_at.is_(None))
+    if front_end is not None and model is Decision:
+        query = query.join(Draft, Draft.id == Decision.draft_id)
+        query = query.where(Draft.front_end == front_end)
+    elif front_end is not None:
+        query = query.where(model.front_end == front_end)
     return list(session.execute(query.order_by(model.id)).scalars())
 
 

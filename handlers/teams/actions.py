@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.approval import deciding, drafts, revisions, route, wording, workflow
+from bot.approval import deciding, drafts, revisions, route, schedule, wording, workflow
 from bot.approval.snapshot import take
 from bot.features import identity
 from bot.messages import messages_for
@@ -125,6 +125,14 @@ def withdraw(services, session, user, msg, name_of, data) -> dict:
     })  # fmt: skip
 
 
+def cancel(services, session, user, msg, name_of, data) -> dict:
+    """予約投稿を取り消す: the scheduled channels not yet out are stopped (the core decides who)."""
+    return _change(services, session, msg, name_of, user, data, schedule.cancel_scheduled, {
+        deciding.DONE: "cancel.done",
+        deciding.NOTHING_TO_DO: "cancel.nothing",
+    })  # fmt: skip
+
+
 def _change(services, session, msg, name_of, user, data, change, texts: dict) -> dict:
     draft_id = _int(data.get("draft"))
     if draft_id is None:
@@ -156,14 +164,15 @@ def rotation_done(services, session, user, msg, name_of, data) -> dict:
     return text_answer(identity.recheck(services, account, msg))
 
 
-WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, *request_actions.ENGAGEMENT_HANDLERS,
-         *route_actions.ROUTE_HANDLERS)  # fmt: skip
+WAKES = (ids.APPROVE, ids.REJECT, ids.RETRY, ids.WITHDRAW, ids.CANCEL,
+         *request_actions.ENGAGEMENT_HANDLERS, *route_actions.ROUTE_HANDLERS)  # fmt: skip
 HANDLERS = {
     ids.REFRESH: refresh,
     ids.APPROVE: lambda *args: decide(*args, approve=True),
     ids.REJECT: lambda *args: decide(*args, approve=False),
     ids.RETRY: retry,
     ids.WITHDRAW: withdraw,
+    ids.CANCEL: cancel,
     ids.REVIEW_ACK: review_ack,
     ids.ROTATION_DONE: rotation_done,
     ids.NAME_DEPUTY: deputy.name,

@@ -7,7 +7,7 @@ from bot.approval.drafts import X_MAX_WEIGHT
 from bot.approval.snapshot import DraftSnapshot
 from bot.approval.wording import decision, publication
 from bot.messages import Messages
-from bot.models import FAILED, PENDING
+from bot.models import APPROVED, FAILED, PENDING, QUEUED
 from handlers.teams import ids
 from handlers.teams.cards import (
     PREVIEW_CHARS,
@@ -120,6 +120,8 @@ def approval_card(
         failed = [p.channel for p in draft.publications if p.status == FAILED]
         if failed:
             actions.insert(0, execute(msg, "button.retry", ids.RETRY, data))
+        if draft.status == APPROVED and scheduled(draft):  # the approvers' chats: the chief's
+            actions.insert(0, execute(msg, "button.cancel", ids.CANCEL, data, "destructive"))
         return card(body, actions)  # no refresh: the decided card is the same for everyone
     if draft.author_excluded:  # separation of duties: who decides instead, or that it waits
         who = "、".join(name_of(u) for u in draft.deciders)  # people's names: TextRuns only
@@ -144,8 +146,14 @@ def approval_card(
     approve = execute(msg, "button.approve", ids.APPROVE, data, "positive")
     approve["associatedInputs"] = "none"
     show_reject = {"type": "Action.ShowCard", "title": msg("button.reject"), "card": reject}
+    edit = dialog_button(msg, "button.edit", ids.EDIT, data)  # 修正して承認へ
     said = [comment_action(msg, draft)] if draft.route.route else []  # on a routed draft
-    return card(body, [approve, show_reject, *actions, *said], refresh)
+    return card(body, [approve, show_reject, edit, *actions, *said], refresh)
+
+
+def scheduled(draft: DraftSnapshot) -> bool:
+    """Approved with a channel still waiting for its time: the post can still be stopped."""
+    return any(p.status == QUEUED and p.due_at > draft.taken_at for p in draft.publications)
 
 
 def route_lines(msg: Messages, draft: DraftSnapshot, name_of: NameOf) -> list[dict]:

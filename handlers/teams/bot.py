@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 
-from bot.approval import route, workflow
+from bot.approval import engagement, route, workflow
 from bot.approval.snapshot import take, take_many
 from bot.features import policy, report, report_files
+from bot.features.engagement_targets import NETWORK_OF
 from bot.messages import messages_for
 from bot.people import leavers, roles
 from bot.services import Services
@@ -18,9 +20,11 @@ from handlers.teams import (
     actions,
     cards,
     chat_cards,
+    commands,
     dashboard,
     deputy,
     dialogs,
+    engagement_form,
     form_card,
     ids,
     images,
@@ -115,8 +119,11 @@ class SnsAgent:
         services = self.services
         if isinstance(activity.value, dict) and activity.value.get("verb"):
             return self._old_client_click(activity)
-        words = TAG.sub("", activity.text or "").strip().split()
+        said = TAG.sub("", activity.text or "").strip()
+        words = said.split()
         command = words[0].lower() if words else ids.HELP
+        if command == ids.AWAY:
+            return self._away(activity, words[1].lower() if len(words) > 1 else "")
         with services.session_factory.begin() as session:
             user = people.identify(session, activity)
             people.remember(session, user, activity, services.clock())
@@ -131,11 +138,18 @@ class SnsAgent:
                 return _card(shown) if isinstance(shown, dict) else _plain(shown)
             if command == ids.REPORT:  # the chief (or the acting deputy); refusals recorded
                 return self._report(session, user.id, msg, " ".join(words[1:]))
-            if command not in (ids.SNS, ids.STATUS, ids.SEARCH, ids.HOME, "ホーム"):
+            known = (ids.SNS, ids.STATUS, ids.SEARCH, ids.HOME, "ホーム", *ids.ENGAGEMENT_KINDS)
+            if command not in known:
                 return _plain(plain(msg, "teams.unknown", {"text": command[:40]}))
             operator = roles.role_of(session, user.id, FRONT_END) is not None
-            if operator and command == ids.SNS:
-                return _card(form_card.launcher(msg))
+            if operator and command in ids.ENGAGEMENT_KINDS:  # `follow <target>`…: §7, §8 form
+                dry_run = NETWORK_OF[command] in services.dry_run_channels
+                typed = said[len(words[0]) :].strip()
+                allowed = engagement.allow_list(session, limit=200)
+                return _card(engagement_form.form_card(msg, command, typed, dry_run=dry_run,
+                                                       nonce=uuid.uuid4().hex, allowed=allowed))  # fmt: skip
+            if operator and command == ids.SNS:  # `sns <text>`: the form opens with the text
+                return _card(form_card.launcher(msg, said[len(words[0]) :].strip()[:10000]))
             if operator and command == ids.SEARCH:  # every staff member may search every draft
                 rest = " ".join(words[1:])
                 name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
@@ -175,6 +189,18 @@ class SnsAgent:
             log.exception("Teams pictures failed")
             msg = messages_for(activity.locale, self.services.settings.locale)
             return Activity(type="message", text=msg("error.db_busy"))
+
+    def _away(self, activity, argument: str) -> Activity:
+        """`away on|off` (the chief): the answer; the cards it owes the deputies sent at once."""
+        services = self.services
+        with services.session_factory.begin() as session:
+            user = people.identify(session, activity)
+            people.remember(session, user, activity, services.clock())
+            msg = messages_for(user.locale, services.settings.locale)
+            name_of = lambda user_id: people.name_of(session, user_id)  # noqa: E731
+            content = commands.away(services, session, user, msg, argument, name_of)
+        services.wake()  # after the commit: the dispatcher reads committed rows only
+        return _card(content)
 
     def _old_client_click(self, activity) -> Activity:
         """A client without Action.Execute sends the button's fallback Action.Submit as a message."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.approval.route_view import receipt_key
 from bot.approval.snapshot import DraftSnapshot
+from bot.features import crosspost
 from bot.messages import Messages
 from bot.models import FAILED
 from bot.people.oversight import ENGAGEMENT, MODERATION, ReviewItem, RotationItem
@@ -56,10 +57,13 @@ def author_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf)
                 *publication_lines(msg, draft)]  # fmt: skip
         return card(body)
     body = [text(msg("dm.results", id=draft.id), weight="bolder"), *publication_lines(msg, draft)]
+    actions = []
+    if crosspost.offer(draft) is not None:  # §5(3): the same post for the networks not used
+        actions.append(dialog_button(msg, "button.cross_post", ids.CROSS_POST, data))
     if any(p.status == FAILED for p in draft.publications):
         body.append(text(msg("dm.results_partial"), isSubtle=True))
-        return card(body, [execute(msg, "button.retry", ids.RETRY, data)])
-    return card(body)
+        actions.insert(0, execute(msg, "button.retry", ids.RETRY, data))
+    return card(body, actions)
 
 
 def approver_card(msg: Messages, draft: DraftSnapshot, kind: str, name_of: NameOf) -> dict:

@@ -8,13 +8,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.approval import drafts, forms
+from bot.approval import deciding, drafts, forms
 from bot.approval.snapshot import content_of, take
 from bot.config import CHANNELS
-from bot.features import feed
+from bot.features import crosspost, feed
 from bot.intake import status as intake
 from bot.messages import messages_for
-from bot.models import Draft
+from bot.models import PENDING, Draft
 from bot.people import groups, roles
 from bot.services import Services
 from handlers.teams import (
@@ -78,16 +78,18 @@ def open_form(
 
 def _form_or_text(services: Services, user, msg, data: dict, prefill: str) -> dict:
     verb = data.get("verb")
-    with services.session_factory() as session:
+    with services.session_factory.begin() as session:  # a refused edit is recorded
         draft_id = _draft_id(data)
         draft = session.get(Draft, draft_id) if draft_id is not None else None
-        if verb in (ids.SHOW_FULL, ids.RESUBMIT) and draft is None:
+        if verb in (ids.SHOW_FULL, ids.RESUBMIT, ids.EDIT, ids.CROSS_POST) and draft is None:
             return cards.close_dialog(msg("refuse.not_found", id=draft_id))
         if verb == ids.SHOW_FULL:
             snapshot = take(session, draft, services.dry_run_channels, services.clock())
             return cards.dialog(
                 msg("full.title", id=draft.id), approval_card.full_text_card(msg, snapshot)
             )
+        if verb == ids.OPEN_DRAFT and isinstance(data.get(ids.PREFILL), str):
+            prefill = prefill or data[ids.PREFILL]  # `sns <text>`: the launcher carries it
         initial = drafts.DraftInput(body=drafts.clean_input(prefill)[:10000], channels=CHANNELS)
         meta = {"nonce": uuid.uuid4().hex}
         if verb == ids.FEED_DRAFT:  # an HP update's 下書きを作成: its title and link filled in
@@ -104,6 +106,13 @@ def _form_or_text(services: Services, user, msg, data: dict, prefill: str) -> di
             initial = intake.draft_input(request)
             meta = {**meta, "mode": ids.GROUP_REQUEST, "request": request.id,
                     "reference": request.reference}  # fmt: skip
+        if verb == ids.CROSS_POST:  # §5(3): the published post, for the networks it did not use
+            offered = crosspost.offer(
+                take(session, draft, services.dry_run_channels, services.clock())
+            )
+            if offered is None:
+                return cards.close_dialog(msg("crosspost.nothing", id=draft.id))
+            initial = offered
         if verb == ids.RESUBMIT:
             if draft.author_id != user.id:
                 return cards.close_dialog(msg("refuse.not_author"))
@@ -111,13 +120,30 @@ def _form_or_text(services: Services, user, msg, data: dict, prefill: str) -> di
                 content_of(draft.current),
                 {**meta, "mode": ids.RESUBMIT, "draft": draft.id},
             )
+        if verb == ids.EDIT:  # the chief's edit: the core decides who may, and records refusals
+            refused = _edit_refused(services, session, user, msg, draft)
+            if refused:
+                return cards.close_dialog(refused)
+            initial = content_of(draft.current)
+            meta = {**meta, "mode": ids.EDIT, "draft": draft.id}
         attached = images.for_form(session, user.id)[0]
-        if not attached and verb == ids.RESUBMIT:  # the draft's own pictures, kept
+        if not attached and verb in (ids.RESUBMIT, ids.EDIT):  # the draft's own pictures, kept
             attached = images.of_draft(session, draft.id)
         pictures = images_card.form_lines(msg, attached)
         form = form_card.draft_form(msg, initial=initial, dry_run=services.dry_run_channels,
                                 groups=groups.names(session), meta=meta, pictures=pictures)  # fmt: skip
         return cards.dialog(form_card.form_title(msg, meta.get("mode")), form)
+
+
+def _edit_refused(services: Services, session, user, msg, draft: Draft) -> str:
+    """Why `user` may not open the chief's edit of `draft` now ("" when they may)."""
+    if not deciding.may_edit(session, user.id, draft):
+        deciding.refuse(session, draft_id=draft.id, actor=user.id, attempted=ids.EDIT,
+                        now=services.clock())  # fmt: skip
+        return msg("refuse.not_chief")
+    if draft.status != PENDING:
+        return msg("refuse.not_pending", id=draft.id)
+    return ""
 
 
 def _feed_entry(session, data: dict):

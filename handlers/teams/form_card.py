@@ -6,16 +6,26 @@ from bot.approval.drafts import CATEGORIES, SOURCES, DraftInput
 from bot.config import CHANNELS
 from bot.messages import JST, Messages
 from handlers.teams import ids, images_card
-from handlers.teams.cards import card, dialog_button, error_text, literal, text
+from handlers.teams.cards import (
+    PREVIEW_CHARS,
+    card,
+    dialog_button,
+    error_text,
+    literal,
+    shorten,
+    text,
+)
 from handlers.teams.text import rich
 
 
-def launcher(msg: Messages) -> dict:
-    """The answer to the `sns` command: a button that opens the draft form."""
-    return card(
-        [text(msg("teams.launcher"))],
-        [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, {})],
-    )
+def launcher(msg: Messages, prefill: str = "") -> dict:
+    """The answer to the `sns` command: a button that opens the draft form; `sns <text>` (as
+    Slack's `/sns draft <text>`) shows the text, and the form opens with it as the body."""
+    body = [text(msg("teams.launcher"))]
+    if prefill:
+        body.append(literal(shorten(prefill, PREVIEW_CHARS, msg), isSubtle=True))
+    data = {ids.PREFILL: prefill} if prefill else {}
+    return card(body, [dialog_button(msg, "teams.open_form", ids.OPEN_DRAFT, data)])
 
 
 def welcome(msg: Messages) -> dict:
@@ -113,4 +123,5 @@ def draft_form(
 
 
 def form_title(msg: Messages, mode: str | None) -> str:
-    return msg("modal.title_resubmit" if mode == ids.RESUBMIT else "modal.title")
+    titles = {ids.RESUBMIT: "modal.title_resubmit", ids.EDIT: "modal.title_edit"}
+    return msg(titles.get(mode or "", "modal.title"))

@@ -10,16 +10,21 @@ STATUS = "status"
 HOME = "home"  # the dashboard card (Slack's App Home)
 POLICY = "policy"
 HELP = "help"
+AWAY = "away"  # (the chief) `away on` / `away off`: 代決 while away, 後閲 on return
 DEPUTY = "deputy"  # the chief's: a card to name the deputy (not in the manifest's list)
 SEARCH = "search"  # past drafts and posts (bot.features.search)
 REPORT = "report"  # the chief's monthly report (bot.features.report)
-COMMANDS = (SNS, STATUS, HOME, POLICY, HELP, SEARCH, REPORT)
+FOLLOW = "follow"  # `follow <target>`…: the §7, §8 request form
+ENGAGEMENT_KINDS = (FOLLOW, "retweet", "like", "share")
+COMMANDS = (SNS, STATUS, HOME, POLICY, HELP, SEARCH, REPORT, AWAY, FOLLOW)  # Teams lists ≤ 10
+TYPED_COMMANDS = (*ENGAGEMENT_KINDS[1:], DEPUTY)  # typed in the chat, not in the manifest's list
 
 # The message-extension action command (compose box, command box, a message's "…" menu).
 ME_DRAFT = "snsDraft"
 
 # Adaptive Card verbs (Action.Execute `verb`, or `data.verb` of Action.Submit in dialogs).
 OPEN_DRAFT = "open_draft"  # launcher / resubmit button: data.msteams.type = task/fetch
+PREFILL = "prefill"  # the launcher's data: the body typed after `sns`
 DRAFT_SUBMIT = "draft_submit"  # the draft form (same name as Slack's callback id)
 DRAFT_PREVIEW = "draft_preview"  # the form's プレビュー: the form again, with the X count
 APPROVE = "approve"
@@ -27,6 +32,9 @@ REJECT = "reject"  # opens the reason dialog (task/fetch)
 REJECT_SUBMIT = "reject_submit"
 RETRY = "retry"
 RESUBMIT = "resubmit"  # opens the draft form pre-filled (task/fetch)
+EDIT = "edit"  # the chief's edit before approving: the draft form on the current revision
+CANCEL = "cancel"  # the chief stops a scheduled post not yet out
+CROSS_POST = "cross_post"  # the results card's 他のSNSにも投稿 (§5(3)): the form, pre-filled
 WITHDRAW = "withdraw"
 REFRESH = "refresh"  # the card's user-specific refresh action
 IMAGES_ALT = "images_alt"  # 代替テキストを保存 on the card of pictures sent to the bot
@@ -59,6 +67,10 @@ NO_DEPUTY = "none"
 # Follows, retweets, likes and shares (policy §7, §8): the approvers' card (Slack's action ids).
 ENGAGEMENT_APPROVE = "engagement_approve"
 ENGAGEMENT_REJECT = "engagement_reject"
+ENGAGEMENT_SUBMIT = "engagement_submit"  # the request form's 決裁に回す (a card in the chat)
+ENGAGEMENT_TARGET = "engagement_target"
+ENGAGEMENT_CATEGORY = "engagement_category"
+ENGAGEMENT_OFFICIAL = "engagement_official"
 
 # The moderation inbox (policy §11): the chief's card; the verb names the action (Slack's ids).
 MODERATION_VERBS = {

@@ -13,6 +13,7 @@ from bot.people import addresses, roles
 from bot.people.oversight import ReviewItem, RotationItem
 from bot.ports import NoticeMark, RetryLater
 from handlers.teams import approval_card, cards, chat_cards, engagement_card, feed_card, route_card
+from handlers.teams.channels import TeamChannels
 from handlers.teams.group_request_card import group_request_card
 from handlers.teams.ids import FRONT_END
 from handlers.teams.moderation_card import failure_card, moderation_card
@@ -34,12 +35,16 @@ class TeamsNotifier:
         clock,
         default_locale: str = "ja",
         dry_run_networks: tuple[str, ...] = (),
+        *,
+        approval_channel: str = "",
+        moderation_channel: str = "",
     ):
         self.proactive = proactive
         self.session_factory = session_factory
         self.clock = clock
         self.default_locale = default_locale
         self.dry_run_networks = dry_run_networks  # engagements only pretended on these networks
+        self.channels = TeamChannels(proactive, approval_channel, moderation_channel)
 
     # -- bot.ports.Notifier ------------------------------------------------------------------
 
@@ -73,7 +78,13 @@ class TeamsNotifier:
                 log.error("card %s reached only some approvers", draft.id)
         if failures and not refs:
             raise failures[0]
-        return refs
+        copied = any(c == self.channels.approval and r == draft.revision
+                     for c, _, r in draft.card_refs)  # fmt: skip
+        if draft.at_review or copied:  # a review step's card: its people alone (as in Slack);
+            return refs  # the channel has this revision's card (e.g. the deputies' cards now)
+        msg = messages_for(None, self.default_locale)
+        content = approval_card.approval_card(msg, draft, self._name_of(known), approver_mris=mris)
+        return refs + self.channels.copy(content, f"card {draft.id}")
 
     def update_card(self, draft: DraftSnapshot) -> None:
         known = self._addresses()
@@ -95,8 +106,7 @@ class TeamsNotifier:
                 )
             else:
                 content = approval_card.superseded_card(msg, draft, revision)
-            reference = address.get("reference") or self.proactive.reference_for(conversation_id)
-            self.proactive.update(reference, activity_id, content)
+            self.proactive.update(self._at(address, conversation_id), activity_id, content)
 
     def tell_author(self, draft: DraftSnapshot, kind: str, notice=None) -> None:
         known = self._addresses()
@@ -138,9 +148,14 @@ class TeamsNotifier:
         if not item.approvers:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
-        return self._send_each(known, item.approvers, lambda msg, name_of: (
+        refs = self._send_each(known, item.approvers, lambda msg, name_of: (
             engagement_card.engagement_card(msg, item, name_of, self.dry_run_networks)
         ), f"engagement card {item.id}")  # fmt: skip
+        msg = messages_for(None, self.default_locale)
+        content = engagement_card.engagement_card(
+            msg, item, self._name_of(known), self.dry_run_networks
+        )
+        return refs + self.channels.copy(content, f"engagement card {item.id}")
 
     def update_engagement_card(self, item: EngagementView) -> None:
         self._update_each(item.card_refs, lambda msg, name_of: (
@@ -159,11 +174,13 @@ class TeamsNotifier:
     # -- chief is away, of the deputies, who decide as 代決) ------------------------------------
 
     def post_item(self, item: ItemView, notice: NoticeMark | None = None) -> list[tuple[str, str]]:
+        if self.channels.moderation:  # the team's inbox: the buttons do only what a decider clicks
+            msg = messages_for(None, self.default_locale)
+            content = moderation_card(msg, item, self._name_of(self._addresses()))
+            return self.channels.post(self.channels.moderation, content)
         with self.session_factory() as session:
-            chief, deciders = (
-                roles.chief_id(session, FRONT_END),
-                roles.approvers(session, FRONT_END),
-            )
+            chief = roles.chief_id(session, FRONT_END)
+            deciders = roles.approvers(session, FRONT_END)
         if not chief:
             raise RetryLater("no Teams chief: set SNSBOT_TEAMS_CHIEF or run `snsbot roles set`")
         known = self._addresses()
@@ -185,27 +202,18 @@ class TeamsNotifier:
     ) -> None:
         if not members:
             raise RetryLater("nobody to tell: no Teams member is registered")
-        self._tell_each(members, lambda msg: feed_card.feed_card(msg, item), f"HP update {item.id}")
+        self._send_each(self._addresses(), members,
+                        lambda msg, _name_of: feed_card.feed_card(msg, item),
+                        f"HP update {item.id}")  # fmt: skip
 
     # -- registered groups' requests (policy §5(4)) --------------------------------------------
 
     def tell_group_request(self, request, members: tuple[str, ...], notice=None) -> None:
         if not members:
             raise RetryLater("nobody to tell: no Teams operator is registered")
-        what = f"group request {request.id}"
-        self._tell_each(members, lambda msg: group_request_card(msg, request), what)
-
-    def _tell_each(self, members, build, what: str) -> None:
-        """A card (`build(msg)`) to each member; raise only when it reached none of them."""
-        known, reached = self._addresses(), 0
-        for member in members:  # one failure keeps it from no one else
-            try:
-                self._send(known, member, build(self._msg(known, member)))
-                reached += 1
-            except RetryLater as error:
-                log.error("%s not told to %s: %s", what, member, error)
-        if not reached:
-            raise RetryLater(f"{what} reached nobody")
+        self._send_each(self._addresses(), members,
+                        lambda msg, _name_of: group_request_card(msg, request),
+                        f"group request {request.id}")  # fmt: skip
 
     def display_name(self, user_id: str) -> str:
         """How Teams names this person: remembered, or learned by opening their chat and
@@ -278,5 +286,12 @@ class TeamsNotifier:
         for conversation_id, activity_id in card_refs:
             address = by_conversation.get(conversation_id, {})
             msg = messages_for(address.get("locale"), self.default_locale)
-            reference = address.get("reference") or self.proactive.reference_for(conversation_id)
-            self.proactive.update(reference, activity_id, build(msg, self._name_of(known)))
+            content = build(msg, self._name_of(known))
+            self.proactive.update(self._at(address, conversation_id), activity_id, content)
+
+    def _at(self, address: dict, conversation_id: str) -> dict:
+        """Where a card posted earlier is: a person's chat, or one of the team channels."""
+        if address.get("reference"):
+            return address["reference"]
+        kind = "channel" if self.channels.holds(conversation_id) else "personal"
+        return self.proactive.reference_for(conversation_id, kind)

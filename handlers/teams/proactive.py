@@ -90,12 +90,13 @@ class Proactive:
             log.error("Teams: not calling %r, which the outbound host check refuses", service_url)
             raise RetryLater("the Teams service URL is not allowed by the outbound host check")
 
-    def reference_for(self, conversation_id: str) -> dict:
-        """A reference for a conversation known only by its id (the configured service URL)."""
+    def reference_for(self, conversation_id: str, kind: str = "personal") -> dict:
+        """A reference for a conversation known only by its id (the configured service URL);
+        `kind` "channel" for a team channel (19:…@thread.tacv2): a send starts a new post."""
         return {
             "channelId": CHANNEL_ID,
             "serviceUrl": self.service_url,
-            "conversation": {"id": conversation_id, "conversationType": "personal",
+            "conversation": {"id": conversation_id, "conversationType": kind,
                              "tenantId": self.tenant_id or None},
             "bot": {"id": f"28:{self.app_id}" if self.app_id else "snsbot"},
         }  # fmt: skip

@@ -6,8 +6,10 @@ import logging
 
 from bot.approval import deciding, engagement, moderation
 from bot.approval.engagement_view import view
+from bot.features.engagement_targets import KINDS, NETWORK_OF
 from bot.models import REJECTED, Engagement
-from handlers.teams import engagement_card, ids, people
+from bot.people import roles
+from handlers.teams import engagement_card, engagement_form, ids, people
 from handlers.teams.cards import card_answer as _card
 from handlers.teams.cards import text_answer as _text
 from handlers.teams.forms import whole_number as _int
@@ -40,6 +42,31 @@ def decide_engagement(services, session, user, msg, name_of, data, approve: bool
              "when": msg.time(outcome.decided_at) if outcome.decided_at else ""}  # fmt: skip
     problem = plain(msg, "engage.refuse.already_decided", words)
     return _card(engagement_card.with_problem(content, problem))
+
+
+def request_engagement(services, session, user, msg, name_of, data) -> dict:
+    """決裁に回す on the request form: checked as in Slack, stored once (per form), refused and
+    recorded for someone not on the roster."""
+    kind, nonce = data.get("kind"), str(data.get("nonce") or "")[:64]
+    if kind not in KINDS or not nonce:
+        return _text(msg("error.internal"))
+    form = engagement_form.read(kind, data)
+    if form.problems:  # the form again, with what was typed and the problems under the inputs
+        dry_run = NETWORK_OF[kind] in services.dry_run_channels
+        return _card(engagement_form.form_card(msg, kind, nonce=nonce, dry_run=dry_run, form=form))
+    now = services.clock()
+    if roles.role_of(session, user.id, ids.FRONT_END) is None:
+        engagement.refuse_request(session, actor=user.id, kind=kind, target=form.target,
+                                  category=form.category, now=now)  # fmt: skip
+        chief = roles.chief_id(session, ids.FRONT_END)
+        if not chief:
+            return _text(msg("refuse.no_chief"))
+        return _text(plain(msg, "teams.not_operator", {"chief": name_of(chief)}))
+    item = engagement.request(
+        session, requester_id=user.id, kind=kind, target=form.target, category=form.category,
+        official_confirmed=True, now=now, front_end=ids.FRONT_END, submission=f"teams:{nonce}",
+    )  # fmt: skip
+    return _card(engagement_form.sent_card(msg, kind, item.id, item.target))
 
 
 def moderate(services, user, msg, data, action: str) -> dict:
@@ -75,5 +102,6 @@ def moderate(services, user, msg, data, action: str) -> dict:
 ENGAGEMENT_HANDLERS = {
     ids.ENGAGEMENT_APPROVE: lambda *args: decide_engagement(*args, approve=True),
     ids.ENGAGEMENT_REJECT: lambda *args: decide_engagement(*args, approve=False),
+    ids.ENGAGEMENT_SUBMIT: request_engagement,
 }
 MODERATION_ACTIONS = {verb: action for action, verb in ids.MODERATION_VERBS.items()}

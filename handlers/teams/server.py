@@ -119,7 +119,8 @@ def build(services: Services, settings: TeamsSettings) -> TeamsFrontEnd:
     proactive = Proactive(adapter, settings.app_id, None, service_url=settings.service_url,
                           tenant_id=settings.tenant_id, allowed=guard.is_allowed)  # fmt: skip
     notifier = TeamsNotifier(proactive, services.session_factory, services.clock,
-                             services.settings.locale)  # fmt: skip
+                             services.settings.locale, approval_channel=settings.approval_channel,
+                             moderation_channel=settings.moderation_channel)  # fmt: skip
     agent = SnsAgent(services, pictures, lookup=notifier.display_name)
 
     async def process(request: web.Request) -> web.Response:

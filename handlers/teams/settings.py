@@ -20,6 +20,8 @@ KEYS = (  # every key read here (the SDK reads more CONNECTIONS__… keys itself
     "SNSBOT_TEAMS_CHIEF",
     "SNSBOT_TEAMS_OPERATORS",
     "SNSBOT_TEAMS_SERVICE_URL",
+    "SNSBOT_TEAMS_APPROVAL_CHANNEL",
+    "SNSBOT_TEAMS_MODERATION_CHANNEL",
 )
 # What identifies the bot to Microsoft: set, they mean production (the tenant id alone does not).
 CREDENTIALS = ("CLIENTID", "CLIENTSECRET", "CERTPFXFILE", "CERTKEYFILE", "FEDERATEDCLIENTID")
@@ -71,6 +73,8 @@ class TeamsSettings:
     operators: tuple[str, ...] = ()
     service_url: str = DEFAULT_SERVICE_URL  # to open a chat with someone never seen yet
     authority: str = ""  # Microsoft's token service for the tenant; empty: the public cloud's
+    approval_channel: str = ""  # a team channel (19:…) that gets a copy of every approval card
+    moderation_channel: str = ""  # a team channel (19:…) for the moderation inbox (§11)
     sdk_environment: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -85,6 +89,8 @@ class TeamsSettings:
             operators=_list(e.get("SNSBOT_TEAMS_OPERATORS")),
             service_url=e.get("SNSBOT_TEAMS_SERVICE_URL", "").strip() or DEFAULT_SERVICE_URL,
             authority=e.get(PREFIX + "AUTHORITY", "").strip(),
+            approval_channel=e.get("SNSBOT_TEAMS_APPROVAL_CHANNEL", "").strip(),
+            moderation_channel=e.get("SNSBOT_TEAMS_MODERATION_CHANNEL", "").strip(),
             sdk_environment={k: v for k, v in e.items() if k.startswith("CONNECTIONS")},
         )
 

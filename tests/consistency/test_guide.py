@@ -271,5 +271,5 @@ def test_every_chat_command_is_in_the_guide():
     assert f"{slack_ids.COMMAND} " in guide or f"{slack_ids.COMMAND}" in guide
     for sub in sorted(slash_subcommands()):
         assert normalised(f"{slack_ids.COMMAND} {sub}") in guide, f"{slack_ids.COMMAND} {sub}"
-    for command in teams_ids.COMMANDS:
+    for command in teams_ids.COMMANDS + teams_ids.TYPED_COMMANDS:
         assert f"`{command}`" in GUIDE_PATH.read_text(encoding="utf-8"), command

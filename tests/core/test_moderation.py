@@ -636,7 +636,7 @@ def test_the_inbox_end_to_end_from_platforms_to_the_register(live, platforms):
     # Someone other than the chief: refused privately, recorded, nothing done.
     press(app, OPERATOR, fb_spam, BLOCK, category=5)
     press(app, STRANGER, wp, DELETE, category=5)
-    told(app, "課長だけ", count=2)
+    told(app, "課長（不在中は代決者）だけ", count=2)
 
     # A block without a category: refused, in Japanese.
     press(app, CHIEF, fb_spam, BLOCK)

@@ -8,6 +8,7 @@ pytest.importorskip("microsoft_agents.hosting.aiohttp", reason="pip install -e '
 
 import json
 
+from adaptive_cards import problems
 from fakes.graph_api import FakeGraph
 from fakes.wordpress import FakeWordPress
 from fakes.x_api import TWEETS, FakeX
@@ -316,6 +317,35 @@ def test_a_busy_connector_delays_the_card_but_does_not_lose_it(teams):
     assert "和光市民まつりのお知らせ" in json.dumps(card, ensure_ascii=False)
     statuses = [c.status for c in teams.connector.calls(SEND)]
     assert statuses[:2] == [429, 503] and 200 in statuses
+
+
+def test_the_results_card_offers_cross_posting_with_the_form_pre_filled(live_teams):
+    teams, x, graph, blog = live_teams
+    submit_draft(teams, channels="x", x_text="まつりのお知らせ（X）")
+    mine = teams.client.refresh(CHIEF, chief_card(teams))
+    teams.client.click(CHIEF, mine, "approve")
+    results = results_card(teams)
+    assert problems(results) == []
+    button = next(a for a in results["actions"] if a["data"].get("verb") == "cross_post")
+    assert button["title"] == "他のSNSにも投稿"
+    refused = teams.client.invoke(STRANGER, "task/fetch", {"data": button["data"]})
+    assert "登録されていません" in refused["task"]["value"]  # only the roster drafts
+    dialog = teams.client.invoke(OPERATOR, "task/fetch", {"data": button["data"]})
+    form = dialog["task"]["value"]["card"]["content"]
+    assert problems(form) == []
+    values = {e["id"]: e.get("value") for e in form["body"] if e.get("id")}
+    tweet = next(c.response for c in x.calls(TWEETS) if c.method == "POST")
+    assert values["body"] == "和光市民まつりのお知らせ" and values["source"] == "cross_post"
+    assert values["channels"] == "facebook,blog"
+    assert values["url"].startswith("https://x.com/wakokyodo/status/") and tweet
+    answer = teams.client.submit_form(OPERATOR, form)
+    assert answer["task"]["type"] == "message"
+    with teams.services.session_factory() as session:
+        second = session.get(Draft, 2)
+        assert (second.current.source, second.current.channels) == (
+            "cross_post",
+            ["facebook", "blog"],
+        )
 
 
 def test_installing_the_app_greets_with_what_the_bot_does(teams):

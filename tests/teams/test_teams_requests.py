@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from adaptive_cards import problems
+from fakes.recording_inbox import RecordingInbox
 from processes import wait_until
 from teams_client import CHIEF, OPERATOR, STRANGER, TeamsPerson, find_action
 
@@ -157,27 +158,6 @@ def test_the_chiefs_own_request_goes_to_the_deputy(teams):
 
 
 # -- the moderation inbox (policy §11) ---------------------------------------------------------
-
-
-class RecordingInbox:
-    """A network's inbox that records each action the chief's click makes."""
-
-    poll_minutes = 5
-
-    def __init__(self):
-        self.calls: list[tuple[str, str]] = []
-
-    def fetch(self, since):
-        return []
-
-    def hide(self, item):
-        self.calls.append((HIDE, item.remote_id))
-
-    def delete(self, item):
-        self.calls.append((DELETE, item.remote_id))
-
-    def block(self, item):
-        self.calls.append((BLOCK, item.remote_id))
 
 
 def stored_item(teams):

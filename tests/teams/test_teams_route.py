@@ -141,3 +141,17 @@ def test_the_chief_decides_early_from_status_and_the_steps_not_taken_are_skipped
         done = [e.action for e in session.query(RegisterEntry).order_by(RegisterEntry.seq)]
         skipped = session.query(RegisterEntry).filter_by(action="step_skipped").one()
     assert skipped.details["reason"] == "decided" and "passed_on" not in done
+
+
+def test_a_reviewer_marks_themselves_away_and_back_in_teams(routed):
+    """`away on|off` works for a reviewer in Teams as `/sns away` does in Slack: recorded, and
+    answered with the reviewer's own words (not the chief's refusal)."""
+    teams = routed
+    teams.client.say(REVIEWER, "away on")
+    on = cards_in(teams, REVIEWER, "不在にしました")[-1]
+    assert problems(on) == [] and "確認" in flat(on)
+    teams.client.say(REVIEWER, "away off")
+    cards_in(teams, REVIEWER, teams.services.msg("away.reviewer_off")[:6])
+    with teams.services.session_factory() as session:
+        marks = [e.action for e in session.query(RegisterEntry).filter_by(actor=REVIEWER.aad)]
+    assert len([a for a in marks if "away" in a]) == 2, marks
