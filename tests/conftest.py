@@ -123,12 +123,16 @@ class App:
 
 
 @contextmanager
-def running_app(settings: Settings, fake_slack: FakeSlack) -> Iterator[App]:
-    """snsbot serving HTTP on a free port, with its dispatcher running, as in production."""
+def running_app(settings: Settings, fake_slack: FakeSlack, periodic: bool = True) -> Iterator[App]:
+    """snsbot serving HTTP on a free port, with its dispatcher running, as in production
+    (`periodic=False`: without the time-driven pollers, for tests that poll by hand; switched
+    off before the dispatcher starts, so that no poll runs first)."""
     from handlers.slack.server import HttpServer
 
     runtime = assemble(settings)
     runtime.dispatcher.poll_seconds = 0.1
+    if not periodic:
+        runtime.dispatcher.periodic = ()
     http = HttpServer(runtime.app, SECRET, port=0, foreground=runtime.services.foreground)
     http.start()
     runtime.dispatcher.start()

@@ -508,9 +508,8 @@ def platforms():
 def live(settings, fake_slack, platforms):
     x, graph, blog = platforms
     configured = with_platforms(settings, X_KEYS, x, graph, blog, moderation_channel=CHANNEL)
-    with running_app(configured, fake_slack) as app:
-        app.runtime.dispatcher.periodic = ()  # these tests poll by hand, at chosen times
-        yield app
+    with running_app(configured, fake_slack, periodic=False) as app:  # polled by hand, at
+        yield app  # chosen times
 
 
 def poll_live(app, at: datetime) -> int:

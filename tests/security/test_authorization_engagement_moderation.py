@@ -132,7 +132,7 @@ def test_authorization_matrix_engagement_approval(app, decision, role, presence)
             assert engagement_status(app, engagement_id) == "pending"
 
 
-# -- moderation (policy §11): the chief alone, also while away ----------------------------------
+# -- moderation (policy §11): the chief, or the deputy while the chief is away (代決) ------------
 
 MODERATION_CHANNEL = "CMODERATION"
 MODERATORS = {"chief": CHIEF, "deputy": DEPUTY, "operator": OPERATOR, "no_role": STRANGER}
