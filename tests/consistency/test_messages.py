@@ -132,3 +132,23 @@ def test_every_key_the_code_uses_exists(path, key):
 )
 def test_keys_built_from_values_exist(key):
     assert key in JA
+
+
+def test_the_catalogue_parts_share_no_key():
+    """Each language's catalogue is one dict made of parts by feature: a key in two parts would
+    silently shadow the earlier text."""
+    from bot.messages import (
+        en_drafts,
+        en_requests,
+        en_teams_home,
+        ja_drafts,
+        ja_requests,
+        ja_teams_home,
+    )
+
+    for parts in (
+        (ja_drafts.DRAFTS, ja_requests.REQUESTS, ja_teams_home.TEAMS_AND_HOME),
+        (en_drafts.DRAFTS, en_requests.REQUESTS, en_teams_home.TEAMS_AND_HOME),
+    ):
+        keys = [key for part in parts for key in part]
+        assert len(keys) == len(set(keys))
